@@ -1,0 +1,35 @@
+namespace Tunnel.Core.Contracts;
+
+/// <summary>
+/// One change of one alarm (schema <c>tunnel.alarm.v1</c>), published on <c>tunnel/v1/{site}/alarms</c>
+/// and written by <c>tunnel replay</c>. <see cref="AlarmId"/> stays the same through an alarm's life.
+/// </summary>
+public sealed record AlarmTransition
+{
+    public const string SchemaId = "tunnel.alarm.v1";
+
+    public string Schema { get; init; } = SchemaId;
+    public required Guid AlarmId { get; init; }
+    public required AlarmKind Kind { get; init; }
+    public required AlarmState State { get; init; }
+    public required AlarmPriority Priority { get; init; }
+    public required string Site { get; init; }
+    public required string Bore { get; init; }
+    /// <summary>Plate as read at entry; <c>null</c> for an unread vehicle and for bore- or agent-wide alarms.</summary>
+    public string? Plate { get; init; }
+    public required DateTimeOffset At { get; init; }
+
+    // Context for the people who handle the alarm.
+    public Guid? EntryEventId { get; init; }
+    public int? Lane { get; init; }
+    public DateTimeOffset? EnteredAt { get; init; }
+    public double? ElapsedSeconds { get; init; }
+    public VehicleClass? VehicleClass { get; init; }
+    public PlateColor? PlateColor { get; init; }
+    public bool? Hazmat { get; init; }
+    public string? AgentId { get; init; }
+    public string? Reason { get; init; }
+    public string? By { get; init; }
+    public string? Note { get; init; }
+    public DateTimeOffset? ShelvedUntil { get; init; }
+}
