@@ -1,0 +1,21 @@
+using Tunnel.Core.Contracts;
+
+namespace Tunnel.Central.Alarms;
+
+/// <summary>One alarm's current state; its history lives in the transitions it emitted.</summary>
+public sealed class Alarm
+{
+    public required Guid Id { get; init; }
+    public required AlarmKind Kind { get; init; }
+    public required BoreKey Bore { get; init; }
+    public required AlarmPriority Priority { get; set; }
+    public required AlarmState State { get; set; }
+    public required DateTimeOffset RaisedAt { get; init; }
+    /// <summary>Whether what raised it is still true (the vehicle is still inside, the bore still slow).</summary>
+    public bool ConditionActive { get; set; } = true;
+    public DateTimeOffset? ShelvedUntil { get; set; }
+    /// <summary>The transition that raised it: carries the vehicle context every later transition repeats.</summary>
+    public required AlarmTransition Raised { get; init; }
+
+    public bool IsClosed => State == AlarmState.Closed;
+}

@@ -1,0 +1,112 @@
+using Tunnel.Core.Contracts;
+
+namespace Tunnel.Central.Alarms;
+
+/// <summary>
+/// The alarm lifecycle of ISA-18.2: raise, acknowledge, condition cleared, shelve with expiry, close.
+/// Every change, including a note, goes out as one <see cref="AlarmTransition"/> to the sink.
+/// </summary>
+public sealed class AlarmBook(Action<AlarmTransition> sink)
+{
+    private readonly Dictionary<Guid, Alarm> _open = [];
+
+    public IReadOnlyCollection<Alarm> Open => _open.Values;
+
+    public Alarm? Find(Guid id) => _open.GetValueOrDefault(id);
+
+    public Alarm Raise(AlarmTransition raised)
+    {
+        var alarm = new Alarm
+        {
+            Id = raised.AlarmId, Kind = raised.Kind, Bore = new BoreKey(raised.Site, raised.Bore),
+            Priority = raised.Priority, State = AlarmState.ActiveUnacknowledged, RaisedAt = raised.At,
+            Raised = raised with { State = AlarmState.ActiveUnacknowledged },
+        };
+        _open[alarm.Id] = alarm;
+        sink(alarm.Raised);
+        return alarm;
+    }
+
+    /// <summary>Rebuilds an alarm from storage after a restart, without emitting anything.</summary>
+    public void Restore(Alarm alarm)
+    {
+        if (!alarm.IsClosed) _open[alarm.Id] = alarm;
+    }
+
+    public void ConditionCleared(Guid id, DateTimeOffset at, string reason)
+    {
+        if (!_open.TryGetValue(id, out var alarm) || !alarm.ConditionActive) return;
+        alarm.ConditionActive = false;
+        var next = alarm.State switch
+        {
+            AlarmState.ActiveUnacknowledged => AlarmState.ClearedUnacknowledged,
+            AlarmState.ActiveAcknowledged => AlarmState.Closed,
+            _ => alarm.State, // shelved: closes when the shelf expires; cleared-unacknowledged: unchanged
+        };
+        Emit(alarm, next, at, reason: reason);
+    }
+
+    public void Acknowledge(Guid id, string by, string? note, DateTimeOffset at)
+    {
+        var alarm = Require(id);
+        var next = alarm.State switch
+        {
+            AlarmState.ActiveUnacknowledged => AlarmState.ActiveAcknowledged,
+            AlarmState.ClearedUnacknowledged => AlarmState.Closed,
+            _ => throw new AlarmStateException($"alarm {id} is {TunnelJson.Name(alarm.State)}: nothing to acknowledge"),
+        };
+        Emit(alarm, next, at, by: by, note: note);
+    }
+
+    public void Shelve(Guid id, string by, string reason, DateTimeOffset until, DateTimeOffset at)
+    {
+        var alarm = Require(id);
+        if (string.IsNullOrWhiteSpace(reason)) throw new AlarmStateException("shelving needs a reason");
+        if (until <= at) throw new AlarmStateException("a shelf must expire in the future");
+        if (alarm.State == AlarmState.Shelved) throw new AlarmStateException($"alarm {id} is already shelved");
+        alarm.ShelvedUntil = until;
+        Emit(alarm, AlarmState.Shelved, at, by: by, reason: reason, shelvedUntil: until);
+    }
+
+    public void AddNote(Guid id, string by, string note, DateTimeOffset at)
+    {
+        if (string.IsNullOrWhiteSpace(note)) throw new AlarmStateException("an empty note");
+        Emit(Require(id), Require(id).State, at, by: by, note: note);
+    }
+
+    /// <summary>Ends expired shelves: an alarm whose condition still holds comes back unacknowledged.</summary>
+    public void ExpireShelves(DateTimeOffset now)
+    {
+        foreach (var alarm in _open.Values.Where(a => a.State == AlarmState.Shelved && a.ShelvedUntil <= now).ToList())
+        {
+            alarm.ShelvedUntil = null;
+            Emit(alarm, alarm.ConditionActive ? AlarmState.ActiveUnacknowledged : AlarmState.Closed,
+                now, reason: "shelf expired");
+        }
+    }
+
+    public void Escalate(Guid id, AlarmPriority priority, DateTimeOffset at, string reason)
+    {
+        if (!_open.TryGetValue(id, out var alarm) || alarm.Priority <= priority) return;
+        alarm.Priority = priority;
+        Emit(alarm, alarm.State, at, reason: reason);
+    }
+
+    private Alarm Require(Guid id) =>
+        _open.GetValueOrDefault(id) ?? throw new AlarmStateException($"no open alarm {id}");
+
+    private void Emit(Alarm alarm, AlarmState state, DateTimeOffset at, string? by = null, string? note = null,
+        string? reason = null, DateTimeOffset? shelvedUntil = null)
+    {
+        alarm.State = state;
+        if (state == AlarmState.Closed) _open.Remove(alarm.Id);
+        sink(alarm.Raised with
+        {
+            State = state, Priority = alarm.Priority, At = at, By = by, Note = note,
+            Reason = reason ?? alarm.Raised.Reason, ShelvedUntil = shelvedUntil,
+            ElapsedSeconds = alarm.Raised.EnteredAt is { } entered ? Math.Round((at - entered).TotalSeconds, 1) : null,
+        });
+    }
+}
+
+public sealed class AlarmStateException(string message) : InvalidOperationException(message);

@@ -1,0 +1,278 @@
+using Tunnel.Central.Alarms;
+using Tunnel.Central.Matching;
+using Tunnel.Central.Overdue;
+using Tunnel.Core.Contracts;
+
+namespace Tunnel.Central.Engine;
+
+/// <summary>
+/// One bore, live: passages go to the matcher, every change of evidence re-weighs the transits it
+/// touches, and the verdicts become alarms. Time only ever comes in as an argument, so the same code
+/// runs on the wall clock and on event time in replay.
+/// </summary>
+public sealed class BoreMonitor
+{
+    private static readonly TimeSpan RecheckStep = TimeSpan.FromSeconds(2);
+    private readonly DetectorSettings _settings;
+    private readonly AlarmBook _alarms;
+    private readonly DueQueue _due;
+    private readonly OvertakeRate _overtakeRate;
+    private readonly OverdueEvidence _evidence;
+    private readonly CongestionWatch _congestion;
+
+    public BoreMonitor(BoreKey key, BoreConfig config, DetectorSettings settings, AlarmBook alarms, DueQueue due)
+    {
+        Key = key;
+        _settings = settings;
+        _alarms = alarms;
+        _due = due;
+        Matcher = new BoreMatcher(config);
+        _overtakeRate = new OvertakeRate(settings.SameLaneOvertakePrior, settings.SameLaneOvertakePriorWeight);
+        _evidence = new OverdueEvidence(settings, Matcher, _overtakeRate);
+        _congestion = new CongestionWatch(key, settings, Matcher, alarms);
+    }
+
+    public BoreKey Key { get; }
+    public BoreMatcher Matcher { get; }
+    public BoreCounters Counters { get; } = new();
+    public bool Congested => _congestion.Active;
+    public double OvertakeRate => _overtakeRate.Rate;
+
+    /// <summary>Entries minus exits, whatever the plates said: the number the operators trust.</summary>
+    public long Occupancy => Counters.Entries - Counters.Exits;
+
+    public void OnPassage(Passage p, DateTimeOffset now)
+    {
+        if (p.Portal == Portal.Entry) OnEntry(p, now);
+        else OnExit(p, now);
+    }
+
+    private void OnEntry(Passage p, DateTimeOffset now)
+    {
+        Counters.Entries++;
+        if (p.Plate is null) Counters.UnreadEntries++;
+        var transit = Matcher.Open(p);
+        // An exit may have come before its (late) entry: it waits among the orphans.
+        if (p.Plate is { } plate)
+        {
+            var orphan = Matcher.Orphans.FirstOrDefault(o => o.Passage.Plate?.Text == plate.Text && o.At > transit.EnteredAt);
+            if (orphan is not null)
+            {
+                Release(orphan, now);
+                Matcher.Orphans.Remove(orphan);
+                CloseMatched(transit, orphan.Passage, ExitMatch.Exact, now);
+                return;
+            }
+        }
+        Reweigh(transit, now);
+    }
+
+    private void OnExit(Passage p, DateTimeOffset now)
+    {
+        Counters.Exits++;
+        if (p.Plate is null) Counters.UnreadExits++;
+        Matcher.ExitGaps.Observe(p.AgentId, p.Seq, p.Lane, p.CapturedAt);
+        var match = Matcher.FindMatch(p);
+        if (match.Transit is { } transit)
+        {
+            if (match.Rematch)
+            {
+                // Its own exit came after all: the fuzzy exit that closed it belongs to someone else.
+                Counters.Rematched++;
+                var wrongExit = transit.Exit!;
+                Matcher.Reopen(transit);
+                CloseMatched(transit, p, ExitMatch.Exact, now);
+                AddOrphan(wrongExit, now);
+                return;
+            }
+            CloseMatched(transit, p, match.How, now);
+            return;
+        }
+        AddOrphan(p, now);
+        // A missing exit that has now arrived may have been what kept a vehicle from looking stopped.
+        ReweighLane(p.Lane, now);
+    }
+
+    private void AddOrphan(Passage exit, DateTimeOffset now)
+    {
+        Counters.UnmatchedExits++;
+        var orphan = new OrphanExit(exit);
+        Matcher.Orphans.Add(orphan);
+        Claim(orphan, now, depth: 0);
+    }
+
+    private void CloseMatched(Transit transit, Passage exit, ExitMatch how, DateTimeOffset now)
+    {
+        if (how == ExitMatch.Exact) Counters.ExactMatches++; else Counters.FuzzyMatches++;
+        var released = transit.ProbableExit;
+        transit.ProbableExit = null;
+        if (released is not null) released.ClaimedBy = null;
+        Matcher.Close(transit, exit, how);
+        var elapsed = exit.CapturedAt - transit.EnteredAt;
+        if (transit.AlarmId is null)
+        {
+            Matcher.TimesFor(transit).Add(elapsed);
+            var followers = (int)Math.Min(50, Matcher.LaneEntries(transit.Lane) - transit.LaneEntryIndex);
+            _overtakeRate.Learn(followers, transit.Overtakes.Count(o => o.SameLane));
+        }
+        else
+        {
+            var retracted = transit.AlarmRaisedAt is { } raised && exit.CapturedAt < raised;
+            if (retracted) Counters.RetractedAlarms++;
+            _alarms.ConditionCleared(transit.AlarmId.Value, now, retracted
+                ? $"retracted: a late passage shows it left at {exit.CapturedAt:HH:mm:ss}, before the alarm"
+                : $"left the bore at {exit.CapturedAt:HH:mm:ss} by lane {exit.Lane}");
+        }
+        RecordOvertake(transit, exit, now);
+        if (released is not null) Claim(released, now, depth: 0);
+    }
+
+    /// <summary>A vehicle that left tells on every vehicle of its entry lane that entered before it and is still inside.</summary>
+    private void RecordOvertake(Transit leaver, Passage exit, DateTimeOffset now)
+    {
+        var lane = Matcher.OpenInLane(leaver.Lane);
+        var sameLane = exit.Lane == leaver.Lane;
+        for (var i = 0; i < lane.Count && lane[i].EnteredAt < leaver.EnteredAt; i++)
+        {
+            var ahead = lane[i];
+            if (ahead.Overtakes.Count >= 8) continue; // evidence is saturated long before this
+            ahead.Overtakes.Add(new Overtake(exit.CapturedAt, sameLane, leaver.EntryEventId));
+            Reweigh(ahead, now);
+        }
+    }
+
+    /// <summary>Gives an unmatched exit to the open transit it explains best (a misread or unread exit plate).</summary>
+    private void Claim(OrphanExit orphan, DateTimeOffset now, int depth)
+    {
+        Transit? best = null;
+        var bestCost = double.PositiveInfinity;
+        foreach (var t in Matcher.AllOpen)
+        {
+            var cost = _evidence.ExplainCost(t, orphan);
+            if (cost >= bestCost || cost > _settings.AlarmLevel) continue;
+            if (t.ProbableExit is { } held && _evidence.ExplainCost(t, held) <= cost) continue;
+            (best, bestCost) = (t, cost);
+        }
+        if (best is null) return;
+        var displaced = best.ProbableExit;
+        best.ProbableExit = orphan;
+        orphan.ClaimedBy = best;
+        if (displaced is not null)
+        {
+            displaced.ClaimedBy = null;
+            if (depth < 3) Claim(displaced, now, depth + 1);
+        }
+        Reweigh(best, now);
+    }
+
+    private void Release(OrphanExit orphan, DateTimeOffset now)
+    {
+        if (orphan.ClaimedBy is not { } holder) return;
+        holder.ProbableExit = null;
+        orphan.ClaimedBy = null;
+        Reweigh(holder, now);
+    }
+
+    private void ReweighLane(int lane, DateTimeOffset now)
+    {
+        foreach (var t in Matcher.OpenInLane(lane).ToList())
+            if (t.AlarmId is null && t.Overtakes.Count > 0) Reweigh(t, now);
+    }
+
+    /// <summary>Called by the engine when a transit's scheduled time comes.</summary>
+    public void OnDue(Transit t, DateTimeOffset now)
+    {
+        if (t.AlarmId is { } alarmId)
+        {
+            _alarms.Escalate(alarmId, AlarmPriority.Critical, now,
+                $"still inside {Math.Round((now - t.EnteredAt).TotalMinutes)} min after entry");
+            return;
+        }
+        Reweigh(t, now);
+    }
+
+    private void Reweigh(Transit t, DateTimeOffset now)
+    {
+        if (!t.IsOpen || t.AlarmId is not null) return;
+        var timeCounts = _congestion.TimeCounts(t, now);
+        var w = _evidence.Weigh(t, now, timeCounts);
+        var level = t.Hazmat ? _settings.HazmatAlarmLevel : _settings.AlarmLevel;
+
+        if (w.Evidence >= level)
+        {
+            // Many vehicles slow at once is one congestion, not a flood of overdue vehicles.
+            if (w.OvertakePart < level && _congestion.Check(now))
+            {
+                _due.Schedule(this, t, now + TimeSpan.FromSeconds(30));
+                return;
+            }
+            Raise(t, now, w);
+            return;
+        }
+        if (w.Inside >= level && t.ProbableExit is { } orphan && w.LeftUnseen < level)
+        {
+            // It is not inside any more; the unmatched exit was it.
+            Counters.InferredExits++;
+            Matcher.CloseInferred(t, orphan);
+            return;
+        }
+        // Next look: when the clock alone would carry the evidence over the level.
+        var needed = level - w.OvertakePart;
+        var due = t.EnteredAt + Matcher.TimesFor(t).ElapsedForSurprise(needed);
+        if (!timeCounts || due <= now) due = now + TimeSpan.FromSeconds(30);
+        _due.Schedule(this, t, due < now + RecheckStep ? now + RecheckStep : due);
+    }
+
+    private void Raise(Transit t, DateTimeOffset now, OverdueEvidence.Weighing w)
+    {
+        var id = Guid.NewGuid();
+        t.AlarmId = id;
+        t.AlarmRaisedAt = now;
+        Counters.OverdueAlarms++;
+        var expected = Matcher.TimesFor(t).Median;
+        var reason = w.OvertakePart >= w.TimePart
+            ? $"{t.Overtakes.Count(o => o.SameLane)} later entrant(s) of lane {t.Lane} already left; inside {Minutes(now - t.EnteredAt)} (usual {Minutes(expected)})"
+            : $"inside {Minutes(now - t.EnteredAt)}, usual transit {Minutes(expected)}";
+        _alarms.Raise(new AlarmTransition
+        {
+            AlarmId = id, Kind = AlarmKind.Overdue, State = AlarmState.ActiveUnacknowledged,
+            Priority = t.Hazmat ? AlarmPriority.Critical : AlarmPriority.High,
+            Site = Key.Site, Bore = Key.Bore, Plate = t.Plate?.Text, At = now,
+            EntryEventId = t.EntryEventId, Lane = t.Lane, EnteredAt = t.EnteredAt,
+            ElapsedSeconds = Math.Round((now - t.EnteredAt).TotalSeconds, 1),
+            VehicleClass = t.Class, PlateColor = t.Plate?.Color, Hazmat = t.Hazmat,
+            Reason = $"{reason}; evidence {w.Evidence:0.0}",
+        });
+        if (!t.Hazmat) _due.Schedule(this, t, now + _settings.EscalateAfter);
+    }
+
+    private static string Minutes(TimeSpan span) => span.TotalMinutes >= 1 ? $"{span.TotalMinutes:0.0} min" : $"{span.TotalSeconds:0} s";
+
+    /// <summary>Housekeeping on the engine's tick: gaps and orphans age out, congestion comes and goes.</summary>
+    public void OnTick(DateTimeOffset now)
+    {
+        var before = Matcher.ExitGaps.Open.Count;
+        Matcher.ExitGaps.Expire(now, _settings.GapLifetime);
+        Counters.LostPassages += before - Matcher.ExitGaps.Open.Count;
+        Matcher.Orphans.RemoveAll(o => o.ClaimedBy is null && now - o.At > _settings.OrphanLifetime);
+        _congestion.Tick(now);
+    }
+}
+
+/// <summary>What one bore has seen, for the console, the logs and the metrics.</summary>
+public sealed class BoreCounters
+{
+    public long Entries { get; set; }
+    public long Exits { get; set; }
+    public long UnreadEntries { get; set; }
+    public long UnreadExits { get; set; }
+    public long ExactMatches { get; set; }
+    public long FuzzyMatches { get; set; }
+    public long InferredExits { get; set; }
+    public long Rematched { get; set; }
+    /// <summary>Exits that matched no transit by plate when they came (some are later placed by lane order).</summary>
+    public long UnmatchedExits { get; set; }
+    public long OverdueAlarms { get; set; }
+    public long RetractedAlarms { get; set; }
+    public long LostPassages { get; set; }
+}

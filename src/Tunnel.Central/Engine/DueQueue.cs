@@ -1,0 +1,43 @@
+using Tunnel.Central.Matching;
+
+namespace Tunnel.Central.Engine;
+
+/// <summary>
+/// When each open transit must be looked at again. Entries are invalidated lazily: scheduling a
+/// transit again bumps its version, and the older entry is skipped when it comes up.
+/// </summary>
+public sealed class DueQueue
+{
+    private readonly PriorityQueue<Item, DateTimeOffset> _queue = new();
+
+    public int Count => _queue.Count;
+
+    public void Schedule(BoreMonitor bore, Transit transit, DateTimeOffset due)
+    {
+        transit.Version++;
+        _queue.Enqueue(new Item(bore, transit, transit.Version), due);
+    }
+
+    public bool TryPeek(out DateTimeOffset due)
+    {
+        if (_queue.TryPeek(out _, out due)) return true;
+        due = DateTimeOffset.MaxValue;
+        return false;
+    }
+
+    /// <summary>Takes the next entry that is still current, or false when the next one is not yet due.</summary>
+    public bool TryTakeDue(DateTimeOffset now, out BoreMonitor bore, out Transit transit, out DateTimeOffset due)
+    {
+        while (_queue.TryPeek(out var item, out due) && due <= now)
+        {
+            _queue.Dequeue();
+            if (item.Version != item.Transit.Version || !item.Transit.IsOpen) continue;
+            (bore, transit) = (item.Bore, item.Transit);
+            return true;
+        }
+        (bore, transit, due) = (null!, null!, default);
+        return false;
+    }
+
+    private readonly record struct Item(BoreMonitor Bore, Transit Transit, int Version);
+}

@@ -1,0 +1,69 @@
+using Tunnel.Central.Alarms;
+using Tunnel.Central.Overdue;
+using Tunnel.Core.Contracts;
+
+namespace Tunnel.Central.Engine;
+
+/// <summary>
+/// Every bore of every site, fed passages and the clock. Not thread-safe: one thread drives it
+/// (the ingest loop live, the reader in replay).
+/// </summary>
+public sealed class TunnelEngine
+{
+    private static readonly TimeSpan TickEvery = TimeSpan.FromSeconds(10);
+    private readonly Dictionary<BoreKey, BoreMonitor> _bores = [];
+    private readonly HashSet<Guid> _seen = [];
+    private readonly DueQueue _due = new();
+    private DateTimeOffset _nextTick = DateTimeOffset.MinValue;
+
+    public TunnelEngine(SitesFile sites, DetectorSettings settings, Action<AlarmTransition> alarmSink)
+    {
+        Settings = settings;
+        Alarms = new AlarmBook(alarmSink);
+        foreach (var (site, bore) in sites.AllBores())
+        {
+            var key = new BoreKey(site.Id, bore.Id);
+            _bores[key] = new BoreMonitor(key, bore, settings, Alarms, _due);
+        }
+    }
+
+    public DetectorSettings Settings { get; }
+    public AlarmBook Alarms { get; }
+    public IReadOnlyDictionary<BoreKey, BoreMonitor> Bores => _bores;
+    public DateTimeOffset Now { get; private set; } = DateTimeOffset.MinValue;
+    public long Duplicates { get; private set; }
+    public long UnknownBore { get; private set; }
+
+    /// <summary>Takes one passage at <paramref name="now"/>. False if it changed nothing (a duplicate, an unknown bore).</summary>
+    public bool Process(Passage passage, DateTimeOffset now)
+    {
+        AdvanceTo(now);
+        if (!_bores.TryGetValue(passage.BoreKey, out var bore)) { UnknownBore++; return false; }
+        if (!_seen.Add(passage.EventId)) { Duplicates++; return false; }
+        bore.OnPassage(passage, Now);
+        return true;
+    }
+
+    /// <summary>Moves the clock, firing every timer that falls due on the way at its own time.</summary>
+    public void AdvanceTo(DateTimeOffset now)
+    {
+        if (now <= Now) return;
+        if (_nextTick == DateTimeOffset.MinValue) _nextTick = now;
+        while (true)
+        {
+            _due.TryPeek(out var nextDue);
+            var next = nextDue < _nextTick ? nextDue : _nextTick;
+            if (next > now) break;
+            if (next > Now) Now = next;
+            if (next == _nextTick && _nextTick <= nextDue)
+            {
+                foreach (var bore in _bores.Values) bore.OnTick(Now);
+                Alarms.ExpireShelves(Now);
+                _nextTick += TickEvery;
+                continue;
+            }
+            if (_due.TryTakeDue(next, out var b, out var transit, out _)) b.OnDue(transit, Now);
+        }
+        Now = now;
+    }
+}

@@ -1,0 +1,175 @@
+using Tunnel.Core.Contracts;
+using Tunnel.Core.Plates;
+
+namespace Tunnel.Central.Matching;
+
+/// <summary>
+/// The vehicles inside one bore, and which open transit an exit passage closes: the same plate,
+/// or a similar one (OCR-confusion-aware, weighted by confidences) with a plausible transit time and
+/// a consistent class and colour. Exits that match nothing are kept as <see cref="OrphanExit"/>s.
+/// </summary>
+public sealed class BoreMatcher
+{
+    /// <summary>A fuzzy match must be at most this far (see <see cref="PlateSimilarity"/>)...</summary>
+    public const double MaxFuzzyDistance = 1.25;
+    /// <summary>...and this much better than the runner-up, or the exit stays unmatched.</summary>
+    public const double FuzzyMargin = 1.0;
+    private static readonly TimeSpan RematchWindow = TimeSpan.FromMinutes(15);
+
+    private readonly List<Transit>[] _lanes;
+    private readonly Dictionary<string, List<Transit>> _byPlate = new(StringComparer.Ordinal);
+    private readonly Queue<Transit> _recentFuzzy = new();
+    private readonly long[] _laneEntries;
+
+    public BoreMatcher(BoreConfig config)
+    {
+        Config = config;
+        _lanes = Enumerable.Range(0, config.Lanes).Select(_ => new List<Transit>()).ToArray();
+        _laneEntries = new long[config.Lanes];
+        var nominal = config.NominalTransit;
+        Times = Enumerable.Range(0, TransitTimeModel.Groups)
+            .Select(g => new TransitTimeModel(g == 0 ? nominal : nominal * 1.2)).ToArray();
+    }
+
+    public BoreConfig Config { get; }
+    public TransitTimeModel[] Times { get; }
+    public List<OrphanExit> Orphans { get; } = [];
+    public SequenceGaps ExitGaps { get; } = new();
+    public int OpenCount { get; private set; }
+
+    public IReadOnlyList<Transit> OpenInLane(int lane) => _lanes[LaneIndex(lane)];
+
+    public IEnumerable<Transit> AllOpen => _lanes.SelectMany(l => l);
+
+    public TransitTimeModel TimesFor(Transit t) => Times[TransitTimeModel.GroupOf(t.Class, t.Hazmat)];
+
+    public long LaneEntries(int lane) => _laneEntries[LaneIndex(lane)];
+
+    public Transit Open(Passage entry)
+    {
+        var transit = new Transit(entry);
+        var lane = _lanes[LaneIndex(entry.Lane)];
+        transit.LaneEntryIndex = ++_laneEntries[LaneIndex(entry.Lane)];
+        // Entries arrive nearly in order; a late one is slotted in by its capture time.
+        var at = lane.Count;
+        while (at > 0 && lane[at - 1].EnteredAt > transit.EnteredAt) at--;
+        lane.Insert(at, transit);
+        if (transit.Plate is { } plate)
+        {
+            if (!_byPlate.TryGetValue(plate.Text, out var list)) _byPlate[plate.Text] = list = [];
+            list.Add(transit);
+        }
+        OpenCount++;
+        return transit;
+    }
+
+    public void Close(Transit transit, Passage exit, ExitMatch how)
+    {
+        Forget(transit);
+        transit.Close(exit, how);
+        if (how == ExitMatch.Fuzzy) _recentFuzzy.Enqueue(transit);
+    }
+
+    public void CloseInferred(Transit transit, OrphanExit orphan)
+    {
+        Orphans.Remove(orphan);
+        transit.ProbableExit = null;
+        Forget(transit);
+        transit.Close(orphan.Passage, ExitMatch.Inferred);
+    }
+
+    /// <summary>Puts a transit closed by a fuzzy match back inside: its real exit turned up.</summary>
+    public void Reopen(Transit transit)
+    {
+        transit.Reopen();
+        var lane = _lanes[LaneIndex(transit.Lane)];
+        var at = lane.Count;
+        while (at > 0 && lane[at - 1].EnteredAt > transit.EnteredAt) at--;
+        lane.Insert(at, transit);
+        if (transit.Plate is { } plate)
+        {
+            if (!_byPlate.TryGetValue(plate.Text, out var list)) _byPlate[plate.Text] = list = [];
+            list.Add(transit);
+        }
+        OpenCount++;
+    }
+
+    private void Forget(Transit transit)
+    {
+        if (!transit.IsOpen) return;
+        _lanes[LaneIndex(transit.Lane)].Remove(transit);
+        if (transit.Plate is { } plate && _byPlate.TryGetValue(plate.Text, out var list))
+        {
+            list.Remove(transit);
+            if (list.Count == 0) _byPlate.Remove(plate.Text);
+        }
+        OpenCount--;
+    }
+
+    /// <summary>The open transit this exit closes, or a transit wrongly closed by a fuzzy match that this exit reads exactly.</summary>
+    public ExitCandidate FindMatch(Passage exit)
+    {
+        if (exit.Plate is not { } plate) return default;
+        var now = exit.CapturedAt;
+        while (_recentFuzzy.TryPeek(out var old) && (old.IsOpen || now - old.ExitedAt > RematchWindow)) _recentFuzzy.Dequeue();
+
+        Transit? best = null;
+        var bestScore = double.MaxValue;
+        if (_byPlate.TryGetValue(plate.Text, out var same))
+            foreach (var t in same)
+            {
+                if (!Plausible(t, now)) continue;
+                var score = TimesFor(t).Surprise(now - t.EnteredAt);
+                if (score < bestScore) (best, bestScore) = (t, score);
+            }
+        if (best is not null) return new ExitCandidate(best, ExitMatch.Exact, Rematch: false);
+
+        foreach (var t in _recentFuzzy)
+            if (t.Plate?.Text == plate.Text && t.EnteredAt < now)
+                return new ExitCandidate(t, ExitMatch.Exact, Rematch: true);
+
+        double runnerUp = double.MaxValue;
+        foreach (var lane in _lanes)
+            foreach (var t in lane)
+            {
+                if (t.Plate is not { } read || !Plausible(t, now)) continue;
+                if (Math.Abs(read.Text.Length - plate.Text.Length) > 1) continue;
+                var distance = PlateSimilarity.Distance(read, plate);
+                if (distance > MaxFuzzyDistance) continue;
+                var score = 2.5 * distance + Consistency.ClassCost(t.Class, exit.Vehicle.Class)
+                    + Consistency.ColourCost(read.Color, plate.Color)
+                    + (t.Lane == exit.Lane ? 0 : 1.0)
+                    + Math.Min(TimesFor(t).Surprise(now - t.EnteredAt), 6);
+                if (score < bestScore) { runnerUp = bestScore; (best, bestScore) = (t, score); }
+                else if (score < runnerUp) runnerUp = score;
+            }
+        if (best is not null && bestScore <= 6 && runnerUp - bestScore >= FuzzyMargin)
+            return new ExitCandidate(best, ExitMatch.Fuzzy, Rematch: false);
+        return default;
+    }
+
+    private bool Plausible(Transit t, DateTimeOffset exitAt) => exitAt - t.EnteredAt >= TimesFor(t).Shortest;
+
+    private int LaneIndex(int lane) => Math.Clamp(lane, 1, _lanes.Length) - 1;
+}
+
+public readonly record struct ExitCandidate(Transit? Transit, ExitMatch How, bool Rematch);
+
+/// <summary>How much a disagreement in class or colour between two sightings counts against "same vehicle".</summary>
+public static class Consistency
+{
+    public static double ClassCost(VehicleClass a, VehicleClass b)
+    {
+        if (a == b || a == VehicleClass.Unknown || b == VehicleClass.Unknown) return 0;
+        return (a, b) switch
+        {
+            (VehicleClass.Truck, VehicleClass.Bus) or (VehicleClass.Bus, VehicleClass.Truck) => 1.5,
+            (VehicleClass.Car, VehicleClass.Van) or (VehicleClass.Van, VehicleClass.Car) => 1.5,
+            (VehicleClass.Van, VehicleClass.Truck) or (VehicleClass.Truck, VehicleClass.Van) => 2.5,
+            _ => 4,
+        };
+    }
+
+    public static double ColourCost(PlateColor? a, PlateColor? b) =>
+        a is null || b is null || a == b || a == PlateColor.Unknown || b == PlateColor.Unknown ? 0 : 3;
+}

@@ -1,0 +1,52 @@
+namespace Tunnel.Central.Matching;
+
+/// <summary>
+/// Per-agent sequence numbers show a passage that is missing (still in an agent's outbox, or late on
+/// the way) before it arrives. A missing exit is a vehicle that may already have left: evidence that
+/// the overdue detector must not read as "still inside".
+/// </summary>
+public sealed class SequenceGaps
+{
+    private readonly Dictionary<string, AgentSequence> _agents = [];
+
+    public List<Gap> Open { get; } = [];
+
+    public void Observe(string agentId, long seq, int lane, DateTimeOffset capturedAt)
+    {
+        if (!_agents.TryGetValue(agentId, out var agent))
+        {
+            _agents[agentId] = new AgentSequence(seq, capturedAt);
+            return;
+        }
+        if (seq > agent.Highest)
+        {
+            // A jump far ahead is an agent restart or reset, not thousands of lost passages.
+            if (seq > agent.Highest + 1 && seq - agent.Highest <= 50)
+                Open.Add(new Gap(agentId, agent.Highest + 1, seq - 1, lane, agent.HighestAt, capturedAt));
+            agent.Highest = seq;
+            agent.HighestAt = capturedAt;
+            return;
+        }
+        // A late one: it fills (part of) a gap.
+        for (var i = 0; i < Open.Count; i++)
+        {
+            var g = Open[i];
+            if (g.AgentId != agentId || seq < g.FromSeq || seq > g.ToSeq) continue;
+            Open.RemoveAt(i);
+            if (seq > g.FromSeq) Open.Add(g with { ToSeq = seq - 1, Until = capturedAt });
+            if (seq < g.ToSeq) Open.Add(g with { FromSeq = seq + 1, From = capturedAt });
+            return;
+        }
+    }
+
+    public void Expire(DateTimeOffset now, TimeSpan lifetime) => Open.RemoveAll(g => now - g.Until > lifetime);
+
+    private sealed class AgentSequence(long highest, DateTimeOffset at)
+    {
+        public long Highest { get; set; } = highest;
+        public DateTimeOffset HighestAt { get; set; } = at;
+    }
+}
+
+/// <summary>Passages <see cref="FromSeq"/>..<see cref="ToSeq"/> of one camera, captured between <see cref="From"/> and <see cref="Until"/>, not yet received.</summary>
+public sealed record Gap(string AgentId, long FromSeq, long ToSeq, int Lane, DateTimeOffset From, DateTimeOffset Until);

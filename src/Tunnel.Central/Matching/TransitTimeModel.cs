@@ -1,0 +1,119 @@
+using Tunnel.Core.Contracts;
+
+namespace Tunnel.Central.Matching;
+
+/// <summary>
+/// What a normal transit of one bore looks like for one kind of vehicle, learnt from the recent real
+/// transits (a log-normal fitted robustly: median and MAD of log durations), so a slow, congested
+/// tunnel shifts the expectation instead of flooding operators. Before enough transits are seen, the
+/// speed limit gives the prior.
+/// </summary>
+public sealed class TransitTimeModel
+{
+    private const int Capacity = 160;
+    private const int MinSamples = 20;
+    private const double MinSigma = 0.07;
+    private const double DefaultSigma = 0.15;
+    // A small share of moving vehicles is much slower than its peers (a crawling truck, a lost driver):
+    // a wide second component keeps them from looking stopped on time alone.
+    private const double WideWeight = 0.002;
+    private const double WideFactor = 3.5;
+
+    private readonly double[] _logs = new double[Capacity];
+    private readonly double _priorLogMedian;
+    private int _count;
+    private int _next;
+    private int _sinceFit;
+    private double _logMedian;
+    private double _sigma;
+
+    public TransitTimeModel(TimeSpan prior)
+    {
+        _priorLogMedian = Math.Log(prior.TotalSeconds);
+        _logMedian = _priorLogMedian;
+        _sigma = DefaultSigma * 1.5;
+    }
+
+    public int Samples => _count;
+    public TimeSpan Median => TimeSpan.FromSeconds(Math.Exp(_logMedian));
+    public double Sigma => _sigma;
+
+    public void Add(TimeSpan transit)
+    {
+        if (transit <= TimeSpan.Zero) return;
+        _logs[_next] = Math.Log(transit.TotalSeconds);
+        _next = (_next + 1) % Capacity;
+        if (_count < Capacity) _count++;
+        if (++_sinceFit >= 8 || _count < MinSamples) Fit();
+    }
+
+    private void Fit()
+    {
+        _sinceFit = 0;
+        if (_count < MinSamples)
+        {
+            // Too few to trust: lean on the prior, widen.
+            return;
+        }
+        Span<double> sorted = stackalloc double[_count];
+        _logs.AsSpan(0, _count).CopyTo(sorted);
+        sorted.Sort();
+        var median = sorted[_count / 2];
+        for (var i = 0; i < _count; i++) sorted[i] = Math.Abs(sorted[i] - median);
+        sorted.Sort();
+        var mad = sorted[_count / 2];
+        _logMedian = median;
+        _sigma = Math.Max(MinSigma, 1.4826 * mad);
+    }
+
+    /// <summary>−ln P(a moving vehicle of this kind is still inside after <paramref name="elapsed"/>).</summary>
+    public double Surprise(TimeSpan elapsed)
+    {
+        if (elapsed <= TimeSpan.Zero) return 0;
+        var z = (Math.Log(elapsed.TotalSeconds) - _logMedian) / _sigma;
+        if (z <= 0) return 0;
+        var survival = (1 - WideWeight) * NormalTail(z) + WideWeight * NormalTail(z / WideFactor);
+        return -Math.Log(Math.Max(survival, 1e-300));
+    }
+
+    /// <summary>Elapsed time at which <see cref="Surprise"/> reaches <paramref name="level"/> (bisection: Surprise is monotone).</summary>
+    public TimeSpan ElapsedForSurprise(double level)
+    {
+        if (level <= 0) return TimeSpan.Zero;
+        double lo = 0, hi = 40 * WideFactor;
+        for (var i = 0; i < 60; i++)
+        {
+            var mid = (lo + hi) / 2;
+            if (SurpriseAtZ(mid) < level) lo = mid; else hi = mid;
+        }
+        return TimeSpan.FromSeconds(Math.Exp(_logMedian + hi * _sigma));
+    }
+
+    private static double SurpriseAtZ(double z) =>
+        z <= 0 ? 0 : -Math.Log(Math.Max((1 - WideWeight) * NormalTail(z) + WideWeight * NormalTail(z / WideFactor), 1e-300));
+
+    /// <summary>Shortest believable transit: faster than this is another vehicle, not this one.</summary>
+    public TimeSpan Shortest => TimeSpan.FromSeconds(Math.Exp(_logMedian - 5 * _sigma));
+
+    // Upper tail of the standard normal (Abramowitz-Stegun 7.1.26 via erfc), accurate enough for evidence.
+    private static double NormalTail(double z) => 0.5 * Erfc(z / Math.Sqrt(2));
+
+    private static double Erfc(double x)
+    {
+        // Numerical Recipes erfc with fractional error below 1.2e-7 everywhere, including the far tail we need.
+        var t = 1.0 / (1.0 + 0.5 * Math.Abs(x));
+        var y = t * Math.Exp(-x * x - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
+            t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 +
+            t * (-0.82215223 + t * 0.17087277)))))))));
+        return x >= 0 ? y : 2 - y;
+    }
+
+    /// <summary>Vehicle kinds that share a speed profile in a tunnel.</summary>
+    public static int GroupOf(VehicleClass c, bool hazmat) => hazmat ? 2 : c switch
+    {
+        VehicleClass.Truck or VehicleClass.Bus => 1,
+        _ => 0,
+    };
+
+    public const int Groups = 3;
+}

@@ -1,0 +1,77 @@
+using Tunnel.Central.Alarms;
+using Tunnel.Central.Matching;
+using Tunnel.Core.Contracts;
+
+namespace Tunnel.Central.Overdue;
+
+/// <summary>
+/// A whole bore running slow (an incident ahead, works, a jam) makes every vehicle overdue by the
+/// clock at once. That is one <c>congestion</c> alarm for the bore, and while it lasts and until the
+/// vehicles caught in it have left, elapsed time is no evidence against any single vehicle: only
+/// lane order is, and that still works in a slow tunnel.
+/// </summary>
+public sealed class CongestionWatch(BoreKey key, DetectorSettings settings, BoreMatcher matcher, AlarmBook alarms)
+{
+    private const double SlowSurprise = 4.5;
+    private static readonly TimeSpan Window = TimeSpan.FromMinutes(20);
+    private static readonly TimeSpan ClearAfter = TimeSpan.FromMinutes(3);
+
+    private Guid? _alarmId;
+    private DateTimeOffset _lastSlowAt;
+    private DateTimeOffset? _endedAt;
+    private DateTimeOffset _lastCheck = DateTimeOffset.MinValue;
+    private bool _lastResult;
+
+    public bool Active => _alarmId is not null;
+
+    /// <summary>Whether elapsed time may count against this vehicle now.</summary>
+    public bool TimeCounts(Transit t, DateTimeOffset now)
+    {
+        if (Active) return false;
+        // The aftermath: vehicles that entered while it was slow, or queued behind them.
+        return _endedAt is not { } ended || t.EnteredAt > ended + matcher.Times[1].Median;
+    }
+
+    /// <summary>Re-assesses the bore (at most once per second of clock) and raises the alarm when it turns slow.</summary>
+    public bool Check(DateTimeOffset now)
+    {
+        if (now - _lastCheck < TimeSpan.FromSeconds(1)) return _lastResult || Active;
+        _lastCheck = now;
+        _lastResult = IsSlow(now, out var slow, out var recent);
+        if (!_lastResult) return Active;
+        _lastSlowAt = now;
+        if (Active) return true;
+        _alarmId = Guid.NewGuid();
+        alarms.Raise(new AlarmTransition
+        {
+            AlarmId = _alarmId.Value, Kind = AlarmKind.Congestion, State = AlarmState.ActiveUnacknowledged,
+            Priority = AlarmPriority.High, Site = key.Site, Bore = key.Bore, At = now,
+            Reason = $"{slow} of {recent} vehicles that entered in the last {Window.TotalMinutes:0} min are far slower than usual",
+        });
+        return true;
+    }
+
+    public void Tick(DateTimeOffset now)
+    {
+        Check(now);
+        if (Active && now - _lastSlowAt > ClearAfter)
+        {
+            alarms.ConditionCleared(_alarmId!.Value, now, "traffic in the bore is back to its usual speed");
+            _alarmId = null;
+            _endedAt = now;
+        }
+    }
+
+    private bool IsSlow(DateTimeOffset now, out int slow, out int recent)
+    {
+        slow = 0;
+        recent = 0;
+        foreach (var t in matcher.AllOpen)
+        {
+            if (now - t.EnteredAt > Window) continue;
+            recent++;
+            if (t.ProbableExit is null && matcher.TimesFor(t).Surprise(now - t.EnteredAt) >= SlowSurprise) slow++;
+        }
+        return slow >= settings.CongestionMinVehicles && slow >= settings.CongestionShare * recent;
+    }
+}

@@ -1,0 +1,96 @@
+using Tunnel.Central.Matching;
+using Tunnel.Core.Contracts;
+
+namespace Tunnel.Central.Tests;
+
+public class MatchingTests
+{
+    [Fact]
+    public void Exact_plate_closes_the_transit_and_occupancy_follows_counts()
+    {
+        var traffic = new Traffic();
+        traffic.Entry(0, "浙J12345");
+        traffic.Entry(5, null);
+        Assert.Equal(2, traffic.North.Occupancy);
+        traffic.Exit(170, "浙J12345");
+        Assert.Equal(1, traffic.North.Occupancy);
+        Assert.Equal(1, traffic.North.Counters.ExactMatches);
+        var inside = Assert.Single(traffic.North.Matcher.AllOpen);
+        Assert.Null(inside.Plate);
+    }
+
+    [Fact]
+    public void Misread_exit_with_ocr_confusions_matches_the_right_vehicle()
+    {
+        var traffic = new Traffic();
+        traffic.Entry(0, "浙J12B45");
+        traffic.Entry(3, "苏E77777", lane: 2);
+        traffic.Exit(168, "浙J1284S"); // B→8 and 5→S
+        Assert.Equal(1, traffic.North.Counters.FuzzyMatches);
+        var inside = Assert.Single(traffic.North.Matcher.AllOpen);
+        Assert.Equal("苏E77777", inside.Plate!.Text);
+    }
+
+    [Fact]
+    public void A_plate_too_different_from_every_vehicle_inside_stays_unmatched()
+    {
+        var traffic = new Traffic();
+        traffic.Entry(0, "浙J12345");
+        traffic.Exit(170, "沪C99871");
+        Assert.Equal(0, traffic.North.Counters.FuzzyMatches + traffic.North.Counters.ExactMatches);
+        Assert.Equal(1, traffic.North.Counters.UnmatchedExits);
+        Assert.Equal(0, traffic.North.Occupancy);
+    }
+
+    [Fact]
+    public void An_exit_too_soon_after_entry_is_not_the_same_vehicle()
+    {
+        var traffic = new Traffic();
+        traffic.Entry(0, "浙J12345");
+        traffic.Exit(20, "浙J12345"); // 3.6 km in 20 s is 650 km/h
+        Assert.Equal(0, traffic.North.Counters.ExactMatches);
+    }
+
+    [Fact]
+    public void Duplicate_event_ids_change_nothing()
+    {
+        var traffic = new Traffic();
+        var entry = traffic.Entry(0, "浙J12345");
+        traffic.Send(entry);
+        traffic.Send(entry with { });
+        Assert.Equal(1, traffic.North.Counters.Entries);
+        Assert.Equal(2, traffic.Engine.Duplicates);
+    }
+
+    [Fact]
+    public void An_exit_that_arrives_before_its_late_entry_is_matched_when_the_entry_comes()
+    {
+        var traffic = new Traffic();
+        var entry = new Traffic().Entry(0, "浙J12345");
+        traffic.Exit(170, "浙J12345");
+        traffic.Send(entry, deliveredAtSeconds: 175);
+        Assert.Equal(1, traffic.North.Counters.ExactMatches);
+        Assert.Equal(0, traffic.North.Matcher.OpenCount);
+    }
+
+    [Fact]
+    public void A_wrong_fuzzy_match_is_undone_when_the_vehicle_own_exit_turns_up()
+    {
+        var traffic = new Traffic();
+        traffic.Entry(0, "浙J12345");
+        traffic.Entry(4, "浙J12845");
+        // Really 浙J12345 with 3 misread as B; B/8 is the cheaper confusion, so it closes 浙J12845.
+        traffic.Exit(168, "浙J12B45");
+        Assert.Equal(1, traffic.North.Counters.FuzzyMatches);
+        Assert.Equal("浙J12345", Assert.Single(traffic.North.Matcher.AllOpen).Plate!.Text);
+
+        traffic.Exit(172, "浙J12845");
+
+        Assert.Equal(1, traffic.North.Counters.Rematched);
+        Assert.Equal(1, traffic.North.Counters.UnmatchedExits);
+        var inside = Assert.Single(traffic.North.Matcher.AllOpen);
+        Assert.Equal("浙J12345", inside.Plate!.Text);
+        // The freed exit read is now the best explanation of where 浙J12345 went.
+        Assert.Equal("浙J12B45", inside.ProbableExit?.Passage.Plate?.Text);
+    }
+}

@@ -1,0 +1,109 @@
+using Tunnel.Core.Contracts;
+
+namespace Tunnel.Central.Tests;
+
+public class OverdueTests
+{
+    [Fact]
+    public void A_vehicle_passed_by_later_entrants_of_its_lane_raises_an_overdue_alarm_before_any_fixed_threshold()
+    {
+        var traffic = new Traffic();
+        var t = traffic.Warmup(120);
+        traffic.Entry(t + 10, "浙J12345", lane: 1);           // stops inside
+        traffic.Entry(t + 16, "浙K00001", lane: 1);
+        traffic.Entry(t + 22, "浙K00002", lane: 1);
+        traffic.Entry(t + 28, "浙K00003", lane: 1);
+        traffic.Exit(t + 16 + 165, "浙K00001", lane: 1);
+        traffic.Exit(t + 22 + 166, "浙K00002", lane: 1);
+        traffic.Exit(t + 28 + 166, "浙K00003", lane: 1);
+
+        var alarm = Assert.Single(traffic.Raised(AlarmKind.Overdue));
+        Assert.Equal("浙J12345", alarm.Plate);
+        Assert.Equal(AlarmPriority.High, alarm.Priority);
+        Assert.Equal(1, alarm.Lane);
+        // Well before twice the usual transit (330 s after entry).
+        Assert.True((alarm.At - Traffic.T0.AddSeconds(t + 10)).TotalSeconds < 250, $"raised after {(alarm.At - Traffic.T0.AddSeconds(t + 10)).TotalSeconds} s");
+    }
+
+    [Fact]
+    public void Overtakes_in_the_other_lane_are_normal_traffic()
+    {
+        var traffic = new Traffic();
+        var t = traffic.Warmup(120);
+        traffic.Entry(t + 10, "浙J12345", lane: 2, cls: VehicleClass.Truck);
+        for (var i = 0; i < 6; i++) traffic.Entry(t + 12 + 3 * i, $"浙K0000{i}", lane: 1);
+        for (var i = 0; i < 6; i++) traffic.Exit(t + 12 + 3 * i + 160, $"浙K0000{i}", lane: 1);
+        traffic.Exit(t + 10 + 200, "浙J12345", lane: 2, cls: VehicleClass.Truck);
+        Assert.Empty(traffic.Raised(AlarmKind.Overdue));
+    }
+
+    [Fact]
+    public void An_unread_exit_in_the_same_lane_explains_a_vehicle_that_seems_to_stay()
+    {
+        var traffic = new Traffic();
+        var t = traffic.Warmup(120);
+        traffic.Entry(t + 10, "浙J12345", lane: 1);
+        for (var i = 0; i < 5; i++) traffic.Entry(t + 16 + 6 * i, $"浙K0000{i}", lane: 1);
+        traffic.Exit(t + 10 + 165, null, lane: 1);  // 浙J12345 leaving, plate unread
+        for (var i = 0; i < 5; i++) traffic.Exit(t + 16 + 6 * i + 166, $"浙K0000{i}", lane: 1);
+        traffic.Clock(t + 2000);
+        Assert.Empty(traffic.Raised(AlarmKind.Overdue));
+        Assert.Equal(0, traffic.North.Matcher.OpenCount);
+        Assert.Equal(1, traffic.North.Counters.InferredExits);
+    }
+
+    [Fact]
+    public void A_late_exit_passage_is_waited_for_not_alarmed()
+    {
+        var traffic = new Traffic();
+        var t = traffic.Warmup(120);
+        traffic.Entry(t + 10, "浙J12345", lane: 1);
+        for (var i = 0; i < 5; i++) traffic.Entry(t + 16 + 6 * i, $"浙K0000{i}", lane: 1);
+        var late = traffic.Exit(t + 10 + 165, "浙J12345", lane: 1, deliver: false);
+        for (var i = 0; i < 5; i++) traffic.Exit(t + 16 + 6 * i + 166, $"浙K0000{i}", lane: 1);
+        traffic.Send(late, deliveredAtSeconds: t + 10 + 165 + 90);
+        traffic.Clock(t + 2000);
+        Assert.Empty(traffic.Raised(AlarmKind.Overdue));
+    }
+
+    [Fact]
+    public void With_no_traffic_behind_elapsed_time_alone_raises_the_alarm_and_the_exit_clears_it()
+    {
+        var traffic = new Traffic();
+        var t = traffic.Warmup(120);
+        traffic.Entry(t + 10, "浙J12345", lane: 1);
+        traffic.Clock(t + 10 + 900);
+        var alarm = Assert.Single(traffic.Raised(AlarmKind.Overdue));
+        Assert.InRange((alarm.At - Traffic.T0.AddSeconds(t + 10)).TotalSeconds, 200, 600);
+        traffic.Exit(t + 10 + 1000, "浙J12345", lane: 1);
+        Assert.Contains(traffic.Alarms, a => a.AlarmId == alarm.AlarmId && a.State == AlarmState.ClearedUnacknowledged);
+    }
+
+    [Fact]
+    public void A_hazmat_vehicle_alarms_sooner_and_critical()
+    {
+        static double RaisedAfter(bool hazmat)
+        {
+            var traffic = new Traffic();
+            var t = traffic.Warmup(120);
+            traffic.Entry(t + 10, "浙J12345", lane: 2, cls: VehicleClass.Truck, hazmat: hazmat);
+            traffic.Clock(t + 10 + 1500);
+            var alarm = Assert.Single(traffic.Raised(AlarmKind.Overdue));
+            Assert.Equal(hazmat ? AlarmPriority.Critical : AlarmPriority.High, alarm.Priority);
+            return (alarm.At - Traffic.T0.AddSeconds(t + 10)).TotalSeconds;
+        }
+        Assert.True(RaisedAfter(hazmat: true) < RaisedAfter(hazmat: false));
+    }
+
+    [Fact]
+    public void A_whole_bore_slowing_down_is_one_congestion_alarm_not_a_flood()
+    {
+        var traffic = new Traffic();
+        var t = traffic.Warmup(200, gap: 4);
+        // Everyone entering now crawls at ~20 km/h: 650 s through the bore, lanes still in order.
+        for (var i = 0; i < 150; i++) traffic.Entry(t + 4 * i, $"浙S{i:D5}", lane: 1 + i % 2);
+        for (var i = 0; i < 150; i++) traffic.Exit(t + 4 * i + 650, $"浙S{i:D5}", lane: 1 + i % 2);
+        Assert.Single(traffic.Raised(AlarmKind.Congestion));
+        Assert.True(traffic.Raised(AlarmKind.Overdue).Count() <= 3, $"{traffic.Raised(AlarmKind.Overdue).Count()} overdue alarms");
+    }
+}
