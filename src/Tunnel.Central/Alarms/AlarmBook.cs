@@ -10,6 +10,9 @@ public sealed class AlarmBook(Action<AlarmTransition> sink)
 {
     private readonly Dictionary<Guid, Alarm> _open = [];
 
+    /// <summary>Where transitions go; swapped once after a rebuild, from a recorder to the live outputs.</summary>
+    public Action<AlarmTransition> Sink { get; set; } = sink;
+
     public IReadOnlyCollection<Alarm> Open => _open.Values;
 
     public Alarm? Find(Guid id) => _open.GetValueOrDefault(id);
@@ -23,7 +26,7 @@ public sealed class AlarmBook(Action<AlarmTransition> sink)
             Raised = raised with { State = AlarmState.ActiveUnacknowledged },
         };
         _open[alarm.Id] = alarm;
-        sink(alarm.Raised);
+        Sink(alarm.Raised);
         return alarm;
     }
 
@@ -32,6 +35,9 @@ public sealed class AlarmBook(Action<AlarmTransition> sink)
     {
         if (!alarm.IsClosed) _open[alarm.Id] = alarm;
     }
+
+    /// <summary>Drops an alarm without a transition: only for one a rebuild raised twice.</summary>
+    public void Forget(Guid id) => _open.Remove(id);
 
     public void ConditionCleared(Guid id, DateTimeOffset at, string reason)
     {
@@ -100,7 +106,7 @@ public sealed class AlarmBook(Action<AlarmTransition> sink)
     {
         alarm.State = state;
         if (state == AlarmState.Closed) _open.Remove(alarm.Id);
-        sink(alarm.Raised with
+        Sink(alarm.Raised with
         {
             State = state, Priority = alarm.Priority, At = at, By = by, Note = note,
             Reason = reason ?? alarm.Raised.Reason, ShelvedUntil = shelvedUntil,

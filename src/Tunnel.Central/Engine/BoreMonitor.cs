@@ -16,7 +16,7 @@ public sealed class BoreMonitor
     private readonly DetectorSettings _settings;
     private readonly AlarmBook _alarms;
     private readonly DueQueue _due;
-    private readonly OvertakeRate _overtakeRate;
+    private readonly LaneDiscipline _lanes;
     private readonly OverdueEvidence _evidence;
     private readonly CongestionWatch _congestion;
 
@@ -27,8 +27,8 @@ public sealed class BoreMonitor
         _alarms = alarms;
         _due = due;
         Matcher = new BoreMatcher(config);
-        _overtakeRate = new OvertakeRate(settings.SameLaneOvertakePrior, settings.SameLaneOvertakePriorWeight);
-        _evidence = new OverdueEvidence(settings, Matcher, _overtakeRate);
+        _lanes = new LaneDiscipline(settings);
+        _evidence = new OverdueEvidence(settings, Matcher, _lanes);
         _congestion = new CongestionWatch(key, settings, Matcher, alarms);
     }
 
@@ -36,7 +36,7 @@ public sealed class BoreMonitor
     public BoreMatcher Matcher { get; }
     public BoreCounters Counters { get; } = new();
     public bool Congested => _congestion.Active;
-    public double OvertakeRate => _overtakeRate.Rate;
+    public LaneDiscipline Lanes => _lanes;
 
     /// <summary>Entries minus exits, whatever the plates said: the number the operators trust.</summary>
     public long Occupancy => Counters.Entries - Counters.Exits;
@@ -112,8 +112,12 @@ public sealed class BoreMonitor
         if (transit.AlarmId is null)
         {
             Matcher.TimesFor(transit).Add(elapsed);
-            var followers = (int)Math.Min(50, Matcher.LaneEntries(transit.Lane) - transit.LaneEntryIndex);
-            _overtakeRate.Learn(followers, transit.Overtakes.Count(o => o.SameLane));
+            _lanes.LearnLane(changed: exit.Lane != transit.Lane);
+            if (exit.Lane == transit.Lane)
+            {
+                var followers = (int)Math.Min(50, Matcher.LaneEntries(transit.Lane) - transit.LaneEntryIndex);
+                _lanes.LearnOrder(followers, transit.Passes.OwnLane);
+            }
         }
         else
         {
@@ -127,17 +131,25 @@ public sealed class BoreMonitor
         if (released is not null) Claim(released, now, depth: 0);
     }
 
-    /// <summary>A vehicle that left tells on every vehicle of its entry lane that entered before it and is still inside.</summary>
+    /// <summary>
+    /// A vehicle that left, having kept its lane, tells on the vehicles still inside that entered
+    /// before it: those of its lane, and those of other lanes that entered well before it.
+    /// </summary>
     private void RecordOvertake(Transit leaver, Passage exit, DateTimeOffset now)
     {
-        var lane = Matcher.OpenInLane(leaver.Lane);
-        var sameLane = exit.Lane == leaver.Lane;
-        for (var i = 0; i < lane.Count && lane[i].EnteredAt < leaver.EnteredAt; i++)
+        if (exit.Lane != leaver.Lane) return; // it changed lanes: it could pass anyone
+        for (var lane = 1; lane <= Matcher.Config.Lanes; lane++)
         {
-            var ahead = lane[i];
-            if (ahead.Overtakes.Count >= 8) continue; // evidence is saturated long before this
-            ahead.Overtakes.Add(new Overtake(exit.CapturedAt, sameLane, leaver.EntryEventId));
-            Reweigh(ahead, now);
+            var own = lane == leaver.Lane;
+            var enteredBefore = own ? leaver.EnteredAt : leaver.EnteredAt - _settings.OtherLaneMargin;
+            var open = Matcher.OpenInLane(lane);
+            for (var i = 0; i < open.Count && open[i].EnteredAt < enteredBefore; i++)
+            {
+                var ahead = open[i];
+                var added = own ? ahead.Passes.AddOwnLane(exit.CapturedAt) : ahead.Passes.AddOtherLane(exit.CapturedAt);
+                // Passes in other lanes matter only once its own lane has spoken.
+                if (added && (own || ahead.Passes.OwnLane > 0)) Reweigh(ahead, now);
+            }
         }
     }
 
@@ -176,7 +188,7 @@ public sealed class BoreMonitor
     private void ReweighLane(int lane, DateTimeOffset now)
     {
         foreach (var t in Matcher.OpenInLane(lane).ToList())
-            if (t.AlarmId is null && t.Overtakes.Count > 0) Reweigh(t, now);
+            if (t.AlarmId is null && t.Passes.OwnLane > 0) Reweigh(t, now);
     }
 
     /// <summary>Called by the engine when a transit's scheduled time comes.</summary>
@@ -194,14 +206,14 @@ public sealed class BoreMonitor
     private void Reweigh(Transit t, DateTimeOffset now)
     {
         if (!t.IsOpen || t.AlarmId is not null) return;
-        var timeCounts = _congestion.TimeCounts(t, now);
+        var timeCounts = _congestion.TimeCounts(t, now) && !QueuedBehindAlarm(t);
         var w = _evidence.Weigh(t, now, timeCounts);
         var level = t.Hazmat ? _settings.HazmatAlarmLevel : _settings.AlarmLevel;
 
         if (w.Evidence >= level)
         {
             // Many vehicles slow at once is one congestion, not a flood of overdue vehicles.
-            if (w.OvertakePart < level && _congestion.Check(now))
+            if (w.PassPart < level && _congestion.Check(now))
             {
                 _due.Schedule(this, t, now + TimeSpan.FromSeconds(30));
                 return;
@@ -217,21 +229,30 @@ public sealed class BoreMonitor
             return;
         }
         // Next look: when the clock alone would carry the evidence over the level.
-        var needed = level - w.OvertakePart;
+        var needed = level - w.PassPart;
         var due = t.EnteredAt + Matcher.TimesFor(t).ElapsedForSurprise(needed);
         if (!timeCounts || due <= now) due = now + TimeSpan.FromSeconds(30);
         _due.Schedule(this, t, due < now + RecheckStep ? now + RecheckStep : due);
     }
 
+    /// <summary>Vehicles queued behind a stopped one are late for that reason alone.</summary>
+    private bool QueuedBehindAlarm(Transit t)
+    {
+        var lane = Matcher.OpenInLane(t.Lane);
+        for (var i = 0; i < lane.Count && lane[i].EnteredAt < t.EnteredAt; i++)
+            if (lane[i].AlarmId is not null) return true;
+        return false;
+    }
+
     private void Raise(Transit t, DateTimeOffset now, OverdueEvidence.Weighing w)
     {
-        var id = Guid.NewGuid();
+        var id = AlarmIds.ForOverdue(t.EntryEventId);
         t.AlarmId = id;
         t.AlarmRaisedAt = now;
         Counters.OverdueAlarms++;
         var expected = Matcher.TimesFor(t).Median;
-        var reason = w.OvertakePart >= w.TimePart
-            ? $"{t.Overtakes.Count(o => o.SameLane)} later entrant(s) of lane {t.Lane} already left; inside {Minutes(now - t.EnteredAt)} (usual {Minutes(expected)})"
+        var reason = w.PassPart >= w.TimePart
+            ? $"{t.Passes.OwnLane} later entrant(s) of lane {t.Lane} and {t.Passes.OtherLanes} of other lanes already left; inside {Minutes(now - t.EnteredAt)} (usual {Minutes(expected)})"
             : $"inside {Minutes(now - t.EnteredAt)}, usual transit {Minutes(expected)}";
         _alarms.Raise(new AlarmTransition
         {
@@ -248,6 +269,8 @@ public sealed class BoreMonitor
 
     private static string Minutes(TimeSpan span) => span.TotalMinutes >= 1 ? $"{span.TotalMinutes:0.0} min" : $"{span.TotalSeconds:0} s";
 
+    public void AdoptCongestionAlarm(Guid storedAlarmId) => _congestion.Adopt(storedAlarmId);
+
     /// <summary>Housekeeping on the engine's tick: gaps and orphans age out, congestion comes and goes.</summary>
     public void OnTick(DateTimeOffset now)
     {
@@ -255,6 +278,12 @@ public sealed class BoreMonitor
         Matcher.ExitGaps.Expire(now, _settings.GapLifetime);
         Counters.LostPassages += before - Matcher.ExitGaps.Open.Count;
         Matcher.Orphans.RemoveAll(o => o.ClaimedBy is null && now - o.At > _settings.OrphanLifetime);
+        foreach (var stale in Matcher.AllOpen.Where(t => now - t.EnteredAt > _settings.MaxTracked).ToList())
+        {
+            Counters.Dropped++;
+            Matcher.Drop(stale);
+            if (stale.AlarmId is { } id) _alarms.ConditionCleared(id, now, $"no longer tracked after {_settings.MaxTracked.TotalHours:0} h inside");
+        }
         _congestion.Tick(now);
     }
 }
@@ -275,4 +304,6 @@ public sealed class BoreCounters
     public long OverdueAlarms { get; set; }
     public long RetractedAlarms { get; set; }
     public long LostPassages { get; set; }
+    /// <summary>Transits given up on after <see cref="DetectorSettings.MaxTracked"/>.</summary>
+    public long Dropped { get; set; }
 }

@@ -32,6 +32,12 @@ public sealed class BoreMatcher
     }
 
     public BoreConfig Config { get; }
+
+    /// <summary>
+    /// Shortest believable transit: 60 % over the speed limit. A physical bound on purpose: one learnt
+    /// from recent transits would, after a jam, refuse the normal transits it needs to recover.
+    /// </summary>
+    public TimeSpan Shortest => Config.NominalTransit / 1.6;
     public TransitTimeModel[] Times { get; }
     public List<OrphanExit> Orphans { get; } = [];
     public SequenceGaps ExitGaps { get; } = new();
@@ -76,6 +82,15 @@ public sealed class BoreMatcher
         transit.ProbableExit = null;
         Forget(transit);
         transit.Close(orphan.Passage, ExitMatch.Inferred);
+    }
+
+    /// <summary>Stops tracking a transit that never left (see <c>DetectorSettings.MaxTracked</c>).</summary>
+    public void Drop(Transit transit)
+    {
+        if (transit.ProbableExit is { } orphan) orphan.ClaimedBy = null;
+        transit.ProbableExit = null;
+        Forget(transit);
+        transit.GiveUp();
     }
 
     /// <summary>Puts a transit closed by a fuzzy match back inside: its real exit turned up.</summary>
@@ -148,7 +163,7 @@ public sealed class BoreMatcher
         return default;
     }
 
-    private bool Plausible(Transit t, DateTimeOffset exitAt) => exitAt - t.EnteredAt >= TimesFor(t).Shortest;
+    private bool Plausible(Transit t, DateTimeOffset exitAt) => exitAt - t.EnteredAt >= Shortest;
 
     private int LaneIndex(int lane) => Math.Clamp(lane, 1, _lanes.Length) - 1;
 }

@@ -2,7 +2,8 @@ using Tunnel.Core.Contracts;
 
 namespace Tunnel.Central.Matching;
 
-public enum ExitMatch { None, Exact, Fuzzy, Inferred }
+/// <summary>How a transit ended: not yet, by its plate, by a similar plate, by an unmatched exit that was most likely it, or given up on.</summary>
+public enum ExitMatch { None, Exact, Fuzzy, Inferred, GivenUp }
 
 /// <summary>One vehicle's trip through a bore: opened by its entry passage, closed by the exit that matched it.</summary>
 public sealed class Transit
@@ -32,8 +33,8 @@ public sealed class Transit
     public ExitMatch Match { get; private set; }
     public bool IsOpen => Match == ExitMatch.None;
 
-    /// <summary>Later entrants of this lane seen leaving while this transit was open: the lane-order evidence.</summary>
-    public List<Overtake> Overtakes { get; } = [];
+    /// <summary>Later entrants seen leaving while this transit was open: the lane-order evidence.</summary>
+    public PassLog Passes { get; } = new();
 
     /// <summary>An unmatched exit that is this vehicle's most likely way out (an unread or badly misread exit plate).</summary>
     public OrphanExit? ProbableExit { get; set; }
@@ -56,6 +57,12 @@ public sealed class Transit
         Version++;
     }
 
+    public void GiveUp()
+    {
+        Match = ExitMatch.GivenUp;
+        Version++;
+    }
+
     public void Reopen()
     {
         Exit = null;
@@ -66,7 +73,33 @@ public sealed class Transit
     public override string ToString() => $"{Plate?.Text ?? "(unread)"} lane {Lane} in {EnteredAt:HH:mm:ss}";
 }
 
-public readonly record struct Overtake(DateTimeOffset ExitedAt, bool SameLane, Guid By);
+/// <summary>
+/// When later entrants left first: of its own lane (order there holds unless it stopped or changed
+/// lanes) and of other lanes, entering well after it (order there would have held behind it, had it
+/// changed into that lane). A few of each are plenty: the evidence saturates.
+/// </summary>
+public sealed class PassLog
+{
+    private const int Keep = 6;
+    private readonly List<DateTimeOffset> _ownLane = [];
+    private readonly List<DateTimeOffset> _otherLanes = [];
+
+    public int OwnLane => _ownLane.Count;
+    public int OtherLanes => _otherLanes.Count;
+
+    public bool AddOwnLane(DateTimeOffset at) => Add(_ownLane, at);
+    public bool AddOtherLane(DateTimeOffset at) => Add(_otherLanes, at);
+
+    public int OwnLaneBefore(DateTimeOffset t) => _ownLane.Count(x => x < t);
+    public int OtherLanesBefore(DateTimeOffset t) => _otherLanes.Count(x => x < t);
+
+    private static bool Add(List<DateTimeOffset> list, DateTimeOffset at)
+    {
+        if (list.Count >= Keep) return false;
+        list.Add(at);
+        return true;
+    }
+}
 
 /// <summary>An exit passage that matched no open transit by plate.</summary>
 public sealed class OrphanExit(Passage exit)

@@ -92,8 +92,6 @@ public sealed class TransitTimeModel
     private static double SurpriseAtZ(double z) =>
         z <= 0 ? 0 : -Math.Log(Math.Max((1 - WideWeight) * NormalTail(z) + WideWeight * NormalTail(z / WideFactor), 1e-300));
 
-    /// <summary>Shortest believable transit: faster than this is another vehicle, not this one.</summary>
-    public TimeSpan Shortest => TimeSpan.FromSeconds(Math.Exp(_logMedian - 5 * _sigma));
 
     // Upper tail of the standard normal (Abramowitz-Stegun 7.1.26 via erfc), accurate enough for evidence.
     private static double NormalTail(double z) => 0.5 * Erfc(z / Math.Sqrt(2));

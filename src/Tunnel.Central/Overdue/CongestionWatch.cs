@@ -24,6 +24,13 @@ public sealed class CongestionWatch(BoreKey key, DetectorSettings settings, Bore
 
     public bool Active => _alarmId is not null;
 
+    /// <summary>Takes over a congestion alarm that was open before a restart, instead of raising a second one.</summary>
+    public void Adopt(Guid storedAlarmId)
+    {
+        if (_alarmId is { } mine && mine != storedAlarmId) alarms.Forget(mine);
+        _alarmId = storedAlarmId;
+    }
+
     /// <summary>Whether elapsed time may count against this vehicle now.</summary>
     public bool TimeCounts(Transit t, DateTimeOffset now)
     {

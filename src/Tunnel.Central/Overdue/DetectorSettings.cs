@@ -14,13 +14,19 @@ public sealed record DetectorSettings
     public double UnmatchedExitCost { get; init; } = 3.0;
     /// <summary>Cost of "its exit passage is one the exit camera has not delivered yet" (a sequence gap).</summary>
     public double LateExitCost { get; init; } = 3.5;
-    /// <summary>Cost of leaving by another lane than it entered (lane changes inside are prohibited).</summary>
-    public double LaneChangeCost { get; init; } = 3.5;
-    /// <summary>Evidence from a later entrant that changed lanes and left first: weak, lane changers pass anyway.</summary>
-    public double CrossLaneOvertakeEvidence { get; init; } = 0.5;
-    /// <summary>Prior for how often a later entrant of the same lane leaves first although nobody stopped.</summary>
-    public double SameLaneOvertakePrior { get; init; } = 0.005;
-    public double SameLaneOvertakePriorWeight { get; init; } = 200;
+    /// <summary>Prior for how often a later entrant of a lane leaves before a vehicle that kept the lane and did not stop.</summary>
+    public double OrderViolationPrior { get; init; } = 0.005;
+    /// <summary>Prior for how often a vehicle leaves by another lane than it entered (prohibited inside, happens anyway).</summary>
+    public double LaneChangePrior { get; init; } = 0.03;
+    /// <summary>How many observations the priors are worth before the bore's own traffic takes over.</summary>
+    public double PriorWeight { get; init; } = 200;
+    /// <summary>
+    /// An entrant of another lane this much later than a vehicle was behind it all the way, had the
+    /// vehicle changed into that lane: its leaving first then speaks against "changed lanes and drove on".
+    /// </summary>
+    public TimeSpan OtherLaneMargin { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>An open transit is dropped after this long (its alarm, if any, stays with the operators).</summary>
+    public TimeSpan MaxTracked { get; init; } = TimeSpan.FromHours(12);
     /// <summary>An overdue alarm turns critical when the vehicle is still inside this long after the alarm.</summary>
     public TimeSpan EscalateAfter { get; init; } = TimeSpan.FromMinutes(10);
     /// <summary>Share of the recent entrants that look overdue on time alone for the bore to count as congested.</summary>

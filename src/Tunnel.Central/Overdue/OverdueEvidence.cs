@@ -3,45 +3,49 @@ using Tunnel.Central.Matching;
 namespace Tunnel.Central.Overdue;
 
 /// <summary>
-/// Weighs one open transit: how unlikely it is that the vehicle is still driving ("inside" cost:
-/// elapsed time against the bore's recent transits, plus later entrants of its lane that already
-/// left), against the cheapest story in which it already left unseen (an unmatched exit that may be
-/// this vehicle misread, or an exit passage still on its way). The evidence for "stopped" is the
-/// smaller of the two, in nats.
+/// Weighs one open transit, in nats, "stopped" against the cheapest story in which the vehicle is
+/// fine: (a) still driving in its lane: elapsed time against the bore's recent transits, plus later
+/// entrants of its lane that left first; (b) still driving after changing lanes: the lane change,
+/// elapsed time, plus entrants of other lanes that entered well after it and left first; (c) already
+/// gone unseen: an unmatched exit that may be it misread, or an exit passage still on its way.
 /// </summary>
-public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher matcher, OvertakeRate overtakes)
+public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher matcher, LaneDiscipline lanes)
 {
-    public readonly record struct Weighing(double Evidence, double Inside, double TimePart, double OvertakePart, double LeftUnseen);
+    public readonly record struct Weighing(double Evidence, double Inside, double TimePart, double PassPart, double LeftUnseen);
 
     public Weighing Weigh(Transit t, DateTimeOffset now, bool timeCounts)
     {
         var timePart = timeCounts ? matcher.TimesFor(t).Surprise(now - t.EnteredAt) : 0;
-        var overtakePart = OvertakeEvidence(t, DateTimeOffset.MaxValue);
-        var inside = timePart + overtakePart;
+        var passPart = PassEvidence(t, DateTimeOffset.MaxValue);
+        var inside = timePart + passPart;
         var unseen = LeftUnseen(t);
-        return new Weighing(Math.Min(inside, unseen), inside, timePart, overtakePart, unseen);
+        return new Weighing(Math.Min(inside, unseen), inside, timePart, passPart, unseen);
     }
 
-    public double OvertakeEvidence(Transit t, DateTimeOffset before)
+    /// <summary>Lane-order evidence from vehicles that left before <paramref name="before"/>: the cheaper of "kept its lane" and "changed lanes".</summary>
+    public double PassEvidence(Transit t, DateTimeOffset before)
     {
-        var sum = 0.0;
-        foreach (var o in t.Overtakes)
-            if (o.ExitedAt < before) sum += o.SameLane ? overtakes.Evidence : settings.CrossLaneOvertakeEvidence;
-        return sum;
+        var keptLane = t.Passes.OwnLaneBefore(before) * lanes.PassEvidence;
+        var changedLane = lanes.LaneChangeCost + t.Passes.OtherLanesBefore(before) * lanes.PassEvidence;
+        return Math.Min(keptLane, changedLane);
     }
+
+    /// <summary>Lane-order evidence against "it left by <paramref name="lane"/> at <paramref name="at"/>".</summary>
+    private double PassEvidenceLeavingBy(Transit t, int lane, DateTimeOffset at) =>
+        lane == t.Lane
+            ? t.Passes.OwnLaneBefore(at) * lanes.PassEvidence
+            : lanes.LaneChangeCost + t.Passes.OtherLanesBefore(at) * lanes.PassEvidence;
 
     /// <summary>Cost of the best story in which the vehicle has left without its exit being matched.</summary>
     public double LeftUnseen(Transit t)
     {
         var best = double.PositiveInfinity;
         if (t.ProbableExit is { } orphan) best = ExplainCost(t, orphan);
-        var shortest = matcher.TimesFor(t).Shortest;
+        var shortest = matcher.Shortest;
         foreach (var gap in matcher.ExitGaps.Open)
         {
             if (gap.Until < t.EnteredAt + shortest) continue;
-            var cost = settings.LateExitCost + (gap.Lane == t.Lane ? 0 : settings.LaneChangeCost)
-                + OvertakeEvidence(t, gap.From);
-            best = Math.Min(best, cost);
+            best = Math.Min(best, settings.LateExitCost + PassEvidenceLeavingBy(t, gap.Lane, gap.From));
         }
         return best;
     }
@@ -51,14 +55,13 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
     {
         var times = matcher.TimesFor(t);
         var transit = orphan.At - t.EnteredAt;
-        if (transit < times.Shortest) return double.PositiveInfinity;
+        if (transit < matcher.Shortest) return double.PositiveInfinity;
         var exit = orphan.Passage;
         var cost = settings.UnmatchedExitCost
-            + (orphan.Lane == t.Lane ? 0 : settings.LaneChangeCost)
             + Consistency.ClassCost(t.Class, exit.Vehicle.Class)
             + Consistency.ColourCost(t.Plate?.Color, exit.Plate?.Color)
             + times.Surprise(transit)
-            + OvertakeEvidence(t, orphan.At);
+            + PassEvidenceLeavingBy(t, orphan.Lane, orphan.At);
         if (t.Plate is { } a && exit.Plate is { } b)
             cost += Math.Min(2.0 * Core.Plates.PlateSimilarity.Distance(a, b), 6);
         return cost;

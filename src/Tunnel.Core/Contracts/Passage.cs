@@ -23,6 +23,7 @@ public sealed record Passage
     public required VehicleRead Vehicle { get; init; }
     public string? Snapshot { get; init; }
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public BoreKey BoreKey => new(Site, Bore);
 }
 

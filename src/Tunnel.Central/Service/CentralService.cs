@@ -1,0 +1,279 @@
+using System.Text;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Tunnel.Central.Alarms;
+using Tunnel.Central.Engine;
+using Tunnel.Central.Overdue;
+using Tunnel.Core.Contracts;
+using Tunnel.Core.Validation;
+using Tunnel.Mqtt;
+using Tunnel.Storage;
+
+namespace Tunnel.Central.Service;
+
+/// <summary>
+/// The live central service: MQTT in, validated and stored passages, the engine on the service
+/// clock, alarm transitions stored and published, and an end-to-end acknowledgement to every agent
+/// once its passages are safely stored. One loop owns the engine; everything else talks to it
+/// through <see cref="Post"/>.
+/// </summary>
+public sealed class CentralService
+{
+    private static readonly TimeSpan TickEvery = TimeSpan.FromMilliseconds(250);
+    private const int MaxBatch = 500;
+
+    private readonly SitesFile _sites;
+    private readonly TunnelStore _store;
+    private readonly MqttClient _mqtt;
+    private readonly TimeProvider _clock;
+    private readonly ILogger _log;
+    private readonly Channel<Func<CentralService, DateTimeOffset, object?>> _commands = Channel.CreateUnbounded<Func<CentralService, DateTimeOffset, object?>>();
+    private readonly List<AlarmTransition> _pendingAlarms = [];
+    private readonly List<AlarmTransition> _unpublished = [];
+    private readonly Dictionary<string, AgentStatus> _agents = [];
+    private readonly Dictionary<string, Guid> _offlineAlarms = [];
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TunnelEngine _engine;
+    private PassageIngest _ingest;
+    private readonly PassageValidator _validator;
+
+    public CentralService(SitesFile sites, TunnelStore store, MqttClient mqtt, DetectorSettings settings, TimeProvider clock,
+        ILogger<CentralService> log, PassageValidatorOptions? validation = null)
+    {
+        _sites = sites;
+        _store = store;
+        _mqtt = mqtt;
+        _clock = clock;
+        _log = log;
+        Settings = settings;
+        _validator = new PassageValidator(sites, validation);
+        _engine = new TunnelEngine(sites, settings, _pendingAlarms.Add);
+        _ingest = new PassageIngest(_validator, store, _engine);
+    }
+
+    public DetectorSettings Settings { get; }
+    public TimeSpan RebuildWindow { get; init; } = TimeSpan.FromHours(12);
+    /// <summary>Completes when the state is rebuilt and the subscriptions are in place.</summary>
+    public Task Ready => _ready.Task;
+    /// <summary>A consistent picture of every bore, refreshed by the loop; safe to read from any thread.</summary>
+    public CentralSnapshot Snapshot { get; private set; } = CentralSnapshot.Empty;
+    public PassageValidator Validator => _validator;
+    public PassageIngest Ingest => _ingest;
+
+    /// <summary>Raised on the loop thread after a transition is stored.</summary>
+    public event Action<AlarmTransition>? AlarmChanged;
+
+    /// <summary>Runs <paramref name="work"/> on the loop (the only thread that may touch the engine) and returns its result.</summary>
+    public Task<T> Post<T>(Func<TunnelEngine, DateTimeOffset, T> work)
+    {
+        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _commands.Writer.TryWrite((service, now) =>
+        {
+            try { done.SetResult(work(service._engine, now)); }
+            catch (Exception e) { done.SetException(e); }
+            return null;
+        });
+        return done.Task;
+    }
+
+    public Task AcknowledgeAsync(Guid alarmId, string by, string? note) =>
+        Post((engine, now) => { engine.Alarms.Acknowledge(alarmId, by, note, now); return true; });
+
+    public Task ShelveAsync(Guid alarmId, string by, string reason, DateTimeOffset until) =>
+        Post((engine, now) => { engine.Alarms.Shelve(alarmId, by, reason, until, now); return true; });
+
+    public Task AddNoteAsync(Guid alarmId, string by, string note) =>
+        Post((engine, now) => { engine.Alarms.AddNote(alarmId, by, note, now); return true; });
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        Rebuild();
+        await _mqtt.SubscribeAsync(Topics.AllPassages, 1, ct);
+        await _mqtt.SubscribeAsync(Topics.AllAgentStatus, 1, ct);
+        _ready.TrySetResult();
+        _log.LogInformation("central service ready: {Bores} bores, {Inside} vehicles inside after rebuild",
+            _engine.Bores.Count, _engine.Bores.Values.Sum(b => b.Matcher.OpenCount));
+
+        var batch = new List<MqttMessage>(MaxBatch);
+        var messages = _mqtt.Messages;
+        using var ticker = new PeriodicTimer(TickEvery, _clock);
+        var tick = ticker.WaitForNextTickAsync(ct).AsTask();
+        var incoming = messages.WaitToReadAsync(ct).AsTask();
+        var command = _commands.Reader.WaitToReadAsync(ct).AsTask();
+        while (!ct.IsCancellationRequested)
+        {
+            await Task.WhenAny(tick, incoming, command);
+            if (ct.IsCancellationRequested) break;
+            var now = _clock.GetUtcNow();
+            if (incoming.IsCompleted)
+            {
+                while (batch.Count < MaxBatch && messages.TryRead(out var m)) batch.Add(m);
+                await HandleBatchAsync(batch, now, ct);
+                batch.Clear();
+                incoming = messages.WaitToReadAsync(ct).AsTask();
+            }
+            if (command.IsCompleted)
+            {
+                while (_commands.Reader.TryRead(out var work)) work(this, now);
+                command = _commands.Reader.WaitToReadAsync(ct).AsTask();
+            }
+            if (tick.IsCompleted)
+            {
+                _engine.AdvanceTo(now);
+                tick = ticker.WaitForNextTickAsync(ct).AsTask();
+            }
+            await FlushAlarmsAsync(ct);
+            Snapshot = CentralSnapshot.Of(_engine, _agents, _ingest, _validator, now);
+        }
+    }
+
+    private async Task HandleBatchAsync(List<MqttMessage> batch, DateTimeOffset now, CancellationToken ct)
+    {
+        var passages = new List<MqttMessage>(batch.Count);
+        foreach (var m in batch)
+        {
+            if (Topics.IsAgentStatus(m.Topic, out var site, out var agentId)) OnAgentStatus(site, agentId, m, now);
+            else passages.Add(m);
+        }
+        if (passages.Count == 0) return;
+        var result = _ingest.Ingest(passages, now);
+        await FlushAlarmsAsync(ct);
+        foreach (var (site, agent) in result.Agents) await AcknowledgeAgentAsync(site, agent, now, ct);
+    }
+
+    private async Task AcknowledgeAgentAsync(string site, string agentId, DateTimeOffset now, CancellationToken ct)
+    {
+        var ack = new AgentAck { AgentId = agentId, StoredThroughSeq = _store.HighestStoredSeq(agentId), At = now };
+        try
+        {
+            await _mqtt.PublishAsync(Topics.AgentAck(site, agentId), Encoding.UTF8.GetBytes(TunnelJson.Serialize(ack)), 1, retain: true, ct);
+        }
+        catch (MqttException e)
+        {
+            // The agent keeps its outbox and re-sends; the next batch acknowledges again.
+            _log.LogWarning("could not acknowledge agent {Agent}: {Error}", agentId, e.Message);
+        }
+    }
+
+    private void OnAgentStatus(string site, string agentId, MqttMessage m, DateTimeOffset now)
+    {
+        AgentStatus? status;
+        try { status = TunnelJson.Deserialize<AgentStatus>(Encoding.UTF8.GetString(m.Payload)); }
+        catch (Exception e) when (e is System.Text.Json.JsonException or ArgumentException or InvalidOperationException)
+        {
+            _store.AddDeadLetter(new DeadLetter { ReceivedAt = now, Topic = m.Topic, AgentId = agentId, ReasonCode = "bad-status", Reason = e.Message, Payload = m.Payload });
+            return;
+        }
+        if (status is null || status.AgentId != agentId)
+        {
+            _store.AddDeadLetter(new DeadLetter { ReceivedAt = now, Topic = m.Topic, AgentId = agentId, ReasonCode = "bad-status", Reason = "status agentId disagrees with its topic", Payload = m.Payload });
+            return;
+        }
+        _agents[agentId] = status;
+        var bore = status.Bore ?? _sites.Sites.FirstOrDefault(s => s.Id == site)?.Bores.FirstOrDefault()?.Id ?? "";
+        if (!status.Online && !_offlineAlarms.ContainsKey(agentId))
+        {
+            var id = Guid.NewGuid();
+            _offlineAlarms[agentId] = id;
+            _engine.Alarms.Raise(new AlarmTransition
+            {
+                AlarmId = id, Kind = AlarmKind.AgentOffline, State = AlarmState.ActiveUnacknowledged, Priority = AlarmPriority.Medium,
+                Site = site, Bore = bore, At = now, AgentId = agentId, Lane = status.Lane,
+                Reason = status.LastError is { } err ? $"agent {agentId} offline: {err}" : $"agent {agentId} offline",
+            });
+        }
+        else if (status.Online && _offlineAlarms.Remove(agentId, out var open))
+        {
+            _engine.Alarms.ConditionCleared(open, now, $"agent {agentId} back online");
+        }
+    }
+
+    private async Task FlushAlarmsAsync(CancellationToken ct)
+    {
+        if (_pendingAlarms.Count > 0)
+        {
+            _store.AddAlarmTransitions(_pendingAlarms);
+            foreach (var t in _pendingAlarms)
+            {
+                _log.LogInformation("alarm {Kind} {State} {Priority} {Site}/{Bore} plate {Plate}: {Reason}",
+                    TunnelJson.Name(t.Kind), TunnelJson.Name(t.State), TunnelJson.Name(t.Priority), t.Site, t.Bore, t.Plate ?? "-", t.Reason);
+                AlarmChanged?.Invoke(t);
+            }
+            _unpublished.AddRange(_pendingAlarms);
+            _pendingAlarms.Clear();
+        }
+        while (_unpublished.Count > 0 && _mqtt.IsConnected)
+        {
+            var t = _unpublished[0];
+            try
+            {
+                await _mqtt.PublishAsync(Topics.Alarms(t.Site), Encoding.UTF8.GetBytes(TunnelJson.Serialize(t)), 1, retain: false, ct);
+                _unpublished.RemoveAt(0);
+            }
+            catch (MqttException e)
+            {
+                // Stored already; it goes out when the broker is back.
+                _log.LogWarning("alarm publish deferred: {Error}", e.Message);
+                break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Rebuilds the vehicles inside from the stored passages after a restart, on event time, then
+    /// reconciles the alarms that rebuild raises with the stored ones: operator actions (acknowledged,
+    /// shelved) are kept, alarms that arose while the service was down are raised now, and stored
+    /// alarms whose vehicle left meanwhile are cleared.
+    /// </summary>
+    private void Rebuild()
+    {
+        var now = _clock.GetUtcNow();
+        var rebuilt = new List<AlarmTransition>();
+        var engine = new TunnelEngine(_sites, Settings, rebuilt.Add);
+        var watermark = DateTimeOffset.MinValue;
+        long count = 0;
+        foreach (var row in _store.ReadPassages(now - RebuildWindow))
+        {
+            if (row.Passage.CapturedAt > watermark) watermark = row.Passage.CapturedAt;
+            engine.Process(row.Passage, watermark);
+            count++;
+        }
+        engine.AdvanceTo(now);
+
+        engine.Alarms.Sink = _pendingAlarms.Add;
+        var stored = _store.CurrentAlarms().ToDictionary(a => a.AlarmId);
+        foreach (var known in stored.Values.Where(a => a.Kind == AlarmKind.Congestion))
+            engine.Bores.GetValueOrDefault(new BoreKey(known.Site, known.Bore))?.AdoptCongestionAlarm(known.AlarmId);
+        foreach (var alarm in engine.Alarms.Open.ToList())
+        {
+            if (stored.Remove(alarm.Id, out var known))
+            {
+                // Operator actions live only in the store.
+                alarm.State = known.State;
+                alarm.Priority = known.Priority;
+                alarm.ShelvedUntil = known.ShelvedUntil;
+            }
+            else
+            {
+                // Arose while the service was down (or its raise was lost in a crash): raise it now.
+                _pendingAlarms.AddRange(rebuilt.Where(t => t.AlarmId == alarm.Id));
+            }
+        }
+        foreach (var known in stored.Values)
+        {
+            engine.Alarms.Restore(new Alarm
+            {
+                Id = known.AlarmId, Kind = known.Kind, Bore = new BoreKey(known.Site, known.Bore), Priority = known.Priority,
+                State = known.State, RaisedAt = known.At, ShelvedUntil = known.ShelvedUntil, Raised = known,
+            });
+            if (known.Kind == AlarmKind.AgentOffline && known.AgentId is { } agent) _offlineAlarms[agent] = known.AlarmId;
+            // An overdue alarm the rebuild did not raise again: its vehicle left while we were down.
+            // (Unless it entered before the rebuild window, where the rebuild cannot tell.)
+            if (known.Kind == AlarmKind.Overdue && known.EnteredAt >= now - RebuildWindow)
+                engine.Alarms.ConditionCleared(known.AlarmId, now, "the vehicle left while the central service was down");
+        }
+        _engine = engine;
+        _ingest = new PassageIngest(_validator, _store, _engine);
+        _log.LogInformation("rebuilt from {Count} stored passages since {Since:u}", count, now - RebuildWindow);
+    }
+}

@@ -1,0 +1,53 @@
+using Tunnel.Core.Contracts;
+
+namespace Tunnel.Central.Service;
+
+/// <summary>The MQTT topics of API v1 (see README, "MQTT API").</summary>
+public static class Topics
+{
+    public const string AllPassages = "tunnel/v1/+/+/+/passage";
+    public const string AllAgentStatus = "tunnel/v1/+/agents/+/status";
+
+    public static string Passage(string site, string bore, Portal portal) => $"tunnel/v1/{site}/{bore}/{TunnelJson.Name(portal)}/passage";
+    public static string Alarms(string site) => $"tunnel/v1/{site}/alarms";
+    public static string AgentStatus(string site, string agentId) => $"tunnel/v1/{site}/agents/{agentId}/status";
+    /// <summary>The central service's end-to-end acknowledgement: everything up to this sequence number is stored.</summary>
+    public static string AgentAck(string site, string agentId) => $"tunnel/v1/{site}/agents/{agentId}/ack";
+
+    public static bool IsAgentStatus(string topic, out string site, out string agentId)
+    {
+        var parts = topic.Split('/');
+        var ok = parts is ["tunnel", "v1", _, "agents", _, "status"];
+        (site, agentId) = ok ? (parts[2], parts[4]) : ("", "");
+        return ok;
+    }
+}
+
+/// <summary>Payload of <see cref="Topics.AgentAck"/> (schema <c>tunnel.ack.v1</c>).</summary>
+public sealed record AgentAck
+{
+    public const string SchemaId = "tunnel.ack.v1";
+    public string Schema { get; init; } = SchemaId;
+    public required string AgentId { get; init; }
+    /// <summary>Every passage of this agent with a sequence number up to and including this one is stored.</summary>
+    public required long StoredThroughSeq { get; init; }
+    public required DateTimeOffset At { get; init; }
+}
+
+/// <summary>Payload of <see cref="Topics.AgentStatus"/> (schema <c>tunnel.agent-status.v1</c>), retained; the last will says offline.</summary>
+public sealed record AgentStatus
+{
+    public const string SchemaId = "tunnel.agent-status.v1";
+    public string Schema { get; init; } = SchemaId;
+    public required string AgentId { get; init; }
+    public required bool Online { get; init; }
+    public string? Site { get; init; }
+    public string? Bore { get; init; }
+    public Portal? Portal { get; init; }
+    public int? Lane { get; init; }
+    public double? Fps { get; init; }
+    public long? QueueDepth { get; init; }
+    public double? ClockOffsetMs { get; init; }
+    public string? LastError { get; init; }
+    public DateTimeOffset? At { get; init; }
+}

@@ -1,0 +1,199 @@
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Tunnel.Central.Overdue;
+using Tunnel.Central.Service;
+using Tunnel.Core.Contracts;
+using Tunnel.Mqtt;
+using Tunnel.Storage;
+
+namespace Tunnel.Cli.Hosting;
+
+/// <summary>
+/// Everything `tunnel central` runs, wired once: the configuration, the private broker (embedded
+/// default), the store, the MQTT session, the central service loop and its HTTP endpoints. This is
+/// the only place that composes the parts.
+/// </summary>
+public sealed class CentralHost : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private MosquittoBroker? _broker;
+    private MqttClient? _mqtt;
+    private TunnelStore? _store;
+    private WebApplication? _web;
+    private Task? _loop;
+    private Task? _retention;
+
+    private CentralHost(TunnelSettings settings, SitesFile sites, ILoggerFactory logs)
+    {
+        Settings = settings;
+        Sites = sites;
+        Logs = logs;
+    }
+
+    public TunnelSettings Settings { get; }
+    public SitesFile Sites { get; }
+    public ILoggerFactory Logs { get; }
+    public CentralService Service { get; private set; } = null!;
+    public TunnelStore Store => _store!;
+    public BrokerCredentials? Credentials { get; private set; }
+    public string BrokerHost { get; private set; } = "";
+    public int BrokerPort { get; private set; }
+    public string HttpUrls => string.Join(", ", _web?.Urls ?? []);
+    public Task Loop => _loop ?? Task.CompletedTask;
+
+    /// <summary>Reads appsettings.json, environment variables (Tunnel__Broker__Port=…) and the given overrides.</summary>
+    public static IConfiguration LoadConfiguration(IDictionary<string, string?> overrides) =>
+        new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+            .AddJsonFile("appsettings.json", optional: true)
+            .AddEnvironmentVariables()
+            .AddInMemoryCollection(overrides)
+            .Build();
+
+    public static async Task<CentralHost> StartAsync(IConfiguration configuration, TimeProvider clock, ILoggerFactory logs,
+        bool quietHttp = false, CancellationToken ct = default)
+    {
+        var settings = configuration.GetSection("Tunnel").Get<TunnelSettings>() ?? new TunnelSettings();
+        var detector = configuration.GetSection("Tunnel:Detector").Get<DetectorSettings>() ?? new DetectorSettings();
+        var sites = settings.SitesFile is { } path ? SitesFile.Load(path) : SitesFile.Maoliling;
+        Directory.CreateDirectory(settings.DataDirectory);
+        var host = new CentralHost(settings, sites, logs);
+        try
+        {
+            await host.StartCoreAsync(configuration, detector, clock, quietHttp, ct);
+        }
+        catch
+        {
+            await host.DisposeAsync();
+            throw;
+        }
+        return host;
+    }
+
+    private async Task StartCoreAsync(IConfiguration configuration, DetectorSettings detector, TimeProvider clock, bool quietHttp, CancellationToken ct)
+    {
+        var log = Logs.CreateLogger<CentralHost>();
+        var broker = Settings.Broker;
+        string password;
+        if (broker.Embedded)
+        {
+            (_broker, Credentials) = await EmbeddedBroker.StartAsync(Settings.DataDirectory, Sites, broker.Host, broker.Port, ct);
+            (BrokerHost, BrokerPort, password) = (_broker.Host, _broker.Port, Credentials.For(EmbeddedBroker.CentralUser));
+            log.LogInformation("private mosquitto on {Host}:{Port}, data in {Dir}", BrokerHost, BrokerPort, _broker.DataDirectory);
+        }
+        else
+        {
+            (BrokerHost, BrokerPort) = (broker.Host, broker.Port);
+            password = broker.Password ?? throw new InvalidOperationException("Tunnel:Broker:Password is required for an external broker");
+        }
+
+        var storeOptions = Settings.Database.Provider == StoreProvider.Sqlite && string.IsNullOrEmpty(Settings.Database.ConnectionString)
+            ? StoreOptions.SqliteInDataDirectory(Settings.DataDirectory)
+            : new StoreOptions(Settings.Database.Provider, Settings.Database.ConnectionString ?? "");
+        _store = TunnelStore.Open(storeOptions with { Clock = clock });
+        _store.SaveConfig("sites", TunnelJson.Serialize(Sites), clock.GetUtcNow());
+
+        _mqtt = new MqttClient(new MqttClientOptions
+        {
+            Host = BrokerHost, Port = BrokerPort, ClientId = "tunnel-central",
+            Username = broker.Embedded ? EmbeddedBroker.CentralUser : broker.Username, Password = password,
+            // A persistent session: passages published while the service is down wait in the broker.
+            CleanStart = false, SessionExpirySeconds = 7 * 24 * 3600,
+        });
+        await _mqtt.ConnectAsync(ct);
+
+        Service = new CentralService(Sites, _store, _mqtt, detector, clock, Logs.CreateLogger<CentralService>());
+        _loop = Task.Run(() => Service.RunAsync(_stop.Token), CancellationToken.None);
+        await Task.WhenAny(Service.Ready, _loop);
+        if (_loop.IsFaulted) await _loop;
+
+        _retention = Task.Run(() => RetentionLoopAsync(clock, log, _stop.Token), CancellationToken.None);
+        _web = BuildWeb(configuration, quietHttp);
+        await _web.StartAsync(ct);
+        log.LogInformation("HTTP on {Urls}: /healthz, /metrics, /openapi/v1.json", HttpUrls);
+    }
+
+    private WebApplication BuildWeb(IConfiguration configuration, bool quiet)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Configuration.AddConfiguration(configuration);
+        builder.WebHost.UseUrls(Settings.Http.Urls);
+        builder.Logging.ClearProviders();
+        if (!quiet) builder.Services.AddSingleton(Logs);
+        builder.Services.AddOpenApi();
+        var app = builder.Build();
+        app.MapOpenApi();
+        app.MapGet("/healthz", () =>
+        {
+            var ok = _mqtt?.IsConnected == true && _loop is { IsCompleted: false };
+            return Results.Json(new
+            {
+                status = ok ? "healthy" : "unhealthy",
+                broker = _mqtt?.IsConnected == true ? "connected" : "disconnected",
+                loop = _loop is { IsCompleted: false } ? "running" : "stopped",
+                at = Service.Snapshot.At,
+            }, statusCode: ok ? 200 : 503);
+        }).WithSummary("Liveness and readiness of the central service");
+        app.MapGet("/metrics", () => Results.Text(Metrics.Render(Service.Snapshot), "text/plain; version=0.0.4"))
+            .WithSummary("Prometheus text exposition of counters and gauges");
+        return app;
+    }
+
+    private async Task RetentionLoopAsync(TimeProvider clock, ILogger log, CancellationToken ct)
+    {
+        if (Settings.Retention.PlateDays <= 0) return;
+        using var timer = new PeriodicTimer(TimeSpan.FromHours(1), clock);
+        do
+        {
+            try
+            {
+                var purged = _store!.PurgePlates(clock.GetUtcNow() - TimeSpan.FromDays(Settings.Retention.PlateDays));
+                if (purged.Total > 0) log.LogInformation("retention: blanked {Count} plates older than {Days} days", purged.Total, Settings.Retention.PlateDays);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                log.LogError(e, "retention purge failed");
+            }
+        } while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        if (_web is not null) await _web.DisposeAsync();
+        foreach (var task in new[] { _loop, _retention })
+            if (task is not null)
+                try { await task; } catch (OperationCanceledException) { }
+        if (_mqtt is not null) await _mqtt.DisposeAsync();
+        _store?.Dispose();
+        if (_broker is not null) await _broker.DisposeAsync();
+        _stop.Dispose();
+    }
+}
+
+/// <summary>The Prometheus text format, written by hand: prometheus-net is not obtainable here.</summary>
+public static class Metrics
+{
+    public static string Render(CentralSnapshot s)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("# TYPE tunnel_passages_accepted_total counter").AppendLine($"tunnel_passages_accepted_total {s.Accepted}");
+        sb.AppendLine("# TYPE tunnel_passages_duplicate_total counter").AppendLine($"tunnel_passages_duplicate_total {s.Duplicates}");
+        sb.AppendLine("# TYPE tunnel_passages_rejected_total counter");
+        foreach (var (reason, n) in s.RejectedByReason) sb.AppendLine($"tunnel_passages_rejected_total{{reason=\"{reason}\"}} {n}");
+        sb.AppendLine("# TYPE tunnel_bore_occupancy gauge");
+        foreach (var b in s.Bores) sb.AppendLine($"tunnel_bore_occupancy{{site=\"{b.Bore.Site}\",bore=\"{b.Bore.Bore}\"}} {b.Occupancy}");
+        sb.AppendLine("# TYPE tunnel_bore_congested gauge");
+        foreach (var b in s.Bores) sb.AppendLine($"tunnel_bore_congested{{site=\"{b.Bore.Site}\",bore=\"{b.Bore.Bore}\"}} {(b.Congested ? 1 : 0)}");
+        sb.AppendLine("# TYPE tunnel_alarms_open gauge");
+        foreach (var g in s.OpenAlarms.GroupBy(a => (a.Kind, a.Priority)))
+            sb.AppendLine($"tunnel_alarms_open{{kind=\"{TunnelJson.Name(g.Key.Kind)}\",priority=\"{TunnelJson.Name(g.Key.Priority)}\"}} {g.Count()}");
+        return sb.ToString();
+    }
+}

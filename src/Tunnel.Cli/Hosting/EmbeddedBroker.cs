@@ -1,0 +1,70 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Tunnel.Core.Contracts;
+using Tunnel.Mqtt;
+
+namespace Tunnel.Cli.Hosting;
+
+/// <summary>
+/// The private mosquitto of the embedded default: a user for the central service and one per edge
+/// agent (the agents of every bore, portal and lane in the sites file), each agent allowed to publish
+/// only under its own site/bore/portal, passwords generated once and kept in the data directory.
+/// </summary>
+public static class EmbeddedBroker
+{
+    public const string CentralUser = "central";
+
+    public static async Task<(MosquittoBroker Broker, BrokerCredentials Credentials)> StartAsync(
+        string dataDirectory, SitesFile sites, string host, int port, CancellationToken ct)
+    {
+        var dir = Path.Combine(dataDirectory, "broker");
+        Directory.CreateDirectory(dir);
+        var credentials = BrokerCredentials.LoadOrCreate(Path.Combine(dir, "credentials.json"), AgentIds(sites));
+        var acl = new List<MosquittoAclRule> { MosquittoAclRule.ForUser(CentralUser, MqttTopicAccess.ReadWrite, "tunnel/v1/#") };
+        foreach (var (site, bore) in sites.AllBores())
+            foreach (var portal in new[] { Portal.Entry, Portal.Exit })
+                for (var lane = 1; lane <= bore.Lanes; lane++)
+                {
+                    var agent = AgentId(site.Id, bore.Id, portal, lane);
+                    acl.Add(MosquittoAclRule.ForUser(agent, MqttTopicAccess.Write, $"tunnel/v1/{site.Id}/{bore.Id}/{TunnelJson.Name(portal)}/#"));
+                    acl.Add(MosquittoAclRule.ForUser(agent, MqttTopicAccess.ReadWrite, $"tunnel/v1/{site.Id}/agents/{agent}/status"));
+                    acl.Add(MosquittoAclRule.ForUser(agent, MqttTopicAccess.Read, $"tunnel/v1/{site.Id}/agents/{agent}/ack"));
+                }
+        var broker = await MosquittoBroker.StartAsync(new MosquittoBrokerOptions
+        {
+            DataDirectory = dir, Host = host, Port = port, Users = credentials.Passwords, Acl = acl,
+        }, ct);
+        return (broker, credentials);
+    }
+
+    /// <summary>The agent id convention of a deployment: one agent per portal camera, one camera per lane.</summary>
+    public static string AgentId(string site, string bore, Portal portal, int lane) => $"{site}-{bore}-{TunnelJson.Name(portal)}-{lane}";
+
+    public static IEnumerable<string> AgentIds(SitesFile sites) =>
+        from sb in sites.AllBores()
+        from portal in new[] { Portal.Entry, Portal.Exit }
+        from lane in Enumerable.Range(1, sb.Bore.Lanes)
+        select AgentId(sb.Site.Id, sb.Bore.Id, portal, lane);
+}
+
+/// <summary>Generated broker passwords, readable only by the owner of the data directory.</summary>
+public sealed record BrokerCredentials(IReadOnlyDictionary<string, string> Passwords)
+{
+    public static BrokerCredentials LoadOrCreate(string path, IEnumerable<string> agents)
+    {
+        var passwords = File.Exists(path)
+            ? JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(path)) ?? []
+            : new Dictionary<string, string>();
+        var changed = false;
+        foreach (var user in agents.Prepend(EmbeddedBroker.CentralUser))
+            if (!passwords.ContainsKey(user)) { passwords[user] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(18)); changed = true; }
+        if (changed)
+        {
+            File.WriteAllText(path, JsonSerializer.Serialize(passwords, new JsonSerializerOptions { WriteIndented = true }));
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+        return new BrokerCredentials(passwords);
+    }
+
+    public string For(string user) => Passwords.TryGetValue(user, out var p) ? p : throw new InvalidOperationException($"no broker credentials for '{user}'");
+}

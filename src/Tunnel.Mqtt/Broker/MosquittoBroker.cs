@@ -1,0 +1,419 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Tunnel.Mqtt.Native;
+
+namespace Tunnel.Mqtt;
+
+/// <summary>
+/// A private Debian mosquitto broker: the embedded default of the central service, and the broker
+/// every test starts for itself. Password login only, optional ACL, persistence, loopback only by
+/// default. A small watchdog kills the broker if the owning process dies, even by SIGKILL.
+/// </summary>
+public sealed class MosquittoBroker : IAsyncDisposable
+{
+    private const string ReadyLine = " running";
+    private const int MaxPortAttempts = 5;
+
+    private readonly MosquittoBrokerOptions _options;
+    private readonly bool _ownsDirectory;
+    private readonly SemaphoreSlim _lifecycle = new(1, 1);
+    private Process? _broker;
+    private Process? _watchdog;
+    private bool _disposed;
+
+    private MosquittoBroker(MosquittoBrokerOptions options, string dataDirectory, bool ownsDirectory)
+    {
+        _options = options;
+        DataDirectory = dataDirectory;
+        _ownsDirectory = ownsDirectory;
+        Port = options.Port;
+    }
+
+    public string Host => _options.Host;
+    public int Port { get; private set; }
+    public string DataDirectory { get; }
+    public string ConfigPath => Path.Combine(DataDirectory, "mosquitto.conf");
+    public string LogPath => Path.Combine(DataDirectory, "mosquitto.log");
+    public bool IsRunning => _broker is { HasExited: false };
+
+    /// <summary>Writes the configuration, hashes the passwords, starts mosquitto and returns once it reports itself running.</summary>
+    /// <exception cref="FileNotFoundException">mosquitto is not installed (the message says which package to install).</exception>
+    public static async Task<MosquittoBroker> StartAsync(MosquittoBrokerOptions options, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Validate(options);
+        var brokerProgram = MosquittoInstallation.Broker;
+        var ownsDirectory = options.DataDirectory is null;
+        var directory = options.DataDirectory ?? Directory.CreateTempSubdirectory("tunnel-mosquitto-").FullName;
+        Directory.CreateDirectory(directory);
+        var broker = new MosquittoBroker(options, Path.GetFullPath(directory), ownsDirectory);
+        try
+        {
+            await broker.WriteCredentialsAsync(ct).ConfigureAwait(false);
+            await broker.LaunchPickingPortAsync(brokerProgram, ct).ConfigureAwait(false);
+            return broker;
+        }
+        catch
+        {
+            await broker.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Graceful stop (SIGTERM: mosquitto saves its database), SIGKILL if it does not exit in time.</summary>
+    public async Task StopAsync()
+    {
+        await _lifecycle.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await StopProcessAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _lifecycle.Release();
+        }
+    }
+
+    /// <summary>SIGKILL, as a crash would: nothing is saved beyond what mosquitto had already written.</summary>
+    public void Kill()
+    {
+        _lifecycle.Wait();
+        try
+        {
+            KillWatchdog();
+            if (_broker is { } broker)
+            {
+                KillAndReap(broker);
+            }
+        }
+        finally
+        {
+            _lifecycle.Release();
+        }
+    }
+
+    /// <summary>Starts the broker again on the same port with the same data directory (stopping it first if it runs).</summary>
+    public async Task RestartAsync(CancellationToken ct = default)
+    {
+        await _lifecycle.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            await StopProcessAsync().ConfigureAwait(false);
+            await LaunchAsync(MosquittoInstallation.Broker, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _lifecycle.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _lifecycle.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            await StopProcessAsync().ConfigureAwait(false);
+            if (_ownsDirectory)
+            {
+                try { Directory.Delete(DataDirectory, recursive: true); }
+                catch (IOException) { /* a leftover temp directory is harmless */ }
+            }
+        }
+        finally
+        {
+            _lifecycle.Release();
+        }
+    }
+
+    private static void Validate(MosquittoBrokerOptions options)
+    {
+        if (options.Users.Count == 0)
+        {
+            throw new ArgumentException("A private broker needs at least one user: anonymous access is off.", nameof(options));
+        }
+
+        foreach (var (user, password) in options.Users)
+        {
+            if (string.IsNullOrWhiteSpace(user) || user.IndexOfAny([':', '\n', '\r']) >= 0 || password.IndexOfAny(['\n', '\r']) >= 0)
+            {
+                throw new ArgumentException($"User '{user}': names must be non-empty without ':' or line breaks; passwords without line breaks.", nameof(options));
+            }
+        }
+
+        foreach (var rule in options.Acl)
+        {
+            if (string.IsNullOrWhiteSpace(rule.Topic) || rule.Topic.IndexOfAny(['\n', '\r']) >= 0 || rule.User?.IndexOfAny(['\n', '\r']) >= 0)
+            {
+                throw new ArgumentException($"ACL rule {rule} is not a single line.", nameof(options));
+            }
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxPacketSize, 1024);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.Port);
+    }
+
+    private string PasswordPath => Path.Combine(DataDirectory, "passwd");
+    private string AclPath => Path.Combine(DataDirectory, "acl");
+
+    private async Task WriteCredentialsAsync(CancellationToken ct)
+    {
+        var plain = string.Concat(_options.Users.Select(pair => $"{pair.Key}:{pair.Value}\n"));
+        await WritePrivateFileAsync(PasswordPath, plain, ct).ConfigureAwait(false);
+        // -U hashes every line of the file in place, so clear-text passwords never outlive this call.
+        await RunToCompletionAsync(MosquittoInstallation.PasswordTool, ["-U", PasswordPath], ct).ConfigureAwait(false);
+
+        if (_options.Acl.Count > 0)
+        {
+            var acl = new StringBuilder();
+            foreach (var rule in _options.Acl.Where(r => r.User is null))
+            {
+                acl.Append($"pattern {rule.AccessKeyword} {rule.Topic}\n");
+            }
+
+            foreach (var group in _options.Acl.Where(r => r.User is not null).GroupBy(r => r.User!))
+            {
+                acl.Append($"\nuser {group.Key}\n");
+                foreach (var rule in group)
+                {
+                    acl.Append($"topic {rule.AccessKeyword} {rule.Topic}\n");
+                }
+            }
+
+            await WritePrivateFileAsync(AclPath, acl.ToString(), ct).ConfigureAwait(false);
+        }
+    }
+
+    private void WriteConfig()
+    {
+        var config = new StringBuilder()
+            .Append("# Written by Tunnel.Mqtt for a private broker; rewritten on every start.\n")
+            // Debian's mosquitto started as root switches to user 'mosquitto' and then could not read
+            // these root-owned files; a private broker has no reason to switch. Ignored when not root.
+            .Append("user root\n")
+            .Append("per_listener_settings false\n")
+            .Append("allow_anonymous false\n")
+            .Append($"listener {Port} {Host}\n")
+            .Append($"password_file {PasswordPath}\n")
+            .Append(_options.Acl.Count > 0 ? $"acl_file {AclPath}\n" : "")
+            .Append("persistence true\n")
+            .Append($"persistence_location {DataDirectory}/\n")
+            .Append("persistence_file mosquitto.db\n")
+            .Append(_options.SaveOnEveryChange ? "autosave_on_changes true\nautosave_interval 1\n" : "")
+            // Without it Nagle's algorithm on the broker's sockets meets delayed ACKs on the client's and
+            // pipelined QoS 1 traffic stalls 40 ms per window (about 330 messages/s instead of thousands).
+            .Append("set_tcp_nodelay true\n")
+            .Append($"max_packet_size {_options.MaxPacketSize}\n")
+            .Append($"max_queued_messages {_options.MaxQueuedMessages}\n")
+            .Append($"log_dest file {LogPath}\n")
+            .Append("log_dest stderr\n")
+            .Append("log_type error\nlog_type warning\nlog_type notice\nlog_type information\n")
+            .Append("connection_messages true\n");
+        File.WriteAllText(ConfigPath, config.ToString());
+    }
+
+    private async Task LaunchPickingPortAsync(string program, CancellationToken ct)
+    {
+        var pickPort = _options.Port == 0;
+        for (var attempt = 1; ; attempt++)
+        {
+            if (pickPort)
+            {
+                Port = FreePort(Host);
+            }
+
+            try
+            {
+                await LaunchAsync(program, ct).ConfigureAwait(false);
+                return;
+            }
+            catch (PortInUseException) when (pickPort && attempt < MaxPortAttempts)
+            {
+                // Another process took the port between probing and binding: probe again.
+            }
+        }
+    }
+
+    private async Task LaunchAsync(string program, CancellationToken ct)
+    {
+        WriteConfig();
+        var start = new ProcessStartInfo(program)
+        {
+            ArgumentList = { "-c", ConfigPath },
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        var process = new Process { StartInfo = start };
+        var recentLines = new ConcurrentQueue<string>();
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not { } line)
+            {
+                return;
+            }
+
+            recentLines.Enqueue(line);
+            while (recentLines.Count > 20 && recentLines.TryDequeue(out string? _))
+            {
+            }
+
+            if (line.Contains("mosquitto version", StringComparison.Ordinal) && line.EndsWith(ReadyLine, StringComparison.Ordinal))
+            {
+                ready.TrySetResult();
+            }
+        };
+        process.OutputDataReceived += (_, _) => { };
+
+        process.Start();
+        _broker = process;
+        process.BeginErrorReadLine();
+        process.BeginOutputReadLine();
+        _ = process.WaitForExitAsync(CancellationToken.None).ContinueWith(_ =>
+        {
+            var output = string.Join(Environment.NewLine, recentLines);
+            ready.TrySetException(output.Contains("Address already in use", StringComparison.Ordinal)
+                ? new PortInUseException(Port)
+                : new InvalidOperationException($"mosquitto exited with code {process.ExitCode} while starting (config {ConfigPath}):{Environment.NewLine}{output}"));
+        }, TaskScheduler.Default);
+
+        try
+        {
+            await ready.Task.WaitAsync(_options.StartTimeout, ct).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            KillAndReap(process);
+            throw new TimeoutException($"mosquitto did not report itself running within {_options.StartTimeout.TotalSeconds:0} s; see {LogPath}.");
+        }
+        catch
+        {
+            KillAndReap(process);
+            throw;
+        }
+
+        StartWatchdog(process.Id);
+    }
+
+    /// <summary>
+    /// A shell that waits on a pipe only this process writes to. When this process dies, however
+    /// it dies, the kernel closes the pipe, the read returns and the shell kills the broker.
+    /// </summary>
+    private void StartWatchdog(int brokerPid)
+    {
+        var start = new ProcessStartInfo("/bin/sh")
+        {
+            ArgumentList = { "-c", "read -r _; kill -KILL \"$0\" 2>/dev/null", brokerPid.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        _watchdog = Process.Start(start);
+    }
+
+    private void KillWatchdog()
+    {
+        if (_watchdog is { } watchdog)
+        {
+            KillAndReap(watchdog);
+            watchdog.Dispose();
+            _watchdog = null;
+        }
+    }
+
+    private async Task StopProcessAsync()
+    {
+        KillWatchdog();
+        if (_broker is not { } broker)
+        {
+            return;
+        }
+
+        if (!broker.HasExited)
+        {
+            LibC.Kill(broker.Id, LibC.SigTerm);
+            try
+            {
+                await broker.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                KillAndReap(broker);
+            }
+        }
+
+        broker.Dispose();
+        _broker = null;
+    }
+
+    private static void KillAndReap(Process process)
+    {
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill();
+            }
+
+            process.WaitForExit();
+        }
+        catch (InvalidOperationException)
+        {
+            // Never started or already reaped.
+        }
+    }
+
+    private static int FreePort(string host)
+    {
+        var probe = new TcpListener(IPAddress.Parse(host), 0);
+        probe.Start();
+        try
+        {
+            return ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+        finally
+        {
+            probe.Stop();
+        }
+    }
+
+    private static async Task WritePrivateFileAsync(string path, string content, CancellationToken ct)
+    {
+        // Create it private before any secret is written into it.
+        await File.WriteAllTextAsync(path, "", ct).ConfigureAwait(false);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+        await File.WriteAllTextAsync(path, content, ct).ConfigureAwait(false);
+    }
+
+    private static async Task RunToCompletionAsync(string program, string[] arguments, CancellationToken ct)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync(ct);
+        var stdout = process.StandardOutput.ReadToEndAsync(ct);
+        await process.WaitForExitAsync(ct).ConfigureAwait(false);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} failed with code {process.ExitCode}: {await stderr.ConfigureAwait(false)}{await stdout.ConfigureAwait(false)}");
+        }
+    }
+
+    private sealed class PortInUseException(int port) : Exception($"Port {port} is already in use.");
+}

@@ -1,0 +1,43 @@
+using System.Data;
+using System.Data.Common;
+using Npgsql;
+
+namespace Tunnel.Storage.Internal;
+
+/// <summary>PostgreSQL: native uuid, timestamptz and boolean; JSON kept as text so it comes back byte for byte.</summary>
+internal sealed class PostgresDialect(string connectionString) : Dialect
+{
+    private readonly NpgsqlDataSource _dataSource = NpgsqlDataSource.Create(connectionString);
+
+    // Each statement is a network round trip: carry many rows per INSERT (500 x 14 parameters stays far below the 65,535 limit).
+    public override int RowsPerInsert => 500;
+
+    public override DbConnection Open() => _dataSource.OpenConnection();
+
+    public override string Ddl(string template) => template
+        .Replace("{id}", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY")
+        .Replace("{uuid}", "UUID")
+        .Replace("{time}", "TIMESTAMPTZ")
+        .Replace("{bool}", "BOOLEAN")
+        .Replace("{bytes}", "BYTEA")
+        .Replace("{real}", "DOUBLE PRECISION");
+
+    protected override DbType TypeOf(Col type) => type switch
+    {
+        Col.Text => DbType.String,
+        Col.Uuid => DbType.Guid,
+        Col.Int => DbType.Int32,
+        Col.Long => DbType.Int64,
+        Col.Time => DbType.DateTimeOffset,
+        Col.Real => DbType.Double,
+        Col.Bool => DbType.Boolean,
+        Col.Bytes => DbType.Binary,
+        _ => throw new ArgumentOutOfRangeException(nameof(type)),
+    };
+
+    protected override object ToDb(Col type, object value) => type == Col.Time ? Millis((DateTimeOffset)value) : value;
+
+    public override DateTimeOffset ReadTime(DbDataReader reader, int ordinal) => reader.GetFieldValue<DateTimeOffset>(ordinal);
+
+    public override void Dispose() => _dataSource.Dispose();
+}

@@ -1,0 +1,146 @@
+using System.Data.Common;
+
+namespace Tunnel.Storage.Internal;
+
+/// <summary>
+/// Ordered migrations, recorded in schema_version. Append new ones; never edit a released one.
+/// The DDL is shared; <see cref="Dialect.Ddl"/> fills in the type names.
+/// </summary>
+internal static class Schema
+{
+    private static readonly (int Version, string Ddl)[] Migrations =
+    [
+        (1, """
+            CREATE TABLE passages (
+                id {id},
+                event_id {uuid} NOT NULL UNIQUE,
+                agent_id TEXT NOT NULL,
+                seq BIGINT NOT NULL,
+                site TEXT NOT NULL,
+                bore TEXT NOT NULL,
+                portal TEXT NOT NULL,
+                lane INTEGER NOT NULL,
+                captured_at {time} NOT NULL,
+                received_at {time} NOT NULL,
+                plate_text TEXT NULL,
+                plate_color TEXT NULL,
+                vehicle_class TEXT NOT NULL,
+                hazmat {bool} NOT NULL,
+                json TEXT NOT NULL
+            );
+            CREATE INDEX ix_passages_captured_at ON passages (captured_at);
+            CREATE INDEX ix_passages_bore_captured_at ON passages (site, bore, captured_at);
+            CREATE INDEX ix_passages_plate ON passages (plate_text);
+
+            CREATE TABLE agent_seq_ranges (
+                agent_id TEXT NOT NULL,
+                lo BIGINT NOT NULL,
+                hi BIGINT NOT NULL,
+                PRIMARY KEY (agent_id, lo)
+            );
+
+            CREATE TABLE transits (
+                entry_event_id {uuid} PRIMARY KEY,
+                site TEXT NOT NULL,
+                bore TEXT NOT NULL,
+                lane INTEGER NOT NULL,
+                plate_text TEXT NULL,
+                plate_color TEXT NULL,
+                vehicle_class TEXT NULL,
+                hazmat {bool} NOT NULL,
+                entered_at {time} NOT NULL,
+                exit_event_id {uuid} NULL,
+                exited_at {time} NULL,
+                transit_seconds {real} NULL,
+                status TEXT NOT NULL
+            );
+            CREATE INDEX ix_transits_bore_entered_at ON transits (site, bore, entered_at);
+            CREATE INDEX ix_transits_entered_at ON transits (entered_at);
+            CREATE INDEX ix_transits_plate ON transits (plate_text);
+
+            CREATE TABLE alarm_transitions (
+                id {id},
+                alarm_id {uuid} NOT NULL,
+                at {time} NOT NULL,
+                kind TEXT NOT NULL,
+                state TEXT NOT NULL,
+                priority TEXT NOT NULL,
+                site TEXT NOT NULL,
+                bore TEXT NOT NULL,
+                plate_text TEXT NULL,
+                actor TEXT NULL,
+                note TEXT NULL,
+                json TEXT NOT NULL
+            );
+            CREATE INDEX ix_alarm_transitions_alarm ON alarm_transitions (alarm_id, at);
+            CREATE INDEX ix_alarm_transitions_at ON alarm_transitions (at);
+
+            CREATE TABLE alarms_current (
+                alarm_id {uuid} PRIMARY KEY,
+                at {time} NOT NULL,
+                kind TEXT NOT NULL,
+                state TEXT NOT NULL,
+                priority TEXT NOT NULL,
+                site TEXT NOT NULL,
+                bore TEXT NOT NULL,
+                plate_text TEXT NULL,
+                json TEXT NOT NULL
+            );
+            CREATE INDEX ix_alarms_current_state ON alarms_current (state);
+
+            CREATE TABLE audit_log (
+                id {id},
+                at {time} NOT NULL,
+                actor TEXT NOT NULL,
+                action TEXT NOT NULL,
+                subject TEXT NOT NULL,
+                detail TEXT NULL
+            );
+            CREATE INDEX ix_audit_log_at ON audit_log (at);
+            CREATE INDEX ix_audit_log_subject ON audit_log (subject);
+
+            CREATE TABLE dead_letters (
+                id {id},
+                received_at {time} NOT NULL,
+                topic TEXT NOT NULL,
+                agent_id TEXT NULL,
+                reason_code TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                payload {bytes} NULL,
+                original_length INTEGER NOT NULL
+            );
+            CREATE INDEX ix_dead_letters_reason ON dead_letters (reason_code);
+            CREATE INDEX ix_dead_letters_received_at ON dead_letters (received_at);
+
+            CREATE TABLE config_documents (
+                config_key TEXT PRIMARY KEY,
+                json TEXT NOT NULL,
+                updated_at {time} NOT NULL
+            );
+            """),
+    ];
+
+    public static int LatestVersion => Migrations[^1].Version;
+
+    public static void Migrate(Dialect dialect, DbConnection connection, DateTimeOffset now)
+    {
+        dialect.Execute(connection, null, dialect.Ddl("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at {time} NOT NULL)"));
+        using var transaction = connection.BeginTransaction();
+        var current = CurrentVersion(dialect, connection, transaction);
+        if (current > LatestVersion)
+            throw new InvalidOperationException($"the database has schema version {current}, newer than this build knows ({LatestVersion}): upgrade the program");
+        foreach (var (version, ddl) in Migrations.Where(m => m.Version > current))
+        {
+            dialect.Execute(connection, transaction, dialect.Ddl(ddl));
+            dialect.Execute(connection, transaction, "INSERT INTO schema_version (version, applied_at) VALUES (@v, @at)",
+                ("@v", Col.Int, version), ("@at", Col.Time, now));
+        }
+        transaction.Commit();
+    }
+
+    public static int CurrentVersion(Dialect dialect, DbConnection connection, DbTransaction? transaction)
+    {
+        using var command = dialect.Command(connection, transaction, "SELECT COALESCE(MAX(version), 0) FROM schema_version");
+        return Convert.ToInt32(command.ExecuteScalar());
+    }
+}

@@ -1,0 +1,75 @@
+using System.Data.Common;
+
+namespace Tunnel.Storage.Internal;
+
+/// <summary>
+/// Per-agent sequence numbers kept as maximal runs of stored seqs (agent_seq_ranges). A healthy
+/// agent has one row; each gap adds one. A batch only rewrites the runs its seqs touch.
+/// </summary>
+internal static class SeqRanges
+{
+    public static void Record(Dialect dialect, DbConnection connection, DbTransaction transaction, string agentId, IReadOnlyCollection<long> seqs)
+    {
+        if (seqs.Count == 0) return;
+        // Clamped so that the neighbours of the extreme longs do not overflow.
+        var lo = Math.Max(seqs.Min(), long.MinValue + 1) - 1;
+        var hi = Math.Min(seqs.Max(), long.MaxValue - 1) + 1;
+        var touched = new List<SeqRange>();
+        using (var select = dialect.Command(connection, transaction,
+                   "SELECT lo, hi FROM agent_seq_ranges WHERE agent_id = @a AND hi >= @lo AND lo <= @hi",
+                   ("@a", Col.Text, agentId), ("@lo", Col.Long, lo), ("@hi", Col.Long, hi)))
+        using (var reader = select.ExecuteReader())
+        {
+            while (reader.Read()) touched.Add(new SeqRange(reader.GetInt64(0), reader.GetInt64(1)));
+        }
+        var merged = Merge(touched.Concat(seqs.Select(s => new SeqRange(s, s))));
+        dialect.Execute(connection, transaction, "DELETE FROM agent_seq_ranges WHERE agent_id = @a AND hi >= @lo AND lo <= @hi",
+            ("@a", Col.Text, agentId), ("@lo", Col.Long, lo), ("@hi", Col.Long, hi));
+        using var insert = dialect.Command(connection, transaction, "INSERT INTO agent_seq_ranges (agent_id, lo, hi) VALUES (@a, @lo, @hi)",
+            ("@a", Col.Text, agentId), ("@lo", Col.Long, 0L), ("@hi", Col.Long, 0L));
+        foreach (var range in merged)
+        {
+            dialect.SetValue(insert.Parameters[1], Col.Long, range.From);
+            dialect.SetValue(insert.Parameters[2], Col.Long, range.To);
+            insert.ExecuteNonQuery();
+        }
+    }
+
+    public static List<SeqRange> Merge(IEnumerable<SeqRange> ranges)
+    {
+        var merged = new List<SeqRange>();
+        foreach (var r in ranges.OrderBy(r => r.From))
+        {
+            // r.From <= last.To is tested first, so last.To + 1 is only reached when it cannot overflow.
+            if (merged.Count > 0 && (r.From <= merged[^1].To || r.From == merged[^1].To + 1))
+                merged[^1] = merged[^1] with { To = Math.Max(merged[^1].To, r.To) };
+            else
+                merged.Add(r);
+        }
+        return merged;
+    }
+
+    public static List<SeqRange> Load(Dialect dialect, DbConnection connection, string agentId)
+    {
+        using var command = dialect.Command(connection, null, "SELECT lo, hi FROM agent_seq_ranges WHERE agent_id = @a ORDER BY lo", ("@a", Col.Text, agentId));
+        using var reader = command.ExecuteReader();
+        var ranges = new List<SeqRange>();
+        while (reader.Read()) ranges.Add(new SeqRange(reader.GetInt64(0), reader.GetInt64(1)));
+        return ranges;
+    }
+
+    public static AgentProgress Progress(string agentId, IReadOnlyList<SeqRange> ranges)
+    {
+        var contiguous = ranges.FirstOrDefault(r => r.From <= 1 && r.To >= 1) is { To: >= 1 } first ? first.To : 0;
+        var highest = ranges.Count == 0 ? 0 : Math.Max(0, ranges[^1].To);
+        var gaps = new List<SeqRange>();
+        var covered = contiguous;
+        foreach (var r in ranges)
+        {
+            if (r.To <= covered) continue;
+            if (r.From > covered + 1) gaps.Add(new SeqRange(covered + 1, r.From - 1));
+            covered = r.To;
+        }
+        return new AgentProgress(agentId, contiguous, highest, gaps);
+    }
+}

@@ -1,0 +1,83 @@
+using System.Data;
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+
+namespace Tunnel.Storage.Internal;
+
+/// <summary>
+/// SQLite: ids as text, times as unix milliseconds. WAL lets readers run beside the one writer;
+/// synchronous=FULL syncs the WAL on every commit, so a committed batch survives a crash of the
+/// process and of the machine.
+/// </summary>
+internal sealed class SqliteDialect : Dialect
+{
+    private const int BusyTimeoutMs = 30_000;
+    private readonly string _connectionString;
+
+    public SqliteDialect(string connectionString)
+    {
+        var builder = new SqliteConnectionStringBuilder(connectionString);
+        if (string.IsNullOrEmpty(builder.DataSource) || builder.DataSource == ":memory:" || builder.Mode == SqliteOpenMode.Memory)
+            throw new ArgumentException("the SQLite store needs a file (every pooled connection to :memory: would be a different database)", nameof(connectionString));
+        builder.Mode = SqliteOpenMode.ReadWriteCreate;
+        builder.Pooling = true;
+        builder.ForeignKeys = true;
+        builder.DefaultTimeout = BusyTimeoutMs / 1000;
+        _connectionString = builder.ToString();
+    }
+
+    // One statement per row: SQLite has no round trips to save, and binding a parameter by name
+    // is a linear search, which makes many-row statements quadratic.
+    public override int RowsPerInsert => 1;
+
+    public override DbConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        // Per-connection settings: a pooled connection keeps them, but setting them again is cheap and certain.
+        using var command = connection.CreateCommand();
+        command.CommandText = $"PRAGMA synchronous = FULL; PRAGMA busy_timeout = {BusyTimeoutMs};";
+        command.ExecuteNonQuery();
+        return connection;
+    }
+
+    public override void Initialise(DbConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode = WAL;";
+        var mode = command.ExecuteScalar() as string;
+        if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
+            throw new InvalidOperationException($"SQLite refused WAL journal mode (got '{mode}')");
+    }
+
+    public override string Ddl(string template) => template
+        .Replace("{id}", "INTEGER PRIMARY KEY")
+        .Replace("{uuid}", "TEXT")
+        .Replace("{time}", "INTEGER")
+        .Replace("{bool}", "INTEGER")
+        .Replace("{bytes}", "BLOB")
+        .Replace("{real}", "REAL");
+
+    protected override DbType TypeOf(Col type) => type switch
+    {
+        Col.Text or Col.Uuid => DbType.String,
+        Col.Int => DbType.Int32,
+        Col.Long or Col.Time => DbType.Int64,
+        Col.Real => DbType.Double,
+        Col.Bool => DbType.Boolean,
+        Col.Bytes => DbType.Binary,
+        _ => throw new ArgumentOutOfRangeException(nameof(type)),
+    };
+
+    protected override object ToDb(Col type, object value) => type switch
+    {
+        Col.Uuid => ((Guid)value).ToString("D"),
+        Col.Time => ((DateTimeOffset)value).ToUnixTimeMilliseconds(),
+        _ => value,
+    };
+
+    public override DateTimeOffset ReadTime(DbDataReader reader, int ordinal) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ordinal));
+
+    public override void Dispose() => SqliteConnection.ClearPool(new SqliteConnection(_connectionString));
+}

@@ -1,0 +1,70 @@
+using Tunnel.Core.Contracts;
+
+namespace Tunnel.Storage;
+
+/// <summary>A stored passage. <see cref="Id"/> grows in the order passages were stored (receive order).</summary>
+public sealed record StoredPassage(long Id, Passage Passage, DateTimeOffset ReceivedAt);
+
+/// <summary>
+/// An entry and, once matched, its exit. Keyed by <see cref="EntryEventId"/>; an upsert replaces every column.
+/// Times come back as UTC with millisecond precision.
+/// </summary>
+public sealed record TransitRecord
+{
+    public required Guid EntryEventId { get; init; }
+    public required string Site { get; init; }
+    public required string Bore { get; init; }
+    public required int Lane { get; init; }
+    /// <summary><c>null</c>: read no plate; empty: blanked by the retention purge.</summary>
+    public string? Plate { get; init; }
+    public PlateColor? PlateColor { get; init; }
+    public VehicleClass? VehicleClass { get; init; }
+    public bool Hazmat { get; init; }
+    public required DateTimeOffset EnteredAt { get; init; }
+    public Guid? ExitEventId { get; init; }
+    public DateTimeOffset? ExitedAt { get; init; }
+    public double? TransitSeconds { get; init; }
+    /// <summary>Free text owned by the matcher (open, closed, overdue, ...).</summary>
+    public required string Status { get; init; }
+}
+
+public sealed record AuditEntry(long Id, DateTimeOffset At, string Actor, string Action, string Subject, string? Detail);
+
+/// <summary>A rejected message kept for inspection.</summary>
+public sealed record DeadLetter
+{
+    /// <summary>Payloads are cut to this size when stored; <see cref="OriginalLength"/> keeps the real size.</summary>
+    public const int MaxStoredPayloadBytes = 64 * 1024;
+
+    /// <summary>Assigned by the store; ignored when adding.</summary>
+    public long Id { get; init; }
+    public required DateTimeOffset ReceivedAt { get; init; }
+    public required string Topic { get; init; }
+    public string? AgentId { get; init; }
+    /// <summary>Short machine-readable reason (counted by <c>DeadLetterCountsByReason</c>).</summary>
+    public required string ReasonCode { get; init; }
+    public required string Reason { get; init; }
+    /// <summary>The raw bytes, possibly cut to <see cref="MaxStoredPayloadBytes"/>; empty after the retention purge.</summary>
+    public required byte[] Payload { get; init; }
+    /// <summary>Size of the payload as received; <c>null</c> when adding means <c>Payload.Length</c>.</summary>
+    public int? OriginalLength { get; init; }
+
+    public bool Truncated => OriginalLength is int n && n > Payload.Length;
+}
+
+/// <summary>Rows whose plate text the retention purge blanked.</summary>
+public sealed record PurgeResult(long Passages, long Transits, long AlarmTransitions, long CurrentAlarms, long DeadLetters)
+{
+    public long Total => Passages + Transits + AlarmTransitions + CurrentAlarms + DeadLetters;
+}
+
+/// <summary>An inclusive range of sequence numbers.</summary>
+public readonly record struct SeqRange(long From, long To);
+
+/// <summary>
+/// What the store holds of one agent's sequence numbers. Agents number their passages from 1.
+/// <see cref="Contiguous"/> is the highest k such that every seq in 1..k is stored: the number to
+/// acknowledge, so that the agent may drop those from its outbox. <see cref="Gaps"/> are the
+/// missing ranges between it and <see cref="Highest"/>.
+/// </summary>
+public sealed record AgentProgress(string AgentId, long Contiguous, long Highest, IReadOnlyList<SeqRange> Gaps);

@@ -1,0 +1,90 @@
+using System.Data.Common;
+using Tunnel.Core.Contracts;
+using Tunnel.Storage.Internal;
+
+namespace Tunnel.Storage;
+
+public sealed partial class TunnelStore
+{
+    private const int PassagePageSize = 2_000;
+
+    private static readonly BulkInsert PassageInsert = new("passages",
+    [
+        ("event_id", Col.Uuid), ("agent_id", Col.Text), ("seq", Col.Long), ("site", Col.Text), ("bore", Col.Text),
+        ("portal", Col.Text), ("lane", Col.Int), ("captured_at", Col.Time), ("received_at", Col.Time),
+        ("plate_text", Col.Text), ("plate_color", Col.Text), ("vehicle_class", Col.Text), ("hazmat", Col.Bool), ("json", Col.Text),
+    ], "ON CONFLICT (event_id) DO NOTHING");
+
+    /// <summary>
+    /// Stores a batch in one transaction and records each agent's sequence numbers. The event id is
+    /// the idempotency key: a passage already stored (or repeated in the batch) changes nothing.
+    /// Returns the passages that were new, in batch order. When this returns, the batch is durable.
+    /// </summary>
+    public IReadOnlyList<Passage> AddPassages(IReadOnlyList<(Passage Passage, DateTimeOffset ReceivedAt)> batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var seen = new HashSet<Guid>();
+        var unique = batch.Where(b => seen.Add(b.Passage.EventId)).ToList();
+        if (unique.Count == 0) return [];
+        // Serialised before taking the write lock, so the lock covers database work only.
+        var rows = unique.Select(b => PassageRow(b.Passage, b.ReceivedAt)).ToList();
+        return Write((connection, transaction) =>
+        {
+            var inserted = PassageInsert.RunReturningNewKeys(_dialect, connection, transaction, rows, r => r.GetGuid(0));
+            var fresh = unique.Select(b => b.Passage).Where(p => inserted.Contains(p.EventId)).ToList();
+            foreach (var agent in fresh.GroupBy(p => p.AgentId))
+                SeqRanges.Record(_dialect, connection, transaction, agent.Key, agent.Select(p => p.Seq).ToHashSet());
+            return fresh;
+        });
+    }
+
+    private static object?[] PassageRow(Passage p, DateTimeOffset receivedAt) =>
+    [
+        p.EventId, p.AgentId, p.Seq, p.Site, p.Bore, TunnelJson.Name(p.Portal), p.Lane, p.CapturedAt, receivedAt,
+        p.Plate?.Text, p.Plate is null ? null : TunnelJson.Name(p.Plate.Color), TunnelJson.Name(p.Vehicle.Class), p.Vehicle.Hazmat,
+        TunnelJson.Serialize(p),
+    ];
+
+    /// <summary>
+    /// Passages captured from <paramref name="fromCapturedAt"/> (and before <paramref name="toCapturedAt"/>), in the
+    /// order they were stored: what the central service replays to rebuild its state after a restart.
+    /// Read page by page, each page on a short-lived connection, so a long replay blocks nobody.
+    /// </summary>
+    public IEnumerable<StoredPassage> ReadPassages(DateTimeOffset fromCapturedAt, DateTimeOffset? toCapturedAt = null, BoreKey? bore = null)
+    {
+        var filter = new Filter()
+            .Add("captured_at >= @from", ("@from", Col.Time, fromCapturedAt))
+            .AddIf(toCapturedAt is not null, "captured_at < @to", ("@to", Col.Time, toCapturedAt))
+            .AddIf(bore is not null, "site = @site AND bore = @bore", ("@site", Col.Text, bore?.Site), ("@bore", Col.Text, bore?.Bore))
+            .Add("id > @after");
+        var sql = $"SELECT id, json, received_at FROM passages{filter.Where} ORDER BY id LIMIT {PassagePageSize}";
+        long after = 0;
+        while (true)
+        {
+            var page = Query(sql, ReadStoredPassage, filter.Parameters(("@after", Col.Long, after)));
+            foreach (var passage in page) yield return passage;
+            if (page.Count < PassagePageSize) yield break;
+            after = page[^1].Id;
+        }
+    }
+
+    private StoredPassage ReadStoredPassage(DbDataReader r) =>
+        new(r.GetInt64(0), TunnelJson.Deserialize<Passage>(r.GetString(1)) ?? throw new InvalidDataException("null passage json in store"), _dialect.ReadTime(r, 2));
+
+    /// <summary>
+    /// The number to acknowledge to an agent: the highest seq such that every seq from 1 up to it is
+    /// stored (0 if seq 1 is not). The agent may drop everything up to it from its outbox.
+    /// </summary>
+    public long HighestStoredSeq(string agentId) => Progress(agentId).Contiguous;
+
+    /// <summary>The acknowledgeable seq of one agent, with the highest seq seen and the gaps between.</summary>
+    public AgentProgress Progress(string agentId) =>
+        SeqRanges.Progress(agentId, Read(connection => SeqRanges.Load(_dialect, connection, agentId)));
+
+    /// <summary>Progress of every agent ever seen, for re-sending acknowledgements after a restart.</summary>
+    public IReadOnlyList<AgentProgress> AllProgress() =>
+        Query("SELECT agent_id, lo, hi FROM agent_seq_ranges ORDER BY agent_id, lo", r => (Agent: r.GetString(0), Range: new SeqRange(r.GetInt64(1), r.GetInt64(2))))
+            .GroupBy(x => x.Agent, StringComparer.Ordinal)
+            .Select(g => SeqRanges.Progress(g.Key, g.Select(x => x.Range).ToList()))
+            .ToList();
+}

@@ -1,0 +1,70 @@
+using Tunnel.Core.Contracts;
+using Tunnel.Storage.Internal;
+
+namespace Tunnel.Storage;
+
+public sealed partial class TunnelStore
+{
+    private const int PurgeChunk = 500;
+
+    /// <summary>
+    /// Plates are personal data: blanks the plate text (to "", also inside the stored JSON) of
+    /// passages captured, transits entered and alarm rows changed before <paramref name="cutoff"/>,
+    /// and drops the raw payload of dead letters received before it (a payload may carry a plate).
+    /// Unread plates stay <c>null</c>. Works in short transactions so the writer is never held up
+    /// for long; safe to repeat. The purge itself is audited.
+    /// </summary>
+    public PurgeResult PurgePlates(DateTimeOffset cutoff, string actor = "retention")
+    {
+        var passages = BlankJsonRows("passages", "id", Col.Long, "captured_at", cutoff, json =>
+        {
+            var p = TunnelJson.Deserialize<Passage>(json)!;
+            return TunnelJson.Serialize(p with { Plate = p.Plate is null ? null : p.Plate with { Text = "" } });
+        });
+        var transits = Write((connection, transaction) => _dialect.Execute(connection, transaction,
+            "UPDATE transits SET plate_text = '' WHERE entered_at < @cutoff AND plate_text <> ''", ("@cutoff", Col.Time, cutoff)));
+        var history = BlankJsonRows("alarm_transitions", "id", Col.Long, "at", cutoff, BlankAlarmPlate);
+        var current = BlankJsonRows("alarms_current", "alarm_id", Col.Uuid, "at", cutoff, BlankAlarmPlate);
+        var deadLetters = Write((connection, transaction) => _dialect.Execute(connection, transaction,
+            "UPDATE dead_letters SET payload = NULL WHERE received_at < @cutoff AND payload IS NOT NULL", ("@cutoff", Col.Time, cutoff)));
+        var result = new PurgeResult(passages, transits, history, current, deadLetters);
+        Audit(actor, "purge-plates", $"before {cutoff.UtcDateTime:O}",
+            $"passages={passages} transits={transits} alarm-transitions={history} current-alarms={current} dead-letters={deadLetters}",
+            _clock.GetUtcNow());
+        return result;
+    }
+
+    private static string BlankAlarmPlate(string json) =>
+        TunnelJson.Serialize(TunnelJson.Deserialize<AlarmTransition>(json)! with { Plate = "" });
+
+    /// <summary>Rewrites plate_text and json of rows older than the cutoff, a chunk per transaction.</summary>
+    private long BlankJsonRows(string table, string key, Col keyType, string timeColumn, DateTimeOffset cutoff, Func<string, string> blank)
+    {
+        long total = 0;
+        while (true)
+        {
+            var done = Write((connection, transaction) =>
+            {
+                var rows = new List<(object Key, string Json)>();
+                using (var select = _dialect.Command(connection, transaction,
+                           $"SELECT {key}, json FROM {table} WHERE {timeColumn} < @cutoff AND plate_text <> '' ORDER BY {key} LIMIT {PurgeChunk}",
+                           ("@cutoff", Col.Time, cutoff)))
+                using (var reader = select.ExecuteReader())
+                {
+                    while (reader.Read()) rows.Add((keyType == Col.Uuid ? reader.GetGuid(0) : reader.GetInt64(0), reader.GetString(1)));
+                }
+                using var update = _dialect.Command(connection, transaction, $"UPDATE {table} SET plate_text = '', json = @json WHERE {key} = @key",
+                    ("@json", Col.Text, ""), ("@key", keyType, null));
+                foreach (var (rowKey, json) in rows)
+                {
+                    _dialect.SetValue(update.Parameters[0], Col.Text, blank(json));
+                    _dialect.SetValue(update.Parameters[1], keyType, rowKey);
+                    update.ExecuteNonQuery();
+                }
+                return rows.Count;
+            });
+            total += done;
+            if (done < PurgeChunk) return total;
+        }
+    }
+}

@@ -1,0 +1,219 @@
+using System.Diagnostics;
+using static Tunnel.Mqtt.Tests.TestSupport;
+
+namespace Tunnel.Mqtt.Tests;
+
+public sealed class MqttClientTests
+{
+    [Fact]
+    public async Task Published_message_with_chinese_payload_reaches_subscriber_unchanged()
+    {
+        await using var broker = await StartBrokerAsync();
+        await using var subscriber = await ConnectAsync(CentralOptions(broker, "central-1"));
+        await using var publisher = await ConnectAsync(CentralOptions(broker, "agent-1"));
+        const string topic = "tunnel/v1/maoliling/north/entry/passage";
+        const string passage = "{\"plate\":\"浙A·12345\",\"colour\":\"黄\",\"tunnel\":\"猫狸岭隧道\",\"hazmat\":true}";
+
+        await subscriber.SubscribeAsync("tunnel/v1/+/+/+/passage");
+        await publisher.PublishAsync(topic, Utf8(passage));
+        var received = await subscriber.NextMessageAsync();
+
+        Assert.Equal(topic, received.Topic);
+        Assert.Equal(passage, received.Text());
+        Assert.Equal(1, received.Qos);
+        Assert.False(received.Retain);
+        Assert.True(publisher.IsConnected);
+    }
+
+    [Fact]
+    public async Task Wrong_password_is_refused_with_reason_135_and_a_clear_message()
+    {
+        await using var broker = await StartBrokerAsync();
+        await using var client = new MqttClient(CentralOptions(broker, "central-1") with { Password = "wrong" });
+
+        var error = await Assert.ThrowsAsync<MqttException>(() => client.ConnectAsync().WaitAsync(WaitLimit));
+
+        Assert.Equal(MqttReasonCodes.NotAuthorized, error.ReasonCode);
+        Assert.Contains("username and password", error.Message);
+        Assert.Contains("does not retry", error.Message);
+        Assert.False(client.IsConnected);
+    }
+
+    [Fact]
+    public async Task Unreachable_broker_gives_a_readable_error()
+    {
+        await using var broker = await StartBrokerAsync();
+        var port = broker.Port;
+        await broker.StopAsync();
+        await using var client = new MqttClient(CentralOptions(broker, "central-1") with { Port = port });
+
+        var error = await Assert.ThrowsAsync<MqttException>(() => client.ConnectAsync().WaitAsync(WaitLimit));
+
+        Assert.Contains($"127.0.0.1:{port}", error.Message);
+        Assert.Contains("refused", error.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.NotNull(error.LibraryError);
+    }
+
+    [Fact]
+    public async Task Acl_refuses_a_publish_outside_the_agents_own_topics_with_reason_135()
+    {
+        await using var broker = await StartBrokerAsync(acl:
+        [
+            MosquittoAclRule.ForUser(AgentUser, MqttTopicAccess.Write, "tunnel/v1/maoliling/north/entry/#"),
+            MosquittoAclRule.ForUser(CentralUser, MqttTopicAccess.ReadWrite, "tunnel/v1/#"),
+        ]);
+        await using var agent = await ConnectAsync(CentralOptions(broker, "agent-north-entry-1") with { Username = AgentUser, Password = AgentPassword });
+
+        await agent.PublishAsync("tunnel/v1/maoliling/north/entry/passage", Utf8("{}"));
+        var error = await Assert.ThrowsAsync<MqttException>(() => agent.PublishAsync("tunnel/v1/maoliling/south/exit/passage", Utf8("{}")).WaitAsync(WaitLimit));
+
+        Assert.Equal(MqttReasonCodes.NotAuthorized, error.ReasonCode);
+        Assert.Contains("tunnel/v1/maoliling/south/exit/passage", error.Message);
+        Assert.Contains("ACL", error.Message);
+    }
+
+    [Fact]
+    public async Task Persistent_session_receives_qos1_messages_published_while_it_was_away()
+    {
+        await using var broker = await StartBrokerAsync();
+        var persistent = CentralOptions(broker, "central-persistent") with { CleanStart = false, SessionExpirySeconds = 3600 };
+        const string topic = "tunnel/v1/maoliling/south/exit/passage";
+
+        await using (var first = await ConnectAsync(persistent))
+        {
+            await first.SubscribeAsync("tunnel/v1/#", qos: 1);
+        }
+
+        await using (var publisher = await ConnectAsync(CentralOptions(broker, "agent-1")))
+        {
+            for (var i = 1; i <= 3; i++)
+            {
+                await publisher.PublishAsync(topic, Utf8($"passage {i}"), qos: 1);
+            }
+        }
+
+        await using var again = await ConnectAsync(persistent);
+
+        Assert.True(again.SessionPresent);
+        Assert.Equal("passage 1", (await again.NextMessageAsync()).Text());
+        Assert.Equal("passage 2", (await again.NextMessageAsync()).Text());
+        Assert.Equal("passage 3", (await again.NextMessageAsync()).Text());
+    }
+
+    [Fact]
+    public async Task Retained_will_is_published_when_the_connection_drops_without_disconnect()
+    {
+        await using var broker = await StartBrokerAsync();
+        const string statusTopic = "tunnel/v1/maoliling/agents/agent-7/status";
+        await using var watcher = await ConnectAsync(CentralOptions(broker, "central-1"));
+        await watcher.SubscribeAsync(statusTopic);
+        await using var agent = await ConnectAsync(CentralOptions(broker, "agent-7") with
+        {
+            Will = new MqttWill(statusTopic, Utf8("{\"state\":\"offline\"}"), Qos: 1, Retain: true),
+        });
+
+        agent.DropConnectionAbruptly();
+        var will = await watcher.NextMessageAsync();
+
+        Assert.Equal(statusTopic, will.Topic);
+        Assert.Equal("{\"state\":\"offline\"}", will.Text());
+        await using var latecomer = await ConnectAsync(CentralOptions(broker, "central-2"));
+        await latecomer.SubscribeAsync(statusTopic);
+        var retained = await latecomer.NextMessageAsync();
+        Assert.True(retained.Retain);
+        Assert.Equal("{\"state\":\"offline\"}", retained.Text());
+    }
+
+    [Fact]
+    public async Task Retained_will_is_published_when_a_client_process_is_killed()
+    {
+        await using var broker = await StartBrokerAsync();
+        const string statusTopic = "tunnel/v1/maoliling/agents/agent-9/status";
+        await using var watcher = await ConnectAsync(CentralOptions(broker, "central-1"));
+        await watcher.SubscribeAsync(statusTopic);
+        using var agentProcess = StartMosquittoPubWithWill(broker, "agent-9", statusTopic, willPayload: "offline");
+        try
+        {
+            // The agent announces itself like a real one: seeing "online" proves it is connected.
+            await agentProcess.StandardInput.WriteLineAsync("online");
+            await agentProcess.StandardInput.FlushAsync();
+            Assert.Equal("online", (await watcher.NextMessageAsync()).Text());
+
+            agentProcess.Kill();
+            var will = await watcher.NextMessageAsync();
+
+            Assert.Equal(statusTopic, will.Topic);
+            Assert.Equal("offline", will.Text());
+        }
+        finally
+        {
+            if (!agentProcess.HasExited)
+            {
+                agentProcess.Kill();
+            }
+
+            await agentProcess.WaitForExitAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Client_reconnects_by_itself_after_the_broker_crashes_and_restarts()
+    {
+        await using var broker = await StartBrokerAsync();
+        await using var subscriber = await ConnectAsync(CentralOptions(broker, "central-1"));
+        await using var publisher = await ConnectAsync(CentralOptions(broker, "agent-1"));
+        await subscriber.SubscribeAsync("tunnel/v1/#");
+        var publisherLost = publisher.WhenConnectionIs(false);
+        var subscriberLost = subscriber.WhenConnectionIs(false);
+        var publisherBack = publisher.WhenConnectionIs(true);
+        var subscriberBack = subscriber.WhenConnectionIs(true);
+
+        broker.Kill();
+        await Task.WhenAll(publisherLost, subscriberLost);
+        Assert.False(publisher.IsConnected);
+        await broker.RestartAsync();
+        await Task.WhenAll(publisherBack, subscriberBack);
+
+        Assert.True(publisher.IsConnected);
+        // The subscriber had a clean session: receiving this proves it subscribed again by itself.
+        await publisher.PublishAsync("tunnel/v1/maoliling/north/exit/passage", Utf8("after restart"));
+        Assert.Equal("after restart", (await subscriber.NextMessageAsync()).Text());
+    }
+
+    [Fact]
+    public async Task Message_larger_than_the_brokers_limit_is_refused_and_the_client_keeps_working()
+    {
+        await using var broker = await StartBrokerAsync(maxPacketSize: 256 * 1024);
+        await using var client = await ConnectAsync(CentralOptions(broker, "agent-1"));
+        await client.SubscribeAsync("tunnel/v1/#");
+
+        var error = await Assert.ThrowsAsync<MqttException>(() =>
+            client.PublishAsync("tunnel/v1/maoliling/north/entry/snapshot/1", new byte[300 * 1024]).WaitAsync(WaitLimit));
+
+        Assert.True(error.LibraryError is not null || error.ReasonCode == MqttReasonCodes.PacketTooLarge, error.Message);
+        Assert.Contains("large", error.Message, StringComparison.OrdinalIgnoreCase);
+        await client.PublishAsync("tunnel/v1/maoliling/north/entry/snapshot/2", new byte[100 * 1024]);
+        Assert.Equal(100 * 1024, (await client.NextMessageAsync()).Payload.Length);
+    }
+
+    /// <summary>A separate client process that publishes each line of its stdin as a retained status and has a retained will.</summary>
+    private static Process StartMosquittoPubWithWill(MosquittoBroker broker, string clientId, string statusTopic, string willPayload)
+    {
+        var start = new ProcessStartInfo(MosquittoInstallation.Find("mosquitto_pub", "mosquitto-clients"))
+        {
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[]
+                 {
+                     "-V", "5", "-h", broker.Host, "-p", broker.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                     "-u", CentralUser, "-P", CentralPassword, "-i", clientId, "-t", statusTopic, "-q", "1", "-r", "-l",
+                     "--will-topic", statusTopic, "--will-payload", willPayload, "--will-qos", "1", "--will-retain",
+                 })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        return Process.Start(start)!;
+    }
+}

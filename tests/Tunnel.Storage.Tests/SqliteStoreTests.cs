@@ -1,0 +1,53 @@
+using Microsoft.Data.Sqlite;
+using Xunit.Abstractions;
+
+namespace Tunnel.Storage.Tests;
+
+public sealed class SqliteStoreTests : StoreContractTests
+{
+    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("tunnel-sqlite-");
+
+    public SqliteStoreTests(ITestOutputHelper output) : base(output) =>
+        Options = StoreOptions.SqliteInDataDirectory(Path.Combine(_directory.FullName, "data"));
+
+    protected override StoreOptions Options { get; }
+
+    public override void Dispose()
+    {
+        base.Dispose();
+        _directory.Delete(recursive: true);
+    }
+
+    [Fact]
+    public void Connections_use_wal_full_sync_foreign_keys_and_a_busy_timeout()
+    {
+        Assert.Equal("wal", Store.ScalarForTests("PRAGMA journal_mode"));
+        Assert.Equal(2L, Store.ScalarForTests("PRAGMA synchronous"));
+        Assert.Equal(1L, Store.ScalarForTests("PRAGMA foreign_keys"));
+        Assert.Equal(30_000L, Store.ScalarForTests("PRAGMA busy_timeout"));
+        Assert.True(File.Exists(Path.Combine(_directory.FullName, "data", "tunnel.db")));
+    }
+
+    [Fact]
+    public void An_in_memory_database_is_refused()
+    {
+        var e = Assert.Throws<ArgumentException>(() => TunnelStore.Open(new StoreOptions(StoreProvider.Sqlite, "Data Source=:memory:")));
+        Assert.Contains("needs a file", e.Message);
+    }
+
+    [Fact]
+    public void A_schema_newer_than_the_program_is_refused()
+    {
+        Store.Dispose();
+        using (var connection = new SqliteConnection(Options.ConnectionString))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "INSERT INTO schema_version (version, applied_at) VALUES (99, 0)";
+            command.ExecuteNonQuery();
+        }
+        SqliteConnection.ClearAllPools();
+        var e = Assert.Throws<InvalidOperationException>(() => TunnelStore.Open(Options));
+        Assert.Contains("newer", e.Message);
+    }
+}

@@ -1,0 +1,390 @@
+using System.Diagnostics;
+using System.Text;
+using Tunnel.Core.Contracts;
+using Xunit.Abstractions;
+using static Tunnel.Storage.Tests.TestData;
+
+namespace Tunnel.Storage.Tests;
+
+/// <summary>The behaviour every provider must show. Each test gets a fresh database (file or schema).</summary>
+public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
+{
+    private TunnelStore? _store;
+
+    protected abstract StoreOptions Options { get; }
+
+    protected TunnelStore Store => _store ??= TunnelStore.Open(Options);
+
+    protected ITestOutputHelper Output { get; } = output;
+
+    protected TunnelStore Reopen()
+    {
+        _store?.Dispose();
+        _store = TunnelStore.Open(Options);
+        return _store;
+    }
+
+    public virtual void Dispose()
+    {
+        _store?.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    private List<StoredPassage> All() => [.. Store.ReadPassages(DateTimeOffset.MinValue)];
+
+    [Fact]
+    public void Duplicates_by_event_id_are_ignored_and_change_nothing()
+    {
+        var a = Passage("a1", 1, "浙A12345", T0);
+        var b = Passage("a1", 2, "浙A23456", T0.AddSeconds(1));
+        Assert.Equal([a.EventId, b.EventId], Store.AddPassages(Received(a, b)).Select(p => p.EventId));
+
+        var c = Passage("a1", 3, "浙A34567", T0.AddSeconds(2));
+        var changedCopyOfA = a with { Plate = a.Plate! with { Text = "沪B99999" }, Lane = 9 };
+        var fresh = Store.AddPassages(Received(changedCopyOfA, c, b, c));
+
+        Assert.Equal([c.EventId], fresh.Select(p => p.EventId));
+        var stored = All();
+        Assert.Equal([a.EventId, b.EventId, c.EventId], stored.Select(s => s.Passage.EventId));
+        Assert.Equal("浙A12345", stored[0].Passage.Plate!.Text);
+        Assert.Equal(3, Store.HighestStoredSeq("a1"));
+        Assert.Empty(Store.AddPassages(Received(a, b, c)));
+        Assert.Empty(Store.AddPassages([]));
+    }
+
+    [Fact]
+    public void Passages_round_trip_with_chinese_and_unread_plates_in_receive_order()
+    {
+        // Captured in Beijing time with sub-millisecond ticks: the JSON keeps them as sent.
+        var capturedLate = new DateTimeOffset(2025, 3, 1, 16, 0, 5, TimeSpan.FromHours(8)).AddTicks(1234);
+        var chinese = Passage("a1", 1, "浙A·D12345", capturedLate, hazmat: true);
+        var unread = Passage("a1", 2, null, capturedLate.AddSeconds(-30), Portal.Exit, bore: "south");
+        var receivedAt = new DateTimeOffset(2025, 3, 1, 8, 0, 6, 789, TimeSpan.Zero).AddTicks(4321);
+        Store.AddPassages([(chinese, receivedAt), (unread, receivedAt.AddSeconds(1))]);
+
+        var stored = All();
+        Assert.Equal(2, stored.Count);
+        Assert.Equal(Json(chinese), Json(stored[0].Passage));
+        Assert.Equal(Json(unread), Json(stored[1].Passage));
+        Assert.Null(stored[1].Passage.Plate);
+        Assert.Equal(capturedLate, stored[0].Passage.CapturedAt);
+        Assert.Equal(TimeSpan.FromHours(8), stored[0].Passage.CapturedAt.Offset);
+        // Received-at is a column: UTC, to the millisecond.
+        Assert.Equal(new DateTimeOffset(2025, 3, 1, 8, 0, 6, 789, TimeSpan.Zero), stored[0].ReceivedAt);
+        Assert.Equal(TimeSpan.Zero, stored[0].ReceivedAt.Offset);
+        Assert.True(stored[0].Id < stored[1].Id);
+
+        // Receive order, not capture order; capture-time and bore filters apply.
+        Assert.Equal([unread.EventId], Store.ReadPassages(capturedLate.AddMinutes(-1), capturedLate.AddSeconds(-1)).Select(s => s.Passage.EventId));
+        Assert.Equal([chinese.EventId], Store.ReadPassages(DateTimeOffset.MinValue, bore: new BoreKey("maoliling", "north")).Select(s => s.Passage.EventId));
+        Assert.Empty(Store.ReadPassages(capturedLate.AddMilliseconds(1)));
+        Assert.Equal("浙A·D12345", Store.ScalarForTests("SELECT plate_text FROM passages WHERE hazmat = " + (Store.Provider == StoreProvider.Sqlite ? "1" : "TRUE")));
+    }
+
+    [Fact]
+    public void Contiguous_acknowledgement_tracks_gaps_and_out_of_order_seqs()
+    {
+        Assert.Equal(0, Store.HighestStoredSeq("nobody"));
+        var nobody = Store.Progress("nobody");
+        Assert.Equal((0L, 0L), (nobody.Contiguous, nobody.Highest));
+        Assert.Empty(nobody.Gaps);
+
+        Store.AddPassages(Seqs("a1", 3, 1, 2, 5));
+        Store.AddPassages(Seqs("a1", 9, 7));
+        var progress = Store.Progress("a1");
+        Assert.Equal(3, progress.Contiguous);
+        Assert.Equal(9, progress.Highest);
+        Assert.Equal([new SeqRange(4, 4), new SeqRange(6, 6), new SeqRange(8, 8)], progress.Gaps);
+
+        // A replay fills some gaps; a duplicate seq of an already stored event changes nothing.
+        Store.AddPassages(Seqs("a1", 6, 4));
+        Assert.Equal(7, Store.HighestStoredSeq("a1"));
+        Assert.Equal([new SeqRange(8, 8)], Store.Progress("a1").Gaps);
+
+        // Another agent is independent; without seq 1 nothing can be acknowledged.
+        Store.AddPassages(Seqs("a2", 2, 3, 10));
+        Assert.Equal(0, Store.HighestStoredSeq("a2"));
+        Assert.Equal([new SeqRange(1, 1), new SeqRange(4, 9)], Store.Progress("a2").Gaps);
+
+        Store.AddPassages(Seqs("a1", 8));
+        Store.AddPassages(Seqs("a2", 1));
+        Assert.Equal(9, Store.HighestStoredSeq("a1"));
+        Assert.Empty(Store.Progress("a1").Gaps);
+        Assert.Equal(3, Store.HighestStoredSeq("a2"));
+        Assert.Equal(["a1", "a2"], Store.AllProgress().Select(p => p.AgentId).Order(StringComparer.Ordinal));
+        Assert.Equal(1L, Convert.ToInt64(Store.ScalarForTests("SELECT COUNT(*) FROM agent_seq_ranges WHERE agent_id = 'a1'")));
+
+        // A large shuffled batch merges into one run.
+        var shuffled = Enumerable.Range(10, 2_000).Select(i => (long)i).OrderBy(i => (i * 7919) % 2_003).ToArray();
+        Store.AddPassages(Seqs("a1", shuffled));
+        Assert.Equal(2_009, Store.HighestStoredSeq("a1"));
+        Assert.Equal(1L, Convert.ToInt64(Store.ScalarForTests("SELECT COUNT(*) FROM agent_seq_ranges WHERE agent_id = 'a1'")));
+    }
+
+    [Fact]
+    public void Alarm_history_is_in_time_order_and_current_state_is_the_latest_transition()
+    {
+        var x = Guid.NewGuid();
+        var y = Guid.NewGuid();
+        var raised = Alarm(x, AlarmState.ActiveUnacknowledged, T0);
+        var acknowledged = Alarm(x, AlarmState.ActiveAcknowledged, T0.AddMinutes(1), by: "operator-li", note: "called the driver, 司机已联系");
+        var cleared = Alarm(x, AlarmState.ClearedUnacknowledged, T0.AddMinutes(2));
+        var closed = Alarm(x, AlarmState.Closed, T0.AddMinutes(3), by: "operator-li");
+        var other = Alarm(y, AlarmState.ActiveUnacknowledged, T0.AddMinutes(1), plate: null);
+
+        Store.AddAlarmTransitions([raised, cleared]);
+        Store.AddAlarmTransitions([other, closed]);
+        // A late transition joins the history but does not move the current state back.
+        Store.AddAlarmTransitions([acknowledged]);
+
+        Assert.Equal([Json(raised), Json(acknowledged), Json(cleared), Json(closed)], Store.AlarmHistory(x).Select(Json));
+        Assert.Equal("operator-li", Store.AlarmHistory(x)[1].By);
+        Assert.Equal("called the driver, 司机已联系", Store.AlarmHistory(x)[1].Note);
+        Assert.Equal([Json(other)], Store.CurrentAlarms().Select(Json));
+        Assert.Equal([Json(other), Json(closed)], Store.CurrentAlarms(includeClosed: true).Select(Json));
+        Assert.Empty(Store.AlarmHistory(Guid.NewGuid()));
+
+        // Within one batch the latest by time wins, and of equal times the later one.
+        var z = Guid.NewGuid();
+        var shelved = Alarm(z, AlarmState.Shelved, T0.AddMinutes(5), by: "operator-wang", note: "maintenance") with { ShelvedUntil = T0.AddHours(1) };
+        Store.AddAlarmTransitions([Alarm(z, AlarmState.ActiveUnacknowledged, T0.AddMinutes(5)), shelved, Alarm(z, AlarmState.ActiveUnacknowledged, T0.AddMinutes(4))]);
+        Assert.Equal(Json(shelved), Json(Store.CurrentAlarms().Single(a => a.AlarmId == z)));
+    }
+
+    [Fact]
+    public void Transits_are_upserted_by_entry_event_id()
+    {
+        var entry = Guid.NewGuid();
+        var open = Transit(entry, "浙A12345", T0);
+        Store.UpsertTransits([open, Transit(Guid.NewGuid(), null, T0.AddSeconds(10))]);
+        Assert.Equal(open, Store.GetTransit(entry));
+
+        var exit = Guid.NewGuid();
+        var closed = open with { ExitEventId = exit, ExitedAt = T0.AddSeconds(180.25), TransitSeconds = 180.25, Status = "closed", Hazmat = true };
+        Store.UpsertTransits([open with { Status = "overdue" }, closed]);
+        Assert.Equal(closed, Store.GetTransit(entry));
+
+        var all = Store.ReadTransits(T0, T0.AddMinutes(1));
+        Assert.Equal(2, all.Count);
+        Assert.Equal(entry, all[0].EntryEventId);
+        Assert.Null(all[1].Plate);
+        Assert.Null(all[1].PlateColor);
+        Assert.Empty(Store.ReadTransits(T0, T0.AddMinutes(1), new BoreKey("maoliling", "south")));
+        Assert.Equal([closed], Store.TransitsByPlate("浙A12345"));
+        Assert.Null(Store.GetTransit(Guid.NewGuid()));
+    }
+
+    [Fact]
+    public void Dead_letters_keep_a_capped_payload_and_are_counted_by_reason()
+    {
+        var big = new byte[DeadLetter.MaxStoredPayloadBytes + 1_000];
+        Random.Shared.NextBytes(big);
+        Store.AddDeadLetter(new DeadLetter { ReceivedAt = T0, Topic = "tunnel/v1/maoliling/north/entry/passage", AgentId = "a1", ReasonCode = "schema", Reason = "missing eventId", Payload = "{\"seq\":1}"u8.ToArray() });
+        Store.AddDeadLetter(new DeadLetter { ReceivedAt = T0.AddSeconds(1), Topic = "tunnel/v1/maoliling/north/entry/passage", ReasonCode = "too-large", Reason = "payload over limit", Payload = big });
+        Store.AddDeadLetter(new DeadLetter { ReceivedAt = T0.AddSeconds(2), Topic = "t", ReasonCode = "schema", Reason = "bad \0 byte and lone \ud800 surrogate", Payload = [0, 1, 2] });
+
+        var letters = Store.ReadDeadLetters(10);
+        Assert.Equal(["schema", "too-large", "schema"], letters.Select(l => l.ReasonCode));
+        Assert.Equal("bad \uFFFD byte and lone \uFFFD surrogate", letters[0].Reason);
+        Assert.Null(letters[0].AgentId);
+        Assert.Equal(big.Length, letters[1].OriginalLength);
+        Assert.True(letters[1].Truncated);
+        Assert.Equal(big.AsSpan(0, DeadLetter.MaxStoredPayloadBytes).ToArray(), letters[1].Payload);
+        Assert.Equal("{\"seq\":1}", Encoding.UTF8.GetString(letters[2].Payload));
+        Assert.False(letters[2].Truncated);
+        Assert.Equal("a1", letters[2].AgentId);
+        Assert.Equal(T0, letters[2].ReceivedAt);
+        Assert.Equal(2, Store.ReadDeadLetters(2).Count);
+        Assert.Equal(new Dictionary<string, long> { ["schema"] = 2, ["too-large"] = 1 }, Store.DeadLetterCountsByReason());
+    }
+
+    [Fact]
+    public void Configuration_documents_round_trip_by_key()
+    {
+        Assert.Null(Store.LoadConfig("sites"));
+        var sites = TunnelJson.Serialize(SitesFile.Maoliling);
+        Store.SaveConfig("sites", sites, T0);
+        Assert.Equal(sites, Store.LoadConfig("sites"));
+        Assert.Contains("猫狸岭隧道", Store.LoadConfig("sites"));
+        Store.SaveConfig("sites", "{\"sites\":[]}", T0.AddHours(1));
+        Assert.Equal("{\"sites\":[]}", Store.LoadConfig("sites"));
+        Assert.Null(Store.LoadConfig("other"));
+    }
+
+    [Fact]
+    public void Audit_entries_are_read_newest_first_and_filtered()
+    {
+        Store.Audit("operator-li", "view-history", "浙A12345", null, T0);
+        Store.Audit("operator-li", "acknowledge", "alarm/1", "note: 已处理", T0.AddMinutes(1));
+        Store.Audit("admin", "config-change", "sites", "lanes 2 -> 3", T0.AddMinutes(2));
+
+        var all = Store.ReadAudit();
+        Assert.Equal(["config-change", "acknowledge", "view-history"], all.Select(a => a.Action));
+        Assert.Equal(new AuditEntry(all[1].Id, T0.AddMinutes(1), "operator-li", "acknowledge", "alarm/1", "note: 已处理"), all[1]);
+        Assert.Equal(["view-history"], Store.ReadAudit(subject: "浙A12345").Select(a => a.Action));
+        Assert.Equal(2, Store.ReadAudit(actor: "operator-li").Count);
+        Assert.Equal(["acknowledge"], Store.ReadAudit(from: T0.AddMinutes(1), to: T0.AddMinutes(2)).Select(a => a.Action));
+        Assert.Single(Store.ReadAudit(limit: 1));
+    }
+
+    [Fact]
+    public void Retention_purge_blanks_plates_older_than_the_cutoff_and_keeps_newer_ones()
+    {
+        var old = T0.AddDays(-40);
+        var cutoff = T0.AddDays(-30);
+        var oldRead = Passage("a1", 1, "浙A11111", old);
+        var oldUnread = Passage("a1", 2, null, old);
+        var recent = Passage("a1", 3, "沪B22222", T0);
+        Store.AddPassages(Received(oldRead, oldUnread, recent));
+        Store.UpsertTransits([Transit(oldRead.EventId, "浙A11111", old), Transit(recent.EventId, "沪B22222", T0)]);
+        var oldAlarm = Guid.NewGuid();
+        var newAlarm = Guid.NewGuid();
+        Store.AddAlarmTransitions([Alarm(oldAlarm, AlarmState.ActiveUnacknowledged, old, "浙A11111"), Alarm(newAlarm, AlarmState.ActiveUnacknowledged, T0, "沪B22222")]);
+        Store.AddDeadLetter(new DeadLetter { ReceivedAt = old, Topic = "t", ReasonCode = "schema", Reason = "r", Payload = Encoding.UTF8.GetBytes("{\"plate\":\"浙A11111\"}") });
+        Store.AddDeadLetter(new DeadLetter { ReceivedAt = T0, Topic = "t", ReasonCode = "schema", Reason = "r", Payload = [1] });
+
+        var result = Store.PurgePlates(cutoff, actor: "retention-job");
+
+        Assert.Equal(new PurgeResult(1, 1, 1, 1, 1), result);
+        var stored = All().ToDictionary(s => s.Passage.EventId, s => s.Passage);
+        Assert.Equal("", stored[oldRead.EventId].Plate!.Text);
+        Assert.Equal(PlateColor.Blue, stored[oldRead.EventId].Plate!.Color);
+        Assert.Null(stored[oldUnread.EventId].Plate);
+        Assert.Equal(Json(recent), Json(stored[recent.EventId]));
+        Assert.Equal("", Store.GetTransit(oldRead.EventId)!.Plate);
+        Assert.Equal("沪B22222", Store.GetTransit(recent.EventId)!.Plate);
+        Assert.Equal("", Store.AlarmHistory(oldAlarm).Single().Plate);
+        Assert.Equal("沪B22222", Store.AlarmHistory(newAlarm).Single().Plate);
+        Assert.Equal(["", "沪B22222"], Store.CurrentAlarms().Select(a => a.Plate));
+        Assert.Equal([[1], []], Store.ReadDeadLetters(10).Select(d => d.Payload));
+
+        // Nothing of the old plate is left anywhere, JSON included.
+        foreach (var table in new[] { "passages", "alarm_transitions", "alarms_current" })
+            Assert.Equal(0L, Convert.ToInt64(Store.ScalarForTests($"SELECT COUNT(*) FROM {table} WHERE json LIKE '%浙A11111%' OR plate_text = '浙A11111'")));
+        Assert.Equal(0L, Convert.ToInt64(Store.ScalarForTests("SELECT COUNT(*) FROM transits WHERE plate_text = '浙A11111'")));
+
+        var audit = Store.ReadAudit(actor: "retention-job").Single();
+        Assert.Equal("purge-plates", audit.Action);
+        Assert.Contains("passages=1", audit.Detail);
+
+        Assert.Equal(0, Store.PurgePlates(cutoff).Total);
+    }
+
+    [Fact]
+    public void Everything_survives_dispose_and_reopen()
+    {
+        var p = Passage("a1", 1, "浙A12345", T0);
+        Store.AddPassages(Received(p));
+        Store.AddPassages(Seqs("a1", 3));
+        Store.UpsertTransits([Transit(p.EventId, "浙A12345", T0)]);
+        var alarm = Alarm(Guid.NewGuid(), AlarmState.ActiveUnacknowledged, T0);
+        Store.AddAlarmTransitions([alarm]);
+        Store.Audit("op", "view-history", "浙A12345", null, T0);
+        Store.AddDeadLetter(new DeadLetter { ReceivedAt = T0, Topic = "t", ReasonCode = "schema", Reason = "r", Payload = [7] });
+        Store.SaveConfig("sites", "{}", T0);
+
+        var store = Reopen();
+
+        Assert.Equal(1, store.SchemaVersion);
+        Assert.Equal(1L, Convert.ToInt64(store.ScalarForTests("SELECT COUNT(*) FROM schema_version")));
+        Assert.Equal(Json(p), Json(All()[0].Passage));
+        var progress = store.Progress("a1");
+        Assert.Equal((1L, 3L), (progress.Contiguous, progress.Highest));
+        Assert.Equal([new SeqRange(2, 2)], progress.Gaps);
+        Assert.Empty(store.AddPassages(Received(p)));
+        Assert.Equal("浙A12345", store.GetTransit(p.EventId)!.Plate);
+        Assert.Equal([Json(alarm)], store.CurrentAlarms().Select(Json));
+        Assert.Single(store.ReadAudit());
+        Assert.Equal([7], store.ReadDeadLetters(1).Single().Payload);
+        Assert.Equal("{}", store.LoadConfig("sites"));
+    }
+
+    [Fact]
+    public void Readers_see_whole_batches_while_a_writer_stores()
+    {
+        const int batches = 40, size = 250;
+        Store.AddPassages(Seqs("warmup", 1));
+        var writing = true;
+        var failures = new List<Exception>();
+        var readerPasses = 0;
+        void Reader(Func<long> count, long warmup)
+        {
+            try
+            {
+                long previous = 0;
+                while (Volatile.Read(ref writing))
+                {
+                    var seen = count() - warmup;
+                    Assert.True(seen % size == 0, $"a reader saw part of a batch: {seen}");
+                    Assert.True(seen >= previous, $"a reader went back in time: {previous} then {seen}");
+                    previous = seen;
+                    Interlocked.Increment(ref readerPasses);
+                }
+            }
+            catch (Exception e)
+            {
+                lock (failures) failures.Add(e);
+            }
+        }
+        var readers = new[]
+        {
+            new Thread(() => Reader(() => Store.ReadPassages(DateTimeOffset.MinValue).LongCount(), 1)),
+            new Thread(() => Reader(() => Store.HighestStoredSeq("w"), 0)),
+            new Thread(() => Reader(() =>
+            {
+                var progress = Store.Progress("w");
+                Assert.Empty(progress.Gaps);
+                return progress.Contiguous;
+            }, 0)),
+        };
+        foreach (var reader in readers) reader.Start();
+        try
+        {
+            for (var b = 0; b < batches; b++)
+            {
+                Store.AddPassages(Seqs("w", [.. Enumerable.Range(b * size + 1, size).Select(i => (long)i)]));
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref writing, false);
+            foreach (var reader in readers) reader.Join();
+        }
+        Assert.Empty(failures);
+        Assert.Equal(batches * size, Store.HighestStoredSeq("w"));
+        Output.WriteLine($"{Store.Provider}: {readerPasses} reader passes while writing {batches} batches");
+    }
+
+    [Fact]
+    public void A_batch_of_ten_thousand_passages_is_stored_in_one_call()
+    {
+        const int count = 10_000;
+        var batch = Enumerable.Range(1, count).Select(i => (Passage("bulk", i, $"浙A{i:D5}", T0.AddMilliseconds(i * 100)), T0.AddMilliseconds(i * 100 + 50))).ToList();
+        Store.AddPassages(Seqs("warmup", 1));
+
+        var cpu = ThreadCpu.Now();
+        var clock = Stopwatch.StartNew();
+        var fresh = Store.AddPassages(batch);
+        var insert = clock.Elapsed;
+        var insertCpu = ThreadCpu.Now() - cpu;
+        clock.Restart();
+        var again = Store.AddPassages(batch);
+        var duplicates = clock.Elapsed;
+        clock.Restart();
+        var read = Store.ReadPassages(T0).ToList();
+        var readBack = clock.Elapsed;
+        clock.Restart();
+        for (var i = 0; i < 100; i++)
+            Store.AddPassages([.. Enumerable.Range(1, 100).Select(j => (Passage("small", i * 100 + j, "浙B00001", T0), T0))]);
+        var small = clock.Elapsed;
+
+        Assert.Equal(count, fresh.Count);
+        Assert.Empty(again);
+        Assert.Equal(batch.Select(b => b.Item1.EventId), read.Where(r => r.Passage.AgentId == "bulk").Select(r => r.Passage.EventId));
+        Assert.Equal(count, Store.HighestStoredSeq("bulk"));
+        Assert.Equal(count, Store.HighestStoredSeq("small"));
+        Output.WriteLine($"{Store.Provider}: 10,000 new in one batch {insert.TotalMilliseconds:F0} ms ({count / insert.TotalSeconds:F0}/s, this thread's CPU {insertCpu.TotalMilliseconds:F0} ms); " +
+                         $"same 10,000 again (all duplicates) {duplicates.TotalMilliseconds:F0} ms; read back {read.Count} {readBack.TotalMilliseconds:F0} ms; " +
+                         $"100 batches of 100 {small.TotalMilliseconds:F0} ms ({10_000 / small.TotalSeconds:F0}/s)");
+    }
+}
