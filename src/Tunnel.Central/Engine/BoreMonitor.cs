@@ -209,6 +209,8 @@ public sealed class BoreMonitor
         var timeCounts = _congestion.TimeCounts(t, now) && !QueuedBehindAlarm(t);
         var w = _evidence.Weigh(t, now, timeCounts);
         var level = t.Hazmat ? _settings.HazmatAlarmLevel : _settings.AlarmLevel;
+        if (w.Evidence >= level && TakeBetterExplanation(t, now, w.Inside, level))
+            w = _evidence.Weigh(t, now, timeCounts);
 
         if (w.Evidence >= level)
         {
@@ -233,6 +235,35 @@ public sealed class BoreMonitor
         var due = t.EnteredAt + Matcher.TimesFor(t).ElapsedForSurprise(needed);
         if (!timeCounts || due <= now) due = now + TimeSpan.FromSeconds(30);
         _due.Schedule(this, t, due < now + RecheckStep ? now + RecheckStep : due);
+    }
+
+    /// <summary>
+    /// Before calling a vehicle stopped: is there an unmatched exit that explains it better than it
+    /// explains the vehicle holding it? One of the two is still inside; the one whose staying fits
+    /// the evidence worse is the one that left.
+    /// </summary>
+    private bool TakeBetterExplanation(Transit t, DateTimeOffset now, double inside, double level)
+    {
+        foreach (var orphan in Matcher.Orphans)
+        {
+            if (orphan.ClaimedBy == t) continue;
+            var mine = _evidence.ExplainCost(t, orphan);
+            if (mine >= level) continue;
+            if (orphan.ClaimedBy is { } holder)
+            {
+                var holderInside = _evidence.Weigh(holder, now, _congestion.TimeCounts(holder, now)).Inside;
+                if (mine + holderInside >= _evidence.ExplainCost(holder, orphan) + inside) continue;
+                holder.ProbableExit = null;
+                Counters.Reassigned++;
+            }
+            if (t.ProbableExit is { } previous) previous.ClaimedBy = null;
+            t.ProbableExit = orphan;
+            var previousHolder = orphan.ClaimedBy;
+            orphan.ClaimedBy = t;
+            if (previousHolder is not null) Reweigh(previousHolder, now);
+            return true;
+        }
+        return false;
     }
 
     /// <summary>Vehicles queued behind a stopped one are late for that reason alone.</summary>
@@ -304,6 +335,8 @@ public sealed class BoreCounters
     public long OverdueAlarms { get; set; }
     public long RetractedAlarms { get; set; }
     public long LostPassages { get; set; }
+    /// <summary>Unmatched exits moved to another vehicle they explain better.</summary>
+    public long Reassigned { get; set; }
     /// <summary>Transits given up on after <see cref="DetectorSettings.MaxTracked"/>.</summary>
     public long Dropped { get; set; }
 }

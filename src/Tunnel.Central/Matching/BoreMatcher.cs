@@ -134,7 +134,7 @@ public sealed class BoreMatcher
             foreach (var t in same)
             {
                 if (!Plausible(t, now)) continue;
-                var score = TimesFor(t).Surprise(now - t.EnteredAt);
+                var score = TimesFor(t).Mismatch(now - t.EnteredAt);
                 if (score < bestScore) (best, bestScore) = (t, score);
             }
         if (best is not null) return new ExitCandidate(best, ExitMatch.Exact, Rematch: false);
@@ -154,7 +154,7 @@ public sealed class BoreMatcher
                 var score = 2.5 * distance + Consistency.ClassCost(t.Class, exit.Vehicle.Class)
                     + Consistency.ColourCost(read.Color, plate.Color)
                     + (t.Lane == exit.Lane ? 0 : 1.0)
-                    + Math.Min(TimesFor(t).Surprise(now - t.EnteredAt), 6);
+                    + Math.Min(TimesFor(t).Mismatch(now - t.EnteredAt), 3);
                 if (score < bestScore) { runnerUp = bestScore; (best, bestScore) = (t, score); }
                 else if (score < runnerUp) runnerUp = score;
             }

@@ -12,12 +12,12 @@ public sealed class TransitTimeModel
 {
     private const int Capacity = 160;
     private const int MinSamples = 20;
-    private const double MinSigma = 0.07;
+    private const double MinSigma = 0.1;
     private const double DefaultSigma = 0.15;
-    // A small share of moving vehicles is much slower than its peers (a crawling truck, a lost driver):
-    // a wide second component keeps them from looking stopped on time alone.
-    private const double WideWeight = 0.002;
-    private const double WideFactor = 3.5;
+    // A share of moving vehicles is much slower than its peers (a crawling truck, a lost driver, a
+    // queue): a wide second component keeps them from looking stopped on time alone.
+    private const double WideWeight = 0.02;
+    private const double WideFactor = 2.5;
 
     private readonly double[] _logs = new double[Capacity];
     private readonly double _priorLogMedian;
@@ -74,6 +74,17 @@ public sealed class TransitTimeModel
         if (z <= 0) return 0;
         var survival = (1 - WideWeight) * NormalTail(z) + WideWeight * NormalTail(z / WideFactor);
         return -Math.Log(Math.Max(survival, 1e-300));
+    }
+
+    /// <summary>
+    /// How atypical a complete transit of this length is, too short or too long (−ln of the
+    /// log-normal density ratio to its mode, capped): for choosing which vehicle an exit belongs to.
+    /// </summary>
+    public double Mismatch(TimeSpan transit)
+    {
+        if (transit <= TimeSpan.Zero) return 8;
+        var z = (Math.Log(transit.TotalSeconds) - _logMedian) / _sigma;
+        return Math.Min(0.5 * z * z, 8);
     }
 
     /// <summary>Elapsed time at which <see cref="Surprise"/> reaches <paramref name="level"/> (bisection: Surprise is monotone).</summary>

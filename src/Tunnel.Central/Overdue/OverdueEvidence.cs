@@ -60,7 +60,7 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
         var cost = settings.UnmatchedExitCost
             + Consistency.ClassCost(t.Class, exit.Vehicle.Class)
             + Consistency.ColourCost(t.Plate?.Color, exit.Plate?.Color)
-            + times.Surprise(transit)
+            + times.Mismatch(transit)
             + PassEvidenceLeavingBy(t, orphan.Lane, orphan.At);
         if (t.Plate is { } a && exit.Plate is { } b)
             cost += Math.Min(2.0 * Core.Plates.PlateSimilarity.Distance(a, b), 6);
