@@ -13,9 +13,14 @@ public class OverdueTests
         traffic.Entry(t + 16, "浙K00001", lane: 1);
         traffic.Entry(t + 22, "浙K00002", lane: 1);
         traffic.Entry(t + 28, "浙K00003", lane: 1);
+        // The other lane flows on: had it changed lanes and driven on, these would have stayed behind it.
+        traffic.Entry(t + 50, "浙L00001", lane: 2);
+        traffic.Entry(t + 56, "浙L00002", lane: 2);
         traffic.Exit(t + 16 + 165, "浙K00001", lane: 1);
         traffic.Exit(t + 22 + 166, "浙K00002", lane: 1);
         traffic.Exit(t + 28 + 166, "浙K00003", lane: 1);
+        traffic.Exit(t + 50 + 160, "浙L00001", lane: 2);
+        traffic.Exit(t + 56 + 160, "浙L00002", lane: 2);
 
         var alarm = Assert.Single(traffic.Raised(AlarmKind.Overdue));
         Assert.Equal("浙J12345", alarm.Plate);

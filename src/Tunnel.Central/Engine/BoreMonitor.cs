@@ -138,6 +138,7 @@ public sealed class BoreMonitor
     private void RecordOvertake(Transit leaver, Passage exit, DateTimeOffset now)
     {
         if (exit.Lane != leaver.Lane) return; // it changed lanes: it could pass anyone
+        var changed = new List<Transit>();
         for (var lane = 1; lane <= Matcher.Config.Lanes; lane++)
         {
             var own = lane == leaver.Lane;
@@ -148,14 +149,17 @@ public sealed class BoreMonitor
                 var ahead = open[i];
                 var added = own ? ahead.Passes.AddOwnLane(exit.CapturedAt) : ahead.Passes.AddOtherLane(exit.CapturedAt);
                 // Passes in other lanes matter only once its own lane has spoken.
-                if (added && (own || ahead.Passes.OwnLane > 0)) Reweigh(ahead, now);
+                if (added && (own || ahead.Passes.OwnLane > 0)) changed.Add(ahead);
             }
         }
+        // Weighed after recording: weighing can close transits, which changes the lane lists.
+        foreach (var t in changed) Reweigh(t, now);
     }
 
     /// <summary>Gives an unmatched exit to the open transit it explains best (a misread or unread exit plate).</summary>
     private void Claim(OrphanExit orphan, DateTimeOffset now, int depth)
     {
+        if (orphan.Contested) return;
         Transit? best = null;
         var bestCost = double.PositiveInfinity;
         foreach (var t in Matcher.AllOpen)
@@ -206,11 +210,13 @@ public sealed class BoreMonitor
     private void Reweigh(Transit t, DateTimeOffset now)
     {
         if (!t.IsOpen || t.AlarmId is not null) return;
-        var timeCounts = _congestion.TimeCounts(t, now) && !QueuedBehindAlarm(t);
+        var timeCounts = _congestion.TimeCounts(t, now) && !QueuedBehindAlarm(t, now);
         var w = _evidence.Weigh(t, now, timeCounts);
         var level = t.Hazmat ? _settings.HazmatAlarmLevel : _settings.AlarmLevel;
         if (w.Evidence >= level && TakeBetterExplanation(t, now, w.Inside, level))
             w = _evidence.Weigh(t, now, timeCounts);
+        if (Environment.GetEnvironmentVariable("TUNNEL_TRACE") is { } trace && t.Plate?.Text == trace)
+            Console.WriteLine($"TRACE {now:HH:mm:ss} {t} ev {w.Evidence:0.0} inside {w.Inside:0.0} time {w.TimePart:0.0} pass {w.PassPart:0.0} unseen {w.LeftUnseen:0.0} probable {t.ProbableExit?.Passage.Plate?.Text} {t.ProbableExit?.At:HH:mm:ss} lane {t.ProbableExit?.Lane}");
 
         if (w.Evidence >= level)
         {
@@ -221,9 +227,11 @@ public sealed class BoreMonitor
                 return;
             }
             Raise(t, now, w);
+            ReleaseContested(t, now, level);
             return;
         }
-        if (w.Inside >= level && t.ProbableExit is { } orphan && w.LeftUnseen < level)
+        if (w.Inside >= level && t.ProbableExit is { } orphan && w.LeftUnseen <= _settings.InferredExitMaxCost
+            && !Contested(orphan, t, now, level))
         {
             // It is not inside any more; the unmatched exit was it.
             Counters.InferredExits++;
@@ -246,7 +254,7 @@ public sealed class BoreMonitor
     {
         foreach (var orphan in Matcher.Orphans)
         {
-            if (orphan.ClaimedBy == t) continue;
+            if (orphan.ClaimedBy == t || orphan.Contested) continue;
             var mine = _evidence.ExplainCost(t, orphan);
             if (mine >= level) continue;
             if (orphan.ClaimedBy is { } holder)
@@ -266,14 +274,50 @@ public sealed class BoreMonitor
         return false;
     }
 
-    /// <summary>Vehicles queued behind a stopped one are late for that reason alone.</summary>
-    private bool QueuedBehindAlarm(Transit t)
+    /// <summary>
+    /// Whether another vehicle that looks stopped could just as well have left by this exit. Then one
+    /// of the two is still inside and the exit cannot tell which (a stopped vehicle, and the unread
+    /// plate of the first vehicle to pass it): neither may take it, and both are alarmed.
+    /// </summary>
+    private bool Contested(OrphanExit orphan, Transit holder, DateTimeOffset now, double level)
+    {
+        var holderFit = _evidence.ExplainCost(holder, orphan);
+        foreach (var other in Matcher.AllOpen)
+        {
+            if (other == holder || other.AlarmId is not null || other.ProbableExit is not null) continue;
+            var fit = _evidence.ExplainCost(other, orphan);
+            if (fit >= level || fit > holderFit + _settings.AmbiguityMargin) continue;
+            if (_evidence.Weigh(other, now, _congestion.TimeCounts(other, now)).Inside >= level / 2) return true;
+        }
+        return false;
+    }
+
+    /// <summary>A vehicle about to be alarmed releases the exit another vehicle holds when that exit fits both alike.</summary>
+    private void ReleaseContested(Transit t, DateTimeOffset now, double level)
+    {
+        foreach (var orphan in Matcher.Orphans.ToList())
+        {
+            if (orphan.ClaimedBy is not { } holder || holder == t || holder.AlarmId is not null) continue;
+            var fit = _evidence.ExplainCost(t, orphan);
+            if (fit >= level || fit > _evidence.ExplainCost(holder, orphan) + _settings.AmbiguityMargin) continue;
+            orphan.ClaimedBy = null;
+            orphan.Contested = true;
+            holder.ProbableExit = null;
+            Counters.ContestedExits++;
+            Reweigh(holder, now);
+        }
+    }
+
+    /// <summary>Vehicles queued behind a vehicle that stopped recently are late for that reason alone.</summary>
+    private bool QueuedBehindAlarm(Transit t, DateTimeOffset now)
     {
         var lane = Matcher.OpenInLane(t.Lane);
         for (var i = 0; i < lane.Count && lane[i].EnteredAt < t.EnteredAt; i++)
-            if (lane[i].AlarmId is not null) return true;
+            if (lane[i].AlarmRaisedAt is { } raised && now - raised < QueueClears && t.EnteredAt < raised) return true;
         return false;
     }
+
+    private static readonly TimeSpan QueueClears = TimeSpan.FromMinutes(10);
 
     private void Raise(Transit t, DateTimeOffset now, OverdueEvidence.Weighing w)
     {
@@ -335,6 +379,8 @@ public sealed class BoreCounters
     public long OverdueAlarms { get; set; }
     public long RetractedAlarms { get; set; }
     public long LostPassages { get; set; }
+    /// <summary>Unmatched exits that fitted a vehicle alarmed as stopped as well as the one holding them.</summary>
+    public long ContestedExits { get; set; }
     /// <summary>Unmatched exits moved to another vehicle they explain better.</summary>
     public long Reassigned { get; set; }
     /// <summary>Transits given up on after <see cref="DetectorSettings.MaxTracked"/>.</summary>

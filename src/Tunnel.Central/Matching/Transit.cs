@@ -108,4 +108,6 @@ public sealed class OrphanExit(Passage exit)
     public DateTimeOffset At => Passage.CapturedAt;
     public int Lane => Passage.Lane;
     public Transit? ClaimedBy { get; set; }
+    /// <summary>It fitted a stopped vehicle as well as another: it explains neither any more.</summary>
+    public bool Contested { get; set; }
 }

@@ -12,6 +12,10 @@ public sealed record DetectorSettings
     public double HazmatAlarmLevel { get; init; } = 7.0;
     /// <summary>Cost of "its exit plate was unread or misread beyond matching" (about 5 % of exits).</summary>
     public double UnmatchedExitCost { get; init; } = 3.0;
+    /// <summary>An unmatched exit closes a vehicle's transit only when it explains it at most this badly.</summary>
+    public double InferredExitMaxCost { get; init; } = 6.0;
+    /// <summary>Two vehicles an unmatched exit fits within this much of each other are indistinguishable by it.</summary>
+    public double AmbiguityMargin { get; init; } = 2.0;
     /// <summary>Cost of "its exit passage is one the exit camera has not delivered yet" (a sequence gap).</summary>
     public double LateExitCost { get; init; } = 3.5;
     /// <summary>Prior for how often a later entrant of a lane leaves before a vehicle that kept the lane and did not stop.</summary>

@@ -45,7 +45,10 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
         foreach (var gap in matcher.ExitGaps.Open)
         {
             if (gap.Until < t.EnteredAt + shortest) continue;
-            best = Math.Min(best, settings.LateExitCost + PassEvidenceLeavingBy(t, gap.Lane, gap.From));
+            // Left by the missing passage: then its transit ended inside the gap's time span.
+            var fit = Math.Min(matcher.TimesFor(t).Mismatch(gap.From - t.EnteredAt), matcher.TimesFor(t).Mismatch(gap.Until - t.EnteredAt));
+            if (gap.From - t.EnteredAt < matcher.TimesFor(t).Median && gap.Until - t.EnteredAt > matcher.TimesFor(t).Median) fit = 0;
+            best = Math.Min(best, settings.LateExitCost + fit + PassEvidenceLeavingBy(t, gap.Lane, gap.From));
         }
         return best;
     }
