@@ -215,8 +215,6 @@ public sealed class BoreMonitor
         var level = t.Hazmat ? _settings.HazmatAlarmLevel : _settings.AlarmLevel;
         if (w.Evidence >= level && TakeBetterExplanation(t, now, w.Inside, level))
             w = _evidence.Weigh(t, now, timeCounts);
-        if (Environment.GetEnvironmentVariable("TUNNEL_TRACE") is { } trace && t.Plate?.Text == trace)
-            Console.WriteLine($"TRACE {now:HH:mm:ss} {t} ev {w.Evidence:0.0} inside {w.Inside:0.0} time {w.TimePart:0.0} pass {w.PassPart:0.0} unseen {w.LeftUnseen:0.0} probable {t.ProbableExit?.Passage.Plate?.Text} {t.ProbableExit?.At:HH:mm:ss} lane {t.ProbableExit?.Lane}");
 
         if (w.Evidence >= level)
         {
@@ -246,32 +244,49 @@ public sealed class BoreMonitor
     }
 
     /// <summary>
-    /// Before calling a vehicle stopped: is there an unmatched exit that explains it better than it
-    /// explains the vehicle holding it? One of the two is still inside; the one whose staying fits
-    /// the evidence worse is the one that left.
+    /// Before calling a vehicle stopped, hand the unmatched exits out again among the vehicles that
+    /// look stopped, cheapest fit first: an exit goes to whoever it saves most, and staying inside
+    /// costs a vehicle no more than being declared stopped. True if <paramref name="t"/> now holds one.
     /// </summary>
     private bool TakeBetterExplanation(Transit t, DateTimeOffset now, double inside, double level)
     {
+        var needy = new Dictionary<Transit, double> { [t] = Math.Min(inside, level) };
+        foreach (var other in Matcher.AllOpen)
+        {
+            if (other == t || other.AlarmId is not null) continue;
+            var w = _evidence.Weigh(other, now, _congestion.TimeCounts(other, now));
+            if (w.Inside >= level / 2) needy[other] = Math.Min(w.Inside, level);
+        }
+        var pairs = new List<(double Cost, Transit Transit, OrphanExit Orphan)>();
         foreach (var orphan in Matcher.Orphans)
         {
-            if (orphan.ClaimedBy == t || orphan.Contested) continue;
-            var mine = _evidence.ExplainCost(t, orphan);
-            if (mine >= level) continue;
-            if (orphan.ClaimedBy is { } holder)
+            if (orphan.Contested) continue;
+            foreach (var (candidate, stay) in needy)
             {
-                var holderInside = _evidence.Weigh(holder, now, _congestion.TimeCounts(holder, now)).Inside;
-                if (mine + holderInside >= _evidence.ExplainCost(holder, orphan) + inside) continue;
-                holder.ProbableExit = null;
-                Counters.Reassigned++;
+                var cost = _evidence.ExplainCost(candidate, orphan);
+                if (cost < stay) pairs.Add((cost - stay, candidate, orphan));
             }
-            if (t.ProbableExit is { } previous) previous.ClaimedBy = null;
-            t.ProbableExit = orphan;
-            var previousHolder = orphan.ClaimedBy;
-            orphan.ClaimedBy = t;
-            if (previousHolder is not null) Reweigh(previousHolder, now);
-            return true;
         }
-        return false;
+        if (!pairs.Any(p => p.Transit == t)) return false;
+        pairs.Sort((a, b) => a.Cost.CompareTo(b.Cost));
+        var given = new Dictionary<OrphanExit, Transit>();
+        var served = new HashSet<Transit>();
+        foreach (var (_, candidate, orphan) in pairs)
+            if (!given.ContainsKey(orphan) && served.Add(candidate)) given[orphan] = candidate;
+        if (!served.Contains(t)) return false;
+        var touched = new HashSet<Transit>();
+        foreach (var (orphan, taker) in given)
+        {
+            if (orphan.ClaimedBy == taker) continue;
+            if (orphan.ClaimedBy is { } loser) { loser.ProbableExit = null; touched.Add(loser); Counters.Reassigned++; }
+            if (taker.ProbableExit is { } previous && previous.ClaimedBy == taker) previous.ClaimedBy = null;
+            taker.ProbableExit = orphan;
+            orphan.ClaimedBy = taker;
+            touched.Add(taker);
+        }
+        touched.Remove(t);
+        foreach (var other in touched) Reweigh(other, now);
+        return true;
     }
 
     /// <summary>

@@ -13,9 +13,9 @@ public sealed record DetectorSettings
     /// <summary>Cost of "its exit plate was unread or misread beyond matching" (about 5 % of exits).</summary>
     public double UnmatchedExitCost { get; init; } = 3.0;
     /// <summary>An unmatched exit closes a vehicle's transit only when it explains it at most this badly.</summary>
-    public double InferredExitMaxCost { get; init; } = 6.0;
+    public double InferredExitMaxCost { get; init; } = 7.5;
     /// <summary>Two vehicles an unmatched exit fits within this much of each other are indistinguishable by it.</summary>
-    public double AmbiguityMargin { get; init; } = 2.0;
+    public double AmbiguityMargin { get; init; } = 1.0;
     /// <summary>Cost of "its exit passage is one the exit camera has not delivered yet" (a sequence gap).</summary>
     public double LateExitCost { get; init; } = 3.5;
     /// <summary>Prior for how often a later entrant of a lane leaves before a vehicle that kept the lane and did not stop.</summary>
@@ -28,7 +28,7 @@ public sealed record DetectorSettings
     /// An entrant of another lane this much later than a vehicle was behind it all the way, had the
     /// vehicle changed into that lane: its leaving first then speaks against "changed lanes and drove on".
     /// </summary>
-    public TimeSpan OtherLaneMargin { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan OtherLaneMargin { get; init; } = TimeSpan.FromSeconds(45);
     /// <summary>An open transit is dropped after this long (its alarm, if any, stays with the operators).</summary>
     public TimeSpan MaxTracked { get; init; } = TimeSpan.FromHours(12);
     /// <summary>An overdue alarm turns critical when the vehicle is still inside this long after the alarm.</summary>
