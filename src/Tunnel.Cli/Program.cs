@@ -9,5 +9,7 @@ var root = new RootCommand("Tunnel: vehicle-retention monitoring for road tunnel
     ReplayCommand.Create(),
     EvaluateCommand.Create(),
     BenchCommand.Create(),
+    RecognizeCommand.Create(),
 };
-return await root.Parse(args).InvokeAsync();
+// Shutting down cleanly (agents, service loop, store, private broker) takes longer than the default 2 s.
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(15) });

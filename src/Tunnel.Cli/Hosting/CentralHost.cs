@@ -11,6 +11,7 @@ using Tunnel.Central.Service;
 using Tunnel.Core.Contracts;
 using Tunnel.Mqtt;
 using Tunnel.Storage;
+using Tunnel.WebConsole;
 
 namespace Tunnel.Cli.Hosting;
 
@@ -114,21 +115,25 @@ public sealed class CentralHost : IAsyncDisposable
         if (_loop.IsFaulted) await _loop;
 
         _retention = Task.Run(() => RetentionLoopAsync(clock, log, _stop.Token), CancellationToken.None);
-        _web = BuildWeb(configuration, quietHttp);
+        _web = BuildWeb(configuration);
         await _web.StartAsync(ct);
-        log.LogInformation("HTTP on {Urls}: /healthz, /metrics, /openapi/v1.json", HttpUrls);
+        // Tests and benchmarks start many hosts; the address line is for people.
+        if (!quietHttp) log.LogInformation("HTTP on {Urls}: console /, /healthz, /metrics, /openapi/v1.json", HttpUrls);
     }
 
-    private WebApplication BuildWeb(IConfiguration configuration, bool quiet)
+    private WebApplication BuildWeb(IConfiguration configuration)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Configuration.AddConfiguration(configuration);
         builder.WebHost.UseUrls(Settings.Http.Urls);
+        // One logging pipeline for the whole process: the console prints the first admin's password through it.
         builder.Logging.ClearProviders();
-        if (!quiet) builder.Services.AddSingleton(Logs);
+        builder.Services.AddSingleton(Logs);
         builder.Services.AddOpenApi();
+        builder.Services.AddTunnelConsole(builder.Configuration, Service, Store);
         var app = builder.Build();
         app.MapOpenApi();
+        app.MapTunnelConsole();
         app.MapGet("/healthz", () =>
         {
             var ok = _mqtt?.IsConnected == true && _loop is { IsCompleted: false };

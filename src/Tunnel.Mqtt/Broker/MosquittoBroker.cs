@@ -246,9 +246,12 @@ public sealed class MosquittoBroker : IAsyncDisposable
     private async Task LaunchAsync(string program, CancellationToken ct)
     {
         WriteConfig();
-        var start = new ProcessStartInfo(program)
+        // In a session of its own: Ctrl+C in a terminal signals the whole foreground process group,
+        // and the broker must outlive the program's orderly shutdown, not die first and fire every will.
+        // setsid execs in place (the child is no group leader), so the process id stays the broker's.
+        var start = new ProcessStartInfo(Setsid)
         {
-            ArgumentList = { "-c", ConfigPath },
+            ArgumentList = { program, "-c", ConfigPath },
             RedirectStandardError = true,
             RedirectStandardOutput = true,
             UseShellExecute = false,
@@ -309,11 +312,14 @@ public sealed class MosquittoBroker : IAsyncDisposable
     /// A shell that waits on a pipe only this process writes to. When this process dies, however
     /// it dies, the kernel closes the pipe, the read returns and the shell kills the broker.
     /// </summary>
+    // util-linux, part of every Debian system.
+    private const string Setsid = "/usr/bin/setsid";
+
     private void StartWatchdog(int brokerPid)
     {
-        var start = new ProcessStartInfo("/bin/sh")
+        var start = new ProcessStartInfo(Setsid)
         {
-            ArgumentList = { "-c", "read -r _; kill -KILL \"$0\" 2>/dev/null", brokerPid.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            ArgumentList = { "/bin/sh", "-c", "read -r _; kill -KILL \"$0\" 2>/dev/null", brokerPid.ToString(System.Globalization.CultureInfo.InvariantCulture) },
             RedirectStandardInput = true,
             UseShellExecute = false,
         };

@@ -118,6 +118,22 @@ internal static class Schema
                 updated_at {time} NOT NULL
             );
             """),
+        // Console logins. Roles and claims are comma-separated names (few, and read whole);
+        // failed_logins and locked_until carry the lock-out across restarts.
+        (2, """
+            CREATE TABLE users (
+                user_name TEXT PRIMARY KEY,
+                display_name TEXT NULL,
+                password_hash TEXT NOT NULL,
+                roles TEXT NOT NULL,
+                claims TEXT NOT NULL,
+                failed_logins INTEGER NOT NULL,
+                locked_until {time} NULL,
+                disabled {bool} NOT NULL,
+                created_at {time} NOT NULL,
+                updated_at {time} NOT NULL
+            );
+            """),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

@@ -1,0 +1,335 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using Tunnel.Central.Service;
+using Tunnel.Cli.Hosting;
+using Tunnel.Core.Contracts;
+using Tunnel.Mqtt;
+
+namespace Tunnel.Cli.Bench;
+
+public sealed record LatencyBenchOptions
+{
+    public double Rate { get; init; } = 2000;
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(15);
+    /// <summary>Passages sent in this first stretch are sent but not counted (JIT, SQLite cache, TCP windows settling).</summary>
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(2);
+    /// <summary>How long to wait after the last send for the acknowledgements still due.</summary>
+    public TimeSpan Drain { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>Null: the private broker exactly as `tunnel central` starts it. Otherwise the same broker (users, ACLs) with this persistence choice.</summary>
+    public bool? SaveOnEveryChange { get; init; }
+}
+
+public sealed record LatencyBenchResult(string Label, double Compression, int Agents, long Sent, long Counted, long Decided, long Unresolved,
+    double SendRate, double DecisionRate, Distribution DecisionMs, Distribution PubackMs, Distribution QueuedMs, Distribution BatchMs,
+    long Accepted, long Rejected, long PubacksMissing);
+
+/// <summary>
+/// MQTT-to-decision latency through the real central host: private mosquitto with its generated
+/// per-agent users and ACLs, the SQLite store and the service loop. Every agent publishes its share
+/// of a steady passage stream (QoS 1) and listens on its ack topic; the service's end-to-end
+/// acknowledgement (stored and fed to the engine) is the decision. A passage's latency is from just
+/// before its publish to the receipt of the first ack whose StoredThroughSeq covers it.
+/// <para>
+/// 2,000 passages/s is about 1,200 times the two default bores' peak, so the service runs on a
+/// <see cref="CompressedClock"/>: passage i goes out at start + i/rate, and at that instant the
+/// service's clock reads its simulated delivery time. The engine thus sees the simulated traffic with
+/// its own timing (transits, late deliveries, stops), validation sees plausible timestamps, and the
+/// wire carries a steady 2,000/s. Sequence numbers are renumbered per agent in send order, so an
+/// acknowledgement never waits for a passage the simulation delivered late.
+/// </para>
+/// </summary>
+public static class LatencyBench
+{
+    public static async Task<LatencyBenchResult> RunAsync(LatencyBenchOptions options, ReplayWorkload workload,
+        IProgress<double>? progress = null, CancellationToken ct = default)
+    {
+        var (plan, times) = Plan(workload, (int)Math.Round(options.Rate * options.Duration.TotalSeconds));
+        var clock = new CompressedClock(times, options.Rate);
+        var dir = Directory.CreateTempSubdirectory("tunnel-bench-").FullName;
+        MosquittoBroker? ownBroker = null;
+        CentralHost? host = null;
+        var agents = new List<Agent>();
+        try
+        {
+            var sites = SitesFile.Maoliling;
+            var overrides = new Dictionary<string, string?>
+            {
+                ["Tunnel:DataDirectory"] = dir,
+                ["Tunnel:Http:Urls"] = $"http://127.0.0.1:{FreePort()}",
+                ["Tunnel:Retention:PlateDays"] = "0",
+            };
+            BrokerCredentials credentials;
+            if (options.SaveOnEveryChange is not { } save)
+            {
+                overrides["Tunnel:Broker:Port"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+            else
+            {
+                // The same broker EmbeddedBroker writes (users, ACLs, persistence) with the persistence
+                // choice under test; the host then uses it as an external broker.
+                (ownBroker, credentials) = await EmbeddedBroker.StartAsync(dir, sites, "127.0.0.1", 0, ct, saveOnEveryChange: save);
+                overrides["Tunnel:Broker:Embedded"] = "false";
+                overrides["Tunnel:Broker:Port"] = ownBroker.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                overrides["Tunnel:Broker:Password"] = credentials.For(EmbeddedBroker.CentralUser);
+            }
+            host = await CentralHost.StartAsync(CentralHost.LoadConfiguration(overrides), clock, NullLoggerFactory.Instance,
+                quietHttp: true, ct);
+            credentials = host.Credentials ?? BrokerCredentials.LoadOrCreate(Path.Combine(dir, "broker", "credentials.json"), []);
+
+            foreach (var id in plan.Select(p => p.AgentId).Distinct().Order(StringComparer.Ordinal))
+            {
+                var agent = new Agent(id, plan.Count(p => p.AgentId == id), host.BrokerHost, host.BrokerPort, credentials.For(id), sites.Sites[0].Id, clock);
+                await agent.StartAsync(ct);
+                agents.Add(agent);
+            }
+            var byId = agents.ToDictionary(a => a.Id);
+            progress?.Report(0.02);
+
+            // The sender: one thread keeping the schedule, waking every millisecond and sending what fell due.
+            var freq = (double)Stopwatch.Frequency;
+            var start = clock.Start();
+            var warmupEnd = start + (long)(options.Warmup.TotalSeconds * freq);
+            var sender = new Thread(() =>
+            {
+                for (var i = 0; i < plan.Count; i++)
+                {
+                    var due = start + (long)(i * freq / options.Rate);
+                    while (Stopwatch.GetTimestamp() < due) Thread.Sleep(1);
+                    var p = plan[i];
+                    byId[p.AgentId].Send(p);
+                    if ((i & 255) == 0) progress?.Report(0.02 + 0.88 * i / plan.Count);
+                }
+            }) { Name = "bench-sender", IsBackground = true };
+            sender.Start();
+            await Task.Run(sender.Join, ct);
+            var sendEnd = Stopwatch.GetTimestamp();
+
+            var drainUntil = sendEnd + (long)(options.Drain.TotalSeconds * freq);
+            while (agents.Any(a => !a.AllDecided) && Stopwatch.GetTimestamp() < drainUntil) await Task.Delay(20, ct);
+            await Task.WhenAll(agents.Select(a => a.PublishesSettledAsync()));
+            progress?.Report(1.0);
+
+            var counted = agents.SelectMany(a => a.Decisions(warmupEnd)).ToList();
+            var decisionMs = Distribution.Of(counted.Select(d => d.Latency * 1000.0 / freq));
+            var pubackMs = Distribution.Of(agents.SelectMany(a => a.Pubacks(warmupEnd)).Select(t => t * 1000.0 / freq));
+            var split = agents.SelectMany(a => a.Split(warmupEnd)).ToList();
+            var queuedMs = Distribution.Of(split.Select(x => x.Queued * 1000.0 / freq));
+            var batchMs = Distribution.Of(split.Select(x => x.Batch * 1000.0 / freq));
+            var lastDecision = agents.Select(a => a.LastDecisionAt).DefaultIfEmpty(sendEnd).Max();
+            var decided = agents.Sum(a => a.Decided);
+            var snapshot = host.Service.Snapshot;
+            return new LatencyBenchResult(
+                options.SaveOnEveryChange switch
+                {
+                    null => "private broker as `tunnel central` configures it",
+                    true => "broker saving its database on every change",
+                    false => "broker with mosquitto's default autosave",
+                },
+                clock.Compression, agents.Count, plan.Count, counted.Count, decided, plan.Count - decided,
+                plan.Count / ((sendEnd - start) / freq), decided / (Math.Max(lastDecision - start, 1) / freq),
+                decisionMs, pubackMs, queuedMs, batchMs, snapshot.Accepted, snapshot.RejectedByReason.Sum(r => r.Value), agents.Sum(a => a.PubacksMissing));
+        }
+        finally
+        {
+            foreach (var a in agents) await a.DisposeAsync();
+            if (host is not null) await host.DisposeAsync();
+            if (ownBroker is not null) await ownBroker.DisposeAsync();
+            try { Directory.Delete(dir, recursive: true); }
+            catch (IOException) { /* a leftover temp directory is harmless */ }
+        }
+    }
+
+    /// <summary>
+    /// A stretch of the simulated stream in delivery order, from 07:00 local (the busy part of the
+    /// day) when it is long enough, each passage with its agent's next sequence number.
+    /// </summary>
+    private static (List<Passage> Plan, DateTimeOffset[] Times) Plan(ReplayWorkload workload, int total)
+    {
+        var n = workload.Passages.Length;
+        total = Math.Clamp(total, 2, n);
+        var offset = Array.FindIndex(workload.DeliverAt, t => t.ToOffset(workload.Options.LocalUtcOffset).Hour >= 7);
+        offset = Math.Clamp(offset, 0, n - total);
+        var seq = new Dictionary<string, long>();
+        var plan = new List<Passage>(total);
+        for (var i = offset; i < offset + total; i++)
+        {
+            var p = workload.Passages[i];
+            plan.Add(p with { Seq = seq[p.AgentId] = seq.GetValueOrDefault(p.AgentId) + 1 });
+        }
+        return (plan, workload.DeliverAt[offset..(offset + total)]);
+    }
+
+    private static int FreePort()
+    {
+        var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        try { return ((IPEndPoint)probe.LocalEndpoint).Port; }
+        finally { probe.Stop(); }
+    }
+
+    /// <summary>One edge agent: its own broker user, its publishes, and the acks the service sends it.</summary>
+    private sealed class Agent(string id, int planned, string host, int port, string password, string site, CompressedClock clock) : IAsyncDisposable
+    {
+        // When the service started the batch that stored each passage: the ack's At is the service
+        // clock at the batch's start, which the compressed clock maps back to wall time.
+        private readonly long[] _batchAt = new long[planned + 1];
+        private readonly long[] _sentAt = new long[planned + 1];
+        private readonly long[] _pubackAt = new long[planned + 1];
+        private readonly long[] _decidedAt = new long[planned + 1];
+        private readonly List<Task> _publishes = new(planned);
+        private readonly MqttClient _client = new(new MqttClientOptions
+        {
+            Host = host, Port = port, ClientId = $"bench-{id}", Username = id, Password = password,
+        });
+        private Task? _reader;
+        private long _sent;
+        private long _decided;
+
+        public string Id { get; } = id;
+        public long Decided => Interlocked.Read(ref _decided);
+        public bool AllDecided => Decided >= Interlocked.Read(ref _sent) && Interlocked.Read(ref _sent) == planned;
+        public long LastDecisionAt { get; private set; }
+
+        public async Task StartAsync(CancellationToken ct)
+        {
+            await _client.ConnectAsync(ct);
+            await _client.SubscribeAsync(Topics.AgentAck(site, Id), 1, ct);
+            _reader = Task.Run(ReadAcksAsync, CancellationToken.None);
+        }
+
+        /// <summary>Called on the sender thread only.</summary>
+        public void Send(Passage p)
+        {
+            var payload = JsonSerializer.SerializeToUtf8Bytes(p, TunnelJson.Options);
+            var topic = Topics.Passage(p.Site, p.Bore, p.Portal);
+            var seq = p.Seq;
+            Volatile.Write(ref _sentAt[seq], Stopwatch.GetTimestamp());
+            Interlocked.Increment(ref _sent);
+            var publish = _client.PublishAsync(topic, payload, 1);
+            _publishes.Add(publish.ContinueWith(t =>
+            {
+                if (t.IsCompletedSuccessfully) _pubackAt[seq] = Stopwatch.GetTimestamp();
+            }, TaskContinuationOptions.ExecuteSynchronously));
+        }
+
+        private async Task ReadAcksAsync()
+        {
+            long resolved = 0;
+            await foreach (var m in _client.Messages.ReadAllAsync())
+            {
+                var now = Stopwatch.GetTimestamp();
+                AgentAck? ack;
+                try { ack = TunnelJson.Deserialize<AgentAck>(System.Text.Encoding.UTF8.GetString(m.Payload)); }
+                catch (JsonException) { continue; }
+                if (ack is null) continue;
+                var through = Math.Min(ack.StoredThroughSeq, Interlocked.Read(ref _sent));
+                var batchAt = clock.WallTimestampOf(ack.At);
+                for (var s = resolved + 1; s <= through; s++) (_decidedAt[s], _batchAt[s]) = (now, batchAt);
+                if (through > resolved)
+                {
+                    resolved = through;
+                    LastDecisionAt = now;
+                    Interlocked.Exchange(ref _decided, resolved);
+                }
+            }
+        }
+
+        /// <summary>Waits a while for outstanding PUBACKs; a broker that fell far behind is reported, not waited for.</summary>
+        public async Task PublishesSettledAsync()
+        {
+            try { await Task.WhenAll(_publishes).WaitAsync(TimeSpan.FromSeconds(10)); }
+            catch (TimeoutException) { }
+        }
+
+        public int PubacksMissing => _publishes.Count(t => !t.IsCompleted);
+
+        /// <summary>Latencies (Stopwatch ticks) of passages sent after <paramref name="from"/> and decided.</summary>
+        public IEnumerable<(long Seq, long Latency)> Decisions(long from)
+        {
+            for (var s = 1; s <= planned; s++)
+                if (_sentAt[s] >= from && _decidedAt[s] != 0) yield return (s, _decidedAt[s] - _sentAt[s]);
+        }
+
+        /// <summary>Send to the start of the service batch that stored it, and that batch's start to the ack's receipt.</summary>
+        public IEnumerable<(long Queued, long Batch)> Split(long from)
+        {
+            for (var s = 1; s <= planned; s++)
+                if (_sentAt[s] >= from && _decidedAt[s] != 0)
+                {
+                    // The batch start can read a hair before the send (clock interpolation): clamp.
+                    var batchAt = Math.Clamp(_batchAt[s], _sentAt[s], _decidedAt[s]);
+                    yield return (batchAt - _sentAt[s], _decidedAt[s] - batchAt);
+                }
+        }
+
+        public IEnumerable<long> Pubacks(long from)
+        {
+            for (var s = 1; s <= planned; s++)
+                if (_sentAt[s] >= from && _pubackAt[s] != 0) yield return _pubackAt[s] - _sentAt[s];
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _client.DisposeAsync();
+            if (_reader is not null) await _reader;
+        }
+    }
+}
+
+/// <summary>
+/// Simulated time that passes so that simulated delivery i falls at wall time start + i/rate
+/// (piecewise linear between deliveries; the average pace before the start and after the last).
+/// Only the clock reading is compressed; timers keep real time, which here only means the
+/// service's 250 ms tick covers more simulated time: it also advances the engine on every batch.
+/// </summary>
+public sealed class CompressedClock(DateTimeOffset[] deliveries, double rate) : TimeProvider
+{
+    private long _start = long.MaxValue;
+
+    /// <summary>Simulated seconds per wall second, on average over the stretch.</summary>
+    public double Compression { get; } = (deliveries[^1] - deliveries[0]).TotalSeconds / Math.Max((deliveries.Length - 1) / rate, 1e-9);
+
+    public long Start()
+    {
+        _start = Stopwatch.GetTimestamp();
+        return _start;
+    }
+
+    /// <summary>The Stopwatch timestamp at which this clock read <paramref name="at"/> (the inverse of <see cref="GetUtcNow"/>).</summary>
+    public long WallTimestampOf(DateTimeOffset at)
+    {
+        double position;
+        var i = Array.BinarySearch(deliveries, at);
+        if (i >= 0)
+        {
+            // Equal delivery times: the clock reached it at the first of them.
+            while (i > 0 && deliveries[i - 1] == at) i--;
+            position = i;
+        }
+        else
+        {
+            var next = ~i;
+            if (next == 0) position = 0;
+            else if (next >= deliveries.Length) position = deliveries.Length - 1 + (at - deliveries[^1]).TotalSeconds / Compression * rate;
+            else position = next - 1 + (at - deliveries[next - 1]) / (deliveries[next] - deliveries[next - 1]);
+        }
+        return Interlocked.Read(ref _start) + (long)(position / rate * Stopwatch.Frequency);
+    }
+
+    public override DateTimeOffset GetUtcNow()
+    {
+        var start = Interlocked.Read(ref _start);
+        if (start == long.MaxValue) return deliveries[0].ToUniversalTime();
+        var position = (Stopwatch.GetTimestamp() - start) / (double)Stopwatch.Frequency * rate;
+        var i = (long)Math.Floor(position);
+        DateTimeOffset now;
+        if (i >= deliveries.Length - 1)
+            now = deliveries[^1] + TimeSpan.FromSeconds((position - (deliveries.Length - 1)) / rate * Compression);
+        else
+            now = deliveries[i] + (deliveries[i + 1] - deliveries[i]) * (position - i);
+        return now.ToUniversalTime();
+    }
+}

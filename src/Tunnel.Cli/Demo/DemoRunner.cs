@@ -1,0 +1,217 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Spectre.Console;
+using Tunnel.Central.Service;
+using Tunnel.Cli.Hosting;
+using Tunnel.Core.Contracts;
+
+namespace Tunnel.Cli.Demo;
+
+public sealed record DemoOptions
+{
+    /// <summary>Configuration overrides on top of appsettings.json and the environment, as `tunnel central` takes them.</summary>
+    public IDictionary<string, string?> Configuration { get; init; } = new Dictionary<string, string?>();
+    /// <summary>Time compression: simulated seconds per real second, for the central service and the agents alike.</summary>
+    public double Speed { get; init; } = 1;
+    public DemoTrafficOptions Traffic { get; init; } = new();
+    /// <summary>How often the live view redraws (real time).</summary>
+    public TimeSpan Refresh { get; init; } = TimeSpan.FromMilliseconds(500);
+    /// <summary>How often the plain output prints a status line (real time).</summary>
+    public TimeSpan StatusEvery { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>How long to wait for the central service to confirm the last passages before stopping (real time).</summary>
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(10);
+}
+
+/// <summary>What a demo run did; the last line is stable key=value text for scripts and CI.</summary>
+public sealed record DemoSummary(
+    TimeSpan RealTime, TimeSpan SimulatedTime, double Speed,
+    long Published, long Resent, long Accepted, long Duplicates, long DeadLettered, int OutboxLeft,
+    int MaxInside, int StopsSimulated, IReadOnlyDictionary<AlarmKind, int> AlarmsRaised, int OpenAlarms)
+{
+    public int TotalAlarmsRaised => AlarmsRaised.Values.Sum();
+
+    public override string ToString()
+    {
+        var kinds = string.Join(", ", AlarmsRaised.Where(kv => kv.Value > 0).Select(kv => $"{TunnelJson.Name(kv.Key)} {kv.Value}"));
+        return string.Create(CultureInfo.InvariantCulture, $"""
+            demo finished after {LiveView.Span(RealTime)} real, {LiveView.Span(SimulatedTime)} simulated (x{Speed:0.##})
+              passages: published {Published} (+{Resent} re-sent), accepted {Accepted}, duplicates {Duplicates}, dead letters {DeadLettered}, unconfirmed {OutboxLeft}
+              vehicles inside at most: {MaxInside}; stops simulated: {StopsSimulated} (ground truth)
+              alarms raised: {TotalAlarmsRaised}{(kinds.Length > 0 ? $" ({kinds})" : "")}, open at the end: {OpenAlarms}
+            summary: published={Published} accepted={Accepted} duplicates={Duplicates} dead-letters={DeadLettered} max-inside={MaxInside} stops={StopsSimulated} alarms={TotalAlarmsRaised} overdue={AlarmsRaised.GetValueOrDefault(AlarmKind.Overdue)} congestion={AlarmsRaised.GetValueOrDefault(AlarmKind.Congestion)} agent-offline={AlarmsRaised.GetValueOrDefault(AlarmKind.AgentOffline)}
+            """);
+    }
+}
+
+/// <summary>
+/// `tunnel demo` without the command line: the central host exactly as `tunnel central` starts it
+/// (on a <see cref="ScaledClock"/>), one simulated agent per camera publishing simulated traffic
+/// through the private broker, and a screen (live view or status lines) fed from the service's snapshot.
+/// </summary>
+public sealed class DemoRunner : IAsyncDisposable
+{
+    private readonly DemoOptions _options;
+    private readonly ScaledClock _clock;
+    private readonly CentralHost _host;
+    private readonly SimulatedAgents _agents;
+    private readonly TrafficFeed _feed;
+    private readonly ConcurrentDictionary<Guid, AlarmKind> _raised = new();
+    private int _maxInside;
+
+    private DemoRunner(DemoOptions options, ScaledClock clock, CentralHost host, SimulatedAgents agents, TrafficFeed feed)
+    {
+        (_options, _clock, _host, _agents, _feed) = (options, clock, host, agents, feed);
+        _host.Service.AlarmChanged += t =>
+        {
+            if (t.State == AlarmState.ActiveUnacknowledged) _raised.TryAdd(t.AlarmId, t.Kind);
+        };
+    }
+
+    public CentralHost Host => _host;
+    public ScaledClock Clock => _clock;
+    public SimulatedAgents Agents => _agents;
+    public TrafficFeed Feed => _feed;
+    public int AlarmsRaised => _raised.Count;
+
+    public static async Task<DemoRunner> StartAsync(DemoOptions options, ILoggerFactory logs, CancellationToken ct)
+    {
+        var clock = new ScaledClock(options.Speed);
+        var host = await CentralHost.StartAsync(CentralHost.LoadConfiguration(options.Configuration), clock, logs, ct: ct);
+        try
+        {
+            var agents = await SimulatedAgents.ConnectAsync(host, clock, ct);
+            return new DemoRunner(options, clock, host, agents, new TrafficFeed(host.Sites, options.Traffic, clock.GetUtcNow()));
+        }
+        catch
+        {
+            await host.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Plays traffic and shows it until <paramref name="stop"/> fires, then lets the agents hand over what
+    /// they captured and waits (up to <see cref="DemoOptions.DrainTimeout"/>) for the central service to confirm it.
+    /// </summary>
+    public async Task<DemoSummary> RunAsync(DemoScreen screen, CancellationToken stop, CancellationToken interrupted = default)
+    {
+        var real = TimeProvider.System.GetTimestamp();
+        var started = _clock.GetUtcNow();
+        var publisher = Task.Run(() => PublishLoopAsync(stop), CancellationToken.None);
+        await screen.RunAsync(this, stop);
+        await publisher;
+
+        // Late passages captured before the stop go out now, as an agent empties its outbox before shutting down:
+        // the next run then continues without a hole in any agent's sequence.
+        foreach (var (agentId, passage) in _feed.CapturedButUndelivered(_clock.GetUtcNow(), Capture)) _agents[agentId].Send(passage);
+        // After Ctrl+C the command line grants the program only about two seconds before it ends the process.
+        var drainFor = interrupted.IsCancellationRequested ? TimeSpan.FromSeconds(Math.Min(1, _options.DrainTimeout.TotalSeconds)) : _options.DrainTimeout;
+        using (var drain = new CancellationTokenSource(drainFor))
+        {
+            try { await _agents.WhenDrained(drain.Token); }
+            catch (OperationCanceledException) { }
+        }
+        // The service loop refreshes its snapshot after each batch it acknowledges and on every tick:
+        // a snapshot taken after the drain counts everything confirmed.
+        var drained = _clock.GetUtcNow();
+        using (var fresh = new CancellationTokenSource(TimeSpan.FromSeconds(interrupted.IsCancellationRequested ? 0.3 : 2)))
+        {
+            try { while (_host.Service.Snapshot.At < drained) await Task.Delay(TimeSpan.FromMilliseconds(20), fresh.Token); }
+            catch (OperationCanceledException) { }
+        }
+        var s = Sample();
+        return new DemoSummary(
+            TimeProvider.System.GetElapsedTime(real), _clock.GetUtcNow() - started, _clock.Speed,
+            _agents.Published, _agents.Resent, s.Accepted, s.Duplicates, s.DeadLettered, _agents.OutboxDepth,
+            _maxInside, _feed.Stops.Count(x => x.StoppedAt <= _clock.GetUtcNow()),
+            _raised.Values.GroupBy(k => k).ToDictionary(g => g.Key, g => g.Count()), s.OpenAlarms.Count);
+    }
+
+    /// <summary>The service's current snapshot, also keeping the largest number of vehicles seen inside.</summary>
+    public CentralSnapshot Sample()
+    {
+        var s = _host.Service.Snapshot;
+        var inside = s.Bores.Sum(b => b.Inside.Count);
+        if (inside > Volatile.Read(ref _maxInside)) Volatile.Write(ref _maxInside, inside);
+        return s;
+    }
+
+    public DemoFrame Frame(IReadOnlyList<string> recentEvents)
+    {
+        var now = _clock.GetUtcNow();
+        return new DemoFrame(Sample(), now, _clock.Speed, _host.HttpUrls, _agents.All.Count, _agents.Published, _agents.OutboxDepth,
+            AlarmsRaised, _feed.Stops.Count(x => x.StoppedAt <= now), recentEvents);
+    }
+
+    private Passage Capture(string agentId, Passage seen) => _agents[agentId].Capture(seen);
+
+    private async Task PublishLoopAsync(CancellationToken stop)
+    {
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                foreach (var (agentId, passage) in _feed.Advance(_clock.GetUtcNow(), Capture)) _agents[agentId].Send(passage);
+                Sample();
+                var wait = (_feed.NextDelivery ?? _clock.GetUtcNow().AddSeconds(1)) - _clock.GetUtcNow();
+                if (wait > TimeSpan.Zero) await Task.Delay(wait, _clock, stop);
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested) { }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _agents.DisposeAsync();
+        await _host.DisposeAsync();
+    }
+}
+
+/// <summary>Where the demo shows itself: a live Spectre screen on a terminal, status lines otherwise.</summary>
+public abstract class DemoScreen
+{
+    public abstract Task RunAsync(DemoRunner demo, CancellationToken stop);
+
+    /// <summary>The live view, redrawn every <see cref="DemoOptions.Refresh"/>; the last frame stays on screen.</summary>
+    public sealed class Live(IAnsiConsole console, RecentEvents events, TimeSpan refresh) : DemoScreen
+    {
+        public override Task RunAsync(DemoRunner demo, CancellationToken stop) =>
+            console.Live(LiveView.Render(demo.Frame(events.Lines)))
+                .AutoClear(false)
+                .Overflow(VerticalOverflow.Ellipsis)
+                .Cropping(VerticalOverflowCropping.Bottom)
+                .StartAsync(async ctx =>
+                {
+                    while (!stop.IsCancellationRequested)
+                    {
+                        ctx.UpdateTarget(LiveView.Render(demo.Frame(events.Lines)));
+                        ctx.Refresh();
+                        try { await Task.Delay(refresh, stop); }
+                        catch (OperationCanceledException) { }
+                    }
+                    ctx.UpdateTarget(LiveView.Render(demo.Frame(events.Lines)));
+                });
+    }
+
+    /// <summary>A status line every <paramref name="every"/> (and a header first), for CI logs and pipes.</summary>
+    public sealed class Plain(TextWriter output, TimeSpan every) : DemoScreen
+    {
+        public override async Task RunAsync(DemoRunner demo, CancellationToken stop)
+        {
+            output.WriteLine($"Tunnel demo: HTTP {demo.Host.HttpUrls} (/healthz, /metrics), broker {demo.Host.BrokerHost}:{demo.Host.BrokerPort}, " +
+                             $"{demo.Agents.All.Count} simulated agents, speed x{demo.Clock.Speed.ToString("0.##", CultureInfo.InvariantCulture)}; Ctrl+C stops");
+            using var timer = new PeriodicTimer(every);
+            try
+            {
+                do
+                {
+                    output.WriteLine(LiveView.StatusLine(demo.Frame([])));
+                    output.Flush();
+                } while (await timer.WaitForNextTickAsync(stop));
+            }
+            catch (OperationCanceledException) { }
+        }
+    }
+}

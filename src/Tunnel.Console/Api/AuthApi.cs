@@ -1,0 +1,100 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
+using Tunnel.Storage;
+using Tunnel.WebConsole.Security;
+using Tunnel.WebConsole.Speech;
+
+namespace Tunnel.WebConsole.Api;
+
+public sealed record LoginRequest(string UserName, string Password);
+public sealed record AntiforgeryToken(string HeaderName, string Token);
+public sealed record Me(string UserName, string? DisplayName, IReadOnlyList<string> Roles, bool CanSeePlates, string TimeZone, bool SpeechAvailable);
+public sealed record NewUser(string UserName, string Password, IReadOnlyList<string> Roles, IReadOnlyList<string>? Claims, string? DisplayName);
+public sealed record UserSummary(string UserName, string? DisplayName, IReadOnlyList<string> Roles, IReadOnlyList<string> Claims, bool Disabled, DateTimeOffset? LockedUntil);
+
+internal static class AuthApi
+{
+    public static void Map(RouteGroupBuilder api)
+    {
+        var auth = api.MapGroup("/auth").WithTags("Authentication");
+        auth.MapGet("/antiforgery", (HttpContext context, IAntiforgery antiforgery) =>
+            {
+                var tokens = antiforgery.GetAndStoreTokens(context);
+                return new AntiforgeryToken(AntiforgeryCheck.HeaderName, tokens.RequestToken!);
+            })
+            .AllowAnonymous()
+            .WithSummary("Anti-forgery token for the X-CSRF-TOKEN header of every POST; fetch again after logging in or out");
+
+        auth.MapPost("/login", Login).AllowAnonymous()
+            .WithSummary("Log in with user name and password; sets the session cookie. 5 failures lock the user out for 15 minutes (423)");
+
+        auth.MapPost("/logout", async (HttpContext context) =>
+            {
+                await context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+                return Results.NoContent();
+            })
+            .AllowAnonymous()
+            .WithSummary("End the session");
+
+        auth.MapGet("/me", (ClaimsPrincipal user, IOptions<ConsoleOptions> options, SpeechService speech) =>
+            {
+                var name = user.Identity!.Name!;
+                return new Me(name, user.FindFirstValue(ClaimTypes.GivenName), Roles.All.Where(user.IsInRole).ToList(),
+                    Roles.CanSeePlates(user), options.Value.TimeZone, speech.Available);
+            })
+            .RequireAuthorization()
+            .WithSummary("Who is logged in, with roles, whether plates are visible, the display time zone and whether speech works");
+
+        var users = api.MapGroup("/users").WithTags("Users").RequireAuthorization(Policies.Administer);
+        users.MapGet("/", (TunnelStore store) => store.ListUsers()
+                .Select(u => new UserSummary(u.UserName, u.DisplayName, u.Roles, u.Claims, u.Disabled, u.LockedUntil)).ToList())
+            .WithSummary("All console users (admin)");
+        users.MapPost("/", (NewUser request, UserDirectory directory, TunnelStore store, ClaimsPrincipal admin, TimeProvider clock) =>
+            {
+                try
+                {
+                    var created = directory.Create(request.UserName, request.Password, request.Roles, request.Claims, request.DisplayName);
+                    store.Audit(admin.Identity!.Name!, "user-created", "user:" + created.UserName,
+                        $"roles={string.Join(',', created.Roles)} claims={string.Join(',', created.Claims)}", clock.GetUtcNow());
+                    return Results.Created($"/api/v1/users/{created.UserName}",
+                        new UserSummary(created.UserName, created.DisplayName, created.Roles, created.Claims, created.Disabled, null));
+                }
+                catch (ArgumentException e)
+                {
+                    return Results.BadRequest(new ApiError("invalid", e.Message));
+                }
+                catch (InvalidOperationException e)
+                {
+                    return Results.Conflict(new ApiError("exists", e.Message));
+                }
+            })
+            .WithSummary("Create a user with roles (operator, maintenance, manager, admin) and the optional 'plates' grant (admin)");
+    }
+
+    private static async Task<IResult> Login(LoginRequest request, HttpContext context, UserDirectory directory, IOptions<ConsoleOptions> options)
+    {
+        var result = directory.SignIn(request.UserName ?? "", request.Password ?? "");
+        switch (result.Outcome)
+        {
+            case SignInOutcome.LockedOut:
+                return Results.Json(new ApiError("locked", $"too many failed logins; locked until {result.LockedUntil:O}"), statusCode: StatusCodes.Status423Locked);
+            case SignInOutcome.Failed:
+                return Results.Json(new ApiError("invalid", "wrong user name or password"), statusCode: StatusCodes.Status401Unauthorized);
+        }
+        var user = result.User!;
+        var claims = new List<Claim> { new(ClaimTypes.Name, user.UserName) };
+        if (user.DisplayName is { } display) claims.Add(new Claim(ClaimTypes.GivenName, display));
+        claims.AddRange(user.Roles.Select(r => new Claim(ClaimTypes.Role, r)));
+        claims.AddRange(user.Claims.Select(c => new Claim(Roles.PermissionClaimType, c)));
+        var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, CookieAuthenticationDefaults.AuthenticationScheme));
+        await context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, principal,
+            new AuthenticationProperties { IsPersistent = false, ExpiresUtc = DateTimeOffset.UtcNow.AddHours(options.Value.SessionHours) });
+        return Results.Ok(new Me(user.UserName, user.DisplayName, user.Roles, Roles.CanSeePlates(principal), options.Value.TimeZone, false));
+    }
+}

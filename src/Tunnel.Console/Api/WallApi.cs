@@ -1,0 +1,100 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Tunnel.Central.Alarms;
+using Tunnel.Central.Service;
+using Tunnel.Storage;
+using Tunnel.WebConsole.Security;
+using Tunnel.WebConsole.Speech;
+using Tunnel.WebConsole.Views;
+
+namespace Tunnel.WebConsole.Api;
+
+public sealed record AcknowledgeRequest(string? Note);
+public sealed record ShelveRequest(string Reason, int Minutes);
+public sealed record NoteRequest(string Note);
+
+internal static class WallApi
+{
+    public const int MaxNoteLength = 500;
+    public const int MaxShelfMinutes = 8 * 60;
+
+    public static void Map(RouteGroupBuilder api)
+    {
+        api.MapGet("/snapshot", (ClaimsPrincipal user, CentralService service) => WallProjection.Of(service.Snapshot, Roles.CanSeePlates(user)))
+            .RequireAuthorization(Policies.Watch).WithTags("Wall")
+            .WithSummary("Every bore: occupancy, vehicles inside, open alarms (plates masked without the grant)");
+
+        var alarms = api.MapGroup("/alarms").WithTags("Alarms");
+        alarms.MapGet("/", (ClaimsPrincipal user, CentralService service) =>
+                service.Snapshot.OpenAlarms.Select(a => WallProjection.Of(a, Roles.CanSeePlates(user))).ToList())
+            .RequireAuthorization(Policies.Watch)
+            .WithSummary("Open alarms, most urgent first");
+
+        alarms.MapGet("/{id:guid}/history", (Guid id, ClaimsPrincipal user, TunnelStore store, TimeProvider clock) =>
+            {
+                var history = store.AlarmHistory(id);
+                if (history.Count == 0) return Results.NotFound(new ApiError("not-found", $"no alarm {id}"));
+                // A look at one vehicle's alarm is a look at personal data: audited.
+                store.Audit(user.Identity!.Name!, "view-alarm-history", "alarm:" + id, null, clock.GetUtcNow());
+                var plates = Roles.CanSeePlates(user);
+                return Results.Ok(history.Select(t => WallProjection.Of(t, plates)).ToList());
+            })
+            .RequireAuthorization(Policies.Watch)
+            .WithSummary("Every transition of one alarm, oldest first (audited)");
+
+        alarms.MapPost("/{id:guid}/acknowledge", (Guid id, AcknowledgeRequest request, ClaimsPrincipal user, CentralService service, TunnelStore store, TimeProvider clock) =>
+                Act(user, store, clock, "alarm-acknowledge", id, request.Note, request.Note is { Length: > MaxNoteLength } ? "note too long" : null,
+                    by => service.AcknowledgeAsync(id, by, string.IsNullOrWhiteSpace(request.Note) ? null : request.Note)))
+            .RequireAuthorization(Policies.Act)
+            .WithSummary("Acknowledge an alarm (operator); silencing a browser does not do this");
+
+        alarms.MapPost("/{id:guid}/shelve", (Guid id, ShelveRequest request, ClaimsPrincipal user, CentralService service, TunnelStore store, TimeProvider clock) =>
+                Act(user, store, clock, "alarm-shelve", id, $"{request.Minutes} min: {request.Reason}",
+                    string.IsNullOrWhiteSpace(request.Reason) || request.Reason.Length > MaxNoteLength ? "a reason of 1 to 500 characters is required"
+                    : request.Minutes is < 1 or > MaxShelfMinutes ? $"minutes must be 1 to {MaxShelfMinutes}" : null,
+                    by => service.ShelveAsync(id, by, request.Reason, clock.GetUtcNow().AddMinutes(request.Minutes))))
+            .RequireAuthorization(Policies.Act)
+            .WithSummary("Shelve an alarm with a reason for 1 to 480 minutes (operator)");
+
+        alarms.MapPost("/{id:guid}/notes", (Guid id, NoteRequest request, ClaimsPrincipal user, CentralService service, TunnelStore store, TimeProvider clock) =>
+                Act(user, store, clock, "alarm-note", id, request.Note,
+                    string.IsNullOrWhiteSpace(request.Note) || request.Note.Length > MaxNoteLength ? "a note of 1 to 500 characters is required" : null,
+                    by => service.AddNoteAsync(id, by, request.Note)))
+            .RequireAuthorization(Policies.Act)
+            .WithSummary("Add a note to an alarm (operator)");
+
+        api.MapGet("/speech", async (string text, SpeechService speech, CancellationToken ct) =>
+            {
+                if (!SpeechService.IsSpeakable(text))
+                    return Results.BadRequest(new ApiError("invalid", $"only plate and bore text (Han characters, A-Z, 0-9, spaces), at most {SpeechService.MaxLength} characters"));
+                if (!speech.Available)
+                    return Results.Json(new ApiError("speech-unavailable", "espeak-ng is not installed on the server"), statusCode: StatusCodes.Status503ServiceUnavailable);
+                var wav = await speech.GetWavAsync(text, ct);
+                return wav is null
+                    ? Results.Json(new ApiError("speech-failed", "espeak-ng failed"), statusCode: StatusCodes.Status503ServiceUnavailable)
+                    : Results.File(wav, "audio/wav");
+            })
+            .RequireAuthorization(Policies.Act).WithTags("Wall")
+            .WithSummary("The plate and bore spoken in Mandarin (espeak-ng cmn), WAV, cached per text");
+    }
+
+    /// <summary>Validates, runs the action on the service loop as the logged-in user, audits it.</summary>
+    private static async Task<IResult> Act(ClaimsPrincipal user, TunnelStore store, TimeProvider clock, string action, Guid id, string? detail,
+        string? invalid, Func<string, Task> run)
+    {
+        if (invalid is not null) return Results.BadRequest(new ApiError("invalid", invalid));
+        var by = user.Identity!.Name!;
+        try
+        {
+            await run(by);
+        }
+        catch (AlarmStateException e)
+        {
+            return Results.Conflict(new ApiError("alarm-state", e.Message));
+        }
+        store.Audit(by, action, "alarm:" + id, detail, clock.GetUtcNow());
+        return Results.NoContent();
+    }
+}

@@ -1,0 +1,136 @@
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Tunnel.Central.Service;
+using Tunnel.Storage;
+using Tunnel.WebConsole.Api;
+using Tunnel.WebConsole.Live;
+using Tunnel.WebConsole.Security;
+using Tunnel.WebConsole.Speech;
+
+namespace Tunnel.WebConsole;
+
+/// <summary>
+/// The web console's one entry point for a host: <see cref="AddTunnelConsole"/> on the services,
+/// <see cref="MapTunnelConsole"/> on the built application.
+/// </summary>
+public static class ConsoleSetup
+{
+    public const string AuthCookie = "tunnel.auth";
+    public const string AntiforgeryCookie = "tunnel.af";
+
+    private static readonly (string Path, string File, string? Policy)[] Pages =
+    [
+        ("/", "index.html", Policies.Watch),
+        ("/maintenance", "maintenance.html", Policies.Maintain),
+        ("/reports", "reports.html", Policies.Reports),
+        ("/login", "login.html", null),
+        ("/denied", "login.html", null),
+    ];
+
+    /// <summary>
+    /// Registers the console over a running <paramref name="service"/> and its <paramref name="store"/>.
+    /// Reads <c>Tunnel:Console</c> (<see cref="ConsoleOptions"/>) and <c>Tunnel:DataDirectory</c>
+    /// (session keys and the speech cache live there).
+    /// </summary>
+    public static IServiceCollection AddTunnelConsole(this IServiceCollection services, IConfiguration configuration, CentralService service, TunnelStore store)
+    {
+        var dataDirectory = Path.GetFullPath(configuration["Tunnel:DataDirectory"] ?? "data");
+        services.AddSingleton(service);
+        services.AddSingleton(store);
+        services.TryAddSingleton(TimeProvider.System);
+        services.Configure<ConsoleOptions>(o =>
+        {
+            configuration.GetSection(ConsoleOptions.Section).Bind(o);
+            o.DataDirectory = dataDirectory;
+        });
+        services.AddSingleton<UserDirectory>();
+        services.AddSingleton<SpeechService>();
+
+        // Keys on disk: sessions and anti-forgery tokens survive a restart of the service.
+        services.AddDataProtection()
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "console-keys")))
+            .SetApplicationName("tunnel-console");
+        services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(o =>
+        {
+            o.Cookie.Name = AuthCookie;
+            o.Cookie.HttpOnly = true;
+            // Strict: no other site can make a browser send it, which also guards the hub's WebSocket.
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            o.SlidingExpiration = true;
+            o.LoginPath = "/login";
+            o.AccessDeniedPath = "/denied";
+            o.Events.OnRedirectToLogin = context => Challenge(context, StatusCodes.Status401Unauthorized);
+            o.Events.OnRedirectToAccessDenied = context => Challenge(context, StatusCodes.Status403Forbidden);
+        });
+        services.AddAuthorization(o =>
+        {
+            foreach (var (name, roles) in Policies.RolesOf) o.AddPolicy(name, p => p.RequireAuthenticatedUser().RequireRole(roles));
+        });
+        services.AddAntiforgery(o =>
+        {
+            o.HeaderName = AntiforgeryCheck.HeaderName;
+            o.Cookie.Name = AntiforgeryCookie;
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+        });
+        services.AddSignalR();
+        services.AddHostedService<LiveBroadcaster>();
+        return services;
+    }
+
+    /// <summary>
+    /// Adds the console's middleware (security headers, static files, authentication, anti-forgery)
+    /// and endpoints (pages, /api/v1, the live hub), and creates the first admin if there are no users.
+    /// Call after the host's own Map* calls or before: endpoints do not depend on the order.
+    /// </summary>
+    public static WebApplication MapTunnelConsole(this WebApplication app)
+    {
+        app.Services.GetRequiredService<UserDirectory>().EnsureFirstAdmin();
+        var assets = new EmbeddedAssets();
+
+        app.Use(SecurityHeaders.Apply);
+        app.UseStaticFiles(new StaticFileOptions
+        {
+            FileProvider = assets,
+            OnPrepareResponse = c => c.Context.Response.Headers.CacheControl = "no-cache",
+        });
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.Use(AntiforgeryCheck.Apply);
+
+        foreach (var (path, file, policy) in Pages)
+        {
+            var page = app.MapGet(path, () => Results.Stream(assets.GetFileInfo(file).CreateReadStream(), "text/html; charset=utf-8"))
+                .ExcludeFromDescription();
+            if (policy is null) page.AllowAnonymous();
+            else page.RequireAuthorization(policy);
+        }
+
+        var api = app.MapGroup("/api/v1");
+        AuthApi.Map(api);
+        WallApi.Map(api);
+        MaintenanceApi.Map(api);
+        ReportApi.Map(api);
+        app.MapHub<LiveHub>(LiveHub.Path);
+        return app;
+    }
+
+    /// <summary>The API and the hub answer 401/403; pages go to the login page.</summary>
+    private static Task Challenge(Microsoft.AspNetCore.Authentication.RedirectContext<CookieAuthenticationOptions> context, int status)
+    {
+        var path = context.Request.Path;
+        if (path.StartsWithSegments("/api") || path.StartsWithSegments("/hub"))
+        {
+            context.Response.StatusCode = status;
+            return Task.CompletedTask;
+        }
+        context.Response.Redirect(context.RedirectUri);
+        return Task.CompletedTask;
+    }
+}

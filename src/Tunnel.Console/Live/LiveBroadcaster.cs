@@ -1,0 +1,80 @@
+using System.Threading.Channels;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Tunnel.Central.Service;
+using Tunnel.Core.Contracts;
+using Tunnel.WebConsole.Views;
+
+namespace Tunnel.WebConsole.Live;
+
+/// <summary>
+/// Feeds <see cref="LiveHub"/>. AlarmChanged is raised on the service's loop thread, which must
+/// never wait for a browser, so transitions go through a channel to this service's own loop.
+/// </summary>
+internal sealed class LiveBroadcaster(CentralService service, IHubContext<LiveHub> hub, IOptions<ConsoleOptions> options, TimeProvider clock,
+    ILogger<LiveBroadcaster> log) : BackgroundService
+{
+    private readonly Channel<AlarmTransition> _alarms = Channel.CreateUnbounded<AlarmTransition>(new UnboundedChannelOptions { SingleReader = true });
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        service.AlarmChanged += OnAlarm;
+        return base.StartAsync(cancellationToken);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        service.AlarmChanged -= OnAlarm;
+        await base.StopAsync(cancellationToken);
+    }
+
+    private void OnAlarm(AlarmTransition t) => _alarms.Writer.TryWrite(t);
+
+    protected override async Task ExecuteAsync(CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Max(100, options.Value.SnapshotIntervalMs)), clock);
+        var tick = timer.WaitForNextTickAsync(ct).AsTask();
+        var alarm = _alarms.Reader.WaitToReadAsync(ct).AsTask();
+        var sentAt = DateTimeOffset.MinValue;
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.WhenAny(tick, alarm);
+                if (ct.IsCancellationRequested) break;
+                if (alarm.IsCompleted)
+                {
+                    // Re-armed before sending, so a failing push cannot spin this loop.
+                    alarm = _alarms.Reader.WaitToReadAsync(ct).AsTask();
+                    while (_alarms.Reader.TryRead(out var t))
+                    {
+                        await hub.Clients.Group(LiveHub.PlainGroup).SendAsync("alarm", WallProjection.Of(t, plates: true), ct);
+                        await hub.Clients.Group(LiveHub.MaskedGroup).SendAsync("alarm", WallProjection.Of(t, plates: false), ct);
+                    }
+                }
+                if (tick.IsCompleted)
+                {
+                    tick = timer.WaitForNextTickAsync(ct).AsTask();
+                    var snapshot = service.Snapshot;
+                    if (snapshot.At != sentAt)
+                    {
+                        sentAt = snapshot.At;
+                        await hub.Clients.Group(LiveHub.PlainGroup).SendAsync("snapshot", WallProjection.Of(snapshot, plates: true), ct);
+                        await hub.Clients.Group(LiveHub.MaskedGroup).SendAsync("snapshot", WallProjection.Of(snapshot, plates: false), ct);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e)
+            {
+                // One failed push must not end live updates for everyone.
+                log.LogWarning(e, "live push failed");
+            }
+        }
+    }
+}

@@ -1,0 +1,24 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.SignalR;
+using Tunnel.WebConsole.Security;
+
+namespace Tunnel.WebConsole.Live;
+
+/// <summary>
+/// Pushes the wall to every open console: "snapshot" about once a second, "alarm" on every alarm
+/// transition at once. Read-only: actions go through the HTTP API (role checks, anti-forgery, audit).
+/// </summary>
+[Authorize(Policy = Policies.Watch)]
+public sealed class LiveHub : Hub
+{
+    public const string Path = "/hub/live";
+    public const string PlainGroup = "plates";
+    public const string MaskedGroup = "masked";
+
+    public override async Task OnConnectedAsync()
+    {
+        var plates = Context.User is { } user && Roles.CanSeePlates(user);
+        await Groups.AddToGroupAsync(Context.ConnectionId, plates ? PlainGroup : MaskedGroup);
+        await base.OnConnectedAsync();
+    }
+}

@@ -1,0 +1,106 @@
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Tunnel.Storage;
+
+namespace Tunnel.WebConsole.Security;
+
+public enum SignInOutcome { Succeeded, Failed, LockedOut }
+
+public sealed record SignInResult(SignInOutcome Outcome, UserRecord? User, DateTimeOffset? LockedUntil = null);
+
+/// <summary>
+/// Console users over the store: Identity's password hasher (PBKDF2, versioned, rehash on upgrade),
+/// lock-out after repeated failures, and the first admin.
+/// </summary>
+public sealed class UserDirectory(TunnelStore store, IOptions<ConsoleOptions> options, TimeProvider clock, ILogger<UserDirectory> log)
+{
+    public const int MinPasswordLength = 10;
+    public const string FirstAdmin = "admin";
+    private static readonly PasswordHasher<UserRecord> Hasher = new();
+    private static readonly UserRecord Nobody = new() { UserName = "", PasswordHash = "", Roles = [] };
+    // Verifying against a real hash for unknown users keeps their answer as slow as a wrong password.
+    private static readonly string DummyHash = Hasher.HashPassword(Nobody, RandomPassword());
+
+    private ConsoleOptions Options => options.Value;
+
+    public SignInResult SignIn(string userName, string password)
+    {
+        var now = clock.GetUtcNow();
+        var user = string.IsNullOrWhiteSpace(userName) ? null : store.GetUser(userName);
+        if (user is null || user.Disabled)
+        {
+            Hasher.VerifyHashedPassword(Nobody, DummyHash, password);
+            return new SignInResult(SignInOutcome.Failed, null);
+        }
+        // A locked user is not even checked: guessing on during the lock-out gains nothing.
+        if (user.LockedUntil > now) return new SignInResult(SignInOutcome.LockedOut, user, user.LockedUntil);
+
+        var verdict = Hasher.VerifyHashedPassword(user, user.PasswordHash, password);
+        if (verdict == PasswordVerificationResult.Failed)
+        {
+            var after = store.RecordFailedLogin(user.UserName, Options.MaxFailedLogins, now.AddMinutes(Options.LockoutMinutes), now);
+            store.Audit(user.UserName, "login-failed", "user:" + user.UserName, null, now);
+            if (after?.LockedUntil > now)
+            {
+                log.LogWarning("console user {User} locked out until {Until:u} after {N} failed logins", user.UserName, after.LockedUntil, Options.MaxFailedLogins);
+                store.Audit(user.UserName, "locked-out", "user:" + user.UserName, $"until {after.LockedUntil:O}", now);
+                return new SignInResult(SignInOutcome.LockedOut, after, after.LockedUntil);
+            }
+            return new SignInResult(SignInOutcome.Failed, null);
+        }
+        if (verdict == PasswordVerificationResult.SuccessRehashNeeded)
+            store.SetPasswordHash(user.UserName, Hasher.HashPassword(user, password), now);
+        store.RecordSuccessfulLogin(user.UserName, now);
+        store.Audit(user.UserName, "login", "user:" + user.UserName, null, now);
+        return new SignInResult(SignInOutcome.Succeeded, user);
+    }
+
+    /// <summary>Creates a user; throws <see cref="ArgumentException"/> on a bad name, role or password, <see cref="InvalidOperationException"/> when the name is taken.</summary>
+    public UserRecord Create(string userName, string password, IReadOnlyList<string> roles, IReadOnlyList<string>? claims = null, string? displayName = null)
+    {
+        var name = TunnelStore.NormaliseUserName(userName);
+        if (name.Length is < 2 or > 64 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+            throw new ArgumentException("user names are 2 to 64 of a-z 0-9 - _ .", nameof(userName));
+        if (roles.Count == 0 || roles.Any(r => !Roles.All.Contains(r)))
+            throw new ArgumentException($"roles must be some of {string.Join(", ", Roles.All)}", nameof(roles));
+        if (claims?.Any(c => c != Roles.PlatesClaim) == true)
+            throw new ArgumentException($"the only grant is '{Roles.PlatesClaim}'", nameof(claims));
+        CheckPassword(password);
+        var user = new UserRecord { UserName = name, DisplayName = displayName, PasswordHash = "", Roles = roles, Claims = claims ?? [] };
+        user = user with { PasswordHash = Hasher.HashPassword(user, password) };
+        if (!store.AddUser(user, clock.GetUtcNow())) throw new InvalidOperationException($"user '{name}' exists");
+        return user;
+    }
+
+    public static void CheckPassword(string password)
+    {
+        if (password.Length < MinPasswordLength) throw new ArgumentException($"passwords have at least {MinPasswordLength} characters", nameof(password));
+    }
+
+    /// <summary>
+    /// At first start (no users at all) creates <c>admin</c> with the configured password, or with a
+    /// random one printed once to the log. There is never a default password.
+    /// </summary>
+    public void EnsureFirstAdmin()
+    {
+        if (store.CountUsers() > 0) return;
+        var configured = Options.AdminPassword;
+        var password = string.IsNullOrEmpty(configured) ? RandomPassword() : configured;
+        Create(FirstAdmin, password, [Roles.Admin], displayName: "Administrator");
+        store.Audit("system", "user-created", "user:" + FirstAdmin, "first admin", clock.GetUtcNow());
+        if (string.IsNullOrEmpty(configured))
+            log.LogWarning("console: created user '{User}' with password {Password} (shown once; change it, or set Tunnel:Console:AdminPassword before the first start)",
+                FirstAdmin, password);
+        else
+            log.LogInformation("console: created user '{User}' with the password from Tunnel:Console:AdminPassword", FirstAdmin);
+    }
+
+    private static string RandomPassword()
+    {
+        // No look-alike characters: the password is read off a log and typed by hand.
+        const string alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+        return RandomNumberGenerator.GetString(alphabet, 16);
+    }
+}

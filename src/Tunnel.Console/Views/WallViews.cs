@@ -1,0 +1,43 @@
+using Tunnel.Central.Service;
+using Tunnel.Core.Contracts;
+using Tunnel.WebConsole.Security;
+
+namespace Tunnel.WebConsole.Views;
+
+/// <summary>What the wall shows, as plain JSON (enums as their contract names), plates masked per viewer.</summary>
+public sealed record WallSnapshot(DateTimeOffset At, bool PlatesMasked, IReadOnlyList<BoreDto> Bores, IReadOnlyList<AlarmDto> Alarms);
+
+public sealed record BoreDto(string Site, string Bore, long Occupancy, bool Congested, double UsualTransitSeconds, long Entries, long Exits,
+    IReadOnlyList<VehicleDto> Inside);
+
+public sealed record VehicleDto(Guid EntryEventId, string? Plate, string? PlateColor, string VehicleClass, bool Hazmat, int Lane,
+    DateTimeOffset EnteredAt, double ElapsedSeconds, double ExpectedSeconds, Guid? AlarmId, bool ProbablyLeft);
+
+public sealed record AlarmDto(Guid AlarmId, string Kind, string State, string Priority, string Site, string Bore, string? Plate,
+    DateTimeOffset RaisedAt, DateTimeOffset? EnteredAt, int? Lane, string? VehicleClass, bool Hazmat, string? Reason,
+    DateTimeOffset? ShelvedUntil, string? By = null, string? Note = null, DateTimeOffset? At = null, string? PlateColor = null);
+
+public static class WallProjection
+{
+    /// <summary>A busy bore holds about 70 vehicles; the cap only bounds a broken feed.</summary>
+    private const int MaxVehiclesPerBore = 300;
+
+    public static WallSnapshot Of(CentralSnapshot s, bool plates) => new(
+        s.At, !plates,
+        s.Bores.Select(b => new BoreDto(b.Bore.Site, b.Bore.Bore, b.Occupancy, b.Congested, b.UsualTransit.TotalSeconds, b.Entries, b.Exits,
+            b.Inside.Take(MaxVehiclesPerBore).Select(v => new VehicleDto(v.EntryEventId, PlateMask.Apply(v.Plate, plates),
+                v.Color is { } c ? TunnelJson.Name(c) : null, TunnelJson.Name(v.Class), v.Hazmat, v.Lane, v.EnteredAt,
+                Math.Round(v.Elapsed.TotalSeconds, 1), Math.Round(v.Expected.TotalSeconds, 1), v.AlarmId, v.ProbablyLeft)).ToList())).ToList(),
+        s.OpenAlarms.Select(a => Of(a, plates)).ToList());
+
+    public static AlarmDto Of(AlarmView a, bool plates) => new(
+        a.AlarmId, TunnelJson.Name(a.Kind), TunnelJson.Name(a.State), TunnelJson.Name(a.Priority), a.Bore.Site, a.Bore.Bore,
+        PlateMask.Apply(a.Plate, plates), a.RaisedAt, a.EnteredAt, a.Lane, a.VehicleClass is { } k ? TunnelJson.Name(k) : null,
+        a.Hazmat, a.Reason, a.ShelvedUntil);
+
+    /// <summary>One transition as it went by (RaisedAt is unknown here; the next snapshot fills it in).</summary>
+    public static AlarmDto Of(AlarmTransition t, bool plates) => new(
+        t.AlarmId, TunnelJson.Name(t.Kind), TunnelJson.Name(t.State), TunnelJson.Name(t.Priority), t.Site, t.Bore,
+        PlateMask.Apply(t.Plate, plates), t.At, t.EnteredAt, t.Lane, t.VehicleClass is { } k ? TunnelJson.Name(k) : null,
+        t.Hazmat ?? false, t.Reason, t.ShelvedUntil, t.By, t.Note, t.At, t.PlateColor is { } c ? TunnelJson.Name(c) : null);
+}

@@ -1,0 +1,34 @@
+import { post, refreshToken } from './api.js';
+import { applyStatic, t, toggleLang } from './i18n.js';
+
+const message = document.getElementById('message');
+applyStatic();
+document.title = `${t('login.title')} · ${t('app.title')}`;
+document.getElementById('lang').addEventListener('click', toggleLang);
+if (location.pathname === '/denied') message.textContent = t('login.denied');
+
+function landing(roles) {
+  // A local path only: never send a fresh session to another site.
+  const back = new URLSearchParams(location.search).get('returnUrl') || new URLSearchParams(location.search).get('ReturnUrl');
+  if (back && back.startsWith('/') && !back.startsWith('//') && !back.startsWith('/\\')) return back;
+  if (roles.includes('operator') || roles.includes('admin')) return '/';
+  if (roles.includes('maintenance')) return '/maintenance';
+  return '/reports';
+}
+
+document.getElementById('login').addEventListener('submit', async event => {
+  event.preventDefault();
+  message.textContent = '';
+  try {
+    await refreshToken();
+    const me = await post('/api/v1/auth/login', {
+      userName: document.getElementById('user').value,
+      password: document.getElementById('password').value,
+    }, { redirectOn401: false });
+    location.assign(landing(me.roles));
+  } catch (e) {
+    if (e.status === 401) message.textContent = t('login.invalid');
+    else if (e.status === 423) message.textContent = t('login.locked', { until: (e.body?.message || '').replace(/^.*until /, '') });
+    else message.textContent = t('login.error', { msg: e.message });
+  }
+});

@@ -1,0 +1,30 @@
+// The header every signed-in page shares: title, navigation by role, user, language, log out.
+import { get, post } from './api.js';
+import { applyStatic, t, toggleLang } from './i18n.js';
+import { el, replace, setTimeZone } from './dom.js';
+
+export async function startPage(titleKey) {
+  applyStatic();
+  const me = await get('/api/v1/auth/me');
+  setTimeZone(me.timeZone);
+  document.title = `${t(titleKey)} · ${t('app.title')}`;
+  const has = (...roles) => roles.some(r => me.roles.includes(r));
+  const links = [
+    has('operator', 'manager', 'admin') && el('a', { href: '/', text: t('nav.wall') }),
+    has('maintenance', 'admin') && el('a', { href: '/maintenance', text: t('nav.maint') }),
+    has('manager', 'admin') && el('a', { href: '/reports', text: t('nav.reports') }),
+  ];
+  const header = document.getElementById('top');
+  replace(header,
+    el('h1', {}, t('app.title'), el('span', { class: 'sub', text: ' · ' + t(titleKey) })),
+    el('nav', {}, links),
+    el('span', { class: 'spacer' }),
+    el('span', { id: 'conn', class: 'conn' }),
+    el('span', { class: 'user', 'data-testid': 'user', text: me.displayName || me.userName }),
+    el('button', { type: 'button', class: 'link', onclick: toggleLang, text: t('lang.toggle') }),
+    el('button', {
+      type: 'button', class: 'link', text: t('logout'),
+      onclick: async () => { await post('/api/v1/auth/logout', {}); location.assign('/login'); },
+    }));
+  return me;
+}

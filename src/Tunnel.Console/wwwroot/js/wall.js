@@ -1,0 +1,257 @@
+// The operator wall: bores, vehicles inside and alarms, live over SignalR; actions through the HTTP API.
+import { get, post } from './api.js';
+import { t } from './i18n.js';
+import { boreName, el, formatTime, plateChip, replace } from './dom.js';
+import { startPage } from './shell.js';
+import { AlarmSound } from './sound.js';
+
+const priorities = ['critical', 'high', 'medium', 'low'];
+const state = { snapshot: null, alarms: new Map(), me: null };
+const sound = new AlarmSound();
+const alarmNodes = new Map();
+
+const me = await startPage('wall.title');
+state.me = me;
+const canAct = me.roles.includes('operator') || me.roles.includes('admin');
+renderNotices();
+
+function renderNotices() {
+  const notices = document.getElementById('notices');
+  const items = [];
+  if (!me.speechAvailable && canAct) items.push(el('p', { class: 'notice', 'data-testid': 'speech-unavailable', text: t('speech.unavailable') }));
+  if (state.snapshot?.platesMasked) items.push(el('p', { class: 'notice', text: t('masked') }));
+  if (canAct) {
+    if (!sound.enabled) {
+      items.push(el('button', {
+        type: 'button', class: 'sound-enable', 'data-testid': 'sound-enable', text: t('sound.enable'),
+        onclick: async () => { await sound.enable(); renderNotices(); },
+      }));
+    } else {
+      items.push(el('button', {
+        type: 'button', class: sound.muted ? 'muted' : '', 'data-testid': 'sound-mute', text: sound.muted ? t('sound.unmute') : t('sound.mute'),
+        onclick: () => { sound.setMuted(!sound.muted); renderNotices(); },
+      }));
+      if (sound.muted) items.push(el('span', { class: 'notice', text: t('sound.muted') }));
+    }
+  }
+  replace(notices, items);
+}
+
+// --- live feed -------------------------------------------------------------------------------
+const connection = new signalR.HubConnectionBuilder()
+  .withUrl('/hub/live')
+  .withAutomaticReconnect({ nextRetryDelayInMilliseconds: ctx => Math.min(1000 * (ctx.previousRetryCount + 1), 5000) })
+  .build();
+
+connection.on('snapshot', snapshot => {
+  state.snapshot = snapshot;
+  // Snapshots carry each alarm's state, not who acted last or the latest note: keep those from the pushes.
+  state.alarms = new Map(snapshot.alarms.map(a => {
+    const known = state.alarms.get(a.alarmId);
+    return [a.alarmId, { ...a, by: known?.by ?? null, note: known?.note ?? null, plateColor: known?.plateColor ?? null }];
+  }));
+  render();
+});
+connection.on('alarm', transition => {
+  // Shown at once; the next snapshot (within a second) confirms the whole picture.
+  if (transition.state === 'closed') state.alarms.delete(transition.alarmId);
+  else state.alarms.set(transition.alarmId, { ...state.alarms.get(transition.alarmId), ...transition,
+    raisedAt: state.alarms.get(transition.alarmId)?.raisedAt ?? transition.raisedAt });
+  renderAlarms();
+  soundNow();
+});
+connection.onreconnecting(() => setConn(false));
+connection.onreconnected(() => setConn(true));
+connection.onclose(() => { setConn(false); setTimeout(start, 3000); });
+
+function setConn(up) {
+  const conn = document.getElementById('conn');
+  conn.textContent = up ? t('conn.live') : t('conn.down');
+  conn.className = up ? 'conn up' : 'conn down';
+}
+
+async function start() {
+  try {
+    await connection.start();
+    setConn(true);
+  } catch {
+    setConn(false);
+    setTimeout(start, 3000);
+  }
+}
+
+// Until the first push arrives, show what the API says.
+try {
+  const first = await get('/api/v1/snapshot');
+  if (!state.snapshot) { state.snapshot = first; state.alarms = new Map(first.alarms.map(a => [a.alarmId, a])); render(); }
+} catch { /* the live feed will fill in */ }
+await start();
+
+// --- rendering ---------------------------------------------------------------------------------
+function render() {
+  renderBores();
+  renderAlarms();
+  renderNotices();
+}
+
+function renderBores() {
+  const bores = state.snapshot?.bores ?? [];
+  replace(document.getElementById('bores'), bores.map(b => el('article', { class: 'bore' + (b.congested ? ' congested' : ''), 'data-bore': b.bore },
+    el('header', {},
+      el('h2', { text: boreName(b.bore) }),
+      el('span', { class: 'occupancy', 'data-testid': 'occupancy' }, el('b', { text: b.occupancy }), ' ', t('bore.occupancy')),
+      el('span', { class: 'counts', text: `${t('bore.entries')} ${b.entries} · ${t('bore.exits')} ${b.exits}` }),
+      b.congested && el('span', { class: 'badge congested', text: t('bore.congested') }),
+      el('span', { class: 'usual', text: t('bore.usual', { s: Math.round(b.usualTransitSeconds) }) })),
+    el('table', { class: 'inside' },
+      el('thead', {}, el('tr', {}, ['col.plate', 'col.class', 'col.lane', 'col.entered', 'col.inside'].map(k => el('th', { text: t(k) })))),
+      el('tbody', {}, b.inside.map(vehicleRow))))));
+}
+
+function vehicleRow(v) {
+  const ratio = v.expectedSeconds > 0 ? v.elapsedSeconds / v.expectedSeconds : 0;
+  const bar = el('span', { class: 'bar-fill ' + (ratio < 1 ? 'ok' : ratio < 1.5 ? 'warn' : 'late') });
+  // CSSOM, not an inline style attribute: allowed by the content security policy.
+  bar.style.width = `${Math.min(ratio / 2, 1) * 100}%`;
+  return el('tr', { class: (v.alarmId ? 'has-alarm' : '') + (v.probablyLeft ? ' left' : ''), 'data-vehicle': v.entryEventId },
+    el('td', {}, plateChip(v.plate, v.plateColor),
+      v.hazmat && el('span', { class: 'hazmat', title: t('hazmat.title'), text: t('hazmat') })),
+    el('td', { text: t('class.' + v.vehicleClass) }),
+    el('td', { text: v.lane }),
+    el('td', { text: formatTime(v.enteredAt) }),
+    el('td', { class: 'time-inside' },
+      el('span', { class: 'bar', title: v.probablyLeft ? t('probably.left') : '' }, bar),
+      el('span', { class: 'bar-text', text: `${Math.round(v.elapsedSeconds)} / ${Math.round(v.expectedSeconds)} s` })));
+}
+
+function sortedAlarms() {
+  return [...state.alarms.values()].sort((a, b) =>
+    priorities.indexOf(a.priority) - priorities.indexOf(b.priority) || String(a.raisedAt).localeCompare(String(b.raisedAt)));
+}
+
+function renderAlarms() {
+  const list = document.getElementById('alarms');
+  const alarms = sortedAlarms();
+  const seen = new Set();
+  for (const alarm of alarms) {
+    seen.add(alarm.alarmId);
+    let node = alarmNodes.get(alarm.alarmId);
+    if (!node) {
+      node = { li: el('li'), body: el('div', { class: 'alarm-body' }), form: el('div', { class: 'alarm-form' }) };
+      node.li.append(node.body, node.form);
+      alarmNodes.set(alarm.alarmId, node);
+    }
+    fillAlarm(node, alarm);
+  }
+  for (const [id, node] of alarmNodes) if (!seen.has(id)) { node.li.remove(); alarmNodes.delete(id); }
+  // Re-append only when the order changed, so an open form keeps its focus.
+  const wanted = alarms.map(a => alarmNodes.get(a.alarmId).li);
+  if (wanted.some((li, i) => list.children[i] !== li)) list.append(...wanted);
+  if (alarms.length === 0) replace(list, el('li', { class: 'none', text: t('alarms.none') }));
+  else for (const extra of [...list.children].filter(c => !wanted.includes(c))) extra.remove();
+}
+
+function fillAlarm(node, a) {
+  const flashing = a.state === 'active-unacknowledged';
+  node.li.className = `alarm prio-${a.priority} state-${a.state}` + (flashing ? ' flash' : '');
+  node.li.dataset.alarmId = a.alarmId;
+  node.li.dataset.state = a.state;
+  node.li.dataset.priority = a.priority;
+  const elapsed = a.enteredAt ? Math.floor((Date.now() - Date.parse(a.enteredAt)) / 60000) : null;
+  const actions = canAct ? el('div', { class: 'actions' },
+    el('button', { type: 'button', 'data-action': 'ack', disabled: !(a.state === 'active-unacknowledged' || a.state === 'cleared-unacknowledged'),
+      text: t('act.ack'), onclick: () => act(a, 'acknowledge', {}) }),
+    el('button', { type: 'button', 'data-action': 'shelve', disabled: a.state === 'shelved', text: t('act.shelve'), onclick: () => shelveForm(node, a) }),
+    el('button', { type: 'button', 'data-action': 'note', text: t('act.note'), onclick: () => noteForm(node, a) }),
+    el('button', { type: 'button', 'data-action': 'history', text: t('act.history'), onclick: () => history(node, a) })) : null;
+  replace(node.body,
+    el('div', { class: 'alarm-head' },
+      el('span', { class: 'prio', text: t('prio.' + a.priority) }),
+      el('span', { class: 'kind', text: t('kind.' + a.kind) }),
+      el('span', { class: 'where', text: boreName(a.bore) }),
+      a.kind === 'overdue' && plateChip(a.plate, a.plateColor ?? colourOf(a.alarmId)),
+      a.hazmat && el('span', { class: 'hazmat', title: t('hazmat.title'), text: t('hazmat') }),
+      a.lane && el('span', { text: t('alarm.lane', { n: a.lane }) }),
+      elapsed !== null && el('span', { class: 'elapsed', text: t('alarm.elapsed', { m: elapsed }) }),
+      el('span', { class: 'state', 'data-testid': 'alarm-state', text: t('state.' + a.state) })),
+    el('div', { class: 'alarm-detail' },
+      el('span', { text: t('alarm.raised', { t: formatTime(a.raisedAt) }) }),
+      a.reason && el('span', { class: 'reason', text: a.reason }),
+      a.by && el('span', { class: 'by', text: a.by }),
+      a.note && el('span', { class: 'note', 'data-testid': 'alarm-note', text: a.note })),
+    actions);
+}
+
+/** The alarm's vehicle, if still inside, knows the plate's colour. */
+function colourOf(alarmId) {
+  for (const bore of state.snapshot?.bores ?? []) {
+    const vehicle = bore.inside.find(v => v.alarmId === alarmId);
+    if (vehicle) return vehicle.plateColor;
+  }
+  return null;
+}
+
+async function act(alarm, verb, body) {
+  try {
+    await post(`/api/v1/alarms/${alarm.alarmId}/${verb}`, body);
+    return true;
+  } catch (e) {
+    alert(t('act.failed', { msg: e.message }));
+    return false;
+  }
+}
+
+function shelveForm(node, a) {
+  const reason = el('input', { name: 'reason', required: true, maxlength: 500, placeholder: t('shelve.reason') });
+  const minutes = el('select', { name: 'minutes' }, [15, 30, 60, 120, 240, 480].map(m => el('option', { value: m, text: `${m} ${t('shelve.minutes')}` })));
+  const form = el('form', { class: 'inline', onsubmit: async e => {
+      e.preventDefault();
+      if (await act(a, 'shelve', { reason: reason.value, minutes: Number(minutes.value) })) replace(node.form);
+    } },
+    reason, minutes, el('button', { type: 'submit', text: t('act.send') }),
+    el('button', { type: 'button', text: t('act.cancel'), onclick: () => replace(node.form) }));
+  replace(node.form, form);
+  reason.focus();
+}
+
+function noteForm(node, a) {
+  const note = el('input', { name: 'note', required: true, maxlength: 500, placeholder: t('note.text') });
+  const form = el('form', { class: 'inline', onsubmit: async e => {
+      e.preventDefault();
+      if (await act(a, 'notes', { note: note.value })) replace(node.form);
+    } },
+    note, el('button', { type: 'submit', text: t('act.send') }),
+    el('button', { type: 'button', text: t('act.cancel'), onclick: () => replace(node.form) }));
+  replace(node.form, form);
+  note.focus();
+}
+
+async function history(node, a) {
+  try {
+    const rows = await get(`/api/v1/alarms/${a.alarmId}/history`);
+    replace(node.form, el('ol', { class: 'history' }, rows.map(r => el('li', {},
+      el('span', { text: formatTime(r.at, true) }), ' ', el('b', { text: t('state.' + r.state) }),
+      r.by && el('span', { text: ' · ' + r.by }), r.note && el('span', { text: ' · ' + r.note }), r.reason && el('span', { class: 'reason', text: ' · ' + r.reason }))),
+      el('button', { type: 'button', text: t('act.cancel'), onclick: () => replace(node.form) })));
+  } catch (e) {
+    alert(t('act.failed', { msg: e.message }));
+  }
+}
+
+// --- sound -------------------------------------------------------------------------------------
+// Always Mandarin, whatever the screen language: the speech is for the control room.
+const spokenBore = { north: '北洞', south: '南洞' };
+const spokenKind = { overdue: '车辆超时', congestion: '隧道拥堵', 'agent-offline': '相机离线' };
+function spokenText(a) {
+  const where = spokenBore[a.bore] ?? a.bore;
+  if (a.kind !== 'overdue') return `${where} ${spokenKind[a.kind] ?? ''}`;
+  return `${where} ${a.plate ?? '未识别车牌'} ${spokenKind.overdue}`;
+}
+
+function soundNow() {
+  const waiting = sortedAlarms().filter(a => a.state === 'active-unacknowledged');
+  if (waiting.length === 0) return;
+  sound.tone(waiting[0].priority);
+  for (const a of waiting) if (me.speechAvailable && !state.snapshot?.platesMasked) sound.speak(a.alarmId, spokenText(a));
+}
+setInterval(soundNow, 3000);

@@ -1,0 +1,117 @@
+using System.Data.Common;
+using Tunnel.Storage.Internal;
+
+namespace Tunnel.Storage;
+
+/// <summary>
+/// A console login. The store keeps the hash it is given and never sees a password; hashing and
+/// the lock-out policy belong to the console.
+/// </summary>
+public sealed record UserRecord
+{
+    public required string UserName { get; init; }
+    public string? DisplayName { get; init; }
+    public required string PasswordHash { get; init; }
+    public required IReadOnlyList<string> Roles { get; init; }
+    /// <summary>Extra permissions beyond the roles, such as <c>plates</c> for a manager.</summary>
+    public IReadOnlyList<string> Claims { get; init; } = [];
+    public int FailedLogins { get; init; }
+    public DateTimeOffset? LockedUntil { get; init; }
+    public bool Disabled { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset UpdatedAt { get; init; }
+}
+
+public sealed partial class TunnelStore
+{
+    private const string UserColumns =
+        "user_name, display_name, password_hash, roles, claims, failed_logins, locked_until, disabled, created_at, updated_at";
+
+    /// <summary>User names compare case-insensitively for people, so they are stored lower-case.</summary>
+    public static string NormaliseUserName(string userName) => userName.Trim().ToLowerInvariant();
+
+    public UserRecord? GetUser(string userName) =>
+        Query($"SELECT {UserColumns} FROM users WHERE user_name = @name", ReadUser, ("@name", Col.Text, NormaliseUserName(userName))).FirstOrDefault();
+
+    public IReadOnlyList<UserRecord> ListUsers() =>
+        Query($"SELECT {UserColumns} FROM users ORDER BY user_name", ReadUser);
+
+    public long CountUsers() =>
+        Query("SELECT COUNT(*) FROM users", r => Convert.ToInt64(r.GetValue(0))).Single();
+
+    /// <summary>Adds a user; returns false (and changes nothing) when the name is taken.</summary>
+    public bool AddUser(UserRecord user, DateTimeOffset at)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        return Write((connection, transaction) => _dialect.Execute(connection, transaction,
+            $"""
+             INSERT INTO users ({UserColumns})
+             VALUES (@name, @display, @hash, @roles, @claims, 0, NULL, @disabled, @at, @at)
+             ON CONFLICT (user_name) DO NOTHING
+             """,
+            ("@name", Col.Text, NormaliseUserName(user.UserName)), ("@display", Col.Text, user.DisplayName),
+            ("@hash", Col.Text, user.PasswordHash), ("@roles", Col.Text, Join(user.Roles)), ("@claims", Col.Text, Join(user.Claims)),
+            ("@disabled", Col.Bool, user.Disabled), ("@at", Col.Time, at))) == 1;
+    }
+
+    /// <summary>Replaces roles, claims, display name and the disabled flag of an existing user.</summary>
+    public bool UpdateUser(UserRecord user, DateTimeOffset at) =>
+        Write((connection, transaction) => _dialect.Execute(connection, transaction,
+            """
+            UPDATE users SET display_name = @display, roles = @roles, claims = @claims, disabled = @disabled, updated_at = @at
+            WHERE user_name = @name
+            """,
+            ("@name", Col.Text, NormaliseUserName(user.UserName)), ("@display", Col.Text, user.DisplayName),
+            ("@roles", Col.Text, Join(user.Roles)), ("@claims", Col.Text, Join(user.Claims)), ("@disabled", Col.Bool, user.Disabled),
+            ("@at", Col.Time, at))) == 1;
+
+    /// <summary>Sets a new hash and lifts any lock-out.</summary>
+    public bool SetPasswordHash(string userName, string passwordHash, DateTimeOffset at) =>
+        Write((connection, transaction) => _dialect.Execute(connection, transaction,
+            "UPDATE users SET password_hash = @hash, failed_logins = 0, locked_until = NULL, updated_at = @at WHERE user_name = @name",
+            ("@name", Col.Text, NormaliseUserName(userName)), ("@hash", Col.Text, passwordHash), ("@at", Col.Time, at))) == 1;
+
+    /// <summary>
+    /// Counts one failed login in a single statement (two consoles failing at once both count) and,
+    /// at <paramref name="maxFailures"/>, locks the user until <paramref name="lockUntil"/> and starts counting afresh.
+    /// Returns the user as stored afterwards.
+    /// </summary>
+    public UserRecord? RecordFailedLogin(string userName, int maxFailures, DateTimeOffset lockUntil, DateTimeOffset at)
+    {
+        var name = NormaliseUserName(userName);
+        Write((connection, transaction) => _dialect.Execute(connection, transaction,
+            """
+            UPDATE users SET
+                locked_until = CASE WHEN failed_logins + 1 >= @max THEN @until ELSE locked_until END,
+                failed_logins = CASE WHEN failed_logins + 1 >= @max THEN 0 ELSE failed_logins + 1 END,
+                updated_at = @at
+            WHERE user_name = @name
+            """,
+            ("@name", Col.Text, name), ("@max", Col.Int, maxFailures), ("@until", Col.Time, lockUntil), ("@at", Col.Time, at)));
+        return GetUser(name);
+    }
+
+    /// <summary>A good login clears the failure count and any expired lock.</summary>
+    public void RecordSuccessfulLogin(string userName, DateTimeOffset at) =>
+        Write((connection, transaction) => _dialect.Execute(connection, transaction,
+            "UPDATE users SET failed_logins = 0, locked_until = NULL, updated_at = @at WHERE user_name = @name",
+            ("@name", Col.Text, NormaliseUserName(userName)), ("@at", Col.Time, at)));
+
+    private UserRecord ReadUser(DbDataReader r) => new()
+    {
+        UserName = r.GetString(0),
+        DisplayName = NullableString(r, 1),
+        PasswordHash = r.GetString(2),
+        Roles = Split(r.GetString(3)),
+        Claims = Split(r.GetString(4)),
+        FailedLogins = r.GetInt32(5),
+        LockedUntil = _dialect.ReadTimeOrNull(r, 6),
+        Disabled = r.GetBoolean(7),
+        CreatedAt = _dialect.ReadTime(r, 8),
+        UpdatedAt = _dialect.ReadTime(r, 9),
+    };
+
+    private static string Join(IReadOnlyList<string> names) => string.Join(',', names.Select(n => n.Trim()).Where(n => n.Length > 0));
+
+    private static IReadOnlyList<string> Split(string names) => names.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+}

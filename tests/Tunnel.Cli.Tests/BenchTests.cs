@@ -1,0 +1,64 @@
+using System.Text.Json;
+using Tunnel.Cli.Bench;
+using Tunnel.Cli.Commands;
+
+namespace Tunnel.Cli.Tests;
+
+/// <summary>
+/// `tunnel bench` with tiny sizes: every part runs (the latency part through a real private
+/// mosquitto) and the report is well formed. Speed goals live in the benchmark, never here.
+/// </summary>
+public sealed class BenchTests
+{
+    [Fact]
+    public async Task Every_part_runs_and_reports_positive_figures()
+    {
+        var report = new BenchReport { Command = "test" };
+        var sizes = new BenchCommand.BenchSizes(Hours: 1, Seed: 3, Runs: 1, Vehicles: 300, Rate: 200, LatencyDuration: TimeSpan.FromSeconds(2))
+        {
+            Warmup = TimeSpan.FromSeconds(0.5),
+            Drain = TimeSpan.FromSeconds(20),
+        };
+
+        await BenchCommand.RunQuietAsync(report, BenchCommand.Parts.ToHashSet(), sizes, CancellationToken.None);
+
+        foreach (var section in new[] { "replay", "memory", "store", "latency", "latency (save every change)" })
+            Assert.Contains(report.Figures, f => f.Section == section);
+        // The save-on-every-change broker may legitimately fall behind on a loaded machine (that is what
+        // it is there to show): its figures need only be finite and non-negative.
+        Assert.All(report.Figures, f => Assert.True(double.IsFinite(f.Value) && f.Value >= 0, $"{f.Section} / {f.Name} = {f.Value}"));
+        Assert.All(report.Figures.Where(f => f.Section != "latency (save every change)"),
+            f => Assert.True(f.Value > 0, $"{f.Section} / {f.Name} = {f.Value}"));
+        Assert.All(report.Figures.Where(f => f.Target is not null), f => Assert.NotNull(f.Pass));
+        Assert.Contains(report.Figures, f => f.Section == "replay" && f.Name.StartsWith("engine only, median", StringComparison.Ordinal));
+        Assert.Contains(report.Figures, f => f.Section == "latency" && f.Name == "decision p99" && f.Target == BenchCommand.LatencyP99Target);
+
+        using var json = JsonDocument.Parse(report.ToJson());
+        var figures = json.RootElement.GetProperty("figures");
+        Assert.Equal(report.Figures.Count, figures.GetArrayLength());
+        Assert.All(figures.EnumerateArray(), f => Assert.True(f.GetProperty("value").GetDouble() >= 0));
+        Assert.Equal(JsonValueKind.String, figures[0].GetProperty("unit").ValueKind);
+        Assert.True(json.RootElement.GetProperty("allPass").ValueKind is JsonValueKind.True or JsonValueKind.False);
+    }
+
+    [Fact]
+    public void Distribution_uses_nearest_rank()
+    {
+        var d = Distribution.Of(Enumerable.Range(1, 100).Select(i => (double)i));
+        Assert.Equal((1, 50, 95, 99, 100), (d.Min, d.P50, d.P95, d.P99, d.Max));
+    }
+
+    [Fact]
+    public void Compressed_clock_maps_deliveries_to_a_steady_send_schedule_and_back()
+    {
+        var t0 = new DateTimeOffset(2025, 6, 2, 7, 0, 0, TimeSpan.FromHours(8));
+        var deliveries = new[] { t0, t0.AddSeconds(2), t0.AddSeconds(2), t0.AddSeconds(10) };
+        var clock = new CompressedClock(deliveries, rate: 1000);
+        Assert.Equal(t0, clock.GetUtcNow());
+        var start = clock.Start();
+        // Delivery i is due at start + i ms; mapping back lands there.
+        Assert.Equal(start + System.Diagnostics.Stopwatch.Frequency / 1000, clock.WallTimestampOf(deliveries[1]));
+        Assert.Equal(start + 3 * System.Diagnostics.Stopwatch.Frequency / 1000, clock.WallTimestampOf(deliveries[3]));
+        Assert.True(clock.Compression > 1000);
+    }
+}

@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging.Abstractions;
+using Tunnel.Cli.Demo;
+using Tunnel.Core.Contracts;
+
+namespace Tunnel.Cli.Tests;
+
+/// <summary>
+/// The demo end to end: private mosquitto, SQLite, the central service on a scaled clock, eight agents
+/// with their own logins, traffic over MQTT. Why an alarm is certain here: the feed starts the demo
+/// 45 simulated seconds before the first stop of at least 4 minutes it can find within 20 minutes of
+/// traffic; at 288 stops per bore per day (one per 5-minute slot and bore, 80 % of them 4 minutes or
+/// longer) there are about eight candidates, so one is there but for odds of about 1 in 300,000. At the
+/// evening peak (--hour 17) such a stop is detected a median of about 2 minutes after it begins, 4.5 at
+/// the 95th percentile, and it lasts at least 4: at speed 30 that is within seconds of real time, well
+/// inside the limits below.
+/// </summary>
+public sealed class DemoSmokeTests : IDisposable
+{
+    private readonly string _dataDir = Directory.CreateTempSubdirectory("tunnel-demo-test-").FullName;
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_dataDir, recursive: true); }
+        catch (IOException) { }
+    }
+
+    [Fact]
+    public async Task Passages_flow_through_the_broker_into_the_service_and_a_stopped_vehicle_raises_an_alarm()
+    {
+        var options = new DemoOptions
+        {
+            Configuration = new Dictionary<string, string?>
+            {
+                ["Tunnel:DataDirectory"] = _dataDir,
+                ["Tunnel:Broker:Port"] = "0",
+                ["Tunnel:Http:Urls"] = "http://127.0.0.1:0",
+            },
+            Speed = 30,
+            Traffic = new DemoTrafficOptions { Seed = 11, StopsPerBorePerDay = 288, LocalHour = 17 },
+        };
+        await using var demo = await DemoRunner.StartAsync(options, NullLoggerFactory.Instance, CancellationToken.None);
+        Assert.Equal(8, demo.Agents.All.Count);
+        Assert.Contains(demo.Feed.Stops, s => s.ResumedAt - s.StoppedAt >= TimeSpan.FromMinutes(4)
+                                              && s.StoppedAt <= demo.Feed.Start + demo.Feed.PreRoll + TimeSpan.FromMinutes(1));
+
+        var overdue = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        demo.Host.Service.AlarmChanged += t =>
+        {
+            if (t.Kind == AlarmKind.Overdue && t.State == AlarmState.ActiveUnacknowledged) overdue.TrySetResult();
+        };
+        var output = new StringWriter();
+        using var stop = new CancellationTokenSource();
+        var run = demo.RunAsync(new DemoScreen.Plain(TextWriter.Synchronized(output), TimeSpan.FromSeconds(1)), stop.Token);
+
+        await overdue.Task.WaitAsync(TimeSpan.FromSeconds(90));
+        await stop.CancelAsync();
+        var summary = await run.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(summary.Accepted > 0, summary.ToString());
+        Assert.Equal(summary.Published, summary.Accepted);
+        Assert.Equal(0, summary.DeadLettered);
+        Assert.Equal(0, summary.OutboxLeft);
+        Assert.True(summary.MaxInside > 0, summary.ToString());
+        Assert.True(summary.AlarmsRaised.GetValueOrDefault(AlarmKind.Overdue) >= 1, summary.ToString());
+        Assert.Equal(8, demo.Host.Service.Snapshot.Agents.Count(a => a.Online));
+        Assert.Contains("Tunnel demo: HTTP http://127.0.0.1:", output.ToString());
+        Assert.Matches(@"north: \d+ inside", output.ToString());
+    }
+
+    [Fact]
+    public async Task Tunnel_demo_with_a_duration_stops_by_itself_and_prints_its_summary()
+    {
+        var tunnel = Path.Combine(AppContext.BaseDirectory, "tunnel.dll");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList =
+            {
+                tunnel, "demo", "--duration", "00:00:25", "--speed", "30", "--stops", "288", "--hour", "17", "--seed", "5",
+                "--data-dir", _dataDir, "--urls", "http://127.0.0.1:0",
+            },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            Environment = { ["Tunnel__Broker__Port"] = "0" },
+        };
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(120));
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+        }
+        var output = await stdout + await stderr;
+        Assert.True(process.ExitCode == 0, output);
+
+        // Not a terminal: status lines, no live screen.
+        Assert.Contains("agents 8/8", output);
+        var summary = Regex.Match(output, @"summary: published=(\d+) accepted=(\d+) duplicates=\d+ dead-letters=(\d+) max-inside=(\d+) stops=\d+ alarms=\d+ overdue=(\d+)");
+        Assert.True(summary.Success, output);
+        long Field(int i) => long.Parse(summary.Groups[i].Value);
+        Assert.True(Field(2) > 0, output);
+        Assert.Equal(Field(1), Field(2));
+        Assert.Equal(0, Field(3));
+        Assert.True(Field(4) > 0, output);
+        Assert.True(Field(5) >= 1, output);
+        // The private broker went with the demo.
+        Assert.False(BrokerStillRuns(), output);
+    }
+
+    private bool BrokerStillRuns() =>
+        Process.GetProcessesByName("mosquitto").Any(p =>
+        {
+            try { return File.ReadAllText($"/proc/{p.Id}/cmdline").Contains(_dataDir, StringComparison.Ordinal); }
+            catch (IOException) { return false; }
+            catch (UnauthorizedAccessException) { return false; }
+        });
+}

@@ -1,0 +1,134 @@
+using Tunnel.Cli.Hosting;
+using Tunnel.Core.Contracts;
+using Tunnel.EndToEnd.Tests.Support;
+using Tunnel.Mqtt;
+using Xunit.Abstractions;
+
+namespace Tunnel.EndToEnd.Tests;
+
+/// <summary>Passages from agents through the embedded mosquitto (its per-agent users and ACLs) into the central service.</summary>
+public sealed class CentralFlowTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private static readonly BoreKey North = new("maoliling", "north");
+    private readonly TempDirectory _dir = new();
+    private CentralHost _host = null!;
+
+    public async Task InitializeAsync() => _host = await Hosts.StartAsync(Hosts.Embedded(_dir.Path), TestOutputLoggerProvider.Factory(output));
+
+    public async Task DisposeAsync()
+    {
+        await _host.DisposeAsync();
+        _dir.Dispose();
+    }
+
+    private Task<TestAgent> AgentAsync(string bore, Portal portal, int lane) =>
+        TestAgent.ConnectAsync(_host.BrokerHost, _host.BrokerPort, _host.Credentials!.For, bore, portal, lane);
+
+    private long StoredCount(Guid eventId) => _host.Store.ReadPassages(DateTimeOffset.MinValue).Count(p => p.Passage.EventId == eventId);
+
+    [Fact]
+    public async Task Passages_of_agents_are_stored_counted_inside_and_acknowledged_up_to_the_highest_contiguous_seq()
+    {
+        await using var entry = await AgentAsync("north", Portal.Entry, 1);
+        await using var exit = await AgentAsync("north", Portal.Exit, 1);
+        var now = DateTimeOffset.UtcNow;
+        // A plausible transit for 3.6 km at 80 km/h (162 s): a 30 s one would match nothing.
+        var a = await entry.SendAsync(now.AddSeconds(-200), "浙J11111");
+        var b = await entry.SendAsync(now.AddSeconds(-190), "浙J22222", VehicleClass.Truck);
+        var c = await entry.SendAsync(now.AddSeconds(-180), null);
+        var outOfA = await exit.SendAsync(now.AddSeconds(-30), "浙J11111");
+
+        var snapshot = await Wait.UntilAsync(() => _host.Service.Snapshot is { Accepted: 4 } s ? s : null, "4 passages accepted");
+        var north = Assert.Single(snapshot.Bores, x => x.Bore == North);
+        Assert.Equal(2, north.Occupancy);
+        Assert.Equal(3, north.Entries);
+        Assert.Equal(1, north.Exits);
+        Assert.Equal([b.EventId, c.EventId], north.Inside.Select(v => v.EntryEventId));
+        Assert.Equal(["浙J22222", null], north.Inside.Select(v => v.Plate));
+        Assert.All(snapshot.Bores.Where(x => x.Bore != North), x => Assert.Equal(0, x.Occupancy));
+
+        var stored = _host.Store.ReadPassages(DateTimeOffset.MinValue).Select(p => p.Passage).ToList();
+        Assert.Equal(new[] { a, b, c, outOfA }.Select(p => p.EventId).Order(), stored.Select(p => p.EventId).Order());
+        var storedB = stored.Single(p => p.EventId == b.EventId);
+        Assert.Equal((b.AgentId, b.Seq, b.Lane, b.Plate!.Text, b.Vehicle.Class), (storedB.AgentId, storedB.Seq, storedB.Lane, storedB.Plate!.Text, storedB.Vehicle.Class));
+        Assert.Equal(b.CapturedAt.ToUnixTimeMilliseconds(), storedB.CapturedAt.ToUnixTimeMilliseconds());
+
+        // The end-to-end acknowledgement: on the agent's own topic, through its own (read-only) ACL.
+        var entryAck = await entry.AckAsync(3);
+        Assert.Equal(3, entryAck.StoredThroughSeq);
+        Assert.Equal(entry.AgentId, entryAck.AgentId);
+        Assert.Equal(1, (await exit.AckAsync(1)).StoredThroughSeq);
+        Assert.All(entry.Acks.Items, x => Assert.InRange(x.StoredThroughSeq, 1, 3));
+        Assert.Equal(3, _host.Store.HighestStoredSeq(entry.AgentId));
+        Assert.Equal(0, _host.Service.Snapshot.DeadLettered);
+    }
+
+    [Fact]
+    public async Task Duplicates_change_nothing_and_a_gap_holds_the_ack_back_until_it_fills()
+    {
+        await using var entry = await AgentAsync("north", Portal.Entry, 2);
+        var now = DateTimeOffset.UtcNow;
+        var p1 = entry.Next(now.AddSeconds(-50), "浙A10001");
+        var p2 = entry.Next(now.AddSeconds(-40), "浙A10002");
+        var p3 = entry.Next(now.AddSeconds(-30), "浙A10003");
+        var p4 = entry.Next(now.AddSeconds(-20), "浙A10004");
+        var p5 = entry.Next(now.AddSeconds(-10), "浙A10005");
+        foreach (var p in new[] { p1, p2, p4, p5 }) await entry.PublishAsync(p);
+        var before = await Wait.UntilAsync(() => _host.Service.Snapshot is { Accepted: 4 } s ? s : null, "4 passages accepted");
+        Assert.Equal(2, (await entry.AckAsync(2)).StoredThroughSeq);
+        var progress = _host.Store.Progress(entry.AgentId);
+        Assert.Equal(5, progress.Highest);
+        Assert.Equal([new Storage.SeqRange(3, 3)], progress.Gaps);
+
+        // QoS 1 redelivery or an outbox replay: the same event ids again.
+        await entry.PublishAsync(p2);
+        await entry.PublishAsync(p4);
+        var afterDuplicates = await Wait.UntilAsync(() => _host.Service.Snapshot is { Duplicates: 2 } s ? s : null, "2 duplicates counted");
+        Assert.Equal(4, afterDuplicates.Accepted);
+        Assert.Equal(0, afterDuplicates.DeadLettered);
+        Assert.Equal(before.Bores.Single(x => x.Bore == North).Occupancy, afterDuplicates.Bores.Single(x => x.Bore == North).Occupancy);
+        Assert.Equal(4, afterDuplicates.Bores.Single(x => x.Bore == North).Entries);
+        Assert.Equal(1, StoredCount(p2.EventId));
+        Assert.Equal(1, StoredCount(p4.EventId));
+        // Every acknowledgement so far, duplicates' batches included, left the missing seq 3 unclaimed.
+        Assert.All(entry.Acks.Items, x => Assert.True(x.StoredThroughSeq <= 2, $"acknowledged {x.StoredThroughSeq} while seq 3 was missing"));
+
+        // The late seq 3 fills the gap: one acknowledgement now covers everything.
+        await entry.PublishAsync(p3);
+        Assert.Equal(5, (await entry.AckAsync(5)).StoredThroughSeq);
+        // The loop refreshes its snapshot after acknowledging, so the ack can be ahead of it.
+        var final = await Wait.UntilAsync(() => _host.Service.Snapshot is { Accepted: 5 } s ? s : null, "5 passages accepted");
+        Assert.Equal(5, final.Bores.Single(x => x.Bore == North).Occupancy);
+        Assert.Equal(new[] { p1, p2, p3, p4, p5 }.Select(p => p.EventId), final.Bores.Single(x => x.Bore == North).Inside.Select(v => v.EntryEventId));
+        Assert.Empty(_host.Store.Progress(entry.AgentId).Gaps);
+    }
+
+    [Fact]
+    public async Task An_agent_cannot_publish_under_another_bore_or_portal()
+    {
+        await using var entry = await AgentAsync("north", Portal.Entry, 1);
+        var now = DateTimeOffset.UtcNow;
+
+        // Honest payloads, foreign topics: the broker's ACL refuses both.
+        var asSouth = entry.Next(now, "浙J33333") with { Bore = "south" };
+        var south = await Assert.ThrowsAsync<MqttException>(() => entry.PublishAsync(asSouth, Central.Service.Topics.Passage("maoliling", "south", Portal.Entry)));
+        Assert.Equal(MqttReasonCodes.NotAuthorized, south.ReasonCode);
+        var asExit = entry.Next(now, "浙J44444") with { Portal = Portal.Exit };
+        var exit = await Assert.ThrowsAsync<MqttException>(() => entry.PublishAsync(asExit, Central.Service.Topics.Passage("maoliling", "north", Portal.Exit)));
+        Assert.Equal(MqttReasonCodes.NotAuthorized, exit.ReasonCode);
+
+        // On its own topic, a payload claiming another bore gets past the broker but not the service.
+        var lying = entry.Next(now, "浙J55555") with { Bore = "south" };
+        await entry.PublishAsync(lying);
+
+        // A sentinel behind them on the same connection: MQTT keeps one publisher's order, so once it is
+        // in, anything the broker had let through before it would be in too.
+        var sentinel = await entry.SendAsync(now, "浙J66666");
+        await Wait.UntilAsync(() => _host.Service.Snapshot.Accepted == 1 && _host.Service.Snapshot.DeadLettered == 1, "sentinel accepted, lie dead-lettered");
+        Assert.Equal([sentinel.EventId], _host.Store.ReadPassages(DateTimeOffset.MinValue).Select(p => p.Passage.EventId));
+        var letter = Assert.Single(_host.Store.ReadDeadLetters(10));
+        Assert.Equal("topic-mismatch", letter.ReasonCode);
+        Assert.Equal(entry.AgentId, letter.AgentId);
+        Assert.All(_host.Service.Snapshot.Bores.Where(b => b.Bore != North), b => Assert.Equal(0, b.Entries + b.Exits));
+    }
+}

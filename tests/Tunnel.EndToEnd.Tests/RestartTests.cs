@@ -1,0 +1,119 @@
+using Tunnel.Central.Service;
+using Tunnel.Cli.Hosting;
+using Tunnel.Core.Contracts;
+using Tunnel.EndToEnd.Tests.Support;
+using Xunit.Abstractions;
+
+namespace Tunnel.EndToEnd.Tests;
+
+/// <summary>A central service that stops, in process, loses nothing and forgets nothing.</summary>
+public sealed class RestartTests(ITestOutputHelper output)
+{
+    private static readonly BoreKey North = new("maoliling", "north");
+
+    private static IReadOnlyList<VehicleInside> InsideNorth(CentralHost host) => host.Service.Snapshot.Bores.Single(b => b.Bore == North).Inside;
+
+    private static object Describe(VehicleInside v) => new { v.EntryEventId, v.Plate, v.Class, v.Lane, At = v.EnteredAt.ToUnixTimeMilliseconds() };
+
+    [Fact]
+    public async Task A_restarted_host_rebuilds_the_vehicles_inside_and_receives_what_was_published_while_it_was_down()
+    {
+        using var dir = new TempDirectory();
+        var logs = TestOutputLoggerProvider.Factory(output);
+        // The broker outlives the central host here (as an external broker would), with the embedded users and ACLs.
+        var (broker, credentials) = await EmbeddedBroker.StartAsync(dir.Sub("mqtt"), SitesFile.Maoliling, "127.0.0.1", 0, CancellationToken.None);
+        await using var _ = broker;
+        var settings = Hosts.External(dir.Sub("central"), broker, EmbeddedBroker.CentralUser, credentials.For(EmbeddedBroker.CentralUser));
+        await using var entry = await TestAgent.ConnectAsync(broker.Host, broker.Port, credentials.For, "north", Portal.Entry, 1);
+        await using var exit = await TestAgent.ConnectAsync(broker.Host, broker.Port, credentials.For, "north", Portal.Exit, 1);
+        var now = DateTimeOffset.UtcNow;
+
+        List<object> insideBefore;
+        await using (var first = await Hosts.StartAsync(settings, logs))
+        {
+            await entry.SendAsync(now.AddSeconds(-300), "浙A00001");
+            await entry.SendAsync(now.AddSeconds(-290), "浙A00002", VehicleClass.Truck);
+            await entry.SendAsync(now.AddSeconds(-280), null);
+            await exit.SendAsync(now.AddSeconds(-130), "浙A00001");
+            await Wait.UntilAsync(() => first.Service.Snapshot.Accepted == 4, "4 passages accepted");
+            insideBefore = InsideNorth(first).Select(Describe).ToList();
+            Assert.Equal(2, insideBefore.Count);
+        }
+
+        // Nothing happened meanwhile: the rebuild from the store alone gives the same vehicles inside.
+        await using (var second = await Hosts.StartAsync(settings, logs))
+        {
+            await Wait.UntilAsync(() => second.Service.Snapshot.At > DateTimeOffset.MinValue, "the first snapshot after the rebuild");
+            Assert.Equal(insideBefore, InsideNorth(second).Select(Describe));
+            Assert.Equal(2, second.Service.Snapshot.Bores.Single(b => b.Bore == North).Occupancy);
+            Assert.Equal(0, second.Service.Snapshot.Accepted);
+        }
+
+        // Published while no central service runs: the broker holds them for its persistent session.
+        var d = await entry.SendAsync(now.AddSeconds(-100), "浙A00004");
+        var e = await entry.SendAsync(now.AddSeconds(-90), "浙A00005");
+        await exit.SendAsync(now.AddSeconds(-110), "浙A00002");
+        Assert.Equal(3, entry.LastAck);
+
+        await using (var third = await Hosts.StartAsync(settings, logs))
+        {
+            Assert.Equal(5, (await entry.AckAsync(5)).StoredThroughSeq);
+            Assert.Equal(2, (await exit.AckAsync(2)).StoredThroughSeq);
+            var snapshot = await Wait.UntilAsync(() => third.Service.Snapshot is { Accepted: 3 } s ? s : null, "the 3 queued passages accepted");
+            Assert.Equal(0, snapshot.Duplicates);
+            var north = snapshot.Bores.Single(b => b.Bore == North);
+            Assert.Equal(3, north.Occupancy);
+            // The unread one from before the restarts, then the two that came in while the service was down.
+            Assert.Equal([null, "浙A00004", "浙A00005"], north.Inside.Select(v => v.Plate));
+            Assert.Equal([d.EventId, e.EventId], north.Inside.Skip(1).Select(v => v.EntryEventId));
+            var stored = third.Store.ReadPassages(DateTimeOffset.MinValue).Select(p => p.Passage).ToList();
+            Assert.Equal(7, stored.Count);
+            Assert.Equal(7, stored.Select(p => p.EventId).Distinct().Count());
+        }
+    }
+
+    [Fact]
+    public async Task An_acknowledged_overdue_alarm_is_the_same_acknowledged_alarm_after_a_restart_not_a_second_one()
+    {
+        using var dir = new TempDirectory();
+        var logs = TestOutputLoggerProvider.Factory(output);
+        var clock = ManualClock.StartingNow();
+        var settings = Hosts.Embedded(dir.Path);
+        AlarmTransition raised;
+        Passage stopped;
+        await using (var first = await Hosts.StartAsync(settings, logs, clock))
+        {
+            await using var observer = await MqttPeer.ConnectAsync(first.BrokerHost, first.BrokerPort, EmbeddedBroker.CentralUser,
+                first.Credentials!.For(EmbeddedBroker.CentralUser), Topics.Alarms("maoliling"));
+            await using var entry = await TestAgent.ConnectAsync(first.BrokerHost, first.BrokerPort, first.Credentials.For, "north", Portal.Entry, 2);
+            stopped = await entry.SendAsync(clock.GetUtcNow(), "浙B88888");
+            await entry.AckAsync(1);
+            raised = await AlarmTests.AdvanceUntilOverdueAsync(first, clock, observer, stopped);
+            await first.Service.AcknowledgeAsync(raised.AlarmId, "operator-2", null);
+            await observer.AlarmAsync(a => a.AlarmId == raised.AlarmId && a.State == AlarmState.ActiveAcknowledged, "acknowledged on MQTT");
+        }
+
+        clock.Advance(TimeSpan.FromMinutes(1));
+        await using var second = await Hosts.StartAsync(settings, logs, clock);
+        var restartedAt = clock.GetUtcNow();
+        // A full loop turn after the rebuild: whatever the rebuild had to raise is stored by then.
+        await Wait.UntilAsync(() => second.Service.Snapshot.At >= restartedAt, "the first snapshot after the rebuild");
+
+        var open = Assert.Single(second.Service.Snapshot.OpenAlarms, a => a.Kind == AlarmKind.Overdue);
+        Assert.Equal(raised.AlarmId, open.AlarmId);
+        Assert.Equal(AlarmState.ActiveAcknowledged, open.State);
+        Assert.Equal([AlarmState.ActiveUnacknowledged, AlarmState.ActiveAcknowledged], second.Store.AlarmHistory(raised.AlarmId).Select(t => t.State));
+        Assert.Single(second.Store.CurrentAlarms(), a => a.Kind == AlarmKind.Overdue);
+        Assert.Equal(raised.AlarmId, Assert.Single(InsideNorth(second)).AlarmId);
+
+        // And it is live, not a copy: the vehicle leaving closes that very alarm (acknowledged + cleared = closed).
+        await using var observer2 = await MqttPeer.ConnectAsync(second.BrokerHost, second.BrokerPort, EmbeddedBroker.CentralUser,
+            second.Credentials!.For(EmbeddedBroker.CentralUser), Topics.Alarms("maoliling"));
+        await using var exit = await TestAgent.ConnectAsync(second.BrokerHost, second.BrokerPort, second.Credentials.For, "north", Portal.Exit, 2);
+        await exit.SendAsync(clock.GetUtcNow(), "浙B88888");
+        var closed = await observer2.AlarmAsync(a => a.AlarmId == raised.AlarmId, "the alarm's next transition");
+        Assert.Equal(AlarmState.Closed, closed.State);
+        Assert.DoesNotContain(observer2.Alarms(), a => a.State == AlarmState.ActiveUnacknowledged);
+        await Wait.UntilAsync(() => second.Service.Snapshot.OpenAlarms.Count == 0, "no open alarm");
+    }
+}
