@@ -77,20 +77,20 @@ public class MatchingTests
     public void A_wrong_fuzzy_match_is_undone_when_the_vehicle_own_exit_turns_up()
     {
         var traffic = new Traffic();
-        traffic.Entry(0, "浙J12345");
-        traffic.Entry(4, "浙J12845");
-        // Really 浙J12345 with 3 misread as B; B/8 is the cheaper confusion, so it closes 浙J12845.
-        traffic.Exit(168, "浙J12B45");
+        traffic.Entry(0, "浙J17345");
+        traffic.Entry(4, "浙J12345");
+        // Really 浙J17345 with 7 misread as Z; Z/2 is the cheaper confusion, so it closes 浙J12345.
+        traffic.Exit(168, "浙J1Z345");
         Assert.Equal(1, traffic.North.Counters.FuzzyMatches);
-        Assert.Equal("浙J12345", Assert.Single(traffic.North.Matcher.AllOpen).Plate!.Text);
+        Assert.Equal("浙J17345", Assert.Single(traffic.North.Matcher.AllOpen).Plate!.Text);
 
-        traffic.Exit(172, "浙J12845");
+        traffic.Exit(172, "浙J12345");
 
         Assert.Equal(1, traffic.North.Counters.Rematched);
         Assert.Equal(1, traffic.North.Counters.UnmatchedExits);
         var inside = Assert.Single(traffic.North.Matcher.AllOpen);
-        Assert.Equal("浙J12345", inside.Plate!.Text);
-        // The freed exit read is now the best explanation of where 浙J12345 went.
-        Assert.Equal("浙J12B45", inside.ProbableExit?.Passage.Plate?.Text);
+        Assert.Equal("浙J17345", inside.Plate!.Text);
+        // The freed exit read is now the best explanation of where 浙J17345 went.
+        Assert.Equal("浙J1Z345", inside.ProbableExit?.Passage.Plate?.Text);
     }
 }

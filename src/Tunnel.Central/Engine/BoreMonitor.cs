@@ -37,6 +37,7 @@ public sealed class BoreMonitor
     public BoreCounters Counters { get; } = new();
     public bool Congested => _congestion.Active;
     public LaneDiscipline Lanes => _lanes;
+    public OverdueEvidence Evidence => _evidence;
 
     /// <summary>Entries minus exits, whatever the plates said: the number the operators trust.</summary>
     public long Occupancy => Counters.Entries - Counters.Exits;
@@ -257,22 +258,29 @@ public sealed class BoreMonitor
             var w = _evidence.Weigh(other, now, _congestion.TimeCounts(other, now));
             if (w.Inside >= level / 2) needy[other] = Math.Min(w.Inside, level);
         }
-        var pairs = new List<(double Cost, Transit Transit, OrphanExit Orphan)>();
-        foreach (var orphan in Matcher.Orphans)
+        // Each needy vehicle's acceptable exits, cheapest first; the vehicle with the fewest choices
+        // chooses first, so an unread-entry vehicle that fits anything does not take the one exit
+        // a named vehicle could have left by.
+        var options = new Dictionary<Transit, List<(double Cost, OrphanExit Orphan)>>();
+        foreach (var (candidate, stay) in needy)
         {
-            if (orphan.Contested) continue;
-            foreach (var (candidate, stay) in needy)
+            var list = new List<(double Cost, OrphanExit Orphan)>();
+            foreach (var orphan in Matcher.Orphans)
             {
+                if (orphan.Contested) continue;
                 var cost = _evidence.ExplainCost(candidate, orphan);
-                if (cost < stay) pairs.Add((cost - stay, candidate, orphan));
+                if (cost < stay) list.Add((cost, orphan));
             }
+            list.Sort((a, b) => a.Cost.CompareTo(b.Cost));
+            options[candidate] = list;
         }
-        if (!pairs.Any(p => p.Transit == t)) return false;
-        pairs.Sort((a, b) => a.Cost.CompareTo(b.Cost));
+        if (options[t].Count == 0) return false;
         var given = new Dictionary<OrphanExit, Transit>();
         var served = new HashSet<Transit>();
-        foreach (var (_, candidate, orphan) in pairs)
-            if (!given.ContainsKey(orphan) && served.Add(candidate)) given[orphan] = candidate;
+        foreach (var candidate in options.Keys.Where(c => options[c].Count > 0)
+                     .OrderBy(c => options[c].Count).ThenBy(c => options[c][0].Cost))
+            foreach (var (_, orphan) in options[candidate])
+                if (given.TryAdd(orphan, candidate)) { served.Add(candidate); break; }
         if (!served.Contains(t)) return false;
         var touched = new HashSet<Transit>();
         foreach (var (orphan, taker) in given)

@@ -77,27 +77,39 @@ public sealed class TransitTimeModel
     }
 
     /// <summary>
-    /// How atypical a complete transit of this length is, too short or too long (−ln of the
-    /// log-normal density ratio to its mode, capped): for choosing which vehicle an exit belongs to.
+    /// How atypical a complete transit of this length is, too short or too long: −ln of its density
+    /// relative to the most typical one, under the same two-component model as <see cref="Surprise"/>
+    /// (so a slow but moving driver is unusual, not impossible). For choosing which vehicle an exit belongs to.
     /// </summary>
     public double Mismatch(TimeSpan transit)
     {
         if (transit <= TimeSpan.Zero) return 8;
         var z = (Math.Log(transit.TotalSeconds) - _logMedian) / _sigma;
-        return Math.Min(0.5 * z * z, 8);
+        const double wide = 0.05;
+        var density = (1 - wide) * Math.Exp(-0.5 * z * z) + wide / WideFactor * Math.Exp(-0.5 * z * z / (WideFactor * WideFactor));
+        return Math.Min(-Math.Log(density / (1 - wide + wide / WideFactor)), 8);
     }
 
-    /// <summary>Elapsed time at which <see cref="Surprise"/> reaches <paramref name="level"/> (bisection: Surprise is monotone).</summary>
+    /// <summary>Elapsed time at which <see cref="Surprise"/> reaches <paramref name="level"/>.</summary>
     public TimeSpan ElapsedForSurprise(double level)
     {
         if (level <= 0) return TimeSpan.Zero;
-        double lo = 0, hi = 40 * WideFactor;
-        for (var i = 0; i < 60; i++)
-        {
-            var mid = (lo + hi) / 2;
-            if (SurpriseAtZ(mid) < level) lo = mid; else hi = mid;
-        }
-        return TimeSpan.FromSeconds(Math.Exp(_logMedian + hi * _sigma));
+        return TimeSpan.FromSeconds(Math.Exp(_logMedian + ZForSurprise(level) * _sigma));
+    }
+
+    // Surprise depends on z alone and rises monotonically: one table, shared, replaces a bisection per call.
+    private const double TableStep = 0.01;
+    private static readonly double[] SurpriseByZ = Enumerable.Range(0, 4001).Select(i => SurpriseAtZ(i * TableStep)).ToArray();
+
+    private static double ZForSurprise(double level)
+    {
+        var i = Array.BinarySearch(SurpriseByZ, level);
+        if (i >= 0) return i * TableStep;
+        i = ~i;
+        if (i >= SurpriseByZ.Length) return (SurpriseByZ.Length - 1) * TableStep;
+        // Linear between the neighbours, rounded up so the due time is never early.
+        var (a, b) = (SurpriseByZ[i - 1], SurpriseByZ[i]);
+        return (i - 1 + (level - a) / (b - a)) * TableStep;
     }
 
     private static double SurpriseAtZ(double z) =>

@@ -24,7 +24,7 @@ public sealed record LatencyBenchOptions
 
 public sealed record LatencyBenchResult(string Label, double Compression, int Agents, long Sent, long Counted, long Decided, long Unresolved,
     double SendRate, double DecisionRate, Distribution DecisionMs, Distribution PubackMs, Distribution QueuedMs, Distribution BatchMs,
-    long Accepted, long Rejected, long PubacksMissing);
+    long Accepted, long Rejected, long PubacksMissing, IReadOnlyList<(string Agent, double BatchP50Ms)> PerAgent);
 
 /// <summary>
 /// MQTT-to-decision latency through the real central host: private mosquitto with its generated
@@ -130,7 +130,9 @@ public static class LatencyBench
                 },
                 clock.Compression, agents.Count, plan.Count, counted.Count, decided, plan.Count - decided,
                 plan.Count / ((sendEnd - start) / freq), decided / (Math.Max(lastDecision - start, 1) / freq),
-                decisionMs, pubackMs, queuedMs, batchMs, snapshot.Accepted, snapshot.RejectedByReason.Sum(r => r.Value), agents.Sum(a => a.PubacksMissing));
+                decisionMs, pubackMs, queuedMs, batchMs, snapshot.Accepted, snapshot.RejectedByReason.Sum(r => r.Value), agents.Sum(a => a.PubacksMissing),
+                // Per agent: the service acknowledges agents one after another, so a spread here is that queue.
+                agents.Select(a => (a.Id, Distribution.Of(a.Split(warmupEnd).Select(x => x.Batch * 1000.0 / freq)).P50)).OrderBy(x => x.Item2).ToList());
         }
         finally
         {

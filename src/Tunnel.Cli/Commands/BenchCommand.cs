@@ -163,6 +163,7 @@ public static class BenchCommand
                 report.Add(new BenchFigure(section, "batch start→ack received p50", l.BatchMs.P50, "ms",
                     Note: "validate, store (SQLite commit), engine, the acks published one agent after another, their delivery"));
                 report.Add(new BenchFigure(section, "batch start→ack received p99", l.BatchMs.P99, "ms"));
+                report.Notes.Add($"{section}: batch start→ack p50 by agent: " + string.Join(", ", l.PerAgent.Select(a => $"{a.Agent} {a.BatchP50Ms:0.0} ms")));
             }
             if (l.PubackMs.Count > 0)
             {

@@ -13,7 +13,7 @@ public static class PlateSimilarity
     public const double ProvinceCost = 0.5;
     public const double IndelCost = 0.8;
 
-    private static readonly string[] ConfusionGroups = ["0DQOU", "8B", "2Z", "5S", "17TI", "6G", "4A", "EF", "CG", "HN", "MN", "VY", "KX"];
+    private static readonly string[] ConfusionGroups = ["0DQOU", "38B", "2Z", "5S", "17TI", "6G", "4A", "EF", "CG", "HN", "MNW", "UVY", "KX"];
 
     private static readonly Dictionary<(char, char), bool> Confusable = BuildConfusable();
 

@@ -1,0 +1,80 @@
+using Tunnel.Central.Alarms;
+using Tunnel.Core.Contracts;
+
+namespace Tunnel.Central.Tests;
+
+public class AlarmBookTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 2, 8, 0, 0, TimeSpan.Zero);
+    private readonly List<AlarmTransition> _out = [];
+
+    private (AlarmBook Book, Guid Id) Raised()
+    {
+        var book = new AlarmBook(_out.Add);
+        var id = Guid.NewGuid();
+        book.Raise(new AlarmTransition
+        {
+            AlarmId = id, Kind = AlarmKind.Overdue, State = AlarmState.ActiveUnacknowledged, Priority = AlarmPriority.High,
+            Site = "maoliling", Bore = "north", Plate = "浙J12345", At = T0, EnteredAt = T0.AddMinutes(-5),
+        });
+        return (book, id);
+    }
+
+    [Fact]
+    public void Acknowledged_then_cleared_is_closed()
+    {
+        var (book, id) = Raised();
+        book.Acknowledge(id, "op1", "calling the driver", T0.AddSeconds(20));
+        book.ConditionCleared(id, T0.AddSeconds(90), "left");
+        Assert.Equal([AlarmState.ActiveUnacknowledged, AlarmState.ActiveAcknowledged, AlarmState.Closed], _out.Select(t => t.State));
+        Assert.Equal("op1", _out[1].By);
+        Assert.Equal("calling the driver", _out[1].Note);
+        Assert.Null(book.Find(id));
+    }
+
+    [Fact]
+    public void Cleared_before_acknowledgement_waits_for_it()
+    {
+        var (book, id) = Raised();
+        book.ConditionCleared(id, T0.AddSeconds(30), "left");
+        Assert.Equal(AlarmState.ClearedUnacknowledged, _out[^1].State);
+        book.Acknowledge(id, "op1", null, T0.AddSeconds(40));
+        Assert.Equal(AlarmState.Closed, _out[^1].State);
+    }
+
+    [Fact]
+    public void A_shelf_needs_a_reason_and_a_future_expiry_and_brings_a_standing_alarm_back()
+    {
+        var (book, id) = Raised();
+        Assert.Throws<AlarmStateException>(() => book.Shelve(id, "op1", " ", T0.AddMinutes(10), T0));
+        Assert.Throws<AlarmStateException>(() => book.Shelve(id, "op1", "maintenance", T0, T0));
+        book.Shelve(id, "op1", "camera maintenance", T0.AddMinutes(10), T0.AddSeconds(5));
+        Assert.Equal(AlarmState.Shelved, _out[^1].State);
+        book.ExpireShelves(T0.AddMinutes(9));
+        Assert.Equal(AlarmState.Shelved, _out[^1].State);
+        book.ExpireShelves(T0.AddMinutes(10));
+        Assert.Equal(AlarmState.ActiveUnacknowledged, _out[^1].State);
+    }
+
+    [Fact]
+    public void A_shelved_alarm_whose_condition_cleared_closes_when_the_shelf_ends()
+    {
+        var (book, id) = Raised();
+        book.Shelve(id, "op1", "known breakdown, tow truck called", T0.AddMinutes(10), T0.AddSeconds(5));
+        book.ConditionCleared(id, T0.AddMinutes(3), "left");
+        book.ExpireShelves(T0.AddMinutes(11));
+        Assert.Equal(AlarmState.Closed, _out[^1].State);
+    }
+
+    [Fact]
+    public void Nothing_to_acknowledge_twice_and_notes_keep_the_state()
+    {
+        var (book, id) = Raised();
+        book.Acknowledge(id, "op1", null, T0.AddSeconds(10));
+        Assert.Throws<AlarmStateException>(() => book.Acknowledge(id, "op2", null, T0.AddSeconds(11)));
+        book.AddNote(id, "op2", "driver reached, engine failure", T0.AddSeconds(60));
+        Assert.Equal(AlarmState.ActiveAcknowledged, _out[^1].State);
+        Assert.Equal("driver reached, engine failure", _out[^1].Note);
+        Assert.All(_out, t => Assert.Equal(id, t.AlarmId));
+    }
+}

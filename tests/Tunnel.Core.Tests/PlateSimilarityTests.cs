@@ -1,0 +1,43 @@
+using Tunnel.Core.Contracts;
+using Tunnel.Core.Plates;
+
+namespace Tunnel.Core.Tests;
+
+public class PlateSimilarityTests
+{
+    [Fact]
+    public void The_same_read_is_no_distance() => Assert.Equal(0, PlateSimilarity.Distance("浙J12345", null, "浙J12345", null));
+
+    [Theory]
+    [InlineData("浙J1234S", "浙J12345")] // 5/S
+    [InlineData("浙J12B45", "浙J12845")] // 8/B
+    [InlineData("浙JD2345", "浙J02345")] // 0/D
+    public void An_ocr_confusion_costs_less_than_a_different_character(string misread, string truth)
+    {
+        var confused = PlateSimilarity.Distance(misread, null, truth, null);
+        var different = PlateSimilarity.Distance("浙J1234X", null, truth[..^1] + "5", null);
+        Assert.InRange(confused, 0.01, different - 0.1);
+    }
+
+    [Fact]
+    public void A_province_character_for_another_is_cheaper_than_a_serial_character()
+    {
+        Assert.True(PlateSimilarity.Distance("湘J12345", null, "浙J12345", null) < PlateSimilarity.Distance("浙J12349", null, "浙J12345", null));
+    }
+
+    [Fact]
+    public void Disagreeing_where_a_camera_was_unsure_costs_less()
+    {
+        var sure = new PlateRead { Text = "浙J12349", CharConfidences = [0.99, 0.99, 0.99, 0.99, 0.99, 0.99, 0.99] };
+        var unsure = sure with { CharConfidences = [0.99, 0.99, 0.99, 0.99, 0.99, 0.99, 0.4] };
+        var truth = new PlateRead { Text = "浙J12345" };
+        Assert.True(PlateSimilarity.Distance(unsure, truth) < PlateSimilarity.Distance(sure, truth));
+    }
+
+    [Fact]
+    public void A_dropped_character_is_one_edit_not_a_shifted_plate()
+    {
+        var dropped = PlateSimilarity.Distance("J12345", null, "浙J12345", null);
+        Assert.InRange(dropped, 0.5, 1.0);
+    }
+}
