@@ -109,7 +109,7 @@ public sealed class AlarmBook(Action<AlarmTransition> sink)
         Sink(alarm.Raised with
         {
             State = state, Priority = alarm.Priority, At = at, By = by, Note = note,
-            Reason = reason ?? alarm.Raised.Reason, ShelvedUntil = shelvedUntil,
+            Reason = reason ?? alarm.Raised.Reason, ShelvedUntil = shelvedUntil ?? alarm.ShelvedUntil,
             ElapsedSeconds = alarm.Raised.EnteredAt is { } entered ? Math.Round((at - entered).TotalSeconds, 1) : null,
         });
     }

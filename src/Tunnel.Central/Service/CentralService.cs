@@ -105,27 +105,49 @@ public sealed class CentralService
             await Task.WhenAny(tick, incoming, command);
             if (ct.IsCancellationRequested) break;
             var now = _clock.GetUtcNow();
-            if (incoming.IsCompleted)
+            try
             {
-                while (batch.Count < MaxBatch && messages.TryRead(out var m)) batch.Add(m);
-                await HandleBatchAsync(batch, now, ct);
-                batch.Clear();
-                incoming = messages.WaitToReadAsync(ct).AsTask();
+                if (incoming.IsCompleted)
+                {
+                    while (batch.Count < MaxBatch && messages.TryRead(out var m)) batch.Add(m);
+                    incoming = messages.WaitToReadAsync(ct).AsTask();
+                }
+                // A batch whose store write failed stays here and is tried again on the next turn.
+                if (batch.Count > 0)
+                {
+                    await HandleBatchAsync(batch, now, ct);
+                    batch.Clear();
+                }
+                if (command.IsCompleted)
+                {
+                    while (_commands.Reader.TryRead(out var work)) work(this, now);
+                    command = _commands.Reader.WaitToReadAsync(ct).AsTask();
+                }
+                if (tick.IsCompleted)
+                {
+                    _engine.AdvanceTo(now);
+                    tick = ticker.WaitForNextTickAsync(ct).AsTask();
+                }
+                await FlushAlarmsAsync(ct);
+                Snapshot = CentralSnapshot.Of(_engine, _agents, _ingest, _validator, now);
             }
-            if (command.IsCompleted)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
-                while (_commands.Reader.TryRead(out var work)) work(this, now);
-                command = _commands.Reader.WaitToReadAsync(ct).AsTask();
+                // One bad turn (a database hiccup, a bug on one passage) must not stop the control room's service.
+                LoopErrors++;
+                _log.LogError(e, "central loop turn failed ({Errors} so far); {Pending} messages kept for retry", LoopErrors, batch.Count);
+                if (tick.IsCompleted) tick = ticker.WaitForNextTickAsync(ct).AsTask();
+                if (command.IsCompleted) command = _commands.Reader.WaitToReadAsync(ct).AsTask();
+                await ((Task)tick).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
-            if (tick.IsCompleted)
-            {
-                _engine.AdvanceTo(now);
-                tick = ticker.WaitForNextTickAsync(ct).AsTask();
-            }
-            await FlushAlarmsAsync(ct);
-            Snapshot = CentralSnapshot.Of(_engine, _agents, _ingest, _validator, now);
         }
     }
+
+    /// <summary>Loop turns that failed and were retried; exposed on /metrics.</summary>
+    public long LoopErrors { get; private set; }
+
+    // A publish waits for the broker; while it is away the loop must keep deciding, not wait with it.
+    private static readonly TimeSpan PublishWait = TimeSpan.FromSeconds(2);
 
     private async Task HandleBatchAsync(List<MqttMessage> batch, DateTimeOffset now, CancellationToken ct)
     {
@@ -146,9 +168,10 @@ public sealed class CentralService
         var ack = new AgentAck { AgentId = agentId, StoredThroughSeq = _store.HighestStoredSeq(agentId), At = now };
         try
         {
-            await _mqtt.PublishAsync(Topics.AgentAck(site, agentId), Encoding.UTF8.GetBytes(TunnelJson.Serialize(ack)), 1, retain: true, ct);
+            await _mqtt.PublishAsync(Topics.AgentAck(site, agentId), Encoding.UTF8.GetBytes(TunnelJson.Serialize(ack)), 1, retain: true, ct)
+                .WaitAsync(PublishWait, ct);
         }
-        catch (MqttException e)
+        catch (Exception e) when (e is MqttException or TimeoutException)
         {
             // The agent keeps its outbox and re-sends; the next batch acknowledges again.
             _log.LogWarning("could not acknowledge agent {Agent}: {Error}", agentId, e.Message);
@@ -207,8 +230,16 @@ public sealed class CentralService
             var t = _unpublished[0];
             try
             {
-                await _mqtt.PublishAsync(Topics.Alarms(t.Site), Encoding.UTF8.GetBytes(TunnelJson.Serialize(t)), 1, retain: false, ct);
+                await _mqtt.PublishAsync(Topics.Alarms(t.Site), Encoding.UTF8.GetBytes(TunnelJson.Serialize(t)), 1, retain: false, ct)
+                    .WaitAsync(PublishWait, ct);
                 _unpublished.RemoveAt(0);
+            }
+            catch (TimeoutException)
+            {
+                // The client holds the message and sends it when the broker is back: not queued twice.
+                _unpublished.RemoveAt(0);
+                _log.LogWarning("alarm publish waiting for the broker");
+                break;
             }
             catch (MqttException e)
             {
@@ -265,6 +296,7 @@ public sealed class CentralService
             {
                 Id = known.AlarmId, Kind = known.Kind, Bore = new BoreKey(known.Site, known.Bore), Priority = known.Priority,
                 State = known.State, RaisedAt = known.At, ShelvedUntil = known.ShelvedUntil, Raised = known,
+                ConditionActive = known.State != AlarmState.ClearedUnacknowledged,
             });
             if (known.Kind == AlarmKind.AgentOffline && known.AgentId is { } agent) _offlineAlarms[agent] = known.AlarmId;
             // An overdue alarm the rebuild did not raise again: its vehicle left while we were down.

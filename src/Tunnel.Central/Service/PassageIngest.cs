@@ -15,6 +15,8 @@ public sealed class PassageIngest(PassageValidator validator, TunnelStore store,
     public long Accepted { get; private set; }
     public long Duplicates { get; private set; }
     public long DeadLettered { get; private set; }
+    public long EngineErrors { get; private set; }
+    public string? LastEngineError { get; private set; }
 
     public IngestResult Ingest(IReadOnlyList<MqttMessage> batch, DateTimeOffset now)
     {
@@ -41,7 +43,12 @@ public sealed class PassageIngest(PassageValidator validator, TunnelStore store,
         var fresh = valid.Count == 0 ? [] : store.AddPassages(valid);
         Duplicates += valid.Count - fresh.Count;
         Accepted += fresh.Count;
-        foreach (var passage in fresh) engine.Process(passage, now);
+        foreach (var passage in fresh)
+        {
+            // Stored already: a fault in the engine on one passage must not cost the others their turn.
+            try { engine.Process(passage, now); }
+            catch (Exception e) when (e is not OutOfMemoryException) { EngineErrors++; LastEngineError = $"{passage.EventId}: {e.GetType().Name}: {e.Message}"; }
+        }
         return new IngestResult(fresh.Count, valid.Count - fresh.Count, batch.Count - valid.Count, agents);
     }
 }

@@ -63,7 +63,9 @@ public sealed class CentralHost : IAsyncDisposable
         var settings = configuration.GetSection("Tunnel").Get<TunnelSettings>() ?? new TunnelSettings();
         var detector = configuration.GetSection("Tunnel:Detector").Get<DetectorSettings>() ?? new DetectorSettings();
         var sites = settings.SitesFile is { } path ? SitesFile.Load(path) : SitesFile.Maoliling;
-        Directory.CreateDirectory(settings.DataDirectory);
+        // The data directory holds plates, password hashes, broker passwords and session keys: owner only.
+        var dataDir = Directory.CreateDirectory(settings.DataDirectory);
+        if (!OperatingSystem.IsWindows()) dataDir.UnixFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
         var host = new CentralHost(settings, sites, logs);
         try
         {
@@ -142,10 +144,11 @@ public sealed class CentralHost : IAsyncDisposable
                 status = ok ? "healthy" : "unhealthy",
                 broker = _mqtt?.IsConnected == true ? "connected" : "disconnected",
                 loop = _loop is { IsCompleted: false } ? "running" : "stopped",
+                loopErrors = Service.LoopErrors,
                 at = Service.Snapshot.At,
             }, statusCode: ok ? 200 : 503);
         }).WithSummary("Liveness and readiness of the central service");
-        app.MapGet("/metrics", () => Results.Text(Metrics.Render(Service.Snapshot), "text/plain; version=0.0.4"))
+        app.MapGet("/metrics", () => Results.Text(Metrics.Render(Service), "text/plain; version=0.0.4"))
             .WithSummary("Prometheus text exposition of counters and gauges");
         return app;
     }
@@ -185,9 +188,12 @@ public sealed class CentralHost : IAsyncDisposable
 /// <summary>The Prometheus text format, written by hand: prometheus-net is not obtainable here.</summary>
 public static class Metrics
 {
-    public static string Render(CentralSnapshot s)
+    public static string Render(CentralService service)
     {
+        var s = service.Snapshot;
         var sb = new StringBuilder();
+        sb.AppendLine("# TYPE tunnel_loop_errors_total counter").AppendLine($"tunnel_loop_errors_total {service.LoopErrors}");
+        sb.AppendLine("# TYPE tunnel_engine_errors_total counter").AppendLine($"tunnel_engine_errors_total {service.Ingest.EngineErrors}");
         sb.AppendLine("# TYPE tunnel_passages_accepted_total counter").AppendLine($"tunnel_passages_accepted_total {s.Accepted}");
         sb.AppendLine("# TYPE tunnel_passages_duplicate_total counter").AppendLine($"tunnel_passages_duplicate_total {s.Duplicates}");
         sb.AppendLine("# TYPE tunnel_passages_rejected_total counter");

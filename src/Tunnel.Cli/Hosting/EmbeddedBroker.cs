@@ -66,7 +66,11 @@ public sealed record BrokerCredentials(IReadOnlyDictionary<string, string> Passw
             if (!passwords.ContainsKey(user)) { passwords[user] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(18)); changed = true; }
         if (changed)
         {
-            File.WriteAllText(path, JsonSerializer.Serialize(passwords, new JsonSerializerOptions { WriteIndented = true }));
+            // Created owner-only, never readable for a moment by others.
+            var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            using (var file = new StreamWriter(path, options))
+                file.Write(JsonSerializer.Serialize(passwords, new JsonSerializerOptions { WriteIndented = true }));
             if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
         return new BrokerCredentials(passwords);

@@ -10,7 +10,11 @@ if (location.pathname === '/denied') message.textContent = t('login.denied');
 function landing(roles) {
   // A local path only: never send a fresh session to another site.
   const back = new URLSearchParams(location.search).get('returnUrl') || new URLSearchParams(location.search).get('ReturnUrl');
-  if (back && back.startsWith('/') && !back.startsWith('//') && !back.startsWith('/\\')) return back;
+  if (back) {
+    // Resolve as the browser will (it strips tabs and newlines), then accept only this origin.
+    const target = new URL(back, location.origin);
+    if (target.origin === location.origin) return target.pathname + target.search + target.hash;
+  }
   if (roles.includes('operator') || roles.includes('admin')) return '/';
   if (roles.includes('maintenance')) return '/maintenance';
   return '/reports';
