@@ -37,7 +37,6 @@ public sealed class BoreMonitor
     public BoreCounters Counters { get; } = new();
     public bool Congested => _congestion.Active;
     public LaneDiscipline Lanes => _lanes;
-    public OverdueEvidence Evidence => _evidence;
 
     /// <summary>Entries minus exits, whatever the plates said: the number the operators trust.</summary>
     public long Occupancy => Counters.Entries - Counters.Exits;

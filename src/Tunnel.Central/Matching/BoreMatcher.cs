@@ -53,19 +53,8 @@ public sealed class BoreMatcher
 
     public Transit Open(Passage entry)
     {
-        var transit = new Transit(entry);
-        var lane = _lanes[LaneIndex(entry.Lane)];
-        transit.LaneEntryIndex = ++_laneEntries[LaneIndex(entry.Lane)];
-        // Entries arrive nearly in order; a late one is slotted in by its capture time.
-        var at = lane.Count;
-        while (at > 0 && lane[at - 1].EnteredAt > transit.EnteredAt) at--;
-        lane.Insert(at, transit);
-        if (transit.Plate is { } plate)
-        {
-            if (!_byPlate.TryGetValue(plate.Text, out var list)) _byPlate[plate.Text] = list = [];
-            list.Add(transit);
-        }
-        OpenCount++;
+        var transit = new Transit(entry) { LaneEntryIndex = ++_laneEntries[LaneIndex(entry.Lane)] };
+        Track(transit);
         return transit;
     }
 
@@ -97,6 +86,12 @@ public sealed class BoreMatcher
     public void Reopen(Transit transit)
     {
         transit.Reopen();
+        Track(transit);
+    }
+
+    private void Track(Transit transit)
+    {
+        // Entries arrive nearly in order; a late one is slotted in by its capture time.
         var lane = _lanes[LaneIndex(transit.Lane)];
         var at = lane.Count;
         while (at > 0 && lane[at - 1].EnteredAt > transit.EnteredAt) at--;

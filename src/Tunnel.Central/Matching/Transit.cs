@@ -40,7 +40,7 @@ public sealed class Transit
     public OrphanExit? ProbableExit { get; set; }
 
     /// <summary>How many vehicles had entered this lane when this one did: later entrants are the ones that could pass it.</summary>
-    public long LaneEntryIndex { get; set; }
+    public long LaneEntryIndex { get; init; }
 
     public Guid? AlarmId { get; set; }
     public DateTimeOffset? AlarmRaisedAt { get; set; }
