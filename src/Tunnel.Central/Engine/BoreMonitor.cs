@@ -28,8 +28,8 @@ public sealed class BoreMonitor
         _due = due;
         Matcher = new BoreMatcher(config);
         _lanes = new LaneDiscipline(settings);
-        _evidence = new OverdueEvidence(settings, Matcher, _lanes);
         _congestion = new CongestionWatch(key, settings, Matcher, alarms);
+        _evidence = new OverdueEvidence(settings, Matcher, _lanes, _congestion.TimeCounts);
     }
 
     public BoreKey Key { get; }
@@ -210,7 +210,7 @@ public sealed class BoreMonitor
     private void Reweigh(Transit t, DateTimeOffset now)
     {
         if (!t.IsOpen || t.AlarmId is not null) return;
-        var timeCounts = _congestion.TimeCounts(t, now) && !QueuedBehindAlarm(t, now);
+        var timeCounts = _congestion.TimeCounts(t) && !QueuedBehindAlarm(t, now);
         var w = _evidence.Weigh(t, now, timeCounts);
         var level = t.Hazmat ? _settings.HazmatAlarmLevel : _settings.AlarmLevel;
         if (w.Evidence >= level && TakeBetterExplanation(t, now, w.Inside, level))
@@ -254,7 +254,7 @@ public sealed class BoreMonitor
         foreach (var other in Matcher.AllOpen)
         {
             if (other == t || other.AlarmId is not null) continue;
-            var w = _evidence.Weigh(other, now, _congestion.TimeCounts(other, now));
+            var w = _evidence.Weigh(other, now, _congestion.TimeCounts(other));
             if (w.Inside >= level / 2) needy[other] = Math.Min(w.Inside, level);
         }
         // Each needy vehicle's acceptable exits, cheapest first; the vehicle with the fewest choices
@@ -309,7 +309,7 @@ public sealed class BoreMonitor
             if (other == holder || other.AlarmId is not null || other.ProbableExit is not null) continue;
             var fit = _evidence.ExplainCost(other, orphan);
             if (fit >= level || fit > holderFit + _settings.AmbiguityMargin) continue;
-            if (_evidence.Weigh(other, now, _congestion.TimeCounts(other, now)).Inside >= level / 2) return true;
+            if (_evidence.Weigh(other, now, _congestion.TimeCounts(other)).Inside >= level / 2) return true;
         }
         return false;
     }

@@ -32,7 +32,7 @@ public sealed class CongestionWatch(BoreKey key, DetectorSettings settings, Bore
     }
 
     /// <summary>Whether elapsed time may count against this vehicle now.</summary>
-    public bool TimeCounts(Transit t, DateTimeOffset now)
+    public bool TimeCounts(Transit t)
     {
         if (Active) return false;
         // The aftermath: vehicles that entered while it was slow, or queued behind them.

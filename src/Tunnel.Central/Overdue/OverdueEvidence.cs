@@ -9,7 +9,7 @@ namespace Tunnel.Central.Overdue;
 /// elapsed time, plus entrants of other lanes that entered well after it and left first; (c) already
 /// gone unseen: an unmatched exit that may be it misread, or an exit passage still on its way.
 /// </summary>
-public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher matcher, LaneDiscipline lanes)
+public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher matcher, LaneDiscipline lanes, Func<Transit, bool> timeCounts)
 {
     public readonly record struct Weighing(double Evidence, double Inside, double TimePart, double PassPart, double LeftUnseen);
 
@@ -46,7 +46,7 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
         {
             if (gap.Until < t.EnteredAt + shortest) continue;
             // Left by the missing passage: then its transit ended inside the gap's time span.
-            var fit = Math.Min(matcher.TimesFor(t).Mismatch(gap.From - t.EnteredAt), matcher.TimesFor(t).Mismatch(gap.Until - t.EnteredAt));
+            var fit = !timeCounts(t) ? 0 : Math.Min(matcher.TimesFor(t).Mismatch(gap.From - t.EnteredAt), matcher.TimesFor(t).Mismatch(gap.Until - t.EnteredAt));
             if (gap.From - t.EnteredAt < matcher.TimesFor(t).Median && gap.Until - t.EnteredAt > matcher.TimesFor(t).Median) fit = 0;
             best = Math.Min(best, settings.LateExitCost + fit + PassEvidenceLeavingBy(t, gap.Lane, gap.From));
         }
@@ -63,7 +63,8 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
         var cost = settings.UnmatchedExitCost
             + Consistency.ClassCost(t.Class, exit.Vehicle.Class)
             + Consistency.ColourCost(t.Plate?.Color, exit.Plate?.Color)
-            + times.Mismatch(transit)
+            // In a slow bore the usual transit says nothing about which exit was whose.
+            + (timeCounts(t) ? times.Mismatch(transit) : 0)
             + PassEvidenceLeavingBy(t, orphan.Lane, orphan.At);
         if (t.Plate is { } a && exit.Plate is { } b)
             cost += Math.Min(2.0 * Core.Plates.PlateSimilarity.Distance(a, b), 6);

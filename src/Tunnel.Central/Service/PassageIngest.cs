@@ -8,7 +8,8 @@ namespace Tunnel.Central.Service;
 /// <summary>
 /// The one path every passage message takes: validate, store (the idempotent write by event id is
 /// the commit point), then feed the new ones to the engine. What fails validation goes to the
-/// dead-letter store with its reason; nothing here throws on bad input.
+/// dead-letter store with its reason (and its seq, when readable, counts as handled so the agent's
+/// acknowledgement moves past it); nothing here throws on bad input.
 /// </summary>
 public sealed class PassageIngest(PassageValidator validator, TunnelStore store, TunnelEngine engine)
 {
@@ -32,11 +33,16 @@ public sealed class PassageIngest(PassageValidator validator, TunnelStore store,
                     break;
                 case PassageValidation.Rejected bad:
                     DeadLettered++;
+                    // A rejected passage whose agent and seq we could read counts as handled for that agent, in the
+                    // same write as its dead letter: re-sending it would only be rejected again, and a seq that never
+                    // enters the stored range would hold the agent's acknowledgement below it for good.
                     store.AddDeadLetter(new DeadLetter
                     {
                         ReceivedAt = now, Topic = message.Topic, AgentId = bad.AgentId, ReasonCode = bad.Code,
                         Reason = bad.Message, Payload = message.Payload,
-                    });
+                    }, bad.Seq);
+                    if (bad is { AgentId: { } agent, Seq: not null } && PassageTopic.TryParse(message.Topic, out var topic))
+                        agents.Add((topic.Site, agent));
                     break;
             }
         }

@@ -91,7 +91,7 @@ public sealed class UserDirectory(TunnelStore store, IOptions<ConsoleOptions> op
         Create(FirstAdmin, password, [Roles.Admin], displayName: "Administrator");
         store.Audit("system", "user-created", "user:" + FirstAdmin, "first admin", clock.GetUtcNow());
         if (string.IsNullOrEmpty(configured))
-            log.LogWarning("console: created user '{User}' with password {Password} (shown once; change it, or set Tunnel:Console:AdminPassword before the first start)",
+            log.LogWarning("console: created user '{User}' with password {Password} (shown once: keep it safe, or set Tunnel:Console:AdminPassword before the first start)",
                 FirstAdmin, password);
         else
             log.LogInformation("console: created user '{User}' with the password from Tunnel:Console:AdminPassword", FirstAdmin);
