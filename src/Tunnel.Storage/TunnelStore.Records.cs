@@ -24,19 +24,31 @@ public sealed partial class TunnelStore
             filter.Parameters(("@limit", Col.Int, limit)));
     }
 
-    /// <summary>Keeps a rejected message; the payload is cut to <see cref="DeadLetter.MaxStoredPayloadBytes"/>, its real length kept.</summary>
-    public void AddDeadLetter(DeadLetter letter)
+    /// <summary>
+    /// Keeps a rejected message; the payload is cut to <see cref="DeadLetter.MaxStoredPayloadBytes"/>, its real length kept.
+    /// With <paramref name="handledSeq"/> the rejected passage's seq counts as handled for <see cref="DeadLetter.AgentId"/>
+    /// (recorded in the same transaction as the dead letter), so the contiguous acknowledgement can move past it and
+    /// the agent's outbox drains: the message is kept here, re-sending it would only be rejected again.
+    /// </summary>
+    public void AddDeadLetter(DeadLetter letter, long? handledSeq = null)
     {
         ArgumentNullException.ThrowIfNull(letter);
+        if (handledSeq is not null && letter.AgentId is null)
+            throw new ArgumentException("a handled seq needs the dead letter's agent id", nameof(handledSeq));
         var payload = letter.Payload.Length > DeadLetter.MaxStoredPayloadBytes ? letter.Payload[..DeadLetter.MaxStoredPayloadBytes] : letter.Payload;
-        Write((connection, transaction) => _dialect.Execute(connection, transaction,
-            """
-            INSERT INTO dead_letters (received_at, topic, agent_id, reason_code, reason, payload, original_length)
-            VALUES (@at, @topic, @agent, @code, @reason, @payload, @length)
-            """,
-            ("@at", Col.Time, letter.ReceivedAt), ("@topic", Col.Text, letter.Topic), ("@agent", Col.Text, letter.AgentId),
-            ("@code", Col.Text, letter.ReasonCode), ("@reason", Col.Text, letter.Reason), ("@payload", Col.Bytes, payload),
-            ("@length", Col.Int, letter.OriginalLength ?? letter.Payload.Length)));
+        Write((connection, transaction) =>
+        {
+            _dialect.Execute(connection, transaction,
+                """
+                INSERT INTO dead_letters (received_at, topic, agent_id, reason_code, reason, payload, original_length)
+                VALUES (@at, @topic, @agent, @code, @reason, @payload, @length)
+                """,
+                ("@at", Col.Time, letter.ReceivedAt), ("@topic", Col.Text, letter.Topic), ("@agent", Col.Text, letter.AgentId),
+                ("@code", Col.Text, letter.ReasonCode), ("@reason", Col.Text, letter.Reason), ("@payload", Col.Bytes, payload),
+                ("@length", Col.Int, letter.OriginalLength ?? letter.Payload.Length));
+            if (handledSeq is long seq) SeqRanges.Record(_dialect, connection, transaction, letter.AgentId!, [seq]);
+            return 0;
+        });
     }
 
     /// <summary>The most recent dead letters, newest first.</summary>

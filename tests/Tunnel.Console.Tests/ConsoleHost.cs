@@ -132,7 +132,7 @@ public sealed class ConsoleHost : IAsyncDisposable
     public async Task<Passage> PublishAsync(string? plate, Portal portal = Portal.Entry, TimeSpan ago = default, int lane = 1,
         VehicleClass cls = VehicleClass.Truck, bool hazmat = false, string bore = "north")
     {
-        var agent = $"{Site}-{bore}-{TunnelJson.Name(portal)}-1";
+        var agent = $"{Site}-{bore}-{TunnelJson.Name(portal)}-{lane}";
         var passage = new Passage
         {
             EventId = Guid.NewGuid(), AgentId = agent, Seq = Interlocked.Increment(ref _seq), Site = Site, Bore = bore, Portal = portal,

@@ -104,6 +104,64 @@ public sealed class CentralFlowTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_dead_lettered_passage_does_not_hold_the_ack_back()
+    {
+        await using var entry = await AgentAsync("north", Portal.Entry, 1);
+        var now = DateTimeOffset.UtcNow;
+        var p1 = await entry.SendAsync(now.AddSeconds(-40), "浙A20001");
+        var p2 = await entry.SendAsync(now.AddSeconds(-30), "浙A20002");
+        var bad = await entry.SendAsync(now.AddSeconds(-20), "<b>X</b>");
+        var p4 = await entry.SendAsync(now.AddSeconds(-10), "浙A20004");
+        Assert.Equal((1L, 2L, 3L, 4L), (p1.Seq, p2.Seq, bad.Seq, p4.Seq));
+
+        // The rejected seq 3 counts as handled: the agent may drop everything up to 4 from its outbox.
+        var ack = await entry.AckAsync(4);
+        Assert.Equal(4, ack.StoredThroughSeq);
+        var snapshot = await Wait.UntilAsync(() => _host.Service.Snapshot is { Accepted: 3, DeadLettered: 1 } s ? s : null, "3 accepted, 1 dead-lettered");
+        Assert.Equal(0, snapshot.Duplicates);
+        var letter = Assert.Single(_host.Store.ReadDeadLetters(10));
+        Assert.Equal(("bad-plate", entry.AgentId), (letter.ReasonCode, letter.AgentId));
+        using (var payload = System.Text.Json.JsonDocument.Parse(letter.Payload))
+        {
+            Assert.Equal(3, payload.RootElement.GetProperty("seq").GetInt64());
+            Assert.Equal(bad.EventId, payload.RootElement.GetProperty("eventId").GetGuid());
+        }
+        Assert.Equal([p1.EventId, p2.EventId, p4.EventId], _host.Store.ReadPassages(DateTimeOffset.MinValue).Select(p => p.Passage.EventId));
+        var progress = _host.Store.Progress(entry.AgentId);
+        Assert.Equal((4L, 4L), (progress.Contiguous, progress.Highest));
+        Assert.Empty(progress.Gaps);
+    }
+
+    [Fact]
+    public async Task A_lane_agent_cannot_publish_or_close_seqs_under_the_other_lanes_identity()
+    {
+        // Both lanes of a portal publish on the same topic, so the broker cannot tell them apart; the service can.
+        await using var lane1 = await AgentAsync("north", Portal.Entry, 1);
+        await using var lane2 = await AgentAsync("north", Portal.Entry, 2);
+        Assert.Equal(lane1.Topic, lane2.Topic);
+        var now = DateTimeOffset.UtcNow;
+
+        // Lane 1 claiming lane 2's identity, in a passage that is otherwise fine, and in one that would also fail the plate check.
+        var forged = lane1.Next(now.AddSeconds(-20), "浙J77777") with { AgentId = lane2.AgentId, Seq = 1 };
+        await lane1.PublishAsync(forged);
+        var forgedBadPlate = lane1.Next(now.AddSeconds(-15), "<b>X</b>") with { AgentId = lane2.AgentId, Seq = 2 };
+        await lane1.PublishAsync(forgedBadPlate);
+        var sentinel = await lane1.SendAsync(now.AddSeconds(-10), "浙J88888");
+        await Wait.UntilAsync(() => _host.Service.Snapshot is { Accepted: 1, DeadLettered: 2 } s ? s : null, "sentinel accepted, 2 dead-lettered");
+
+        var letters = _host.Store.ReadDeadLetters(10);
+        Assert.Equal(["agent-mismatch", "agent-mismatch"], letters.Select(l => l.ReasonCode));
+        Assert.All(letters, l => Assert.Equal(lane2.AgentId, l.AgentId));
+        Assert.Equal([sentinel.EventId], _host.Store.ReadPassages(DateTimeOffset.MinValue).Select(p => p.Passage.EventId));
+        // Nothing of lane 2 counts as handled: its real seq 1 is still awaited.
+        Assert.Equal((0L, 0L), (_host.Store.Progress(lane2.AgentId).Contiguous, _host.Store.Progress(lane2.AgentId).Highest));
+
+        var real = await lane2.SendAsync(now.AddSeconds(-5), "浙J99999");
+        Assert.Equal(1, (await lane2.AckAsync(1)).StoredThroughSeq);
+        Assert.Equal(2, _host.Store.ReadPassages(DateTimeOffset.MinValue).Count(p => p.Passage.EventId == real.EventId || p.Passage.EventId == sentinel.EventId));
+    }
+
+    [Fact]
     public async Task An_agent_cannot_publish_under_another_bore_or_portal()
     {
         await using var entry = await AgentAsync("north", Portal.Entry, 1);

@@ -175,6 +175,34 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void A_dead_lettered_seq_closes_the_gap_for_the_contiguous_acknowledgement()
+    {
+        Store.AddPassages(Seqs("a1", 1, 2, 4));
+        Assert.Equal(2, Store.HighestStoredSeq("a1"));
+
+        // Without a seq the dead letter changes no agent's progress.
+        Store.AddDeadLetter(new DeadLetter { ReceivedAt = T0, Topic = "tunnel/v1/maoliling/north/entry/passage", AgentId = "a1", ReasonCode = "malformed-json", Reason = "not JSON", Payload = "{"u8.ToArray() });
+        Assert.Equal(2, Store.HighestStoredSeq("a1"));
+
+        Store.AddDeadLetter(new DeadLetter { ReceivedAt = T0, Topic = "tunnel/v1/maoliling/north/entry/passage", AgentId = "a1", ReasonCode = "bad-plate", Reason = "plate text has markup", Payload = "{\"seq\":3}"u8.ToArray() }, handledSeq: 3);
+        var progress = Store.Progress("a1");
+        Assert.Equal((4L, 4L), (progress.Contiguous, progress.Highest));
+        Assert.Empty(progress.Gaps);
+        Assert.Equal(1L, Convert.ToInt64(Store.ScalarForTests("SELECT COUNT(*) FROM agent_seq_ranges WHERE agent_id = 'a1'")));
+        Assert.Equal(["bad-plate", "malformed-json"], Store.ReadDeadLetters(10).Select(l => l.ReasonCode));
+
+        // The passage arriving after all (a fixed agent re-sending) is still stored, and the seq stays handled.
+        Assert.Single(Store.AddPassages(Seqs("a1", 3)));
+        Assert.Equal(4, Store.HighestStoredSeq("a1"));
+
+        // A handled seq survives a reopen, and belongs to its agent only.
+        Store.AddDeadLetter(new DeadLetter { ReceivedAt = T0, Topic = "tunnel/v1/maoliling/north/entry/passage", AgentId = "a2", ReasonCode = "schema", Reason = "missing eventId", Payload = [] }, handledSeq: 1);
+        Assert.Equal(1, Reopen().HighestStoredSeq("a2"));
+        Assert.Equal(4, Store.HighestStoredSeq("a1"));
+        Assert.Throws<ArgumentException>(() => Store.AddDeadLetter(new DeadLetter { ReceivedAt = T0, Topic = "t", ReasonCode = "schema", Reason = "x", Payload = [] }, handledSeq: 1));
+    }
+
+    [Fact]
     public void Dead_letters_keep_a_capped_payload_and_are_counted_by_reason()
     {
         var big = new byte[DeadLetter.MaxStoredPayloadBytes + 1_000];

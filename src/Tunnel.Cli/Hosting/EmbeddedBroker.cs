@@ -44,7 +44,8 @@ public static class EmbeddedBroker
     }
 
     /// <summary>The agent id convention of a deployment: one agent per portal camera, one camera per lane.</summary>
-    public static string AgentId(string site, string bore, Portal portal, int lane) => $"{site}-{bore}-{TunnelJson.Name(portal)}-{lane}";
+    /// <summary>The convention the validator holds passages to (<see cref="Core.Validation.PassageValidator.ConventionalAgentId"/>).</summary>
+    public static string AgentId(string site, string bore, Portal portal, int lane) => Core.Validation.PassageValidator.ConventionalAgentId(site, bore, portal, lane);
 
     public static IEnumerable<string> AgentIds(SitesFile sites) =>
         from sb in sites.AllBores()

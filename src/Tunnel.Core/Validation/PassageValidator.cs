@@ -15,12 +15,16 @@ namespace Tunnel.Core.Validation;
 /// Order: size cap, UTF-8 and JSON (depth limit, duplicate property names refused), schema id,
 /// JSON Schema (<see cref="TunnelSchemas.Passage"/>), deserialisation, then the checks a schema cannot
 /// express: topic agrees with payload, site and bore configured and lane within the bore, capturedAt
-/// within [now - MaxAge, now + MaxClockSkew], plausible plate text (<see cref="PlateTextRule"/>) with one
+/// and (<see cref="PassageValidatorOptions.RequireConventionalAgentIds"/>) agentId is <see cref="ConventionalAgentId"/>,
+/// capturedAt within [now - MaxAge, now + MaxClockSkew], plausible plate text (<see cref="PlateTextRule"/>) with one
 /// char confidence per plate character.
 /// </remarks>
 public sealed class PassageValidator
 {
     private const int MaxMessageChars = 500;
+
+    /// <summary>The schema's maximum seq (2^53 - 1, exact in every JSON number implementation).</summary>
+    private const long MaxSeq = 9_007_199_254_740_991;
 
     // TunnelJson.Options but case-sensitive: the schema matches property names exactly, so a payload with
     // both "cameraId" and "CAMERAID" would otherwise pass the schema on one and deserialise the other.
@@ -75,15 +79,28 @@ public sealed class PassageValidator
             // A bug here must cost one dead-lettered message, not the ingest loop.
             verdict = new PassageValidation.Rejected(RejectReason.InternalError, Clip($"validator failed: {e.GetType().Name}: {e.Message}"), null);
         }
+        // The broker vouches for the topic, not for the payload: a seq is only offered as handled for an agent of the topic's portal.
+        if (verdict is PassageValidation.Rejected { Seq: not null } claimed && !BelongsToTopic(topic, claimed.AgentId))
+            verdict = claimed with { Seq = null };
         if (verdict is PassageValidation.Rejected rejected) Interlocked.Increment(ref rejectedCounts[(int)rejected.Reason]);
         else Interlocked.Increment(ref acceptedCount);
         return verdict;
     }
 
+    /// <summary>
+    /// The agent id the embedded deployment gives the camera agent of one lane: <c>{site}-{bore}-{portal}-{lane}</c>,
+    /// portal kebab-case (<c>maoliling-north-entry-1</c>).
+    /// </summary>
+    public static string ConventionalAgentId(string site, string bore, Portal portal, int lane) =>
+        string.Create(CultureInfo.InvariantCulture, $"{site}-{bore}-{TunnelJson.Name(portal)}-{lane}");
+
     private PassageValidation ValidateCore(string topic, ReadOnlySpan<byte> payload, DateTimeOffset now)
     {
         if (payload.Length > Options.MaxPayloadBytes)
-            return Reject(RejectReason.Oversized, $"payload of {payload.Length} bytes exceeds {Options.MaxPayloadBytes}", ScanAgentId(payload[..Options.MaxPayloadBytes]));
+        {
+            var (scannedAgent, scannedSeq) = ScanIdentity(payload[..Options.MaxPayloadBytes]);
+            return Reject(RejectReason.Oversized, $"payload of {payload.Length} bytes exceeds {Options.MaxPayloadBytes}", scannedAgent, scannedSeq);
+        }
         if (payload.StartsWith("\uFEFF"u8)) payload = payload[3..];
         if (!Utf8.IsValid(payload)) return Reject(RejectReason.MalformedJson, "payload is not valid UTF-8", null);
 
@@ -94,7 +111,8 @@ public sealed class PassageValidator
         }
         catch (JsonException e)
         {
-            return Reject(RejectReason.MalformedJson, $"not JSON: {e.Message}", ScanAgentId(payload));
+            var (scannedAgent, scannedSeq) = ScanIdentity(payload);
+            return Reject(RejectReason.MalformedJson, $"not JSON: {e.Message}", scannedAgent, scannedSeq);
         }
 
         using (document)
@@ -107,16 +125,24 @@ public sealed class PassageValidator
                 && Identifiers.IsValid(readAgent)
                     ? readAgent
                     : null;
+            // Duplicate property names were refused by the parser, so there is one seq to read, or none.
+            var seq = agentId is not null
+                && root.TryGetProperty("seq"u8, out var seqElement)
+                && seqElement.ValueKind == JsonValueKind.Number
+                && seqElement.TryGetInt64(out var readSeq)
+                && readSeq is >= 0 and <= MaxSeq
+                    ? readSeq
+                    : (long?)null;
 
             if (root.ValueKind == JsonValueKind.Object
                 && root.TryGetProperty("schema"u8, out var schemaId)
                 && schemaId.ValueKind == JsonValueKind.String
                 && !schemaId.ValueEquals(Passage.SchemaId))
-                return Reject(RejectReason.WrongSchema, $"schema {SchemaNode.Describe(schemaId)} is not {Passage.SchemaId}", agentId);
+                return Reject(RejectReason.WrongSchema, $"schema {SchemaNode.Describe(schemaId)} is not {Passage.SchemaId}", agentId, seq);
 
             // The yes/no check builds no paths or messages; only a failure pays for explaining itself.
             if (!schema.IsValid(root))
-                return Reject(RejectReason.Schema, string.Join("; ", schema.Validate(root, maxErrors: 3)), agentId);
+                return Reject(RejectReason.Schema, string.Join("; ", schema.Validate(root, maxErrors: 3)), agentId, seq);
 
             Passage? passage;
             try
@@ -126,9 +152,9 @@ public sealed class PassageValidator
             catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException or FormatException)
             {
                 // The schema admits a few values the contract types cannot hold (a leap second, 't' for 'T', 1.0 for an int).
-                return Reject(RejectReason.Schema, $"does not fit the passage contract: {e.Message}", agentId);
+                return Reject(RejectReason.Schema, $"does not fit the passage contract: {e.Message}", agentId, seq);
             }
-            if (passage is null) return Reject(RejectReason.Schema, "payload is null", agentId);
+            if (passage is null) return Reject(RejectReason.Schema, "payload is null", agentId, seq);
             return CheckSemantics(topic, passage, now);
         }
     }
@@ -136,60 +162,97 @@ public sealed class PassageValidator
     private PassageValidation CheckSemantics(string topic, Passage passage, DateTimeOffset now)
     {
         var agentId = passage.AgentId;
+        long? seq = passage.Seq;
         if (!PassageTopic.TryParse(topic, out var parsed))
-            return Reject(RejectReason.BadTopic, $"topic {Display.Quote(topic ?? "")} is not tunnel/v1/{{site}}/{{bore}}/{{entry|exit}}/passage", agentId);
+            return Reject(RejectReason.BadTopic, $"topic {Display.Quote(topic ?? "")} is not tunnel/v1/{{site}}/{{bore}}/{{entry|exit}}/passage", agentId, seq);
         if (parsed.Site != passage.Site || parsed.Bore != passage.Bore || parsed.Portal != passage.Portal)
             return Reject(RejectReason.TopicMismatch,
-                $"topic says {parsed.Site}/{parsed.Bore}/{TunnelJson.Name(parsed.Portal)}, payload says {passage.Site}/{passage.Bore}/{TunnelJson.Name(passage.Portal)}", agentId);
+                $"topic says {parsed.Site}/{parsed.Bore}/{TunnelJson.Name(parsed.Portal)}, payload says {passage.Site}/{passage.Bore}/{TunnelJson.Name(passage.Portal)}", agentId, seq);
 
         if (!bores.TryGetValue(passage.Site, out var siteBores))
-            return Reject(RejectReason.UnknownSite, $"site '{passage.Site}' is not configured", agentId);
+            return Reject(RejectReason.UnknownSite, $"site '{passage.Site}' is not configured", agentId, seq);
         if (!siteBores.TryGetValue(passage.Bore, out var bore))
-            return Reject(RejectReason.UnknownBore, $"bore '{passage.Site}/{passage.Bore}' is not configured", agentId);
+            return Reject(RejectReason.UnknownBore, $"bore '{passage.Site}/{passage.Bore}' is not configured", agentId, seq);
         if (passage.Lane > bore.Lanes)
-            return Reject(RejectReason.BadLane, $"lane {passage.Lane} but bore '{passage.Site}/{passage.Bore}' has {bore.Lanes}", agentId);
+            return Reject(RejectReason.BadLane, $"lane {passage.Lane} but bore '{passage.Site}/{passage.Bore}' has {bore.Lanes}", agentId, seq);
+        if (Options.RequireConventionalAgentIds
+            && ConventionalAgentId(passage.Site, passage.Bore, passage.Portal, passage.Lane) is var expected
+            && !string.Equals(agentId, expected, StringComparison.Ordinal))
+            // No seq: the sender is not who the payload names, and its seqs must not close another agent's gaps.
+            return Reject(RejectReason.AgentMismatch, $"agentId {Display.Quote(agentId)} is not {expected}, the agent of this site, bore, portal and lane", agentId);
 
         if (passage.CapturedAt > now + Options.MaxClockSkew)
-            return Reject(RejectReason.FutureTimestamp, $"capturedAt {Iso(passage.CapturedAt)} is more than {Options.MaxClockSkew} ahead of {Iso(now)}", agentId);
+            return Reject(RejectReason.FutureTimestamp, $"capturedAt {Iso(passage.CapturedAt)} is more than {Options.MaxClockSkew} ahead of {Iso(now)}", agentId, seq);
         if (passage.CapturedAt < now - Options.MaxAge)
-            return Reject(RejectReason.StaleTimestamp, $"capturedAt {Iso(passage.CapturedAt)} is more than {Options.MaxAge} before {Iso(now)}", agentId);
+            return Reject(RejectReason.StaleTimestamp, $"capturedAt {Iso(passage.CapturedAt)} is more than {Options.MaxAge} before {Iso(now)}", agentId, seq);
 
         if (passage.Plate is { } plate)
         {
             if (PlateTextRule.Check(plate.Text) is { } why)
-                return Reject(RejectReason.BadPlate, $"plate text {Display.Quote(plate.Text)} {why}", agentId);
+                return Reject(RejectReason.BadPlate, $"plate text {Display.Quote(plate.Text)} {why}", agentId, seq);
             var characters = new StringInfo(plate.Text).LengthInTextElements;
             if (plate.CharConfidences is { } perChar && perChar.Count != characters)
-                return Reject(RejectReason.BadPlate, $"{perChar.Count} charConfidences for the {characters} characters of {Display.Quote(plate.Text)}", agentId);
+                return Reject(RejectReason.BadPlate, $"{perChar.Count} charConfidences for the {characters} characters of {Display.Quote(plate.Text)}", agentId, seq);
         }
         return new PassageValidation.Accepted(passage);
     }
 
-    /// <summary>Best effort for payloads that do not parse: a well-formed top-level agentId seen before the damage.</summary>
-    private static string? ScanAgentId(ReadOnlySpan<byte> payload)
+    /// <summary>
+    /// Best effort for payloads that do not parse: a well-formed top-level agentId and seq seen before the damage.
+    /// A number cut off at the end of the input is not read (the reader waits for its delimiter), so truncation cannot
+    /// shorten a seq; a second agentId or seq makes the seq ambiguous, and it is not returned.
+    /// </summary>
+    private static (string? AgentId, long? Seq) ScanIdentity(ReadOnlySpan<byte> payload)
     {
+        string? agentId = null;
+        long? seq = null;
+        bool agentSeen = false, seqSeen = false, ambiguous = false;
         try
         {
             var reader = new Utf8JsonReader(payload, isFinalBlock: false, new JsonReaderState(new JsonReaderOptions { MaxDepth = 8 }));
             while (reader.Read())
             {
-                if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1 && reader.ValueTextEquals("agentId"u8))
+                if (reader.TokenType != JsonTokenType.PropertyName || reader.CurrentDepth != 1) continue;
+                if (reader.ValueTextEquals("agentId"u8))
                 {
-                    if (!reader.Read() || reader.TokenType != JsonTokenType.String) return null;
-                    var id = reader.GetString();
-                    return Identifiers.IsValid(id) ? id : null;
+                    if (agentSeen) { ambiguous = true; break; }
+                    agentSeen = true;
+                    if (!reader.Read()) break;
+                    if (reader.TokenType == JsonTokenType.String && reader.GetString() is { } id && Identifiers.IsValid(id)) agentId = id;
+                }
+                else if (reader.ValueTextEquals("seq"u8))
+                {
+                    if (seqSeen) { ambiguous = true; break; }
+                    seqSeen = true;
+                    if (!reader.Read()) break;
+                    if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var read) && read is >= 0 and <= MaxSeq) seq = read;
                 }
             }
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
-            // The damage came before any agentId.
+            // The damage: what was read before it stands.
         }
-        return null;
+        return (agentId, agentId is null || ambiguous ? null : seq);
     }
 
-    private static PassageValidation.Rejected Reject(RejectReason reason, string message, string? agentId) =>
-        new(reason, Clip(message), agentId);
+    /// <summary>
+    /// Whether <paramref name="agentId"/> can be an agent publishing on <paramref name="topic"/>: <c>{site}-{bore}-{portal}-{n}</c>
+    /// of the topic when conventional agent ids are required, any agent id otherwise.
+    /// </summary>
+    private bool BelongsToTopic(string topic, string? agentId)
+    {
+        if (agentId is null) return false;
+        if (!Options.RequireConventionalAgentIds) return true;
+        if (!PassageTopic.TryParse(topic, out var parsed)) return false;
+        var prefix = $"{parsed.Site}-{parsed.Bore}-{TunnelJson.Name(parsed.Portal)}-";
+        if (!agentId.StartsWith(prefix, StringComparison.Ordinal)) return false;
+        var lane = agentId.AsSpan(prefix.Length);
+        return lane.Length is > 0 and <= 9 && lane[0] != '0' && !lane.ContainsAnyExceptInRange('0', '9');
+    }
+
+    private static PassageValidation.Rejected Reject(RejectReason reason, string message, string? agentId, long? seq = null) =>
+        new(reason, Clip(message), agentId, agentId is null ? null : seq);
 
     private static string Clip(string message) => message.Length <= MaxMessageChars ? message : message[..MaxMessageChars] + "…";
 

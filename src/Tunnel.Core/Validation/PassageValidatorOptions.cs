@@ -14,5 +14,13 @@ public sealed record PassageValidatorOptions
     /// <summary>How old capturedAt may be: an agent replaying its outbox after an outage can be days behind.</summary>
     public TimeSpan MaxAge { get; init; } = TimeSpan.FromDays(7);
 
+    /// <summary>
+    /// Whether a passage's agentId must be <c>{site}-{bore}-{portal}-{lane}</c> of the passage itself (portal kebab-case,
+    /// see <see cref="PassageValidator.ConventionalAgentId"/>), as the embedded deployment names its agents. The broker
+    /// lets an agent publish only under its own portal's topic, which both lane agents share; this check is what keeps
+    /// one from publishing, and having its seqs acknowledged, under the other's identity.
+    /// </summary>
+    public bool RequireConventionalAgentIds { get; init; } = true;
+
     public static PassageValidatorOptions Default { get; } = new();
 }

@@ -21,6 +21,11 @@ public enum RejectReason
     UnknownBore,
     /// <summary>Lane beyond the bore's configured lane count.</summary>
     BadLane,
+    /// <summary>
+    /// The agentId is not <c>{site}-{bore}-{portal}-{lane}</c> of the passage (with <see cref="PassageValidatorOptions.RequireConventionalAgentIds"/>):
+    /// one agent publishing under another's identity, e.g. the two lane agents of a portal, which share a topic.
+    /// </summary>
+    AgentMismatch,
     /// <summary>capturedAt further ahead of the service clock than the allowed skew.</summary>
     FutureTimestamp,
     /// <summary>capturedAt older than the allowed age (outbox replays can be days old, not weeks).</summary>

@@ -51,7 +51,7 @@ public class PassageValidatorTests
     [InlineData("\"capturedAt\":\"2026-11-02T08:15:42.123Z\"", "\"capturedAt\":\"2026-11-02T16:15:42.123+08:00\"")]
     [InlineData("\"capturedAt\":\"2026-11-02T08:15:42.123Z\"", "\"capturedAt\":\"2026-11-02T08:20:59Z\"")]
     [InlineData("\"capturedAt\":\"2026-11-02T08:15:42.123Z\"", "\"capturedAt\":\"2026-10-27T08:16:00Z\"")]
-    [InlineData("\"lane\":1", "\"lane\":2")]
+    [InlineData("-1\",\"seq\":1042,\"site\":\"maoliling\",\"bore\":\"north\",\"portal\":\"entry\",\"lane\":1", "-2\",\"seq\":1042,\"site\":\"maoliling\",\"bore\":\"north\",\"portal\":\"entry\",\"lane\":2")]
     public void Valid_variants_are_accepted(string from, string to)
     {
         var verdict = Validate(Edit(from, to));
@@ -96,6 +96,10 @@ public class PassageValidatorTests
         { "unknown site", Edit("\"site\":\"maoliling\"", "\"site\":\"nowhere\""), "tunnel/v1/nowhere/north/entry/passage", RejectReason.UnknownSite },
         { "unknown bore", Edit("\"bore\":\"north\"", "\"bore\":\"east\""), "tunnel/v1/maoliling/east/entry/passage", RejectReason.UnknownBore },
         { "lane beyond bore", Edit("\"lane\":1", "\"lane\":3"), Samples.PassageTopic, RejectReason.BadLane },
+        { "the other lane's agent", Edit("\"lane\":1", "\"lane\":2"), Samples.PassageTopic, RejectReason.AgentMismatch },
+        { "another portal's agent", Edit("maoliling-north-entry-1", "maoliling-north-exit-1"), Samples.PassageTopic, RejectReason.AgentMismatch },
+        { "unconventional agent id", Edit("maoliling-north-entry-1", "camera-7"), Samples.PassageTopic, RejectReason.AgentMismatch },
+        { "portal not kebab-case in agent id", Edit("maoliling-north-entry-1", "maoliling-north-Entry-1"), Samples.PassageTopic, RejectReason.Schema },
         { "future", Edit("2026-11-02T08:15:42.123Z", "2026-11-02T08:21:00.001Z"), Samples.PassageTopic, RejectReason.FutureTimestamp },
         { "stale", Edit("2026-11-02T08:15:42.123Z", "2026-10-26T08:15:59.999Z"), Samples.PassageTopic, RejectReason.StaleTimestamp },
         { "markup plate", Edit("浙J12345", "<b>J1</b>"), Samples.PassageTopic, RejectReason.BadPlate },
@@ -152,6 +156,60 @@ public class PassageValidatorTests
     }
 
     [Fact]
+    public void The_seq_is_reported_with_the_agent_id_when_both_can_be_read_safely()
+    {
+        // Parsed far enough: from the document, whatever failed after.
+        Assert.Equal(("maoliling-north-entry-1", 1042L), Identity(AssertRejected(Validate(Edit("\"lane\":1", "\"lane\":\"one\"")), RejectReason.Schema)));
+        Assert.Equal(("maoliling-north-entry-1", 1042L), Identity(AssertRejected(Validate(Edit("浙J12345", "<b>X</b>")), RejectReason.BadPlate)));
+        Assert.Equal(("maoliling-north-entry-1", 1042L), Identity(AssertRejected(Validate(Samples.Passage, "tunnel/v1/maoliling/north/entry/passage", Samples.Now.AddDays(30)), RejectReason.StaleTimestamp)));
+        Assert.Equal(("maoliling-north-entry-1", 0L), Identity(AssertRejected(Validate(Edit("\"seq\":1042", "\"seq\":0").Replace("\"blue\"", "\"purple\"", StringComparison.Ordinal)), RejectReason.Schema)));
+        // Or from the intact part before the damage.
+        Assert.Equal(("maoliling-north-entry-1", 1042L), Identity(AssertRejected(Validate(Samples.Passage[..200]), RejectReason.MalformedJson)));
+        var small = new PassageValidator(SitesFile.Maoliling, new PassageValidatorOptions { MaxPayloadBytes = 200 });
+        Assert.Equal(("maoliling-north-entry-1", 1042L), Identity(AssertRejected(small.Validate(Samples.PassageTopic, Samples.Utf8(Samples.Passage), Samples.Now), RejectReason.Oversized)));
+    }
+
+    [Fact]
+    public void The_seq_is_null_when_it_cannot_be_read_safely_or_may_be_another_agents()
+    {
+        var cutInSeq = Samples.Passage[..(Samples.Passage.IndexOf("\"seq\":1042", StringComparison.Ordinal) + "\"seq\":10".Length)];
+        Assert.Equal(("maoliling-north-entry-1", (long?)null), Identity(AssertRejected(Validate(cutInSeq), RejectReason.MalformedJson)));
+        var cutBeforeSeq = Samples.Passage[..Samples.Passage.IndexOf("\"seq\"", StringComparison.Ordinal)];
+        Assert.Equal(("maoliling-north-entry-1", (long?)null), Identity(AssertRejected(Validate(cutBeforeSeq), RejectReason.MalformedJson)));
+        Assert.Equal(("maoliling-north-entry-1", (long?)null), Identity(AssertRejected(Validate(Samples.Passage[..^1] + ",\"seq\":7}"), RejectReason.MalformedJson)));
+        Assert.Equal(("maoliling-north-entry-1", (long?)null), Identity(AssertRejected(Validate(Samples.Passage[..^1] + ",\"agentId\":\"maoliling-north-entry-2\"}"), RejectReason.MalformedJson)));
+        Assert.Equal(("maoliling-north-entry-1", (long?)null), Identity(AssertRejected(Validate(Edit("\"seq\":1042", "\"seq\":\"1042\"")), RejectReason.Schema)));
+        Assert.Equal(("maoliling-north-entry-1", (long?)null), Identity(AssertRejected(Validate(Edit("\"seq\":1042", "\"seq\":1042.5")), RejectReason.Schema)));
+        Assert.Equal(("maoliling-north-entry-1", (long?)null), Identity(AssertRejected(Validate(Edit("\"seq\":1042", "\"seq\":-1")), RejectReason.Schema)));
+        Assert.Equal(("maoliling-north-entry-1", (long?)null), Identity(AssertRejected(Validate(Edit("\"seq\":1042", "\"seq\":9007199254740992")), RejectReason.Schema)));
+        // No agent to credit.
+        Assert.Equal((null, (long?)null), Identity(AssertRejected(Validate(Edit("\"agentId\":\"maoliling-north-entry-1\"", "\"agentId\":\"<evil>\"")), RejectReason.Schema)));
+        Assert.Equal((null, (long?)null), Identity(AssertRejected(Validate(Edit("\"agentId\":\"maoliling-north-entry-1\",", "")), RejectReason.Schema)));
+        // An agent id that is not of the topic's portal, or not the sender's: closing its seqs would let one agent drain another's outbox.
+        Assert.Equal(("maoliling-north-entry-1", (long?)null), Identity(AssertRejected(Validate(Samples.Passage, "tunnel/v1/maoliling/north/exit/passage"), RejectReason.TopicMismatch)));
+        Assert.Equal(("maoliling-north-entry-2", (long?)null), Identity(AssertRejected(Validate(Edit("maoliling-north-entry-1", "maoliling-north-entry-2")), RejectReason.AgentMismatch)));
+        Assert.Equal(("camera-7", (long?)null), Identity(AssertRejected(Validate(Edit("maoliling-north-entry-1", "camera-7").Replace("\"lane\":1", "\"lane\":\"one\"", StringComparison.Ordinal)), RejectReason.Schema)));
+        Assert.Equal((null, (long?)null), Identity(AssertRejected(Validate("{{{"), RejectReason.MalformedJson)));
+        Assert.Equal((null, (long?)null), Identity(new PassageValidation.Rejected(RejectReason.InternalError, "m", null)));
+    }
+
+    [Fact]
+    public void Conventional_agent_ids_can_be_turned_off()
+    {
+        var lax = new PassageValidator(SitesFile.Maoliling, new PassageValidatorOptions { RequireConventionalAgentIds = false });
+        Assert.IsType<PassageValidation.Accepted>(lax.Validate(Samples.PassageTopic, Samples.Utf8(Edit("maoliling-north-entry-1", "camera-7")), Samples.Now));
+        // Without the convention any readable agent id is credited with its seq.
+        var mismatch = AssertRejected(lax.Validate("tunnel/v1/maoliling/north/exit/passage", Samples.Utf8(Samples.Passage), Samples.Now), RejectReason.TopicMismatch);
+        Assert.Equal(("maoliling-north-entry-1", 1042L), Identity(mismatch));
+        Assert.Equal("maoliling-north-exit-2", PassageValidator.ConventionalAgentId("maoliling", "north", Portal.Exit, 2));
+        Assert.True(PassageValidatorOptions.Default.RequireConventionalAgentIds);
+        Assert.Equal("agentId 'maoliling-north-entry-2' is not maoliling-north-entry-1, the agent of this site, bore, portal and lane",
+            AssertRejected(Validate(Edit("maoliling-north-entry-1", "maoliling-north-entry-2")), RejectReason.AgentMismatch).Message);
+    }
+
+    private static (string? AgentId, long? Seq) Identity(PassageValidation.Rejected rejected) => (rejected.AgentId, rejected.Seq);
+
+    [Fact]
     public void Messages_point_at_the_problem()
     {
         Assert.Equal("/plate/color: 'purple' is not one of blue, yellow, green, white, black, unknown",
@@ -170,7 +228,7 @@ public class PassageValidatorTests
     {
         Assert.Equal(
             ["oversized", "malformed-json", "wrong-schema", "schema", "bad-topic", "topic-mismatch", "unknown-site", "unknown-bore",
-             "bad-lane", "future-timestamp", "stale-timestamp", "bad-plate", "internal-error"],
+             "bad-lane", "agent-mismatch", "future-timestamp", "stale-timestamp", "bad-plate", "internal-error"],
             RejectReasons.All.Select(r => r.Code()));
         Assert.Equal("\"topic-mismatch\"", JsonSerializer.Serialize(RejectReason.TopicMismatch, TunnelJson.Options));
         var rejected = new PassageValidation.Rejected(RejectReason.BadPlate, "m", null);
