@@ -61,6 +61,13 @@ public sealed class CentralFlowTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.All(entry.Acks.Items, x => Assert.InRange(x.StoredThroughSeq, 1, 3));
         Assert.Equal(3, _host.Store.HighestStoredSeq(entry.AgentId));
         Assert.Equal(0, _host.Service.Snapshot.DeadLettered);
+
+        // The ended transit is stored for reports (the acks above come after the loop turn that stored it).
+        var transit = _host.Store.GetTransit(a.EventId);
+        Assert.NotNull(transit);
+        Assert.Equal((outOfA.EventId, "浙J11111", "exact"), (transit.ExitEventId, transit.Plate, transit.Status));
+        Assert.Equal(170, transit.TransitSeconds!.Value, precision: 0);
+        Assert.Null(_host.Store.GetTransit(b.EventId));
     }
 
     [Fact]

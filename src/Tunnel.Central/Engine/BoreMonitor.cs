@@ -19,9 +19,11 @@ public sealed class BoreMonitor
     private readonly LaneDiscipline _lanes;
     private readonly OverdueEvidence _evidence;
     private readonly CongestionWatch _congestion;
+    private readonly Action<BoreKey, Transit> _ended;
 
-    public BoreMonitor(BoreKey key, BoreConfig config, DetectorSettings settings, AlarmBook alarms, DueQueue due)
+    public BoreMonitor(BoreKey key, BoreConfig config, DetectorSettings settings, AlarmBook alarms, DueQueue due, Action<BoreKey, Transit> ended)
     {
+        _ended = ended;
         Key = key;
         _settings = settings;
         _alarms = alarms;
@@ -108,6 +110,7 @@ public sealed class BoreMonitor
         transit.ProbableExit = null;
         if (released is not null) released.ClaimedBy = null;
         Matcher.Close(transit, exit, how);
+        _ended(Key, transit);
         var elapsed = exit.CapturedAt - transit.EnteredAt;
         if (transit.AlarmId is null)
         {
@@ -234,6 +237,7 @@ public sealed class BoreMonitor
             // It is not inside any more; the unmatched exit was it.
             Counters.InferredExits++;
             Matcher.CloseInferred(t, orphan);
+            _ended(Key, t);
             return;
         }
         // Next look: when the clock alone would carry the evidence over the level.
@@ -379,6 +383,7 @@ public sealed class BoreMonitor
         {
             Counters.Dropped++;
             Matcher.Drop(stale);
+            _ended(Key, stale);
             if (stale.AlarmId is { } id) _alarms.ConditionCleared(id, now, $"no longer tracked after {_settings.MaxTracked.TotalHours:0} h inside");
         }
         _congestion.Tick(now);

@@ -26,11 +26,13 @@ public sealed class TunnelEngine
         foreach (var (site, bore) in sites.AllBores())
         {
             var key = new BoreKey(site.Id, bore.Id);
-            _bores[key] = new BoreMonitor(key, bore, settings, Alarms, _due);
+            _bores[key] = new BoreMonitor(key, bore, settings, Alarms, _due, (k, t) => EndedTransits.Add((k, t)));
         }
     }
 
     public DetectorSettings Settings { get; }
+    /// <summary>Transits that ended (matched, inferred or given up) since the owner last took them, for the store.</summary>
+    public List<(BoreKey Bore, Matching.Transit Transit)> EndedTransits { get; } = [];
     public AlarmBook Alarms { get; }
     public IReadOnlyDictionary<BoreKey, BoreMonitor> Bores => _bores;
     public DateTimeOffset Now { get; private set; } = DateTimeOffset.MinValue;

@@ -35,6 +35,7 @@ public static class ReplayRunner
             if (p is null) { rejected++; continue; }
             if (p.CapturedAt > watermark) watermark = p.CapturedAt;
             if (engine.Process(p, watermark)) accepted++;
+            engine.EndedTransits.Clear(); // replay keeps no store
             if ((lines & 0xFFFF) == 0) progress?.Report(lines);
         }
         clock.Stop();

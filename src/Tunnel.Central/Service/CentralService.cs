@@ -213,6 +213,7 @@ public sealed class CentralService
 
     private async Task FlushAlarmsAsync(CancellationToken ct)
     {
+        StoreEndedTransits();
         if (_pendingAlarms.Count > 0)
         {
             _store.AddAlarmTransitions(_pendingAlarms);
@@ -248,6 +249,21 @@ public sealed class CentralService
                 break;
             }
         }
+    }
+
+    /// <summary>Ended transits go to the store for reports (transit times, incidents); open ones are rebuilt from passages.</summary>
+    private void StoreEndedTransits()
+    {
+        if (_engine.EndedTransits.Count == 0) return;
+        _store.UpsertTransits(_engine.EndedTransits.Select(e => new TransitRecord
+        {
+            EntryEventId = e.Transit.EntryEventId, Site = e.Bore.Site, Bore = e.Bore.Bore, Lane = e.Transit.Lane,
+            Plate = e.Transit.Plate?.Text, PlateColor = e.Transit.Plate?.Color, VehicleClass = e.Transit.Class, Hazmat = e.Transit.Hazmat,
+            EnteredAt = e.Transit.EnteredAt, ExitEventId = e.Transit.ExitEventId, ExitedAt = e.Transit.ExitedAt,
+            TransitSeconds = e.Transit.ExitedAt is { } exited ? Math.Round((exited - e.Transit.EnteredAt).TotalSeconds, 3) : null,
+            Status = TunnelJson.Name(e.Transit.Match) + (e.Transit.AlarmId is null ? "" : "+overdue"),
+        }).ToList());
+        _engine.EndedTransits.Clear();
     }
 
     /// <summary>
