@@ -26,7 +26,7 @@ public sealed partial class TunnelStore
         var history = BlankJsonRows("alarm_transitions", "id", Col.Long, "at", cutoff, BlankAlarmPlate);
         var current = BlankJsonRows("alarms_current", "alarm_id", Col.Uuid, "at", cutoff, BlankAlarmPlate);
         var deadLetters = Write((connection, transaction) => _dialect.Execute(connection, transaction,
-            "UPDATE dead_letters SET payload = NULL WHERE received_at < @cutoff AND payload IS NOT NULL", ("@cutoff", Col.Time, cutoff)));
+            "UPDATE dead_letters SET payload = NULL, reason = '(purged: may have quoted a plate)' WHERE received_at < @cutoff AND payload IS NOT NULL", ("@cutoff", Col.Time, cutoff)));
         var result = new PurgeResult(passages, transits, history, current, deadLetters);
         Audit(actor, "purge-plates", $"before {cutoff.UtcDateTime:O}",
             $"passages={passages} transits={transits} alarm-transitions={history} current-alarms={current} dead-letters={deadLetters}",

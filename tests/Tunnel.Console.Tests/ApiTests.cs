@@ -202,6 +202,24 @@ public sealed class ApiTests(TestServerFixture fixture) : IClassFixture<TestServ
     }
 
     [Fact]
+    public async Task Maintenance_sees_why_a_passage_was_rejected_but_not_its_plate()
+    {
+        var json = TunnelJson.Serialize(new Passage
+        {
+            EventId = Guid.NewGuid(), AgentId = "maoliling-north-entry-1", Seq = 888_888, Site = "maoliling", Bore = "south", Portal = Portal.Entry,
+            Lane = 1, CameraId = "cam-1", CapturedAt = DateTimeOffset.UtcNow, Plate = new PlateRead { Text = "浙J73519" }, Vehicle = new VehicleRead(),
+        });
+        await Host.PublishRawAsync("tunnel/v1/maoliling/north/entry/passage", json); // topic and payload disagree: dead-lettered
+        await Host.UntilAsync(_ => Host.Store.ReadDeadLetters(50).FirstOrDefault(d => System.Text.Encoding.UTF8.GetString(d.Payload).Contains("浙J73519")));
+        using var client = await Host.LoginAsync("maint");
+        var letters = JsonSerializer.Deserialize<List<DeadLetterView>>(await client.GetStringAsync("/api/v1/dead-letters"), JsonSerializerOptions.Web)!;
+        var letter = Assert.Single(letters, d => d.PayloadPreview.Contains("888888"));
+        Assert.DoesNotContain("浙J73519", letter.PayloadPreview);
+        Assert.Contains("浙J7***9", letter.PayloadPreview);
+        Assert.Equal("topic-mismatch", letter.ReasonCode);
+    }
+
+    [Fact]
     public async Task Pages_and_api_carry_a_strict_content_security_policy_and_security_headers()
     {
         using var client = Host.CreateClient();

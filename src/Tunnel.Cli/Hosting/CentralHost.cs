@@ -161,7 +161,12 @@ public sealed class CentralHost : IAsyncDisposable
         {
             try
             {
-                var purged = _store!.PurgePlates(clock.GetUtcNow() - TimeSpan.FromDays(Settings.Retention.PlateDays));
+                var cutoff = clock.GetUtcNow() - TimeSpan.FromDays(Settings.Retention.PlateDays);
+                var purged = _store!.PurgePlates(cutoff);
+                // The console's cache of spoken plates is personal data too.
+                var speech = new DirectoryInfo(Path.Combine(Settings.DataDirectory, "speech"));
+                if (speech.Exists)
+                    foreach (var file in speech.EnumerateFiles().Where(f => f.LastWriteTimeUtc < cutoff.UtcDateTime)) file.Delete();
                 if (purged.Total > 0) log.LogInformation("retention: blanked {Count} plates older than {Days} days", purged.Total, Settings.Retention.PlateDays);
             }
             catch (Exception e) when (e is not OperationCanceledException)

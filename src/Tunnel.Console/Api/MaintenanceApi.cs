@@ -37,10 +37,14 @@ internal static class MaintenanceApi
             })
             .WithSummary("Edge agent health: online, last heartbeat, frames per second, outbox depth, clock offset (maintenance)");
 
-        group.MapGet("/dead-letters", (TunnelStore store, int? limit) =>
-                store.ReadDeadLetters(Math.Clamp(limit ?? 100, 1, 1000)).Select(d => new DeadLetterView(
-                    d.Id, d.ReceivedAt, d.Topic, d.AgentId, d.ReasonCode, d.Reason, d.OriginalLength ?? d.Payload.Length, d.Truncated,
-                    Preview(d.Payload))).ToList())
+        group.MapGet("/dead-letters", (TunnelStore store, System.Security.Claims.ClaimsPrincipal user, int? limit) =>
+            {
+                // A rejected passage still carries a plate: personal data, masked for roles without the grant.
+                var plates = Roles.CanSeePlates(user);
+                return store.ReadDeadLetters(Math.Clamp(limit ?? 100, 1, 1000)).Select(d => new DeadLetterView(
+                    d.Id, d.ReceivedAt, d.Topic, d.AgentId, d.ReasonCode, PlateMask.InText(d.Reason, plates), d.OriginalLength ?? d.Payload.Length,
+                    d.Truncated, PlateMask.InText(Preview(d.Payload), plates))).ToList();
+            })
             .WithSummary("Rejected messages, newest first, with the reason and the start of the payload as text (maintenance)");
     }
 
