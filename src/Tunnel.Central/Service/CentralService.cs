@@ -299,6 +299,9 @@ public sealed class CentralService
                 alarm.State = known.State;
                 alarm.Priority = known.Priority;
                 alarm.ShelvedUntil = known.ShelvedUntil;
+                // Its last transition may have been stored but never published before the stop:
+                // announce the current state again (consumers key on alarmId and state).
+                _unpublished.Add(known);
             }
             else
             {
@@ -315,6 +318,7 @@ public sealed class CentralService
                 ConditionActive = known.State != AlarmState.ClearedUnacknowledged,
             });
             if (known.Kind == AlarmKind.AgentOffline && known.AgentId is { } agent) _offlineAlarms[agent] = known.AlarmId;
+            _unpublished.Add(known);
             // An overdue alarm the rebuild did not raise again: its vehicle left while we were down.
             // (Unless it entered before the rebuild window, where the rebuild cannot tell.)
             if (known.Kind == AlarmKind.Overdue && known.EnteredAt >= now - RebuildWindow)
