@@ -27,7 +27,8 @@ public sealed class CentralService
     private readonly MqttClient _mqtt;
     private readonly TimeProvider _clock;
     private readonly ILogger _log;
-    private readonly Channel<Func<CentralService, DateTimeOffset, object?>> _commands = Channel.CreateUnbounded<Func<CentralService, DateTimeOffset, object?>>();
+    // Each command runs on the loop and hands back how to tell its caller, which happens once its transitions are stored.
+    private readonly Channel<Func<CentralService, DateTimeOffset, Action>> _commands = Channel.CreateUnbounded<Func<CentralService, DateTimeOffset, Action>>();
     private readonly List<AlarmTransition> _pendingAlarms = [];
     private readonly List<AlarmTransition> _unpublished = [];
     private readonly Dictionary<string, AgentStatus> _agents = [];
@@ -63,15 +64,21 @@ public sealed class CentralService
     /// <summary>Raised on the loop thread after a transition is stored.</summary>
     public event Action<AlarmTransition>? AlarmChanged;
 
-    /// <summary>Runs <paramref name="work"/> on the loop (the only thread that may touch the engine) and returns its result.</summary>
+    /// <summary>
+    /// Runs <paramref name="work"/> on the loop (the only thread that may touch the engine); completes
+    /// once the alarm transitions it caused are stored, so a caller reading the store sees them.
+    /// </summary>
     public Task<T> Post<T>(Func<TunnelEngine, DateTimeOffset, T> work)
     {
         var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
         _commands.Writer.TryWrite((service, now) =>
         {
-            try { done.SetResult(work(service._engine, now)); }
-            catch (Exception e) { done.SetException(e); }
-            return null;
+            try
+            {
+                var result = work(service._engine, now);
+                return () => done.TrySetResult(result);
+            }
+            catch (Exception e) { return () => done.TrySetException(e); }
         });
         return done.Task;
     }
@@ -105,6 +112,7 @@ public sealed class CentralService
             await Task.WhenAny(tick, incoming, command);
             if (ct.IsCancellationRequested) break;
             var now = _clock.GetUtcNow();
+            var answers = new List<Action>();
             try
             {
                 if (incoming.IsCompleted)
@@ -120,7 +128,7 @@ public sealed class CentralService
                 }
                 if (command.IsCompleted)
                 {
-                    while (_commands.Reader.TryRead(out var work)) work(this, now);
+                    while (_commands.Reader.TryRead(out var work)) answers.Add(work(this, now));
                     command = _commands.Reader.WaitToReadAsync(ct).AsTask();
                 }
                 if (tick.IsCompleted)
@@ -139,6 +147,10 @@ public sealed class CentralService
                 if (tick.IsCompleted) tick = ticker.WaitForNextTickAsync(ct).AsTask();
                 if (command.IsCompleted) command = _commands.Reader.WaitToReadAsync(ct).AsTask();
                 await ((Task)tick).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+            finally
+            {
+                foreach (var answer in answers) answer();
             }
         }
     }
