@@ -2,6 +2,7 @@ using Tunnel.Cli.Hosting;
 using Tunnel.Core.Contracts;
 using Tunnel.EndToEnd.Tests.Support;
 using Tunnel.Storage;
+using Tunnel.Storage.Tests;
 using Xunit.Abstractions;
 
 namespace Tunnel.EndToEnd.Tests;

@@ -21,15 +21,12 @@ public static class EmbeddedBroker
         Directory.CreateDirectory(dir);
         var credentials = BrokerCredentials.LoadOrCreate(Path.Combine(dir, "credentials.json"), AgentIds(sites));
         var acl = new List<MosquittoAclRule> { MosquittoAclRule.ForUser(CentralUser, MqttTopicAccess.ReadWrite, "tunnel/v1/#") };
-        foreach (var (site, bore) in sites.AllBores())
-            foreach (var portal in new[] { Portal.Entry, Portal.Exit })
-                for (var lane = 1; lane <= bore.Lanes; lane++)
-                {
-                    var agent = AgentId(site.Id, bore.Id, portal, lane);
-                    acl.Add(MosquittoAclRule.ForUser(agent, MqttTopicAccess.Write, $"tunnel/v1/{site.Id}/{bore.Id}/{TunnelJson.Name(portal)}/#"));
-                    acl.Add(MosquittoAclRule.ForUser(agent, MqttTopicAccess.ReadWrite, $"tunnel/v1/{site.Id}/agents/{agent}/status"));
-                    acl.Add(MosquittoAclRule.ForUser(agent, MqttTopicAccess.Read, $"tunnel/v1/{site.Id}/agents/{agent}/ack"));
-                }
+        foreach (var (site, bore, portal, agent) in Agents(sites))
+        {
+            acl.Add(MosquittoAclRule.ForUser(agent, MqttTopicAccess.Write, $"tunnel/v1/{site}/{bore}/{TunnelJson.Name(portal)}/#"));
+            acl.Add(MosquittoAclRule.ForUser(agent, MqttTopicAccess.ReadWrite, $"tunnel/v1/{site}/agents/{agent}/status"));
+            acl.Add(MosquittoAclRule.ForUser(agent, MqttTopicAccess.Read, $"tunnel/v1/{site}/agents/{agent}/ack"));
+        }
         var broker = await MosquittoBroker.StartAsync(new MosquittoBrokerOptions
         {
             DataDirectory = dir, Host = host, Port = port, Users = credentials.Passwords, Acl = acl,
@@ -43,15 +40,16 @@ public static class EmbeddedBroker
         return (broker, credentials);
     }
 
-    /// <summary>The agent id convention of a deployment: one agent per portal camera, one camera per lane.</summary>
-    /// <summary>The convention the validator holds passages to (<see cref="Core.Validation.PassageValidator.ConventionalAgentId"/>).</summary>
+    /// <summary>The agent id convention of a deployment, one agent per portal camera and one camera per lane; the convention the validator holds passages to (<see cref="Core.Validation.PassageValidator.ConventionalAgentId"/>).</summary>
     public static string AgentId(string site, string bore, Portal portal, int lane) => Core.Validation.PassageValidator.ConventionalAgentId(site, bore, portal, lane);
 
-    public static IEnumerable<string> AgentIds(SitesFile sites) =>
+    public static IEnumerable<string> AgentIds(SitesFile sites) => Agents(sites).Select(a => a.AgentId);
+
+    private static IEnumerable<(string Site, string Bore, Portal Portal, string AgentId)> Agents(SitesFile sites) =>
         from sb in sites.AllBores()
         from portal in new[] { Portal.Entry, Portal.Exit }
         from lane in Enumerable.Range(1, sb.Bore.Lanes)
-        select AgentId(sb.Site.Id, sb.Bore.Id, portal, lane);
+        select (sb.Site.Id, sb.Bore.Id, portal, AgentId(sb.Site.Id, sb.Bore.Id, portal, lane));
 }
 
 /// <summary>Generated broker passwords, readable only by the owner of the data directory.</summary>
