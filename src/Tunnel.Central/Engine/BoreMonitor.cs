@@ -280,8 +280,9 @@ public sealed class BoreMonitor
         if (options[t].Count == 0) return false;
         var given = new Dictionary<OrphanExit, Transit>();
         var served = new HashSet<Transit>();
+        // Ties go by entry, never by who asked: the same state gives the same hand-out whoever asks.
         foreach (var candidate in options.Keys.Where(c => options[c].Count > 0)
-                     .OrderBy(c => options[c].Count).ThenBy(c => options[c][0].Cost))
+                     .OrderBy(c => options[c].Count).ThenBy(c => options[c][0].Cost).ThenBy(c => c.EnteredAt).ThenBy(c => c.EntryEventId))
             foreach (var (_, orphan) in options[candidate])
                 if (given.TryAdd(orphan, candidate)) { served.Add(candidate); break; }
         if (!served.Contains(t)) return false;
@@ -296,7 +297,9 @@ public sealed class BoreMonitor
             touched.Add(taker);
         }
         touched.Remove(t);
-        foreach (var other in touched) Reweigh(other, now);
+        // Weighed on the next turn of the clock, not from inside this hand-out: two vehicles asking in
+        // turn must not recurse into each other.
+        foreach (var other in touched) _due.Schedule(this, other, now + RecheckStep);
         return true;
     }
 
