@@ -42,10 +42,22 @@ public static class DemoCommand
         return command;
     }
 
+    /// <summary>
+    /// Each demo run gets a data directory of its own unless one is named: a second run must not
+    /// inherit the first run's simulated vehicles, which would all look overdue.
+    /// </summary>
+    private static Dictionary<string, string?> DemoConfiguration(ParseResult parse)
+    {
+        var overrides = CentralCommand.Overrides(parse);
+        if (parse.GetValue(CentralCommand.DataDir) is null)
+            overrides["Tunnel:DataDirectory"] = Path.Combine("data", $"demo-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
+        return overrides;
+    }
+
     /// <summary>The demo's options from the command line; the configuration overrides are those of `tunnel central`.</summary>
     public static DemoOptions Options(ParseResult parse) => new()
     {
-        Configuration = CentralCommand.Overrides(parse),
+        Configuration = DemoConfiguration(parse),
         Speed = parse.GetValue(Speed),
         Traffic = new DemoTrafficOptions
         {
