@@ -176,10 +176,10 @@ public sealed class CentralFlowTests(ITestOutputHelper output) : IAsyncLifetime
 
         // Honest payloads, foreign topics: the broker's ACL refuses both.
         var asSouth = entry.Next(now, "浙J33333") with { Bore = "south" };
-        var south = await Assert.ThrowsAsync<MqttException>(() => entry.PublishAsync(asSouth, Central.Service.Topics.Passage("maoliling", "south", Portal.Entry)));
+        var south = await Assert.ThrowsAsync<MqttException>(() => entry.PublishAsync(asSouth, Topics.Passage("maoliling", "south", Portal.Entry)));
         Assert.Equal(MqttReasonCodes.NotAuthorized, south.ReasonCode);
         var asExit = entry.Next(now, "浙J44444") with { Portal = Portal.Exit };
-        var exit = await Assert.ThrowsAsync<MqttException>(() => entry.PublishAsync(asExit, Central.Service.Topics.Passage("maoliling", "north", Portal.Exit)));
+        var exit = await Assert.ThrowsAsync<MqttException>(() => entry.PublishAsync(asExit, Topics.Passage("maoliling", "north", Portal.Exit)));
         Assert.Equal(MqttReasonCodes.NotAuthorized, exit.ReasonCode);
 
         // On its own topic, a payload claiming another bore gets past the broker but not the service.

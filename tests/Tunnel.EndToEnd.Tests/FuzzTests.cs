@@ -158,6 +158,6 @@ public sealed class FuzzTests(ITestOutputHelper output)
             EventId = Guid.NewGuid(), AgentId = "maoliling-south-exit-2", Seq = 1, Site = "maoliling", Bore = "south", Portal = Portal.Exit,
             Lane = 2, CameraId = "cam-sentinel", CapturedAt = DateTimeOffset.UtcNow, Vehicle = new VehicleRead { Class = VehicleClass.Car, Confidence = 0.9 },
         };
-        return (Central.Service.Topics.Passage("maoliling", "south", Portal.Exit), passage);
+        return (Topics.Passage("maoliling", "south", Portal.Exit), passage);
     }
 }

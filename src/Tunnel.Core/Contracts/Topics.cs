@@ -1,6 +1,4 @@
-using Tunnel.Core.Contracts;
-
-namespace Tunnel.Central.Service;
+namespace Tunnel.Core.Contracts;
 
 /// <summary>The MQTT topics of API v1 (see README, "MQTT API").</summary>
 public static class Topics
@@ -8,7 +6,7 @@ public static class Topics
     public const string AllPassages = "tunnel/v1/+/+/+/passage";
     public const string AllAgentStatus = "tunnel/v1/+/agents/+/status";
 
-    public static string Passage(string site, string bore, Portal portal) => Core.Validation.PassageTopic.Format(site, bore, portal);
+    public static string Passage(string site, string bore, Portal portal) => Validation.PassageTopic.Format(site, bore, portal);
     public static string Alarms(string site) => $"tunnel/v1/{site}/alarms";
     public static string AgentStatus(string site, string agentId) => $"tunnel/v1/{site}/agents/{agentId}/status";
     /// <summary>The central service's end-to-end acknowledgement: everything up to this sequence number is stored.</summary>
