@@ -37,10 +37,12 @@ public sealed class CentralService
     private TunnelEngine _engine;
     private PassageIngest _ingest;
     private readonly PassageValidator _validator;
+    private readonly SnapshotStore? _snapshots;
 
     public CentralService(SitesFile sites, TunnelStore store, MqttClient mqtt, DetectorSettings settings, TimeProvider clock,
-        ILogger<CentralService> log, PassageValidatorOptions? validation = null)
+        ILogger<CentralService> log, PassageValidatorOptions? validation = null, SnapshotStore? snapshots = null)
     {
+        _snapshots = snapshots;
         _sites = sites;
         _store = store;
         _mqtt = mqtt;
@@ -97,6 +99,7 @@ public sealed class CentralService
         Rebuild();
         await _mqtt.SubscribeAsync(Topics.AllPassages, 1, ct);
         await _mqtt.SubscribeAsync(Topics.AllAgentStatus, 1, ct);
+        if (_snapshots is not null) await _mqtt.SubscribeAsync(Topics.AllSnapshots, 1, ct);
         _ready.TrySetResult();
         _log.LogInformation("central service ready: {Bores} bores, {Inside} vehicles inside after rebuild",
             _engine.Bores.Count, _engine.Bores.Values.Sum(b => b.Matcher.OpenCount));
@@ -167,6 +170,7 @@ public sealed class CentralService
         foreach (var m in batch)
         {
             if (Topics.IsAgentStatus(m.Topic, out var site, out var agentId)) OnAgentStatus(site, agentId, m, now);
+            else if (Topics.IsSnapshot(m.Topic, out _, out var eventId)) OnSnapshot(eventId, m, now);
             else passages.Add(m);
         }
         if (passages.Count == 0) return;
@@ -187,6 +191,21 @@ public sealed class CentralService
         {
             // The agent keeps its outbox and re-sends; the next batch acknowledges again.
             _log.LogWarning("could not acknowledge agent {Agent}: {Error}", agentId, e.Message);
+        }
+    }
+
+    private void OnSnapshot(Guid eventId, MqttMessage m, DateTimeOffset now)
+    {
+        if (SnapshotStore.Reject(m.Payload) is { } reason)
+        {
+            _store.AddDeadLetter(new DeadLetter { ReceivedAt = now, Topic = m.Topic, ReasonCode = "bad-snapshot", Reason = reason, Payload = m.Payload });
+            return;
+        }
+        try { _snapshots!.Save(eventId, m.Payload); }
+        catch (IOException e)
+        {
+            // A full disk costs the picture, never the passage.
+            _log.LogWarning("snapshot {EventId} not kept: {Error}", eventId, e.Message);
         }
     }
 

@@ -42,6 +42,7 @@ public sealed class CentralHost : IAsyncDisposable
     public ILoggerFactory Logs { get; }
     public CentralService Service { get; private set; } = null!;
     public TunnelStore Store => _store!;
+    public SnapshotStore Snapshots { get; private set; } = null!;
     public BrokerCredentials? Credentials { get; private set; }
     public string BrokerHost { get; private set; } = "";
     public int BrokerPort { get; private set; }
@@ -111,7 +112,8 @@ public sealed class CentralHost : IAsyncDisposable
         });
         await _mqtt.ConnectAsync(ct);
 
-        Service = new CentralService(Sites, _store, _mqtt, detector, clock, Logs.CreateLogger<CentralService>());
+        Snapshots = SnapshotStore.InDataDirectory(Settings.DataDirectory, clock);
+        Service = new CentralService(Sites, _store, _mqtt, detector, clock, Logs.CreateLogger<CentralService>(), snapshots: Snapshots);
         _loop = Task.Run(() => Service.RunAsync(_stop.Token), CancellationToken.None);
         await Task.WhenAny(Service.Ready, _loop);
         if (_loop.IsFaulted) await _loop;
@@ -132,6 +134,7 @@ public sealed class CentralHost : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(Logs);
         builder.Services.AddOpenApi();
+        builder.Services.AddSingleton(Snapshots);
         builder.Services.AddTunnelConsole(builder.Configuration, Service, Store);
         var app = builder.Build();
         app.MapOpenApi();
@@ -163,6 +166,8 @@ public sealed class CentralHost : IAsyncDisposable
             {
                 var cutoff = clock.GetUtcNow() - TimeSpan.FromDays(Settings.Retention.PlateDays);
                 var purged = _store!.PurgePlates(cutoff);
+                var pictures = Snapshots.Purge(cutoff);
+                if (pictures > 0) log.LogInformation("retention: deleted {Count} snapshots older than {Days} days", pictures, Settings.Retention.PlateDays);
                 // The console's cache of spoken plates is personal data too.
                 var speech = new DirectoryInfo(Path.Combine(Settings.DataDirectory, "speech"));
                 if (speech.Exists)

@@ -5,12 +5,28 @@ public static class Topics
 {
     public const string AllPassages = "tunnel/v1/+/+/+/passage";
     public const string AllAgentStatus = "tunnel/v1/+/agents/+/status";
+    public const string AllSnapshots = "tunnel/v1/+/+/+/snapshot/+";
 
     public static string Passage(string site, string bore, Portal portal) => Validation.PassageTopic.Format(site, bore, portal);
     public static string Alarms(string site) => $"tunnel/v1/{site}/alarms";
     public static string AgentStatus(string site, string agentId) => $"tunnel/v1/{site}/agents/{agentId}/status";
     /// <summary>The central service's end-to-end acknowledgement: everything up to this sequence number is stored.</summary>
     public static string AgentAck(string site, string agentId) => $"tunnel/v1/{site}/agents/{agentId}/ack";
+
+    /// <summary>The JPEG of one passage, raw bytes, QoS 1, sent by the agent before the passage that names it.</summary>
+    public static string Snapshot(string site, string bore, Portal portal, Guid eventId) =>
+        $"tunnel/v1/{site}/{bore}/{TunnelJson.Name(portal)}/snapshot/{eventId:D}";
+
+    /// <summary>The reference a passage carries in its <c>snapshot</c> field when its JPEG went by MQTT.</summary>
+    public static string SnapshotReference(Guid eventId) => $"mqtt:snapshot/{eventId:D}";
+
+    public static bool IsSnapshot(string topic, out string site, out Guid eventId)
+    {
+        var parts = topic.Split('/');
+        var ok = parts is ["tunnel", "v1", _, _, _, "snapshot", _] && Guid.TryParse(parts[6], out _);
+        (site, eventId) = ok ? (parts[2], Guid.Parse(parts[6])) : ("", Guid.Empty);
+        return ok;
+    }
 
     public static bool IsAgentStatus(string topic, out string site, out string agentId)
     {
