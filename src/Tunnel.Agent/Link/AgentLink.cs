@@ -1,0 +1,306 @@
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Tunnel.Agent.Outbox;
+using Tunnel.Core.Contracts;
+using Tunnel.Mqtt;
+
+namespace Tunnel.Agent.Link;
+
+/// <summary>Where the agent sits and how it logs in to the broker.</summary>
+public sealed record AgentIdentity(string Site, string Bore, Portal Portal, int Lane, string AgentId);
+
+public sealed record BrokerLogin(string Host, int Port, string Username, string Password);
+
+/// <summary>
+/// The agent's side of MQTT: drains the outbox in order (snapshot, then its passage, QoS 1),
+/// takes the central service's end-to-end acknowledgement to empty it, sends every unconfirmed
+/// passage again after a reconnect (the broker may have lost what it had accepted; the central
+/// service drops the duplicates by event id), and keeps a retained status with a last will that
+/// says offline. It keeps trying while the broker is unreachable, even at start: capture never
+/// waits for the network.
+/// </summary>
+public sealed class AgentLink : IAsyncDisposable
+{
+    private const int Window = 64;
+    private static readonly TimeSpan RetryFirst = TimeSpan.FromSeconds(1), RetryMax = TimeSpan.FromSeconds(30);
+
+    private readonly AgentIdentity _identity;
+    private readonly BrokerLogin _login;
+    private readonly PassageOutbox _outbox;
+    private readonly TimeProvider _clock;
+    private readonly ILogger _log;
+    private readonly Func<AgentStatus, AgentStatus> _describe;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly SemaphoreSlim _inflight = new(Window);
+    private MqttClient? _client;
+    private Task _run = Task.CompletedTask;
+    private readonly Lock _cursorGate = new();
+    private long _nextToSend;
+    private long _epoch;
+    private long _progressAt;
+    private TimeSpan _resendWait;
+    private long _sent, _resent;
+    private double? _clockOffsetMs;
+    private volatile string? _lastError;
+
+    public AgentLink(AgentIdentity identity, BrokerLogin login, PassageOutbox outbox, TimeProvider clock, ILogger log,
+        Func<AgentStatus, AgentStatus>? describe = null)
+    {
+        _identity = identity;
+        _login = login;
+        _outbox = outbox;
+        _clock = clock;
+        _log = log;
+        _describe = describe ?? (s => s);
+        _nextToSend = outbox.ConfirmedThrough + 1;
+        _progressAt = clock.GetTimestamp();
+    }
+
+    public TimeSpan StatusEvery { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// Sent but never confirmed for this long, the unconfirmed passages go again (and the wait then
+    /// doubles, up to ten minutes): a broker that crashed can come back before the central service
+    /// has resubscribed, and what reached it in between went nowhere.
+    /// </summary>
+    public TimeSpan ResendUnconfirmedAfter { get; init; } = TimeSpan.FromSeconds(30);
+    public bool IsConnected => _client?.IsConnected == true;
+    public long Sent => Interlocked.Read(ref _sent);
+    public long Resent => Interlocked.Read(ref _resent);
+    /// <summary>The central service's clock minus ours, from its last acknowledgement (network delay included).</summary>
+    public double? ClockOffsetMs => _clockOffsetMs;
+    public string? LastError { get => _lastError; set => _lastError = value; }
+
+    /// <summary>Raised after each acknowledgement that confirmed something, with the new confirmed sequence number.</summary>
+    public event Action<long>? Confirmed;
+
+    public void Start() => _run = Task.Run(() => RunAsync(_stop.Token));
+
+    /// <summary>Something new is in the outbox.</summary>
+    public void Notify() => _wake.Release();
+
+    private async Task RunAsync(CancellationToken ct)
+    {
+        var delay = RetryFirst;
+        while (!ct.IsCancellationRequested)
+        {
+            var client = NewClient();
+            try
+            {
+                await client.ConnectAsync(ct);
+                _client = client;
+                break;
+            }
+            catch (MqttException e)
+            {
+                await client.DisposeAsync();
+                LastError = $"broker {_login.Host}:{_login.Port} unreachable: {e.Message}";
+                _log.LogWarning("{Error}; retrying in {Delay}", LastError, delay);
+                try { await Task.Delay(delay, _clock, ct); } catch (OperationCanceledException) { return; }
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, RetryMax.Ticks));
+            }
+            catch (OperationCanceledException)
+            {
+                await client.DisposeAsync();
+                return;
+            }
+        }
+        if (_client is null) return;
+        LastError = null;
+        _client.ConnectionChanged += OnConnectionChanged;
+        try
+        {
+            await _client.SubscribeAsync(Topics.AgentAck(_identity.Site, _identity.AgentId), 1, ct);
+            await PublishStatusAsync(ct);
+            await Task.WhenAll(SendLoopAsync(ct), ReadAcksAsync(ct), StatusLoopAsync(ct));
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    private MqttClient NewClient()
+    {
+        var will = new AgentStatus
+        {
+            AgentId = _identity.AgentId, Online = false, Site = _identity.Site, Bore = _identity.Bore, Portal = _identity.Portal,
+            Lane = _identity.Lane, LastError = "connection lost (last will)",
+        };
+        return new MqttClient(new MqttClientOptions
+        {
+            Host = _login.Host, Port = _login.Port, ClientId = _identity.AgentId, Username = _login.Username, Password = _login.Password,
+            Will = new MqttWill(Topics.AgentStatus(_identity.Site, _identity.AgentId), Encoding.UTF8.GetBytes(TunnelJson.Serialize(will)), 1, true),
+        });
+    }
+
+    private void OnConnectionChanged(bool connected)
+    {
+        if (!connected)
+        {
+            LastError = "broker connection lost; passages wait in the outbox";
+            return;
+        }
+        LastError = null;
+        // Back after an outage: what the broker had accepted may be gone, so every unconfirmed passage goes again.
+        Rewind();
+        _ = PublishStatusAsync(_stop.Token);
+    }
+
+    private void Rewind()
+    {
+        lock (_cursorGate)
+        {
+            var from = _outbox.ConfirmedThrough + 1;
+            if (_nextToSend > from) Interlocked.Add(ref _resent, _nextToSend - from);
+            _nextToSend = from;
+            _epoch++;
+            _progressAt = _clock.GetTimestamp();
+        }
+        _wake.Release();
+    }
+
+    /// <summary>Everything sent is unconfirmed for too long: send it again, and wait longer before the next time.</summary>
+    private void RewindIfStalled()
+    {
+        lock (_cursorGate)
+        {
+            if (_resendWait == TimeSpan.Zero) _resendWait = ResendUnconfirmedAfter;
+            var waiting = _nextToSend > _outbox.ConfirmedThrough + 1;
+            if (!waiting || _clock.GetElapsedTime(_progressAt) < _resendWait) return;
+            _resendWait = TimeSpan.FromTicks(Math.Min(_resendWait.Ticks * 2, TimeSpan.FromMinutes(10).Ticks));
+        }
+        _log.LogWarning("no acknowledgement from the central service for {Wait}: sending the {Count} unconfirmed passages again", ResendUnconfirmedAfter, _outbox.Depth);
+        Rewind();
+    }
+
+    private async Task SendLoopAsync(CancellationToken ct)
+    {
+        var topics = new TopicNames(_identity);
+        while (!ct.IsCancellationRequested)
+        {
+            long from, epoch;
+            lock (_cursorGate) (from, epoch) = (Math.Max(_nextToSend, _outbox.ConfirmedThrough + 1), _epoch);
+            var batch = IsConnected ? _outbox.Read(from, Window) : [];
+            if (batch.Count == 0)
+            {
+                // Woken by a new passage or a reconnect; the timeout also paces the check for a stalled outbox.
+                await _wake.WaitAsync(TimeSpan.FromSeconds(1), ct);
+                if (IsConnected) RewindIfStalled();
+                continue;
+            }
+            foreach (var entry in batch)
+            {
+                await _inflight.WaitAsync(ct);
+                lock (_cursorGate)
+                {
+                    // A reconnect in between moved the cursor back: start over from there.
+                    if (_epoch != epoch) { _inflight.Release(); break; }
+                    // The first send after everything was confirmed starts the wait for its acknowledgement.
+                    if (_nextToSend <= _outbox.ConfirmedThrough + 1) _progressAt = _clock.GetTimestamp();
+                    _nextToSend = entry.Seq + 1;
+                }
+                _ = PublishAsync(topics, entry, ct);
+            }
+        }
+    }
+
+    private async Task PublishAsync(TopicNames topics, OutboxEntry entry, CancellationToken ct)
+    {
+        try
+        {
+            if (entry.Snapshot is { } jpeg) await _client!.PublishAsync(topics.Snapshot(entry.EventId), jpeg, 1, false, ct);
+            await _client!.PublishAsync(topics.Passage, entry.Payload, 1, false, ct);
+            Interlocked.Increment(ref _sent);
+        }
+        catch (MqttException e)
+        {
+            // Refused (e.g. the ACL) or not sendable: it stays in the outbox and goes again after the next reconnect.
+            LastError = e.Message;
+            _log.LogWarning("passage {Seq} not accepted by the broker: {Error}", entry.Seq, e.Message);
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException) { }
+        finally { _inflight.Release(); }
+    }
+
+    private async Task ReadAcksAsync(CancellationToken ct)
+    {
+        var ackTopic = Topics.AgentAck(_identity.Site, _identity.AgentId);
+        await foreach (var message in _client!.Messages.ReadAllAsync(ct))
+        {
+            if (message.Topic != ackTopic) continue;
+            AgentAck? ack;
+            try { ack = TunnelJson.Deserialize<AgentAck>(Encoding.UTF8.GetString(message.Payload)); }
+            catch (Exception e) when (e is System.Text.Json.JsonException or ArgumentException)
+            {
+                _log.LogWarning("unreadable acknowledgement ignored: {Error}", e.Message);
+                continue;
+            }
+            if (ack is null || ack.AgentId != _identity.AgentId) continue;
+            _clockOffsetMs = (ack.At - _clock.GetUtcNow()).TotalMilliseconds;
+            // A replaced outbox file starts again at 1; numbers the central service already holds would be dropped as duplicates.
+            if (ack.StoredThroughSeq > _outbox.LastSeq && _outbox.Depth == 0) _outbox.ContinueAfter(ack.StoredThroughSeq);
+            var before = _outbox.ConfirmedThrough;
+            _outbox.Confirm(ack.StoredThroughSeq);
+            if (_outbox.ConfirmedThrough <= before) continue;
+            lock (_cursorGate) (_progressAt, _resendWait) = (_clock.GetTimestamp(), ResendUnconfirmedAfter);
+            Confirmed?.Invoke(_outbox.ConfirmedThrough);
+        }
+    }
+
+    private async Task StatusLoopAsync(CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(StatusEvery, _clock);
+        while (await timer.WaitForNextTickAsync(ct)) await PublishStatusAsync(ct);
+    }
+
+    private async Task PublishStatusAsync(CancellationToken ct)
+    {
+        if (_client is null) return;
+        var status = _describe(new AgentStatus
+        {
+            AgentId = _identity.AgentId, Online = true, Site = _identity.Site, Bore = _identity.Bore, Portal = _identity.Portal,
+            Lane = _identity.Lane, QueueDepth = _outbox.Depth, ClockOffsetMs = _clockOffsetMs, LastError = LastError, At = _clock.GetUtcNow(),
+        });
+        try
+        {
+            await _client.PublishAsync(Topics.AgentStatus(_identity.Site, _identity.AgentId), Encoding.UTF8.GetBytes(TunnelJson.Serialize(status)), 1, true, ct)
+                .WaitAsync(TimeSpan.FromSeconds(5), ct);
+        }
+        catch (Exception e) when (e is MqttException or TimeoutException or ObjectDisposedException)
+        {
+            // The next tick tries again; the last will covers a status that never arrives.
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        try { await _run; } catch (OperationCanceledException) { }
+        if (_client is not null)
+        {
+            // A clean disconnect sends no last will, so the agent says itself that it is going.
+            if (_client.IsConnected) await PublishOfflineAsync(_client);
+            await _client.DisposeAsync();
+        }
+        _stop.Dispose();
+    }
+
+    private async Task PublishOfflineAsync(MqttClient client)
+    {
+        var status = new AgentStatus
+        {
+            AgentId = _identity.AgentId, Online = false, Site = _identity.Site, Bore = _identity.Bore, Portal = _identity.Portal,
+            Lane = _identity.Lane, QueueDepth = _outbox.Depth, LastError = "stopped", At = _clock.GetUtcNow(),
+        };
+        try
+        {
+            await client.PublishAsync(Topics.AgentStatus(_identity.Site, _identity.AgentId), Encoding.UTF8.GetBytes(TunnelJson.Serialize(status)), 1, true)
+                .WaitAsync(TimeSpan.FromSeconds(2));
+        }
+        catch (Exception e) when (e is MqttException or TimeoutException) { }
+    }
+
+    private sealed class TopicNames(AgentIdentity identity)
+    {
+        public string Passage { get; } = Topics.Passage(identity.Site, identity.Bore, identity.Portal);
+        public string Snapshot(Guid eventId) => Topics.Snapshot(identity.Site, identity.Bore, identity.Portal, eventId);
+    }
+}

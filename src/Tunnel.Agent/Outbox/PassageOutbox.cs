@@ -1,0 +1,178 @@
+using Microsoft.Data.Sqlite;
+using Tunnel.Core.Contracts;
+
+namespace Tunnel.Agent.Outbox;
+
+/// <summary>One passage waiting in the outbox, as it goes on the wire.</summary>
+public sealed record OutboxEntry(long Seq, Guid EventId, byte[] Payload, byte[]? Snapshot);
+
+/// <summary>
+/// The agent's durable outbox (a SQLite file): every passage is written here, with its sequence
+/// number, before anything is sent, and leaves only when the central service confirms it stored
+/// everything up to that number. So a broker or network outage, or a restart of the agent, loses
+/// nothing; the sequence counter lives in the same file, so numbers continue after a restart.
+/// Snapshots are kept beside their passage but give way first when the disk budget runs out: a
+/// lost picture is a pity, a lost passage is a vehicle nobody knows is inside.
+/// </summary>
+public sealed class PassageOutbox : IDisposable
+{
+    private readonly SqliteConnection _db;
+    private readonly Lock _gate = new();
+    private readonly long _snapshotBudgetBytes;
+    private long _lastSeq;
+    private long _confirmedThrough;
+    private int _depth;
+
+    private PassageOutbox(SqliteConnection db, long snapshotBudgetBytes)
+    {
+        _db = db;
+        _snapshotBudgetBytes = snapshotBudgetBytes;
+    }
+
+    public string Path { get; private init; } = "";
+    public long LastSeq { get { lock (_gate) return _lastSeq; } }
+    /// <summary>The central service has stored every passage up to and including this one.</summary>
+    public long ConfirmedThrough { get { lock (_gate) return _confirmedThrough; } }
+    /// <summary>Passages not yet confirmed.</summary>
+    public int Depth { get { lock (_gate) return _depth; } }
+
+    /// <summary>Opens (or creates) the outbox of <paramref name="agentId"/> in <paramref name="directory"/>.</summary>
+    public static PassageOutbox Open(string directory, string agentId, long snapshotBudgetBytes = 512L * 1024 * 1024)
+    {
+        Directory.CreateDirectory(directory);
+        var path = System.IO.Path.GetFullPath(System.IO.Path.Combine(directory, $"outbox-{agentId}.db"));
+        var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        db.Open();
+        // FULL: a passage counts as captured only once it survives a power cut.
+        Execute(db, """
+            PRAGMA journal_mode = WAL;
+            PRAGMA synchronous = FULL;
+            CREATE TABLE IF NOT EXISTS outbox (
+                seq INTEGER PRIMARY KEY,
+                event_id TEXT NOT NULL,
+                payload BLOB NOT NULL,
+                snapshot BLOB NULL);
+            CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+            INSERT OR IGNORE INTO counters VALUES ('last_seq', 0), ('confirmed_through', 0);
+            """);
+        var outbox = new PassageOutbox(db, snapshotBudgetBytes) { Path = path };
+        outbox._lastSeq = Scalar(db, "SELECT value FROM counters WHERE name = 'last_seq'");
+        outbox._confirmedThrough = Scalar(db, "SELECT value FROM counters WHERE name = 'confirmed_through'");
+        outbox._depth = (int)Scalar(db, "SELECT COUNT(*) FROM outbox");
+        return outbox;
+    }
+
+    /// <summary>
+    /// Gives the passage its event id and the next sequence number and keeps it, durably, before
+    /// returning it: from here on it will reach the central service.
+    /// </summary>
+    public Passage Add(Passage draft, byte[]? snapshot)
+    {
+        lock (_gate)
+        {
+            var seq = _lastSeq + 1;
+            var eventId = Guid.CreateVersion7(draft.CapturedAt);
+            var passage = draft with
+            {
+                EventId = eventId, Seq = seq,
+                Snapshot = snapshot is null ? draft.Snapshot : Topics.SnapshotReference(eventId),
+            };
+            using var tx = _db.BeginTransaction();
+            Execute(_db, "INSERT INTO outbox (seq, event_id, payload, snapshot) VALUES (@seq, @id, @payload, @snapshot)", tx,
+                ("@seq", seq), ("@id", eventId.ToString("D")), ("@payload", System.Text.Encoding.UTF8.GetBytes(TunnelJson.Serialize(passage))),
+                ("@snapshot", (object?)snapshot ?? DBNull.Value));
+            Execute(_db, "UPDATE counters SET value = @seq WHERE name = 'last_seq'", tx, ("@seq", seq));
+            if (snapshot is not null) KeepSnapshotsWithinBudget(tx);
+            tx.Commit();
+            _lastSeq = seq;
+            _depth++;
+            return passage;
+        }
+    }
+
+    /// <summary>Up to <paramref name="limit"/> unconfirmed passages with a sequence number of at least <paramref name="fromSeq"/>, in order.</summary>
+    public IReadOnlyList<OutboxEntry> Read(long fromSeq, int limit)
+    {
+        lock (_gate)
+        {
+            using var command = _db.CreateCommand();
+            command.CommandText = "SELECT seq, event_id, payload, snapshot FROM outbox WHERE seq >= @from ORDER BY seq LIMIT @limit";
+            command.Parameters.AddWithValue("@from", fromSeq);
+            command.Parameters.AddWithValue("@limit", limit);
+            using var reader = command.ExecuteReader();
+            var entries = new List<OutboxEntry>();
+            while (reader.Read())
+                entries.Add(new OutboxEntry(reader.GetInt64(0), Guid.Parse(reader.GetString(1)), (byte[])reader[2],
+                    reader.IsDBNull(3) ? null : (byte[])reader[3]));
+            return entries;
+        }
+    }
+
+    /// <summary>The central service stored everything up to <paramref name="seq"/>: those leave the outbox.</summary>
+    public void Confirm(long seq)
+    {
+        lock (_gate)
+        {
+            // An ack can name a number this outbox never issued (a previous installation under the same
+            // agent id); confirming beyond our own counter would drop passages not yet captured.
+            seq = Math.Min(seq, _lastSeq);
+            if (seq <= _confirmedThrough) return;
+            using var tx = _db.BeginTransaction();
+            Execute(_db, "DELETE FROM outbox WHERE seq <= @seq", tx, ("@seq", seq));
+            Execute(_db, "UPDATE counters SET value = @seq WHERE name = 'confirmed_through'", tx, ("@seq", seq));
+            tx.Commit();
+            _confirmedThrough = seq;
+            _depth = (int)Scalar(_db, "SELECT COUNT(*) FROM outbox");
+        }
+    }
+
+    /// <summary>
+    /// Continues numbering after <paramref name="seq"/> when the central service has stored more of
+    /// this agent than the outbox remembers (its file was lost or replaced): numbers already used
+    /// would be taken for duplicates and dropped.
+    /// </summary>
+    public void ContinueAfter(long seq)
+    {
+        lock (_gate)
+        {
+            if (seq <= _lastSeq) return;
+            Execute(_db, "UPDATE counters SET value = @seq WHERE name IN ('last_seq', 'confirmed_through')", null, ("@seq", seq));
+            _lastSeq = _confirmedThrough = seq;
+        }
+    }
+
+    private void KeepSnapshotsWithinBudget(SqliteTransaction tx)
+    {
+        var total = Scalar(_db, "SELECT COALESCE(SUM(LENGTH(snapshot)), 0) FROM outbox", tx);
+        while (total > _snapshotBudgetBytes)
+        {
+            var oldest = Scalar(_db, "SELECT COALESCE(MIN(seq), 0) FROM outbox WHERE snapshot IS NOT NULL", tx);
+            if (oldest == 0) return;
+            total -= Scalar(_db, "SELECT LENGTH(snapshot) FROM outbox WHERE seq = @seq", tx, ("@seq", oldest));
+            Execute(_db, "UPDATE outbox SET snapshot = NULL WHERE seq = @seq", tx, ("@seq", oldest));
+        }
+    }
+
+    private static void Execute(SqliteConnection db, string sql, SqliteTransaction? tx = null, params (string Name, object Value)[] parameters)
+    {
+        using var command = db.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = tx;
+        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
+        command.ExecuteNonQuery();
+    }
+
+    private static long Scalar(SqliteConnection db, string sql, SqliteTransaction? tx = null, params (string Name, object Value)[] parameters)
+    {
+        using var command = db.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = tx;
+        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
+        return Convert.ToInt64(command.ExecuteScalar() ?? 0L);
+    }
+
+    public void Dispose()
+    {
+        lock (_gate) _db.Dispose();
+    }
+}

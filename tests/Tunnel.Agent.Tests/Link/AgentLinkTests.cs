@@ -1,0 +1,116 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Tunnel.Agent.Link;
+using Tunnel.Agent.Outbox;
+using Tunnel.Agent.Tests.Outbox;
+using Tunnel.Core.Contracts;
+using Tunnel.Mqtt;
+
+namespace Tunnel.Agent.Tests.Link;
+
+/// <summary>The outbox through a real mosquitto: nothing is lost when the broker is away, crashes, or the agent restarts.</summary>
+public sealed class AgentLinkTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(60);
+    private const string AgentPassword = "agent-secret", CentralPassword = "central-secret";
+    private static readonly AgentIdentity Identity = new("maoliling", "north", Portal.Entry, 1, "maoliling-north-entry-1");
+
+    private readonly string _dir = Directory.CreateTempSubdirectory("tunnel-link-").FullName;
+    private MosquittoBroker _broker = null!;
+
+    public async Task InitializeAsync()
+    {
+        _broker = await MosquittoBroker.StartAsync(new MosquittoBrokerOptions
+        {
+            Users = new Dictionary<string, string> { [Identity.AgentId] = AgentPassword, ["central"] = CentralPassword },
+            Acl =
+            [
+                MosquittoAclRule.ForUser("central", MqttTopicAccess.ReadWrite, "tunnel/v1/#"),
+                MosquittoAclRule.ForUser(Identity.AgentId, MqttTopicAccess.Write, "tunnel/v1/maoliling/north/entry/#"),
+                MosquittoAclRule.ForUser(Identity.AgentId, MqttTopicAccess.ReadWrite, Topics.AgentStatus("maoliling", Identity.AgentId)),
+                MosquittoAclRule.ForUser(Identity.AgentId, MqttTopicAccess.Read, Topics.AgentAck("maoliling", Identity.AgentId)),
+            ],
+            // As the central service's private broker runs: a crash loses what was not yet saved.
+            SaveOnEveryChange = false,
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _broker.DisposeAsync();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    private AgentLink Link(PassageOutbox outbox) =>
+        new(Identity, new BrokerLogin(_broker.Host, _broker.Port, Identity.AgentId, AgentPassword), outbox, TimeProvider.System, NullLogger.Instance)
+        {
+            ResendUnconfirmedAfter = TimeSpan.FromSeconds(1),
+        };
+
+    private static Task WhenEmpty(AgentLink link, PassageOutbox outbox)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        link.Confirmed += _ => { if (outbox.Depth == 0) done.TrySetResult(); };
+        if (outbox.Depth == 0) done.TrySetResult();
+        return done.Task.WaitAsync(Limit);
+    }
+
+    [Fact]
+    public async Task Every_passage_arrives_through_a_broker_crash_and_an_agent_restart()
+    {
+        await using var central = await TestCentral.StartAsync(_broker, CentralPassword);
+        var jpeg = new byte[] { 0xFF, 0xD8, 1, 2, 3, 0xFF, 0xD9 };
+
+        using (var outbox = PassageOutbox.Open(_dir, Identity.AgentId))
+        {
+            await using var link = Link(outbox);
+            link.Start();
+            for (var i = 1; i <= 20; i++) { outbox.Add(PassageOutboxTests.Draft($"浙J{i:00000}"), i % 2 == 0 ? jpeg : null); link.Notify(); }
+            await central.WhenHolding(20).WaitAsync(Limit);
+            await WhenEmpty(link, outbox);
+
+            _broker.Kill();
+            for (var i = 21; i <= 40; i++) { outbox.Add(PassageOutboxTests.Draft($"浙J{i:00000}"), null); link.Notify(); }
+            Assert.True(outbox.Depth >= 20, $"the passages captured while the broker is down wait in the outbox (depth {outbox.Depth})");
+            await _broker.RestartAsync();
+            await central.WhenHolding(40).WaitAsync(Limit);
+            await WhenEmpty(link, outbox);
+
+            // The agent stops with passages it has not sent at all.
+            for (var i = 41; i <= 50; i++) outbox.Add(PassageOutboxTests.Draft($"浙J{i:00000}"), null);
+        }
+
+        using (var outbox = PassageOutbox.Open(_dir, Identity.AgentId))
+        {
+            Assert.Equal(10, outbox.Depth);
+            await using var link = Link(outbox);
+            link.Start();
+            await central.WhenHolding(50).WaitAsync(Limit);
+            await WhenEmpty(link, outbox);
+        }
+
+        var arrived = central.Passages.Values.OrderBy(p => p.Seq).ToList();
+        Assert.Equal(Enumerable.Range(1, 50).Select(i => (long)i), arrived.Select(p => p.Seq));
+        Assert.Equal(Enumerable.Range(1, 50).Select(i => $"浙J{i:00000}"), arrived.Select(p => p.Plate!.Text));
+        // Each passage that names a snapshot had it delivered, byte for byte.
+        var named = arrived.Where(p => p.Snapshot is not null).ToList();
+        Assert.Equal(10, named.Count);
+        Assert.All(named, p => Assert.Equal(jpeg, central.Snapshots[p.EventId]));
+    }
+
+    [Fact]
+    public async Task An_agent_started_while_the_broker_is_down_delivers_once_it_is_up()
+    {
+        await _broker.StopAsync();
+        using var outbox = PassageOutbox.Open(_dir, Identity.AgentId);
+        await using var link = Link(outbox);
+        link.Start();
+        for (var i = 1; i <= 5; i++) { outbox.Add(PassageOutboxTests.Draft($"浙J{i:00000}"), null); link.Notify(); }
+        Assert.False(link.IsConnected);
+
+        await _broker.RestartAsync();
+        await using var central = await TestCentral.StartAsync(_broker, CentralPassword);
+        await central.WhenHolding(5).WaitAsync(Limit);
+        await WhenEmpty(link, outbox);
+        Assert.Equal(5, central.Passages.Count);
+    }
+}
