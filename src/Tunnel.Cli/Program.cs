@@ -10,6 +10,7 @@ var root = new RootCommand("Tunnel: vehicle-retention monitoring for road tunnel
     EvaluateCommand.Create(),
     BenchCommand.Create(),
     RecognizeCommand.Create(),
+    AgentCommand.Create(),
 };
 // Shutting down cleanly (agents, service loop, store, private broker) takes longer than the default 2 s.
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(15) });

@@ -281,4 +281,131 @@ public class OpenCvShimTests
         }
         Assert.True(Cv.LiveNativeObjects <= before, $"{Cv.LiveNativeObjects - before} Mats still alive");
     }
+
+    [Fact]
+    public void Clone_is_deep_and_fill_sets_every_pixel()
+    {
+        using var m = Solid(4, 4, 1, 2, 3);
+        using var copy = m.Clone();
+        m.Fill(new BgrColor(9, 8, 7));
+        Assert.Equal(new byte[] { 9, 8, 7 }, m.Bytes[^3..].ToArray());
+        Assert.Equal(new byte[] { 1, 2, 3 }, copy.Bytes[..3].ToArray());
+    }
+
+    [Fact]
+    public void Abs_diff_count_non_zero_and_convert_scale()
+    {
+        using var a = Boxes(10, 10, (2, 2, 3, 3));
+        using var b = Boxes(10, 10, (2, 2, 3, 1));
+        using var diff = Cv.AbsDiff(a, b);
+        Assert.Equal(6, Cv.CountNonZero(diff));
+        using var color = Solid(10, 10, 1, 1, 1);
+        Assert.Throws<OpenCvException>(() => Cv.AbsDiff(a, color));
+        Assert.Throws<OpenCvException>(() => Cv.CountNonZero(color));
+
+        using var scaled = Cv.ConvertScale(color, 2, 10);
+        Assert.Equal(12, scaled.Bytes[0]);
+        using var saturated = Cv.ConvertScale(a, 3);
+        Assert.Equal(255, saturated.Bytes[3 * saturated.Step + 3]);
+    }
+
+    [Fact]
+    public void Mean_and_standard_deviation_with_and_without_a_mask()
+    {
+        using var img = Boxes(10, 10, (0, 0, 5, 10)); // half white
+        var (mean, sd) = Cv.MeanStdDev(img);
+        Assert.Equal(127.5, mean[0], 3);
+        Assert.Equal(127.5, sd[0], 3);
+        using var mask = Boxes(10, 10, (0, 0, 2, 2));
+        var (maskedMean, maskedSd) = Cv.MeanStdDev(img, mask);
+        Assert.Equal(255, maskedMean[0], 3);
+        Assert.Equal(0, maskedSd[0], 3);
+        using var wrongSize = Boxes(5, 5);
+        Assert.Throws<OpenCvException>(() => Cv.MeanStdDev(img, wrongSize));
+    }
+
+    [Fact]
+    public void Laplacian_variance_is_higher_for_a_sharp_image_than_for_its_blurred_copy()
+    {
+        var px = new byte[40 * 40];
+        for (var i = 0; i < px.Length; i++) px[i] = (byte)(((i % 40) / 4 + i / 160) % 2 * 255); // 4-px checkerboard
+        using var sharp = Mat.Create(40, 40, Mat.Type8UC1, px);
+        using var small = Cv.Resize(sharp, 10, 10, Interpolation.Area);
+        using var blurred = Cv.Resize(small, 40, 40, Interpolation.Linear);
+        Assert.True(Cv.LaplacianVariance(sharp) > 4 * Cv.LaplacianVariance(blurred));
+        using var flat = Solid(8, 8, 50, 50, 50);
+        Assert.Equal(0, Cv.LaplacianVariance(flat), 6);
+    }
+
+    [Fact]
+    public void Connected_components_report_boxes_and_areas()
+    {
+        using var img = Boxes(30, 40, (1, 1, 5, 4), (20, 10, 10, 10), (20, 20, 2, 2));
+        var parts = Cv.ConnectedComponents(img).OrderBy(c => c.Box.X).ToArray();
+        Assert.Equal(2, parts.Length); // the two touching boxes are one region
+        Assert.Equal((new PixelBox(1, 1, 5, 4), 20), (parts[0].Box, parts[0].Area));
+        Assert.Equal((new PixelBox(20, 10, 10, 12), 104), (parts[1].Box, parts[1].Area));
+        using var empty = Boxes(5, 5);
+        Assert.Empty(Cv.ConnectedComponents(empty));
+        using var color = Solid(5, 5, 1, 1, 1);
+        Assert.Throws<OpenCvException>(() => Cv.ConnectedComponents(color));
+    }
+
+    [Fact]
+    public void Noise_is_reproducible_from_its_seed()
+    {
+        using var a = Solid(20, 20, 128, 128, 128);
+        using var b = Solid(20, 20, 128, 128, 128);
+        Cv.AddNoise(a, 5, 42);
+        Cv.AddNoise(b, 5, 42);
+        Assert.Equal(a.Bytes.ToArray(), b.Bytes.ToArray());
+        var (_, sd) = Cv.MeanStdDev(a);
+        Assert.InRange(sd[0], 3, 7);
+    }
+
+    [Fact]
+    public void Draws_filled_and_outlined_rectangles_and_lines()
+    {
+        using var img = Solid(20, 20, 0, 0, 0);
+        Cv.Rectangle(img, new PixelBox(2, 2, 5, 5), new BgrColor(255, 0, 0));
+        Assert.Equal(new byte[] { 255, 0, 0 }, img.Bytes.Slice(4 * img.Step + 4 * 3, 3).ToArray());
+        Cv.Rectangle(img, new PixelBox(10, 10, 6, 6), new BgrColor(0, 255, 0), thickness: 1);
+        Assert.Equal(255, img.Bytes[10 * img.Step + 12 * 3 + 1]);
+        Assert.Equal(0, img.Bytes[12 * img.Step + 12 * 3 + 1]); // outline only
+        Cv.Line(img, (0, 18), (19, 18), new BgrColor(0, 0, 255), 1);
+        Assert.True(img.Bytes[18 * img.Step + 10 * 3 + 2] > 200);
+        Assert.Throws<OpenCvException>(() => Cv.Line(img, (0, 0), (5, 5), new BgrColor(1, 1, 1), 0));
+    }
+
+    [Fact]
+    public void Draws_chinese_plate_text_with_a_cjk_font()
+    {
+        using var font = FontFace.Load(FontFace.NotoSansCjk);
+        var (w, h) = font.Measure("浙J12345", 40);
+        Assert.InRange(h, 25, 50);
+        Assert.InRange(w, 4 * h, 10 * h); // seven glyphs, the CJK one about square
+        using var img = Solid(80, 300, 180, 70, 10);
+        font.PutText(img, "浙J12345", 10, 20, 40, new BgrColor(255, 255, 255));
+        using var gray = Cv.CvtColor(img, ColorConversion.BgrToGray);
+        using var white = Cv.Threshold(gray, 200, 255, ThresholdType.Binary, out _);
+        var ink = Cv.ConnectedComponents(white);
+        Assert.True(ink.Count >= 7, $"{ink.Count} glyph parts"); // 浙 alone has several strokes
+        var left = ink.Min(c => c.Box.X);
+        var top = ink.Min(c => c.Box.Y);
+        Assert.InRange(left, 8, 16);
+        Assert.InRange(top, 16, 28);
+        Assert.True(ink.Max(c => c.Box.Right) <= 10 + w + 3);
+
+        Assert.Throws<FileNotFoundException>(() => FontFace.Load("/nonexistent/font.ttf"));
+        using var grayImg = Boxes(10, 10);
+        Assert.Throws<OpenCvException>(() => font.PutText(grayImg, "x", 0, 0, 8, new BgrColor(1, 1, 1)));
+    }
+
+    [Fact]
+    public void Fonts_are_released()
+    {
+        var before = Cv.LiveNativeObjects;
+        using (FontFace.Load(FontFace.NotoSansCjk)) Assert.Equal(before + 1, Cv.LiveNativeObjects);
+        Assert.Equal(before, Cv.LiveNativeObjects);
+    }
 }

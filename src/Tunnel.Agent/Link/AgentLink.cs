@@ -206,7 +206,15 @@ public sealed class AgentLink : IAsyncDisposable
     {
         try
         {
-            if (entry.Snapshot is { } jpeg) await _client!.PublishAsync(topics.Snapshot(entry.EventId), jpeg, 1, false, ct);
+            if (entry.Snapshot is { } jpeg)
+            {
+                try { await _client!.PublishAsync(topics.Snapshot(entry.EventId), jpeg, 1, false, ct); }
+                catch (MqttException e)
+                {
+                    // A picture the broker refuses (too large, say) must not hold its passage back.
+                    _log.LogWarning("snapshot of passage {Seq} not accepted by the broker: {Error}", entry.Seq, e.Message);
+                }
+            }
             await _client!.PublishAsync(topics.Passage, entry.Payload, 1, false, ct);
             Interlocked.Increment(ref _sent);
         }

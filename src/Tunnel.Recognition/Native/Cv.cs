@@ -20,6 +20,23 @@ public enum ContourMode { External = 0, List = 1 }
 
 public readonly record struct RotatedBox(float CenterX, float CenterY, float Width, float Height, float Angle);
 
+/// <summary>A colour in OpenCV's channel order; single-channel images use <see cref="B"/>.</summary>
+public readonly record struct BgrColor(byte B, byte G, byte R)
+{
+    public static BgrColor Gray(byte level) => new(level, level, level);
+}
+
+/// <summary>An axis-aligned rectangle of pixels.</summary>
+public readonly record struct PixelBox(int X, int Y, int Width, int Height)
+{
+    public int Right => X + Width;
+    public int Bottom => Y + Height;
+    public long Area => (long)Width * Height;
+}
+
+/// <summary>A connected region of a binary image: its bounding box and its pixel count.</summary>
+public readonly record struct ConnectedComponent(PixelBox Box, int Area);
+
 /// <summary>The OpenCV operations the project uses, each returning a new <see cref="Mat"/> the caller disposes.</summary>
 public static unsafe class Cv
 {
@@ -145,6 +162,98 @@ public static unsafe class Cv
             NativeMethods.Check(NativeMethods.tcv_min_area_rect((int*)p, points.Length, r));
         }
         return new RotatedBox(r[0], r[1], r[2], r[3], r[4]);
+    }
+
+    /// <summary>Per-pixel |a - b| of two images of the same size and type.</summary>
+    public static Mat AbsDiff(Mat a, Mat b)
+    {
+        NativeMethods.Check(NativeMethods.tcv_abs_diff(a, b, out var dst));
+        return dst;
+    }
+
+    /// <summary>saturate(src * alpha + beta) in the same type: brightness and gain changes.</summary>
+    public static Mat ConvertScale(Mat src, double alpha, double beta = 0)
+    {
+        NativeMethods.Check(NativeMethods.tcv_convert_scale(src, alpha, beta, out var dst));
+        return dst;
+    }
+
+    /// <summary>Non-zero pixels of a single-channel image.</summary>
+    public static long CountNonZero(Mat src)
+    {
+        NativeMethods.Check(NativeMethods.tcv_count_non_zero(src, out var count));
+        return count;
+    }
+
+    /// <summary>Per-channel mean and standard deviation (4 values each; absent channels are 0), over <paramref name="mask"/>'s non-zero pixels if given.</summary>
+    public static (double[] Mean, double[] StdDev) MeanStdDev(Mat src, Mat? mask = null)
+    {
+        var mean = new double[4];
+        var sd = new double[4];
+        fixed (double* m = mean)
+        fixed (double* s = sd)
+        {
+            if (mask is null)
+            {
+                NativeMethods.Check(NativeMethods.tcv_mean_std_dev(src, 0, m, s));
+            }
+            else
+            {
+                var added = false;
+                try
+                {
+                    mask.DangerousAddRef(ref added);
+                    NativeMethods.Check(NativeMethods.tcv_mean_std_dev(src, mask.DangerousGetHandle(), m, s));
+                }
+                finally
+                {
+                    if (added) mask.DangerousRelease();
+                }
+            }
+        }
+        return (mean, sd);
+    }
+
+    /// <summary>Variance of the Laplacian of the grey levels: higher is sharper (the usual focus measure).</summary>
+    public static double LaplacianVariance(Mat src)
+    {
+        NativeMethods.Check(NativeMethods.tcv_laplacian_variance(src, out var variance));
+        return variance;
+    }
+
+    /// <summary>Connected components of an 8-bit binary image (background excluded), in label order.</summary>
+    public static IReadOnlyList<ConnectedComponent> ConnectedComponents(Mat binary, bool eightConnected = true)
+    {
+        NativeMethods.Check(NativeMethods.tcv_connected_components(binary, eightConnected ? 8 : 4, out var buffer));
+        using (buffer)
+        {
+            var ints = MemoryMarshal.Cast<byte, int>(buffer.Span);
+            var result = new ConnectedComponent[ints[0]];
+            for (var i = 0; i < result.Length; i++)
+            {
+                var s = ints.Slice(1 + 5 * i, 5);
+                result[i] = new ConnectedComponent(new PixelBox(s[0], s[1], s[2], s[3]), s[4]);
+            }
+            return result;
+        }
+    }
+
+    /// <summary>Adds Gaussian noise to every channel in place; the same seed gives the same noise.</summary>
+    public static void AddNoise(Mat image, double stdDev, ulong seed) =>
+        NativeMethods.Check(NativeMethods.tcv_add_noise(image, stdDev, seed));
+
+    /// <summary>Draws a rectangle in place: filled when <paramref name="thickness"/> is negative.</summary>
+    public static void Rectangle(Mat image, PixelBox box, BgrColor color, int thickness = -1)
+    {
+        var c = stackalloc double[] { color.B, color.G, color.R, 0 };
+        NativeMethods.Check(NativeMethods.tcv_rectangle(image, box.X, box.Y, box.Width, box.Height, c, thickness));
+    }
+
+    /// <summary>Draws an anti-aliased line in place.</summary>
+    public static void Line(Mat image, (int X, int Y) from, (int X, int Y) to, BgrColor color, int thickness = 1)
+    {
+        var c = stackalloc double[] { color.B, color.G, color.R, 0 };
+        NativeMethods.Check(NativeMethods.tcv_line(image, from.X, from.Y, to.X, to.Y, c, thickness));
     }
 
     /// <summary>

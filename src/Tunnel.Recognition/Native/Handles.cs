@@ -108,3 +108,41 @@ public sealed class VideoSink : NativeHandle
         return true;
     }
 }
+
+/// <summary>
+/// A TrueType/OpenType face through OpenCV's freetype module: draws text Hershey fonts cannot, such as the
+/// Chinese characters of plates (synthetic test scenes).
+/// </summary>
+public sealed class FontFace : NativeHandle
+{
+    /// <summary>Noto Sans CJK from Debian's fonts-noto-cjk.</summary>
+    public const string NotoSansCjk = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc";
+
+    /// <summary>Loads a font file; <paramref name="faceIndex"/> picks the face inside a collection (.ttc).</summary>
+    public static FontFace Load(string path, int faceIndex = 0)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"font file {path} not found (Debian: apt-get install fonts-noto-cjk)", path);
+        NativeMethods.Check(NativeMethods.tcv_font_load(path, faceIndex, out var font));
+        return font;
+    }
+
+    /// <summary>Draws filled UTF-8 text on an 8-bit 3-channel image, the ink's top-left at (x, y), glyphs about <paramref name="height"/> pixels tall.</summary>
+    public unsafe void PutText(Mat image, string text, int x, int y, int height, BgrColor color)
+    {
+        var c = stackalloc double[] { color.B, color.G, color.R, 0 };
+        NativeMethods.Check(NativeMethods.tcv_font_put_text(this, image, text, x, y, height, c));
+    }
+
+    /// <summary>Size of the ink of <paramref name="text"/> at <paramref name="height"/>.</summary>
+    public (int Width, int Height) Measure(string text, int height)
+    {
+        NativeMethods.Check(NativeMethods.tcv_font_text_size(this, text, height, out var w, out var h, out _));
+        return (w, h);
+    }
+
+    protected override bool ReleaseHandle()
+    {
+        NativeMethods.tcv_font_release(handle);
+        return true;
+    }
+}

@@ -68,5 +68,19 @@ public sealed class Mat : NativeHandle
         return dst;
     }
 
+    /// <summary>Deep copy.</summary>
+    public Mat Clone()
+    {
+        NativeMethods.Check(NativeMethods.tcv_mat_clone(this, out var dst));
+        return dst;
+    }
+
+    /// <summary>Sets every pixel to <paramref name="color"/> (a grey image takes its B value), in place.</summary>
+    public unsafe void Fill(BgrColor color)
+    {
+        var c = stackalloc double[] { color.B, color.G, color.R, 0 };
+        NativeMethods.Check(NativeMethods.tcv_mat_fill(this, c));
+    }
+
     public override string ToString() => IsClosed ? "Mat(disposed)" : $"Mat({Cols}x{Rows}, type {Type})";
 }

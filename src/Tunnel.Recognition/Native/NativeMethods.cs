@@ -15,6 +15,8 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Lib)] internal static partial int tcv_mat_create(int rows, int cols, int type, void* data, nuint step, out Mat mat);
     [LibraryImport(Lib)] internal static partial int tcv_mat_info(Mat mat, out int rows, out int cols, out int type, out nuint step, out nint data);
     [LibraryImport(Lib)] internal static partial int tcv_mat_crop(Mat src, int x, int y, int w, int h, out Mat dst);
+    [LibraryImport(Lib)] internal static partial int tcv_mat_clone(Mat src, out Mat dst);
+    [LibraryImport(Lib)] internal static partial int tcv_mat_fill(Mat dst, double* color4);
 
     [LibraryImport(Lib)] internal static partial void tcv_buffer_release(nint buffer);
     [LibraryImport(Lib)] internal static partial int tcv_buffer_data(NativeBuffer buffer, out nint data, out nuint length);
@@ -32,6 +34,24 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Lib)] internal static partial int tcv_find_contours(Mat src, int mode, int method, out NativeBuffer buffer);
     [LibraryImport(Lib)] internal static partial int tcv_min_area_rect(int* xy, int n, float* out5);
     [LibraryImport(Lib)] internal static partial int tcv_to_planar_float(Mat src, float* dst, int dstW, int dstH, float* mean, float* scale);
+
+    [LibraryImport(Lib)] internal static partial int tcv_abs_diff(Mat a, Mat b, out Mat dst);
+    [LibraryImport(Lib)] internal static partial int tcv_convert_scale(Mat src, double alpha, double beta, out Mat dst);
+    [LibraryImport(Lib)] internal static partial int tcv_count_non_zero(Mat src, out nint count);
+    [LibraryImport(Lib)] internal static partial int tcv_mean_std_dev(Mat src, nint mask, double* mean4, double* std4);
+    [LibraryImport(Lib)] internal static partial int tcv_laplacian_variance(Mat src, out double variance);
+    [LibraryImport(Lib)] internal static partial int tcv_connected_components(Mat src, int connectivity, out NativeBuffer buffer);
+    [LibraryImport(Lib)] internal static partial int tcv_add_noise(Mat dst, double stddev, ulong seed);
+    [LibraryImport(Lib)] internal static partial int tcv_rectangle(Mat dst, int x, int y, int w, int h, double* color4, int thickness);
+    [LibraryImport(Lib)] internal static partial int tcv_line(Mat dst, int x0, int y0, int x1, int y1, double* color4, int thickness);
+
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int tcv_font_load(string path, int index, out FontFace font);
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int tcv_font_put_text(FontFace font, Mat dst, string text, int x, int y, int height, double* color4);
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int tcv_font_text_size(FontFace font, string text, int height, out int width, out int textHeight, out int baseline);
+    [LibraryImport(Lib)] internal static partial void tcv_font_release(nint font);
 
     [LibraryImport(Lib)] internal static partial int tcv_mog2_create(int history, double varThreshold, int detectShadows, out BackgroundSubtractor sub);
     [LibraryImport(Lib)] internal static partial int tcv_mog2_apply(BackgroundSubtractor sub, Mat frame, double learningRate, out Mat mask);

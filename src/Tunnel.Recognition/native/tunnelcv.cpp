@@ -10,6 +10,7 @@
 // - No C++ exception crosses the ABI: it would abort the .NET process.
 
 #include <opencv2/core.hpp>
+#include <opencv2/freetype.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/video/background_segm.hpp>
@@ -34,6 +35,10 @@ struct Buffer {
 
 struct BgSub {
     cv::Ptr<cv::BackgroundSubtractorMOG2> mog2;
+};
+
+struct Font {
+    cv::Ptr<cv::freetype::FreeType2> ft;
 };
 
 template <typename T, typename... Args>
@@ -117,6 +122,22 @@ TCV_API int tcv_mat_info(const cv::Mat* m, int* rows, int* cols, int* type, size
     *step = m->step[0];
     *data = m->data;
     return 0;
+}
+
+TCV_API int tcv_mat_clone(const cv::Mat* src, cv::Mat** out) {
+    return guard("mat_clone", [&] {
+        if (!usable(src, "mat_clone")) return -1;
+        return hand_out(src->clone(), out);
+    });
+}
+
+// Sets every pixel to (c0, c1, c2, c3), in place.
+TCV_API int tcv_mat_fill(cv::Mat* dst, const double* color4) {
+    return guard("mat_fill", [&] {
+        if (!usable(dst, "mat_fill")) return -1;
+        dst->setTo(cv::Scalar(color4[0], color4[1], color4[2], color4[3]));
+        return 0;
+    });
 }
 
 // Deep copy of a rectangle, clipped to the image; fails if nothing is left.
@@ -372,3 +393,167 @@ TCV_API int tcv_writer_write(cv::VideoWriter* w, const cv::Mat* frame) {
 }
 
 TCV_API void tcv_writer_release(cv::VideoWriter* w) { destroy(w); }
+
+// ---------------------------------------------------------------- measurements (motion gating, sharpness)
+
+TCV_API int tcv_abs_diff(const cv::Mat* a, const cv::Mat* b, cv::Mat** out) {
+    return guard("abs_diff", [&] {
+        if (!usable(a, "abs_diff") || !usable(b, "abs_diff")) return -1;
+        if (a->size() != b->size() || a->type() != b->type()) return fail("abs_diff: images differ in size or type");
+        cv::Mat dst;
+        cv::absdiff(*a, *b, dst);
+        return hand_out(std::move(dst), out);
+    });
+}
+
+// dst = saturate(src * alpha + beta), same type.
+TCV_API int tcv_convert_scale(const cv::Mat* src, double alpha, double beta, cv::Mat** out) {
+    return guard("convert_scale", [&] {
+        if (!usable(src, "convert_scale")) return -1;
+        cv::Mat dst;
+        src->convertTo(dst, -1, alpha, beta);
+        return hand_out(std::move(dst), out);
+    });
+}
+
+// Non-zero pixels of a single-channel image.
+TCV_API int tcv_count_non_zero(const cv::Mat* src, long* count) {
+    return guard("count_non_zero", [&] {
+        if (!usable(src, "count_non_zero")) return -1;
+        if (src->channels() != 1) return fail("count_non_zero: needs a single-channel image");
+        *count = cv::countNonZero(*src);
+        return 0;
+    });
+}
+
+// Per-channel mean and standard deviation (4 values each, unused channels 0), over mask's non-zero pixels if mask is given.
+TCV_API int tcv_mean_std_dev(const cv::Mat* src, const cv::Mat* mask, double* mean4, double* std4) {
+    return guard("mean_std_dev", [&] {
+        if (!usable(src, "mean_std_dev")) return -1;
+        cv::Scalar mean, sd;
+        if (mask != nullptr) {
+            if (mask->size() != src->size() || mask->type() != CV_8UC1) return fail("mean_std_dev: mask must be 8-bit single-channel and the image's size");
+            cv::meanStdDev(*src, mean, sd, *mask);
+        } else {
+            cv::meanStdDev(*src, mean, sd);
+        }
+        for (int i = 0; i < 4; ++i) { mean4[i] = mean[i]; std4[i] = sd[i]; }
+        return 0;
+    });
+}
+
+// Variance of the Laplacian of the image's grey levels: the usual focus/sharpness measure (blur lowers it).
+TCV_API int tcv_laplacian_variance(const cv::Mat* src, double* variance) {
+    return guard("laplacian_variance", [&] {
+        if (!usable(src, "laplacian_variance")) return -1;
+        cv::Mat gray;
+        if (src->channels() == 3) cv::cvtColor(*src, gray, cv::COLOR_BGR2GRAY);
+        else if (src->channels() == 1) gray = *src;
+        else return fail("laplacian_variance: needs a 1- or 3-channel image");
+        cv::Mat lap;
+        cv::Laplacian(gray, lap, CV_32F);
+        cv::Scalar mean, sd;
+        cv::meanStdDev(lap, mean, sd);
+        *variance = sd[0] * sd[0];
+        return 0;
+    });
+}
+
+// Connected components of an 8-bit binary image, background excluded, packed as int32:
+// [count, then x, y, width, height, area for each component].
+TCV_API int tcv_connected_components(const cv::Mat* src, int connectivity, Buffer** out) {
+    return guard("connected_components", [&] {
+        if (!usable(src, "connected_components")) return -1;
+        if (src->type() != CV_8UC1) return fail("connected_components: needs an 8-bit single-channel image");
+        if (connectivity != 4 && connectivity != 8) return fail("connected_components: connectivity is 4 or 8");
+        cv::Mat labels, stats, centroids;
+        int n = cv::connectedComponentsWithStats(*src, labels, stats, centroids, connectivity, CV_32S);
+        std::vector<int32_t> packed;
+        packed.reserve(1 + 5 * static_cast<size_t>(n > 0 ? n - 1 : 0));
+        packed.push_back(n > 0 ? n - 1 : 0);
+        for (int i = 1; i < n; ++i)
+            for (int k = 0; k < 5; ++k) packed.push_back(stats.at<int32_t>(i, k));  // LEFT, TOP, WIDTH, HEIGHT, AREA
+        Buffer* b = make<Buffer>();
+        b->bytes.resize(packed.size() * sizeof(int32_t));
+        std::memcpy(b->bytes.data(), packed.data(), b->bytes.size());
+        *out = b;
+        return 0;
+    });
+}
+
+// Adds Gaussian noise (mean 0, stddev) to every channel, in place, from a seeded generator (reproducible frames).
+TCV_API int tcv_add_noise(cv::Mat* dst, double stddev, uint64_t seed) {
+    return guard("add_noise", [&] {
+        if (!usable(dst, "add_noise")) return -1;
+        cv::Mat noise(dst->size(), CV_MAKETYPE(CV_16S, dst->channels()));
+        cv::RNG rng(seed);
+        rng.fill(noise, cv::RNG::NORMAL, 0, stddev);
+        cv::Mat sum;
+        dst->convertTo(sum, CV_MAKETYPE(CV_16S, dst->channels()));
+        sum += noise;
+        sum.convertTo(*dst, dst->type());
+        return 0;
+    });
+}
+
+// ---------------------------------------------------------------- drawing (in place; colours in the image's channel order)
+
+// Filled when thickness < 0.
+TCV_API int tcv_rectangle(cv::Mat* dst, int x, int y, int w, int h, const double* color4, int thickness) {
+    return guard("rectangle", [&] {
+        if (!usable(dst, "rectangle")) return -1;
+        cv::rectangle(*dst, cv::Rect(x, y, w, h), cv::Scalar(color4[0], color4[1], color4[2], color4[3]), thickness, cv::LINE_8);
+        return 0;
+    });
+}
+
+TCV_API int tcv_line(cv::Mat* dst, int x0, int y0, int x1, int y1, const double* color4, int thickness) {
+    return guard("line", [&] {
+        if (!usable(dst, "line")) return -1;
+        if (thickness <= 0) return fail("line: thickness must be positive");
+        cv::line(*dst, cv::Point(x0, y0), cv::Point(x1, y1), cv::Scalar(color4[0], color4[1], color4[2], color4[3]), thickness, cv::LINE_AA);
+        return 0;
+    });
+}
+
+// ---------------------------------------------------------------- TrueType/OpenType text (freetype module: CJK plates)
+
+// index selects the face inside a collection (.ttc).
+TCV_API int tcv_font_load(const char* path, int index, Font** out) {
+    return guard("font_load", [&] {
+        if (path == nullptr || *path == 0) return fail("font_load: no font file");
+        auto ft = cv::freetype::createFreeType2();
+        ft->loadFontData(path, index);
+        Font* f = make<Font>();
+        f->ft = ft;
+        *out = f;
+        return 0;
+    });
+}
+
+// Draws UTF-8 text with its top-left corner at (x, y), glyphs filled, on an 8-bit 3-channel image.
+TCV_API int tcv_font_put_text(Font* f, cv::Mat* dst, const char* text, int x, int y, int height, const double* color4) {
+    return guard("font_put_text", [&] {
+        if (f == nullptr) return fail("font_put_text: null font");
+        if (!usable(dst, "font_put_text")) return -1;
+        if (dst->type() != CV_8UC3) return fail("font_put_text: needs an 8-bit 3-channel image");
+        if (text == nullptr || height <= 0) return fail("font_put_text: need text and a positive height");
+        // With bottomLeftOrigin false, OpenCV 4.6's freetype takes org as the text's top-left.
+        f->ft->putText(*dst, text, cv::Point(x, y), height,
+                       cv::Scalar(color4[0], color4[1], color4[2], color4[3]), -1, cv::LINE_AA, false);
+        return 0;
+    });
+}
+
+TCV_API int tcv_font_text_size(Font* f, const char* text, int height, int* width, int* text_height, int* baseline) {
+    return guard("font_text_size", [&] {
+        if (f == nullptr) return fail("font_text_size: null font");
+        if (text == nullptr || height <= 0) return fail("font_text_size: need text and a positive height");
+        cv::Size size = f->ft->getTextSize(text, height, -1, baseline);
+        *width = size.width;
+        *text_height = size.height;
+        return 0;
+    });
+}
+
+TCV_API void tcv_font_release(Font* f) { destroy(f); }

@@ -1,0 +1,189 @@
+using Microsoft.Extensions.Logging;
+using Tunnel.Agent.Link;
+using Tunnel.Agent.Outbox;
+using Tunnel.Agent.Sources;
+using Tunnel.Agent.Vision;
+using Tunnel.Core.Contracts;
+using Tunnel.Recognition.Native;
+using Tunnel.Recognition.Plates;
+
+namespace Tunnel.Agent;
+
+/// <summary>
+/// One camera's agent: frames from the feed, the virtual loop deciding when a vehicle passes,
+/// each vehicle kept in the outbox as one passage (with its snapshot) before the link sends it.
+/// Capture never waits for the network; the outbox is the only hand-over between the two.
+/// </summary>
+public sealed class EdgeAgent : IAsyncDisposable
+{
+    private readonly AgentOptions _options;
+    private readonly TimeProvider _clock;
+    private readonly ILogger _log;
+    private readonly PassageOutbox _outbox;
+    private readonly AgentLink _link;
+    private readonly CameraFeed _feed;
+    private readonly PlateReader _reader;
+    private PassageDetector? _detector;
+    private readonly FrameRate _fps;
+    private string? _fatal;
+
+    private EdgeAgent(AgentOptions options, PlateReader reader, TimeProvider clock, ILoggerFactory logs)
+    {
+        _options = options;
+        _clock = clock;
+        _log = logs.CreateLogger<EdgeAgent>();
+        _fps = new FrameRate(clock);
+        _outbox = PassageOutbox.Open(options.DataDirectory, options.AgentId, options.OutboxSnapshotBudgetMb * 1024L * 1024);
+        _feed = new CameraFeed(options.Source, options.RealTime, clock, logs.CreateLogger<CameraFeed>());
+        _reader = reader;
+        _link = new AgentLink(options.Identity, options.Login(), _outbox, clock, logs.CreateLogger<AgentLink>(), Describe)
+        {
+            StatusEvery = TimeSpan.FromSeconds(options.StatusEverySeconds),
+        };
+    }
+
+    public PassageOutbox Outbox => _outbox;
+    public AgentLink Link => _link;
+    public long Passages { get; private set; }
+    /// <summary>Null until the first frame (the lane region defaults to the frame, whose size only the camera knows).</summary>
+    public DetectorCounters? Counters => _detector?.Counters;
+
+    /// <summary>Checks the configuration (every error at once, in words) and starts the link; frames flow once <see cref="RunAsync"/> runs.</summary>
+    public static EdgeAgent Start(AgentOptions options, PlateReader reader, TimeProvider clock, ILoggerFactory logs)
+    {
+        var errors = options.Validate();
+        if (errors.Count > 0) throw new AgentConfigurationException(errors);
+        var agent = new EdgeAgent(options, reader, clock, logs);
+        agent._link.Start();
+        return agent;
+    }
+
+    /// <summary>Reads the camera until it ends (a file or folder) or <paramref name="ct"/> stops it (a stream never ends).</summary>
+    public async Task RunAsync(CancellationToken ct)
+    {
+        _log.LogInformation("agent {Agent} reading {Kind} {Source}; outbox {Depth} waiting, next seq {Seq}",
+            _options.AgentId, _feed.Kind, _options.Source, _outbox.Depth, _outbox.LastSeq + 1);
+        try
+        {
+            await foreach (var frame in _feed.ReadAsync(ct))
+            {
+                using (frame)
+                {
+                    _fps.Tick();
+                    _detector ??= new PassageDetector([LaneView(frame.Image.Width, frame.Image.Height)], _reader);
+                    if (frame.Still) Keep(_detector.ProcessStill(frame.Image, frame.At, _options.Lane));
+                    else foreach (var vehicle in _detector.Process(frame.Image, frame.At)) Keep(vehicle);
+                }
+            }
+            foreach (var vehicle in _detector?.Flush() ?? []) Keep(vehicle);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+        catch (ArgumentException e)
+        {
+            // The lane region does not fit the camera's frame: nothing sensible can be read until someone fixes it.
+            _fatal = e.Message;
+            _log.LogError("agent {Agent} stopped: {Error}", _options.AgentId, e.Message);
+            throw new AgentConfigurationException([e.Message]);
+        }
+    }
+
+    /// <summary>Completes when the central service has confirmed every passage captured so far.</summary>
+    public async Task WhenDelivered(CancellationToken ct)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void Check(long _) { if (_outbox.Depth == 0) done.TrySetResult(); }
+        _link.Confirmed += Check;
+        try
+        {
+            Check(0);
+            await done.Task.WaitAsync(ct);
+        }
+        finally { _link.Confirmed -= Check; }
+    }
+
+    private void Keep(VehiclePassed vehicle)
+    {
+        var draft = new Passage
+        {
+            EventId = Guid.Empty, Seq = 0, AgentId = _options.AgentId, Site = _options.Site, Bore = _options.Bore, Portal = _options.Portal,
+            Lane = _options.Lane, CameraId = _options.EffectiveCameraId, CapturedAt = vehicle.CapturedAt,
+            Plate = vehicle.Plate?.ToPlateRead(),
+            Vehicle = new VehicleRead { Class = vehicle.Class, Confidence = vehicle.ClassConfidence, Hazmat = vehicle.Hazmat, HazmatConfidence = vehicle.HazmatConfidence },
+        };
+        var passage = _outbox.Add(draft, _options.Snapshots && vehicle.SnapshotJpeg.Length > 0 ? Fitted(vehicle.SnapshotJpeg) : null);
+        Passages++;
+        _link.Notify();
+        _log.LogInformation("passage {Seq} lane {Lane} {Plate} {Class} at {At:O}", passage.Seq, passage.Lane,
+            passage.Plate?.Text ?? "(unread)", TunnelJson.Name(passage.Vehicle.Class), passage.CapturedAt);
+    }
+
+    /// <summary>Halves the picture until it fits one MQTT packet of the private broker (256 KiB, with room for the topic).</summary>
+    private static byte[] Fitted(byte[] jpeg)
+    {
+        while (jpeg.Length > MaxSnapshotBytes)
+        {
+            using var image = Cv.Decode(jpeg);
+            if (image.Width < 160) break;
+            using var smaller = Cv.Resize(image, image.Width / 2, image.Height / 2, Interpolation.Area);
+            jpeg = Cv.Encode(smaller, ".jpg", 85);
+        }
+        return jpeg;
+    }
+
+    private const int MaxSnapshotBytes = 240 * 1024;
+
+    private LaneView LaneView(int frameWidth, int frameHeight)
+    {
+        var r = _options.Region.Length == 4 ? _options.Region : [0, 0, frameWidth, frameHeight];
+        return new LaneView(_options.Lane, new RegionOfInterest(r[0], r[1], r[2], r[3]), _options.LoopLine, _options.PixelsPerMetre);
+    }
+
+    private AgentStatus Describe(AgentStatus status) => status with
+    {
+        Fps = Math.Round(_fps.PerSecond, 1),
+        LastError = _fatal ?? _feed.Problem ?? status.LastError,
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        await _link.DisposeAsync();
+        _detector?.Dispose();
+        _outbox.Dispose();
+    }
+}
+
+/// <summary>The agent cannot run as configured; <see cref="Errors"/> says every reason.</summary>
+public sealed class AgentConfigurationException(IReadOnlyList<string> errors)
+    : Exception("agent configuration: " + string.Join("; ", errors))
+{
+    public IReadOnlyList<string> Errors { get; } = errors;
+}
+
+/// <summary>Frames per second over the last few seconds, for the status.</summary>
+internal sealed class FrameRate(TimeProvider clock)
+{
+    private readonly Queue<long> _ticks = new();
+    private readonly Lock _gate = new();
+
+    public void Tick()
+    {
+        lock (_gate)
+        {
+            _ticks.Enqueue(clock.GetTimestamp());
+            while (_ticks.Count > 1 && clock.GetElapsedTime(_ticks.Peek()) > TimeSpan.FromSeconds(5)) _ticks.Dequeue();
+        }
+    }
+
+    public double PerSecond
+    {
+        get
+        {
+            lock (_gate)
+            {
+                if (_ticks.Count < 2) return 0;
+                var span = clock.GetElapsedTime(_ticks.Peek());
+                return span > TimeSpan.Zero ? (_ticks.Count - 1) / span.TotalSeconds : 0;
+            }
+        }
+    }
+}
