@@ -37,10 +37,12 @@ public sealed record PlateReaderOptions
     public string? ModelsDirectory { get; init; }
     /// <summary>ONNX Runtime threads per model; 1 is the figure the targets are set for.</summary>
     public int Threads { get; init; } = 1;
-    /// <summary>Longer side of the image fed to the text detector.</summary>
+    /// <summary>Longer side of the image fed to the text detector when the first pass found no clean plate.</summary>
     public int DetectorMaxSide { get; init; } = 640;
-    /// <summary>At most this many candidate regions are recognised per image, largest first.</summary>
-    public int MaxCandidates { get; init; } = 6;
+    /// <summary>Longer side of the detector's first, cheaper pass (its cost grows with the area); at or above <see cref="DetectorMaxSide"/> there is one pass.</summary>
+    public int DetectorFirstPassMaxSide { get; init; } = 480;
+    /// <summary>At most this many candidate regions are recognised per detector pass, most plate-like first.</summary>
+    public int MaxCandidates { get; init; } = 4;
     /// <summary>How much worse (natural log) than the unconstrained reading a grammatical reading may be and still count as a plate.</summary>
     public double MaxGrammarPenalty { get; init; } = 12;
     /// <summary>
@@ -51,10 +53,12 @@ public sealed record PlateReaderOptions
 }
 
 /// <summary>
-/// Finds and reads Chinese plates: PP-OCRv4 text detection (restricted to the lane's region) proposes text
-/// lines, which are merged when the detector split a plate, paired when they are the two rows of a
-/// double-row plate, rectified, read with the grammar-constrained decoder and filtered by plate colour,
-/// shape and grammar; plate-coloured regions are the fallback when no text line reads as a plate.
+/// Finds and reads Chinese plates. Candidates come from PP-OCRv4 text detection (restricted to the lane's
+/// region; a cheap pass first, the full size only when it found no plausible plate) and from plate-coloured
+/// regions, which also bound the characters a detector box left out. They are read most plate-like first
+/// (size times plate-colour fill), with the grammar-constrained decoder; the largest plausible reading wins,
+/// and once one reads cleanly nothing smaller is read. A region about 2:1 is tried as a double-row plate; a
+/// reading of a serial alone is retried with the box extended to the left, where the province should be.
 /// Load once (models take ~100 ms), then call <see cref="Read(Mat, RegionOfInterest?)"/> per frame; one call at a time per instance.
 /// </summary>
 public sealed class PlateReader : IDisposable
@@ -63,6 +67,9 @@ public sealed class PlateReader : IDisposable
     private readonly TextRecognizer _recognizer;
     private readonly CtcDecoder _decoder;
     private readonly PlateReaderOptions _options;
+
+    /// <summary>Diagnostics for tuning sessions: each candidate and its readings, as text. Null in production.</summary>
+    internal static Action<string>? Trace { get; set; }
 
     private PlateReader(TextDetector detector, TextRecognizer recognizer, PlateReaderOptions options)
     {
@@ -115,7 +122,7 @@ public sealed class PlateReader : IDisposable
                 scene = cropped;
                 (ox, oy) = (Math.Max(0, r.X), Math.Max(0, r.Y));
             }
-            var best = FromDetector(scene) ?? FromColour(scene);
+            var best = FromScene(scene);
             if (best is null) return null;
             var box = best.Box.Select(p => (p.X + ox, p.Y + oy)).ToArray();
             return best with { Box = box, Milliseconds = clock.Elapsed.TotalMilliseconds };
@@ -132,7 +139,7 @@ public sealed class PlateReader : IDisposable
         var clock = Stopwatch.StartNew();
         // Double-row plates are about 2:1 (trucks) or 1.6:1 (motorcycles); single-row ones 3:1 and wider.
         var doubleRow = plate.Width < 2.3 * plate.Height;
-        var candidate = doubleRow ? ReadDoubleRow(plate) : ReadLine(plate, padded: true);
+        var candidate = doubleRow ? ReadDoubleRow(plate) : ReadLine(plate, padded: true, _options.RecognizerMaxWidth);
         if (candidate is null) return null;
         var (w, h) = (plate.Width, plate.Height);
         return Finish(candidate.Value, plate, [(0, 0), (w, 0), (w, h), (0, h)], "crop", doubleRow) with { Milliseconds = clock.Elapsed.TotalMilliseconds };
@@ -140,29 +147,20 @@ public sealed class PlateReader : IDisposable
 
     // Horizontal margin around a detected line, in line heights: room for a character the detector missed.
     private const float GrowX = 0.3f;
+    // A plate line at height 48 with its margins is about 200 px wide; wider inputs are other text and cost time.
+    private const int SceneLineMaxWidth = 256;
 
     private readonly record struct Reading(DecodedText Plate, DecodedText Free, double Penalty);
 
     /// <summary>Recognises one rectified text line and decodes it both freely and under the plate grammar.</summary>
-    private Reading? ReadLine(Mat line, bool padded)
+    private Reading? ReadLine(Mat line, bool padded, int maxWidth)
     {
-        using var input = padded ? Pad(line) : null;
-        var output = _recognizer.Run(input ?? line, _options.RecognizerMaxWidth);
+        using var input = padded ? LineImages.Pad(line) : null;
+        var output = _recognizer.Run(input ?? line, Math.Min(maxWidth, _options.RecognizerMaxWidth));
         var free = _decoder.Greedy(output.Probabilities, output.Frames, output.Classes);
         var plate = _decoder.Constrained(output.Probabilities, output.Frames, output.Classes);
         if (plate is null) return null;
         return new Reading(plate, free, free.LogScore - plate.LogScore);
-    }
-
-    /// <summary>
-    /// A margin around a tight crop: the recogniser was trained on text lines with some background, and
-    /// reads a province character touching the left edge poorly.
-    /// </summary>
-    private static Mat Pad(Mat line)
-    {
-        var mx = Math.Max(2, line.Height / 4);
-        (float, float)[] quad = [(-mx, 0), (line.Width + mx, 0), (line.Width + mx, line.Height), (-mx, line.Height)];
-        return Cv.WarpPerspective(line, quad, line.Width + 2 * mx, line.Height);
     }
 
     /// <summary>Double-row plate: the top row (province + letter) and the bottom row side by side as one line.</summary>
@@ -173,29 +171,14 @@ public sealed class PlateReader : IDisposable
         // The top row's two characters sit in the middle half of the width.
         using var top = Cv.WarpPerspective(plate, [(w * 0.18f, 0), (w * 0.82f, 0), (w * 0.82f, split), (w * 0.18f, split)], 96, 48);
         using var bottom = Cv.WarpPerspective(plate, [(0, split - 2), (w, split - 2), (w, h), (0, h)], (int)(48.0 * w / (h - split + 2)), 48);
-        using var line = Concat(top, bottom);
-        return ReadLine(line, padded: true);
-    }
-
-    private static Mat Concat(Mat left, Mat right)
-    {
-        var h = left.Height;
-        var w = left.Width + right.Width;
-        var px = new byte[h * w * 3];
-        void Blit(Mat m, int x0)
-        {
-            var src = m.Bytes;
-            for (var y = 0; y < h; y++) src.Slice(y * m.Step, m.Width * 3).CopyTo(px.AsSpan((y * w + x0) * 3));
-        }
-        Blit(left, 0);
-        Blit(right, left.Width);
-        return Mat.Create(h, w, Mat.Type8UC3, px);
+        using var line = LineImages.Concat(top, bottom);
+        return ReadLine(line, padded: true, _options.RecognizerMaxWidth);
     }
 
     private PlateResult Finish(Reading r, Mat plateImage, (float X, float Y)[] box, string method, bool doubleRow)
     {
         var text = r.Plate.Text;
-        var (color, colorConf) = PlateColorClassifier.Classify(plateImage, text);
+        var (color, colorConf) = PlateColorClassifier.Classify(plateImage, text, tight: method == "crop");
         var (cls, clsConf) = VehicleClassifier.FromPlate(text, color, doubleRow, plateImage.Width / (double)plateImage.Height);
         var hazmat = Hazmat.FromText(r.Free.Text);
         return new PlateResult
@@ -215,192 +198,130 @@ public sealed class PlateReader : IDisposable
         };
     }
 
-    // ------------------------------------------------------------------ detection path
+    // ------------------------------------------------------------------ scenes
 
-    private sealed record Candidate((float X, float Y)[] Quad, float Height, float Width, bool DoubleRow, (float X, float Y)[]? TopRow);
+    private readonly record struct Scored(PlateResult Result, double Height, bool Plausible, bool Sure);
 
-    private PlateResult? FromDetector(Mat scene)
+    /// <summary>
+    /// The detector's cost grows with its input's area, and most plates are found at the first pass's size; the
+    /// full size runs only when that pass found no plate that reads cleanly.
+    /// </summary>
+    private PlateResult? FromScene(Mat scene)
     {
-        var boxes = _detector.Detect(scene, _options.DetectorMaxSide);
-        var lines = MergeSplitLines(boxes.Select(b => b.Corners()).ToList());
-        var candidates = new List<Candidate>();
-        foreach (var line in lines)
+        var colours = ColourMap.Of(scene);
+        var seen = new HashSet<(float X, float Y)[]>(ReferenceEqualityComparer.Instance);
+        var first = Math.Min(_options.DetectorFirstPassMaxSide, _options.DetectorMaxSide);
+        var best = Search(scene, colours, first, seen, null);
+        if (first < _options.DetectorMaxSide && best is not { Plausible: true })
+            best = Search(scene, colours, _options.DetectorMaxSide, seen, best);
+        return best?.Result;
+    }
+
+    private Scored? Search(Mat scene, ColourMap colours, int detectorSide, HashSet<(float X, float Y)[]> seen, Scored? best)
+    {
+        var boxes = _detector.Detect(scene, detectorSide);
+        var candidates = PlateCandidates.Find(boxes, colours);
+        Trace?.Invoke($" side={detectorSide} boxes={boxes.Count} regions={colours.Regions.Count} candidates={candidates.Count}");
+        var read = 0;
+        foreach (var candidate in candidates.OrderByDescending(c => c.Prior))
         {
-            var q = line;
-            var w = Geometry.Dist(q[0], q[1]);
-            var h = Geometry.Dist(q[1], q[2]);
-            // Single-row plate characters span about 410x90 mm: long and flat. A shorter box is usually a
-            // plate the detector only half found (the province character apart), so it is widened to a
-            // plate's proportions about its centre and the recogniser finds the characters inside.
-            if (h < 8 || w / h is < 1.2f or > 9f) continue;
-            if (w / h < 3.8f) q = Widen(q, 3.8f * h / w);
-            candidates.Add(new Candidate(q, h, Geometry.Dist(q[0], q[1]), false, null));
-        }
-        candidates.AddRange(DoubleRowPairs(lines));
-        PlateResult? best = null;
-        var bestKey = double.NegativeInfinity;
-        foreach (var c in candidates.OrderByDescending(c => c.Height * Math.Min(c.Width, c.Height * 6)).Take(_options.MaxCandidates))
-        {
-            var result = ReadCandidate(scene, c);
-            if (result is null) continue;
-            // The primary plate is the most prominent one: the largest readable plate in the lane.
-            var key = c.Height * (result.Value.Plausible ? 1 : 0.001);
-            if (key > bestKey)
+            var c = candidate;
+            // A colour region looks the same at every detector size: read once, or only its new detector line.
+            if (c.Kind == CandidateKind.ColourRegion && seen.Contains(c.Quad))
             {
-                bestKey = key;
-                best = result.Value.Result;
+                if (c.Fallback is null) continue;
+                c = new PlateCandidate(c.Fallback, Geometry.Dist(c.Fallback[1], c.Fallback[2]), CandidateKind.TextLine, c.Fill);
             }
+            if (read >= _options.MaxCandidates) break;
+            // The primary plate is the largest readable one: once a plate reads cleanly, only a clearly taller,
+            // plate-coloured region could displace it, and nothing else is worth reading.
+            if (best is { Sure: true } b && (c.Height < 1.2 * b.Height || c.Fill < 0.3)) continue;
+            read++;
+            seen.Add(c.Quad);
+            var s = ReadCandidate(scene, c);
+            Trace?.Invoke($"  {c.Kind} h={c.Height:0} fill={c.Fill:0.00} at=({c.Quad[0].X:0},{c.Quad[0].Y:0}) -> {s?.Result.Text} {s?.Result.Color} plaus={s?.Plausible} sure={s?.Sure} conf={s?.Result.Confidence:0.00}");
+            if (s is not { } r) continue;
+            if (best is null || Better(r, best.Value)) best = r;
         }
         return best;
     }
 
-    private (PlateResult Result, bool Plausible)? ReadCandidate(Mat scene, Candidate c)
+    /// <summary>A plausible plate beats an implausible one; between equals the taller (more prominent) one wins.</summary>
+    private static bool Better(Scored a, Scored b) =>
+        a.Plausible != b.Plausible ? a.Plausible : a.Height > b.Height;
+
+    private Scored? ReadCandidate(Mat scene, PlateCandidate c)
     {
-        if (c.DoubleRow)
+        switch (c.Kind)
         {
-            using var top = Rectify(scene, c.TopRow!, 0.10f, 0.15f);
-            using var bottom = Rectify(scene, c.Quad, 0.04f, 0.12f);
-            using var line = Concat(top, bottom);
-            var rd = ReadLine(line, padded: false);
-            if (rd is not { } d || d.Penalty > _options.MaxGrammarPenalty) return null;
-            using var colourPatch = Rectify(scene, c.Quad, 0.02f, 0.05f);
-            var quad = new[] { c.TopRow![0], c.TopRow[1], c.Quad[2], c.Quad[3] };
-            return (Finish(d, colourPatch, quad, "text-detector", true), d.Plate.MinConfidence > 0.3);
+            case CandidateKind.DoubleRow:
+            {
+                using var top = LineImages.Rectify(scene, c.TopRow!, 0.10f, 0.15f);
+                using var bottom = LineImages.Rectify(scene, c.Quad, 0.04f, 0.12f);
+                using var line = LineImages.Concat(top, bottom);
+                if (ReadLine(line, padded: false, SceneLineMaxWidth) is not { } d || d.Penalty > _options.MaxGrammarPenalty) return null;
+                using var colourPatch = LineImages.Rectify(scene, c.Quad, 0.02f, 0.05f);
+                var quad = new[] { c.TopRow![0], c.TopRow[1], c.Quad[2], c.Quad[3] };
+                var result = Finish(d, colourPatch, quad, "text-detector", true);
+                return Score(result, d, c.Height, colourPatch);
+            }
+            case CandidateKind.ColourRegion:
+            {
+                if (Geometry.Dist(c.Quad[0], c.Quad[1]) < 2.6f * c.Height && ReadDoubleRowRegion(scene, c) is { Plausible: true, Result.Confidence: > 0.3 } dr) return dr;
+                var s = ReadSingle(scene, c.Quad, 0.12f, 0.06f, c.Height, c.Fallback is null ? "colour" : "text-detector");
+                if (s is { Plausible: true } || c.Fallback is null) return s;
+                var f = ReadSingle(scene, c.Fallback, GrowX, 0.12f, Geometry.Dist(c.Fallback[1], c.Fallback[2]), "text-detector");
+                return f is { } fs && (s is null || Better(fs, s.Value)) ? fs : s;
+            }
+            default:
+                return ReadSingle(scene, c.Quad, GrowX, 0.12f, c.Height, "text-detector");
         }
-        using var plate = Rectify(scene, c.Quad, GrowX, 0.12f);
-        var r = ReadLine(plate, padded: false);
+    }
+
+    /// <summary>A plate-coloured region about twice as wide as high: a truck's or motorcycle's double-row plate.</summary>
+    private Scored? ReadDoubleRowRegion(Mat scene, PlateCandidate c)
+    {
+        using var plate = LineImages.Rectify(scene, c.Quad, 0.03f, 0.03f, 2 * TextRecognizer.InputHeight);
+        if (ReadDoubleRow(plate) is not { } d || d.Penalty > _options.MaxGrammarPenalty) return null;
+        return Score(Finish(d, plate, c.Quad, "colour", true), d, c.Height, plate);
+    }
+
+    private Scored? ReadSingle(Mat scene, (float X, float Y)[] quad, float growX, float growY, double height, string method)
+    {
+        var r = ReadQuad(scene, quad, growX, growY);
+        if (r is { } first && first.Penalty > _options.MaxGrammarPenalty && IsSerialOnly(first.Free.Text))
+        {
+            // Only the serial was boxed: the province and authority characters, often set apart by the dot
+            // and on a differently lit part of the plate, lie to the left. Five serial characters make 5/7 of the line.
+            quad = TextLines.ExtendLeft(quad, 0.45f);
+            r = ReadQuad(scene, quad, growX, growY);
+        }
         if (r is not { } read || read.Penalty > _options.MaxGrammarPenalty) return null;
-        using var patch = Rectify(scene, c.Quad, 0f, 0f);
-        var result = Finish(read, patch, c.Quad, "text-detector", false);
+        using var patch = LineImages.Rectify(scene, quad, 0f, 0f);
+        return Score(Finish(read, patch, quad, method, false), read, height, patch);
+    }
+
+    private Reading? ReadQuad(Mat scene, (float X, float Y)[] quad, float growX, float growY)
+    {
+        using var plate = LineImages.Rectify(scene, quad, growX, growY);
+        var r = ReadLine(plate, padded: false, SceneLineMaxWidth);
+        Trace?.Invoke($"    free={r?.Free.Text} plate={r?.Plate.Text} pen={r?.Penalty:0.0}");
+        return r;
+    }
+
+    /// <summary>Text that looks like a plate's serial alone: four to six letters and digits, nothing else.</summary>
+    private static bool IsSerialOnly(string free)
+    {
+        var t = free.Trim().Replace("·", "");
+        return t.Length is >= 4 and <= 6 && t.All(char.IsAsciiLetterOrDigit) && t.Count(char.IsAsciiDigit) >= 2;
+    }
+
+    private static Scored Score(PlateResult result, Reading read, double height, Mat patch)
+    {
         // A grammatical text line that is not plate-coloured is more likely a sign or a date stamp.
-        var plausible = result.Color != PlateColor.Unknown && read.Plate.MinConfidence > 0.3;
-        return (result, plausible);
-    }
-
-    private static (float X, float Y)[] Widen((float X, float Y)[] q, float factor)
-    {
-        var cx = (q[0].X + q[1].X + q[2].X + q[3].X) / 4;
-        var cy = (q[0].Y + q[1].Y + q[2].Y + q[3].Y) / 4;
-        (float, float) Scale((float X, float Y) p)
-        {
-            // Stretch along the top edge's direction only.
-            var ux = (q[1].X - q[0].X) / Geometry.Dist(q[0], q[1]);
-            var uy = (q[1].Y - q[0].Y) / Geometry.Dist(q[0], q[1]);
-            var along = (p.X - cx) * ux + (p.Y - cy) * uy;
-            return (p.X + (factor - 1) * along * ux, p.Y + (factor - 1) * along * uy);
-        }
-        return [Scale(q[0]), Scale(q[1]), Scale(q[2]), Scale(q[3])];
-    }
-
-    /// <summary>Warps a quadrilateral, grown by the given fractions of its height, to an upright line 48 px high.</summary>
-    private static Mat Rectify(Mat scene, (float X, float Y)[] q, float growX, float growY)
-    {
-        var w = Geometry.Dist(q[0], q[1]);
-        var h = Geometry.Dist(q[1], q[2]);
-        var ux = ((q[1].X - q[0].X) / w, (q[1].Y - q[0].Y) / w);
-        var uy = ((q[3].X - q[0].X) / h, (q[3].Y - q[0].Y) / h);
-        var gx = growX * h;
-        var gy = growY * h;
-        (float, float) Move((float X, float Y) p, float sx, float sy) => (p.X + sx * gx * ux.Item1 + sy * gy * uy.Item1, p.Y + sx * gx * ux.Item2 + sy * gy * uy.Item2);
-        (float, float)[] grown = [Move(q[0], -1, -1), Move(q[1], 1, -1), Move(q[2], 1, 1), Move(q[3], -1, 1)];
-        var outH = 48;
-        var outW = Math.Max(16, (int)Math.Round(outH * (w + 2 * gx) / (h + 2 * gy)));
-        return Cv.WarpPerspective(scene, grown, outW, outH, Interpolation.Linear);
-    }
-
-    /// <summary>Joins boxes on one line separated by less than a character: the detector often splits 粤A | K9331 at the dot.</summary>
-    private static List<(float X, float Y)[]> MergeSplitLines(List<(float X, float Y)[]> quads)
-    {
-        var items = quads.ToList();
-        var merged = true;
-        while (merged)
-        {
-            merged = false;
-            for (var i = 0; i < items.Count && !merged; i++)
-            for (var j = 0; j < items.Count && !merged; j++)
-            {
-                if (i == j) continue;
-                var (a, b) = (items[i], items[j]);
-                var ha = Geometry.Dist(a[1], a[2]);
-                var hb = Geometry.Dist(b[1], b[2]);
-                var cya = (a[0].Y + a[1].Y + a[2].Y + a[3].Y) / 4;
-                var cyb = (b[0].Y + b[1].Y + b[2].Y + b[3].Y) / 4;
-                var gap = Math.Min(b[0].X, b[3].X) - Math.Max(a[1].X, a[2].X);
-                if (Math.Abs(ha - hb) > 0.35f * Math.Max(ha, hb) || Math.Abs(cya - cyb) > 0.4f * Math.Max(ha, hb)) continue;
-                if (gap < -0.5f * ha || gap > 0.9f * Math.Max(ha, hb)) continue;
-                if (b[0].X < a[0].X) continue;
-                items[i] = [a[0], b[1], b[2], a[3]];
-                items.RemoveAt(j);
-                merged = true;
-            }
-        }
-        return items;
-    }
-
-    /// <summary>Pairs a short upper line (province + letter) with a longer, taller line just below it.</summary>
-    private static IEnumerable<Candidate> DoubleRowPairs(List<(float X, float Y)[]> lines)
-    {
-        foreach (var top in lines)
-        foreach (var bottom in lines)
-        {
-            if (ReferenceEquals(top, bottom)) continue;
-            var tw = Geometry.Dist(top[0], top[1]);
-            var th = Geometry.Dist(top[1], top[2]);
-            var bw = Geometry.Dist(bottom[0], bottom[1]);
-            var bh = Geometry.Dist(bottom[1], bottom[2]);
-            if (bh < 8 || bh < 1.05f * th || bh > 3f * th || tw > 0.9f * bw || tw < 0.25f * bw) continue;
-            var tcx = (top[0].X + top[1].X) / 2;
-            var bcx = (bottom[0].X + bottom[1].X) / 2;
-            if (Math.Abs(tcx - bcx) > 0.25f * bw) continue;
-            var gap = bottom[0].Y - top[3].Y;
-            if (gap < -0.3f * th || gap > 0.8f * th) continue;
-            if (bw / bh is < 1.8f or > 5.5f) continue;
-            yield return new Candidate(bottom, bh + th, bw, true, top);
-        }
-    }
-
-    // ------------------------------------------------------------------ colour fallback
-
-    private PlateResult? FromColour(Mat scene)
-    {
-        var scale = Math.Min(1.0, 800.0 / Math.Max(scene.Width, scene.Height));
-        using var small = Cv.Resize(scene, Math.Max(1, (int)(scene.Width * scale)), Math.Max(1, (int)(scene.Height * scale)));
-        using var hsv = Cv.CvtColor(small, ColorConversion.BgrToHsv);
-        var found = new List<(float X, float Y)[]>();
-        foreach (var (lo, hi) in new (double[], double[])[]
-                 {
-                     ([100, 90, 60], [125, 255, 255]), // blue
-                     ([12, 90, 90], [34, 255, 255]),   // yellow
-                     ([35, 50, 80], [90, 255, 255]),   // green
-                 })
-        {
-            using var mask = Cv.InRange(hsv, lo, hi);
-            using var closed = Cv.Morphology(mask, MorphOp.Close, MorphShape.Rect, 9, 3);
-            foreach (var contour in Cv.FindContours(closed))
-            {
-                if (contour.Length < 4) continue;
-                var r = Cv.MinAreaRect(contour);
-                var (lw, sw) = (Math.Max(r.Width, r.Height), Math.Min(r.Width, r.Height));
-                if (sw < 10 || lw / sw is < 2f or > 6f) continue;
-                var corners = Geometry.Corners(r with { CenterX = r.CenterX / (float)scale, CenterY = r.CenterY / (float)scale, Width = r.Width / (float)scale, Height = r.Height / (float)scale });
-                found.Add(corners);
-            }
-        }
-        PlateResult? best = null;
-        var bestH = 0f;
-        foreach (var q in found.OrderByDescending(q => Geometry.Dist(q[1], q[2])).Take(_options.MaxCandidates))
-        {
-            using var plate = Rectify(scene, q, 0.0f, 0.0f);
-            var r = ReadLine(plate, padded: true);
-            if (r is not { } read || read.Penalty > _options.MaxGrammarPenalty || read.Plate.MinConfidence < 0.2) continue;
-            var h = Geometry.Dist(q[1], q[2]);
-            if (h > bestH)
-            {
-                bestH = h;
-                best = Finish(read, plate, q, "colour", false);
-            }
-        }
-        return best;
+        var plausible = PlateColorClassifier.LooksLikePlate(PlateColorClassifier.Fractions(patch)) && read.Plate.MeanConfidence > 0.5;
+        var sure = plausible && read.Plate.MinConfidence > 0.5 && read.Penalty < 4;
+        return new Scored(result, height, plausible, sure);
     }
 
     public void Dispose()
