@@ -12,6 +12,8 @@ public sealed record DetectorSettings
     public double HazmatAlarmLevel { get; init; } = 7.0;
     /// <summary>Cost of "its exit plate was unread or misread beyond matching" (about 5 % of exits).</summary>
     public double UnmatchedExitCost { get; init; } = 3.0;
+    /// <summary>Cost of "an exit passage that belongs to no vehicle that entered" (a camera's false trigger on top of an unread entry).</summary>
+    public double PhantomExitCost { get; init; } = 8.0;
     /// <summary>An unmatched exit closes a vehicle's transit only when it explains it at most this badly.</summary>
     public double InferredExitMaxCost { get; init; } = 7.5;
     /// <summary>Two vehicles an unmatched exit fits within this much of each other are indistinguishable by it.</summary>

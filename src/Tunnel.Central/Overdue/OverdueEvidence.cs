@@ -40,7 +40,7 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
     public double LeftUnseen(Transit t)
     {
         var best = double.PositiveInfinity;
-        if (t.ProbableExit is { } orphan) best = ExplainCost(t, orphan);
+        if (t.ProbableExit is { } orphan) best = HeldExitCost(t, orphan);
         var shortest = matcher.Shortest;
         foreach (var gap in matcher.ExitGaps.Open)
         {
@@ -51,6 +51,23 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
             best = Math.Min(best, settings.LateExitCost + fit + PassEvidenceLeavingBy(t, gap.Lane, gap.From));
         }
         return best;
+    }
+
+    /// <summary>
+    /// "It left by the exit it holds", against the other story: it is still inside and that exit
+    /// was someone else's. When nobody else could have made the exit (a vehicle left; its plate fits
+    /// no other transit), the other story needs a phantom, and an awkward fit (a colour misread on
+    /// top of a misread character) is still by far the better explanation. Only looked into when the
+    /// fit is poor enough to matter, since it asks every open transit.
+    /// </summary>
+    private double HeldExitCost(Transit t, OrphanExit orphan)
+    {
+        var cost = ExplainCost(t, orphan);
+        if (cost < settings.InferredExitMaxCost - 1) return cost;
+        var other = settings.PhantomExitCost;
+        foreach (var u in matcher.AllOpen)
+            if (u != t && u.AlarmId is null) other = Math.Min(other, ExplainCost(u, orphan));
+        return cost - (other - settings.UnmatchedExitCost);
     }
 
     /// <summary>Cost of "this unmatched exit was this vehicle".</summary>
