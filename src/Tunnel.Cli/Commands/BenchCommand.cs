@@ -26,12 +26,13 @@ public static class BenchCommand
         var seconds = new Option<double>("--seconds") { Description = "Length of each latency run", DefaultValueFactory = _ => 15 };
         var only = new Option<string[]>("--only")
         {
-            Description = "Run only these parts: replay, memory, store, latency, latency-save-every-change",
+            Description = "Run only these parts: replay, memory, store, latency, latency-save-every-change, agent",
             AllowMultipleArgumentsPerToken = true,
         };
-        var command = new Command("bench", "Measure replay throughput, memory per vehicle inside and MQTT-to-decision latency against the targets")
+        var video = new Option<FileInfo?>("--video") { Description = "Clip for the agent bench (scaled to 1080p); default ../shared/data/video/intel_car-detection.mp4" };
+        var command = new Command("bench", "Measure replay throughput, memory per vehicle inside, MQTT-to-decision latency and the agent's cost per 1080p frame against the targets")
         {
-            json, hours, seed, runs, vehicles, rate, seconds, only,
+            json, hours, seed, runs, vehicles, rate, seconds, only, video,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -40,7 +41,10 @@ public static class BenchCommand
             var report = new BenchReport { Command = "tunnel " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)) };
             report.Load.Add($"start {BenchReport.LoadAverage()}");
             await RunAsync(report, parts, new BenchSizes(parse.GetValue(hours), parse.GetValue(seed), parse.GetValue(runs),
-                parse.GetValue(vehicles), parse.GetValue(rate), TimeSpan.FromSeconds(parse.GetValue(seconds))), ct);
+                parse.GetValue(vehicles), parse.GetValue(rate), TimeSpan.FromSeconds(parse.GetValue(seconds)))
+            {
+                Video = parse.GetValue(video)?.FullName ?? AgentBench.DefaultVideo,
+            }, ct);
             report.Load.Add($"end {BenchReport.LoadAverage()}");
             Print(report);
             if (parse.GetValue(json) is { } file)
@@ -58,9 +62,11 @@ public static class BenchCommand
     {
         public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(2);
         public TimeSpan Drain { get; init; } = TimeSpan.FromSeconds(30);
+        public string? Video { get; init; }
+        public int AgentFrames { get; init; } = int.MaxValue;
     }
 
-    public static readonly string[] Parts = ["replay", "memory", "store", "latency", "latency-save-every-change"];
+    public static readonly string[] Parts = ["replay", "memory", "store", "latency", "latency-save-every-change", "agent"];
 
     /// <summary>Runs the chosen parts with a progress display and fills <paramref name="report"/>.</summary>
     public static async Task RunAsync(BenchReport report, IReadOnlySet<string> parts, BenchSizes sizes, CancellationToken ct)
@@ -73,7 +79,7 @@ public static class BenchCommand
                 {
                     ["simulate"] = "simulate traffic", ["replay"] = "replay throughput", ["memory"] = "memory per vehicle",
                     ["store"] = "SQLite commit", ["latency"] = $"latency @ {sizes.Rate:N0}/s",
-                    ["latency-save-every-change"] = "latency, broker saving every change",
+                    ["latency-save-every-change"] = "latency, broker saving every change", ["agent"] = "agent, 1080p frames",
                 };
                 var tasks = titles.Where(t => t.Key == "simulate" || parts.Contains(t.Key))
                     .ToDictionary(t => t.Key, t => ctx.AddTask(t.Value, autoStart: false));
@@ -133,6 +139,8 @@ public static class BenchCommand
                 report.Add(new BenchFigure("store", $"SQLite commit of {batch} passages, p50", commit.P50, "ms",
                     Note: batch == s.CommitMs[0].Batch ? $"AddPassages + HighestStoredSeq, {s.Batches} batches each, synchronous=FULL (WAL); p99 {commit.P99:0.00} ms" : $"p99 {commit.P99:0.00} ms"));
         }
+
+        if (parts.Contains("agent")) AgentBench.Run(report, sizes.Video, sizes.AgentFrames, progress("agent"));
 
         foreach (var (part, save) in new[] { ("latency", (bool?)null), ("latency-save-every-change", true) })
         {
