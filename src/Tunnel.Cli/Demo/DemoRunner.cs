@@ -82,6 +82,7 @@ public sealed class DemoRunner : IAsyncDisposable
         try
         {
             var agents = await SimulatedAgents.ConnectAsync(host, clock, ct);
+            agents.SendSnapshots(new DemoSnapshots());
             return new DemoRunner(options, clock, host, agents, new TrafficFeed(host.Sites, options.Traffic, clock.GetUtcNow()));
         }
         catch

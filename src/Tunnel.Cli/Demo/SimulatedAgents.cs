@@ -110,12 +110,25 @@ public sealed class SimulatedAgent : IAsyncDisposable
     public Passage Capture(Passage seen)
     {
         lock (_gate)
-            return seen with { EventId = Guid.CreateVersion7(seen.CapturedAt), AgentId = AgentId, Seq = ++_seq };
+        {
+            var eventId = Guid.CreateVersion7(seen.CapturedAt);
+            return seen with
+            {
+                EventId = eventId, AgentId = AgentId, Seq = ++_seq,
+                Snapshot = Snapshots is null ? seen.Snapshot : Topics.SnapshotReference(eventId),
+            };
+        }
     }
+
+    /// <summary>When set, each passage goes with a drawn picture, as a camera's snapshot would.</summary>
+    public DemoSnapshots? Snapshots { get; set; }
 
     /// <summary>Keeps the passage in the outbox and publishes it (QoS 1); it leaves the outbox only when the central service confirms it.</summary>
     public void Send(Passage passage)
     {
+        // The picture is best effort and goes first, so the console has it when the passage shows up.
+        if (Snapshots is not null && passage.Snapshot is not null)
+            _ = PublishSnapshotAsync(Topics.Snapshot(Place.Site, Place.Bore, Place.Portal, passage.EventId), Snapshots.Render(passage));
         var payload = Encoding.UTF8.GetBytes(TunnelJson.Serialize(passage));
         lock (_gate)
         {
@@ -143,6 +156,12 @@ public sealed class SimulatedAgent : IAsyncDisposable
         {
             // Nothing to do here: the passage stays in the outbox and goes out again after the next reconnect.
         }
+    }
+
+    private async Task PublishSnapshotAsync(string topic, byte[] jpeg)
+    {
+        try { await _client.PublishAsync(topic, jpeg, 1, retain: false, _stop.Token); }
+        catch (Exception e) when (e is MqttException or ObjectDisposedException or InvalidOperationException or OperationCanceledException) { }
     }
 
     private void OnConnectionChanged(bool connected)
@@ -271,8 +290,18 @@ public sealed class SimulatedAgents : IAsyncDisposable
 
     public Task WhenDrained(CancellationToken ct) => Task.WhenAll(All.Select(a => a.WhenDrained(ct)));
 
+    private DemoSnapshots? _snapshots;
+
+    /// <summary>From now on every agent sends a drawn picture with each passage; the pictures' font is released with the agents.</summary>
+    public void SendSnapshots(DemoSnapshots snapshots)
+    {
+        _snapshots = snapshots;
+        foreach (var a in All) a.Snapshots = snapshots;
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var a in All) await a.DisposeAsync();
+        _snapshots?.Dispose();
     }
 }
