@@ -28,6 +28,9 @@ public static class ConsoleSetup
         ("/", "index.html", Policies.Watch),
         ("/maintenance", "maintenance.html", Policies.Maintain),
         ("/reports", "reports.html", Policies.Reports),
+        ("/contacts", "contacts.html", Policies.Act),
+        ("/users", "users.html", Policies.Administer),
+        ("/account", "account.html", Policies.SignedIn),
         ("/login", "login.html", null),
         ("/denied", "login.html", null),
     ];
@@ -48,7 +51,11 @@ public static class ConsoleSetup
             configuration.GetSection(ConsoleOptions.Section).Bind(o);
             o.DataDirectory = dataDirectory;
         });
+        // The host registers the service's own snapshot store; this fallback reads the same folder.
+        services.TryAddSingleton(sp => SnapshotStore.InDataDirectory(dataDirectory, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<UserDirectory>();
+        services.AddHttpContextAccessor();
+        services.AddScoped<SitesApi.Edit>();
         services.AddSingleton<SpeechService>();
 
         // Keys on disk: sessions and anti-forgery tokens survive a restart of the service.
@@ -65,12 +72,17 @@ public static class ConsoleSetup
             o.SlidingExpiration = true;
             o.LoginPath = "/login";
             o.AccessDeniedPath = "/denied";
+            o.Events.OnValidatePrincipal = Sessions.ValidateAsync;
             o.Events.OnRedirectToLogin = context => Challenge(context, StatusCodes.Status401Unauthorized);
             o.Events.OnRedirectToAccessDenied = context => Challenge(context, StatusCodes.Status403Forbidden);
         });
         services.AddAuthorization(o =>
         {
             foreach (var (name, roles) in Policies.RolesOf) o.AddPolicy(name, p => p.RequireAuthenticatedUser().RequireRole(roles));
+            o.AddPolicy(Policies.SignedIn, p => p.RequireAuthenticatedUser());
+            o.AddPolicy(Policies.SeePlates, p => p.RequireAuthenticatedUser().RequireAssertion(c => Roles.CanSeePlates(c.User)));
+            o.AddPolicy(Policies.Investigate, p => p.RequireAuthenticatedUser().RequireRole(Policies.RolesOf[Policies.Watch])
+                .RequireAssertion(c => Roles.CanSeePlates(c.User)));
         });
         services.AddAntiforgery(o =>
         {
@@ -117,6 +129,10 @@ public static class ConsoleSetup
         WallApi.Map(api);
         MaintenanceApi.Map(api);
         ReportApi.Map(api);
+        VehicleApi.Map(api);
+        ContactApi.Map(api);
+        AccountApi.Map(api);
+        SitesApi.Map(api);
         app.MapHub<LiveHub>(LiveHub.Path);
         return app;
     }

@@ -91,6 +91,12 @@ public sealed partial class TunnelStore
         return GetUser(name);
     }
 
+    /// <summary>Lifts a lock-out and forgets the failed logins; false when there is no such user.</summary>
+    public bool UnlockUser(string userName, DateTimeOffset at) =>
+        Write((connection, transaction) => _dialect.Execute(connection, transaction,
+            "UPDATE users SET failed_logins = 0, locked_until = NULL, updated_at = @at WHERE user_name = @name",
+            ("@name", Col.Text, NormaliseUserName(userName)), ("@at", Col.Time, at))) == 1;
+
     /// <summary>A good login clears the failure count and any expired lock.</summary>
     public void RecordSuccessfulLogin(string userName, DateTimeOffset at) =>
         Write((connection, transaction) => _dialect.Execute(connection, transaction,

@@ -58,6 +58,11 @@ public sealed class ApiTests(TestServerFixture fixture) : IClassFixture<TestServ
     [InlineData("/api/v1/reports/passages-per-hour")]
     [InlineData("/api/v1/auth/me")]
     [InlineData("/api/v1/users")]
+    [InlineData("/api/v1/contacts")]
+    [InlineData("/api/v1/sites")]
+    [InlineData("/api/v1/reports/incidents")]
+    [InlineData("/api/v1/bores/maoliling/north/passages")]
+    [InlineData("/api/v1/snapshots/00000000-0000-0000-0000-000000000001")]
     public async Task Without_a_session_the_api_answers_401(string path)
     {
         using var client = Host.CreateClient();
@@ -97,6 +102,23 @@ public sealed class ApiTests(TestServerFixture fixture) : IClassFixture<TestServ
         { "admin", "/api/v1/agents", HttpStatusCode.OK },
         { "admin", "/api/v1/reports/passages-per-hour", HttpStatusCode.OK },
         { "admin", "/api/v1/users", HttpStatusCode.OK },
+        { "op", "/api/v1/contacts", HttpStatusCode.OK },
+        { "op", "/api/v1/sites", HttpStatusCode.Forbidden },
+        { "op", "/api/v1/reports/daily-volumes", HttpStatusCode.Forbidden },
+        { "op", "/contacts", HttpStatusCode.OK },
+        { "op", "/account", HttpStatusCode.OK },
+        { "op", "/users", HttpStatusCode.Redirect }, // pages send a refused role to /denied
+        { "maint", "/api/v1/sites", HttpStatusCode.OK },
+        { "maint", "/api/v1/contacts", HttpStatusCode.Forbidden },
+        { "maint", "/api/v1/bores/maoliling/north/passages", HttpStatusCode.Forbidden },
+        { "boss", "/api/v1/reports/daily-volumes", HttpStatusCode.OK },
+        { "boss", "/api/v1/reports/transit-times.csv", HttpStatusCode.OK },
+        { "boss", "/api/v1/contacts", HttpStatusCode.Forbidden },
+        { "boss", "/api/v1/sites", HttpStatusCode.Forbidden },
+        { "boss", "/api/v1/bores/maoliling/north/passages", HttpStatusCode.OK },
+        { "admin", "/api/v1/sites", HttpStatusCode.OK },
+        { "admin", "/api/v1/contacts", HttpStatusCode.OK },
+        { "admin", "/users", HttpStatusCode.OK },
     };
 
     [Theory]
@@ -256,6 +278,13 @@ public sealed class ApiTests(TestServerFixture fixture) : IClassFixture<TestServ
         Assert.False(string.IsNullOrEmpty(ack.GetProperty("summary").GetString()));
         Assert.True(paths.TryGetProperty("/api/v1/dead-letters", out _));
         Assert.True(paths.TryGetProperty("/api/v1/reports/passages-per-hour", out _));
+        foreach (var (path, verb) in new[]
+                 {
+                     ("/api/v1/snapshots/{eventId}", "get"), ("/api/v1/alarms/{id}/vehicle", "get"), ("/api/v1/alarms/{id}/contact-attempts", "post"),
+                     ("/api/v1/contacts", "post"), ("/api/v1/auth/password", "post"), ("/api/v1/users/{userName}/unlock", "post"),
+                     ("/api/v1/sites/{site}/bores/{bore}", "post"), ("/api/v1/reports/incidents.csv", "get"), ("/api/v1/reports/daily-volumes", "get"),
+                 })
+            Assert.False(string.IsNullOrEmpty(paths.GetProperty(path).GetProperty(verb).GetProperty("summary").GetString()), path);
     }
 
     [Fact]

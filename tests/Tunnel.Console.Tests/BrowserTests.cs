@@ -42,6 +42,8 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
         await Expect(alarm).ToHaveClassAsync(new System.Text.RegularExpressions.Regex(@"\bflash\b"));
         // Flashing means a running CSS animation in the priority's colour.
         Assert.StartsWith("flash-", await alarm.EvaluateAsync<string>("e => getComputedStyle(e).animationName"));
+        // The engine's English reason, worded in Chinese by the console.
+        await Expect(alarm.GetByTestId("alarm-reason")).ToContainTextAsync("证据");
         await fixture.ScreenshotAsync(page, "wall-alarm-flashing");
 
         await alarm.Locator("button[data-action=ack]").ClickAsync();
@@ -50,6 +52,134 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
         Assert.Equal("none", await alarm.EvaluateAsync<string>("e => getComputedStyle(e).animationName"));
         await fixture.ScreenshotAsync(page, "wall-alarm-acknowledged");
         Assert.Contains(Host.Store.ReadAudit(actor: "op"), a => a.Action == "alarm-acknowledge");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task An_operator_sees_recent_passages_with_thumbnails_and_an_alarms_entry_snapshot_and_history()
+    {
+        var page = await fixture.LoginAsync("op");
+        var passed = await Host.PublishAsync("浙K20001", bore: "south", cls: VehicleClass.Car, snapshot: ConsoleHost.Jpeg);
+        var card = page.Locator($"[data-bore=south] [data-passage='{passed.EventId}']");
+        await Expect(card.Locator(".plate")).ToHaveTextAsync("浙K20001");
+        // Decoded by the browser: the image really came through the API (session cookie, CSP img-src 'self').
+        await Expect(card.Locator("img.thumb")).ToHaveJSPropertyAsync("naturalWidth", 96);
+
+        await Host.PublishAsync("浙K20002", lane: 2, ago: TimeSpan.FromMinutes(20), cls: VehicleClass.Truck, snapshot: ConsoleHost.Jpeg);
+        var alarm = page.Locator("li.alarm", new() { HasText = "浙K20002" });
+        await alarm.Locator("button[data-action=vehicle]").ClickAsync();
+        var vehicle = alarm.GetByTestId("vehicle-history");
+        await Expect(vehicle.Locator("img.entry-snapshot")).ToHaveJSPropertyAsync("naturalWidth", 96);
+        await Expect(vehicle.GetByTestId("vehicle-passages").Locator("tr")).ToHaveCountAsync(1);
+        await fixture.ScreenshotAsync(page, "wall-vehicle-history");
+        Assert.Contains(Host.Store.ReadAudit(actor: "op"), a => a.Action == "view-vehicle-history");
+        Assert.Contains(Host.Store.ReadAudit(actor: "op"), a => a.Action == "view-snapshot");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task An_operator_registers_a_driver_then_contacts_them_from_the_alarm_and_the_outcome_is_noted()
+    {
+        var page = await fixture.LoginAsync("op");
+        await page.GotoAsync("/contacts");
+        var form = page.GetByTestId("contact-form");
+        await form.Locator("input[name=plate]").FillAsync("浙K30001");
+        await form.Locator("input[name=name]").FillAsync("<b>王</b>师傅");
+        await form.Locator("input[name=phone]").FillAsync("138 0000 0001");
+        await form.Locator("input[name=company]").FillAsync("宁波危化运输");
+        await form.Locator("button[type=submit]").ClickAsync();
+        await Expect(page.Locator("[data-contact='浙K30001']")).ToContainTextAsync("<b>王</b>师傅");
+        await fixture.ScreenshotAsync(page, "contacts");
+
+        await page.GotoAsync("/");
+        await Host.PublishAsync("浙K30001", bore: "south", lane: 1, ago: TimeSpan.FromMinutes(20), hazmat: true);
+        var alarm = page.Locator("li.alarm", new() { HasText = "浙K30001" });
+        await alarm.Locator("button[data-action=contact]").ClickAsync();
+        await Expect(alarm.GetByTestId("contact-phone")).ToHaveTextAsync("138 0000 0001");
+        await alarm.Locator("input[name=contact-note]").FillAsync("已报清障");
+        await alarm.Locator("button[data-outcome=reached]").ClickAsync();
+        await Expect(alarm.GetByTestId("alarm-note")).ToHaveTextAsync("联系驾驶员：已接通 · 已报清障");
+        await fixture.ScreenshotAsync(page, "wall-contact-driver");
+        Assert.Contains(Host.Store.ReadAudit(actor: "op"), a => a.Action == "contact-driver" && a.Detail == "reached");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task The_admin_retires_a_user_on_the_users_page_and_a_user_changes_their_own_password()
+    {
+        var users = (Security.UserDirectory)Host.App.Services.GetService(typeof(Security.UserDirectory))!;
+        users.Create("browser-leaver", ConsoleHost.Password, [Security.Roles.Operator]);
+        users.Create("browser-self", ConsoleHost.Password, [Security.Roles.Manager]);
+
+        var admin = await fixture.LoginAsync("admin", ConsoleHost.AdminPassword);
+        await admin.GotoAsync("/users");
+        var row = admin.Locator("[data-user=browser-leaver]");
+        await row.Locator("button[data-action=retire]").ClickAsync();
+        await Expect(row.GetByTestId("user-status")).ToHaveTextAsync("已停用");
+        await fixture.ScreenshotAsync(admin, "users");
+        await admin.Context.CloseAsync();
+
+        var self = await fixture.LoginAsync("browser-self");
+        await self.GetByTestId("user").ClickAsync();
+        var form = self.GetByTestId("password-form");
+        await form.Locator("input[name=current]").FillAsync(ConsoleHost.Password);
+        await form.Locator("input[name=new]").FillAsync("browser-new-pw");
+        await form.Locator("input[name=repeat]").FillAsync("browser-new-pw");
+        await form.Locator("button[type=submit]").ClickAsync();
+        await Expect(self.GetByTestId("password-message")).ToHaveTextAsync("密码已修改；其他会话已退出");
+        Assert.NotNull(Host.Store.GetUser("browser-self"));
+        Assert.Contains(Host.Store.ReadAudit(actor: "browser-self"), a => a.Action == "password-changed");
+        await self.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Maintenance_sees_agent_quality_adds_a_bore_and_is_told_clearly_when_a_busy_bore_cannot_be_retired()
+    {
+        await Host.PublishAsync(null, portal: Portal.Exit, bore: "south", lane: 1, snapshot: ConsoleHost.Jpeg);
+        await Host.PublishAsync("浙M70001", bore: "north", lane: 1);
+        await Host.UntilAsync(s => s.Bores.Single(b => b.Bore.Bore == "north").Inside.FirstOrDefault(v => v.Plate == "浙M70001"));
+
+        var page = await fixture.LoginAsync("maint");
+        await Expect(page.Locator("[data-agent=maoliling-south-exit-1] [data-testid=unread]")).Not.ToHaveTextAsync("–");
+        await Expect(page.Locator("[data-agent=maoliling-south-exit-1] [data-testid=unmatched]")).Not.ToHaveTextAsync("–");
+        // No plate grant: no snapshot, since it shows the plate.
+        Assert.Equal(0, await page.GetByTestId("agent-snapshot").CountAsync());
+
+        var add = page.Locator("[data-site=maoliling] [data-testid=new-bore]");
+        await add.Locator("input[name=id]").FillAsync("west");
+        await add.Locator("input[name=lengthMeters]").FillAsync("1800");
+        await add.Locator("input[name=speedLimitKmh]").FillAsync("60");
+        await add.Locator("input[name=lanes]").FillAsync("1");
+        await add.Locator("button[type=submit]").ClickAsync();
+        await Expect(page.GetByTestId("sites-message")).ToHaveTextAsync("已生效");
+        await Expect(page.Locator("[data-bore-setup='maoliling/west'] [data-testid=bore-agents]")).ToHaveTextAsync("maoliling-west-entry-1 maoliling-west-exit-1");
+        Assert.NotNull(Host.Service.Sites.FindBore("maoliling", "west"));
+
+        await page.Locator("[data-bore-setup='maoliling/north'] button[data-action=retire-bore]").ClickAsync();
+        await Expect(page.GetByTestId("sites-message")).ToContainTextAsync("未生效");
+        await Expect(page.GetByTestId("sites-message")).ToContainTextAsync("隧道 maoliling/north 内还有");
+        Assert.NotNull(Host.Service.Sites.FindBore("maoliling", "north"));
+        await fixture.ScreenshotAsync(page, "maintenance-sites");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_manager_reads_daily_volumes_transit_times_and_incidents_with_masked_plates()
+    {
+        var raised = Host.NextAlarmAsync(t => t.Plate == "浙N80001" && t.State == AlarmState.ActiveUnacknowledged);
+        await Host.PublishAsync("浙N80001", bore: "south", lane: 2, ago: TimeSpan.FromMinutes(20), cls: VehicleClass.Truck, hazmat: true);
+        var alarm = await raised;
+        await Host.Service.AcknowledgeAsync(alarm.AlarmId, "op", null);
+
+        var page = await fixture.LoginAsync("boss");
+        await Expect(page.GetByTestId("daily").Locator("tr", new() { HasText = "南洞" }).First).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("daily-chart").Locator("canvas")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("hazmat-total")).ToContainTextAsync("危险品车辆驶入");
+        var incident = page.Locator($"[data-incident='{alarm.AlarmId}']");
+        await Expect(incident.Locator(".plate")).ToHaveTextAsync("浙N8***1");
+        await Expect(incident.GetByTestId("to-ack")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^\d+ s$"));
+        await Expect(page.Locator("#incidents-csv")).ToHaveAttributeAsync("href", "/api/v1/reports/incidents.csv?days=7");
+        await fixture.ScreenshotAsync(page, "reports-daily");
         await page.Context.CloseAsync();
     }
 
@@ -109,7 +239,10 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
         Assert.Contains("/denied", manager.Url);
         // The wall, read-only and with masked plates.
         await manager.GotoAsync("/");
-        await Expect(manager.Locator("[data-bore=south] .plate", new() { HasText = "浙C1***1" })).ToBeVisibleAsync();
+        await Expect(manager.Locator("[data-bore=south] table.inside .plate", new() { HasText = "浙C1***1" })).ToBeVisibleAsync();
+        // Recent passages too, and without snapshots: a picture would show the plate.
+        await Expect(manager.Locator("[data-bore=south] .passage-card .plate", new() { HasText = "浙C1***1" })).ToBeVisibleAsync();
+        Assert.Equal(0, await manager.Locator("img.thumb").CountAsync());
         Assert.Equal(0, await manager.Locator("button[data-action=ack]").CountAsync());
         await manager.Context.CloseAsync();
     }

@@ -42,10 +42,13 @@ public sealed class ConsoleHost : IAsyncDisposable
 
     public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "tunnel-console-tests-" + Guid.NewGuid().ToString("N"));
     public TunnelStore Store { get; private set; } = null!;
+    public SnapshotStore Snapshots { get; private set; } = null!;
     public CentralService Service { get; private set; } = null!;
     public WebApplication App { get; private set; } = null!;
     public Uri BaseAddress { get; private set; } = null!;
     public List<string> LogLines { get; } = [];
+    /// <summary>Every sites file the console handed to its hooks, as the host's broker hook would get it.</summary>
+    public List<SitesFile> SitesChanges { get; } = [];
 
     public static async Task<ConsoleHost> StartAsync(bool kestrel)
     {
@@ -67,7 +70,9 @@ public sealed class ConsoleHost : IAsyncDisposable
         _agent = new MqttClient(Client("console-test-agent", AgentUser));
         await _agent.ConnectAsync().WaitAsync(WaitLimit);
 
-        Service = new CentralService(SitesFile.Maoliling, Store, _central, new DetectorSettings(), TimeProvider.System, NullLogger<CentralService>.Instance);
+        Snapshots = SnapshotStore.InDataDirectory(DataDirectory, TimeProvider.System);
+        Service = new CentralService(SitesFile.Maoliling, Store, _central, new DetectorSettings(), TimeProvider.System, NullLogger<CentralService>.Instance,
+            snapshots: Snapshots);
         _loop = Task.Run(() => Service.RunAsync(_stop.Token));
         await Task.WhenAny(Service.Ready, _loop).Unwrap().WaitAsync(WaitLimit);
 
@@ -81,6 +86,8 @@ public sealed class ConsoleHost : IAsyncDisposable
         else builder.WebHost.UseTestServer();
         builder.Logging.ClearProviders().AddProvider(new ListLoggerProvider(LogLines));
         builder.Services.AddOpenApi();
+        builder.Services.AddSingleton(Snapshots);
+        builder.Services.AddSingleton<ISitesChangeHook>(new RecordingHook(SitesChanges));
         builder.Services.AddTunnelConsole(builder.Configuration, Service, Store);
         App = builder.Build();
         App.MapOpenApi();
@@ -130,12 +137,16 @@ public sealed class ConsoleHost : IAsyncDisposable
 
     /// <summary>Publishes one passage as an edge agent of the north bore would, captured <paramref name="ago"/> before now.</summary>
     public async Task<Passage> PublishAsync(string? plate, Portal portal = Portal.Entry, TimeSpan ago = default, int lane = 1,
-        VehicleClass cls = VehicleClass.Truck, bool hazmat = false, string bore = "north")
+        VehicleClass cls = VehicleClass.Truck, bool hazmat = false, string bore = "north", byte[]? snapshot = null)
     {
         var agent = $"{Site}-{bore}-{TunnelJson.Name(portal)}-{lane}";
+        var eventId = Guid.NewGuid();
+        // As the edge agent does: the JPEG first, then the passage that names it.
+        if (snapshot is not null) await _agent.PublishAsync(Topics.Snapshot(Site, bore, portal, eventId), snapshot, 1).WaitAsync(WaitLimit);
         var passage = new Passage
         {
-            EventId = Guid.NewGuid(), AgentId = agent, Seq = Interlocked.Increment(ref _seq), Site = Site, Bore = bore, Portal = portal,
+            Snapshot = snapshot is null ? null : Topics.SnapshotReference(eventId),
+            EventId = eventId, AgentId = agent, Seq = Interlocked.Increment(ref _seq), Site = Site, Bore = bore, Portal = portal,
             Lane = lane, CameraId = "cam-" + agent, CapturedAt = DateTimeOffset.UtcNow - ago,
             Plate = plate is null ? null : new PlateRead { Text = plate, Color = PlateColor.Yellow, Confidence = 0.97 },
             Vehicle = new VehicleRead { Class = cls, Confidence = 0.9, Hazmat = hazmat, HazmatConfidence = hazmat ? 0.9 : 0.01 },
@@ -143,6 +154,10 @@ public sealed class ConsoleHost : IAsyncDisposable
         await PublishRawAsync(Topics.Passage(Site, bore, portal), TunnelJson.Serialize(passage));
         return passage;
     }
+
+    /// <summary>A real 96x48 JPEG (a yellow plate-coloured box) that browsers decode.</summary>
+    public static readonly byte[] Jpeg = Convert.FromBase64String(
+        "/9j/4AAQSkZJRgABAgAAAQABAAD//gAQTGF2YzU5LjM3LjEwMAD/2wBDAAgUFBcUFxsbGxsbGyAeICEhISAgICAhISEkJCQqKiokJCQhISQkKCgqKi4vLisrKisvLzIyMjw8OTlGRkhWVmf/xABNAAEBAAAAAAAAAAAAAAAAAAAABgEBAQEAAAAAAAAAAAAAAAAAAAYHEAEAAAAAAAAAAAAAAAAAAAAAEQEAAAAAAAAAAAAAAAAAAAAA/8AAEQgAMABgAwEiAAIRAAMRAP/aAAwDAQACEQMRAD8AvQGKqkAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB/9k=");
 
     public Task PublishRawAsync(string topic, string payload) =>
         _agent.PublishAsync(topic, Encoding.UTF8.GetBytes(payload), 1).WaitAsync(WaitLimit);
@@ -189,6 +204,15 @@ public sealed class ConsoleHost : IAsyncDisposable
         if (_broker is not null) await _broker.DisposeAsync();
         _stop.Dispose();
         try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { }
+    }
+}
+
+internal sealed class RecordingHook(List<SitesFile> changes) : ISitesChangeHook
+{
+    public Task SitesChangedAsync(SitesFile sites, CancellationToken ct)
+    {
+        lock (changes) changes.Add(sites);
+        return Task.CompletedTask;
     }
 }
 

@@ -23,11 +23,37 @@ public sealed class TunnelEngine
     {
         Settings = settings;
         Alarms = new AlarmBook(alarmSink);
-        foreach (var (site, bore) in sites.AllBores())
-        {
-            var key = new BoreKey(site.Id, bore.Id);
-            _bores[key] = new BoreMonitor(key, bore, settings, Alarms, _due, (k, t) => EndedTransits.Add((k, t)));
-        }
+        foreach (var (site, bore) in sites.AllBores()) AddBore(new BoreKey(site.Id, bore.Id), bore);
+    }
+
+    /// <summary>Starts watching a bore (added at run time, or at start); false when it is watched already.</summary>
+    public bool AddBore(BoreKey key, BoreConfig config)
+    {
+        if (_bores.ContainsKey(key)) return false;
+        _bores[key] = new BoreMonitor(key, config, Settings, Alarms, _due, (k, t) => EndedTransits.Add((k, t)));
+        return true;
+    }
+
+    /// <summary>
+    /// Stops watching a bore. Refused (with the reason) while vehicles are tracked inside it or its
+    /// alarms are open: they would be forgotten without anyone having handled them.
+    /// </summary>
+    public string? RemoveBore(BoreKey key)
+    {
+        if (!_bores.TryGetValue(key, out var bore)) return $"bore '{key}' is not configured";
+        if (WhyBusy(key) is { } busy) return busy;
+        _bores.Remove(key);
+        return null;
+    }
+
+    /// <summary>Why a bore cannot be retired or changed now, or null when it is idle.</summary>
+    public string? WhyBusy(BoreKey key)
+    {
+        if (!_bores.TryGetValue(key, out var bore)) return null;
+        if (bore.Matcher.OpenCount > 0)
+            return $"bore '{key}' has {bore.Matcher.OpenCount} vehicle(s) inside; retire it once it is closed to traffic and empty";
+        var open = Alarms.Open.Count(a => a.Bore == key);
+        return open > 0 ? $"bore '{key}' has {open} open alarm(s); close them first" : null;
     }
 
     public DetectorSettings Settings { get; }

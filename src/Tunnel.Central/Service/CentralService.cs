@@ -22,7 +22,7 @@ public sealed class CentralService
     private static readonly TimeSpan TickEvery = TimeSpan.FromMilliseconds(250);
     private const int MaxBatch = 500;
 
-    private readonly SitesFile _sites;
+    private SitesFile _sites;
     private readonly TunnelStore _store;
     private readonly MqttClient _mqtt;
     private readonly TimeProvider _clock;
@@ -36,7 +36,7 @@ public sealed class CentralService
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TunnelEngine _engine;
     private PassageIngest _ingest;
-    private readonly PassageValidator _validator;
+    private PassageValidator _validator;
     private readonly SnapshotStore? _snapshots;
 
     public CentralService(SitesFile sites, TunnelStore store, MqttClient mqtt, DetectorSettings settings, TimeProvider clock,
@@ -61,6 +61,8 @@ public sealed class CentralService
     /// <summary>A consistent picture of every bore, refreshed by the loop; safe to read from any thread.</summary>
     public CentralSnapshot Snapshot { get; private set; } = CentralSnapshot.Empty;
     public PassageValidator Validator => _validator;
+    /// <summary>The sites file in force: the one given at start, or the last accepted by <see cref="ReconfigureAsync"/>.</summary>
+    public SitesFile Sites => _sites;
     public PassageIngest Ingest => _ingest;
 
     /// <summary>Raised on the loop thread after a transition is stored.</summary>
@@ -93,6 +95,56 @@ public sealed class CentralService
 
     public Task AddNoteAsync(Guid alarmId, string by, string note) =>
         Post((engine, now) => { engine.Alarms.AddNote(alarmId, by, note, now); return true; });
+
+    /// <summary>
+    /// Takes a new sites file at run time, on the loop: new bores are watched at once, the validator
+    /// accepts (and refuses) passages by the new file, and a bore whose length, speed limit or lanes
+    /// changed is rebuilt from the stored passages like after a restart (its vehicles and alarms
+    /// kept). Refused, with the reasons and nothing changed, when the file is invalid, when a retired
+    /// bore still has vehicles inside or open alarms, or when fewer lanes would strand vehicles inside.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ReconfigureAsync(SitesFile sites)
+    {
+        ArgumentNullException.ThrowIfNull(sites);
+        var invalid = sites.Validate();
+        if (invalid.Count > 0) return invalid;
+        return await Post((_, now) => Reconfigure(sites));
+    }
+
+    private IReadOnlyList<string> Reconfigure(SitesFile sites)
+    {
+        static Dictionary<BoreKey, BoreConfig> Bores(SitesFile f) => f.AllBores().ToDictionary(x => new BoreKey(x.Site.Id, x.Bore.Id), x => x.Bore);
+        var before = Bores(_sites);
+        var after = Bores(sites);
+        var removed = before.Keys.Where(k => !after.ContainsKey(k)).ToList();
+        var added = after.Where(kv => !before.ContainsKey(kv.Key)).ToList();
+        var changed = after.Keys.Where(k => before.TryGetValue(k, out var old) && old != after[k]).ToList();
+
+        var errors = removed.Select(k => _engine.WhyBusy(k)).OfType<string>().ToList();
+        foreach (var key in changed)
+        {
+            var lanes = after[key].Lanes;
+            var stranded = _engine.Bores.TryGetValue(key, out var bore) ? bore.Matcher.AllOpen.Count(t => t.Lane > lanes) : 0;
+            if (stranded > 0) errors.Add($"bore '{key}' has {stranded} vehicle(s) inside in lanes above {lanes}; reduce the lanes once they have left");
+        }
+        if (errors.Count > 0) return errors;
+
+        _sites = sites;
+        _validator = new PassageValidator(sites, _validator.Options);
+        if (changed.Count > 0)
+        {
+            // A bore's lanes and prior transit time are fixed when it is built: build again from the store.
+            Rebuild();
+        }
+        else
+        {
+            foreach (var key in removed) _engine.RemoveBore(key);
+            foreach (var (key, config) in added) _engine.AddBore(key, config);
+            _ingest = new PassageIngest(_validator, _store, _engine);
+        }
+        _log.LogInformation("sites changed: {Added} bore(s) added, {Changed} changed, {Removed} retired", added.Count, changed.Count, removed.Count);
+        return [];
+    }
 
     public async Task RunAsync(CancellationToken ct)
     {
@@ -297,6 +349,11 @@ public sealed class CentralService
         _engine.EndedTransits.Clear();
     }
 
+    private static Matching.Transit? StillInside(TunnelEngine engine, AlarmTransition alarm) =>
+        alarm.EntryEventId is { } entry && engine.Bores.GetValueOrDefault(new BoreKey(alarm.Site, alarm.Bore)) is { } bore
+            ? bore.Matcher.AllOpen.FirstOrDefault(t => t.EntryEventId == entry)
+            : null;
+
     /// <summary>
     /// Rebuilds the vehicles inside from the stored passages after a restart, on event time, then
     /// reconciles the alarms that rebuild raises with the stored ones: operator actions (acknowledged,
@@ -350,6 +407,14 @@ public sealed class CentralService
             });
             if (known.Kind == AlarmKind.AgentOffline && known.AgentId is { } agent) _offlineAlarms[agent] = known.AlarmId;
             _unpublished.Add(known);
+            // Not raised again, yet its vehicle is still inside (a rebuild with changed bore settings weighs
+            // the evidence anew): the alarm stands, and the vehicle's exit will clear it as usual.
+            if (known.Kind == AlarmKind.Overdue && StillInside(engine, known) is { } transit)
+            {
+                transit.AlarmId = known.AlarmId;
+                transit.AlarmRaisedAt = known.At;
+                continue;
+            }
             // An overdue alarm the rebuild did not raise again: its vehicle left while we were down.
             // (Unless it entered before the rebuild window, where the rebuild cannot tell.)
             if (known.Kind == AlarmKind.Overdue && known.EnteredAt >= now - RebuildWindow)

@@ -12,6 +12,7 @@ using Tunnel.Core.Contracts;
 using Tunnel.Mqtt;
 using Tunnel.Storage;
 using Tunnel.WebConsole;
+using Tunnel.WebConsole.Api;
 
 namespace Tunnel.Cli.Hosting;
 
@@ -29,16 +30,18 @@ public sealed class CentralHost : IAsyncDisposable
     private WebApplication? _web;
     private Task? _loop;
     private Task? _retention;
+    private SitesFile _startSites;
 
     private CentralHost(TunnelSettings settings, SitesFile sites, ILoggerFactory logs)
     {
         Settings = settings;
-        Sites = sites;
+        _startSites = sites;
         Logs = logs;
     }
 
     public TunnelSettings Settings { get; }
-    public SitesFile Sites { get; }
+    /// <summary>The sites in force: changed at run time by maintenance through the console.</summary>
+    public SitesFile Sites => Service?.Sites ?? _startSites;
     public ILoggerFactory Logs { get; }
     public CentralService Service { get; private set; } = null!;
     public TunnelStore Store => _store!;
@@ -83,11 +86,18 @@ public sealed class CentralHost : IAsyncDisposable
     private async Task StartCoreAsync(IConfiguration configuration, DetectorSettings detector, TimeProvider clock, bool quietHttp, CancellationToken ct)
     {
         var log = Logs.CreateLogger<CentralHost>();
+        var storeOptions = Settings.Database.Provider == StoreProvider.Sqlite && string.IsNullOrEmpty(Settings.Database.ConnectionString)
+            ? StoreOptions.SqliteInDataDirectory(Settings.DataDirectory)
+            : new StoreOptions(Settings.Database.Provider, Settings.Database.ConnectionString ?? "");
+        _store = TunnelStore.Open(storeOptions with { Clock = clock });
+        _startSites = StartSites(_store, log);
+        _store.SaveConfig("sites", TunnelJson.Serialize(_startSites), clock.GetUtcNow());
+
         var broker = Settings.Broker;
         string password;
         if (broker.Embedded)
         {
-            (_broker, Credentials) = await EmbeddedBroker.StartAsync(Settings.DataDirectory, Sites, broker.Host, broker.Port, ct);
+            (_broker, Credentials) = await EmbeddedBroker.StartAsync(Settings.DataDirectory, _startSites, broker.Host, broker.Port, ct);
             (BrokerHost, BrokerPort, password) = (_broker.Host, _broker.Port, Credentials.For(EmbeddedBroker.CentralUser));
             log.LogInformation("private mosquitto on {Host}:{Port}, data in {Dir}", BrokerHost, BrokerPort, _broker.DataDirectory);
         }
@@ -96,12 +106,6 @@ public sealed class CentralHost : IAsyncDisposable
             (BrokerHost, BrokerPort) = (broker.Host, broker.Port);
             password = broker.Password ?? throw new InvalidOperationException("Tunnel:Broker:Password is required for an external broker");
         }
-
-        var storeOptions = Settings.Database.Provider == StoreProvider.Sqlite && string.IsNullOrEmpty(Settings.Database.ConnectionString)
-            ? StoreOptions.SqliteInDataDirectory(Settings.DataDirectory)
-            : new StoreOptions(Settings.Database.Provider, Settings.Database.ConnectionString ?? "");
-        _store = TunnelStore.Open(storeOptions with { Clock = clock });
-        _store.SaveConfig("sites", TunnelJson.Serialize(Sites), clock.GetUtcNow());
 
         _mqtt = new MqttClient(new MqttClientOptions
         {
@@ -113,7 +117,7 @@ public sealed class CentralHost : IAsyncDisposable
         await _mqtt.ConnectAsync(ct);
 
         Snapshots = SnapshotStore.InDataDirectory(Settings.DataDirectory, clock);
-        Service = new CentralService(Sites, _store, _mqtt, detector, clock, Logs.CreateLogger<CentralService>(), snapshots: Snapshots);
+        Service = new CentralService(_startSites, _store, _mqtt, detector, clock, Logs.CreateLogger<CentralService>(), snapshots: Snapshots);
         _loop = Task.Run(() => Service.RunAsync(_stop.Token), CancellationToken.None);
         await Task.WhenAny(Service.Ready, _loop);
         if (_loop.IsFaulted) await _loop;
@@ -123,6 +127,23 @@ public sealed class CentralHost : IAsyncDisposable
         await _web.StartAsync(ct);
         // Tests and benchmarks start many hosts; the address line is for people.
         if (!quietHttp) log.LogInformation("HTTP on {Urls}: console /, /healthz, /metrics, /openapi/v1.json", HttpUrls);
+    }
+
+    /// <summary>
+    /// A sites file named in the configuration is what the deployment says, and wins. Without one,
+    /// the sites as maintenance last left them in the console (stored) carry over a restart; the
+    /// reference deployment only seeds a new database.
+    /// </summary>
+    private SitesFile StartSites(TunnelStore store, ILogger log)
+    {
+        var stored = store.LoadConfig("sites") is { } json ? TunnelJson.Deserialize<SitesFile>(json) : null;
+        if (Settings.SitesFile is not null)
+        {
+            if (stored is not null && TunnelJson.Serialize(stored) != TunnelJson.Serialize(_startSites))
+                log.LogWarning("the sites file {File} replaces the sites as last changed in the console", Settings.SitesFile);
+            return _startSites;
+        }
+        return stored is not null && stored.Validate().Count == 0 ? stored : _startSites;
     }
 
     private WebApplication BuildWeb(IConfiguration configuration)
@@ -135,6 +156,8 @@ public sealed class CentralHost : IAsyncDisposable
         builder.Services.AddSingleton(Logs);
         builder.Services.AddOpenApi();
         builder.Services.AddSingleton(Snapshots);
+        if (_broker is { } broker)
+            builder.Services.AddSingleton<ISitesChangeHook>(new BrokerSitesHook(broker, Settings.DataDirectory, Logs.CreateLogger<BrokerSitesHook>()));
         builder.Services.AddTunnelConsole(builder.Configuration, Service, Store);
         var app = builder.Build();
         app.MapOpenApi();
@@ -192,6 +215,16 @@ public sealed class CentralHost : IAsyncDisposable
         _store?.Dispose();
         if (_broker is not null) await _broker.DisposeAsync();
         _stop.Dispose();
+    }
+}
+
+/// <summary>Gives the agents of new bores and lanes their broker logins (and takes retired ones') when maintenance changes the sites.</summary>
+internal sealed class BrokerSitesHook(MosquittoBroker broker, string dataDirectory, ILogger<BrokerSitesHook> log) : ISitesChangeHook
+{
+    public async Task SitesChangedAsync(SitesFile sites, CancellationToken ct)
+    {
+        await EmbeddedBroker.ReconfigureAsync(broker, dataDirectory, sites, ct);
+        log.LogInformation("private broker reloaded: logins and ACL for {Agents} agents", EmbeddedBroker.AgentIds(sites).Count());
     }
 }
 

@@ -19,17 +19,10 @@ public static class EmbeddedBroker
     {
         var dir = Path.Combine(dataDirectory, "broker");
         Directory.CreateDirectory(dir);
-        var credentials = BrokerCredentials.LoadOrCreate(Path.Combine(dir, "credentials.json"), AgentIds(sites));
-        var acl = new List<MosquittoAclRule> { MosquittoAclRule.ForUser(CentralUser, MqttTopicAccess.ReadWrite, "tunnel/v1/#") };
-        foreach (var (site, bore, portal, agent) in Agents(sites))
-        {
-            acl.Add(MosquittoAclRule.ForUser(agent, MqttTopicAccess.Write, $"tunnel/v1/{site}/{bore}/{TunnelJson.Name(portal)}/#"));
-            acl.Add(MosquittoAclRule.ForUser(agent, MqttTopicAccess.ReadWrite, $"tunnel/v1/{site}/agents/{agent}/status"));
-            acl.Add(MosquittoAclRule.ForUser(agent, MqttTopicAccess.Read, $"tunnel/v1/{site}/agents/{agent}/ack"));
-        }
+        var (credentials, users, acl) = Access(dir, sites);
         var broker = await MosquittoBroker.StartAsync(new MosquittoBrokerOptions
         {
-            DataDirectory = dir, Host = host, Port = port, Users = credentials.Passwords, Acl = acl,
+            DataDirectory = dir, Host = host, Port = port, Users = users, Acl = acl,
             // Not on every change: `tunnel bench` measured the broker rewriting its database after each
             // message falling behind already at 250 passages/s (p50 1.7 s) and delivering nothing at
             // 1,000-2,000/s, while the default autosave carried 2,000/s. No passage rests on the
@@ -38,6 +31,33 @@ public static class EmbeddedBroker
             SaveOnEveryChange = saveOnEveryChange,
         }, ct);
         return (broker, credentials);
+    }
+
+    /// <summary>
+    /// After the sites changed at run time: users and ACL for the agents of the new sites file, and
+    /// mosquitto told to read them again (no restart; connected agents stay connected). Agents of
+    /// retired lanes or bores lose their login; their passwords stay in the credentials file in case they return.
+    /// </summary>
+    public static async Task<BrokerCredentials> ReconfigureAsync(MosquittoBroker broker, string dataDirectory, SitesFile sites, CancellationToken ct)
+    {
+        var (credentials, users, acl) = Access(Path.Combine(dataDirectory, "broker"), sites);
+        await broker.ReloadAsync(users, acl, ct);
+        return credentials;
+    }
+
+    private static (BrokerCredentials Credentials, IReadOnlyDictionary<string, string> Users, List<MosquittoAclRule> Acl) Access(string dir, SitesFile sites)
+    {
+        var credentials = BrokerCredentials.LoadOrCreate(Path.Combine(dir, "credentials.json"), AgentIds(sites));
+        var current = AgentIds(sites).Prepend(CentralUser).ToHashSet(StringComparer.Ordinal);
+        var users = credentials.Passwords.Where(p => current.Contains(p.Key)).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        var acl = new List<MosquittoAclRule> { MosquittoAclRule.ForUser(CentralUser, MqttTopicAccess.ReadWrite, "tunnel/v1/#") };
+        foreach (var (site, bore, portal, agent) in Agents(sites))
+        {
+            acl.Add(MosquittoAclRule.ForUser(agent, MqttTopicAccess.Write, $"tunnel/v1/{site}/{bore}/{TunnelJson.Name(portal)}/#"));
+            acl.Add(MosquittoAclRule.ForUser(agent, MqttTopicAccess.ReadWrite, $"tunnel/v1/{site}/agents/{agent}/status"));
+            acl.Add(MosquittoAclRule.ForUser(agent, MqttTopicAccess.Read, $"tunnel/v1/{site}/agents/{agent}/ack"));
+        }
+        return (credentials, users, acl);
     }
 
     /// <summary>The agent id convention of a deployment, one agent per portal camera and one camera per lane; the convention the validator holds passages to (<see cref="Core.Validation.PassageValidator.ConventionalAgentId"/>).</summary>

@@ -88,13 +88,8 @@ internal static class AuthApi
                 return Results.Json(new ApiError("invalid", "wrong user name or password"), statusCode: StatusCodes.Status401Unauthorized);
         }
         var user = result.User!;
-        var claims = new List<Claim> { new(ClaimTypes.Name, user.UserName) };
-        if (user.DisplayName is { } display) claims.Add(new Claim(ClaimTypes.GivenName, display));
-        claims.AddRange(user.Roles.Select(r => new Claim(ClaimTypes.Role, r)));
-        claims.AddRange(user.Claims.Select(c => new Claim(Roles.PermissionClaimType, c)));
-        var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, CookieAuthenticationDefaults.AuthenticationScheme));
-        await context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, principal,
-            new AuthenticationProperties { IsPersistent = false, ExpiresUtc = DateTimeOffset.UtcNow.AddHours(options.Value.SessionHours) });
+        await Sessions.SignInAsync(context, user, options.Value.SessionHours);
+        var principal = Sessions.PrincipalOf(user);
         return Results.Ok(new Me(user.UserName, user.DisplayName, user.Roles, Roles.CanSeePlates(principal), options.Value.TimeZone, false));
     }
 }

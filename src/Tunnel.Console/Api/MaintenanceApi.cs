@@ -9,8 +9,14 @@ using Tunnel.WebConsole.Security;
 
 namespace Tunnel.WebConsole.Api;
 
+/// <summary>
+/// One edge agent at a glance. The last-hour figures come from the stored passages: <see cref="UnreadShare"/>
+/// of its passages had no plate read, <see cref="UnmatchedExitShare"/> of its exits matched no entry.
+/// </summary>
 public sealed record AgentHealth(string AgentId, string? Site, string? Bore, string? Portal, int? Lane, bool Online, bool Stale,
-    DateTimeOffset? LastHeartbeat, double? HeartbeatAgeSeconds, double? Fps, long? QueueDepth, double? ClockOffsetMs, string? LastError);
+    DateTimeOffset? LastHeartbeat, double? HeartbeatAgeSeconds, double? Fps, long? QueueDepth, double? ClockOffsetMs, string? LastError,
+    long PassagesLastHour = 0, double? UnreadShare = null, double? UnmatchedExitShare = null,
+    DateTimeOffset? LatestPassageAt = null, string? LatestSnapshotUrl = null, bool Reported = true);
 
 public sealed record DeadLetterView(long Id, DateTimeOffset ReceivedAt, string Topic, string? AgentId, string ReasonCode, string Reason,
     int OriginalLength, bool Truncated, string PayloadPreview);
@@ -24,18 +30,10 @@ internal static class MaintenanceApi
     public static void Map(RouteGroupBuilder api)
     {
         var group = api.MapGroup("").WithTags("Maintenance").RequireAuthorization(Policies.Maintain);
-        group.MapGet("/agents", (CentralService service, TimeProvider clock) =>
-            {
-                var now = clock.GetUtcNow();
-                return service.Snapshot.Agents.OrderBy(a => a.AgentId, StringComparer.Ordinal).Select(a =>
-                {
-                    var age = a.At is { } at ? (now - at).TotalSeconds : (double?)null;
-                    return new AgentHealth(a.AgentId, a.Site, a.Bore, a.Portal is { } p ? TunnelJson.Name(p) : null, a.Lane, a.Online,
-                        age is null || age > StaleAfter.TotalSeconds, a.At, age is null ? null : Math.Round(age.Value, 1),
-                        a.Fps, a.QueueDepth, a.ClockOffsetMs, a.LastError);
-                }).ToList();
-            })
-            .WithSummary("Edge agent health: online, last heartbeat, frames per second, outbox depth, clock offset (maintenance)");
+        group.MapGet("/agents", (CentralService service, TunnelStore store, System.Security.Claims.ClaimsPrincipal user, TimeProvider clock) =>
+                AgentsAt(service, store, clock.GetUtcNow(), Roles.CanSeePlates(user)))
+            .WithSummary("Edge agent health: online, last heartbeat, frames per second, outbox depth, clock offset, and over the last hour " +
+                         "the share of unread plates and of unmatched exits, with the latest snapshot per camera (maintenance)");
 
         group.MapGet("/dead-letters", (TunnelStore store, System.Security.Claims.ClaimsPrincipal user, int? limit) =>
             {
@@ -47,6 +45,30 @@ internal static class MaintenanceApi
             })
             .WithSummary("Rejected messages, newest first, with the reason and the start of the payload as text (maintenance)");
     }
+
+    /// <summary>Agents that reported a status, and those only seen through their passages (no status yet: not reported).</summary>
+    internal static List<AgentHealth> AgentsAt(CentralService service, TunnelStore store, DateTimeOffset now, bool plates)
+    {
+        var quality = store.AgentQualities(now - TimeSpan.FromHours(1), now.AddMinutes(5)).ToDictionary(q => q.AgentId, StringComparer.Ordinal);
+        var latest = store.LatestPassagePerAgent(now - TimeSpan.FromDays(1)).ToDictionary(p => p.Passage.AgentId, p => p.Passage, StringComparer.Ordinal);
+        var statuses = service.Snapshot.Agents.ToDictionary(a => a.AgentId, StringComparer.Ordinal);
+        return statuses.Keys.Union(latest.Keys).Union(quality.Keys).Order(StringComparer.Ordinal).Select(id =>
+        {
+            quality.TryGetValue(id, out var q);
+            latest.TryGetValue(id, out var last);
+            var lastDto = last is null ? null : VehicleApi.ToDto(last, plates);
+            if (!statuses.TryGetValue(id, out var a))
+                return new AgentHealth(id, last?.Site, last?.Bore, lastDto?.Portal, last?.Lane, Online: false, Stale: true, null, null, null, null, null, null,
+                    q?.Passages ?? 0, Round(q?.UnreadShare), Round(q?.UnmatchedExitShare), last?.CapturedAt, lastDto?.SnapshotUrl, Reported: false);
+            var age = a.At is { } at ? (now - at).TotalSeconds : (double?)null;
+            return new AgentHealth(a.AgentId, a.Site, a.Bore, a.Portal is { } p ? TunnelJson.Name(p) : null, a.Lane, a.Online,
+                age is null || age > StaleAfter.TotalSeconds, a.At, age is null ? null : Math.Round(age.Value, 1),
+                a.Fps, a.QueueDepth, a.ClockOffsetMs, a.LastError,
+                q?.Passages ?? 0, Round(q?.UnreadShare), Round(q?.UnmatchedExitShare), last?.CapturedAt, lastDto?.SnapshotUrl);
+        }).ToList();
+    }
+
+    private static double? Round(double? share) => share is { } s ? Math.Round(s, 4) : null;
 
     private static string Preview(byte[] payload)
     {

@@ -39,6 +39,8 @@ internal static class ReportApi
                     $"passages-per-hour-{report.To:yyyyMMddHH}.csv");
             })
             .WithSummary("The same report as CSV (UTF-8), hours in the console's time zone (manager)");
+
+        ManagerReports.Map(group);
     }
 
     /// <summary>

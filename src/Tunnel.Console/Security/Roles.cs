@@ -29,6 +29,12 @@ public static class Policies
     public const string Maintain = "maintain";
     public const string Reports = "reports";
     public const string Administer = "administer";
+    /// <summary>See personal data of one vehicle (a snapshot): any role that may see plates.</summary>
+    public const string SeePlates = "see-plates";
+    /// <summary>Any logged-in user (their own account).</summary>
+    public const string SignedIn = "signed-in";
+    /// <summary>Look into one alarm's vehicle (its history): the wall's roles, and only with plates visible.</summary>
+    public const string Investigate = "investigate";
 
     public static readonly IReadOnlyDictionary<string, string[]> RolesOf = new Dictionary<string, string[]>
     {

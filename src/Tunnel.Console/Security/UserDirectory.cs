@@ -51,7 +51,11 @@ public sealed class UserDirectory(TunnelStore store, IOptions<ConsoleOptions> op
             return new SignInResult(SignInOutcome.Failed, null);
         }
         if (verdict == PasswordVerificationResult.SuccessRehashNeeded)
+        {
             store.SetPasswordHash(user.UserName, Hasher.HashPassword(user, password), now);
+            // The session's stamp must come from the hash as stored now.
+            user = store.GetUser(user.UserName)!;
+        }
         store.RecordSuccessfulLogin(user.UserName, now);
         store.Audit(user.UserName, "login", "user:" + user.UserName, null, now);
         return new SignInResult(SignInOutcome.Succeeded, user);
@@ -74,9 +78,41 @@ public sealed class UserDirectory(TunnelStore store, IOptions<ConsoleOptions> op
         return user;
     }
 
+    /// <summary>Changes a password after checking the current one; throws <see cref="ArgumentException"/> on a wrong current or a weak new one.</summary>
+    public void ChangePassword(string userName, string current, string replacement)
+    {
+        var user = store.GetUser(userName) ?? throw new ArgumentException("no such user", nameof(userName));
+        if (Hasher.VerifyHashedPassword(user, user.PasswordHash, current) == PasswordVerificationResult.Failed)
+            throw new ArgumentException("the current password is wrong", nameof(current));
+        if (current == replacement) throw new ArgumentException("the new password must differ from the current one", nameof(replacement));
+        SetPassword(user, replacement);
+    }
+
+    /// <summary>Sets a password without the current one (an admin's reset); false when there is no such user.</summary>
+    public bool ResetPassword(string userName, string replacement)
+    {
+        var user = store.GetUser(userName);
+        if (user is null) return false;
+        SetPassword(user, replacement);
+        return true;
+    }
+
+    private void SetPassword(UserRecord user, string password)
+    {
+        CheckPassword(password);
+        store.SetPasswordHash(user.UserName, Hasher.HashPassword(user, password), clock.GetUtcNow());
+    }
+
+    /// <summary>
+    /// Changes whenever the password does: a session carries the stamp it was issued with, so a
+    /// password change or reset ends every other session of that user.
+    /// </summary>
+    public static string Stamp(UserRecord user) =>
+        Convert.ToHexString(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(user.PasswordHash)), 0, 8);
+
     public static void CheckPassword(string password)
     {
-        if (password.Length < MinPasswordLength) throw new ArgumentException($"passwords have at least {MinPasswordLength} characters", nameof(password));
+        if (password is null || password.Length < MinPasswordLength) throw new ArgumentException($"passwords have at least {MinPasswordLength} characters", nameof(password));
     }
 
     /// <summary>

@@ -15,7 +15,12 @@ public sealed record VehicleDto(Guid EntryEventId, string? Plate, string? PlateC
 
 public sealed record AlarmDto(Guid AlarmId, string Kind, string State, string Priority, string Site, string Bore, string? Plate,
     DateTimeOffset RaisedAt, DateTimeOffset? EnteredAt, int? Lane, string? VehicleClass, bool Hazmat, string? Reason,
-    DateTimeOffset? ShelvedUntil, string? By = null, string? Note = null, DateTimeOffset? At = null, string? PlateColor = null);
+    DateTimeOffset? ShelvedUntil, string? By = null, string? Note = null, DateTimeOffset? At = null, string? PlateColor = null)
+{
+    /// <summary>The reason as a code the console words in the reader's language (<see cref="AlarmReasons"/>); null: show <see cref="Reason"/> as written.</summary>
+    public string? ReasonCode => AlarmReasons.Parse(Reason)?.Code;
+    public IReadOnlyDictionary<string, string>? ReasonArgs => AlarmReasons.Parse(Reason)?.Args;
+}
 
 public static class WallProjection
 {

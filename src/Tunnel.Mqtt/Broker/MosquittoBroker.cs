@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text;
 using Tunnel.Mqtt.Native;
 
@@ -17,7 +18,9 @@ public sealed class MosquittoBroker : IAsyncDisposable
     private const string ReadyLine = " running";
     private const int MaxPortAttempts = 5;
 
-    private readonly MosquittoBrokerOptions _options;
+    private MosquittoBrokerOptions _options;
+    // Completed by the log line mosquitto writes when a SIGHUP made it read its files again.
+    private TaskCompletionSource? _reloaded;
     private readonly bool _ownsDirectory;
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
     private Process? _broker;
@@ -104,6 +107,42 @@ public sealed class MosquittoBroker : IAsyncDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             await StopProcessAsync().ConfigureAwait(false);
             await LaunchAsync(MosquittoInstallation.Broker, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _lifecycle.Release();
+        }
+    }
+
+    /// <summary>
+    /// Replaces the users and the ACL of the running broker without a restart (connected clients stay
+    /// connected): rewrites the password and ACL files and sends SIGHUP; returns once mosquitto has
+    /// read them again. A stopped broker uses them on its next start.
+    /// </summary>
+    public async Task ReloadAsync(IReadOnlyDictionary<string, string> users, IReadOnlyList<MosquittoAclRule> acl, CancellationToken ct = default)
+    {
+        var options = _options with { Users = users, Acl = acl };
+        Validate(options);
+        await _lifecycle.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _options = options;
+            await WriteCredentialsAsync(ct).ConfigureAwait(false);
+            WriteConfig();
+            if (_broker is not { HasExited: false } broker)
+            {
+                return;
+            }
+
+            var reloaded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Volatile.Write(ref _reloaded, reloaded);
+            if (Native.LibC.Kill(broker.Id, Native.LibC.SigHup) != 0)
+            {
+                throw new InvalidOperationException($"could not signal mosquitto (pid {broker.Id}) to reload: errno {Marshal.GetLastPInvokeError()}");
+            }
+
+            await reloaded.Task.WaitAsync(_options.StartTimeout, ct).ConfigureAwait(false);
         }
         finally
         {
@@ -274,6 +313,12 @@ public sealed class MosquittoBroker : IAsyncDisposable
             if (line.Contains("mosquitto version", StringComparison.Ordinal) && line.EndsWith(ReadyLine, StringComparison.Ordinal))
             {
                 ready.TrySetResult();
+            }
+
+            // Written at the start of the main loop turn that re-reads the files; the turn ends before any new connection is served.
+            if (line.Contains("Reloading config", StringComparison.Ordinal))
+            {
+                Volatile.Read(ref _reloaded)?.TrySetResult();
             }
         };
         process.OutputDataReceived += (_, _) => { };

@@ -4,6 +4,7 @@ namespace Tunnel.Mqtt.Native;
 
 internal static partial class LibC
 {
+    public const int SigHup = 1;
     public const int SigTerm = 15;
     public const int ShutdownReadWrite = 2;
 

@@ -134,6 +134,32 @@ internal static class Schema
                 updated_at {time} NOT NULL
             );
             """),
+        // The driver contact directory (plate -> who to call) and each attempt made from an alarm.
+        // Attempts name the alarm, not the plate, so the plate retention need not reach them.
+        // The two indexes serve a vehicle's history (alarms by plate) and the share of unmatched exits.
+        (3, """
+            CREATE TABLE contacts (
+                plate_text TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                phone TEXT NOT NULL,
+                company TEXT NULL,
+                note TEXT NULL,
+                updated_by TEXT NOT NULL,
+                updated_at {time} NOT NULL
+            );
+
+            CREATE TABLE contact_attempts (
+                id {id},
+                alarm_id {uuid} NOT NULL,
+                at {time} NOT NULL,
+                actor TEXT NOT NULL,
+                outcome TEXT NOT NULL,
+                note TEXT NULL
+            );
+            CREATE INDEX ix_contact_attempts_alarm ON contact_attempts (alarm_id, at);
+            CREATE INDEX ix_alarms_current_plate ON alarms_current (plate_text);
+            CREATE INDEX ix_transits_exit_event ON transits (exit_event_id);
+            """),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

@@ -34,11 +34,13 @@ export async function get(path) {
   return parse(response);
 }
 
-export async function post(path, body, { redirectOn401 = true } = {}) {
+export function del(path) { return post(path, undefined, { method: 'DELETE' }); }
+
+export async function post(path, body, { redirectOn401 = true, method = 'POST' } = {}) {
   for (let attempt = 0; attempt < 2; attempt++) {
     if (!token || attempt > 0) await refreshToken();
     const response = await fetch(path, {
-      method: 'POST', credentials: 'same-origin', cache: 'no-store',
+      method, credentials: 'same-origin', cache: 'no-store',
       headers: { 'Content-Type': 'application/json', [header]: token },
       body: JSON.stringify(body ?? {}),
     });

@@ -1,5 +1,5 @@
 // Maintenance: edge agent health and the dead-letter store, refreshed every few seconds.
-import { get } from './api.js';
+import { get, post } from './api.js';
 import { t } from './i18n.js';
 import { boreName, el, formatTime, replace } from './dom.js';
 import { startPage } from './shell.js';
@@ -10,22 +10,44 @@ function table(headers, rows) {
   return el('table', { class: 'grid' }, el('thead', {}, el('tr', {}, headers.map(h => el('th', { text: t(h) })))), el('tbody', {}, rows));
 }
 
+function pct(share) { return share === null || share === undefined ? '–' : `${(share * 100).toFixed(1)} %`; }
+
+// Kept across refreshes: the same snapshot is not fetched (and audited) again every few seconds.
+const snapshotImages = new Map();
+function snapshotCell(a) {
+  if (!a.latestPassageAt) return '–';
+  const when = el('div', { class: 'muted', text: formatTime(a.latestPassageAt, true) });
+  if (!a.latestSnapshotUrl) return el('span', {}, when);
+  let img = snapshotImages.get(a.latestSnapshotUrl);
+  if (!img) {
+    img = el('img', { class: 'thumb', src: a.latestSnapshotUrl, alt: t('snapshot.alt'), 'data-testid': 'agent-snapshot' });
+    snapshotImages.set(a.latestSnapshotUrl, img);
+  }
+  return el('span', {}, img, when);
+}
+
 function num(value, digits = 1) { return value === null || value === undefined ? '–' : Number(value).toFixed(digits); }
 
 async function refresh() {
   const [agents, dead] = await Promise.all([get('/api/v1/agents'), get('/api/v1/dead-letters?limit=100')]);
   replace(document.getElementById('agents'), agents.length === 0 ? el('p', { text: t('agents.none') }) : table(
-    ['agent.id', 'agent.where', 'agent.status', 'agent.heartbeat', 'agent.fps', 'agent.queue', 'agent.offset', 'agent.error'],
+    ['agent.id', 'agent.where', 'agent.status', 'agent.heartbeat', 'agent.fps', 'agent.queue', 'agent.offset',
+      'agent.hour', 'agent.unread', 'agent.unmatched', 'agent.snapshot', 'agent.error'],
     agents.map(a => {
-      const status = !a.online ? 'offline' : a.stale ? 'stale' : 'online';
+      // Seen only through its passages: it has not sent a status (heartbeat) yet.
+      const status = !a.reported ? 'unreported' : !a.online ? 'offline' : a.stale ? 'stale' : 'online';
       return el('tr', { class: 'agent-' + status, 'data-agent': a.agentId },
         el('td', { text: a.agentId }),
-        el('td', { text: [a.site, a.bore && boreName(a.bore), a.portal, a.lane && t('alarm.lane', { n: a.lane })].filter(Boolean).join(' · ') }),
+        el('td', { text: [a.site, a.bore && boreName(a.bore), a.portal && t('portal.' + a.portal), a.lane && t('alarm.lane', { n: a.lane })].filter(Boolean).join(' · ') }),
         el('td', {}, el('span', { class: 'badge ' + status, text: t('agent.' + status) })),
         el('td', { text: a.lastHeartbeat ? `${formatTime(a.lastHeartbeat, true)} (${Math.round(a.heartbeatAgeSeconds)} s)` : '–' }),
         el('td', { text: num(a.fps) }),
         el('td', { text: a.queueDepth ?? '–' }),
         el('td', { text: num(a.clockOffsetMs, 0) }),
+        el('td', { text: a.passagesLastHour }),
+        el('td', { 'data-testid': 'unread', text: pct(a.unreadShare) }),
+        el('td', { 'data-testid': 'unmatched', text: pct(a.unmatchedExitShare) }),
+        el('td', {}, snapshotCell(a)),
         el('td', { class: 'error', text: a.lastError ?? '' }));
     })));
   replace(document.getElementById('dead'), dead.length === 0 ? el('p', { text: t('dead.none') }) : table(
@@ -38,5 +60,89 @@ async function refresh() {
       el('td', {}, el('pre', { class: 'payload', 'data-testid': 'payload', text: d.payloadPreview }))))));
 }
 
+// --- sites, bores and their cameras ------------------------------------------------------------
+const sitesMessage = document.getElementById('sites-message');
+
+async function change(path, body) {
+  try {
+    const view = await post(path, body);
+    sitesMessage.className = 'message ok';
+    sitesMessage.textContent = view?.warnings?.length ? t('sites.saved-warn', { w: view.warnings.join('; ') }) : t('sites.saved');
+    renderSites(view ?? await get('/api/v1/sites'));
+  } catch (e) {
+    sitesMessage.className = 'message';
+    const problems = e.body?.problems ?? [e.message];
+    sitesMessage.textContent = t('sites.refused', { msg: problems.map(siteProblem).join('；') });
+  }
+}
+
+// The service states its refusals in English; the ones it is known to give are worded in the reader's language.
+const siteProblems = [
+  [/^bore '([^']+)' has (\d+) vehicle\(s\) inside in lanes above (\d+)/, 'sites.err.lanes', ['bore', 'n', 'lanes']],
+  [/^bore '([^']+)' has (\d+) vehicle\(s\) inside/, 'sites.err.busy', ['bore', 'n']],
+  [/^bore '([^']+)' has (\d+) open alarm/, 'sites.err.alarms', ['bore', 'n']],
+  [/^bore '([^']+)': lanes must be/, 'sites.err.lanes-range', ['bore']],
+  [/^bore '([^']+)': lengthMeters must be/, 'sites.err.length', ['bore']],
+  [/^bore '([^']+)': speedLimitKmh must be/, 'sites.err.speed', ['bore']],
+  [/^bore '([^']+)': id must be/, 'sites.err.id', ['bore']],
+  [/^site id '([^']*)' must be/, 'sites.err.id', ['bore']],
+  [/^(?:site|bore) '([^']+)' exists/, 'sites.err.exists', ['bore']],
+  [/^'([^']+)' is the site's only bore/, 'sites.err.only-bore', ['bore']],
+  [/^the last site cannot be retired/, 'sites.err.last-site', []],
+];
+function siteProblem(text) {
+  for (const [pattern, key, names] of siteProblems) {
+    const m = pattern.exec(text);
+    if (m) return t(key, Object.fromEntries(names.map((n, i) => [n, m[i + 1]])));
+  }
+  return text;
+}
+
+const field = (name, value, attrs = {}) => el('input', { name, value: value ?? '', required: true, ...attrs });
+const boreFields = b => [
+  field('lengthMeters', b?.lengthMeters, { type: 'number', min: 1, step: 1, title: t('bore.length'), placeholder: t('bore.length') }),
+  field('speedLimitKmh', b?.speedLimitKmh, { type: 'number', min: 1, max: 200, title: t('bore.speed'), placeholder: t('bore.speed') }),
+  field('lanes', b?.lanes, { type: 'number', min: 1, max: 8, title: t('bore.lanes'), placeholder: t('bore.lanes') }),
+];
+const values = form => ({ lengthMeters: Number(form.elements.lengthMeters.value), speedLimitKmh: Number(form.elements.speedLimitKmh.value),
+  lanes: Number(form.elements.lanes.value) });
+
+function boreRow(site, b) {
+  const form = el('form', { class: 'inline', 'data-testid': 'bore-form', onsubmit: e => {
+    e.preventDefault(); change(`/api/v1/sites/${site.id}/bores/${b.id}`, values(form));
+  } }, boreFields(b), el('button', { type: 'submit', text: t('act.save') }),
+    el('button', { type: 'button', 'data-action': 'retire-bore', text: t('sites.retire'), onclick: () => change(`/api/v1/sites/${site.id}/bores/${b.id}/retire`, {}) }));
+  return el('tr', { 'data-bore-setup': `${site.id}/${b.id}` },
+    el('td', { text: boreName(b.id) }), el('td', {}, form),
+    el('td', { class: 'muted', text: t('sites.nominal', { s: Math.round(b.nominalTransitSeconds) }) }),
+    el('td', { class: 'mono muted', 'data-testid': 'bore-agents', text: b.agents.join(' ') }));
+}
+
+function renderSites(view) {
+  const newBore = site => {
+    const form = el('form', { class: 'inline', 'data-testid': 'new-bore', onsubmit: e => {
+      e.preventDefault(); change(`/api/v1/sites/${site.id}/bores`, { id: form.elements.id.value.trim(), ...values(form) });
+    } }, field('id', '', { placeholder: t('sites.bore-id'), pattern: '[a-z0-9_-]{1,64}' }), boreFields(null),
+      el('button', { type: 'submit', text: t('sites.add-bore') }));
+    return form;
+  };
+  const newSite = el('form', { class: 'inline', 'data-testid': 'new-site', onsubmit: e => {
+    e.preventDefault();
+    const f = newSite.elements;
+    change('/api/v1/sites', { id: f.siteId.value.trim(), name: f.siteName.value, bores: [{ id: f.id.value.trim(), ...values(newSite) }] });
+  } }, field('siteId', '', { placeholder: t('sites.site-id'), pattern: '[a-z0-9_-]{1,64}' }),
+    el('input', { name: 'siteName', placeholder: t('sites.site-name') }),
+    field('id', '', { placeholder: t('sites.bore-id'), pattern: '[a-z0-9_-]{1,64}' }), boreFields(null),
+    el('button', { type: 'submit', text: t('sites.add-site') }));
+  replace(document.getElementById('sites'),
+    view.sites.map(site => el('article', { class: 'site', 'data-site': site.id },
+      el('h3', {}, `${site.name ?? site.id} `, el('span', { class: 'muted', text: site.id }), ' ',
+        el('button', { type: 'button', 'data-action': 'retire-site', text: t('sites.retire-site'), onclick: () => change(`/api/v1/sites/${site.id}/retire`, {}) })),
+      table(['sites.bore', 'sites.params', 'sites.transit', 'sites.agents'], site.bores.map(b => boreRow(site, b))),
+      newBore(site))),
+    el('h3', { text: t('sites.new-site') }), newSite);
+}
+
+renderSites(await get('/api/v1/sites'));
 await refresh();
 setInterval(() => refresh().catch(() => { /* shown stale until the next try */ }), 5000);

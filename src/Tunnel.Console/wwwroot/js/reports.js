@@ -1,7 +1,7 @@
 // Manager reports: passages per hour by bore and class over the last 24 h, with CSV download.
 import { get } from './api.js';
 import { t } from './i18n.js';
-import { boreName, formatHour } from './dom.js';
+import { boreName, el, formatHour, formatTime, plateChip, replace } from './dom.js';
 import { startPage } from './shell.js';
 
 await startPage('reports.title');
@@ -22,3 +22,42 @@ chart.setOption({
   })),
 });
 addEventListener('resize', () => chart.resize());
+
+// --- daily volumes, transit times, overdue incidents (last 7 local days) ---------------------------
+const [daily, transit, incidents] = await Promise.all([
+  get('/api/v1/reports/daily-volumes?days=7'), get('/api/v1/reports/transit-times?days=7'), get('/api/v1/reports/incidents?days=7'),
+]);
+const grid = (headers, rows) => rows.length === 0 ? el('p', { class: 'muted', text: t('report.none') }) :
+  el('table', { class: 'grid' }, el('thead', {}, el('tr', {}, headers.map(h => el('th', { text: t(h) })))), el('tbody', {}, rows));
+const seconds = s => s === null || s === undefined ? '–' : `${Math.round(s)} s`;
+
+document.getElementById('hazmat-total').textContent = t('report.hazmat-total', { n: daily.totalHazmat });
+const entries = daily.rows.filter(r => r.portal === 'entry');
+const dailyChart = echarts.init(document.getElementById('daily-chart'));
+const keys = [...new Set(entries.map(r => `${r.bore}|${r.vehicleClass}`))].sort();
+dailyChart.setOption({
+  animation: false, tooltip: { trigger: 'axis', renderMode: 'richText' }, legend: { type: 'scroll', top: 0 },
+  grid: { top: 48, left: 56, right: 24, bottom: 40 }, xAxis: { type: 'category', data: daily.days }, yAxis: { type: 'value', name: t('bore.entries') },
+  series: keys.map(k => {
+    const [bore, cls] = k.split('|');
+    return { name: `${boreName(bore)} · ${t('class.' + cls)}`, type: 'bar', stack: bore,
+      data: daily.days.map(d => entries.filter(r => r.day === d && r.bore === bore && r.vehicleClass === cls).reduce((n, r) => n + r.passages, 0)) };
+  }),
+});
+addEventListener('resize', () => dailyChart.resize());
+replace(document.getElementById('daily'), grid(['report.day', 'sites.bore', 'report.portal', 'col.class', 'report.passages', 'report.hazmat'],
+  daily.rows.map(r => el('tr', {}, el('td', { text: r.day }), el('td', { text: boreName(r.bore) }), el('td', { text: t('portal.' + r.portal) }),
+    el('td', { text: t('class.' + r.vehicleClass) }), el('td', { text: r.passages }), el('td', { text: r.hazmat })))));
+
+replace(document.getElementById('transit'), grid(['report.day', 'sites.bore', 'col.class', 'report.transits', 'report.median', 'report.p95'],
+  transit.rows.map(r => el('tr', {}, el('td', { text: r.day }), el('td', { text: boreName(r.bore) }), el('td', { text: t('class.' + r.vehicleClass) }),
+    el('td', { text: r.transits }), el('td', { text: seconds(r.medianSeconds) }), el('td', { text: seconds(r.p95Seconds) })))));
+
+document.getElementById('incident-summary').textContent = t('report.incident-summary', {
+  n: incidents.count, acked: incidents.acknowledged, median: seconds(incidents.medianSecondsToAcknowledge), p95: seconds(incidents.p95SecondsToAcknowledge) });
+replace(document.getElementById('incidents'), grid(['report.raised', 'sites.bore', 'col.plate', 'report.priority', 'agent.status', 'report.acked', 'report.to-ack'],
+  incidents.rows.map(r => el('tr', { 'data-incident': r.alarmId },
+    el('td', { text: formatTime(r.raisedAt, true) }), el('td', { text: boreName(r.bore) }), el('td', {}, plateChip(r.plate, null)),
+    el('td', { text: t('prio.' + r.priority) }), el('td', { text: t('state.' + r.state) }),
+    el('td', { text: r.acknowledgedAt ? `${formatTime(r.acknowledgedAt, true)} · ${r.acknowledgedBy ?? ''}` : '–' }),
+    el('td', { 'data-testid': 'to-ack', text: seconds(r.secondsToAcknowledge) })))));

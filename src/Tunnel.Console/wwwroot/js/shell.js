@@ -13,6 +13,8 @@ export async function startPage(titleKey) {
     has('operator', 'manager', 'admin') && el('a', { href: '/', text: t('nav.wall') }),
     has('maintenance', 'admin') && el('a', { href: '/maintenance', text: t('nav.maint') }),
     has('manager', 'admin') && el('a', { href: '/reports', text: t('nav.reports') }),
+    has('operator', 'admin') && el('a', { href: '/contacts', text: t('nav.contacts') }),
+    has('admin') && el('a', { href: '/users', text: t('nav.users') }),
   ];
   const header = document.getElementById('top');
   replace(header,
@@ -20,7 +22,7 @@ export async function startPage(titleKey) {
     el('nav', {}, links),
     el('span', { class: 'spacer' }),
     el('span', { id: 'conn', class: 'conn' }),
-    el('span', { class: 'user', 'data-testid': 'user', text: me.displayName || me.userName }),
+    el('a', { class: 'user', href: '/account', title: t('account.title'), 'data-testid': 'user', text: me.displayName || me.userName }),
     el('button', { type: 'button', class: 'link', onclick: toggleLang, text: t('lang.toggle') }),
     el('button', {
       type: 'button', class: 'link', text: t('logout'),

@@ -4,6 +4,7 @@ import { t } from './i18n.js';
 import { boreName, el, formatTime, plateChip, replace } from './dom.js';
 import { startPage } from './shell.js';
 import { AlarmSound } from './sound.js';
+import { reasonText } from './reasons.js';
 
 const priorities = ['critical', 'high', 'medium', 'low'];
 const state = { snapshot: null, alarms: new Map(), me: null };
@@ -13,6 +14,8 @@ const alarmNodes = new Map();
 const me = await startPage('wall.title');
 state.me = me;
 const canAct = me.roles.includes('operator') || me.roles.includes('admin');
+// Snapshots and a vehicle's history are personal data: only for viewers who see plates.
+const canInvestigate = me.canSeePlates;
 renderNotices();
 
 function renderNotices() {
@@ -105,7 +108,59 @@ function renderBores() {
       el('span', { class: 'usual', text: t('bore.usual', { s: Math.round(b.usualTransitSeconds) }) })),
     el('table', { class: 'inside' },
       el('thead', {}, el('tr', {}, ['col.plate', 'col.class', 'col.lane', 'col.entered', 'col.inside'].map(k => el('th', { text: t(k) })))),
-      el('tbody', {}, b.inside.map(vehicleRow))))));
+      el('tbody', {}, b.inside.map(vehicleRow))),
+    recentStrip(b))));
+}
+
+// --- recent passages per bore ------------------------------------------------------------------
+// One strip per bore that survives re-renders, so thumbnails already shown are not fetched (and audited) again.
+const recent = new Map();
+
+function recentStrip(b) {
+  const key = `${b.site}/${b.bore}`;
+  let strip = recent.get(key);
+  if (!strip) {
+    strip = { node: el('div', { class: 'recent', 'data-testid': 'recent-passages' }), list: el('ol', { class: 'recent-list' }),
+      seen: -1, busy: false, cards: new Map() };
+    strip.node.append(el('h3', { text: t('recent.title') }), strip.list);
+    recent.set(key, strip);
+  }
+  const count = b.entries + b.exits;
+  if (count !== strip.seen && !strip.busy) refreshRecent(b, strip, count);
+  return strip.node;
+}
+
+async function refreshRecent(b, strip, count) {
+  strip.busy = true;
+  try {
+    const passages = await get(`/api/v1/bores/${encodeURIComponent(b.site)}/${encodeURIComponent(b.bore)}/passages?limit=8`);
+    strip.seen = count;
+    const cards = passages.map(p => {
+      let card = strip.cards.get(p.eventId);
+      if (!card) { card = passageCard(p); strip.cards.set(p.eventId, card); }
+      return card;
+    });
+    const keep = new Set(passages.map(p => p.eventId));
+    for (const id of [...strip.cards.keys()]) if (!keep.has(id)) strip.cards.delete(id);
+    replace(strip.list, cards);
+  } catch { /* the next snapshot tries again */ } finally {
+    strip.busy = false;
+  }
+}
+
+function passageCard(p) {
+  return el('li', { class: 'passage-card', 'data-passage': p.eventId },
+    thumbnail(p.snapshotUrl, 'thumb'),
+    el('div', {}, plateChip(p.plate, p.plateColor), p.hazmat && el('span', { class: 'hazmat', title: t('hazmat.title'), text: t('hazmat') })),
+    el('div', { class: 'muted', text: `${t('portal.' + p.portal)} · ${t('alarm.lane', { n: p.lane })} · ${formatTime(p.capturedAt)}` }));
+}
+
+/** A snapshot image, or a grey box saying why there is none. */
+function thumbnail(url, cls) {
+  if (!url) return el('span', { class: `${cls} none`, text: t(canInvestigate ? 'snapshot.none' : 'snapshot.masked') });
+  const img = el('img', { class: cls, src: url, alt: t('snapshot.alt'), loading: 'lazy', 'data-testid': 'snapshot' });
+  img.addEventListener('error', () => img.replaceWith(el('span', { class: `${cls} none`, text: t('snapshot.none') })), { once: true });
+  return img;
 }
 
 function vehicleRow(v) {
@@ -163,7 +218,11 @@ function fillAlarm(node, a) {
       text: t('act.ack'), onclick: () => act(a, 'acknowledge', {}) }),
     el('button', { type: 'button', 'data-action': 'shelve', disabled: a.state === 'shelved', text: t('act.shelve'), onclick: () => shelveForm(node, a) }),
     el('button', { type: 'button', 'data-action': 'note', text: t('act.note'), onclick: () => noteForm(node, a) }),
-    el('button', { type: 'button', 'data-action': 'history', text: t('act.history'), onclick: () => history(node, a) })) : null;
+    el('button', { type: 'button', 'data-action': 'history', text: t('act.history'), onclick: () => history(node, a) }),
+    a.kind === 'overdue' &&
+      el('button', { type: 'button', 'data-action': 'contact', text: t('act.contact'), onclick: () => contact(node, a) }),
+    canInvestigate && a.kind === 'overdue' &&
+      el('button', { type: 'button', 'data-action': 'vehicle', text: t('act.vehicle'), onclick: () => vehicle(node, a) })) : null;
   replace(node.body,
     el('div', { class: 'alarm-head' },
       el('span', { class: 'prio', text: t('prio.' + a.priority) }),
@@ -176,9 +235,9 @@ function fillAlarm(node, a) {
       el('span', { class: 'state', 'data-testid': 'alarm-state', text: t('state.' + a.state) })),
     el('div', { class: 'alarm-detail' },
       el('span', { text: t('alarm.raised', { t: formatTime(a.raisedAt) }) }),
-      a.reason && el('span', { class: 'reason', text: a.reason }),
+      a.reason && el('span', { class: 'reason', 'data-testid': 'alarm-reason', title: a.reason, text: reasonText(a) }),
       a.by && el('span', { class: 'by', text: a.by }),
-      a.note && el('span', { class: 'note', 'data-testid': 'alarm-note', text: a.note })),
+      a.note && el('span', { class: 'note', 'data-testid': 'alarm-note', text: noteText(a.note) })),
     actions);
 }
 
@@ -231,7 +290,67 @@ async function history(node, a) {
     const rows = await get(`/api/v1/alarms/${a.alarmId}/history`);
     replace(node.form, el('ol', { class: 'history' }, rows.map(r => el('li', {},
       el('span', { text: formatTime(r.at, true) }), ' ', el('b', { text: t('state.' + r.state) }),
-      r.by && el('span', { text: ' · ' + r.by }), r.note && el('span', { text: ' · ' + r.note }), r.reason && el('span', { class: 'reason', text: ' · ' + r.reason }))),
+      r.by && el('span', { text: ' · ' + r.by }), r.note && el('span', { text: ' · ' + r.note }), r.reason && el('span', { class: 'reason', text: ' · ' + reasonText(r) }))),
+      el('button', { type: 'button', text: t('act.cancel'), onclick: () => replace(node.form) })));
+  } catch (e) {
+    alert(t('act.failed', { msg: e.message }));
+  }
+}
+
+/** Contact attempts are stored as "contact-driver OUTCOME[: note]"; shown in the reader's language. */
+function noteText(note) {
+  const m = /^contact-driver (reached|no-answer|wrong-number|not-in-directory)(?:: ([\s\S]*))?$/.exec(note);
+  return m ? t('contact.noted', { outcome: t('outcome.' + m[1]) }) + (m[2] ? ' · ' + m[2] : '') : note;
+}
+
+async function contact(node, a) {
+  let info;
+  try {
+    info = await get(`/api/v1/alarms/${a.alarmId}/contact`);
+  } catch (e) {
+    alert(t('act.failed', { msg: e.message }));
+    return;
+  }
+  const c = info.contact;
+  const note = el('input', { name: 'contact-note', maxlength: 300, placeholder: t('note.text') });
+  const outcomes = c ? ['reached', 'no-answer', 'wrong-number'] : ['not-in-directory'];
+  replace(node.form, el('div', { class: 'contact', 'data-testid': 'contact-panel' },
+    c ? el('dl', { class: 'contact-card', 'data-testid': 'contact-card' },
+        el('dt', { text: t('contact.name') }), el('dd', { text: c.name }),
+        el('dt', { text: t('contact.phone') }), el('dd', { class: 'phone', 'data-testid': 'contact-phone', text: c.phone }),
+        c.company && el('dt', { text: t('contact.company') }), c.company && el('dd', { text: c.company }),
+        c.note && el('dt', { text: t('contact.note') }), c.note && el('dd', { text: c.note }))
+      : el('p', { class: 'notice', 'data-testid': 'contact-missing', text: t('contact.missing') }),
+    info.attempts.length > 0 && el('ol', { class: 'history' }, info.attempts.map(x => el('li', {},
+      `${formatTime(x.at, true)} · ${x.by} · ${t('outcome.' + x.outcome)}`, x.note ? ' · ' + x.note : ''))),
+    el('div', { class: 'actions' }, note,
+      outcomes.map(o => el('button', { type: 'button', 'data-outcome': o, text: t('outcome.' + o), onclick: async () => {
+        if (await act(a, 'contact-attempts', { outcome: o, note: note.value })) replace(node.form);
+      } })),
+      el('button', { type: 'button', text: t('act.cancel'), onclick: () => replace(node.form) }))));
+}
+
+async function vehicle(node, a) {
+  try {
+    const v = await get(`/api/v1/alarms/${a.alarmId}/vehicle`);
+    const row = (...cells) => el('tr', {}, cells.map(c => el('td', {}, c)));
+    replace(node.form, el('div', { class: 'vehicle', 'data-testid': 'vehicle-history' },
+      el('div', { class: 'entry' },
+        thumbnail(v.entry?.snapshotUrl, 'entry-snapshot'),
+        v.entry && el('div', {},
+          el('div', {}, plateChip(v.entry.plate, v.entry.plateColor)),
+          el('div', { class: 'muted', text: `${boreName(v.entry.bore)} · ${t('alarm.lane', { n: v.entry.lane })} · ${formatTime(v.entry.capturedAt, true)}` }),
+          el('div', { class: 'muted', text: `${t('class.' + v.entry.vehicleClass)} · ${v.entry.cameraId}` }))),
+      el('h4', { text: t('vehicle.passages', { n: v.passages.length }) }),
+      el('table', { class: 'grid small', 'data-testid': 'vehicle-passages' }, el('tbody', {}, v.passages.map(p =>
+        row(formatTime(p.capturedAt, true), boreName(p.bore), t('portal.' + p.portal), t('alarm.lane', { n: p.lane }))))),
+      el('h4', { text: t('vehicle.transits', { n: v.transits.length }) }),
+      el('table', { class: 'grid small' }, el('tbody', {}, v.transits.map(x =>
+        row(formatTime(x.enteredAt, true), boreName(x.bore), x.exitedAt ? formatTime(x.exitedAt) : '–',
+          x.transitSeconds === null ? '–' : `${Math.round(x.transitSeconds)} s`)))),
+      el('h4', { text: t('vehicle.alarms', { n: v.alarms.length }) }),
+      el('table', { class: 'grid small' }, el('tbody', {}, v.alarms.map(x =>
+        row(formatTime(x.raisedAt, true), boreName(x.bore), t('kind.' + x.kind), t('state.' + x.state))))),
       el('button', { type: 'button', text: t('act.cancel'), onclick: () => replace(node.form) })));
   } catch (e) {
     alert(t('act.failed', { msg: e.message }));

@@ -1,0 +1,117 @@
+using System.Security.Claims;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Tunnel.Central.Alarms;
+using Tunnel.Central.Service;
+using Tunnel.Storage;
+using Tunnel.WebConsole.Security;
+
+namespace Tunnel.WebConsole.Api;
+
+public sealed record ContactDto(string Plate, string Name, string Phone, string? Company, string? Note, string UpdatedBy, DateTimeOffset UpdatedAt);
+public sealed record ContactRequest(string Plate, string Name, string Phone, string? Company, string? Note);
+public sealed record ContactAttemptDto(DateTimeOffset At, string By, string Outcome, string? Note);
+/// <summary>The lookup behind "contact the driver": the alarm's plate, its directory entry if any, and the attempts so far.</summary>
+public sealed record AlarmContact(Guid AlarmId, string? Plate, ContactDto? Contact, IReadOnlyList<ContactAttemptDto> Attempts);
+public sealed record ContactAttemptRequest(string Outcome, string? Note);
+
+internal static partial class ContactApi
+{
+    public static readonly IReadOnlyList<string> Outcomes = ["reached", "no-answer", "wrong-number", "not-in-directory"];
+    private const int MaxNote = 300;
+
+    public static void Map(RouteGroupBuilder api)
+    {
+        var contacts = api.MapGroup("/contacts").WithTags("Contacts").RequireAuthorization(Policies.Act);
+        contacts.MapGet("/", (string? search, ClaimsPrincipal user, TunnelStore store, TimeProvider clock) =>
+            {
+                // Names and phone numbers are personal data too: who browsed the directory is recorded.
+                store.Audit(Actor(user), "view-contacts", "contacts", string.IsNullOrWhiteSpace(search) ? null : "search", clock.GetUtcNow());
+                return store.ListContacts(search).Select(ToDto).ToList();
+            })
+            .WithSummary("The driver contact directory, by plate; search matches plate, name or company (operator, admin; audited)");
+
+        contacts.MapPost("/", (ContactRequest request, ClaimsPrincipal user, TunnelStore store, TimeProvider clock) =>
+            {
+                if (Invalid(request) is { } problem) return Results.BadRequest(new ApiError("invalid", problem));
+                var now = clock.GetUtcNow();
+                var plate = request.Plate.Trim();
+                var existed = store.GetContact(plate) is not null;
+                store.SaveContact(new DriverContact
+                {
+                    Plate = plate, Name = request.Name.Trim(), Phone = request.Phone.Trim(), Company = Blank(request.Company), Note = Blank(request.Note),
+                    UpdatedBy = Actor(user), UpdatedAt = now,
+                });
+                store.Audit(Actor(user), existed ? "contact-updated" : "contact-created", "contact:" + plate, null, now);
+                return Results.Ok(ToDto(store.GetContact(plate)!));
+            })
+            .WithSummary("Add or replace the contact of a plate: name, phone (digits, + - space), company, note (operator, admin; audited)");
+
+        contacts.MapDelete("/{plate}", (string plate, ClaimsPrincipal user, TunnelStore store, TimeProvider clock) =>
+            {
+                if (!store.DeleteContact(plate)) return Results.NotFound(new ApiError("not-found", "no contact for that plate"));
+                store.Audit(Actor(user), "contact-deleted", "contact:" + plate, null, clock.GetUtcNow());
+                return Results.NoContent();
+            })
+            .WithSummary("Remove a plate's contact (operator, admin; audited)");
+
+        var alarms = api.MapGroup("/alarms").WithTags("Alarms").RequireAuthorization(Policies.Act);
+        alarms.MapGet("/{id:guid}/contact", (Guid id, ClaimsPrincipal user, TunnelStore store, TimeProvider clock) =>
+            {
+                var history = store.AlarmHistory(id);
+                if (history.Count == 0) return Results.NotFound(new ApiError("not-found", $"no alarm {id}"));
+                var plate = history[0].Plate;
+                var contact = string.IsNullOrEmpty(plate) ? null : store.GetContact(plate);
+                store.Audit(Actor(user), "contact-lookup", "alarm:" + id, contact is null ? "not in directory" : "found", clock.GetUtcNow());
+                return Results.Ok(new AlarmContact(id, plate, contact is null ? null : ToDto(contact),
+                    store.ContactAttempts(id).Select(a => new ContactAttemptDto(a.At, a.Actor, a.Outcome, a.Note)).ToList()));
+            })
+            .WithSummary("Contact the driver, step 1: look the alarm's plate up in the directory (operator; audited)");
+
+        alarms.MapPost("/{id:guid}/contact-attempts", async (Guid id, ContactAttemptRequest request, ClaimsPrincipal user, CentralService service,
+                TunnelStore store, TimeProvider clock) =>
+            {
+                if (!Outcomes.Contains(request.Outcome))
+                    return Results.BadRequest(new ApiError("invalid", $"outcome must be one of {string.Join(", ", Outcomes)}"));
+                if (request.Note is { Length: > MaxNote }) return Results.BadRequest(new ApiError("invalid", $"a note has at most {MaxNote} characters"));
+                var note = Blank(request.Note);
+                var by = Actor(user);
+                try
+                {
+                    // On the alarm itself, so everyone handling it sees who was called and how it went.
+                    await service.AddNoteAsync(id, by, NoteText(request.Outcome, note));
+                }
+                catch (AlarmStateException e)
+                {
+                    return Results.Conflict(new ApiError("alarm-state", e.Message));
+                }
+                var now = clock.GetUtcNow();
+                store.AddContactAttempt(id, by, request.Outcome, note, now);
+                store.Audit(by, "contact-driver", "alarm:" + id, request.Outcome, now);
+                return Results.NoContent();
+            })
+            .WithSummary("Contact the driver, step 2: record the attempt and its outcome (reached, no-answer, wrong-number, not-in-directory) as an alarm note (operator; audited)");
+    }
+
+    /// <summary>The alarm note; the console recognises the prefix and shows it in the reader's language.</summary>
+    public static string NoteText(string outcome, string? note) => note is null ? $"contact-driver {outcome}" : $"contact-driver {outcome}: {note}";
+
+    private static string? Invalid(ContactRequest r) =>
+        string.IsNullOrWhiteSpace(r.Plate) || r.Plate.Trim().Length > 16 ? "a plate of 1 to 16 characters is required"
+        : string.IsNullOrWhiteSpace(r.Name) || r.Name.Length > 100 ? "a name of 1 to 100 characters is required"
+        : r.Phone is null || !PhoneLike().IsMatch(r.Phone.Trim()) ? "a phone number of 5 to 20 digits, +, - or spaces is required"
+        : r.Company is { Length: > 100 } ? "a company name has at most 100 characters"
+        : r.Note is { Length: > MaxNote } ? $"a note has at most {MaxNote} characters"
+        : null;
+
+    private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
+
+    private static string Actor(ClaimsPrincipal user) => user.Identity!.Name!;
+
+    private static ContactDto ToDto(DriverContact c) => new(c.Plate, c.Name, c.Phone, c.Company, c.Note, c.UpdatedBy, c.UpdatedAt);
+
+    [GeneratedRegex(@"^[0-9+][0-9 \-]{4,19}$")]
+    private static partial Regex PhoneLike();
+}

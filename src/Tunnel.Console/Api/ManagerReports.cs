@@ -1,0 +1,159 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
+using Tunnel.Storage;
+using Tunnel.WebConsole.Security;
+
+namespace Tunnel.WebConsole.Api;
+
+/// <summary>Vehicles per local day, bore, portal (entry or exit: each bore carries one direction) and class; hazmat among them.</summary>
+public sealed record DailyVolume(string Day, string Site, string Bore, string Portal, string VehicleClass, long Passages, long Hazmat);
+public sealed record DailyVolumes(DateTimeOffset From, DateTimeOffset To, string TimeZone, IReadOnlyList<string> Days, IReadOnlyList<DailyVolume> Rows,
+    long TotalHazmat);
+
+public sealed record TransitTimeRow(string Day, string Site, string Bore, string VehicleClass, int Transits, double MedianSeconds, double P95Seconds);
+public sealed record TransitTimes(DateTimeOffset From, DateTimeOffset To, string TimeZone, IReadOnlyList<TransitTimeRow> Rows);
+
+public sealed record IncidentRow(Guid AlarmId, string Site, string Bore, string? Plate, string Priority, string State, DateTimeOffset RaisedAt,
+    DateTimeOffset? AcknowledgedAt, string? AcknowledgedBy, double? SecondsToAcknowledge);
+public sealed record Incidents(DateTimeOffset From, DateTimeOffset To, string TimeZone, bool PlatesMasked, int Count, int Acknowledged,
+    double? MedianSecondsToAcknowledge, double? P95SecondsToAcknowledge, IReadOnlyList<IncidentRow> Rows);
+
+/// <summary>The managers' reports over whole local days (the console's time zone), each as JSON and as CSV.</summary>
+internal static class ManagerReports
+{
+    private const int MaxDays = 31;
+
+    public static void Map(RouteGroupBuilder group)
+    {
+        group.MapGet("/daily-volumes", (int? days, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
+                Volumes(store, clock.GetUtcNow(), Days(days), o.Value.TimeZone))
+            .WithSummary("Passages per day by bore, portal and vehicle class, with the hazmat count; whole days in the console's time zone (manager)");
+        group.MapGet("/daily-volumes.csv", (int? days, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
+            {
+                var r = Volumes(store, clock.GetUtcNow(), Days(days), o.Value.TimeZone);
+                return Csv.File($"daily-volumes-{r.Days[^1]}.csv", ["day", "site", "bore", "portal", "class", "passages", "hazmat"],
+                    r.Rows.Select(x => new object?[] { x.Day, x.Site, x.Bore, x.Portal, x.VehicleClass, x.Passages, x.Hazmat }));
+            })
+            .WithSummary("The daily volumes as CSV (manager)");
+
+        group.MapGet("/transit-times", (int? days, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
+                Times(store, clock.GetUtcNow(), Days(days), o.Value.TimeZone))
+            .WithSummary("Transit time median and 95th percentile per day, bore and vehicle class, from finished transits (manager)");
+        group.MapGet("/transit-times.csv", (int? days, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
+            {
+                var r = Times(store, clock.GetUtcNow(), Days(days), o.Value.TimeZone);
+                return Csv.File("transit-times.csv", ["day", "site", "bore", "class", "transits", "median_s", "p95_s"],
+                    r.Rows.Select(x => new object?[] { x.Day, x.Site, x.Bore, x.VehicleClass, x.Transits, x.MedianSeconds, x.P95Seconds }));
+            })
+            .WithSummary("The transit times as CSV (manager)");
+
+        group.MapGet("/incidents", (int? days, ClaimsPrincipal user, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
+                Overdue(store, user, clock, Days(days), o.Value.TimeZone))
+            .WithSummary("Overdue incidents with the time to acknowledge; plates masked unless the manager is granted them (audited when shown)");
+        group.MapGet("/incidents.csv", (int? days, ClaimsPrincipal user, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
+            {
+                var r = Overdue(store, user, clock, Days(days), o.Value.TimeZone);
+                var zone = ReportApi.FindZone(r.TimeZone);
+                return Csv.File("incidents.csv", ["raised", "site", "bore", "plate", "priority", "state", "acknowledged", "acknowledged_by", "seconds_to_acknowledge"],
+                    r.Rows.Select(x => new object?[] { Local(x.RaisedAt, zone), x.Site, x.Bore, x.Plate, x.Priority, x.State,
+                        x.AcknowledgedAt is { } a ? Local(a, zone) : null, x.AcknowledgedBy, x.SecondsToAcknowledge }));
+            })
+            .WithSummary("The overdue incidents as CSV, plates as on screen (manager)");
+    }
+
+    private static int Days(int? days) => Math.Clamp(days ?? 7, 1, MaxDays);
+
+    /// <summary>[from, to): the last <paramref name="days"/> local days, today included.</summary>
+    private static (DateTimeOffset From, DateTimeOffset To, TimeZoneInfo Zone) Period(DateTimeOffset now, int days, string timeZone)
+    {
+        var zone = ReportApi.FindZone(timeZone);
+        var today = TimeZoneInfo.ConvertTime(now, zone).Date;
+        DateTimeOffset Start(DateTime day) => new(day, zone.GetUtcOffset(day));
+        return (Start(today.AddDays(1 - days)), Start(today.AddDays(1)), zone);
+    }
+
+    private static string Day(DateTimeOffset at, TimeZoneInfo zone) => TimeZoneInfo.ConvertTime(at, zone).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    private static string Local(DateTimeOffset at, TimeZoneInfo zone) =>
+        TimeZoneInfo.ConvertTime(at, zone).ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
+
+    internal static DailyVolumes Volumes(TunnelStore store, DateTimeOffset now, int days, string timeZone)
+    {
+        var (from, to, zone) = Period(now, days, timeZone);
+        // Hours are whole UTC hours: exact for zones a whole number of hours from UTC (China's is).
+        var rows = store.HourlyCounts(from, to)
+            .GroupBy(c => (Day: Day(c.Hour, zone), c.Site, c.Bore, c.Portal, c.VehicleClass))
+            .Select(g => new DailyVolume(g.Key.Day, g.Key.Site, g.Key.Bore, g.Key.Portal, g.Key.VehicleClass, g.Sum(c => c.Passages),
+                g.Where(c => c.Hazmat).Sum(c => c.Passages)))
+            .OrderBy(r => r.Day, StringComparer.Ordinal).ThenBy(r => r.Site, StringComparer.Ordinal).ThenBy(r => r.Bore, StringComparer.Ordinal)
+            .ThenBy(r => r.Portal, StringComparer.Ordinal).ThenBy(r => r.VehicleClass, StringComparer.Ordinal).ToList();
+        var dayList = Enumerable.Range(0, days).Select(d => Day(from.AddDays(d).AddHours(12), zone)).ToList();
+        return new DailyVolumes(from, to, timeZone, dayList, rows, rows.Where(r => r.Portal == "entry").Sum(r => r.Hazmat));
+    }
+
+    internal static TransitTimes Times(TunnelStore store, DateTimeOffset now, int days, string timeZone)
+    {
+        var (from, to, zone) = Period(now, days, timeZone);
+        var rows = store.TransitDurations(from, to)
+            .GroupBy(t => (Day: Day(t.EnteredAt, zone), t.Site, t.Bore, Class: t.VehicleClass ?? "unknown"))
+            .OrderBy(g => g.Key.Day, StringComparer.Ordinal).ThenBy(g => g.Key.Site, StringComparer.Ordinal)
+            .ThenBy(g => g.Key.Bore, StringComparer.Ordinal).ThenBy(g => g.Key.Class, StringComparer.Ordinal)
+            .Select(g =>
+            {
+                var seconds = g.Select(t => t.Seconds).Order().ToList();
+                return new TransitTimeRow(g.Key.Day, g.Key.Site, g.Key.Bore, g.Key.Class, seconds.Count,
+                    Math.Round(Percentile(seconds, 0.5)!.Value, 1), Math.Round(Percentile(seconds, 0.95)!.Value, 1));
+            }).ToList();
+        return new TransitTimes(from, to, timeZone, rows);
+    }
+
+    internal static Incidents Overdue(TunnelStore store, ClaimsPrincipal user, TimeProvider clock, int days, string timeZone)
+    {
+        var now = clock.GetUtcNow();
+        var (from, to, _) = Period(now, days, timeZone);
+        var plates = Roles.CanSeePlates(user);
+        var rows = store.OverdueIncidents(from, to).Select(i => new IncidentRow(i.AlarmId, i.Site, i.Bore, PlateMask.Apply(i.Plate, plates), i.Priority,
+            i.State, i.RaisedAt, i.AcknowledgedAt, i.AcknowledgedBy,
+            i.AcknowledgedAt is { } a ? Math.Round((a - i.RaisedAt).TotalSeconds, 1) : null)).ToList();
+        // Plates of many vehicles at once: a granted look is recorded like any other.
+        if (plates && rows.Any(r => r.Plate is not null))
+            store.Audit(user.Identity!.Name!, "view-incidents-report", "report:incidents", $"{days} days, {rows.Count} incidents", now);
+        var acknowledged = rows.Where(r => r.SecondsToAcknowledge is not null).Select(r => r.SecondsToAcknowledge!.Value).Order().ToList();
+        return new Incidents(from, to, timeZone, !plates, rows.Count, acknowledged.Count,
+            Percentile(acknowledged, 0.5) is { } m ? Math.Round(m, 1) : null, Percentile(acknowledged, 0.95) is { } p ? Math.Round(p, 1) : null, rows);
+    }
+
+    /// <summary>Nearest-rank percentile of sorted values; null for none.</summary>
+    internal static double? Percentile(IReadOnlyList<double> sorted, double q) =>
+        sorted.Count == 0 ? null : sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Count) - 1, 0, sorted.Count - 1)];
+}
+
+/// <summary>CSV for spreadsheets: UTF-8 with a BOM, fields quoted when needed, and text that a spreadsheet would run as a formula defused.</summary>
+internal static class Csv
+{
+    public static IResult File(string name, IReadOnlyList<string> header, IEnumerable<object?[]> rows)
+    {
+        var text = new StringBuilder(string.Join(',', header)).Append("\r\n");
+        foreach (var row in rows) text.Append(string.Join(',', row.Select(Field))).Append("\r\n");
+        return Results.File(Encoding.UTF8.GetPreamble().Concat(Encoding.UTF8.GetBytes(text.ToString())).ToArray(), "text/csv; charset=utf-8", name);
+    }
+
+    internal static string Field(object? value)
+    {
+        var s = value switch
+        {
+            null => "",
+            double d => d.ToString("0.###", CultureInfo.InvariantCulture),
+            IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+            _ => value.ToString() ?? "",
+        };
+        // A plate or a user name from the field must not become a formula in the manager's spreadsheet.
+        if (value is string && s.Length > 0 && "=+-@\t\r".Contains(s[0])) s = "'" + s;
+        return s.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
+    }
+}

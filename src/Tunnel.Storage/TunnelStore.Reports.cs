@@ -1,0 +1,70 @@
+using Tunnel.Core.Contracts;
+using Tunnel.Storage.Internal;
+
+namespace Tunnel.Storage;
+
+/// <summary>Passages counted per UTC hour and kind: the building block of volume reports (no plates).</summary>
+public sealed record HourlyCount(DateTimeOffset Hour, string Site, string Bore, string Portal, string VehicleClass, bool Hazmat, long Passages);
+
+/// <summary>One finished transit's duration, for transit-time statistics (no plates).</summary>
+public sealed record TransitDuration(DateTimeOffset EnteredAt, string Site, string Bore, string? VehicleClass, bool Hazmat, double Seconds);
+
+/// <summary>One overdue alarm: when it was raised and first acknowledged (by a person), and how it stands now.</summary>
+public sealed record OverdueIncident(Guid AlarmId, string Site, string Bore, string? Plate, string Priority, string State,
+    DateTimeOffset RaisedAt, DateTimeOffset? AcknowledgedAt, string? AcknowledgedBy);
+
+public sealed partial class TunnelStore
+{
+    private const long MillisPerHour = 3_600_000;
+
+    /// <summary>Passages captured in [from, to), counted per UTC hour, site, bore, portal, class and hazmat flag, in the database.</summary>
+    public IReadOnlyList<HourlyCount> HourlyCounts(DateTimeOffset from, DateTimeOffset to)
+    {
+        // The one provider difference: how a time becomes an hour number.
+        var hour = _dialect is SqliteDialect ? $"(captured_at / {MillisPerHour})" : "CAST(FLOOR(EXTRACT(EPOCH FROM captured_at) / 3600) AS BIGINT)";
+        return Query($"""
+                      SELECT {hour} AS h, site, bore, portal, vehicle_class, hazmat, COUNT(*) FROM passages
+                      WHERE captured_at >= @from AND captured_at < @to
+                      GROUP BY {hour}, site, bore, portal, vehicle_class, hazmat
+                      ORDER BY h, site, bore, portal, vehicle_class
+                      """,
+            r => new HourlyCount(DateTimeOffset.FromUnixTimeMilliseconds(Convert.ToInt64(r.GetValue(0)) * MillisPerHour), r.GetString(1), r.GetString(2),
+                r.GetString(3), r.GetString(4), r.GetBoolean(5), Convert.ToInt64(r.GetValue(6))),
+            ("@from", Col.Time, from), ("@to", Col.Time, to));
+    }
+
+    /// <summary>Durations of the transits entered in [from, to) that ended with an exit.</summary>
+    public IReadOnlyList<TransitDuration> TransitDurations(DateTimeOffset from, DateTimeOffset to) =>
+        Query("""
+              SELECT entered_at, site, bore, vehicle_class, hazmat, transit_seconds FROM transits
+              WHERE entered_at >= @from AND entered_at < @to AND transit_seconds IS NOT NULL
+              ORDER BY entered_at
+              """,
+            r => new TransitDuration(_dialect.ReadTime(r, 0), r.GetString(1), r.GetString(2), NullableString(r, 3), r.GetBoolean(4), r.GetDouble(5)),
+            ("@from", Col.Time, from), ("@to", Col.Time, to));
+
+    /// <summary>
+    /// Overdue alarms raised in [from, to), oldest first. Acknowledged means the first transition a
+    /// person made into acknowledged (or closed, acknowledging a cleared alarm); notes and shelving are not.
+    /// </summary>
+    public IReadOnlyList<OverdueIncident> OverdueIncidents(DateTimeOffset from, DateTimeOffset to) =>
+        Query("""
+              SELECT c.alarm_id, c.site, c.bore, c.plate_text, c.priority, c.state, t.raised, t.acked,
+                     (SELECT MIN(a.actor) FROM alarm_transitions a WHERE a.alarm_id = c.alarm_id AND a.at = t.acked AND a.actor IS NOT NULL
+                        AND a.state IN (@acknowledged, @closed))
+              FROM alarms_current c
+              JOIN (SELECT alarm_id,
+                           MIN(CASE WHEN state = @raised THEN at END) AS raised,
+                           MIN(CASE WHEN actor IS NOT NULL AND state IN (@acknowledged, @closed) THEN at END) AS acked
+                    FROM alarm_transitions WHERE kind = @overdue GROUP BY alarm_id) t ON t.alarm_id = c.alarm_id
+              WHERE t.raised >= @from AND t.raised < @to
+              ORDER BY t.raised, c.alarm_id
+              """,
+            r => new OverdueIncident(r.GetGuid(0), r.GetString(1), r.GetString(2), NullableString(r, 3), r.GetString(4), r.GetString(5),
+                _dialect.ReadTime(r, 6), _dialect.ReadTimeOrNull(r, 7), NullableString(r, 8)),
+            ("@raised", Col.Text, TunnelJson.Name(AlarmState.ActiveUnacknowledged)),
+            ("@acknowledged", Col.Text, TunnelJson.Name(AlarmState.ActiveAcknowledged)),
+            ("@closed", Col.Text, TunnelJson.Name(AlarmState.Closed)),
+            ("@overdue", Col.Text, TunnelJson.Name(AlarmKind.Overdue)),
+            ("@from", Col.Time, from), ("@to", Col.Time, to));
+}

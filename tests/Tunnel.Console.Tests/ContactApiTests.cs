@@ -1,0 +1,96 @@
+using System.Net;
+using System.Net.Http.Json;
+using Tunnel.Core.Contracts;
+using Tunnel.WebConsole.Api;
+using Tunnel.WebConsole.Security;
+using Tunnel.WebConsole.Views;
+
+namespace Tunnel.WebConsole.Tests;
+
+public sealed class ContactApiTests(TestServerFixture fixture) : IClassFixture<TestServerFixture>
+{
+    private ConsoleHost Host => fixture.Host;
+
+    [Fact]
+    public async Task Operators_keep_the_directory_with_validation_and_every_change_is_audited()
+    {
+        using var op = await Host.LoginAsync("op");
+        var bad = await op.PostAsJsonAsync("/api/v1/contacts", new ContactRequest("浙B30001", "王师傅", "call me", null, null));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("phone", (await bad.Content.ReadFromJsonAsync<ApiError>())!.Message);
+        Assert.Equal(HttpStatusCode.BadRequest, (await op.PostAsJsonAsync("/api/v1/contacts", new ContactRequest("", "x", "13800000000", null, null))).StatusCode);
+
+        var saved = await op.PostAsJsonAsync("/api/v1/contacts", new ContactRequest(" 浙B30001 ", "王师傅", "138 0000 0001", "宁波危化运输", "夜班"));
+        Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
+        Assert.Equal("浙B30001", (await saved.Content.ReadFromJsonAsync<ContactDto>())!.Plate);
+        await op.PostAsJsonAsync("/api/v1/contacts", new ContactRequest("浙B30001", "王师傅", "13800000002", "宁波危化运输", null));
+        var found = await op.GetFromJsonAsync<List<ContactDto>>("/api/v1/contacts?search=" + Uri.EscapeDataString("宁波"));
+        var contact = Assert.Single(found!, c => c.Plate == "浙B30001");
+        Assert.Equal("13800000002", contact.Phone);
+        Assert.Equal("op", contact.UpdatedBy);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await op.DeleteAsync("/api/v1/contacts/" + Uri.EscapeDataString("浙B30001"))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await op.DeleteAsync("/api/v1/contacts/" + Uri.EscapeDataString("浙B30001"))).StatusCode);
+        var audit = Host.Store.ReadAudit(actor: "op", subject: "contact:浙B30001").Select(a => a.Action);
+        Assert.Equal(["contact-deleted", "contact-updated", "contact-created"], audit);
+    }
+
+    [Theory]
+    [InlineData("boss")]
+    [InlineData("maint")]
+    public async Task Roles_that_do_not_handle_alarms_cannot_read_or_change_the_directory(string user)
+    {
+        using var client = await Host.LoginAsync(user);
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync("/api/v1/contacts")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.PostAsJsonAsync("/api/v1/contacts", new ContactRequest("浙B1", "x", "13800000000", null, null))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Contacting_the_driver_looks_the_plate_up_then_records_the_attempt_as_an_alarm_note_and_in_the_audit()
+    {
+        using var op = await Host.LoginAsync("op");
+        await op.PostAsJsonAsync("/api/v1/contacts", new ContactRequest("浙B30002", "李师傅", "13900000003", null, null));
+        var raised = Host.NextAlarmAsync(t => t.Plate == "浙B30002" && t.State == AlarmState.ActiveUnacknowledged);
+        await Host.PublishAsync("浙B30002", ago: TimeSpan.FromMinutes(20), hazmat: true, bore: "south", lane: 2); // its own lane: not queued behind another test's stop
+        var alarm = await raised;
+
+        var lookup = await op.GetFromJsonAsync<AlarmContact>($"/api/v1/alarms/{alarm.AlarmId}/contact");
+        Assert.Equal("13900000003", lookup!.Contact!.Phone);
+        Assert.Empty(lookup.Attempts);
+
+        Assert.Equal(HttpStatusCode.BadRequest,
+            (await op.PostAsJsonAsync($"/api/v1/alarms/{alarm.AlarmId}/contact-attempts", new ContactAttemptRequest("maybe", null))).StatusCode);
+        var noted = Host.NextAlarmAsync(t => t.AlarmId == alarm.AlarmId && t.Note != null);
+        var attempt = await op.PostAsJsonAsync($"/api/v1/alarms/{alarm.AlarmId}/contact-attempts", new ContactAttemptRequest("reached", "车辆抛锚，已报清障"));
+        Assert.Equal(HttpStatusCode.NoContent, attempt.StatusCode);
+        Assert.Equal("contact-driver reached: 车辆抛锚，已报清障", (await noted).Note);
+
+        var history = await op.GetFromJsonAsync<List<AlarmDto>>($"/api/v1/alarms/{alarm.AlarmId}/history");
+        Assert.Contains(history!, h => h.Note == "contact-driver reached: 车辆抛锚，已报清障" && h.By == "op");
+        var again = await op.GetFromJsonAsync<AlarmContact>($"/api/v1/alarms/{alarm.AlarmId}/contact");
+        Assert.Equal("reached", Assert.Single(again!.Attempts).Outcome);
+        var audit = Host.Store.ReadAudit(actor: "op", subject: "alarm:" + alarm.AlarmId).Select(a => a.Action).ToList();
+        Assert.Equal(["contact-lookup", "view-alarm-history", "contact-driver", "contact-lookup"], audit);
+
+        using var boss = await Host.LoginAsync("boss");
+        Assert.Equal(HttpStatusCode.Forbidden, (await boss.GetAsync($"/api/v1/alarms/{alarm.AlarmId}/contact")).StatusCode);
+    }
+
+    [Fact]
+    public async Task An_unknown_plate_is_reported_not_in_the_directory_and_a_closed_alarm_refuses_the_attempt()
+    {
+        using var op = await Host.LoginAsync("op");
+        var raised = Host.NextAlarmAsync(t => t.Plate == "浙B30003" && t.State == AlarmState.ActiveUnacknowledged);
+        await Host.PublishAsync("浙B30003", ago: TimeSpan.FromMinutes(20));
+        var alarm = await raised;
+        var lookup = await op.GetFromJsonAsync<AlarmContact>($"/api/v1/alarms/{alarm.AlarmId}/contact");
+        Assert.Null(lookup!.Contact);
+        Assert.Equal("浙B30003", lookup.Plate);
+        Assert.Equal(HttpStatusCode.NoContent,
+            (await op.PostAsJsonAsync($"/api/v1/alarms/{alarm.AlarmId}/contact-attempts", new ContactAttemptRequest("not-in-directory", null))).StatusCode);
+
+        Assert.Equal(HttpStatusCode.NotFound, (await op.GetAsync($"/api/v1/alarms/{Guid.NewGuid()}/contact")).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict,
+            (await op.PostAsJsonAsync($"/api/v1/alarms/{Guid.NewGuid()}/contact-attempts", new ContactAttemptRequest("reached", null))).StatusCode);
+    }
+}

@@ -1,0 +1,90 @@
+using System.Net;
+using System.Net.Http.Json;
+using Tunnel.Core.Contracts;
+using Tunnel.WebConsole.Api;
+
+namespace Tunnel.WebConsole.Tests;
+
+public sealed class ManagerReportTests(TestServerFixture fixture) : IClassFixture<TestServerFixture>
+{
+    private ConsoleHost Host => fixture.Host;
+    private static string Today => TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, ReportApi.FindZone("Asia/Shanghai")).ToString("yyyy-MM-dd");
+
+    [Fact]
+    public async Task Daily_volumes_count_passages_by_bore_portal_and_class_with_hazmat_and_download_as_csv()
+    {
+        await Host.PublishAsync("浙G90001", bore: "south", lane: 1, cls: VehicleClass.Bus);
+        await Host.PublishAsync("浙G90002", bore: "south", lane: 2, cls: VehicleClass.Truck, hazmat: true);
+        var last = await Host.PublishAsync("浙G90003", bore: "south", lane: 2, cls: VehicleClass.Truck);
+        await Host.UntilAsync(_ => Host.Store.GetPassage(last.EventId));
+
+        using var boss = await Host.LoginAsync("boss");
+        var report = await boss.GetFromJsonAsync<DailyVolumes>("/api/v1/reports/daily-volumes?days=7");
+        Assert.Equal(7, report!.Days.Count);
+        Assert.Equal(Today, report.Days[^1]);
+        var trucks = report.Rows.Single(r => r.Day == Today && r.Bore == "south" && r.Portal == "entry" && r.VehicleClass == "truck");
+        Assert.Equal((2L, 1L), (trucks.Passages, trucks.Hazmat));
+        Assert.True(report.TotalHazmat >= 1);
+        var csv = await boss.GetStringAsync("/api/v1/reports/daily-volumes.csv?days=7");
+        Assert.StartsWith("day,site,bore,portal,class,passages,hazmat", csv.TrimStart('\uFEFF'));
+        Assert.Contains($"{Today},maoliling,south,entry,truck,2,1", csv);
+    }
+
+    [Fact]
+    public async Task Transit_times_give_the_median_and_95th_percentile_of_finished_transits()
+    {
+        await Host.PublishAsync("浙G91001", bore: "north", lane: 2, cls: VehicleClass.Van, ago: TimeSpan.FromMinutes(3));
+        var exit = await Host.PublishAsync("浙G91001", portal: Portal.Exit, bore: "north", lane: 2, cls: VehicleClass.Van);
+        await Host.UntilAsync(_ => Host.Store.TransitsByPlate("浙G91001").FirstOrDefault(t => t.ExitEventId == exit.EventId));
+
+        using var boss = await Host.LoginAsync("boss");
+        var report = await boss.GetFromJsonAsync<TransitTimes>("/api/v1/reports/transit-times?days=1");
+        var vans = report!.Rows.Single(r => r.Bore == "north" && r.VehicleClass == "van");
+        Assert.Equal(1, vans.Transits);
+        Assert.InRange(vans.MedianSeconds, 179, 182);
+        Assert.Equal(vans.MedianSeconds, vans.P95Seconds);
+        Assert.Contains(",maoliling,north,van,1,", await boss.GetStringAsync("/api/v1/reports/transit-times.csv?days=1"));
+    }
+
+    [Fact]
+    public async Task Overdue_incidents_show_the_time_to_acknowledge_with_plates_masked_unless_granted()
+    {
+        var raised = Host.NextAlarmAsync(t => t.Plate == "浙G92001" && t.State == AlarmState.ActiveUnacknowledged);
+        await Host.PublishAsync("浙G92001", bore: "south", lane: 1, ago: TimeSpan.FromMinutes(20));
+        var alarm = await raised;
+        using (var op = await Host.LoginAsync("op"))
+            Assert.Equal(HttpStatusCode.NoContent, (await op.PostAsJsonAsync($"/api/v1/alarms/{alarm.AlarmId}/acknowledge", new AcknowledgeRequest(null))).StatusCode);
+
+        using var boss = await Host.LoginAsync("boss");
+        var report = await boss.GetFromJsonAsync<Incidents>("/api/v1/reports/incidents?days=1");
+        var row = report!.Rows.Single(r => r.AlarmId == alarm.AlarmId);
+        Assert.True(report.PlatesMasked);
+        Assert.Equal("浙G9***1", row.Plate);
+        Assert.Equal("op", row.AcknowledgedBy);
+        Assert.True(row.SecondsToAcknowledge >= 0);
+        Assert.NotNull(report.MedianSecondsToAcknowledge);
+        var csv = await boss.GetStringAsync("/api/v1/reports/incidents.csv?days=1");
+        Assert.Contains("浙G9***1", csv);
+        Assert.DoesNotContain("浙G92001", csv);
+        Assert.DoesNotContain(Host.Store.ReadAudit(actor: "boss"), a => a.Action == "view-incidents-report");
+
+        using var granted = await Host.LoginAsync("boss-plates");
+        var plain = await granted.GetFromJsonAsync<Incidents>("/api/v1/reports/incidents?days=1");
+        Assert.Equal("浙G92001", plain!.Rows.Single(r => r.AlarmId == alarm.AlarmId).Plate);
+        Assert.Contains(Host.Store.ReadAudit(actor: "boss-plates"), a => a.Action == "view-incidents-report");
+
+        using var opClient = await Host.LoginAsync("op");
+        Assert.Equal(HttpStatusCode.Forbidden, (await opClient.GetAsync("/api/v1/reports/incidents")).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("浙A12345", "浙A12345")]
+    [InlineData("=HYPERLINK(\"x\")", "\"'=HYPERLINK(\"\"x\"\")\"")]
+    [InlineData("+1", "'+1")]
+    [InlineData("a,b", "\"a,b\"")]
+    [InlineData(null, "")]
+    public void Csv_fields_are_quoted_and_formulas_defused(string? value, string expected)
+    {
+        Assert.Equal(expected, Csv.Field(value));
+    }
+}

@@ -1,0 +1,91 @@
+using System.Net;
+using System.Net.Http.Json;
+using Tunnel.WebConsole.Api;
+using Tunnel.WebConsole.Security;
+
+namespace Tunnel.WebConsole.Tests;
+
+public sealed class UserApiTests(TestServerFixture fixture) : IClassFixture<TestServerFixture>
+{
+    private ConsoleHost Host => fixture.Host;
+    private UserDirectory Users => (UserDirectory)Host.App.Services.GetService(typeof(UserDirectory))!;
+
+    private Task<HttpClient> AdminAsync() => Host.LoginAsync(UserDirectory.FirstAdmin, ConsoleHost.AdminPassword);
+
+    private async Task<HttpStatusCode> LoginStatusAsync(string user, string password)
+    {
+        using var client = Host.CreateClient();
+        await ConsoleHost.UseAntiforgeryAsync(client);
+        return (await client.PostAsJsonAsync("/api/v1/auth/login", new LoginRequest(user, password))).StatusCode;
+    }
+
+    [Fact]
+    public async Task A_user_changes_their_own_password_and_their_other_sessions_end()
+    {
+        Users.Create("self", ConsoleHost.Password, [Roles.Maintenance]);
+        using var here = await Host.LoginAsync("self");
+        using var elsewhere = await Host.LoginAsync("self");
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await here.PostAsJsonAsync("/api/v1/auth/password", new ChangePasswordRequest("wrong-password", "new-password-1"))).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await here.PostAsJsonAsync("/api/v1/auth/password", new ChangePasswordRequest(ConsoleHost.Password, "short"))).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await here.PostAsJsonAsync("/api/v1/auth/password", new ChangePasswordRequest(ConsoleHost.Password, "new-password-1"))).StatusCode);
+
+        Assert.Equal(HttpStatusCode.OK, (await here.GetAsync("/api/v1/auth/me")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await elsewhere.GetAsync("/api/v1/auth/me")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, await LoginStatusAsync("self", ConsoleHost.Password));
+        Assert.Equal(HttpStatusCode.OK, await LoginStatusAsync("self", "new-password-1"));
+        Assert.Contains(Host.Store.ReadAudit(actor: "self", subject: "user:self"), a => a.Action == "password-changed");
+    }
+
+    [Fact]
+    public async Task The_admin_resets_a_password_which_lifts_the_lock_and_ends_the_sessions()
+    {
+        Users.Create("forgot", ConsoleHost.Password, [Roles.Operator]);
+        using var session = await Host.LoginAsync("forgot");
+        using var admin = await AdminAsync();
+        Assert.Equal(HttpStatusCode.BadRequest, (await admin.PostAsJsonAsync("/api/v1/users/forgot/password", new ResetPasswordRequest("short"))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.PostAsJsonAsync("/api/v1/users/nobody/password", new ResetPasswordRequest("long-enough-pw"))).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.PostAsJsonAsync("/api/v1/users/forgot/password", new ResetPasswordRequest("reset-password-1"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await session.GetAsync("/api/v1/auth/me")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, await LoginStatusAsync("forgot", "reset-password-1"));
+        Assert.Contains(Host.Store.ReadAudit(actor: "admin", subject: "user:forgot"), a => a.Action == "password-reset");
+    }
+
+    [Fact]
+    public async Task The_admin_unlocks_a_locked_out_user()
+    {
+        Users.Create("locked", ConsoleHost.Password, [Roles.Operator]);
+        for (var i = 0; i < 5; i++) await LoginStatusAsync("locked", "wrong-password");
+        Assert.Equal((HttpStatusCode)423, await LoginStatusAsync("locked", ConsoleHost.Password));
+        using var admin = await AdminAsync();
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.PostAsync("/api/v1/users/locked/unlock", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, await LoginStatusAsync("locked", ConsoleHost.Password));
+        Assert.Contains(Host.Store.ReadAudit(actor: "admin", subject: "user:locked"), a => a.Action == "user-unlocked");
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.PostAsync("/api/v1/users/nobody/unlock", null)).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_retired_user_is_signed_out_at_once_and_cannot_log_in_and_the_admin_cannot_retire_themself()
+    {
+        Users.Create("leaver", ConsoleHost.Password, [Roles.Operator]);
+        using var session = await Host.LoginAsync("leaver");
+        using var admin = await AdminAsync();
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.PostAsync("/api/v1/users/leaver/retire", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await session.GetAsync("/api/v1/snapshot")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, await LoginStatusAsync("leaver", ConsoleHost.Password));
+        Assert.Equal(HttpStatusCode.Conflict, (await admin.PostAsync("/api/v1/users/leaver/retire", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await admin.PostAsync("/api/v1/users/admin/retire", null)).StatusCode);
+        Assert.True((await admin.GetFromJsonAsync<List<UserSummary>>("/api/v1/users"))!.Single(u => u.UserName == "leaver").Disabled);
+        Assert.Contains(Host.Store.ReadAudit(actor: "admin", subject: "user:leaver"), a => a.Action == "user-retired");
+    }
+
+    [Theory]
+    [InlineData("/api/v1/users/op/unlock")]
+    [InlineData("/api/v1/users/op/retire")]
+    [InlineData("/api/v1/users/op/password")]
+    public async Task Only_the_admin_manages_other_users(string path)
+    {
+        using var op = await Host.LoginAsync("boss");
+        Assert.Equal(HttpStatusCode.Forbidden, (await op.PostAsJsonAsync(path, new ResetPasswordRequest("long-enough-pw"))).StatusCode);
+    }
+}

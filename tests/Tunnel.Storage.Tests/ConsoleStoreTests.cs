@@ -1,0 +1,197 @@
+using Tunnel.Core.Contracts;
+using static Tunnel.Storage.Tests.TestData;
+
+namespace Tunnel.Storage.Tests;
+
+/// <summary>What the web console asks of the store (schema v3: contacts; vehicle history; agent quality), on every provider.</summary>
+public abstract class ConsoleStoreContract : IDisposable
+{
+    private TunnelStore? _store;
+
+    protected abstract StoreOptions Options { get; }
+
+    protected TunnelStore Store => _store ??= TunnelStore.Open(Options);
+
+    public virtual void Dispose()
+    {
+        _store?.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    [Fact]
+    public void The_schema_is_at_version_3()
+    {
+        Assert.Equal(3, Store.SchemaVersion);
+    }
+
+    [Fact]
+    public void Contacts_are_saved_replaced_searched_and_deleted_by_plate()
+    {
+        Assert.Null(Store.GetContact("浙A12345"));
+        Store.SaveContact(new DriverContact { Plate = "浙A12345", Name = "王师傅", Phone = "13800000001", Company = "宁波危化运输", UpdatedBy = "op", UpdatedAt = T0 });
+        Store.SaveContact(new DriverContact { Plate = "沪B55555", Name = "Li", Phone = "13900000002", UpdatedBy = "admin", UpdatedAt = T0 });
+        Store.SaveContact(new DriverContact { Plate = "浙A12345", Name = "王师傅", Phone = "13800000009", Note = "夜班", UpdatedBy = "admin", UpdatedAt = T0.AddMinutes(1) });
+
+        var contact = Store.GetContact("浙A12345")!;
+        Assert.Equal(("13800000009", "夜班", (string?)null, "admin", T0.AddMinutes(1)), (contact.Phone, contact.Note, contact.Company, contact.UpdatedBy, contact.UpdatedAt));
+        Assert.Equal(["沪B55555", "浙A12345"], Store.ListContacts().Select(c => c.Plate).Order(StringComparer.Ordinal));
+        Assert.Equal(["浙A12345"], Store.ListContacts("王").Select(c => c.Plate));
+        Assert.True(Store.DeleteContact("浙A12345"));
+        Assert.False(Store.DeleteContact("浙A12345"));
+        Assert.Null(Store.GetContact("浙A12345"));
+    }
+
+    [Fact]
+    public void Contact_attempts_are_kept_per_alarm_in_order()
+    {
+        var alarm = Guid.NewGuid();
+        Store.AddContactAttempt(alarm, "op", "no-answer", null, T0);
+        Store.AddContactAttempt(alarm, "op2", "reached", "on the hard shoulder", T0.AddMinutes(2));
+        Store.AddContactAttempt(Guid.NewGuid(), "op", "wrong-number", null, T0);
+        var attempts = Store.ContactAttempts(alarm);
+        Assert.Equal([("no-answer", "op", (string?)null), ("reached", "op2", "on the hard shoulder")], attempts.Select(a => (a.Outcome, a.Actor, a.Note)));
+        Assert.Equal(T0.AddMinutes(2), attempts[1].At);
+    }
+
+    [Fact]
+    public void A_vehicles_passages_and_alarms_are_found_by_plate_newest_first_and_never_after_the_retention_purge()
+    {
+        var old = Passage("a1", 1, "浙A12345", T0);
+        var other = Passage("a1", 2, "浙A99999", T0.AddMinutes(1));
+        var recent = Passage("a2", 1, "浙A12345", T0.AddMinutes(30), Portal.Exit);
+        Store.AddPassages(Received(old, other, recent));
+        var alarm = Guid.NewGuid();
+        Store.AddAlarmTransitions([Alarm(alarm, AlarmState.ActiveUnacknowledged, T0.AddMinutes(5)), Alarm(alarm, AlarmState.ActiveAcknowledged, T0.AddMinutes(6))]);
+        Store.AddAlarmTransitions([Alarm(Guid.NewGuid(), AlarmState.ActiveUnacknowledged, T0.AddMinutes(7), plate: "浙A99999")]);
+
+        Assert.Equal([recent.EventId, old.EventId], Store.PassagesByPlate("浙A12345").Select(p => p.Passage.EventId));
+        var alarms = Store.AlarmsByPlate("浙A12345");
+        Assert.Equal(AlarmState.ActiveAcknowledged, Assert.Single(alarms).State);
+        Assert.Equal(old.EventId, Store.GetPassage(old.EventId)!.Passage.EventId);
+        Assert.Null(Store.GetPassage(Guid.NewGuid()));
+        Assert.Equal([recent.EventId, other.EventId], Store.RecentPassages(new BoreKey("maoliling", "north"), 2).Select(p => p.Passage.EventId));
+
+        Store.PurgePlates(T0.AddMinutes(10));
+        Assert.Equal([recent.EventId], Store.PassagesByPlate("浙A12345").Select(p => p.Passage.EventId));
+        Assert.Empty(Store.AlarmsByPlate("浙A12345"));
+        Assert.Empty(Store.PassagesByPlate(""));
+    }
+
+    [Fact]
+    public void Agent_quality_counts_unread_plates_and_exits_no_transit_claims()
+    {
+        var entry = Passage("in-1", 1, "浙A12345", T0);
+        var unreadEntry = Passage("in-1", 2, null, T0.AddSeconds(10));
+        var matchedExit = Passage("out-1", 1, "浙A12345", T0.AddMinutes(3), Portal.Exit);
+        var orphanExit = Passage("out-1", 2, null, T0.AddMinutes(3).AddSeconds(5), Portal.Exit);
+        var outside = Passage("out-1", 3, "浙A77777", T0.AddHours(2), Portal.Exit);
+        Store.AddPassages(Received(entry, unreadEntry, matchedExit, orphanExit, outside));
+        Store.UpsertTransits([Transit(entry.EventId, "浙A12345", T0) with { ExitEventId = matchedExit.EventId, ExitedAt = matchedExit.CapturedAt, Status = "exact" }]);
+
+        var quality = Store.AgentQualities(T0, T0.AddHours(1)).ToDictionary(q => q.AgentId);
+        Assert.Equal(new AgentQuality("in-1", 2, 1, 0, 0), quality["in-1"]);
+        Assert.Equal(new AgentQuality("out-1", 2, 1, 2, 1), quality["out-1"]);
+        Assert.Equal(0.5, quality["out-1"].UnmatchedExitShare);
+        Assert.Null(quality["in-1"].UnmatchedExitShare);
+
+        var latest = Store.LatestPassagePerAgent(T0).Select(p => p.Passage.EventId);
+        Assert.Equal([unreadEntry.EventId, outside.EventId], latest);
+    }
+
+    [Fact]
+    public void Hourly_counts_group_passages_by_hour_bore_portal_class_and_hazmat_in_the_database()
+    {
+        Store.AddPassages(Received(
+            Passage("a1", 1, "浙A00001", T0.AddMinutes(1)), Passage("a1", 2, null, T0.AddMinutes(59)),
+            Passage("a1", 3, "浙A00003", T0.AddMinutes(61), hazmat: true), Passage("b1", 1, "浙A00004", T0.AddMinutes(5), Portal.Exit, bore: "south"),
+            Passage("a1", 4, "浙A00005", T0.AddHours(5))));
+        var counts = Store.HourlyCounts(T0, T0.AddHours(2));
+        Assert.Equal(
+        [
+            (T0, "north", "entry", "car", false, 2L), (T0, "south", "exit", "car", false, 1L), (T0.AddHours(1), "north", "entry", "truck", true, 1L),
+        ], counts.Select(c => (c.Hour, c.Bore, c.Portal, c.VehicleClass, c.Hazmat, c.Passages)));
+    }
+
+    [Fact]
+    public void Transit_durations_are_those_of_transits_that_ended_with_an_exit()
+    {
+        Store.UpsertTransits(
+        [
+            Transit(Guid.NewGuid(), "浙A1", T0) with { ExitedAt = T0.AddSeconds(170), TransitSeconds = 170, Status = "exact" },
+            Transit(Guid.NewGuid(), "浙A2", T0.AddMinutes(1)),
+            Transit(Guid.NewGuid(), null, T0.AddMinutes(2)) with { TransitSeconds = 200.5, Hazmat = true, Status = "inferred" },
+            Transit(Guid.NewGuid(), "浙A4", T0.AddHours(3)) with { TransitSeconds = 150, Status = "exact" },
+        ]);
+        Assert.Equal([(170d, false), (200.5, true)], Store.TransitDurations(T0, T0.AddHours(1)).Select(d => (d.Seconds, d.Hazmat)));
+    }
+
+    [Fact]
+    public void Overdue_incidents_tell_when_a_person_first_acknowledged_not_when_someone_added_a_note()
+    {
+        var acked = Guid.NewGuid();
+        var open = Guid.NewGuid();
+        Store.AddAlarmTransitions(
+        [
+            Alarm(acked, AlarmState.ActiveUnacknowledged, T0),
+            Alarm(acked, AlarmState.ActiveUnacknowledged, T0.AddSeconds(20), by: "op2", note: "looking"),
+            Alarm(acked, AlarmState.ActiveAcknowledged, T0.AddSeconds(45), by: "op"),
+            Alarm(acked, AlarmState.ActiveAcknowledged, T0.AddSeconds(90), by: "op3", note: "tow truck"),
+            Alarm(open, AlarmState.ActiveUnacknowledged, T0.AddMinutes(5), plate: null),
+            Alarm(Guid.NewGuid(), AlarmState.ActiveUnacknowledged, T0.AddHours(2)),
+        ]);
+        var incidents = Store.OverdueIncidents(T0, T0.AddHours(1));
+        Assert.Equal([acked, open], incidents.Select(i => i.AlarmId));
+        Assert.Equal((T0.AddSeconds(45), "op", "active-acknowledged", "浙A12345"), (incidents[0].AcknowledgedAt!.Value, incidents[0].AcknowledgedBy, incidents[0].State, incidents[0].Plate));
+        Assert.Equal(T0, incidents[0].RaisedAt);
+        Assert.Null(incidents[1].AcknowledgedAt);
+        Assert.Null(incidents[1].Plate);
+    }
+
+    [Fact]
+    public void Unlocking_a_user_lifts_the_lock_and_forgets_the_failures()
+    {
+        Store.AddUser(new UserRecord { UserName = "op", PasswordHash = "h", Roles = ["operator"] }, T0);
+        Store.RecordFailedLogin("op", 2, T0.AddMinutes(15), T0);
+        Store.RecordFailedLogin("op", 2, T0.AddMinutes(15), T0);
+        Assert.Equal(T0.AddMinutes(15), Store.GetUser("op")!.LockedUntil);
+        Assert.True(Store.UnlockUser("OP", T0.AddMinutes(1)));
+        Assert.Equal((0, (DateTimeOffset?)null), (Store.GetUser("op")!.FailedLogins, Store.GetUser("op")!.LockedUntil));
+        Assert.False(Store.UnlockUser("nobody", T0));
+    }
+}
+
+public sealed class SqliteConsoleStoreTests : ConsoleStoreContract
+{
+    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("tunnel-sqlite-console-");
+
+    public SqliteConsoleStoreTests() => Options = StoreOptions.SqliteInDataDirectory(Path.Combine(_directory.FullName, "data"));
+
+    protected override StoreOptions Options { get; }
+
+    public override void Dispose()
+    {
+        base.Dispose();
+        _directory.Delete(recursive: true);
+    }
+}
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresConsoleStoreTests : ConsoleStoreContract
+{
+    private readonly PostgresServer _server;
+    private readonly string _schema = "c_" + Guid.NewGuid().ToString("N");
+
+    public PostgresConsoleStoreTests(PostgresServer server)
+    {
+        _server = server;
+        Options = StoreOptions.Postgres(server.CreateSchema(_schema));
+    }
+
+    protected override StoreOptions Options { get; }
+
+    public override void Dispose()
+    {
+        base.Dispose();
+        _server.DropSchema(_schema);
+    }
+}
