@@ -364,6 +364,45 @@ public class OpenCvShimTests
     }
 
     [Fact]
+    public void Fills_a_diamond_and_recovers_its_four_corners_from_the_contour()
+    {
+        using var img = Solid(60, 60, 0, 0, 0);
+        (int X, int Y)[] diamond = [(30, 5), (55, 30), (30, 55), (5, 30)];
+        Cv.FillPoly(img, diamond, new BgrColor(0, 0, 255));
+        Assert.Equal(255, img.Bytes[30 * img.Step + 30 * 3 + 2]); // centre filled
+        Assert.Equal(0, img.Bytes[8 * img.Step + 8 * 3 + 2]);     // corner of the bounding square not
+        using var mask = Cv.InRange(img, [0, 0, 128], [0, 0, 255]);
+        var contour = Cv.FindContours(mask).Single();
+        var hull = Cv.ConvexHull(contour);
+        Assert.True(hull.Length >= 4 && hull.Length <= contour.Length);
+        var corners = Cv.ApproxPolyDP(hull, 2.0);
+        Assert.Equal(4, corners.Length);
+        foreach (var c in diamond) Assert.Contains(corners, p => Math.Abs(p.X - c.X) <= 2 && Math.Abs(p.Y - c.Y) <= 2);
+        // An open polyline keeps its ends; a straight one reduces to them.
+        Assert.Equal([(0, 0), (10, 0)], Cv.ApproxPolyDP([(0, 0), (5, 0), (10, 0)], 1.0, closed: false));
+        Assert.Throws<ArgumentException>(() => Cv.ApproxPolyDP([], 1.0));
+        Assert.Throws<OpenCvException>(() => Cv.ApproxPolyDP([(0, 0)], -1));
+        Assert.Throws<OpenCvException>(() => Cv.FillPoly(img, [(0, 0), (1, 1)], new BgrColor(1, 1, 1)));
+    }
+
+    [Fact]
+    public void Blur_smooths_and_canny_finds_the_edges_of_a_square()
+    {
+        using var img = Solid(40, 40, 0, 0, 0);
+        Cv.Rectangle(img, new PixelBox(10, 10, 20, 20), BgrColor.Gray(255));
+        using var blurred = Cv.GaussianBlur(img, 5);
+        var edge = blurred.Bytes[20 * blurred.Step + 10 * 3];
+        Assert.InRange(edge, (byte)60, (byte)200); // the step is now a ramp
+        Assert.True(Cv.LaplacianVariance(blurred) < Cv.LaplacianVariance(img));
+        Assert.Throws<OpenCvException>(() => Cv.GaussianBlur(img, 4));
+
+        using var edges = Cv.Canny(img, 50, 150);
+        Assert.Equal(1, edges.Channels);
+        Assert.True(Cv.CountNonZero(edges) is > 60 and < 100, $"{Cv.CountNonZero(edges)} edge pixels"); // the square's outline
+        Assert.Equal(0, edges.Bytes[20 * edges.Step + 20]); // nothing inside
+    }
+
+    [Fact]
     public void Draws_filled_and_outlined_rectangles_and_lines()
     {
         using var img = Solid(20, 20, 0, 0, 0);

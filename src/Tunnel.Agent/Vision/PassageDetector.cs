@@ -93,7 +93,9 @@ public sealed class PassageDetector : IDisposable
         _runs += runs;
         _vehicles++;
         var (cls, classConfidence) = VehicleClassification.Combine(plate, null);
-        return new VehiclePassed(lane, at, plate, cls, classConfidence, plate?.Hazmat ?? false, plate?.HazmatConfidence ?? 0,
+        // With no plate read, the signs on the vehicle still tell a tanker.
+        var hazmat = plate?.HazmatConfidence ?? _reader?.DetectHazmat(image).Confidence ?? 0;
+        return new VehiclePassed(lane, at, plate, cls, classConfidence, hazmat >= HazmatSigns.Threshold, hazmat,
             Cv.Encode(image, ".jpg", _options.SnapshotJpegQuality), runs);
     }
 
@@ -111,7 +113,7 @@ public sealed class PassageDetector : IDisposable
             ? Cv.Encode(best.Image, ".jpg", _options.SnapshotJpegQuality)
             : [];
         var passed = new VehiclePassed(lane.Lane, track.CrossedAt!.Value, readout.Plate, cls, classConfidence,
-            readout.Plate?.Hazmat ?? false, readout.Plate?.HazmatConfidence ?? 0, snapshot, readout.Runs);
+            readout.Hazmat, readout.HazmatConfidence, snapshot, readout.Runs);
 
         track.Reported = true;
         if (track.Lost) track.Dispose();

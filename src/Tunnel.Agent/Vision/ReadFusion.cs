@@ -53,7 +53,7 @@ public static class ReadFusion
             VehicleClass = vehicleClass,
             VehicleClassConfidence = classConfidence,
             // A hazmat sign is often legible in only one of the frames: the strongest sighting counts.
-            Hazmat = hazmat > 0.5,
+            Hazmat = hazmat >= HazmatSigns.Threshold,
             HazmatConfidence = hazmat,
             Milliseconds = reads.Sum(r => r.Milliseconds),
         };

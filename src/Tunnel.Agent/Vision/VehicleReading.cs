@@ -3,8 +3,14 @@ using Tunnel.Recognition.Plates;
 
 namespace Tunnel.Agent.Vision;
 
-/// <summary>What the reads of one vehicle gave: the fused plate (frame pixels), the frame to keep, the runs spent.</summary>
-internal sealed record VehicleReadout(PlateResult? Plate, CandidateFrame? BestFrame, int Runs);
+/// <summary>
+/// What the reads of one vehicle gave: the fused plate (frame pixels), the frame to keep, the runs spent, and
+/// the hazard-sign confidence (from the plate reads, or from the best frame alone when no plate was legible).
+/// </summary>
+internal sealed record VehicleReadout(PlateResult? Plate, CandidateFrame? BestFrame, int Runs, double HazmatConfidence = 0)
+{
+    public bool Hazmat => HazmatConfidence >= HazmatSigns.Threshold;
+}
 
 /// <summary>
 /// Runs recognition on a vehicle's candidate frames, best first, stopping once enough reads agree, fuses
@@ -17,20 +23,27 @@ internal static class VehicleReading
         if (reader is null) return new VehicleReadout(null, candidates.Best, 0);
         var reads = new List<(PlateResult Plate, CandidateFrame Frame)>();
         var runs = 0;
+        // Each read also searches its whole frame (the vehicle crop: front, cab roof, tank) for hazard signs;
+        // fusion keeps the strongest sighting.
         foreach (var frame in candidates.BestFirst().Take(options.MaxReadsPerVehicle))
         {
             runs++;
             if (reader.Read(frame.Image) is { } plate) reads.Add((plate, frame));
             if (Agreed(reads, options)) break;
         }
-        if (reads.Count == 0) return new VehicleReadout(null, candidates.Best, runs);
+        if (reads.Count == 0)
+        {
+            // No legible plate: the signs still say what the vehicle carries.
+            var signs = candidates.Best is { } only ? reader.DetectHazmat(only.Image).Confidence : 0;
+            return new VehicleReadout(null, candidates.Best, runs, signs);
+        }
 
         var fused = ReadFusion.Fuse(reads.Select(r => r.Plate).ToArray())!;
         var best = reads.MaxBy(r => PlateQuality(r.Plate, r.Frame.Image));
         var crop = best.Frame.Crop;
         // The fused plate takes the best frame's corners, moved from crop to frame pixels.
         var box = best.Plate.Box.Select(p => (p.X + crop.X, p.Y + crop.Y)).ToArray();
-        return new VehicleReadout(fused with { Box = box, DoubleRow = best.Plate.DoubleRow }, best.Frame, runs);
+        return new VehicleReadout(fused with { Box = box, DoubleRow = best.Plate.DoubleRow }, best.Frame, runs, fused.HazmatConfidence);
     }
 
     private static bool Agreed(List<(PlateResult Plate, CandidateFrame Frame)> reads, PassageDetectorOptions options) =>

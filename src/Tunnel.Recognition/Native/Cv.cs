@@ -256,6 +256,63 @@ public static unsafe class Cv
         NativeMethods.Check(NativeMethods.tcv_line(image, from.X, from.Y, to.X, to.Y, c, thickness));
     }
 
+    /// <summary>Douglas-Peucker simplification: the polygon's vertices that matter at <paramref name="epsilon"/> pixels.</summary>
+    public static (int X, int Y)[] ApproxPolyDP(ReadOnlySpan<(int X, int Y)> points, double epsilon, bool closed = true)
+    {
+        if (points.IsEmpty) throw new ArgumentException("no points", nameof(points));
+        fixed (void* p = points)
+        {
+            NativeMethods.Check(NativeMethods.tcv_approx_poly_dp((int*)p, points.Length, epsilon, closed ? 1 : 0, out var buffer));
+            return Unpack(buffer);
+        }
+    }
+
+    /// <summary>Convex hull of the points, its vertices in order around it.</summary>
+    public static (int X, int Y)[] ConvexHull(ReadOnlySpan<(int X, int Y)> points)
+    {
+        if (points.IsEmpty) throw new ArgumentException("no points", nameof(points));
+        fixed (void* p = points)
+        {
+            NativeMethods.Check(NativeMethods.tcv_convex_hull((int*)p, points.Length, out var buffer));
+            return Unpack(buffer);
+        }
+    }
+
+    private static (int X, int Y)[] Unpack(NativeBuffer buffer)
+    {
+        using (buffer)
+        {
+            var ints = MemoryMarshal.Cast<byte, int>(buffer.Span);
+            var result = new (int X, int Y)[ints[0]];
+            for (var i = 0; i < result.Length; i++) result[i] = (ints[1 + 2 * i], ints[2 + 2 * i]);
+            return result;
+        }
+    }
+
+    /// <summary>Fills a polygon (at least 3 vertices) in place, with anti-aliased edges.</summary>
+    public static void FillPoly(Mat image, ReadOnlySpan<(int X, int Y)> polygon, BgrColor color)
+    {
+        var c = stackalloc double[] { color.B, color.G, color.R, 0 };
+        fixed (void* p = polygon)
+        {
+            NativeMethods.Check(NativeMethods.tcv_fill_poly(image, (int*)p, polygon.Length, c));
+        }
+    }
+
+    /// <summary>Gaussian blur with an odd square kernel; sigma 0 derives it from the kernel.</summary>
+    public static Mat GaussianBlur(Mat src, int kernelSize, double sigma = 0)
+    {
+        NativeMethods.Check(NativeMethods.tcv_gaussian_blur(src, kernelSize, sigma, out var dst));
+        return dst;
+    }
+
+    /// <summary>Canny edge map (255 on edges) of a grey or BGR 8-bit image.</summary>
+    public static Mat Canny(Mat src, double lowThreshold, double highThreshold)
+    {
+        NativeMethods.Check(NativeMethods.tcv_canny(src, lowThreshold, highThreshold, out var dst));
+        return dst;
+    }
+
     /// <summary>
     /// Writes an 8-bit 3-channel image into a planar float tensor of <paramref name="tensorWidth"/> x
     /// <paramref name="tensorHeight"/> per channel (image at the top-left): value = (pixel - mean) * scale.

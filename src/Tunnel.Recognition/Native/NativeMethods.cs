@@ -45,6 +45,12 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Lib)] internal static partial int tcv_rectangle(Mat dst, int x, int y, int w, int h, double* color4, int thickness);
     [LibraryImport(Lib)] internal static partial int tcv_line(Mat dst, int x0, int y0, int x1, int y1, double* color4, int thickness);
 
+    [LibraryImport(Lib)] internal static partial int tcv_approx_poly_dp(int* xy, int n, double epsilon, int closed, out NativeBuffer buffer);
+    [LibraryImport(Lib)] internal static partial int tcv_convex_hull(int* xy, int n, out NativeBuffer buffer);
+    [LibraryImport(Lib)] internal static partial int tcv_fill_poly(Mat dst, int* xy, int n, double* color4);
+    [LibraryImport(Lib)] internal static partial int tcv_gaussian_blur(Mat src, int ksize, double sigma, out Mat dst);
+    [LibraryImport(Lib)] internal static partial int tcv_canny(Mat src, double low, double high, out Mat dst);
+
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int tcv_font_load(string path, int index, out FontFace font);
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]

@@ -50,6 +50,8 @@ public sealed record PlateReaderOptions
     /// characters read well down to about 128 px.
     /// </summary>
     public int RecognizerMaxWidth { get; init; } = 480;
+    /// <summary>Also look for GB 13392 hazard signs anywhere in the image (<see cref="HazmatSigns"/>) when a plate was read.</summary>
+    public bool DetectHazmatSigns { get; init; } = true;
 }
 
 /// <summary>
@@ -67,6 +69,7 @@ public sealed class PlateReader : IDisposable
     private readonly TextRecognizer _recognizer;
     private readonly CtcDecoder _decoder;
     private readonly PlateReaderOptions _options;
+    private readonly HazmatSigns _signs;
 
     /// <summary>Diagnostics for tuning sessions: each candidate and its readings, as text. Null in production.</summary>
     internal static Action<string>? Trace { get; set; }
@@ -77,6 +80,7 @@ public sealed class PlateReader : IDisposable
         _recognizer = recognizer;
         _decoder = new CtcDecoder(recognizer.Dictionary);
         _options = options;
+        _signs = new HazmatSigns(recognizer, _decoder);
     }
 
     /// <summary>Loads and verifies the models. Throws <see cref="ModelFileException"/> with restore instructions if one is missing or corrupt.</summary>
@@ -125,13 +129,22 @@ public sealed class PlateReader : IDisposable
             var best = FromScene(scene);
             if (best is null) return null;
             var box = best.Box.Select(p => (p.X + ox, p.Y + oy)).ToArray();
-            return best with { Box = box, Milliseconds = clock.Elapsed.TotalMilliseconds };
+            // The signs are anywhere on the vehicle (panel, placards, roof lamp), not only near the plate.
+            var hazmat = Math.Max(best.HazmatConfidence, _options.DetectHazmatSigns ? _signs.Detect(scene).Confidence : 0);
+            return best with
+            {
+                Box = box, Hazmat = hazmat >= HazmatSigns.Threshold, HazmatConfidence = hazmat,
+                Milliseconds = clock.Elapsed.TotalMilliseconds,
+            };
         }
         finally
         {
             cropped?.Dispose();
         }
     }
+
+    /// <summary>GB 13392 hazard signs anywhere in a BGR image, read with this reader's recogniser (also when no plate is legible).</summary>
+    public HazmatFinding DetectHazmat(Mat image) => _signs.Detect(image);
 
     /// <summary>Reads a tightly cropped plate image (no detection). Null when it does not read as a plate.</summary>
     public PlateResult? ReadCrop(Mat plate)
@@ -191,7 +204,7 @@ public sealed class PlateReader : IDisposable
             Box = box,
             VehicleClass = cls,
             VehicleClassConfidence = clsConf,
-            Hazmat = hazmat > 0.5,
+            Hazmat = hazmat >= HazmatSigns.Threshold,
             HazmatConfidence = hazmat,
             DoubleRow = doubleRow,
             Method = method,

@@ -557,3 +557,87 @@ TCV_API int tcv_font_text_size(Font* f, const char* text, int height, int* width
 }
 
 TCV_API void tcv_font_release(Font* f) { destroy(f); }
+
+// ---------------------------------------------------------------- shapes (hazard signs: diamonds, triangles, panels)
+
+namespace {
+
+std::vector<cv::Point> points_of(const int32_t* xy, int n) {
+    std::vector<cv::Point> pts(static_cast<size_t>(n));
+    for (int i = 0; i < n; ++i) pts[static_cast<size_t>(i)] = cv::Point(xy[2 * i], xy[2 * i + 1]);
+    return pts;
+}
+
+// Packs points as int32 [n, x0, y0, x1, y1, ...] into a new Buffer.
+Buffer* pack_points(const std::vector<cv::Point>& pts) {
+    std::vector<int32_t> packed;
+    packed.reserve(1 + 2 * pts.size());
+    packed.push_back(static_cast<int32_t>(pts.size()));
+    for (const auto& p : pts) { packed.push_back(p.x); packed.push_back(p.y); }
+    Buffer* b = make<Buffer>();
+    b->bytes.resize(packed.size() * sizeof(int32_t));
+    std::memcpy(b->bytes.data(), packed.data(), b->bytes.size());
+    return b;
+}
+
+}  // namespace
+
+// Douglas-Peucker simplification of a polygon or polyline (x,y interleaved): vertices within epsilon pixels dropped.
+TCV_API int tcv_approx_poly_dp(const int32_t* xy, int n, double epsilon, int closed, Buffer** out) {
+    return guard("approx_poly_dp", [&] {
+        if (xy == nullptr || n <= 0) return fail("approx_poly_dp: no points");
+        if (epsilon < 0) return fail("approx_poly_dp: epsilon must not be negative");
+        std::vector<cv::Point> simplified;
+        cv::approxPolyDP(points_of(xy, n), simplified, epsilon, closed != 0);
+        *out = pack_points(simplified);
+        return 0;
+    });
+}
+
+// Convex hull of n points, clockwise in image coordinates (y down).
+TCV_API int tcv_convex_hull(const int32_t* xy, int n, Buffer** out) {
+    return guard("convex_hull", [&] {
+        if (xy == nullptr || n <= 0) return fail("convex_hull: no points");
+        std::vector<cv::Point> hull;
+        cv::convexHull(points_of(xy, n), hull, /*clockwise*/ false);
+        *out = pack_points(hull);
+        return 0;
+    });
+}
+
+// Fills one polygon in place (anti-aliased edges).
+TCV_API int tcv_fill_poly(cv::Mat* dst, const int32_t* xy, int n, const double* color4) {
+    return guard("fill_poly", [&] {
+        if (!usable(dst, "fill_poly")) return -1;
+        if (xy == nullptr || n < 3) return fail("fill_poly: a polygon needs at least 3 points");
+        std::vector<std::vector<cv::Point>> polys{points_of(xy, n)};
+        cv::fillPoly(*dst, polys, cv::Scalar(color4[0], color4[1], color4[2], color4[3]), cv::LINE_AA);
+        return 0;
+    });
+}
+
+// Gaussian blur with an odd square kernel (sigma 0: from the kernel size).
+TCV_API int tcv_gaussian_blur(const cv::Mat* src, int ksize, double sigma, cv::Mat** out) {
+    return guard("gaussian_blur", [&] {
+        if (!usable(src, "gaussian_blur")) return -1;
+        if (ksize <= 0 || ksize % 2 == 0) return fail("gaussian_blur: kernel size must be odd and positive");
+        cv::Mat dst;
+        cv::GaussianBlur(*src, dst, cv::Size(ksize, ksize), sigma);
+        return hand_out(std::move(dst), out);
+    });
+}
+
+// Canny edges of an 8-bit image (grey, or converted from BGR): 255 on edges.
+TCV_API int tcv_canny(const cv::Mat* src, double low, double high, cv::Mat** out) {
+    return guard("canny", [&] {
+        if (!usable(src, "canny")) return -1;
+        if (src->depth() != CV_8U) return fail("canny: needs an 8-bit image");
+        cv::Mat grey;
+        if (src->channels() == 3) cv::cvtColor(*src, grey, cv::COLOR_BGR2GRAY);
+        else if (src->channels() == 1) grey = *src;
+        else return fail("canny: needs 1 or 3 channels");
+        cv::Mat edges;
+        cv::Canny(grey, edges, low, high);
+        return hand_out(std::move(edges), out);
+    });
+}

@@ -10,8 +10,10 @@ namespace Tunnel.Agent.Tests.Support;
 /// image (towards the camera, front first, as a portal entry camera sees traffic) at <paramref name="SpeedKmh"/>.
 /// With <paramref name="StopSeconds"/> it halts with its middle on the loop line for that long, then drives on.
 /// </summary>
+/// With <paramref name="Hazmat"/> it carries GB 13392 markings: an orange panel above the plate, a class 3 placard
+/// ahead of the windscreen and a 危险 roof lamp on the cab.
 public sealed record SyntheticVehicle(int Lane, double EnterAt, string Plate, PlateColor PlateColor = PlateColor.Blue,
-    VehicleClass Class = VehicleClass.Car, double SpeedKmh = 40, double StopSeconds = 0);
+    VehicleClass Class = VehicleClass.Car, double SpeedKmh = 40, double StopSeconds = 0, bool Hazmat = false);
 
 /// <summary>What was drawn for one vehicle: when its front reached the loop line, which is when a passage is due.</summary>
 public sealed record DrawnVehicle(SyntheticVehicle Vehicle, double ReachesLoopAt, double LeavesAt, double LengthMetres, double WidthMetres);
@@ -154,6 +156,11 @@ public static class SyntheticTraffic
             Cv.Rectangle(frame, new PixelBox(body.X + wid / 8, front - (int)(len * 0.42), wid * 3 / 4, (int)(len * 0.14)), BgrColor.Gray(35));
             Cv.Rectangle(frame, new PixelBox(body.X + wid / 8, front - (int)(len * 0.85), wid * 3 / 4, (int)(len * 0.38)), colour with { B = (byte)(colour.B * 0.8) }, thickness: 2);
             DrawPlate(frame, font, v, cx, front - Px(0.12), wid);
+            if (!v.Hazmat) return;
+            // Drawn larger than to scale, like the plate: an oblique portal camera sees the vehicle's front and roof.
+            HazmatPainter.OrangePanel(frame, font, cx, front - Px(0.95), Px(0.6));
+            HazmatPainter.Placard(frame, font, cx, front - Px(2.0), Px(0.7), PlacardClass.FlammableLiquid);
+            HazmatPainter.RoofLamp(frame, font, cx, front - Px(5.2), Px(0.8));
         }
 
         private static void DrawPlate(Mat frame, FontFace font, SyntheticVehicle v, int cx, int bottom, int vehicleWidth)
@@ -200,5 +207,109 @@ public static class SyntheticTraffic
             VehicleClass.Motorcycle => (2.1, 0.8),
             _ => (4.6, 1.8),
         };
+    }
+}
+
+/// <summary>The diamond placards the painter draws: a few classes' colours and numbers.</summary>
+public enum PlacardClass { FlammableLiquid, FlammableSolid, Oxidiser, Toxic, Corrosive, NonFlammableGas }
+
+/// <summary>
+/// Draws GB 13392 hazard markings: the orange panel (400 x 300 mm, black border and dividing line, hazard number
+/// over UN number), diamond placards (a square on its point with an inset border line, a symbol and the class
+/// number) and the older amber roof lamp with 危险. Sizes are in pixels; shapes are upright (tests turn the image).
+/// </summary>
+public static class HazmatPainter
+{
+    public static readonly BgrColor Orange = new(0, 110, 245);
+    private static readonly BgrColor Black = BgrColor.Gray(15);
+    private static readonly BgrColor White = BgrColor.Gray(240);
+
+    /// <summary>Panel centred at (cx, cy), <paramref name="width"/> wide and 3/4 as tall; no digits with empty numbers.</summary>
+    public static void OrangePanel(Mat image, FontFace font, int cx, int cy, int width, string hazard = "33", string un = "1203")
+    {
+        var height = width * 3 / 4;
+        var box = new PixelBox(cx - width / 2, cy - height / 2, width, height);
+        var border = Math.Max(1, (int)Math.Round(width * 15 / 400.0));
+        Cv.Rectangle(image, box, Black);
+        Cv.Rectangle(image, new PixelBox(box.X + border, box.Y + border, width - 2 * border, height - 2 * border), Orange);
+        if (hazard.Length == 0 && un.Length == 0) return;
+        Cv.Rectangle(image, new PixelBox(box.X, cy - border / 2, width, border), Black);
+        var digitHeight = height / 3; // 100 mm digits on a 300 mm panel
+        foreach (var (text, middle) in new[] { (hazard, cy - height / 4), (un, cy + height / 4) })
+        {
+            var (w, h) = font.Measure(text, digitHeight);
+            font.PutText(image, text, cx - w / 2, middle - h / 2, digitHeight, Black);
+        }
+    }
+
+    /// <summary>Placard centred at (cx, cy), <paramref name="size"/> from corner to opposite corner.</summary>
+    public static void Placard(Mat image, FontFace font, int cx, int cy, int size, PlacardClass cls)
+    {
+        var r = size / 2;
+        var (ground, ink) = cls switch
+        {
+            PlacardClass.FlammableLiquid => (new BgrColor(30, 30, 215), Black),
+            PlacardClass.Oxidiser => (new BgrColor(0, 215, 250), Black),
+            PlacardClass.NonFlammableGas => (new BgrColor(60, 150, 0), White),
+            _ => (White, Black),
+        };
+        Cv.FillPoly(image, Diamond(cx, cy, r), ground);
+        if (cls == PlacardClass.FlammableSolid)
+        {
+            // Seven vertical red stripes on white.
+            var stripe = 2.0 * r / 14;
+            for (var i = 0; i < 7; i++) Cv.FillPoly(image, Band(cx, cy, r, cx - r + (2 * i + 0.5) * stripe, cx - r + (2 * i + 1.5) * stripe), new BgrColor(30, 30, 215));
+        }
+        if (cls == PlacardClass.Corrosive) Cv.FillPoly(image, [(cx - r, cy), (cx + r, cy), (cx, cy + r)], Black);
+        // The inset border line, 12.5 mm inside a 250 mm placard's edge (a 354 mm diagonal).
+        var inset = Math.Max(2, (int)Math.Round(size * 12.5 / 354));
+        var line = Math.Max(1, size / 60);
+        Outline(image, cx, cy, r - inset, line, cls == PlacardClass.Corrosive ? Black : ink);
+        if (cls == PlacardClass.Corrosive) Outline(image, cx, cy, r - inset, line, White, lowerHalfOnly: true);
+        // Symbol: a flame-like spike over a base in the upper half.
+        var s = r / 3;
+        Cv.FillPoly(image, [(cx, cy - 2 * s), (cx + s * 2 / 3, cy - s / 4), (cx - s * 2 / 3, cy - s / 4)], ink);
+        Cv.Rectangle(image, new PixelBox(cx - s, cy - s / 4, 2 * s, Math.Max(1, s / 4)), ink);
+        var number = cls switch
+        {
+            PlacardClass.FlammableLiquid => "3", PlacardClass.FlammableSolid => "4", PlacardClass.Oxidiser => "5.1",
+            PlacardClass.Toxic => "6", PlacardClass.Corrosive => "8", _ => "2",
+        };
+        var nh = Math.Max(6, r / 3);
+        var (nw, _) = font.Measure(number, nh);
+        font.PutText(image, number, cx - nw / 2, cy + r / 2 - nh / 3, nh, cls == PlacardClass.Corrosive ? White : ink);
+    }
+
+    /// <summary>Amber triangle, apex up, base <paramref name="baseWidth"/> wide with its middle at (cx, bottom), 危险 in black.</summary>
+    public static void RoofLamp(Mat image, FontFace font, int cx, int bottom, int baseWidth)
+    {
+        var height = (int)(baseWidth * 0.87);
+        Cv.FillPoly(image, [(cx, bottom - height), (cx + baseWidth / 2, bottom), (cx - baseWidth / 2, bottom)], Black);
+        var b = Math.Max(2, baseWidth / 30);
+        Cv.FillPoly(image, [(cx, bottom - height + 2 * b), (cx + baseWidth / 2 - 2 * b, bottom - b), (cx - baseWidth / 2 + 2 * b, bottom - b)], new BgrColor(0, 200, 255));
+        var th = Math.Max(8, baseWidth * 2 / 9);
+        var (tw, h) = font.Measure("危险", th);
+        font.PutText(image, "危险", cx - tw / 2, bottom - b - h - height / 9, th, Black);
+    }
+
+    private static (int X, int Y)[] Diamond(int cx, int cy, int r) => [(cx, cy - r), (cx + r, cy), (cx, cy + r), (cx - r, cy)];
+
+    private static void Outline(Mat image, int cx, int cy, int r, int thickness, BgrColor colour, bool lowerHalfOnly = false)
+    {
+        var d = Diamond(cx, cy, r);
+        for (var i = lowerHalfOnly ? 1 : 0; i < (lowerHalfOnly ? 3 : 4); i++) Cv.Line(image, d[i], d[(i + 1) % 4], colour, thickness);
+    }
+
+    /// <summary>The part of the diamond between x = x0 and x = x1.</summary>
+    private static (int X, int Y)[] Band(int cx, int cy, int r, double x0, double x1)
+    {
+        double Half(double x) => Math.Max(0, r - Math.Abs(x - cx));
+        var pts = new List<(int X, int Y)> { ((int)x0, (int)(cy - Half(x0))) };
+        if (x0 < cx && cx < x1) pts.Add((cx, cy - r));
+        pts.Add(((int)x1, (int)(cy - Half(x1))));
+        pts.Add(((int)x1, (int)(cy + Half(x1))));
+        if (x0 < cx && cx < x1) pts.Add((cx, cy + r));
+        pts.Add(((int)x0, (int)(cy + Half(x0))));
+        return [.. pts];
     }
 }
