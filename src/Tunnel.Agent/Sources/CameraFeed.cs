@@ -67,7 +67,9 @@ public sealed class CameraFeed(string source, bool realTime, TimeProvider clock,
     {
         using var video = VideoSource.Open(source);
         var fps = video.Fps is > 0 and < 1000 ? video.Fps : 25;
-        var start = clock.GetUtcNow();
+        // Played at its own pace, the file is a camera starting now. Read faster than that, its frames are
+        // placed so that the last one is now: passages from the future would be refused by the central service.
+        var start = realTime ? clock.GetUtcNow() : clock.GetUtcNow() - TimeSpan.FromSeconds(Math.Max(0, video.FrameCount) / fps);
         var startTicks = clock.GetTimestamp();
         for (long index = 0; ; index++)
         {
