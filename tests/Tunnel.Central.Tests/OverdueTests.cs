@@ -111,4 +111,22 @@ public class OverdueTests
         Assert.Single(traffic.Raised(AlarmKind.Congestion));
         Assert.True(traffic.Raised(AlarmKind.Overdue).Count() <= 3, $"{traffic.Raised(AlarmKind.Overdue).Count()} overdue alarms");
     }
+
+    [Fact]
+    public void Vehicles_entering_behind_a_stopped_vehicle_after_its_alarm_are_held_up_not_stopped()
+    {
+        var traffic = new Traffic();
+        var t = traffic.Warmup(120);
+        traffic.Entry(t + 10, "浙J12345", lane: 1);                       // stops for good
+        for (var i = 0; i < 3; i++) traffic.Entry(t + 16 + 6 * i, $"浙K0000{i}", lane: 1);
+        for (var i = 0; i < 3; i++) traffic.Exit(t + 16 + 6 * i + 166, $"浙K0000{i}", lane: 1);
+        traffic.Clock(t + 240);
+        var stopped = Assert.Single(traffic.Raised(AlarmKind.Overdue));
+        var raised = (stopped.At - Traffic.T0).TotalSeconds;
+        // After the alarm, the lane crawls past the stopped vehicle: three times the usual transit (too few
+        // vehicles to make a congestion).
+        for (var i = 0; i < 2; i++) traffic.Entry(raised + 10 + 8 * i, $"浙M0000{i}", lane: 1);
+        for (var i = 0; i < 2; i++) traffic.Exit(raised + 10 + 8 * i + 500, $"浙M0000{i}", lane: 1);
+        Assert.Single(traffic.Raised(AlarmKind.Overdue));
+    }
 }

@@ -165,14 +165,17 @@ public sealed class BoreMonitor
         if (orphan.Contested) return;
         Transit? best = null;
         var bestCost = double.PositiveInfinity;
+        var limit = _settings.AlarmLevel + _evidence.MaxDiscount;
         foreach (var t in Matcher.AllOpen)
         {
             var cost = _evidence.ExplainCost(t, orphan);
-            if (cost >= bestCost || cost > _settings.AlarmLevel) continue;
+            if (cost >= bestCost || cost > limit) continue;
             if (t.ProbableExit is { } held && _evidence.ExplainCost(t, held) <= cost) continue;
             (best, bestCost) = (t, cost);
         }
         if (best is null) return;
+        // A poor fit still beats a phantom: an exit nobody else explains goes to whoever explains it at all.
+        if (bestCost > _settings.AlarmLevel && bestCost - _evidence.OthersDiscount(orphan, u => u != best) > _settings.AlarmLevel) return;
         var displaced = best.ProbableExit;
         best.ProbableExit = orphan;
         orphan.ClaimedBy = best;
@@ -231,8 +234,9 @@ public sealed class BoreMonitor
             ReleaseContested(t, now, level);
             return;
         }
+        // Not while an exit passage still on its way explains it as well: that passage will settle it.
         if (w.Inside >= level && t.ProbableExit is { } orphan && w.LeftUnseen <= _settings.InferredExitMaxCost
-            && !Contested(orphan, t, now, level))
+            && w.LeftUnseen < w.LateExit && !Contested(orphan, t, now, level))
         {
             // It is not inside any more; the unmatched exit was it.
             Counters.InferredExits++;
@@ -249,43 +253,24 @@ public sealed class BoreMonitor
 
     /// <summary>
     /// Before calling a vehicle stopped, hand the unmatched exits out again among the vehicles that
-    /// look stopped, cheapest fit first: an exit goes to whoever it saves most, and staying inside
-    /// costs a vehicle no more than being declared stopped. True if <paramref name="t"/> now holds one.
+    /// would look stopped without one (<see cref="ExitHandout"/>). A vehicle whose exit passage is
+    /// probably just late does not need one; staying inside costs a vehicle no more than being
+    /// declared stopped. True if <paramref name="t"/> now holds one.
     /// </summary>
     private bool TakeBetterExplanation(Transit t, DateTimeOffset now, double inside, double level)
     {
-        var needy = new Dictionary<Transit, double> { [t] = Math.Min(inside, level) };
+        var stay = Math.Min(inside, level);
+        var exits = Matcher.Orphans.Where(o => !o.Contested).ToList();
+        if (!exits.Any(o => _evidence.ExplainCost(t, o) - _evidence.MaxDiscount < stay)) return false;
+        var needy = new Dictionary<Transit, double> { [t] = stay };
         foreach (var other in Matcher.AllOpen)
         {
             if (other == t || other.AlarmId is not null) continue;
             var w = _evidence.Weigh(other, now, _congestion.TimeCounts(other));
-            if (w.Inside >= level / 2) needy[other] = Math.Min(w.Inside, level);
+            if (w.WithoutOrphan >= level / 2) needy[other] = Math.Min(w.WithoutOrphan, level);
         }
-        // Each needy vehicle's acceptable exits, cheapest first; the vehicle with the fewest choices
-        // chooses first, so an unread-entry vehicle that fits anything does not take the one exit
-        // a named vehicle could have left by.
-        var options = new Dictionary<Transit, List<(double Cost, OrphanExit Orphan)>>();
-        foreach (var (candidate, stay) in needy)
-        {
-            var list = new List<(double Cost, OrphanExit Orphan)>();
-            foreach (var orphan in Matcher.Orphans)
-            {
-                if (orphan.Contested) continue;
-                var cost = _evidence.ExplainCost(candidate, orphan);
-                if (cost < stay) list.Add((cost, orphan));
-            }
-            list.Sort((a, b) => a.Cost.CompareTo(b.Cost));
-            options[candidate] = list;
-        }
-        if (options[t].Count == 0) return false;
-        var given = new Dictionary<OrphanExit, Transit>();
-        var served = new HashSet<Transit>();
-        // Ties go by entry, never by who asked: the same state gives the same hand-out whoever asks.
-        foreach (var candidate in options.Keys.Where(c => options[c].Count > 0)
-                     .OrderBy(c => options[c].Count).ThenBy(c => options[c][0].Cost).ThenBy(c => c.EnteredAt).ThenBy(c => c.EntryEventId))
-            foreach (var (_, orphan) in options[candidate])
-                if (given.TryAdd(orphan, candidate)) { served.Add(candidate); break; }
-        if (!served.Contains(t)) return false;
+        var given = ExitHandout.Decide(_evidence, needy, exits);
+        if (!given.ContainsValue(t)) return false;
         var touched = new HashSet<Transit>();
         foreach (var (orphan, taker) in given)
         {
@@ -337,12 +322,15 @@ public sealed class BoreMonitor
         }
     }
 
-    /// <summary>Vehicles queued behind a vehicle that stopped recently are late for that reason alone.</summary>
+    /// <summary>
+    /// Vehicles queued behind a vehicle that stopped recently are late for that reason alone, those
+    /// that entered after its alarm as much as those already behind it.
+    /// </summary>
     private bool QueuedBehindAlarm(Transit t, DateTimeOffset now)
     {
         var lane = Matcher.OpenInLane(t.Lane);
         for (var i = 0; i < lane.Count && lane[i].EnteredAt < t.EnteredAt; i++)
-            if (lane[i].AlarmRaisedAt is { } raised && now - raised < QueueClears && t.EnteredAt < raised) return true;
+            if (lane[i].AlarmRaisedAt is { } raised && now - raised < QueueClears) return true;
         return false;
     }
 

@@ -11,15 +11,21 @@ namespace Tunnel.Central.Overdue;
 /// </summary>
 public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher matcher, LaneDiscipline lanes, Func<Transit, bool> timeCounts)
 {
-    public readonly record struct Weighing(double Evidence, double Inside, double TimePart, double PassPart, double LeftUnseen);
+    /// <param name="LateExit">Cost of "it left by an exit passage not delivered yet".</param>
+    public readonly record struct Weighing(double Evidence, double Inside, double TimePart, double PassPart, double LeftUnseen, double LateExit)
+    {
+        /// <summary>The evidence were it to hold no unmatched exit: what it loses if its exit goes to another vehicle.</summary>
+        public double WithoutOrphan => Math.Min(Inside, LateExit);
+    }
 
     public Weighing Weigh(Transit t, DateTimeOffset now, bool timeCounts)
     {
         var timePart = timeCounts ? matcher.TimesFor(t).Surprise(now - t.EnteredAt) : 0;
         var passPart = PassEvidence(t, DateTimeOffset.MaxValue);
         var inside = timePart + passPart;
-        var unseen = LeftUnseen(t);
-        return new Weighing(Math.Min(inside, unseen), inside, timePart, passPart, unseen);
+        var late = LateExit(t);
+        var unseen = t.ProbableExit is { } orphan ? Math.Min(HeldExitCost(t, orphan), late) : late;
+        return new Weighing(Math.Min(inside, unseen), inside, timePart, passPart, unseen, late);
     }
 
     /// <summary>Lane-order evidence from vehicles that left before <paramref name="before"/>: the cheaper of "kept its lane" and "changed lanes".</summary>
@@ -36,11 +42,10 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
             ? t.Passes.OwnLaneBefore(at) * lanes.PassEvidence
             : lanes.LaneChangeCost + t.Passes.OtherLanesBefore(at) * lanes.PassEvidence;
 
-    /// <summary>Cost of the best story in which the vehicle has left without its exit being matched.</summary>
-    public double LeftUnseen(Transit t)
+    /// <summary>Cost of the best story in which the vehicle left by an exit passage the exit cameras have not delivered yet.</summary>
+    public double LateExit(Transit t)
     {
         var best = double.PositiveInfinity;
-        if (t.ProbableExit is { } orphan) best = HeldExitCost(t, orphan);
         var shortest = matcher.Shortest;
         foreach (var gap in matcher.ExitGaps.Open)
         {
@@ -64,11 +69,28 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
     {
         var cost = ExplainCost(t, orphan);
         if (cost < settings.InferredExitMaxCost - 1) return cost;
+        return cost - OthersDiscount(orphan, u => u != t);
+    }
+
+    /// <summary>
+    /// How much cheaper "it was this vehicle's" becomes because the exit's other stories are poor:
+    /// the best of the vehicles <paramref name="eligible"/> has it, or a phantom, against an
+    /// ordinary unmatched exit.
+    /// </summary>
+    public double OthersDiscount(OrphanExit orphan, Func<Transit, bool> eligible)
+    {
         var other = settings.PhantomExitCost;
         foreach (var u in matcher.AllOpen)
-            if (u != t && u.AlarmId is null) other = Math.Min(other, ExplainCost(u, orphan));
-        return cost - (other - settings.UnmatchedExitCost);
+        {
+            if (u.AlarmId is not null || !eligible(u)) continue;
+            other = Math.Min(other, ExplainCost(u, orphan));
+            if (other <= settings.UnmatchedExitCost) break; // no story of an unmatched exit is cheaper
+        }
+        return other - settings.UnmatchedExitCost;
     }
+
+    /// <summary>The most <see cref="OthersDiscount"/> can take off.</summary>
+    public double MaxDiscount => settings.PhantomExitCost - settings.UnmatchedExitCost;
 
     /// <summary>Cost of "this unmatched exit was this vehicle".</summary>
     public double ExplainCost(Transit t, OrphanExit orphan)
