@@ -100,14 +100,19 @@ public static class BenchCommand
         Func<string, IProgress<double>?> progress, CancellationToken ct)
     {
         var simulating = progress("simulate");
-        var workload = ReplayWorkload.Create(sizes.Hours, sizes.Seed);
+        // The agent part needs no traffic; everything else replays the same simulated day.
+        ReplayWorkload? workload = null;
+        if (parts.Any(p => p != "agent"))
+        {
+            workload = ReplayWorkload.Create(sizes.Hours, sizes.Seed);
+            report.Notes.Add($"traffic: {sizes.Hours:0.#} h of the two default bores, seed {sizes.Seed}: {workload.Passages.Length:N0} passages " +
+                             $"({workload.Jsonl.Length / 1024.0 / 1024.0:0.0} MB of JSONL), simulated in {workload.SimulatedIn.TotalSeconds:0.0} s");
+        }
         simulating?.Report(1);
-        report.Notes.Add($"traffic: {sizes.Hours:0.#} h of the two default bores, seed {sizes.Seed}: {workload.Passages.Length:N0} passages " +
-                         $"({workload.Jsonl.Length / 1024.0 / 1024.0:0.0} MB of JSONL), simulated in {workload.SimulatedIn.TotalSeconds:0.0} s");
 
         if (parts.Contains("replay"))
         {
-            var r = ReplayBench.Run(workload, sizes.Runs, progress("replay"));
+            var r = ReplayBench.Run(workload!, sizes.Runs, progress("replay"));
             var pin = r.Pinned ? "engine thread pinned to CPU 0 (sched_setaffinity)" : "not pinned (run under `taskset -c 0`)";
             report.Add(new BenchFigure("replay", "engine only, median", r.EngineMedian, "passages/s", ReplayTarget, TargetKind.AtLeast,
                 $"{sizes.Runs} runs over {r.Passages:N0} in-memory passages after a warm-up; {pin}"));
@@ -134,7 +139,7 @@ public static class BenchCommand
 
         if (parts.Contains("store"))
         {
-            var s = StoreBench.Run(workload, progress("store"));
+            var s = StoreBench.Run(workload!, progress("store"));
             foreach (var (batch, commit) in s.CommitMs)
                 report.Add(new BenchFigure("store", $"SQLite commit of {batch} passages, p50", commit.P50, "ms",
                     Note: batch == s.CommitMs[0].Batch ? $"AddPassages + HighestStoredSeq, {s.Batches} batches each, synchronous=FULL (WAL); p99 {commit.P99:0.00} ms" : $"p99 {commit.P99:0.00} ms"));
@@ -148,7 +153,7 @@ public static class BenchCommand
             var l = await LatencyBench.RunAsync(new LatencyBenchOptions
             {
                 Rate = sizes.Rate, Duration = sizes.LatencyDuration, Warmup = sizes.Warmup, Drain = sizes.Drain, SaveOnEveryChange = save,
-            }, workload, progress(part), ct);
+            }, workload!, progress(part), ct);
             var section = save is null ? "latency" : "latency (save every change)";
             var note = $"{l.Label}; service clock {l.Compression:N0}x compressed; {l.Agents} agents, {l.Sent:N0} sent, {l.Counted:N0} counted after the warm-up, " +
                        $"{l.Unresolved:N0} never acknowledged, {l.PubacksMissing:N0} without PUBACK; service accepted {l.Accepted:N0}, rejected {l.Rejected:N0}";
