@@ -110,7 +110,13 @@ public sealed class AgentLink : IAsyncDisposable
         _client.ConnectionChanged += OnConnectionChanged;
         try
         {
-            await _client.SubscribeAsync(Topics.AgentAck(_identity.Site, _identity.AgentId), 1, ct);
+            try { await _client.SubscribeAsync(Topics.AgentAck(_identity.Site, _identity.AgentId), 1, ct); }
+            catch (MqttException e)
+            {
+                // Passages still go out; without acknowledgements the outbox only grows, and the status says why.
+                LastError = $"cannot read acknowledgements: {e.Message}";
+                _log.LogError("{Error}", LastError);
+            }
             await PublishStatusAsync(ct);
             await Task.WhenAll(SendLoopAsync(ct), ReadAcksAsync(ct), StatusLoopAsync(ct));
         }
