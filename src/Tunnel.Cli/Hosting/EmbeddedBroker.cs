@@ -7,7 +7,7 @@ namespace Tunnel.Cli.Hosting;
 
 /// <summary>
 /// The private mosquitto of the embedded default: a user for the central service and one per edge
-/// agent (the agents of every bore, portal and lane in the sites file), each agent allowed to publish
+/// agent (the agents of every active camera of every bore in the sites file), each agent allowed to publish
 /// only under its own site/bore/portal, passwords generated once and kept in the data directory.
 /// </summary>
 public static class EmbeddedBroker
@@ -36,7 +36,7 @@ public static class EmbeddedBroker
     /// <summary>
     /// After the sites changed at run time: users and ACL for the agents of the new sites file, and
     /// mosquitto told to read them again (no restart; connected agents stay connected). Agents of
-    /// retired lanes or bores lose their login; their passwords stay in the credentials file in case they return.
+    /// retired cameras, lanes or bores lose their login; their passwords stay in the credentials file in case they return.
     /// </summary>
     public static async Task<BrokerCredentials> ReconfigureAsync(MosquittoBroker broker, string dataDirectory, SitesFile sites, CancellationToken ct)
     {
@@ -60,16 +60,16 @@ public static class EmbeddedBroker
         return (credentials, users, acl);
     }
 
-    /// <summary>The agent id convention of a deployment, one agent per portal camera and one camera per lane; the convention the validator holds passages to (<see cref="Core.Validation.PassageValidator.ConventionalAgentId"/>).</summary>
+    /// <summary>The agent id convention of a deployment, one agent per active portal camera and one such camera per lane; the convention the validator holds passages to (<see cref="Core.Validation.PassageValidator.ConventionalAgentId"/>).</summary>
     public static string AgentId(string site, string bore, Portal portal, int lane) => Core.Validation.PassageValidator.ConventionalAgentId(site, bore, portal, lane);
 
     public static IEnumerable<string> AgentIds(SitesFile sites) => Agents(sites).Select(a => a.AgentId);
 
     private static IEnumerable<(string Site, string Bore, Portal Portal, string AgentId)> Agents(SitesFile sites) =>
         from sb in sites.AllBores()
-        from portal in new[] { Portal.Entry, Portal.Exit }
-        from lane in Enumerable.Range(1, sb.Bore.Lanes)
-        select (sb.Site.Id, sb.Bore.Id, portal, AgentId(sb.Site.Id, sb.Bore.Id, portal, lane));
+        from camera in sb.Bore.EffectiveCameras()
+        where !camera.Retired
+        select (sb.Site.Id, sb.Bore.Id, camera.Portal, AgentId(sb.Site.Id, sb.Bore.Id, camera.Portal, camera.Lane));
 }
 
 /// <summary>Generated broker passwords, readable only by the owner of the data directory.</summary>

@@ -19,7 +19,11 @@ public interface ISitesChangeHook
     Task SitesChangedAsync(SitesFile sites, CancellationToken ct);
 }
 
-public sealed record BoreSetup(string Id, double LengthMeters, double SpeedLimitKmh, int Lanes, double NominalTransitSeconds, IReadOnlyList<string> Agents);
+/// <summary>A camera record: <see cref="AgentId"/> is the broker login it has while active.</summary>
+public sealed record CameraSetup(string Id, string Portal, int Lane, string? Name, bool Retired, string AgentId);
+/// <summary><see cref="Agents"/>: the agents of the active cameras, entry lanes then exit lanes; <see cref="Cameras"/>: every record, retired ones too.</summary>
+public sealed record BoreSetup(string Id, double LengthMeters, double SpeedLimitKmh, int Lanes, double NominalTransitSeconds, IReadOnlyList<string> Agents,
+    IReadOnlyList<CameraSetup> Cameras);
 public sealed record SiteSetup(string Id, string? Name, IReadOnlyList<BoreSetup> Bores);
 public sealed record SitesView(IReadOnlyList<SiteSetup> Sites, IReadOnlyList<string> Warnings);
 /// <summary>A refused change: <see cref="Message"/> says it all; <see cref="Problems"/> one by one, for the console to word each.</summary>
@@ -34,7 +38,7 @@ internal static class SitesApi
     {
         var group = api.MapGroup("/sites").WithTags("Sites").RequireAuthorization(Policies.Maintain);
         group.MapGet("/", (CentralService service) => View(service.Sites, []))
-            .WithSummary("Sites, bores (length, speed limit, lanes) and the camera agents each bore has, one per lane and portal (maintenance)");
+            .WithSummary("Sites, bores (length, speed limit, lanes), their cameras and the agents of the active ones (maintenance)");
 
         group.MapPost("/", (SiteRequest request, Edit edit) =>
                 edit.ApplyAsync(s => SitesEditor.AddSite(s, request), "site-created", "site:" + request.Id,
@@ -61,6 +65,24 @@ internal static class SitesApi
         group.MapPost("/{site}/bores/{bore}/retire", (string site, string bore, Edit edit) =>
                 edit.ApplyAsync(s => SitesEditor.RetireBore(s, site, bore), "bore-retired", $"bore:{site}/{bore}", null))
             .WithSummary("Retire a bore; refused while it has vehicles inside or open alarms (maintenance; audited)");
+
+        group.MapPost("/{site}/bores/{bore}/cameras", (string site, string bore, CameraRequest request, Edit edit) =>
+                edit.ApplyAsync(s => SitesEditor.AddCamera(s, site, bore, request), "camera-created",
+                    $"camera:{site}/{bore}/{SitesEditor.CameraId(bore, request)}",
+                    $"portal={request.Portal} lane={request.Lane} name={request.Name}"))
+            .WithSummary("Add a camera at a portal lane that has no active one; its agent gets a broker login at once (maintenance; audited)");
+
+        group.MapPost("/{site}/bores/{bore}/cameras/{camera}", (string site, string bore, string camera, CameraRename request, Edit edit) =>
+                edit.ApplyAsync(s => SitesEditor.RenameCamera(s, site, bore, camera, request), "camera-renamed", $"camera:{site}/{bore}/{camera}", $"name={request.Name}"))
+            .WithSummary("Rename a camera (maintenance; audited)");
+
+        group.MapPost("/{site}/bores/{bore}/cameras/{camera}/retire", (string site, string bore, string camera, Edit edit) =>
+                edit.ApplyAsync(s => SitesEditor.RetireCamera(s, site, bore, camera), "camera-retired", $"camera:{site}/{bore}/{camera}", null))
+            .WithSummary("Retire a camera: kept on record, its agent loses its broker login (maintenance; audited)");
+
+        group.MapPost("/{site}/bores/{bore}/cameras/{camera}/activate", (string site, string bore, string camera, Edit edit) =>
+                edit.ApplyAsync(s => SitesEditor.ActivateCamera(s, site, bore, camera), "camera-activated", $"camera:{site}/{bore}/{camera}", null))
+            .WithSummary("Put a retired camera back in service; refused while another is active at its portal lane (maintenance; audited)");
     }
 
     private static string Describe(BoreRequest b) => $"{b.Id}: {b.LengthMeters} m, {b.SpeedLimitKmh} km/h, {b.Lanes} lanes";
@@ -68,9 +90,11 @@ internal static class SitesApi
     public static SitesView View(SitesFile sites, IReadOnlyList<string> warnings) => new(
         sites.Sites.Select(s => new SiteSetup(s.Id, s.Name, s.Bores.Select(b => new BoreSetup(b.Id, b.LengthMeters, b.SpeedLimitKmh, b.Lanes,
             Math.Round(b.NominalTransit.TotalSeconds, 1),
-            (from portal in new[] { Portal.Entry, Portal.Exit }
-             from lane in Enumerable.Range(1, b.Lanes)
-             select PassageValidator.ConventionalAgentId(s.Id, b.Id, portal, lane)).ToList())).ToList())).ToList(),
+            b.EffectiveCameras().Where(c => !c.Retired).OrderBy(c => c.Portal).ThenBy(c => c.Lane)
+                .Select(c => PassageValidator.ConventionalAgentId(s.Id, b.Id, c.Portal, c.Lane)).ToList(),
+            b.EffectiveCameras().OrderBy(c => c.Portal).ThenBy(c => c.Lane).ThenBy(c => c.Retired)
+                .Select(c => new CameraSetup(c.Id, TunnelJson.Name(c.Portal), c.Lane, c.Name, c.Retired,
+                    PassageValidator.ConventionalAgentId(s.Id, b.Id, c.Portal, c.Lane))).ToList())).ToList())).ToList(),
         warnings);
 
     /// <summary>The request's way to apply one edit: check, hand to the service, store, tell the hooks, audit.</summary>

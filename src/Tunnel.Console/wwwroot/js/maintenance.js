@@ -89,11 +89,16 @@ const siteProblems = [
   [/^(?:site|bore) '([^']+)' exists/, 'sites.err.exists', ['bore']],
   [/^'([^']+)' is the site's only bore/, 'sites.err.only-bore', ['bore']],
   [/^the last site cannot be retired/, 'sites.err.last-site', []],
+  [/^bore '[^']+': (\w+) lane (\d+) has \d+ active cameras/, 'sites.err.camera-taken', ['portal', 'lane']],
+  [/^bore '[^']+': camera '([^']+)' lane (\d+) must be 1 to (\d+)/, 'sites.err.camera-lane', ['camera', 'lane', 'lanes']],
+  [/^bore '[^']+': camera '([^']+)' appears twice/, 'sites.err.exists', ['bore']],
+  [/^bore '[^']+': camera id '([^']*)' must be/, 'sites.err.id', ['bore']],
+  [/^camera '([^']+)' exists/, 'sites.err.exists', ['bore']],
 ];
 function siteProblem(text) {
   for (const [pattern, key, names] of siteProblems) {
     const m = pattern.exec(text);
-    if (m) return t(key, Object.fromEntries(names.map((n, i) => [n, m[i + 1]])));
+    if (m) return t(key, Object.fromEntries(names.map((n, i) => [n, n === 'portal' ? t('portal.' + m[i + 1]) : m[i + 1]])));
   }
   return text;
 }
@@ -112,10 +117,46 @@ function boreRow(site, b) {
     e.preventDefault(); change(`/api/v1/sites/${site.id}/bores/${b.id}`, values(form));
   } }, boreFields(b), el('button', { type: 'submit', text: t('act.save') }),
     el('button', { type: 'button', 'data-action': 'retire-bore', text: t('sites.retire'), onclick: () => change(`/api/v1/sites/${site.id}/bores/${b.id}/retire`, {}) }));
-  return el('tr', { 'data-bore-setup': `${site.id}/${b.id}` },
+  return [el('tr', { 'data-bore-setup': `${site.id}/${b.id}` },
     el('td', { text: boreName(b.id) }), el('td', {}, form),
     el('td', { class: 'muted', text: t('sites.nominal', { s: Math.round(b.nominalTransitSeconds) }) }),
-    el('td', { class: 'mono muted', 'data-testid': 'bore-agents', text: b.agents.join(' ') }));
+    el('td', { class: 'mono muted', 'data-testid': 'bore-agents', text: b.agents.join(' ') })),
+  el('tr', { 'data-bore-cameras': `${site.id}/${b.id}` }, el('td'), el('td', { colspan: 3 }, cameraTable(site, b)))];
+}
+
+// A bore's cameras: every record, retired ones too; names are the maintainers' free text, shown as text only.
+function cameraTable(site, b) {
+  const base = `/api/v1/sites/${encodeURIComponent(site.id)}/bores/${encodeURIComponent(b.id)}/cameras`;
+  const rows = b.cameras.map(c => {
+    const path = `${base}/${encodeURIComponent(c.id)}`;
+    const rename = el('form', { class: 'inline', 'data-testid': 'camera-name', onsubmit: e => {
+      e.preventDefault(); change(path, { name: rename.elements.name.value });
+    } }, el('input', { name: 'name', value: c.name ?? '', maxlength: 256, placeholder: t('camera.name') }),
+      el('button', { type: 'submit', text: t('act.save') }));
+    return el('tr', { 'data-camera': c.id, class: c.retired ? 'camera-retired' : 'camera-active' },
+      el('td', {}, rename),
+      el('td', { class: 'mono', text: c.id }),
+      el('td', { text: t('portal.' + c.portal) }),
+      el('td', { text: t('alarm.lane', { n: c.lane }) }),
+      el('td', {}, el('span', { class: 'badge ' + (c.retired ? 'offline' : 'online'), text: t(c.retired ? 'camera.retired' : 'camera.active') })),
+      el('td', {}, c.retired
+        ? el('button', { type: 'button', 'data-action': 'activate-camera', text: t('camera.activate'), onclick: () => change(`${path}/activate`, {}) })
+        : el('button', { type: 'button', 'data-action': 'retire-camera', text: t('sites.retire'), onclick: () => change(`${path}/retire`, {}) })));
+  });
+  // Only the portal lanes with no active camera can take a new one.
+  const free = ['entry', 'exit'].flatMap(portal => Array.from({ length: b.lanes }, (_, i) => i + 1)
+    .filter(lane => !b.cameras.some(c => !c.retired && c.portal === portal && c.lane === lane)).map(lane => ({ portal, lane })));
+  const add = free.length === 0 ? null : el('form', { class: 'inline', 'data-testid': 'new-camera', onsubmit: e => {
+    e.preventDefault();
+    const f = add.elements; const [portal, lane] = f.at.value.split(':');
+    change(base, { id: f.id.value.trim() || null, portal, lane: Number(lane), name: f.name.value });
+  } }, el('select', { name: 'at', title: t('camera.at') }, free.map(x => el('option', { value: `${x.portal}:${x.lane}`,
+      text: `${t('portal.' + x.portal)} · ${t('alarm.lane', { n: x.lane })}` }))),
+    el('input', { name: 'id', placeholder: t('camera.id-optional'), pattern: '[a-z0-9_-]{1,64}' }),
+    el('input', { name: 'name', maxlength: 256, placeholder: t('camera.name') }),
+    el('button', { type: 'submit', text: t('camera.add') }));
+  return el('div', { class: 'cameras' },
+    table(['camera.name', 'camera.id', 'camera.portal', 'camera.lane', 'camera.state', 'camera.action'], rows), add);
 }
 
 function renderSites(view) {
@@ -138,7 +179,7 @@ function renderSites(view) {
     view.sites.map(site => el('article', { class: 'site', 'data-site': site.id },
       el('h3', {}, `${site.name ?? site.id} `, el('span', { class: 'muted', text: site.id }), ' ',
         el('button', { type: 'button', 'data-action': 'retire-site', text: t('sites.retire-site'), onclick: () => change(`/api/v1/sites/${site.id}/retire`, {}) })),
-      table(['sites.bore', 'sites.params', 'sites.transit', 'sites.agents'], site.bores.map(b => boreRow(site, b))),
+      table(['sites.bore', 'sites.params', 'sites.transit', 'sites.agents'], site.bores.flatMap(b => boreRow(site, b))),
       newBore(site))),
     el('h3', { text: t('sites.new-site') }), newSite);
 }
