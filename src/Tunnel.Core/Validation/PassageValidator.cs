@@ -175,6 +175,10 @@ public sealed class PassageValidator
             return Reject(RejectReason.UnknownBore, $"bore '{passage.Site}/{passage.Bore}' is not configured", agentId, seq);
         if (passage.Lane > bore.Lanes)
             return Reject(RejectReason.BadLane, $"lane {passage.Lane} but bore '{passage.Site}/{passage.Bore}' has {bore.Lanes}", agentId, seq);
+        // A retired camera's agent may still reach an external broker; what it sends is kept, not matched.
+        if (!bore.EffectiveCameras().Any(c => !c.Retired && c.Portal == passage.Portal && c.Lane == passage.Lane))
+            return Reject(RejectReason.RetiredCamera,
+                $"no active camera at {TunnelJson.Name(passage.Portal)} lane {passage.Lane} of bore '{passage.Site}/{passage.Bore}' (retired)", agentId, seq);
         if (Options.RequireConventionalAgentIds
             && ConventionalAgentId(passage.Site, passage.Bore, passage.Portal, passage.Lane) is var expected
             && !string.Equals(agentId, expected, StringComparison.Ordinal))

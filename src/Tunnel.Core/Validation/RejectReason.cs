@@ -26,6 +26,8 @@ public enum RejectReason
     /// one agent publishing under another's identity, e.g. the two lane agents of a portal, which share a topic.
     /// </summary>
     AgentMismatch,
+    /// <summary>No active camera at the passage's portal and lane: its camera was retired (the private broker also drops its login).</summary>
+    RetiredCamera,
     /// <summary>capturedAt further ahead of the service clock than the allowed skew.</summary>
     FutureTimestamp,
     /// <summary>capturedAt older than the allowed age (outbox replays can be days old, not weeks).</summary>

@@ -220,6 +220,21 @@ public class PassageValidatorTests
     }
 
     [Fact]
+    public void A_passage_from_a_retired_cameras_lane_is_rejected_and_counts_as_handled()
+    {
+        var site = SitesFile.Maoliling.Sites[0];
+        var north = site.Bores.First(b => b.Id == "north");
+        var cameras = north.EffectiveCameras().Select(c => c.Portal == Portal.Entry && c.Lane == 1 ? c with { Retired = true } : c).ToList();
+        var retired = new PassageValidator(new SitesFile { Sites = [site with { Bores = [.. site.Bores.Select(b => b.Id == "north" ? b with { Cameras = cameras } : b)] }] });
+
+        var rejected = AssertRejected(retired.Validate(Samples.PassageTopic, Samples.Utf8(Samples.Passage), Samples.Now), RejectReason.RetiredCamera);
+        Assert.Equal("no active camera at entry lane 1 of bore 'maoliling/north' (retired)", rejected.Message);
+        Assert.Equal(1042, rejected.Seq);
+        var lane2 = Edit("\"lane\":1", "\"lane\":2").Replace("north-entry-1", "north-entry-2");
+        Assert.IsType<PassageValidation.Accepted>(retired.Validate(Samples.PassageTopic, Samples.Utf8(lane2), Samples.Now));
+    }
+
+    [Fact]
     public void A_null_topic_is_a_bad_topic_not_a_crash() =>
         AssertRejected(validator.Validate(null!, Samples.Utf8(Samples.Passage), Samples.Now), RejectReason.BadTopic);
 
@@ -228,7 +243,7 @@ public class PassageValidatorTests
     {
         Assert.Equal(
             ["oversized", "malformed-json", "wrong-schema", "schema", "bad-topic", "topic-mismatch", "unknown-site", "unknown-bore",
-             "bad-lane", "agent-mismatch", "future-timestamp", "stale-timestamp", "bad-plate", "internal-error"],
+             "bad-lane", "agent-mismatch", "retired-camera", "future-timestamp", "stale-timestamp", "bad-plate", "internal-error"],
             RejectReasons.All.Select(r => r.Code()));
         Assert.Equal("\"topic-mismatch\"", JsonSerializer.Serialize(RejectReason.TopicMismatch, TunnelJson.Options));
         var rejected = new PassageValidation.Rejected(RejectReason.BadPlate, "m", null);
