@@ -118,7 +118,8 @@ public sealed class CentralService
         var after = Bores(sites);
         var removed = before.Keys.Where(k => !after.ContainsKey(k)).ToList();
         var added = after.Where(kv => !before.ContainsKey(kv.Key)).ToList();
-        var changed = after.Keys.Where(k => before.TryGetValue(k, out var old) && old != after[k]).ToList();
+        // Cameras live in the validator and the broker, not in the engine: renaming or retiring one rebuilds nothing.
+        var changed = after.Keys.Where(k => before.TryGetValue(k, out var old) && old with { Cameras = null } != after[k] with { Cameras = null }).ToList();
 
         var errors = removed.Select(k => _engine.WhyBusy(k)).OfType<string>().ToList();
         foreach (var key in changed)
