@@ -4,7 +4,6 @@ using Tunnel.Agent.Outbox;
 using Tunnel.Agent.Sources;
 using Tunnel.Agent.Vision;
 using Tunnel.Core.Contracts;
-using Tunnel.Recognition.Native;
 using Tunnel.Recognition.Plates;
 
 namespace Tunnel.Agent;
@@ -70,7 +69,8 @@ public sealed class EdgeAgent : IAsyncDisposable
                 using (frame)
                 {
                     _fps.Tick();
-                    _detector ??= new PassageDetector([LaneView(frame.Image.Width, frame.Image.Height)], _reader);
+                    _detector ??= new PassageDetector([LaneView(frame.Image.Width, frame.Image.Height)], _reader,
+                        new PassageDetectorOptions { Snapshots = _options.Snapshots });
                     if (frame.Still) Keep(_detector.ProcessStill(frame.Image, frame.At, _options.Lane));
                     else foreach (var vehicle in _detector.Process(frame.Image, frame.At)) Keep(vehicle);
                 }
@@ -110,27 +110,12 @@ public sealed class EdgeAgent : IAsyncDisposable
             Plate = vehicle.Plate?.ToPlateRead(),
             Vehicle = new VehicleRead { Class = vehicle.Class, Confidence = vehicle.ClassConfidence, Hazmat = vehicle.Hazmat, HazmatConfidence = vehicle.HazmatConfidence },
         };
-        var passage = _outbox.Add(draft, _options.Snapshots && vehicle.SnapshotJpeg.Length > 0 ? Fitted(vehicle.SnapshotJpeg) : null);
+        var passage = _outbox.Add(draft, vehicle.SnapshotJpeg.Length > 0 ? vehicle.SnapshotJpeg : null);
         Passages++;
         _link.Notify();
         _log.LogInformation("passage {Seq} lane {Lane} {Plate} {Class} at {At:O}", passage.Seq, passage.Lane,
             passage.Plate?.Text ?? "(unread)", TunnelJson.Name(passage.Vehicle.Class), passage.CapturedAt);
     }
-
-    /// <summary>Halves the picture until it fits one MQTT packet of the private broker (256 KiB, with room for the topic).</summary>
-    private static byte[] Fitted(byte[] jpeg)
-    {
-        while (jpeg.Length > MaxSnapshotBytes)
-        {
-            using var image = Cv.Decode(jpeg);
-            if (image.Width < 160) break;
-            using var smaller = Cv.Resize(image, image.Width / 2, image.Height / 2, Interpolation.Area);
-            jpeg = Cv.Encode(smaller, ".jpg", 85);
-        }
-        return jpeg;
-    }
-
-    private const int MaxSnapshotBytes = 240 * 1024;
 
     private LaneView LaneView(int frameWidth, int frameHeight)
     {

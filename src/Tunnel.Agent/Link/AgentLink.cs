@@ -125,11 +125,8 @@ public sealed class AgentLink : IAsyncDisposable
 
     private MqttClient NewClient()
     {
-        var will = new AgentStatus
-        {
-            AgentId = _identity.AgentId, Online = false, Site = _identity.Site, Bore = _identity.Bore, Portal = _identity.Portal,
-            Lane = _identity.Lane, LastError = "connection lost (last will)",
-        };
+        // Written now, sent by the broker when the connection dies: no time or depth would be true then.
+        var will = Status(online: false, "connection lost (last will)") with { QueueDepth = null, ClockOffsetMs = null, At = null };
         return new MqttClient(new MqttClientOptions
         {
             Host = _login.Host, Port = _login.Port, ClientId = _identity.AgentId, Username = _login.Username, Password = _login.Password,
@@ -265,24 +262,27 @@ public sealed class AgentLink : IAsyncDisposable
         while (await timer.WaitForNextTickAsync(ct)) await PublishStatusAsync(ct);
     }
 
-    private async Task PublishStatusAsync(CancellationToken ct)
+    private Task PublishStatusAsync(CancellationToken ct) =>
+        _client is null ? Task.CompletedTask : PublishStatusAsync(_client, _describe(Status(online: true, LastError)), TimeSpan.FromSeconds(5), ct);
+
+    private async Task PublishStatusAsync(MqttClient client, AgentStatus status, TimeSpan wait, CancellationToken ct)
     {
-        if (_client is null) return;
-        var status = _describe(new AgentStatus
-        {
-            AgentId = _identity.AgentId, Online = true, Site = _identity.Site, Bore = _identity.Bore, Portal = _identity.Portal,
-            Lane = _identity.Lane, QueueDepth = _outbox.Depth, ClockOffsetMs = _clockOffsetMs, LastError = LastError, At = _clock.GetUtcNow(),
-        });
         try
         {
-            await _client.PublishAsync(Topics.AgentStatus(_identity.Site, _identity.AgentId), Encoding.UTF8.GetBytes(TunnelJson.Serialize(status)), 1, true, ct)
-                .WaitAsync(TimeSpan.FromSeconds(5), ct);
+            await client.PublishAsync(Topics.AgentStatus(_identity.Site, _identity.AgentId), Encoding.UTF8.GetBytes(TunnelJson.Serialize(status)), 1, true, ct)
+                .WaitAsync(wait, ct);
         }
         catch (Exception e) when (e is MqttException or TimeoutException or ObjectDisposedException)
         {
             // The next tick tries again; the last will covers a status that never arrives.
         }
     }
+
+    private AgentStatus Status(bool online, string? error) => new()
+    {
+        AgentId = _identity.AgentId, Online = online, Site = _identity.Site, Bore = _identity.Bore, Portal = _identity.Portal,
+        Lane = _identity.Lane, QueueDepth = _outbox.Depth, ClockOffsetMs = _clockOffsetMs, LastError = error, At = _clock.GetUtcNow(),
+    };
 
     public async ValueTask DisposeAsync()
     {
@@ -291,25 +291,10 @@ public sealed class AgentLink : IAsyncDisposable
         if (_client is not null)
         {
             // A clean disconnect sends no last will, so the agent says itself that it is going.
-            if (_client.IsConnected) await PublishOfflineAsync(_client);
+            if (_client.IsConnected) await PublishStatusAsync(_client, Status(online: false, "stopped"), TimeSpan.FromSeconds(2), CancellationToken.None);
             await _client.DisposeAsync();
         }
         _stop.Dispose();
-    }
-
-    private async Task PublishOfflineAsync(MqttClient client)
-    {
-        var status = new AgentStatus
-        {
-            AgentId = _identity.AgentId, Online = false, Site = _identity.Site, Bore = _identity.Bore, Portal = _identity.Portal,
-            Lane = _identity.Lane, QueueDepth = _outbox.Depth, LastError = "stopped", At = _clock.GetUtcNow(),
-        };
-        try
-        {
-            await client.PublishAsync(Topics.AgentStatus(_identity.Site, _identity.AgentId), Encoding.UTF8.GetBytes(TunnelJson.Serialize(status)), 1, true)
-                .WaitAsync(TimeSpan.FromSeconds(2));
-        }
-        catch (Exception e) when (e is MqttException or TimeoutException) { }
     }
 
     private sealed class TopicNames(AgentIdentity identity)

@@ -22,6 +22,7 @@ public sealed class PassageOutbox : IDisposable
     private long _lastSeq;
     private long _confirmedThrough;
     private int _depth;
+    private long _snapshotBytes;
 
     private PassageOutbox(SqliteConnection db, long snapshotBudgetBytes)
     {
@@ -59,6 +60,7 @@ public sealed class PassageOutbox : IDisposable
         outbox._lastSeq = Scalar(db, "SELECT value FROM counters WHERE name = 'last_seq'");
         outbox._confirmedThrough = Scalar(db, "SELECT value FROM counters WHERE name = 'confirmed_through'");
         outbox._depth = (int)Scalar(db, "SELECT COUNT(*) FROM outbox");
+        outbox._snapshotBytes = Scalar(db, "SELECT COALESCE(SUM(LENGTH(snapshot)), 0) FROM outbox");
         return outbox;
     }
 
@@ -82,8 +84,10 @@ public sealed class PassageOutbox : IDisposable
                 ("@seq", seq), ("@id", eventId.ToString("D")), ("@payload", System.Text.Encoding.UTF8.GetBytes(TunnelJson.Serialize(passage))),
                 ("@snapshot", (object?)snapshot ?? DBNull.Value));
             Execute(_db, "UPDATE counters SET value = @seq WHERE name = 'last_seq'", tx, ("@seq", seq));
-            if (snapshot is not null) KeepSnapshotsWithinBudget(tx);
+            var bytes = _snapshotBytes + (snapshot?.Length ?? 0);
+            if (snapshot is not null) bytes = KeepSnapshotsWithinBudget(bytes, tx);
             tx.Commit();
+            _snapshotBytes = bytes;
             _lastSeq = seq;
             _depth++;
             return passage;
@@ -118,11 +122,14 @@ public sealed class PassageOutbox : IDisposable
             seq = Math.Min(seq, _lastSeq);
             if (seq <= _confirmedThrough) return;
             using var tx = _db.BeginTransaction();
-            Execute(_db, "DELETE FROM outbox WHERE seq <= @seq", tx, ("@seq", seq));
+            // Only the confirmed rows are read (a range of the primary key), never the whole outbox.
+            var bytes = Scalar(_db, "SELECT COALESCE(SUM(LENGTH(snapshot)), 0) FROM outbox WHERE seq <= @seq", tx, ("@seq", seq));
+            var rows = Execute(_db, "DELETE FROM outbox WHERE seq <= @seq", tx, ("@seq", seq));
             Execute(_db, "UPDATE counters SET value = @seq WHERE name = 'confirmed_through'", tx, ("@seq", seq));
             tx.Commit();
             _confirmedThrough = seq;
-            _depth = (int)Scalar(_db, "SELECT COUNT(*) FROM outbox");
+            _depth -= rows;
+            _snapshotBytes -= bytes;
         }
     }
 
@@ -141,25 +148,26 @@ public sealed class PassageOutbox : IDisposable
         }
     }
 
-    private void KeepSnapshotsWithinBudget(SqliteTransaction tx)
+    /// <summary>Drops the oldest snapshots until <paramref name="total"/> bytes fit the budget; returns what is left.</summary>
+    private long KeepSnapshotsWithinBudget(long total, SqliteTransaction tx)
     {
-        var total = Scalar(_db, "SELECT COALESCE(SUM(LENGTH(snapshot)), 0) FROM outbox", tx);
         while (total > _snapshotBudgetBytes)
         {
             var oldest = Scalar(_db, "SELECT COALESCE(MIN(seq), 0) FROM outbox WHERE snapshot IS NOT NULL", tx);
-            if (oldest == 0) return;
+            if (oldest == 0) break;
             total -= Scalar(_db, "SELECT LENGTH(snapshot) FROM outbox WHERE seq = @seq", tx, ("@seq", oldest));
             Execute(_db, "UPDATE outbox SET snapshot = NULL WHERE seq = @seq", tx, ("@seq", oldest));
         }
+        return total;
     }
 
-    private static void Execute(SqliteConnection db, string sql, SqliteTransaction? tx = null, params (string Name, object Value)[] parameters)
+    private static int Execute(SqliteConnection db, string sql, SqliteTransaction? tx = null, params (string Name, object Value)[] parameters)
     {
         using var command = db.CreateCommand();
         command.CommandText = sql;
         command.Transaction = tx;
         foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
-        command.ExecuteNonQuery();
+        return command.ExecuteNonQuery();
     }
 
     private static long Scalar(SqliteConnection db, string sql, SqliteTransaction? tx = null, params (string Name, object Value)[] parameters)

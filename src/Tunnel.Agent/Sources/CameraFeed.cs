@@ -5,13 +5,11 @@ using Tunnel.Recognition.Native;
 namespace Tunnel.Agent.Sources;
 
 /// <summary>One frame and when it was seen. <see cref="Still"/> frames are separate photographs, one vehicle each.</summary>
-public sealed class Frame(Mat image, DateTimeOffset at, bool still, string? name = null) : IDisposable
+public sealed class Frame(Mat image, DateTimeOffset at, bool still) : IDisposable
 {
     public Mat Image { get; } = image;
     public DateTimeOffset At { get; } = at;
     public bool Still { get; } = still;
-    /// <summary>The file a still came from.</summary>
-    public string? Name { get; } = name;
     public void Dispose() => Image.Dispose();
 }
 
@@ -58,7 +56,7 @@ public sealed class CameraFeed(string source, bool realTime, TimeProvider clock,
                 log.LogWarning("skipping {File}: {Error}", file, e.Message);
                 continue;
             }
-            yield return new Frame(image, clock.GetUtcNow(), still: true, Path.GetFileName(file));
+            yield return new Frame(image, clock.GetUtcNow(), still: true);
             await Task.Yield();
         }
     }

@@ -17,7 +17,6 @@ internal sealed class LaneTracker(LaneGeometry lane, PassageDetectorOptions opti
     private readonly List<VehicleTrack> _tracks = [];
     private readonly long _minBlobArea = (long)(options.MinBlobFraction * lane.Region.Area);
     private readonly long _minVehicleArea = (long)(options.MinVehicleFraction * lane.Region.Area);
-    private int _nextId;
 
     public LaneGeometry Lane => lane;
 
@@ -104,7 +103,7 @@ internal sealed class LaneTracker(LaneGeometry lane, PassageDetectorOptions opti
         for (var r = 0; r < regions.Count; r++)
         {
             if (used[r]) continue;
-            _tracks.Add(new VehicleTrack(++_nextId, regions[r], at, lane,
+            _tracks.Add(new VehicleTrack(regions[r], at, lane,
                 new CandidateFrames(options.MaxReadsPerVehicle, options.SnapshotMargin)));
         }
         return observed;

@@ -35,9 +35,6 @@ public sealed class MotionGate : IDisposable
         _learningRate = 1.0 / history;
     }
 
-    /// <summary>Share of the last frame's pixels that were foreground.</summary>
-    public double ForegroundFraction { get; private set; }
-
     /// <summary>Moving regions of <paramref name="frame"/> (BGR, the size given at construction), in its pixels.</summary>
     public IReadOnlyList<PixelBox> Detect(Mat frame)
     {
@@ -53,7 +50,6 @@ public sealed class MotionGate : IDisposable
         using var solid = Cv.Threshold(raw, ShadowLabel, 255, ThresholdType.Binary, out _);
         using var opened = Cv.Morphology(solid, MorphOp.Open, MorphShape.Rect, 3, 3);
         using var closed = Cv.Morphology(opened, MorphOp.Close, MorphShape.Ellipse, _closeKernel, _closeKernel);
-        ForegroundFraction = (double)Cv.CountNonZero(opened) / (_smallWidth * _smallHeight);
 
         var sx = (double)_width / _smallWidth;
         var sy = (double)_height / _smallHeight;

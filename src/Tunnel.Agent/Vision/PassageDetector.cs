@@ -96,7 +96,19 @@ public sealed class PassageDetector : IDisposable
         // With no plate read, the signs on the vehicle still tell a tanker.
         var hazmat = plate?.HazmatConfidence ?? _reader?.DetectHazmat(image).Confidence ?? 0;
         return new VehiclePassed(lane, at, plate, cls, classConfidence, hazmat >= HazmatSigns.Threshold, hazmat,
-            Cv.Encode(image, ".jpg", _options.SnapshotJpegQuality), runs);
+            Snapshot(image), runs);
+    }
+
+    private byte[] Snapshot(Mat image)
+    {
+        if (!_options.Snapshots) return [];
+        var jpeg = Cv.Encode(image, ".jpg", _options.SnapshotJpegQuality);
+        for (var scale = 2; jpeg.Length > _options.SnapshotMaxBytes && image.Width / scale >= 80; scale *= 2)
+        {
+            using var smaller = Cv.Resize(image, image.Width / scale, image.Height / scale, Interpolation.Area);
+            jpeg = Cv.Encode(smaller, ".jpg", _options.SnapshotJpegQuality);
+        }
+        return jpeg;
     }
 
     private VehiclePassed Report(LaneGeometry lane, VehicleTrack track)
@@ -110,7 +122,7 @@ public sealed class PassageDetector : IDisposable
         var size = SizeOf(track, lane);
         var (cls, classConfidence) = VehicleClassification.Combine(readout.Plate, size);
         var snapshot = readout.BestFrame is { } best
-            ? Cv.Encode(best.Image, ".jpg", _options.SnapshotJpegQuality)
+            ? Snapshot(best.Image)
             : [];
         var passed = new VehiclePassed(lane.Lane, track.CrossedAt!.Value, readout.Plate, cls, classConfidence,
             readout.Hazmat, readout.HazmatConfidence, snapshot, readout.Runs);

@@ -45,6 +45,10 @@ public sealed record PassageDetectorOptions
     /// <summary>Margin around the vehicle kept in candidate crops and snapshots, as a fraction of its size.</summary>
     public double SnapshotMargin { get; init; } = 0.15;
     public int SnapshotJpegQuality { get; init; } = 85;
+    /// <summary>False: no snapshot is encoded at all (<see cref="VehiclePassed.SnapshotJpeg"/> is empty).</summary>
+    public bool Snapshots { get; init; } = true;
+    /// <summary>A snapshot is halved until it fits: one MQTT packet of the private broker is 256 KiB, with room for the topic.</summary>
+    public int SnapshotMaxBytes { get; init; } = 240 * 1024;
 
     internal void Check()
     {

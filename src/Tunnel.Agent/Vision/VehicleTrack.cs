@@ -9,20 +9,16 @@ internal sealed class VehicleTrack : IDisposable
     private double _vx;
     private double _vy;
 
-    public VehicleTrack(int id, PixelBox box, DateTimeOffset at, LaneGeometry lane, CandidateFrames candidates)
+    public VehicleTrack(PixelBox box, DateTimeOffset at, LaneGeometry lane, CandidateFrames candidates)
     {
-        Id = id;
         Box = box;
-        FirstSeen = at;
         LastSeen = at;
         Candidates = candidates;
         Measure(box, lane);
         _offSide = SideOf(box, lane);
     }
 
-    public int Id { get; }
     public PixelBox Box { get; private set; }
-    public DateTimeOffset FirstSeen { get; }
     public DateTimeOffset LastSeen { get; private set; }
     /// <summary>When the vehicle reached the loop from one side; null until it has.</summary>
     public DateTimeOffset? CrossedAt { get; private set; }

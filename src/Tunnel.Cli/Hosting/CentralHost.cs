@@ -191,10 +191,7 @@ public sealed class CentralHost : IAsyncDisposable
                 var purged = _store!.PurgePlates(cutoff);
                 var pictures = Snapshots.Purge(cutoff);
                 if (pictures > 0) log.LogInformation("retention: deleted {Count} snapshots older than {Days} days", pictures, Settings.Retention.PlateDays);
-                // The console's cache of spoken plates is personal data too.
-                var speech = new DirectoryInfo(Path.Combine(Settings.DataDirectory, "speech"));
-                if (speech.Exists)
-                    foreach (var file in speech.EnumerateFiles().Where(f => f.LastWriteTimeUtc < cutoff.UtcDateTime)) file.Delete();
+                WebConsole.Speech.SpeechService.Purge(Settings.DataDirectory, cutoff);
                 if (purged.Total > 0) log.LogInformation("retention: blanked {Count} plates older than {Days} days", purged.Total, Settings.Retention.PlateDays);
             }
             catch (Exception e) when (e is not OperationCanceledException)

@@ -77,7 +77,7 @@ internal static class AuthApi
             .WithSummary("Create a user with roles (operator, maintenance, manager, admin) and the optional 'plates' grant (admin)");
     }
 
-    private static async Task<IResult> Login(LoginRequest request, HttpContext context, UserDirectory directory, IOptions<ConsoleOptions> options)
+    private static async Task<IResult> Login(LoginRequest request, HttpContext context, UserDirectory directory, IOptions<ConsoleOptions> options, SpeechService speech)
     {
         var result = directory.SignIn(request.UserName ?? "", request.Password ?? "");
         switch (result.Outcome)
@@ -90,6 +90,6 @@ internal static class AuthApi
         var user = result.User!;
         await Sessions.SignInAsync(context, user, options.Value.SessionHours);
         var principal = Sessions.PrincipalOf(user);
-        return Results.Ok(new Me(user.UserName, user.DisplayName, user.Roles, Roles.CanSeePlates(principal), options.Value.TimeZone, false));
+        return Results.Ok(new Me(user.UserName, user.DisplayName, user.Roles, Roles.CanSeePlates(principal), options.Value.TimeZone, speech.Available));
     }
 }

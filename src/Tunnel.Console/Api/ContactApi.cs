@@ -39,13 +39,14 @@ internal static partial class ContactApi
                 var now = clock.GetUtcNow();
                 var plate = request.Plate.Trim();
                 var existed = store.GetContact(plate) is not null;
-                store.SaveContact(new DriverContact
+                var contact = new DriverContact
                 {
                     Plate = plate, Name = request.Name.Trim(), Phone = request.Phone.Trim(), Company = Blank(request.Company), Note = Blank(request.Note),
                     UpdatedBy = Actor(user), UpdatedAt = now,
-                });
+                };
+                store.SaveContact(contact);
                 store.Audit(Actor(user), existed ? "contact-updated" : "contact-created", "contact:" + plate, null, now);
-                return Results.Ok(ToDto(store.GetContact(plate)!));
+                return Results.Ok(ToDto(contact));
             })
             .WithSummary("Add or replace the contact of a plate: name, phone (digits, + - space), company, note (operator, admin; audited)");
 

@@ -20,7 +20,17 @@ public sealed class SpeechService(IOptions<ConsoleOptions> options, ILogger<Spee
 
     public bool Available => _program.Value is not null;
 
-    private string CacheDirectory => Path.Combine(options.Value.DataDirectory, "speech");
+    private string CacheDirectory => CacheIn(options.Value.DataDirectory);
+
+    private static string CacheIn(string dataDirectory) => Path.Combine(dataDirectory, "speech");
+
+    /// <summary>Spoken plates are personal data too: deletes the cached ones made before <paramref name="cutoff"/>.</summary>
+    public static void Purge(string dataDirectory, DateTimeOffset cutoff)
+    {
+        var cache = new DirectoryInfo(CacheIn(dataDirectory));
+        if (!cache.Exists) return;
+        foreach (var file in cache.EnumerateFiles().Where(f => f.LastWriteTimeUtc < cutoff.UtcDateTime)) file.Delete();
+    }
 
     /// <summary>Han characters, ASCII letters and digits, spaces and the separators 、，: a plate, a bore, an alarm kind.</summary>
     public static bool IsSpeakable(string? text) =>
@@ -56,7 +66,7 @@ public sealed class SpeechService(IOptions<ConsoleOptions> options, ILogger<Spee
             if (File.Exists(path)) return path;
             Directory.CreateDirectory(CacheDirectory);
             var temporary = path + ".tmp";
-            var start = new ProcessStartInfo(program) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+            var start = new ProcessStartInfo(program) { RedirectStandardError = true, UseShellExecute = false };
             foreach (var arg in new[] { "-v", "cmn", "-s", "150", "-w", temporary, "--", spoken }) start.ArgumentList.Add(arg);
             using var process = Process.Start(start) ?? throw new InvalidOperationException("espeak-ng did not start");
             using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);

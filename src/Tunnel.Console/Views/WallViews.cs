@@ -18,8 +18,9 @@ public sealed record AlarmDto(Guid AlarmId, string Kind, string State, string Pr
     DateTimeOffset? ShelvedUntil, string? By = null, string? Note = null, DateTimeOffset? At = null, string? PlateColor = null)
 {
     /// <summary>The reason as a code the console words in the reader's language (<see cref="AlarmReasons"/>); null: show <see cref="Reason"/> as written.</summary>
-    public string? ReasonCode => AlarmReasons.Parse(Reason)?.Code;
-    public IReadOnlyDictionary<string, string>? ReasonArgs => AlarmReasons.Parse(Reason)?.Args;
+    private readonly ReasonParts? _reason = AlarmReasons.Parse(Reason);
+    public string? ReasonCode => _reason?.Code;
+    public IReadOnlyDictionary<string, string>? ReasonArgs => _reason?.Args;
 }
 
 public static class WallProjection

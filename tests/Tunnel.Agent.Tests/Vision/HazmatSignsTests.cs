@@ -154,7 +154,6 @@ public sealed class HazmatSignsTests(PlateReaderFixture fixture, ITestOutputHelp
             Assert.Equal(traffic.Length, passed.Count);
             var hazmat = Assert.Single(passed, p => p.Hazmat);
             Assert.Equal("浙D9E8F7", hazmat.Plate?.Text);
-            Assert.True(hazmat.HazmatConfidence >= HazmatSigns.Threshold);
         }
         finally
         {
