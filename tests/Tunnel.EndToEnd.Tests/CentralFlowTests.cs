@@ -1,3 +1,4 @@
+using Microsoft.Data.Sqlite;
 using Tunnel.Cli.Hosting;
 using Tunnel.Core.Contracts;
 using Tunnel.EndToEnd.Tests.Support;
@@ -38,7 +39,7 @@ public sealed class CentralFlowTests(ITestOutputHelper output) : IAsyncLifetime
         var c = await entry.SendAsync(now.AddSeconds(-180), null);
         var outOfA = await exit.SendAsync(now.AddSeconds(-30), "浙J11111");
 
-        var snapshot = await Wait.UntilAsync(() => _host.Service.Snapshot is { Accepted: 4 } s ? s : null, "4 passages accepted");
+        var snapshot = await Wait.UntilAsync(() => _host.Service.Snapshot is { Accepted: 4, StoreBacklog: 0 } s ? s : null, "4 passages accepted");
         var north = Assert.Single(snapshot.Bores, x => x.Bore == North);
         Assert.Equal(2, north.Occupancy);
         Assert.Equal(3, north.Entries);
@@ -71,6 +72,29 @@ public sealed class CentralFlowTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_engine_decides_while_the_store_is_busy_and_the_acknowledgement_waits_for_the_store()
+    {
+        await using var entry = await AgentAsync("north", Portal.Entry, 1);
+        Passage p;
+        // Another writer holds the database (a backup, a slow disk): the service's commit has to wait.
+        await using (var blocker = new SqliteConnection($"Data Source={Path.Combine(_dir.Path, "tunnel.db")};Pooling=False"))
+        {
+            blocker.Open();
+            // BEGIN IMMEDIATE: holds the write lock until disposed (rolled back).
+            using var hold = blocker.BeginTransaction();
+            p = await entry.SendAsync(DateTimeOffset.UtcNow.AddSeconds(-5), "浙J33333");
+            var decided = await Wait.UntilAsync(() => _host.Service.Snapshot is { Accepted: 1 } s ? s : null, "the passage decided");
+            Assert.Equal([p.EventId], decided.Bores.Single(x => x.Bore == North).Inside.Select(v => v.EntryEventId));
+            Assert.True(decided.StoreBacklog > 0, "decided ahead of the store");
+            Assert.Equal(0, StoredCount(p.EventId));
+            Assert.Equal(0, entry.LastAck);
+        }
+        Assert.Equal(1, (await entry.AckAsync(1)).StoredThroughSeq);
+        Assert.Equal(1, StoredCount(p.EventId));
+        await Wait.UntilAsync(() => _host.Service.Snapshot.StoreBacklog == 0, "nothing left to store");
+    }
+
+    [Fact]
     public async Task Duplicates_change_nothing_and_a_gap_holds_the_ack_back_until_it_fills()
     {
         await using var entry = await AgentAsync("north", Portal.Entry, 2);
@@ -81,7 +105,7 @@ public sealed class CentralFlowTests(ITestOutputHelper output) : IAsyncLifetime
         var p4 = entry.Next(now.AddSeconds(-20), "浙A10004");
         var p5 = entry.Next(now.AddSeconds(-10), "浙A10005");
         foreach (var p in new[] { p1, p2, p4, p5 }) await entry.PublishAsync(p);
-        var before = await Wait.UntilAsync(() => _host.Service.Snapshot is { Accepted: 4 } s ? s : null, "4 passages accepted");
+        var before = await Wait.UntilAsync(() => _host.Service.Snapshot is { Accepted: 4, StoreBacklog: 0 } s ? s : null, "4 passages accepted");
         Assert.Equal(2, (await entry.AckAsync(2)).StoredThroughSeq);
         var progress = _host.Store.Progress(entry.AgentId);
         Assert.Equal(5, progress.Highest);
@@ -104,7 +128,7 @@ public sealed class CentralFlowTests(ITestOutputHelper output) : IAsyncLifetime
         await entry.PublishAsync(p3);
         Assert.Equal(5, (await entry.AckAsync(5)).StoredThroughSeq);
         // The loop refreshes its snapshot after acknowledging, so the ack can be ahead of it.
-        var final = await Wait.UntilAsync(() => _host.Service.Snapshot is { Accepted: 5 } s ? s : null, "5 passages accepted");
+        var final = await Wait.UntilAsync(() => _host.Service.Snapshot is { Accepted: 5, StoreBacklog: 0 } s ? s : null, "5 passages accepted");
         Assert.Equal(5, final.Bores.Single(x => x.Bore == North).Occupancy);
         Assert.Equal(new[] { p1, p2, p3, p4, p5 }.Select(p => p.EventId), final.Bores.Single(x => x.Bore == North).Inside.Select(v => v.EntryEventId));
         Assert.Empty(_host.Store.Progress(entry.AgentId).Gaps);
@@ -124,7 +148,7 @@ public sealed class CentralFlowTests(ITestOutputHelper output) : IAsyncLifetime
         // The rejected seq 3 counts as handled: the agent may drop everything up to 4 from its outbox.
         var ack = await entry.AckAsync(4);
         Assert.Equal(4, ack.StoredThroughSeq);
-        var snapshot = await Wait.UntilAsync(() => _host.Service.Snapshot is { Accepted: 3, DeadLettered: 1 } s ? s : null, "3 accepted, 1 dead-lettered");
+        var snapshot = await Wait.UntilAsync(() => _host.Service.Snapshot is { Accepted: 3, DeadLettered: 1, StoreBacklog: 0 } s ? s : null, "3 accepted, 1 dead-lettered");
         Assert.Equal(0, snapshot.Duplicates);
         var letter = Assert.Single(_host.Store.ReadDeadLetters(10));
         Assert.Equal(("bad-plate", entry.AgentId), (letter.ReasonCode, letter.AgentId));
@@ -154,7 +178,7 @@ public sealed class CentralFlowTests(ITestOutputHelper output) : IAsyncLifetime
         var forgedBadPlate = lane1.Next(now.AddSeconds(-15), "<b>X</b>") with { AgentId = lane2.AgentId, Seq = 2 };
         await lane1.PublishAsync(forgedBadPlate);
         var sentinel = await lane1.SendAsync(now.AddSeconds(-10), "浙J88888");
-        await Wait.UntilAsync(() => _host.Service.Snapshot is { Accepted: 1, DeadLettered: 2 } s ? s : null, "sentinel accepted, 2 dead-lettered");
+        await Wait.UntilAsync(() => _host.Service.Snapshot is { Accepted: 1, DeadLettered: 2, StoreBacklog: 0 } s ? s : null, "sentinel accepted, 2 dead-lettered");
 
         var letters = _host.Store.ReadDeadLetters(10);
         Assert.Equal(["agent-mismatch", "agent-mismatch"], letters.Select(l => l.ReasonCode));
@@ -189,7 +213,7 @@ public sealed class CentralFlowTests(ITestOutputHelper output) : IAsyncLifetime
         // A sentinel behind them on the same connection: MQTT keeps one publisher's order, so once it is
         // in, anything the broker had let through before it would be in too.
         var sentinel = await entry.SendAsync(now, "浙J66666");
-        await Wait.UntilAsync(() => _host.Service.Snapshot.Accepted == 1 && _host.Service.Snapshot.DeadLettered == 1, "sentinel accepted, lie dead-lettered");
+        await Wait.UntilAsync(() => _host.Service.Snapshot is { Accepted: 1, DeadLettered: 1, StoreBacklog: 0 }, "sentinel accepted, lie dead-lettered");
         Assert.Equal([sentinel.EventId], _host.Store.ReadPassages(DateTimeOffset.MinValue).Select(p => p.Passage.EventId));
         var letter = Assert.Single(_host.Store.ReadDeadLetters(10));
         Assert.Equal("topic-mismatch", letter.ReasonCode);

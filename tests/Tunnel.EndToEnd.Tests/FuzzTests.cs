@@ -69,7 +69,7 @@ public sealed class FuzzTests(ITestOutputHelper output)
         await Wait.UntilAsync(() => host.Store.ReadPassages(sentinel.Passage.CapturedAt.AddSeconds(-1), sentinel.Passage.CapturedAt.AddSeconds(1), new BoreKey("maoliling", "south"))
                 .Any(p => p.Passage.EventId == sentinel.Passage.EventId), "the sentinel stored after the fuzz run",
             TimeSpan.FromSeconds(60));
-        var snapshot = await Wait.UntilAsync(() => host.Service.Snapshot is var s && s.Accepted + s.Duplicates + s.DeadLettered == delivered.Count + 1 ? s : null,
+        var snapshot = await Wait.UntilAsync(() => host.Service.Snapshot is var s && s.Accepted + s.Duplicates + s.DeadLettered == delivered.Count + 1 && s.StoreBacklog == 0 ? s : null,
             $"the service counting {delivered.Count + 1} messages");
 
         output.WriteLine($"{clock.Elapsed.TotalSeconds:0.0} s: all consumed");

@@ -65,6 +65,15 @@ public sealed class TunnelEngine
     public long Duplicates { get; private set; }
     public long UnknownBore { get; private set; }
 
+    /// <summary>
+    /// Whether <see cref="Process"/> alone tells this passage from a re-send of one it took: false when
+    /// it was captured so long ago (an outbox emptied after hours offline) that its first delivery may
+    /// have been forgotten; then only the store knows. The margin covers agents' clocks running ahead.
+    /// </summary>
+    public bool Remembers(Passage passage) => Now - passage.CapturedAt <= RememberFor - TimeSpan.FromMinutes(30);
+
+    public bool HasSeen(Guid eventId) => _seen.Contains(eventId);
+
     /// <summary>Takes one passage at <paramref name="now"/>. False if it changed nothing (a duplicate, an unknown bore).</summary>
     public bool Process(Passage passage, DateTimeOffset now)
     {

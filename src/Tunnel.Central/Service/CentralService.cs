@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
@@ -12,14 +13,16 @@ using Tunnel.Storage;
 namespace Tunnel.Central.Service;
 
 /// <summary>
-/// The live central service: MQTT in, validated and stored passages, the engine on the service
-/// clock, alarm transitions stored and published, and an end-to-end acknowledgement to every agent
-/// once its passages are safely stored. One loop owns the engine; everything else talks to it
-/// through <see cref="Post"/>.
+/// The live central service: MQTT in, validated passages decided by the engine on the service clock
+/// and stored right behind it (<see cref="WriteBehind"/>), alarm transitions stored and published,
+/// and an end-to-end acknowledgement to every agent once its passages are safely stored. One loop
+/// owns the engine; everything else talks to it through <see cref="Post"/>.
 /// </summary>
 public sealed class CentralService
 {
     private static readonly TimeSpan TickEvery = TimeSpan.FromMilliseconds(250);
+    // Screens poll the snapshot; building it on every message at thousands a second is work nobody sees.
+    private static readonly TimeSpan SnapshotEvery = TimeSpan.FromMilliseconds(50);
     private const int MaxBatch = 500;
 
     private SitesFile _sites;
@@ -38,6 +41,8 @@ public sealed class CentralService
     private PassageIngest _ingest;
     private PassageValidator _validator;
     private readonly SnapshotStore? _snapshots;
+    private readonly WriteBehind _writer;
+    private long _snapshotAt;
 
     public CentralService(SitesFile sites, TunnelStore store, MqttClient mqtt, DetectorSettings settings, TimeProvider clock,
         ILogger<CentralService> log, PassageValidatorOptions? validation = null, SnapshotStore? snapshots = null)
@@ -51,7 +56,8 @@ public sealed class CentralService
         Settings = settings;
         _validator = new PassageValidator(sites, validation);
         _engine = new TunnelEngine(sites, settings, _pendingAlarms.Add);
-        _ingest = new PassageIngest(_validator, store, _engine);
+        _writer = new WriteBehind(store, mqtt, clock, log);
+        _ingest = new PassageIngest(_validator, store, _engine, _writer);
     }
 
     public DetectorSettings Settings { get; }
@@ -67,6 +73,9 @@ public sealed class CentralService
 
     /// <summary>Raised on the loop thread after a transition is stored.</summary>
     public event Action<AlarmTransition>? AlarmChanged;
+
+    /// <summary>Raised on the loop thread with the passages the engine has just taken (their store write follows).</summary>
+    public event Action<IReadOnlyList<Passage>>? PassagesDecided;
 
     /// <summary>
     /// Runs <paramref name="work"/> on the loop (the only thread that may touch the engine); completes
@@ -141,7 +150,7 @@ public sealed class CentralService
         {
             foreach (var key in removed) _engine.RemoveBore(key);
             foreach (var (key, config) in added) _engine.AddBore(key, config);
-            _ingest = new PassageIngest(_validator, _store, _engine);
+            _ingest = new PassageIngest(_validator, _store, _engine, _writer);
         }
         _log.LogInformation("sites changed: {Added} bore(s) added, {Changed} changed, {Removed} retired", added.Count, changed.Count, removed.Count);
         return [];
@@ -157,6 +166,7 @@ public sealed class CentralService
         _log.LogInformation("central service ready: {Bores} bores, {Inside} vehicles inside after rebuild",
             _engine.Bores.Count, _engine.Bores.Values.Sum(b => b.Matcher.OpenCount));
 
+        var writing = _writer.RunAsync(ct);
         var batch = new List<MqttMessage>(MaxBatch);
         var messages = _mqtt.Messages;
         using var ticker = new PeriodicTimer(TickEvery, _clock);
@@ -169,6 +179,7 @@ public sealed class CentralService
             if (ct.IsCancellationRequested) break;
             var now = _clock.GetUtcNow();
             var answers = new List<Action>();
+            IReadOnlyCollection<(string Site, string Agent)> owed = [];
             try
             {
                 if (incoming.IsCompleted)
@@ -176,10 +187,10 @@ public sealed class CentralService
                     while (batch.Count < MaxBatch && messages.TryRead(out var m)) batch.Add(m);
                     incoming = messages.WaitToReadAsync(ct).AsTask();
                 }
-                // A batch whose store write failed stays here and is tried again on the next turn.
+                // A batch whose turn failed stays here and is tried again on the next turn (the engine drops what it took).
                 if (batch.Count > 0)
                 {
-                    await HandleBatchAsync(batch, now, ct);
+                    owed = HandleBatch(batch, now);
                     batch.Clear();
                 }
                 if (command.IsCompleted)
@@ -192,8 +203,13 @@ public sealed class CentralService
                     _engine.AdvanceTo(now);
                     tick = ticker.WaitForNextTickAsync(ct).AsTask();
                 }
-                await FlushAlarmsAsync(ct);
-                Snapshot = CentralSnapshot.Of(_engine, _agents, _ingest, _validator, now);
+                FlushAlarms();
+                _writer.Acknowledge(owed);
+                if (answers.Count > 0 || Stopwatch.GetElapsedTime(_snapshotAt) >= SnapshotEvery)
+                {
+                    Snapshot = CentralSnapshot.Of(_engine, _agents, _ingest, _validator, _writer.Backlog, now);
+                    _snapshotAt = Stopwatch.GetTimestamp();
+                }
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -209,15 +225,16 @@ public sealed class CentralService
                 foreach (var answer in answers) answer();
             }
         }
+        await writing;
     }
 
     /// <summary>Loop turns that failed and were retried; exposed on /metrics.</summary>
     public long LoopErrors { get; private set; }
+    /// <summary>Store writes behind the engine that failed and were retried; exposed on /metrics.</summary>
+    public long StoreWriteErrors => _writer.Failures;
 
-    // A publish waits for the broker; while it is away the loop must keep deciding, not wait with it.
-    private static readonly TimeSpan PublishWait = TimeSpan.FromSeconds(2);
-
-    private async Task HandleBatchAsync(List<MqttMessage> batch, DateTimeOffset now, CancellationToken ct)
+    /// <summary>Takes a batch of messages; returns the agents owed an acknowledgement once it is stored.</summary>
+    private IReadOnlyCollection<(string Site, string Agent)> HandleBatch(List<MqttMessage> batch, DateTimeOffset now)
     {
         var passages = new List<MqttMessage>(batch.Count);
         foreach (var m in batch)
@@ -226,25 +243,10 @@ public sealed class CentralService
             else if (Topics.IsSnapshot(m.Topic, out _, out var eventId)) OnSnapshot(eventId, m, now);
             else passages.Add(m);
         }
-        if (passages.Count == 0) return;
+        if (passages.Count == 0) return [];
         var result = _ingest.Ingest(passages, now);
-        await FlushAlarmsAsync(ct);
-        foreach (var (site, agent) in result.Agents) await AcknowledgeAgentAsync(site, agent, now, ct);
-    }
-
-    private async Task AcknowledgeAgentAsync(string site, string agentId, DateTimeOffset now, CancellationToken ct)
-    {
-        var ack = new AgentAck { AgentId = agentId, StoredThroughSeq = _store.HighestStoredSeq(agentId), At = now };
-        try
-        {
-            await _mqtt.PublishAsync(Topics.AgentAck(site, agentId), Encoding.UTF8.GetBytes(TunnelJson.Serialize(ack)), 1, retain: true, ct)
-                .WaitAsync(PublishWait, ct);
-        }
-        catch (Exception e) when (e is MqttException or TimeoutException)
-        {
-            // The agent keeps its outbox and re-sends; the next batch acknowledges again.
-            _log.LogWarning("could not acknowledge agent {Agent}: {Error}", agentId, e.Message);
-        }
+        if (result.Decided.Count > 0) PassagesDecided?.Invoke(result.Decided);
+        return result.Agents;
     }
 
     private void OnSnapshot(Guid eventId, MqttMessage m, DateTimeOffset now)
@@ -295,11 +297,13 @@ public sealed class CentralService
         }
     }
 
-    private async Task FlushAlarmsAsync(CancellationToken ct)
+    private void FlushAlarms()
     {
         StoreEndedTransits();
         if (_pendingAlarms.Count > 0)
         {
+            // An alarm must not reach the store ahead of the passages that raised (or cleared) it.
+            _writer.Flush();
             _store.AddAlarmTransitions(_pendingAlarms);
             foreach (var t in _pendingAlarms)
             {
@@ -310,36 +314,27 @@ public sealed class CentralService
             _unpublished.AddRange(_pendingAlarms);
             _pendingAlarms.Clear();
         }
-        while (_unpublished.Count > 0 && _mqtt.IsConnected)
+        var sent = 0;
+        while (sent < _unpublished.Count && _mqtt.IsConnected)
         {
-            var t = _unpublished[0];
-            try
+            var t = _unpublished[sent];
+            // Stored already; what cannot go out now goes when the broker is back.
+            if (!FireAndObserve.TryPublish(_mqtt, Topics.Alarms(t.Site), Encoding.UTF8.GetBytes(TunnelJson.Serialize(t)), retain: false,
+                    error => _log.LogWarning("alarm {AlarmId} not published: {Error}", t.AlarmId, error), out var refused))
             {
-                await _mqtt.PublishAsync(Topics.Alarms(t.Site), Encoding.UTF8.GetBytes(TunnelJson.Serialize(t)), 1, retain: false, ct)
-                    .WaitAsync(PublishWait, ct);
-                _unpublished.RemoveAt(0);
-            }
-            catch (TimeoutException)
-            {
-                // The client holds the message and sends it when the broker is back: not queued twice.
-                _unpublished.RemoveAt(0);
-                _log.LogWarning("alarm publish waiting for the broker");
+                _log.LogWarning("alarm publish deferred: {Error}", refused);
                 break;
             }
-            catch (MqttException e)
-            {
-                // Stored already; it goes out when the broker is back.
-                _log.LogWarning("alarm publish deferred: {Error}", e.Message);
-                break;
-            }
+            sent++;
         }
+        _unpublished.RemoveRange(0, sent);
     }
 
     /// <summary>Ended transits go to the store for reports (transit times, incidents); open ones are rebuilt from passages.</summary>
     private void StoreEndedTransits()
     {
         if (_engine.EndedTransits.Count == 0) return;
-        _store.UpsertTransits(_engine.EndedTransits.Select(e => new TransitRecord
+        _writer.AddTransits(_engine.EndedTransits.Select(e => new TransitRecord
         {
             EntryEventId = e.Transit.EntryEventId, Site = e.Bore.Site, Bore = e.Bore.Bore, Lane = e.Transit.Lane,
             Plate = e.Transit.Plate?.Text, PlateColor = e.Transit.Plate?.Color, VehicleClass = e.Transit.Class, Hazmat = e.Transit.Hazmat,
@@ -363,6 +358,8 @@ public sealed class CentralService
     /// </summary>
     private void Rebuild()
     {
+        // What the engine took but the store does not have yet would be missing from the rebuild.
+        _writer.Flush();
         var now = _clock.GetUtcNow();
         var rebuilt = new List<AlarmTransition>();
         var engine = new TunnelEngine(_sites, Settings, rebuilt.Add);
@@ -422,7 +419,7 @@ public sealed class CentralService
                 engine.Alarms.ConditionCleared(known.AlarmId, now, "the vehicle left while the central service was down");
         }
         _engine = engine;
-        _ingest = new PassageIngest(_validator, _store, _engine);
+        _ingest = new PassageIngest(_validator, _store, _engine, _writer);
         _log.LogInformation("rebuilt from {Count} stored passages since {Since:u}", count, now - RebuildWindow);
     }
 }

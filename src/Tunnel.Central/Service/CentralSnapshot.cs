@@ -11,12 +11,13 @@ public sealed record CentralSnapshot(
     IReadOnlyList<AlarmView> OpenAlarms,
     IReadOnlyList<AgentStatus> Agents,
     long Accepted, long Duplicates, long DeadLettered,
-    IReadOnlyDictionary<string, long> RejectedByReason)
+    IReadOnlyDictionary<string, long> RejectedByReason,
+    int StoreBacklog)
 {
-    public static readonly CentralSnapshot Empty = new(DateTimeOffset.MinValue, [], [], [], 0, 0, 0, new Dictionary<string, long>());
+    public static readonly CentralSnapshot Empty = new(DateTimeOffset.MinValue, [], [], [], 0, 0, 0, new Dictionary<string, long>(), 0);
 
     public static CentralSnapshot Of(TunnelEngine engine, IReadOnlyDictionary<string, AgentStatus> agents, PassageIngest ingest,
-        PassageValidator validator, DateTimeOffset now)
+        PassageValidator validator, int storeBacklog, DateTimeOffset now)
     {
         var bores = engine.Bores.Values.Select(b => new BoreView(
             b.Key, b.Occupancy, b.Congested, b.Matcher.Times[0].Median, b.Counters.Entries, b.Counters.Exits,
@@ -27,7 +28,7 @@ public sealed record CentralSnapshot(
             a.Id, a.Kind, a.State, a.Priority, a.Bore, a.Raised.Plate, a.RaisedAt, a.Raised.EnteredAt, a.Raised.Lane,
             a.Raised.VehicleClass, a.Raised.Hazmat ?? false, a.Raised.Reason, a.ShelvedUntil)).ToList();
         return new CentralSnapshot(now, bores, alarms, agents.Values.ToList(), ingest.Accepted, ingest.Duplicates, ingest.DeadLettered,
-            validator.RejectedCounts().Where(kv => kv.Value > 0).ToDictionary(kv => kv.Key.Code(), kv => kv.Value));
+            validator.RejectedCounts().Where(kv => kv.Value > 0).ToDictionary(kv => kv.Key.Code(), kv => kv.Value), storeBacklog);
     }
 }
 

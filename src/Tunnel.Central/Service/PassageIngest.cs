@@ -1,4 +1,5 @@
 using Tunnel.Central.Engine;
+using Tunnel.Core.Contracts;
 using Tunnel.Core.Validation;
 using Tunnel.Mqtt;
 using Tunnel.Storage;
@@ -6,12 +7,13 @@ using Tunnel.Storage;
 namespace Tunnel.Central.Service;
 
 /// <summary>
-/// The one path every passage message takes: validate, store (the idempotent write by event id is
-/// the commit point), then feed the new ones to the engine. What fails validation goes to the
-/// dead-letter store with its reason (and its seq, when readable, counts as handled so the agent's
-/// acknowledgement moves past it); nothing here throws on bad input.
+/// The one path every passage message takes: validate, decide (the engine), then store behind the
+/// decision. What fails validation goes to the dead-letter store with its reason (and its seq, when
+/// readable, counts as handled so the agent's acknowledgement moves past it); nothing here throws on
+/// bad input. The engine knows the event ids of the last hours, which tells a re-send from a new
+/// passage; a passage older than that asks the store first.
 /// </summary>
-public sealed class PassageIngest(PassageValidator validator, TunnelStore store, TunnelEngine engine)
+public sealed class PassageIngest(PassageValidator validator, TunnelStore store, TunnelEngine engine, WriteBehind writer)
 {
     public long Accepted { get; private set; }
     public long Duplicates { get; private set; }
@@ -21,22 +23,25 @@ public sealed class PassageIngest(PassageValidator validator, TunnelStore store,
 
     public IngestResult Ingest(IReadOnlyList<MqttMessage> batch, DateTimeOffset now)
     {
-        var valid = new List<(Core.Contracts.Passage, DateTimeOffset)>(batch.Count);
+        var decided = new List<Passage>(batch.Count);
         var agents = new HashSet<(string Site, string Agent)>();
+        var rejected = 0;
         foreach (var message in batch)
         {
             switch (validator.Validate(message.Topic, message.Payload, now))
             {
                 case PassageValidation.Accepted ok:
-                    valid.Add((ok.Passage, now));
                     agents.Add((ok.Passage.Site, ok.Passage.AgentId));
+                    if (Take(ok.Passage, now)) decided.Add(ok.Passage);
+                    else Duplicates++;
                     break;
                 case PassageValidation.Rejected bad:
+                    rejected++;
                     DeadLettered++;
                     // A rejected passage whose agent and seq we could read counts as handled for that agent, in the
                     // same write as its dead letter: re-sending it would only be rejected again, and a seq that never
                     // enters the stored range would hold the agent's acknowledgement below it for good.
-                    store.AddDeadLetter(new DeadLetter
+                    writer.AddDeadLetter(new DeadLetter
                     {
                         ReceivedAt = now, Topic = message.Topic, AgentId = bad.AgentId, ReasonCode = bad.Code,
                         Reason = bad.Message, Payload = message.Payload,
@@ -46,17 +51,33 @@ public sealed class PassageIngest(PassageValidator validator, TunnelStore store,
                     break;
             }
         }
-        var fresh = valid.Count == 0 ? [] : store.AddPassages(valid);
-        Duplicates += valid.Count - fresh.Count;
-        Accepted += fresh.Count;
-        foreach (var passage in fresh)
+        Accepted += decided.Count;
+        return new IngestResult(decided, batch.Count - rejected - decided.Count, rejected, agents);
+    }
+
+    /// <summary>Feeds a valid passage to the engine and queues it for the store; false for a re-send.</summary>
+    private bool Take(Passage passage, DateTimeOffset now)
+    {
+        if (!engine.Remembers(passage))
         {
-            // Stored already: a fault in the engine on one passage must not cost the others their turn.
-            try { engine.Process(passage, now); }
-            catch (Exception e) when (e is not OutOfMemoryException) { EngineErrors++; LastEngineError = $"{passage.EventId}: {e.GetType().Name}: {e.Message}"; }
+            // Rare (an outbox emptied after hours offline) and worth a synchronous commit: only the store can tell.
+            writer.Flush();
+            if (store.AddPassages([(passage, now)]).Count == 0) return false;
         }
-        return new IngestResult(fresh.Count, valid.Count - fresh.Count, batch.Count - valid.Count, agents);
+        else
+        {
+            if (engine.HasSeen(passage.EventId)) return false;
+            writer.AddPassage(passage, now);
+        }
+        // Queued already: a fault in the engine on one passage must not cost the others their turn.
+        try { engine.Process(passage, now); }
+        catch (Exception e) when (e is not OutOfMemoryException) { EngineErrors++; LastEngineError = $"{passage.EventId}: {e.GetType().Name}: {e.Message}"; }
+        return true;
     }
 }
 
-public sealed record IngestResult(int Accepted, int Duplicates, int DeadLettered, IReadOnlyCollection<(string Site, string Agent)> Agents);
+/// <summary>
+/// One batch's outcome: <see cref="Decided"/> are the passages the engine took (their store write
+/// follows), <see cref="Agents"/> those owed an acknowledgement once the batch is stored.
+/// </summary>
+public sealed record IngestResult(IReadOnlyList<Passage> Decided, int Duplicates, int DeadLettered, IReadOnlyCollection<(string Site, string Agent)> Agents);

@@ -22,16 +22,18 @@ public sealed record LatencyBenchOptions
     public bool? SaveOnEveryChange { get; init; }
 }
 
-public sealed record LatencyBenchResult(string Label, double Compression, int Agents, long Sent, long Counted, long Decided, long Unresolved,
-    double SendRate, double DecisionRate, Distribution DecisionMs, Distribution PubackMs, Distribution QueuedMs, Distribution BatchMs,
-    long Accepted, long Rejected, long PubacksMissing, IReadOnlyList<(string Agent, double BatchP50Ms)> PerAgent);
+public sealed record LatencyBenchResult(string Label, double Compression, int Agents, long Sent, long Counted, long Decided, long Unacknowledged,
+    double SendRate, double DecisionRate, Distribution DecisionMs, Distribution AckMs, Distribution PubackMs,
+    long Accepted, long Rejected, long PubacksMissing);
 
 /// <summary>
 /// MQTT-to-decision latency through the real central host: private mosquitto with its generated
 /// per-agent users and ACLs, the SQLite store and the service loop. Every agent publishes its share
-/// of a steady passage stream (QoS 1) and listens on its ack topic; the service's end-to-end
-/// acknowledgement (stored and fed to the engine) is the decision. A passage's latency is from just
-/// before its publish to the receipt of the first ack whose StoredThroughSeq covers it.
+/// of a steady passage stream (QoS 1) and listens on its ack topic. A passage's decision latency is
+/// from just before its publish until the service's engine has taken it (the service's
+/// <see cref="CentralService.PassagesDecided"/>, same process, same stopwatch); its acknowledgement
+/// latency runs on to the receipt of the first end-to-end ack whose StoredThroughSeq covers it
+/// (stored in SQLite with a disk sync, then acknowledged through the broker).
 /// <para>
 /// 2,000 passages/s is about 1,200 times the two default bores' peak, so the service runs on a
 /// <see cref="CompressedClock"/>: passage i goes out at start + i/rate, and at that instant the
@@ -81,11 +83,18 @@ public static class LatencyBench
 
             foreach (var id in plan.Select(p => p.AgentId).Distinct().Order(StringComparer.Ordinal))
             {
-                var agent = new Agent(id, plan.Count(p => p.AgentId == id), host.BrokerHost, host.BrokerPort, credentials.For(id), sites.Sites[0].Id, clock);
+                var agent = new Agent(id, plan.Count(p => p.AgentId == id), host.BrokerHost, host.BrokerPort, credentials.For(id), sites.Sites[0].Id);
                 await agent.StartAsync(ct);
                 agents.Add(agent);
             }
             var byId = agents.ToDictionary(a => a.Id);
+            var byEvent = plan.ToDictionary(p => p.EventId, p => (Agent: byId[p.AgentId], p.Seq));
+            host.Service.PassagesDecided += decided =>
+            {
+                var at = Stopwatch.GetTimestamp();
+                foreach (var p in decided)
+                    if (byEvent.TryGetValue(p.EventId, out var x)) x.Agent.MarkDecided(x.Seq, at);
+            };
             progress?.Report(0.02);
 
             // The sender: one thread keeping the schedule, waking every millisecond and sending what fell due.
@@ -108,16 +117,15 @@ public static class LatencyBench
             var sendEnd = Stopwatch.GetTimestamp();
 
             var drainUntil = sendEnd + (long)(options.Drain.TotalSeconds * freq);
-            while (agents.Any(a => !a.AllDecided) && Stopwatch.GetTimestamp() < drainUntil) await Task.Delay(20, ct);
+            while (agents.Any(a => !a.AllAcknowledged) && Stopwatch.GetTimestamp() < drainUntil) await Task.Delay(20, ct);
             await Task.WhenAll(agents.Select(a => a.PublishesSettledAsync()));
             progress?.Report(1.0);
 
-            var counted = agents.SelectMany(a => a.Decisions(warmupEnd)).ToList();
-            var decisionMs = Distribution.Of(counted.Select(d => d.Latency * 1000.0 / freq));
-            var pubackMs = Distribution.Of(agents.SelectMany(a => a.Pubacks(warmupEnd)).Select(t => t * 1000.0 / freq));
-            var split = agents.SelectMany(a => a.Split(warmupEnd)).ToList();
-            var queuedMs = Distribution.Of(split.Select(x => x.Queued * 1000.0 / freq));
-            var batchMs = Distribution.Of(split.Select(x => x.Batch * 1000.0 / freq));
+            static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+            var counted = agents.SelectMany(a => a.Latencies(a.DecidedAt, warmupEnd)).ToList();
+            var decisionMs = Distribution.Of(counted.Select(Ms));
+            var ackMs = Distribution.Of(agents.SelectMany(a => a.Latencies(a.AckedAt, warmupEnd)).Select(Ms));
+            var pubackMs = Distribution.Of(agents.SelectMany(a => a.Latencies(a.PubackAt, warmupEnd)).Select(Ms));
             var lastDecision = agents.Select(a => a.LastDecisionAt).DefaultIfEmpty(sendEnd).Max();
             var decided = agents.Sum(a => a.Decided);
             var snapshot = host.Service.Snapshot;
@@ -128,11 +136,9 @@ public static class LatencyBench
                     true => "broker saving its database on every change",
                     false => "broker with mosquitto's default autosave",
                 },
-                clock.Compression, agents.Count, plan.Count, counted.Count, decided, plan.Count - decided,
+                clock.Compression, agents.Count, plan.Count, counted.Count, decided, plan.Count - agents.Sum(a => a.Acknowledged),
                 plan.Count / ((sendEnd - start) / freq), decided / (Math.Max(lastDecision - start, 1) / freq),
-                decisionMs, pubackMs, queuedMs, batchMs, snapshot.Accepted, snapshot.RejectedByReason.Sum(r => r.Value), agents.Sum(a => a.PubacksMissing),
-                // Per agent: the service acknowledges agents one after another, so a spread here is that queue.
-                agents.Select(a => (a.Id, Distribution.Of(a.Split(warmupEnd).Select(x => x.Batch * 1000.0 / freq)).P50)).OrderBy(x => x.Item2).ToList());
+                decisionMs, ackMs, pubackMs, snapshot.Accepted, snapshot.RejectedByReason.Sum(r => r.Value), agents.Sum(a => a.PubacksMissing));
         }
         finally
         {
@@ -173,14 +179,8 @@ public static class LatencyBench
     }
 
     /// <summary>One edge agent: its own broker user, its publishes, and the acks the service sends it.</summary>
-    private sealed class Agent(string id, int planned, string host, int port, string password, string site, CompressedClock clock) : IAsyncDisposable
+    private sealed class Agent(string id, int planned, string host, int port, string password, string site) : IAsyncDisposable
     {
-        // When the service started the batch that stored each passage: the ack's At is the service
-        // clock at the batch's start, which the compressed clock maps back to wall time.
-        private readonly long[] _batchAt = new long[planned + 1];
-        private readonly long[] _sentAt = new long[planned + 1];
-        private readonly long[] _pubackAt = new long[planned + 1];
-        private readonly long[] _decidedAt = new long[planned + 1];
         private readonly List<Task> _publishes = new(planned);
         private readonly MqttClient _client = new(new MqttClientOptions
         {
@@ -189,10 +189,17 @@ public static class LatencyBench
         private Task? _reader;
         private long _sent;
         private long _decided;
+        private long _acknowledged;
 
         public string Id { get; } = id;
+        // Stopwatch timestamps per seq (index 0 unused).
+        public long[] SentAt { get; } = new long[planned + 1];
+        public long[] DecidedAt { get; } = new long[planned + 1];
+        public long[] AckedAt { get; } = new long[planned + 1];
+        public long[] PubackAt { get; } = new long[planned + 1];
         public long Decided => Interlocked.Read(ref _decided);
-        public bool AllDecided => Decided >= Interlocked.Read(ref _sent) && Interlocked.Read(ref _sent) == planned;
+        public long Acknowledged => Interlocked.Read(ref _acknowledged);
+        public bool AllAcknowledged => Acknowledged >= Interlocked.Read(ref _sent) && Interlocked.Read(ref _sent) == planned;
         public long LastDecisionAt { get; private set; }
 
         public async Task StartAsync(CancellationToken ct)
@@ -208,13 +215,21 @@ public static class LatencyBench
             var payload = JsonSerializer.SerializeToUtf8Bytes(p, TunnelJson.Options);
             var topic = Topics.Passage(p.Site, p.Bore, p.Portal);
             var seq = p.Seq;
-            Volatile.Write(ref _sentAt[seq], Stopwatch.GetTimestamp());
+            Volatile.Write(ref SentAt[seq], Stopwatch.GetTimestamp());
             Interlocked.Increment(ref _sent);
             var publish = _client.PublishAsync(topic, payload, 1);
             _publishes.Add(publish.ContinueWith(t =>
             {
-                if (t.IsCompletedSuccessfully) _pubackAt[seq] = Stopwatch.GetTimestamp();
+                if (t.IsCompletedSuccessfully) PubackAt[seq] = Stopwatch.GetTimestamp();
             }, TaskContinuationOptions.ExecuteSynchronously));
+        }
+
+        /// <summary>Called on the service loop when its engine took passage <paramref name="seq"/>.</summary>
+        public void MarkDecided(long seq, long at)
+        {
+            DecidedAt[seq] = at;
+            LastDecisionAt = at;
+            Interlocked.Increment(ref _decided);
         }
 
         private async Task ReadAcksAsync()
@@ -228,13 +243,11 @@ public static class LatencyBench
                 catch (JsonException) { continue; }
                 if (ack is null) continue;
                 var through = Math.Min(ack.StoredThroughSeq, Interlocked.Read(ref _sent));
-                var batchAt = clock.WallTimestampOf(ack.At);
-                for (var s = resolved + 1; s <= through; s++) (_decidedAt[s], _batchAt[s]) = (now, batchAt);
+                for (var s = resolved + 1; s <= through; s++) AckedAt[s] = now;
                 if (through > resolved)
                 {
                     resolved = through;
-                    LastDecisionAt = now;
-                    Interlocked.Exchange(ref _decided, resolved);
+                    Interlocked.Exchange(ref _acknowledged, resolved);
                 }
             }
         }
@@ -248,29 +261,11 @@ public static class LatencyBench
 
         public int PubacksMissing => _publishes.Count(t => !t.IsCompleted);
 
-        /// <summary>Latencies (Stopwatch ticks) of passages sent after <paramref name="from"/> and decided.</summary>
-        public IEnumerable<(long Seq, long Latency)> Decisions(long from)
+        /// <summary>Send to <paramref name="reachedAt"/> (Stopwatch ticks) of the passages sent after <paramref name="from"/> that got there.</summary>
+        public IEnumerable<long> Latencies(long[] reachedAt, long from)
         {
             for (var s = 1; s <= planned; s++)
-                if (_sentAt[s] >= from && _decidedAt[s] != 0) yield return (s, _decidedAt[s] - _sentAt[s]);
-        }
-
-        /// <summary>Send to the start of the service batch that stored it, and that batch's start to the ack's receipt.</summary>
-        public IEnumerable<(long Queued, long Batch)> Split(long from)
-        {
-            for (var s = 1; s <= planned; s++)
-                if (_sentAt[s] >= from && _decidedAt[s] != 0)
-                {
-                    // The batch start can read a hair before the send (clock interpolation): clamp.
-                    var batchAt = Math.Clamp(_batchAt[s], _sentAt[s], _decidedAt[s]);
-                    yield return (batchAt - _sentAt[s], _decidedAt[s] - batchAt);
-                }
-        }
-
-        public IEnumerable<long> Pubacks(long from)
-        {
-            for (var s = 1; s <= planned; s++)
-                if (_sentAt[s] >= from && _pubackAt[s] != 0) yield return _pubackAt[s] - _sentAt[s];
+                if (SentAt[s] >= from && reachedAt[s] != 0) yield return reachedAt[s] - SentAt[s];
         }
 
         public async ValueTask DisposeAsync()
@@ -298,27 +293,6 @@ public sealed class CompressedClock(DateTimeOffset[] deliveries, double rate) : 
     {
         _start = Stopwatch.GetTimestamp();
         return _start;
-    }
-
-    /// <summary>The Stopwatch timestamp at which this clock read <paramref name="at"/> (the inverse of <see cref="GetUtcNow"/>).</summary>
-    public long WallTimestampOf(DateTimeOffset at)
-    {
-        double position;
-        var i = Array.BinarySearch(deliveries, at);
-        if (i >= 0)
-        {
-            // Equal delivery times: the clock reached it at the first of them.
-            while (i > 0 && deliveries[i - 1] == at) i--;
-            position = i;
-        }
-        else
-        {
-            var next = ~i;
-            if (next == 0) position = 0;
-            else if (next >= deliveries.Length) position = deliveries.Length - 1 + (at - deliveries[^1]).TotalSeconds / Compression * rate;
-            else position = next - 1 + (at - deliveries[next - 1]) / (deliveries[next] - deliveries[next - 1]);
-        }
-        return Interlocked.Read(ref _start) + (long)(position / rate * Stopwatch.Frequency);
     }
 
     public override DateTimeOffset GetUtcNow()

@@ -233,6 +233,8 @@ public static class Metrics
         var s = service.Snapshot;
         var sb = new StringBuilder();
         sb.AppendLine("# TYPE tunnel_loop_errors_total counter").AppendLine($"tunnel_loop_errors_total {service.LoopErrors}");
+        sb.AppendLine("# TYPE tunnel_store_write_errors_total counter").AppendLine($"tunnel_store_write_errors_total {service.StoreWriteErrors}");
+        sb.AppendLine("# TYPE tunnel_store_backlog gauge").AppendLine($"tunnel_store_backlog {s.StoreBacklog}");
         sb.AppendLine("# TYPE tunnel_engine_errors_total counter").AppendLine($"tunnel_engine_errors_total {service.Ingest.EngineErrors}");
         sb.AppendLine("# TYPE tunnel_passages_accepted_total counter").AppendLine($"tunnel_passages_accepted_total {s.Accepted}");
         sb.AppendLine("# TYPE tunnel_passages_duplicate_total counter").AppendLine($"tunnel_passages_duplicate_total {s.Duplicates}");

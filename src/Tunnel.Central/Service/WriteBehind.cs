@@ -1,0 +1,165 @@
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Tunnel.Core.Contracts;
+using Tunnel.Mqtt;
+using Tunnel.Storage;
+
+namespace Tunnel.Central.Service;
+
+/// <summary>
+/// Makes what the loop decided durable, off the decision path: the engine sees a passage as soon as
+/// it is validated, and a durable commit (a disk sync) is no longer in the way of the next one.
+/// Passages, dead letters and ended transits queue here; one writer at a time stores everything
+/// queued in as few commits as it can, then acknowledges the agents concerned. Nothing is lost by
+/// deciding first: an agent keeps a passage in its outbox until the acknowledgement, which only
+/// ever covers what is stored, and a passage the engine saw but the store never got is sent again.
+/// </summary>
+public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider clock, ILogger log)
+{
+    private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(1);
+    private readonly Lock _queue = new();
+    // Held while a batch is written, so a flush on the loop and the background writer never interleave.
+    private readonly SemaphoreSlim _writing = new(1, 1);
+    private readonly SemaphoreSlim _work = new(0);
+    private Pending _pending = new();
+    private HashSet<(string Site, string Agent)> _ackDue = [];
+
+    /// <summary>Commits that failed and were tried again; exposed on /metrics.</summary>
+    public long Failures => Interlocked.Read(ref _failures);
+    private long _failures;
+
+    /// <summary>Passages, dead letters and transits queued or being written, not stored yet.</summary>
+    public int Backlog { get { lock (_queue) return _pending.Count + _inFlight; } }
+    private int _inFlight;
+
+    public void AddPassage(Passage passage, DateTimeOffset receivedAt)
+    {
+        lock (_queue) _pending.Passages.Add((passage, receivedAt));
+    }
+
+    /// <summary>A rejected message; its seq (when readable) counts as handled in the same commit.</summary>
+    public void AddDeadLetter(DeadLetter letter, long? seq)
+    {
+        lock (_queue) _pending.DeadLetters.Add((letter, seq));
+    }
+
+    public void AddTransits(IEnumerable<TransitRecord> transits)
+    {
+        lock (_queue) _pending.Transits.AddRange(transits);
+    }
+
+    /// <summary>
+    /// Queues an acknowledgement for each agent once what is queued now is stored, and wakes the
+    /// writer. Called last in a loop turn, so an acknowledgement also covers the transits the turn ended.
+    /// </summary>
+    public void Acknowledge(IEnumerable<(string Site, string Agent)> agents)
+    {
+        lock (_queue) _pending.Agents.UnionWith(agents);
+        _work.Release();
+    }
+
+    /// <summary>
+    /// Stores everything queued, on the caller's thread, before the caller writes something that
+    /// must not reach the store ahead of it (an alarm after the passages that raised it) or reads the
+    /// store back (a rebuild). The acknowledgements it owes go out from the background writer.
+    /// </summary>
+    public void Flush()
+    {
+        _writing.Wait();
+        try { WriteQueued(); }
+        finally { _writing.Release(); }
+        _work.Release();
+    }
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        try
+        {
+            while (true)
+            {
+                await _work.WaitAsync(ct);
+                while (_work.CurrentCount > 0) _work.Wait(0);
+                await _writing.WaitAsync(ct);
+                try { WriteQueued(); }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    Interlocked.Increment(ref _failures);
+                    log.LogError(e, "storing decided passages failed ({Failures} so far); {Backlog} kept for the next try", Failures, Backlog);
+                    _writing.Release();
+                    await Task.Delay(RetryAfter, ct);
+                    _work.Release();
+                    continue;
+                }
+                _writing.Release();
+                PublishAcks();
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // On the way out: store what the loop decided last, so agents need not send it again.
+            try { Flush(); PublishAcks(); }
+            catch (Exception e) when (e is not OutOfMemoryException) { log.LogWarning("final store write failed: {Error}", e.Message); }
+        }
+    }
+
+    private void WriteQueued()
+    {
+        Pending taken;
+        lock (_queue)
+        {
+            (taken, _pending) = (_pending, new Pending());
+            _inFlight = taken.Count;
+        }
+        try
+        {
+            if (taken.Passages.Count > 0) store.AddPassages(taken.Passages);
+            foreach (var (letter, seq) in taken.DeadLetters) store.AddDeadLetter(letter, seq);
+            if (taken.Transits.Count > 0) store.UpsertTransits(taken.Transits);
+        }
+        catch
+        {
+            // Put back ahead of what queued meanwhile; storing again is idempotent (passages by event id, transits by entry).
+            lock (_queue) (_pending, _inFlight) = (taken.Before(_pending), 0);
+            throw;
+        }
+        lock (_queue)
+        {
+            _ackDue.UnionWith(taken.Agents);
+            _inFlight = 0;
+        }
+    }
+
+    /// <summary>Sends the acknowledgements due without waiting for the broker: a slow broker must not hold up the next commit.</summary>
+    private void PublishAcks()
+    {
+        HashSet<(string Site, string Agent)> due;
+        lock (_queue) (due, _ackDue) = (_ackDue, []);
+        // On the service clock: agents take their clock offset from it.
+        var now = clock.GetUtcNow();
+        foreach (var (site, agent) in due)
+        {
+            var ack = new AgentAck { AgentId = agent, StoredThroughSeq = store.HighestStoredSeq(agent), At = now };
+            // Not sent: the agent keeps its outbox and sends again, and the next commit acknowledges again.
+            void Unsent(string error) => log.LogWarning("could not acknowledge agent {Agent}: {Error}", agent, error);
+            if (!FireAndObserve.TryPublish(mqtt, Topics.AgentAck(site, agent), Encoding.UTF8.GetBytes(TunnelJson.Serialize(ack)), retain: true, Unsent, out var refused))
+                Unsent(refused!);
+        }
+    }
+
+    private sealed class Pending
+    {
+        public List<(Passage, DateTimeOffset)> Passages { get; private init; } = [];
+        public List<(DeadLetter, long?)> DeadLetters { get; private init; } = [];
+        public List<TransitRecord> Transits { get; private init; } = [];
+        public HashSet<(string Site, string Agent)> Agents { get; private init; } = [];
+        public int Count => Passages.Count + DeadLetters.Count + Transits.Count;
+
+        public Pending Before(Pending later) => new()
+        {
+            Passages = [.. Passages, .. later.Passages],
+            DeadLetters = [.. DeadLetters, .. later.DeadLetters],
+            Transits = [.. Transits, .. later.Transits],
+            Agents = [.. Agents, .. later.Agents],
+        };
+    }
+}
