@@ -40,4 +40,30 @@ public class PlateSimilarityTests
         var dropped = PlateSimilarity.Distance("J12345", null, "浙J12345", null);
         Assert.InRange(dropped, 0.5, 1.0);
     }
+
+    [Fact]
+    public void Stopping_early_gives_the_same_distance_below_the_limit_and_something_above_it_otherwise()
+    {
+        var random = new Random(7);
+        const string alphabet = "浙湘粤ABCDEFGHJKLMNPQRSTUVWXYZ0123456789";
+        string Plate() => new([.. Enumerable.Range(0, random.Next(6, 9)).Select(_ => alphabet[random.Next(alphabet.Length)])]);
+        double[] Confidences(string text) => [.. text.Select(_ => random.NextDouble())];
+        var below = 0;
+        for (var k = 0; k < 5_000; k++)
+        {
+            var a = Plate();
+            // Half the pairs a close variant (one character changed), so both sides of the limit are exercised.
+            var b = k % 2 == 0 ? Plate() : a[..^1] + alphabet[random.Next(alphabet.Length)];
+            var (ca, cb) = (Confidences(a), Confidences(b));
+            var full = PlateSimilarity.Distance(a, ca, b, cb);
+            var stopped = PlateSimilarity.Distance(a, ca, b, cb, stopAbove: 1.25);
+            if (full <= 1.25)
+            {
+                Assert.Equal(full, stopped);
+                below++;
+            }
+            else Assert.True(stopped > 1.25, $"{a} vs {b}: {stopped} for a full {full}");
+        }
+        Assert.InRange(below, 1_000, 4_000);
+    }
 }

@@ -15,41 +15,56 @@ public static class PlateSimilarity
 
     private static readonly string[] ConfusionGroups = ["0DQOU", "38B", "2Z", "5S", "17TI", "6G", "4A", "EF", "CG", "HN", "MNW", "UVY", "KX"];
 
-    private static readonly Dictionary<(char, char), bool> Confusable = BuildConfusable();
+    // Per ASCII character, the confusion groups it belongs to as bits: two characters are confusable
+    // when they share a group. A table, not a dictionary: this runs in the inner loop of every exit's fuzzy search.
+    private static readonly ushort[] Groups = BuildGroups();
 
-    private static Dictionary<(char, char), bool> BuildConfusable()
+    private static ushort[] BuildGroups()
     {
-        var map = new Dictionary<(char, char), bool>();
-        foreach (var group in ConfusionGroups)
-            foreach (var a in group)
-                foreach (var b in group)
-                    if (a != b) map[(a, b)] = true;
-        return map;
+        var groups = new ushort[128];
+        for (var g = 0; g < ConfusionGroups.Length; g++)
+            foreach (var c in ConfusionGroups[g]) groups[c] |= (ushort)(1 << g);
+        return groups;
     }
 
     /// <summary>Confusion-aware distance between two reads, weighted by the per-character confidences.</summary>
-    public static double Distance(PlateRead a, PlateRead b) =>
-        Distance(a.Text, a.CharConfidences, b.Text, b.CharConfidences);
+    public static double Distance(PlateRead a, PlateRead b, double stopAbove = double.PositiveInfinity) =>
+        Distance(a.Text, a.CharConfidences, b.Text, b.CharConfidences, stopAbove);
 
-    public static double Distance(string a, IReadOnlyList<double>? confA, string b, IReadOnlyList<double>? confB)
+    /// <summary>
+    /// The distance, or as soon as it is certain to exceed <paramref name="stopAbove"/>, some value
+    /// above it: callers that only want close reads skip most of the work for the many that are not.
+    /// </summary>
+    public static double Distance(string a, IReadOnlyList<double>? confA, string b, IReadOnlyList<double>? confB,
+        double stopAbove = double.PositiveInfinity)
     {
         if (string.Equals(a, b, StringComparison.Ordinal)) return 0;
         int n = a.Length, m = b.Length;
         if (n > 16 || m > 16) return Math.Abs(n - m) + Math.Max(n, m);
-        // Two rows of the Levenshtein table on the stack: this runs for every candidate of every exit.
+        // The table's two rows and each side's certainties on the stack: this runs for every candidate of every exit.
         Span<double> prev = stackalloc double[m + 1];
         Span<double> curr = stackalloc double[m + 1];
+        Span<double> certainA = stackalloc double[n];
+        Span<double> certainB = stackalloc double[m];
+        for (var i = 0; i < n; i++) certainA[i] = Certainty(confA, i);
+        for (var j = 0; j < m; j++) certainB[j] = Certainty(confB, j);
         for (var j = 0; j <= m; j++) prev[j] = j * IndelCost;
         for (var i = 1; i <= n; i++)
         {
-            curr[0] = i * IndelCost * Certainty(confA, i - 1);
+            var ca = certainA[i - 1];
+            curr[0] = i * IndelCost * ca;
+            var rowMin = curr[0];
             for (var j = 1; j <= m; j++)
             {
-                var sub = prev[j - 1] + SubstitutionCost(a[i - 1], b[j - 1]) * Certainty(confA, i - 1, confB, j - 1);
-                var del = prev[j] + IndelCost * Certainty(confA, i - 1);
-                var ins = curr[j - 1] + IndelCost * Certainty(confB, j - 1);
+                var cb = certainB[j - 1];
+                var sub = prev[j - 1] + SubstitutionCost(a[i - 1], b[j - 1]) * Math.Min(ca, cb);
+                var del = prev[j] + IndelCost * ca;
+                var ins = curr[j - 1] + IndelCost * cb;
                 curr[j] = Math.Min(sub, Math.Min(del, ins));
+                rowMin = Math.Min(rowMin, curr[j]);
             }
+            // Costs only add up: every alignment crosses this row, so none ends below its minimum.
+            if (rowMin > stopAbove) return rowMin;
             var swap = prev; prev = curr; curr = swap;
         }
         return prev[m];
@@ -59,7 +74,7 @@ public static class PlateSimilarity
     {
         if (x == y) return 0;
         if (IsChinese(x) && IsChinese(y)) return ProvinceCost;
-        return Confusable.ContainsKey((x, y)) ? ConfusableCost : 1.0;
+        return x < 128 && y < 128 && (Groups[x] & Groups[y]) != 0 ? ConfusableCost : 1.0;
     }
 
     private static bool IsChinese(char c) => c >= '\u4e00' && c <= '\u9fff';
@@ -67,7 +82,4 @@ public static class PlateSimilarity
     // A disagreement where a camera was unsure says less about identity than one where both were sure.
     private static double Certainty(IReadOnlyList<double>? conf, int i) =>
         conf is not null && i < conf.Count ? 0.3 + 0.7 * Math.Clamp(conf[i], 0, 1) : 1.0;
-
-    private static double Certainty(IReadOnlyList<double>? confA, int i, IReadOnlyList<double>? confB, int j) =>
-        Math.Min(Certainty(confA, i), Certainty(confB, j));
 }
