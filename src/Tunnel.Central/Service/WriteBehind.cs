@@ -19,7 +19,7 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
     private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(1);
     private readonly Lock _queue = new();
     // Held while a batch is written, so a flush on the loop and the background writer never interleave.
-    private readonly SemaphoreSlim _writing = new(1, 1);
+    private readonly Lock _writing = new();
     private readonly SemaphoreSlim _work = new(0);
     private Pending _pending = new();
     private HashSet<(string Site, string Agent)> _ackDue = [];
@@ -65,33 +65,37 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
     /// </summary>
     public void Flush()
     {
-        _writing.Wait();
-        try { WriteQueued(); }
-        finally { _writing.Release(); }
+        lock (_writing) WriteQueued();
         _work.Release();
     }
 
-    public async Task RunAsync(CancellationToken ct)
+    /// <summary>
+    /// The writer, on a thread of its own: its commits block on the disk, and on a pool thread they
+    /// would hold up the loop's own continuations whenever the pool is short of threads.
+    /// </summary>
+    public Task RunAsync(CancellationToken ct) =>
+        Task.Factory.StartNew(() => Run(ct), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private void Run(CancellationToken ct)
     {
         try
         {
             while (true)
             {
-                await _work.WaitAsync(ct);
-                while (_work.CurrentCount > 0) _work.Wait(0);
-                await _writing.WaitAsync(ct);
-                try { WriteQueued(); }
+                _work.Wait(ct);
+                while (_work.Wait(0)) { }
+                try
+                {
+                    lock (_writing) WriteQueued();
+                    PublishAcks();
+                }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
                     Interlocked.Increment(ref _failures);
                     log.LogError(e, "storing decided passages failed ({Failures} so far); {Backlog} kept for the next try", Failures, Backlog);
-                    _writing.Release();
-                    await Task.Delay(RetryAfter, ct);
+                    ct.WaitHandle.WaitOne(RetryAfter);
                     _work.Release();
-                    continue;
                 }
-                _writing.Release();
-                PublishAcks();
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -138,7 +142,15 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
         var now = clock.GetUtcNow();
         foreach (var (site, agent) in due)
         {
-            var ack = new AgentAck { AgentId = agent, StoredThroughSeq = store.HighestStoredSeq(agent), At = now };
+            long through;
+            try { through = store.HighestStoredSeq(agent); }
+            catch
+            {
+                // Owed again after the next commit (an agent acknowledged twice is no harm).
+                lock (_queue) _ackDue.UnionWith(due);
+                throw;
+            }
+            var ack = new AgentAck { AgentId = agent, StoredThroughSeq = through, At = now };
             // Not sent: the agent keeps its outbox and sends again, and the next commit acknowledges again.
             void Unsent(string error) => log.LogWarning("could not acknowledge agent {Agent}: {Error}", agent, error);
             if (!FireAndObserve.TryPublish(mqtt, Topics.AgentAck(site, agent), Encoding.UTF8.GetBytes(TunnelJson.Serialize(ack)), retain: true, Unsent, out var refused))
