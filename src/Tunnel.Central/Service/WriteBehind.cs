@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Tunnel.Core.Contracts;
@@ -17,6 +18,11 @@ namespace Tunnel.Central.Service;
 public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider clock, ILogger log)
 {
     private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(1);
+    // A busy agent would otherwise get an acknowledgement per commit (hundreds a second through the
+    // broker); one every so often lets it trim its outbox just as well.
+    private static readonly TimeSpan AckEvery = TimeSpan.FromMilliseconds(50);
+    // When each agent was last acknowledged (Stopwatch timestamps); the writer thread's alone.
+    private readonly Dictionary<(string Site, string Agent), long> _lastAck = [];
     private readonly Lock _queue = new();
     // Held while a batch is written, so a flush on the loop and the background writer never interleave.
     private readonly Lock _writing = new();
@@ -78,16 +84,17 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
 
     private void Run(CancellationToken ct)
     {
+        var nextAck = Timeout.InfiniteTimeSpan;
         try
         {
             while (true)
             {
-                _work.Wait(ct);
+                _work.Wait(nextAck, ct);
                 while (_work.Wait(0)) { }
                 try
                 {
                     lock (_writing) WriteQueued();
-                    PublishAcks();
+                    nextAck = PublishAcks();
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -101,7 +108,12 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             // On the way out: store what the loop decided last, so agents need not send it again.
-            try { Flush(); PublishAcks(); }
+            try
+            {
+                Flush();
+                _lastAck.Clear();
+                PublishAcks();
+            }
             catch (Exception e) when (e is not OutOfMemoryException) { log.LogWarning("final store write failed: {Error}", e.Message); }
         }
     }
@@ -133,15 +145,28 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
         }
     }
 
-    /// <summary>Sends the acknowledgements due without waiting for the broker: a slow broker must not hold up the next commit.</summary>
-    private void PublishAcks()
+    /// <summary>
+    /// Sends the acknowledgements due without waiting for the broker (a slow broker must not hold up
+    /// the next commit); returns how long until one held back for <see cref="AckEvery"/> falls due.
+    /// </summary>
+    private TimeSpan PublishAcks()
     {
         HashSet<(string Site, string Agent)> due;
         lock (_queue) (due, _ackDue) = (_ackDue, []);
         // On the service clock: agents take their clock offset from it.
         var now = clock.GetUtcNow();
-        foreach (var (site, agent) in due)
+        var next = Timeout.InfiniteTimeSpan;
+        foreach (var target in due)
         {
+            var (site, agent) = target;
+            var since = _lastAck.TryGetValue(target, out var last) ? Stopwatch.GetElapsedTime(last) : TimeSpan.MaxValue;
+            if (since < AckEvery)
+            {
+                lock (_queue) _ackDue.Add(target);
+                if (next == Timeout.InfiniteTimeSpan || AckEvery - since < next) next = AckEvery - since;
+                continue;
+            }
+            _lastAck[target] = Stopwatch.GetTimestamp();
             long through;
             try { through = store.HighestStoredSeq(agent); }
             catch
@@ -156,6 +181,7 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
             if (!FireAndObserve.TryPublish(mqtt, Topics.AgentAck(site, agent), Encoding.UTF8.GetBytes(TunnelJson.Serialize(ack)), retain: true, Unsent, out var refused))
                 Unsent(refused!);
         }
+        return next;
     }
 
     private sealed class Pending

@@ -14,8 +14,8 @@ public sealed record LatencyBenchOptions
 {
     public double Rate { get; init; } = 2000;
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(15);
-    /// <summary>Passages sent in this first stretch are sent but not counted (JIT, SQLite cache, TCP windows settling).</summary>
-    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(2);
+    /// <summary>Passages sent in this first stretch are sent but not counted (JIT tiering up, SQLite cache, TCP windows settling).</summary>
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(5);
     /// <summary>How long to wait after the last send for the acknowledgements still due.</summary>
     public TimeSpan Drain { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>Null: the private broker exactly as `tunnel central` starts it. Otherwise the same broker (users, ACLs) with this persistence choice.</summary>

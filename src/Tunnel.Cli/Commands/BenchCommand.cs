@@ -60,7 +60,7 @@ public static class BenchCommand
 
     public sealed record BenchSizes(double Hours, int Seed, int Runs, int Vehicles, double Rate, TimeSpan LatencyDuration)
     {
-        public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(2);
+        public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(5);
         public TimeSpan Drain { get; init; } = TimeSpan.FromSeconds(30);
         public string? Video { get; init; }
         public int AgentFrames { get; init; } = int.MaxValue;
