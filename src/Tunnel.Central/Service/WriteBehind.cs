@@ -26,7 +26,9 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
     private readonly Lock _queue = new();
     // Held while a batch is written, so a flush on the loop and the background writer never interleave.
     private readonly Lock _writing = new();
-    private readonly SemaphoreSlim _work = new(0);
+    // A kernel event, not a SemaphoreSlim: the loop signals hundreds of times a second, and a
+    // spinning waiter would take that CPU from the loop on a two-core machine.
+    private readonly AutoResetEvent _work = new(false);
     private Pending _pending = new();
     private HashSet<(string Site, string Agent)> _ackDue = [];
 
@@ -60,8 +62,13 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
     /// </summary>
     public void Acknowledge(IEnumerable<(string Site, string Agent)> agents)
     {
-        lock (_queue) _pending.Agents.UnionWith(agents);
-        _work.Release();
+        bool any;
+        lock (_queue)
+        {
+            _pending.Agents.UnionWith(agents);
+            any = _pending.Count > 0 || _pending.Agents.Count > 0;
+        }
+        if (any) _work.Set();
     }
 
     /// <summary>
@@ -72,7 +79,7 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
     public void Flush()
     {
         lock (_writing) WriteQueued();
-        _work.Release();
+        _work.Set();
     }
 
     /// <summary>
@@ -89,8 +96,8 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
         {
             while (true)
             {
-                _work.Wait(nextAck, ct);
-                while (_work.Wait(0)) { }
+                WaitHandle.WaitAny([_work, ct.WaitHandle], nextAck);
+                ct.ThrowIfCancellationRequested();
                 try
                 {
                     lock (_writing) WriteQueued();
@@ -101,7 +108,7 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
                     Interlocked.Increment(ref _failures);
                     log.LogError(e, "storing decided passages failed ({Failures} so far); {Backlog} kept for the next try", Failures, Backlog);
                     ct.WaitHandle.WaitOne(RetryAfter);
-                    _work.Release();
+                    _work.Set();
                 }
             }
         }
@@ -110,11 +117,15 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
             // On the way out: store what the loop decided last, so agents need not send it again.
             try
             {
-                Flush();
+                lock (_writing) WriteQueued();
                 _lastAck.Clear();
                 PublishAcks();
             }
             catch (Exception e) when (e is not OutOfMemoryException) { log.LogWarning("final store write failed: {Error}", e.Message); }
+        }
+        finally
+        {
+            _work.Dispose();
         }
     }
 
