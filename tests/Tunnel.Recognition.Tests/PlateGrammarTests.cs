@@ -82,17 +82,31 @@ public class CtcDecoderTests
     public void Grammar_overrules_a_confident_illegal_character()
     {
         var d = Dict.Value;
-        // The serial's third character looks like O (illegal there) with 0 as the runner-up.
+        // The serial's third character looks like 日 (illegal there) with 8 as the runner-up.
         var frames = Spell("浙A1").ToList();
-        frames.Add(("O", 0.7f, "0"));
+        frames.Add(("日", 0.7f, "8"));
         frames.Add(("", 0.99f, null));
         frames.AddRange(Spell("345").Skip(1));
         var probs = Frames(d, frames, out var n);
         var decoder = new CtcDecoder(d);
-        Assert.Equal("浙A1O345", decoder.Greedy(probs, n, d.ClassCount).Text);
+        Assert.Equal("浙A1日345", decoder.Greedy(probs, n, d.ClassCount).Text);
         var c = decoder.Constrained(probs, n, d.ClassCount)!;
-        Assert.Equal("浙A10345", c.Text);
+        Assert.Equal("浙A18345", c.Text);
         Assert.True(c.CharConfidences[3] < 0.5, "the forced character carries its low probability");
+    }
+
+    [Fact]
+    public void A_serial_I_or_O_is_the_digit_it_looks_like()
+    {
+        var d = Dict.Value;
+        var probs = Frames(d, Spell("浙A1O3I5"), out var n);
+        var decoder = new CtcDecoder(d);
+        var free = decoder.Greedy(probs, n, d.ClassCount);
+        var c = decoder.Constrained(probs, n, d.ClassCount)!;
+        Assert.Equal("浙A10315", c.Text);
+        // GA 36 has no I or O in serials because they look like 1 and 0: nothing was forced.
+        Assert.All(c.CharConfidences, p => Assert.True(p > 0.9));
+        Assert.InRange(free.LogScore - c.LogScore, -1e-6, 0.01);
     }
 
     [Fact]
@@ -118,6 +132,34 @@ public class CtcDecoderTests
             var probs = Frames(d, Spell(plate), out var n);
             Assert.Equal(plate, decoder.Constrained(probs, n, d.ClassCount)!.Text);
         }
+    }
+
+    [Fact]
+    public void The_dot_after_the_authority_letter_costs_the_plate_nothing()
+    {
+        var d = Dict.Value;
+        var frames = Spell("浙A").ToList();
+        frames.Add(("·", 0.95f, null));
+        frames.AddRange(Spell("12345").Skip(1));
+        var probs = Frames(d, frames, out var n);
+        var decoder = new CtcDecoder(d);
+        var free = decoder.Greedy(probs, n, d.ClassCount);
+        Assert.Equal("浙A·12345", free.Text);
+        var plate = decoder.Constrained(probs, n, d.ClassCount)!;
+        Assert.Equal("浙A12345", plate.Text);
+        // The penalty (how much the grammar forced) is what decides whether a reading counts as a plate.
+        Assert.InRange(free.LogScore - plate.LogScore, -1e-6, 0.01);
+    }
+
+    [Fact]
+    public void A_double_row_plate_reads_as_seven_characters()
+    {
+        var d = Dict.Value;
+        var probs = Frames(d, Spell("皖KD01833"), out var n);
+        var decoder = new CtcDecoder(d);
+        Assert.Equal("皖KD01833", decoder.Constrained(probs, n, d.ClassCount)!.Text);
+        // New-energy plates are all single-row: read as the rows of a double-row plate, the same frames give seven characters.
+        Assert.Equal(7, decoder.Constrained(probs, n, d.ClassCount, doubleRow: true)!.Text.Length);
     }
 
     [Fact]

@@ -22,13 +22,11 @@ internal sealed class ColourMap
     private readonly int[][] _sums;
     private readonly List<(float X, float Y)[]> _regions = [];
 
-    private ColourMap(Mat scene, int maxSide)
+    private ColourMap(SceneThumbnail thumbnail)
     {
-        _scale = Math.Min(1f, (float)maxSide / Math.Max(scene.Width, scene.Height));
-        _w = Math.Max(1, (int)(scene.Width * _scale));
-        _h = Math.Max(1, (int)(scene.Height * _scale));
-        using var small = Cv.Resize(scene, _w, _h, Interpolation.Area);
-        using var hsv = Cv.CvtColor(small, ColorConversion.BgrToHsv);
+        _scale = (float)thumbnail.Scale;
+        var hsv = thumbnail.Hsv;
+        (_w, _h) = (hsv.Width, hsv.Height);
         _sums = new int[Ranges.Length][];
         // The closing kernel bridges the white characters that cut a plate's background into pieces.
         var kw = Math.Max(3, (int)Math.Round(9 * _w / 800.0));
@@ -53,7 +51,7 @@ internal sealed class ColourMap
         }
     }
 
-    public static ColourMap Of(Mat scene, int maxSide = 640) => new(scene, maxSide);
+    public static ColourMap Of(SceneThumbnail thumbnail) => new(thumbnail);
 
     /// <summary>Plate-shaped regions of one plate colour, in scene pixels (corners clockwise from top-left).</summary>
     public IReadOnlyList<(float X, float Y)[]> Regions => _regions;

@@ -17,8 +17,12 @@ public sealed class CtcDecoder
 {
     private const double Floor = 1e-10;
     private readonly CharDictionary _dict;
-    // Each grammar: the classes allowed at each position, and the shortest accepted length.
+    // Each grammar: the classes allowed at each position, and its log prior.
     private readonly (int[][] Positions, double Prior)[] _grammars;
+    // The dot (or a dash, point or space) printed between the authority letter and the serial.
+    private readonly int[] _separators;
+    // GA 36 leaves I and O out of serials because they look like 1 and 0: where a digit is allowed, the recogniser's I or O is that digit.
+    private readonly (int Digit, int Letter)[] _lookalikes;
 
     public CtcDecoder(CharDictionary dict)
     {
@@ -31,6 +35,8 @@ public sealed class CtcDecoder
         var digits = Classes(PlateGrammar.Digits);
         var energyFirst = Classes(PlateGrammar.NewEnergyFirstLetters);
         var energyLast = Classes("DF");
+        _separators = Classes("·•-. ");
+        _lookalikes = [(dict.IndexOf('1'), dict.IndexOf('I')), (dict.IndexOf('0'), dict.IndexOf('O'))];
         // Log priors: ordinary plates dominate traffic, so an 8-character or suffixed reading must earn its
         // place with clearly better evidence (a spurious edge column read as an 8th character is the usual error).
         _grammars =
@@ -71,11 +77,13 @@ public sealed class CtcDecoder
     /// The most probable alignment that reads as a valid plate, or null when the output is too short for one.
     /// Its <see cref="DecodedText.LogScore"/> minus <see cref="Greedy"/>'s says how much the grammar had to force.
     /// </summary>
-    public DecodedText? Constrained(ReadOnlySpan<float> probs, int frames, int classes)
+    /// <param name="doubleRow">The rows of a double-row plate side by side: never a new-energy plate (those are all single-row), so seven characters.</param>
+    public DecodedText? Constrained(ReadOnlySpan<float> probs, int frames, int classes, bool doubleRow = false)
     {
         DecodedText? best = null;
         foreach (var (positions, prior) in _grammars)
         {
+            if (doubleRow && positions.Length != 7) continue;
             var d = Viterbi(probs, frames, classes, positions, positions.Length, prior);
             if (d is not null && (best is null || d.LogScore > best.LogScore)) best = d;
         }
@@ -134,18 +142,20 @@ public sealed class CtcDecoder
                         var (s, pj) = positions[k - 1][Math.Max(p.J1, 0)] == cls && p.J1 >= 0 ? (p.S2, p.J2) : (p.S1, p.J1);
                         if (pj >= 0 && s > best) { best = s; from = pj; }
                     }
-                    newRun[k][j] = best + Math.Log(Math.Max(row[cls], Floor));
+                    newRun[k][j] = best + Math.Log(Math.Max(Probability(row, cls), Floor));
                     back[k][j] = from;
                 }
             }
             var blank = Math.Log(Math.Max(row[0], Floor));
+            // After the authority letter the separator passes for a blank: it is part of the plate, not forced away.
+            var separator = Math.Max(blank, Math.Log(Math.Max(MaxOf(row, _separators), Floor)));
             var newGap = new double[n + 1];
             var gBack = new int[n + 1];
             for (var k = 0; k <= n; k++)
             {
                 var stay = gap[k];
                 var leave = k > 0 ? top[k - 1].S1 : double.NegativeInfinity;
-                newGap[k] = Math.Max(stay, leave) + blank;
+                newGap[k] = Math.Max(stay, leave) + (k == 2 ? separator : blank);
                 gBack[k] = leave > stay ? top[k - 1].J1 : Stay;
             }
             run = newRun;
@@ -180,7 +190,7 @@ public sealed class CtcDecoder
                 continue;
             }
             var cls = positions[kk][jj];
-            conf = Math.Max(conf, probs[t * classes + cls]);
+            conf = Math.Max(conf, Probability(probs.Slice(t * classes, classes), cls));
             var from = runBack[t][kk][jj];
             if (from == Continue) continue;
             chars.Add((cls, conf));
@@ -191,6 +201,21 @@ public sealed class CtcDecoder
         chars.Reverse();
         var text = string.Concat(chars.Select(c => _dict[c.Cls]));
         return new DecodedText(text, chars.Select(c => c.Conf).ToArray(), end.Score + prior);
+    }
+
+    /// <summary>A class's probability in one frame, its look-alike letter's included for 1 and 0.</summary>
+    private float Probability(ReadOnlySpan<float> row, int cls)
+    {
+        foreach (var (digit, letter) in _lookalikes)
+            if (cls == digit) return Math.Max(row[cls], row[letter]);
+        return row[cls];
+    }
+
+    private static float MaxOf(ReadOnlySpan<float> row, int[] classes)
+    {
+        var max = 0f;
+        foreach (var c in classes) max = Math.Max(max, row[c]);
+        return max;
     }
 
     private static double[] Filled(int n, double v)

@@ -25,11 +25,12 @@ internal sealed class InkMap
         using var patch = Cv.WarpPerspective(bgr, quad, width, height);
         using var hsv = Cv.CvtColor(patch, ColorConversion.BgrToHsv);
         var px = hsv.Bytes;
+        var step = hsv.Step; // a native call: once, not per pixel
         var ink = new Ink[width * height];
         for (var y = 0; y < height; y++)
             for (var x = 0; x < width; x++)
             {
-                var o = y * hsv.Step + 3 * x;
+                var o = y * step + 3 * x;
                 ink[y * width + x] = Label(px[o], px[o + 1], px[o + 2]);
             }
         return new InkMap(ink, width, height);

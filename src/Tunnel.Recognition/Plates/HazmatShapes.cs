@@ -86,13 +86,15 @@ internal static class HazmatShapes
     {
         using var low = Cv.InRange(hsv, [0, 120, 70], [5, 255, 255]);
         using var high = Cv.InRange(hsv, [170, 120, 70], [180, 255, 255]);
+        // Each Mat property is a native call: read them once, not per pixel.
+        var (w, h, lowStep, highStep) = (low.Width, low.Height, low.Step, high.Step);
         var a = low.Bytes;
         var b = high.Bytes;
-        var joined = new byte[low.Height * low.Width];
-        for (var y = 0; y < low.Height; y++)
-            for (var x = 0; x < low.Width; x++)
-                joined[y * low.Width + x] = (byte)(a[y * low.Step + x] | b[y * high.Step + x]);
-        return Mat.Create(low.Height, low.Width, Mat.Type8UC1, joined);
+        var joined = new byte[h * w];
+        for (var y = 0; y < h; y++)
+            for (var x = 0; x < w; x++)
+                joined[y * w + x] = (byte)(a[y * lowStep + x] | b[y * highStep + x]);
+        return Mat.Create(h, w, Mat.Type8UC1, joined);
     }
 
     private static void AddOutlines(List<ShapeCandidate> found, IReadOnlyList<(int X, int Y)[]> contours, ShapeSource source,

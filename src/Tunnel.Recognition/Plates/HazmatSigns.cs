@@ -38,8 +38,6 @@ public sealed partial class HazmatSigns(TextRecognizer? recognizer = null, CtcDe
 {
     /// <summary>Combined confidence at or above which a vehicle is reported as hazmat.</summary>
     public const double Threshold = 0.5;
-    // Signs are a few dozen pixels in a vehicle crop; larger inputs only cost time.
-    private const int WorkMaxSide = 720;
     // The OCR is the costly part: at most this many regions are read per image, largest first.
     private const int MaxTextReads = 3;
     // A sign is at most ~0.4 m on a vehicle at least 1.8 m wide: larger orange or coloured regions are bodies.
@@ -55,10 +53,14 @@ public sealed partial class HazmatSigns(TextRecognizer? recognizer = null, CtcDe
     /// <summary>Looks for hazard signs anywhere in a BGR image (a vehicle crop or a scene photo).</summary>
     public HazmatFinding Detect(Mat bgr)
     {
-        var scale = Math.Min(1.0, (double)WorkMaxSide / Math.Max(bgr.Width, bgr.Height));
-        using var resized = scale < 1 ? Cv.Resize(bgr, (int)Math.Round(bgr.Width * scale), (int)Math.Round(bgr.Height * scale), Interpolation.Area) : null;
-        var work = resized ?? bgr;
-        using var hsv = Cv.CvtColor(work, ColorConversion.BgrToHsv);
+        using var thumbnail = SceneThumbnail.Of(bgr);
+        return Detect(bgr, thumbnail);
+    }
+
+    /// <summary>Looks for hazard signs in <paramref name="bgr"/>, searching its thumbnail and reading text at full resolution.</summary>
+    internal HazmatFinding Detect(Mat bgr, SceneThumbnail thumbnail)
+    {
+        var (work, hsv, scale) = (thumbnail.Bgr, thumbnail.Hsv, thumbnail.Scale);
         var signs = new List<HazmatSign>();
         var textReads = 0;
         foreach (var c in HazmatShapes.Find(work, hsv).OrderByDescending(c => c.Area))

@@ -37,8 +37,11 @@ public sealed record PlateReaderOptions
     public string? ModelsDirectory { get; init; }
     /// <summary>ONNX Runtime threads per model; 1 is the figure the targets are set for.</summary>
     public int Threads { get; init; } = 1;
-    /// <summary>Longer side of the image fed to the text detector when the first pass found no clean plate.</summary>
-    public int DetectorMaxSide { get; init; } = 640;
+    /// <summary>
+    /// Longer side of the image fed to the text detector when the first pass found no clean plate. Distant plates
+    /// (70 px wide in an 800 px photo) are found only near full resolution; few scenes need this pass.
+    /// </summary>
+    public int DetectorMaxSide { get; init; } = 800;
     /// <summary>Longer side of the detector's first, cheaper pass (its cost grows with the area); at or above <see cref="DetectorMaxSide"/> there is one pass.</summary>
     public int DetectorFirstPassMaxSide { get; init; } = 480;
     /// <summary>At most this many candidate regions are recognised per detector pass, most plate-like first.</summary>
@@ -55,9 +58,10 @@ public sealed record PlateReaderOptions
 }
 
 /// <summary>
-/// Finds and reads Chinese plates. Candidates come from PP-OCRv4 text detection (restricted to the lane's
-/// region; a cheap pass first, the full size only when it found no plausible plate) and from plate-coloured
-/// regions, which also bound the characters a detector box left out. They are read most plate-like first
+/// Finds and reads Chinese plates. Candidates come from plate-coloured regions with character strokes in them,
+/// read first, and, when none of those reads cleanly, from PP-OCRv4 text detection (restricted to the lane's
+/// region; a cheap pass first, the full size only when it found no plausible plate), whose lines the coloured
+/// regions around them complete with the characters a detector box left out. They are read most plate-like first
 /// (size times plate-colour fill), with the grammar-constrained decoder; the largest plausible reading wins,
 /// and once one reads cleanly nothing smaller is read. A region about 2:1 is tried as a double-row plate; a
 /// reading of a serial alone is retried with the box extended to the left, where the province should be.
@@ -126,11 +130,12 @@ public sealed class PlateReader : IDisposable
                 scene = cropped;
                 (ox, oy) = (Math.Max(0, r.X), Math.Max(0, r.Y));
             }
-            var best = FromScene(scene);
+            using var thumbnail = SceneThumbnail.Of(scene);
+            var best = FromScene(scene, thumbnail);
             if (best is null) return null;
             var box = best.Box.Select(p => (p.X + ox, p.Y + oy)).ToArray();
             // The signs are anywhere on the vehicle (panel, placards, roof lamp), not only near the plate.
-            var hazmat = Math.Max(best.HazmatConfidence, _options.DetectHazmatSigns ? _signs.Detect(scene).Confidence : 0);
+            var hazmat = Math.Max(best.HazmatConfidence, _options.DetectHazmatSigns ? _signs.Detect(scene, thumbnail).Confidence : 0);
             return best with
             {
                 Box = box, Hazmat = hazmat >= HazmatSigns.Threshold, HazmatConfidence = hazmat,
@@ -166,12 +171,12 @@ public sealed class PlateReader : IDisposable
     private readonly record struct Reading(DecodedText Plate, DecodedText Free, double Penalty);
 
     /// <summary>Recognises one rectified text line and decodes it both freely and under the plate grammar.</summary>
-    private Reading? ReadLine(Mat line, bool padded, int maxWidth)
+    private Reading? ReadLine(Mat line, bool padded, int maxWidth, bool doubleRow = false)
     {
         using var input = padded ? LineImages.Pad(line) : null;
         var output = _recognizer.Run(input ?? line, Math.Min(maxWidth, _options.RecognizerMaxWidth));
         var free = _decoder.Greedy(output.Probabilities, output.Frames, output.Classes);
-        var plate = _decoder.Constrained(output.Probabilities, output.Frames, output.Classes);
+        var plate = _decoder.Constrained(output.Probabilities, output.Frames, output.Classes, doubleRow);
         if (plate is null) return null;
         return new Reading(plate, free, free.LogScore - plate.LogScore);
     }
@@ -185,7 +190,7 @@ public sealed class PlateReader : IDisposable
         using var top = Cv.WarpPerspective(plate, [(w * 0.18f, 0), (w * 0.82f, 0), (w * 0.82f, split), (w * 0.18f, split)], 96, 48);
         using var bottom = Cv.WarpPerspective(plate, [(0, split - 2), (w, split - 2), (w, h), (0, h)], (int)(48.0 * w / (h - split + 2)), 48);
         using var line = LineImages.Concat(top, bottom);
-        return ReadLine(line, padded: true, _options.RecognizerMaxWidth);
+        return ReadLine(line, padded: true, _options.RecognizerMaxWidth, doubleRow: true);
     }
 
     private PlateResult Finish(Reading r, Mat plateImage, (float X, float Y)[] box, string method, bool doubleRow)
@@ -216,42 +221,57 @@ public sealed class PlateReader : IDisposable
     private readonly record struct Scored(PlateResult Result, double Height, bool Plausible, bool Sure);
 
     /// <summary>
-    /// The detector's cost grows with its input's area, and most plates are found at the first pass's size; the
-    /// full size runs only when that pass found no plate that reads cleanly.
+    /// The detector costs as much as a few readings, and its cost grows with its input's area. Most plates are
+    /// plate-coloured regions that read cleanly on their own, so those are read first; the detector runs only
+    /// when none did, at the first pass's size, and at the full size only when that found no plausible plate.
     /// </summary>
-    private PlateResult? FromScene(Mat scene)
+    private PlateResult? FromScene(Mat scene, SceneThumbnail thumbnail)
     {
-        var colours = ColourMap.Of(scene);
-        var seen = new HashSet<(float X, float Y)[]>(ReferenceEqualityComparer.Instance);
+        var colours = ColourMap.Of(thumbnail);
+        // Regions already read, and whether they read as a plate.
+        var seen = new Dictionary<(float X, float Y)[], bool>(ReferenceEqualityComparer.Instance);
+        var best = Search(scene, PlateCandidates.Find([], colours), seen, null, MaxColourOnlyReads, "colour");
+        if (best is { Sure: true }) return best.Value.Result;
         var first = Math.Min(_options.DetectorFirstPassMaxSide, _options.DetectorMaxSide);
-        var best = Search(scene, colours, first, seen, null);
+        best = Search(scene, Detect(scene, colours, first), seen, best, _options.MaxCandidates, $"side={first}");
         if (first < _options.DetectorMaxSide && best is not { Plausible: true })
-            best = Search(scene, colours, _options.DetectorMaxSide, seen, best);
+            best = Search(scene, Detect(scene, colours, _options.DetectorMaxSide), seen, best, _options.MaxCandidates, $"side={_options.DetectorMaxSide}");
         return best?.Result;
     }
 
-    private Scored? Search(Mat scene, ColourMap colours, int detectorSide, HashSet<(float X, float Y)[]> seen, Scored? best)
+    // Without the detector's text lines, the region ranked first holds the plate in most scenes where any does; reading
+    // on down the list costs more than the detector pass that would find it.
+    private const int MaxColourOnlyReads = 3;
+
+    private List<PlateCandidate> Detect(Mat scene, ColourMap colours, int detectorSide) =>
+        PlateCandidates.Find(_detector.Detect(scene, detectorSide), colours);
+
+    private Scored? Search(Mat scene, List<PlateCandidate> candidates, Dictionary<(float X, float Y)[], bool> seen, Scored? best, int maxReads, string pass)
     {
-        var boxes = _detector.Detect(scene, detectorSide);
-        var candidates = PlateCandidates.Find(boxes, colours);
-        Trace?.Invoke($" side={detectorSide} boxes={boxes.Count} regions={colours.Regions.Count} candidates={candidates.Count}");
+        Trace?.Invoke($" {pass} candidates={candidates.Count}");
         var read = 0;
         foreach (var candidate in candidates.OrderByDescending(c => c.Prior))
         {
             var c = candidate;
-            // A colour region looks the same at every detector size: read once, or only its new detector line.
-            if (c.Kind == CandidateKind.ColourRegion && seen.Contains(c.Quad))
+            // A colour region looks the same in every pass: read once, or, when it did not read as a plate, only the
+            // detector line found in it.
+            if (c.Kind == CandidateKind.ColourRegion && seen.TryGetValue(c.Quad, out var plausible))
             {
-                if (c.Fallback is null) continue;
+                if (plausible || c.Fallback is null) continue;
                 c = new PlateCandidate(c.Fallback, Geometry.Dist(c.Fallback[1], c.Fallback[2]), CandidateKind.TextLine, c.Fill);
             }
-            if (read >= _options.MaxCandidates) break;
+            if (read >= maxReads) break;
             // The primary plate is the largest readable one: once a plate reads cleanly, only a clearly taller,
             // plate-coloured region could displace it, and nothing else is worth reading.
             if (best is { Sure: true } b && (c.Height < 1.2 * b.Height || c.Fill < 0.3)) continue;
+            if (c is { Kind: CandidateKind.ColourRegion, Fallback: null } && !HasCharacterStrokes(scene, c.Quad))
+            {
+                seen[c.Quad] = false;
+                continue;
+            }
             read++;
-            seen.Add(c.Quad);
             var s = ReadCandidate(scene, c);
+            seen[c.Quad] = s is { Plausible: true };
             Trace?.Invoke($"  {c.Kind} h={c.Height:0} fill={c.Fill:0.00} at=({c.Quad[0].X:0},{c.Quad[0].Y:0}) -> {s?.Result.Text} {s?.Result.Color} plaus={s?.Plausible} sure={s?.Sure} conf={s?.Result.Confidence:0.00}");
             if (s is not { } r) continue;
             if (best is null || Better(r, best.Value)) best = r;
@@ -272,7 +292,7 @@ public sealed class PlateReader : IDisposable
                 using var top = LineImages.Rectify(scene, c.TopRow!, 0.10f, 0.15f);
                 using var bottom = LineImages.Rectify(scene, c.Quad, 0.04f, 0.12f);
                 using var line = LineImages.Concat(top, bottom);
-                if (ReadLine(line, padded: false, SceneLineMaxWidth) is not { } d || d.Penalty > _options.MaxGrammarPenalty) return null;
+                if (ReadLine(line, padded: false, SceneLineMaxWidth, doubleRow: true) is not { } d || d.Penalty > _options.MaxGrammarPenalty) return null;
                 using var colourPatch = LineImages.Rectify(scene, c.Quad, 0.02f, 0.05f);
                 var quad = new[] { c.TopRow![0], c.TopRow[1], c.Quad[2], c.Quad[3] };
                 var result = Finish(d, colourPatch, quad, "text-detector", true);
@@ -289,6 +309,19 @@ public sealed class PlateReader : IDisposable
             default:
                 return ReadSingle(scene, c.Quad, GrowX, 0.12f, c.Height, "text-detector");
         }
+    }
+
+    // A plate's seven characters change ink and ground at least twice each across the band; car bodies, windows and
+    // lights in plate colours rarely more than a few times, and reading one costs as much as reading a plate.
+    private const int MinStrokeTransitions = 8;
+
+    /// <summary>Whether a plate-coloured region without a detected text line in it is worth the recogniser's time.</summary>
+    private static bool HasCharacterStrokes(Mat scene, (float X, float Y)[] quad)
+    {
+        using var patch = LineImages.Rectify(scene, quad, 0.12f, 0.06f);
+        var n = CharacterStrokes.Transitions(patch);
+        Trace?.Invoke($"    strokes={n}");
+        return n >= MinStrokeTransitions;
     }
 
     /// <summary>A plate-coloured region about twice as wide as high: a truck's or motorcycle's double-row plate.</summary>
