@@ -1,3 +1,4 @@
+using Tunnel.Central.Overdue;
 using Tunnel.Core.Contracts;
 
 namespace Tunnel.Central.Tests;
@@ -21,6 +22,8 @@ public class OverdueTests
         traffic.Exit(t + 28 + 166, "浙K00003", lane: 1);
         traffic.Exit(t + 50 + 160, "浙L00001", lane: 2);
         traffic.Exit(t + 56 + 160, "浙L00002", lane: 2);
+        // Had it changed lanes and crawled, the other lane could have overtaken it: a little more time settles that.
+        traffic.Clock(t + 10 + 330);
 
         var alarm = Assert.Single(traffic.Raised(AlarmKind.Overdue));
         Assert.Equal("浙J12345", alarm.Plate);
@@ -128,5 +131,61 @@ public class OverdueTests
         for (var i = 0; i < 2; i++) traffic.Entry(raised + 10 + 8 * i, $"浙M0000{i}", lane: 1);
         for (var i = 0; i < 2; i++) traffic.Exit(raised + 10 + 8 * i + 500, $"浙M0000{i}", lane: 1);
         Assert.Single(traffic.Raised(AlarmKind.Overdue));
+    }
+
+    [Fact]
+    public void A_slow_lane_changer_overtaken_by_the_other_lane_before_it_changed_is_not_stopped()
+    {
+        var traffic = new Traffic();
+        var t = traffic.Warmup(120);
+        // A slow truck (260 s) leaves lane 2 halfway in, for lane 1. Its two followers, held behind it
+        // until then, leave first; so does a fast car of lane 1 that entered 50 s after it, and was
+        // ahead of it by the time it changed.
+        traffic.Entry(t + 10, "浙J12345", lane: 2, cls: VehicleClass.Truck);
+        traffic.Entry(t + 14, "浙K00001", lane: 2);
+        traffic.Entry(t + 18, "浙K00002", lane: 2);
+        traffic.Entry(t + 60, "浙L00001", lane: 1);
+        traffic.Exit(t + 60 + 150, "浙L00001", lane: 1);
+        traffic.Exit(t + 10 + 213, "浙K00001", lane: 2);
+        traffic.Exit(t + 10 + 216, "浙K00002", lane: 2);
+        traffic.Clock(t + 10 + 259);
+        Assert.Empty(traffic.Raised(AlarmKind.Overdue));
+        traffic.Exit(t + 10 + 260, "浙J12345", lane: 1, cls: VehicleClass.Truck);
+        Assert.Empty(traffic.Raised(AlarmKind.Overdue));
+    }
+
+    [Fact]
+    public void The_queue_behind_a_stopped_vehicle_stays_held_up_while_it_blocks_the_lane()
+    {
+        var traffic = new Traffic();
+        var t = traffic.Warmup(120);
+        traffic.Entry(t + 10, "浙J12345", lane: 1);                       // stops for good
+        for (var i = 0; i < 3; i++) traffic.Entry(t + 16 + 6 * i, $"浙K0000{i}", lane: 1);
+        for (var i = 0; i < 3; i++) traffic.Exit(t + 16 + 6 * i + 166, $"浙K0000{i}", lane: 1);
+        traffic.Clock(t + 240);
+        var stopped = Assert.Single(traffic.Raised(AlarmKind.Overdue));
+        var raised = (stopped.At - Traffic.T0).TotalSeconds;
+        // A quarter of an hour on, the lane still crawls past it.
+        for (var i = 0; i < 2; i++) traffic.Entry(raised + 900 + 8 * i, $"浙M0000{i}", lane: 1);
+        for (var i = 0; i < 2; i++) traffic.Exit(raised + 900 + 8 * i + 500, $"浙M0000{i}", lane: 1);
+        Assert.Single(traffic.Raised(AlarmKind.Overdue));
+    }
+
+    [Fact]
+    public void A_vehicle_held_back_only_by_a_missing_exit_passage_is_alarmed_as_soon_as_that_is_written_off()
+    {
+        var traffic = new Traffic();
+        var t = traffic.Warmup(120);
+        traffic.Entry(t + 10, "浙J12345", lane: 1);                       // stops for good
+        for (var i = 0; i < 3; i++) traffic.Entry(t + 16 + 6 * i, $"浙K0000{i}", lane: 1);
+        traffic.Exit(t + 10 + 165, "浙Q99999", lane: 1, deliver: false);   // a passage the exit camera never delivers
+        for (var i = 0; i < 3; i++) traffic.Exit(t + 16 + 6 * i + 166, $"浙K0000{i}", lane: 1);
+        var writtenOff = t + 16 + 166 + new DetectorSettings().GapLifetime.TotalSeconds;
+        traffic.Clock(writtenOff - 20);
+        Assert.Empty(traffic.Raised(AlarmKind.Overdue));
+        traffic.Clock(writtenOff + 60);
+        var alarm = Assert.Single(traffic.Raised(AlarmKind.Overdue));
+        // The gap goes on the engine's next 10-second tick; the alarm follows within a few seconds.
+        Assert.True((alarm.At - Traffic.T0).TotalSeconds < writtenOff + 15, $"raised {(alarm.At - Traffic.T0).TotalSeconds - writtenOff} s after the gap was written off");
     }
 }

@@ -20,6 +20,8 @@ public sealed class BoreMonitor
     private readonly OverdueEvidence _evidence;
     private readonly CongestionWatch _congestion;
     private readonly Action<BoreKey, Transit> _ended;
+    /// <summary>Vehicles that look stopped but for an exit passage that may still be on its way.</summary>
+    private readonly HashSet<Transit> _awaitingLatePassage = [];
 
     public BoreMonitor(BoreKey key, BoreConfig config, DetectorSettings settings, AlarmBook alarms, DueQueue due, Action<BoreKey, Transit> ended)
     {
@@ -73,7 +75,14 @@ public sealed class BoreMonitor
     {
         Counters.Exits++;
         if (p.Plate is null) Counters.UnreadExits++;
-        Matcher.ExitGaps.Observe(p.AgentId, p.Seq, p.Lane, p.CapturedAt);
+        var filledGap = Matcher.ExitGaps.Observe(p.AgentId, p.Seq, p.Lane, p.CapturedAt);
+        Place(p, now);
+        if (filledGap) ReweighAwaitingLatePassage(now);
+    }
+
+    /// <summary>Closes the transit an exit passage matches, or keeps it as an unmatched exit.</summary>
+    private void Place(Passage p, DateTimeOffset now)
+    {
         var match = Matcher.FindMatch(p);
         if (match.Transit is { } transit)
         {
@@ -150,9 +159,14 @@ public sealed class BoreMonitor
             for (var i = 0; i < open.Count && open[i].EnteredAt < enteredBefore; i++)
             {
                 var ahead = open[i];
-                var added = own ? ahead.Passes.AddOwnLane(exit.CapturedAt) : ahead.Passes.AddOtherLane(exit.CapturedAt);
+                if (own)
+                {
+                    if (ahead.Passes.AddOwnLane(exit.CapturedAt)) changed.Add(ahead);
+                    continue;
+                }
+                ahead.Passes.AddOtherLane(leaver.EnteredAt, exit.CapturedAt);
                 // Passes in other lanes matter only once its own lane has spoken.
-                if (added && (own || ahead.Passes.OwnLane > 0)) changed.Add(ahead);
+                if (ahead.Passes.OwnLane > 0) changed.Add(ahead);
             }
         }
         // Weighed after recording: weighing can close transits, which changes the lane lists.
@@ -248,7 +262,17 @@ public sealed class BoreMonitor
         var needed = level - w.PassPart;
         var due = t.EnteredAt + Matcher.TimesFor(t).ElapsedForSurprise(needed);
         if (!timeCounts || due <= now) due = now + TimeSpan.FromSeconds(30);
+        // Only an exit passage still on its way holds the alarm back, and that story ends without a
+        // word to this vehicle: the passage turns up as someone else's, or the gap is written off.
+        if (w.Inside >= level && w.LateExit < level) _awaitingLatePassage.Add(t);
         _due.Schedule(this, t, due < now + RecheckStep ? now + RecheckStep : due);
+    }
+
+    private void ReweighAwaitingLatePassage(DateTimeOffset now)
+    {
+        var waiting = _awaitingLatePassage.ToList();
+        _awaitingLatePassage.Clear();
+        foreach (var t in waiting) Reweigh(t, now);
     }
 
     /// <summary>
@@ -323,8 +347,11 @@ public sealed class BoreMonitor
     }
 
     /// <summary>
-    /// Vehicles queued behind a vehicle that stopped recently are late for that reason alone, those
-    /// that entered after its alarm as much as those already behind it.
+    /// Vehicles behind a vehicle alarmed as stopped, in its lane, are late for that reason alone while
+    /// it blocks the lane: its followers queue up to squeeze past it one at a time, those that entered
+    /// after its alarm as much as those already behind it. For half an hour at most: an alarm still
+    /// open after that more likely lost its exit than still holds a queue, and would otherwise take
+    /// time evidence from its lane for hours.
     /// </summary>
     private bool QueuedBehindAlarm(Transit t, DateTimeOffset now)
     {
@@ -334,7 +361,7 @@ public sealed class BoreMonitor
         return false;
     }
 
-    private static readonly TimeSpan QueueClears = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan QueueClears = TimeSpan.FromMinutes(30);
 
     private void Raise(Transit t, DateTimeOffset now, OverdueEvidence.Weighing w)
     {
@@ -369,6 +396,7 @@ public sealed class BoreMonitor
         var before = Matcher.ExitGaps.Open.Count;
         Matcher.ExitGaps.Expire(now, _settings.GapLifetime);
         Counters.LostPassages += before - Matcher.ExitGaps.Open.Count;
+        if (Matcher.ExitGaps.Open.Count < before) ReweighAwaitingLatePassage(now);
         Matcher.Orphans.RemoveAll(o => o.ClaimedBy is null && now - o.At > _settings.OrphanLifetime);
         foreach (var stale in Matcher.AllOpen.Where(t => now - t.EnteredAt > _settings.MaxTracked).ToList())
         {

@@ -11,12 +11,13 @@ public sealed class SequenceGaps
 
     public List<Gap> Open { get; } = [];
 
-    public void Observe(string agentId, long seq, int lane, DateTimeOffset capturedAt)
+    /// <summary>Takes one passage's sequence number; true when it is a late one that filled (part of) a gap.</summary>
+    public bool Observe(string agentId, long seq, int lane, DateTimeOffset capturedAt)
     {
         if (!_agents.TryGetValue(agentId, out var agent))
         {
             _agents[agentId] = new AgentSequence(seq, capturedAt);
-            return;
+            return false;
         }
         if (seq > agent.Highest)
         {
@@ -25,7 +26,7 @@ public sealed class SequenceGaps
                 Open.Add(new Gap(agentId, agent.Highest + 1, seq - 1, lane, agent.HighestAt, capturedAt));
             agent.Highest = seq;
             agent.HighestAt = capturedAt;
-            return;
+            return false;
         }
         // A late one: it fills (part of) a gap.
         for (var i = 0; i < Open.Count; i++)
@@ -35,8 +36,9 @@ public sealed class SequenceGaps
             Open.RemoveAt(i);
             if (seq > g.FromSeq) Open.Add(g with { ToSeq = seq - 1, Until = capturedAt });
             if (seq < g.ToSeq) Open.Add(g with { FromSeq = seq + 1, From = capturedAt });
-            return;
+            return true;
         }
+        return false;
     }
 
     public void Expire(DateTimeOffset now, TimeSpan lifetime) => Open.RemoveAll(g => now - g.Until > lifetime);

@@ -76,30 +76,39 @@ public sealed class Transit
 /// <summary>
 /// When later entrants left first: of its own lane (order there holds unless it stopped or changed
 /// lanes) and of other lanes, entering well after it (order there would have held behind it, had it
-/// changed into that lane). A few of each are plenty: the evidence saturates.
+/// changed into that lane). A few of its own lane are plenty: the evidence saturates. Of other lanes
+/// the latest few are kept, with when they entered: the later a passer entered and left, the further
+/// in it must have overtaken.
 /// </summary>
 public sealed class PassLog
 {
-    private const int Keep = 6;
+    public const int Keep = 6;
     private readonly List<DateTimeOffset> _ownLane = [];
-    private readonly List<DateTimeOffset> _otherLanes = [];
+    private readonly Queue<Overtaker> _otherLanes = new();
 
     public int OwnLane => _ownLane.Count;
     public int OtherLanes => _otherLanes.Count;
+    public IEnumerable<Overtaker> OtherLanePassers => _otherLanes;
+    public IReadOnlyList<DateTimeOffset> OwnLaneLeftTimes => _ownLane;
 
-    public bool AddOwnLane(DateTimeOffset at) => Add(_ownLane, at);
-    public bool AddOtherLane(DateTimeOffset at) => Add(_otherLanes, at);
-
-    public int OwnLaneBefore(DateTimeOffset t) => _ownLane.Count(x => x < t);
-    public int OtherLanesBefore(DateTimeOffset t) => _otherLanes.Count(x => x < t);
-
-    private static bool Add(List<DateTimeOffset> list, DateTimeOffset at)
+    public bool AddOwnLane(DateTimeOffset at)
     {
-        if (list.Count >= Keep) return false;
-        list.Add(at);
+        if (_ownLane.Count >= Keep) return false;
+        _ownLane.Add(at);
         return true;
     }
+
+    public void AddOtherLane(DateTimeOffset entered, DateTimeOffset left)
+    {
+        if (_otherLanes.Count >= Keep) _otherLanes.Dequeue();
+        _otherLanes.Enqueue(new Overtaker(entered, left));
+    }
+
+    public int OwnLaneBefore(DateTimeOffset t) => _ownLane.Count(x => x < t);
 }
+
+/// <summary>A vehicle of another lane that entered after a transit and left before it.</summary>
+public readonly record struct Overtaker(DateTimeOffset EnteredAt, DateTimeOffset LeftAt);
 
 /// <summary>An exit passage that matched no open transit by plate.</summary>
 public sealed class OrphanExit(Passage exit)

@@ -5,9 +5,11 @@ namespace Tunnel.Central.Overdue;
 /// <summary>
 /// Weighs one open transit, in nats, "stopped" against the cheapest story in which the vehicle is
 /// fine: (a) still driving in its lane: elapsed time against the bore's recent transits, plus later
-/// entrants of its lane that left first; (b) still driving after changing lanes: the lane change,
-/// elapsed time, plus entrants of other lanes that entered well after it and left first; (c) already
-/// gone unseen: an unmatched exit that may be it misread, or an exit passage still on its way.
+/// entrants of its lane that left first; (b) still driving after changing lanes: the lane change, how
+/// slow it must have been, and whether one change point suits both the later entrants of other lanes
+/// that left first (they overtook it before it changed) and those of its own lane (held behind it
+/// until then); (c) already gone unseen: an unmatched exit that may be it misread, or an exit passage
+/// still on its way.
 /// </summary>
 public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher matcher, LaneDiscipline lanes, Func<Transit, bool> timeCounts)
 {
@@ -21,26 +23,90 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
     public Weighing Weigh(Transit t, DateTimeOffset now, bool timeCounts)
     {
         var timePart = timeCounts ? matcher.TimesFor(t).Surprise(now - t.EnteredAt) : 0;
-        var passPart = PassEvidence(t, DateTimeOffset.MaxValue);
-        var inside = timePart + passPart;
+        var keptLane = timePart + t.Passes.OwnLane * lanes.PassEvidence;
+        var inside = ChangedLanesAndDriving(t, now, timeCounts, keptLane);
         var late = LateExit(t);
         var unseen = t.ProbableExit is { } orphan ? Math.Min(HeldExitCost(t, orphan), late) : late;
-        return new Weighing(Math.Min(inside, unseen), inside, timePart, passPart, unseen, late);
+        return new Weighing(Math.Min(inside, unseen), inside, timePart, inside - timePart, unseen, late);
     }
 
-    /// <summary>Lane-order evidence from vehicles that left before <paramref name="before"/>: the cheaper of "kept its lane" and "changed lanes".</summary>
-    public double PassEvidence(Transit t, DateTimeOffset before)
+    /// <summary>
+    /// "It changed lanes and is still driving", or <paramref name="cheaper"/> if no such story is: it
+    /// leaves some time from now, and the later it leaves the slower it drove, which costs time
+    /// evidence but explains more easily how entrants of other lanes got ahead of it. The cheapest
+    /// such time, looked for up to twice its elapsed time; where time does not count, as if it left now.
+    /// </summary>
+    private double ChangedLanesAndDriving(Transit t, DateTimeOffset now, bool timeCounts, double cheaper)
     {
-        var keptLane = t.Passes.OwnLaneBefore(before) * lanes.PassEvidence;
-        var changedLane = lanes.LaneChangeCost + t.Passes.OtherLanesBefore(before) * lanes.PassEvidence;
-        return Math.Min(keptLane, changedLane);
+        var times = matcher.TimesFor(t);
+        var elapsed = now - t.EnteredAt;
+        var best = cheaper;
+        for (var step = 0; step <= LeaveSteps; step++)
+        {
+            var leaves = elapsed * (1 + (double)step / LeaveSteps);
+            var slow = lanes.LaneChangeCost + (timeCounts ? times.Surprise(leaves) : 0);
+            if (slow >= best) break;
+            best = Math.Min(best, slow + ChangePointCost(t, t.EnteredAt + leaves));
+            // Leaving later only helps against passers of other lanes, and only says more than "it
+            // leaves now" where its speed can be weighed.
+            if (t.Passes.OtherLanes == 0 || !timeCounts) break;
+        }
+        return best;
+    }
+
+    private const int LeaveSteps = 40;
+
+    /// <summary>
+    /// Cost of "it changed lanes somewhere along the bore and left at <paramref name="leftAt"/>", from
+    /// the later entrants that left before it. One of another lane could not pass it once it was in
+    /// front of it in that lane: at steady speeds, one that entered d later and took T caught up with
+    /// it a share d / (τ − T) of the way in, and the change came after that. One of its own lane was
+    /// held behind it until the change, and left no earlier than the rest of the bore at its fastest
+    /// after that: the change came early enough for that. Each passer a change point does not suit
+    /// broke lane order anyway; the cost weighs every change point, equally likely along the bore.
+    /// </summary>
+    private double ChangePointCost(Transit t, DateTimeOffset leftAt)
+    {
+        var transit = (leftAt - t.EnteredAt).TotalSeconds;
+        Span<(double At, int Change)> points = stackalloc (double, int)[PassLog.Keep * 2 + 1];
+        var count = 0;
+        var violated = 0; // at the entry portal: passers of other lanes yet to be overtaken
+        foreach (var passer in t.Passes.OtherLanePassers)
+        {
+            if (passer.LeftAt >= leftAt) continue;
+            var later = (passer.EnteredAt - t.EnteredAt).TotalSeconds;
+            var gained = transit - (passer.LeftAt - passer.EnteredAt).TotalSeconds;
+            violated++;
+            if (gained > later) points[count++] = (later / gained, -1);
+        }
+        var fastest = matcher.Shortest.TotalSeconds;
+        foreach (var left in t.Passes.OwnLaneLeftTimes)
+        {
+            if (left >= leftAt) continue;
+            var heldUntil = transit <= fastest ? 1 : ((left - t.EnteredAt).TotalSeconds - fastest) / (transit - fastest);
+            if (heldUntil <= 0) violated++;
+            else if (heldUntil < 1) points[count++] = (heldUntil, +1);
+        }
+        if (count == 0) return violated * lanes.PassEvidence;
+        points[count++] = (1, 0);
+        points[..count].Sort((a, b) => a.At.CompareTo(b.At));
+        var rate = lanes.OrderViolationRate;
+        var likelihood = 0.0;
+        var from = 0.0;
+        foreach (var (at, change) in points[..count])
+        {
+            likelihood += (at - from) * Math.Pow(rate, violated);
+            violated += change;
+            from = at;
+        }
+        return -Math.Log(likelihood);
     }
 
     /// <summary>Lane-order evidence against "it left by <paramref name="lane"/> at <paramref name="at"/>".</summary>
     private double PassEvidenceLeavingBy(Transit t, int lane, DateTimeOffset at) =>
         lane == t.Lane
             ? t.Passes.OwnLaneBefore(at) * lanes.PassEvidence
-            : lanes.LaneChangeCost + t.Passes.OtherLanesBefore(at) * lanes.PassEvidence;
+            : lanes.LaneChangeCost + ChangePointCost(t, at);
 
     /// <summary>Cost of the best story in which the vehicle left by an exit passage the exit cameras have not delivered yet.</summary>
     public double LateExit(Transit t)
