@@ -144,7 +144,7 @@ public sealed class BoreMatcher
             {
                 if (t.Plate is not { } read || !Plausible(t, now)) continue;
                 if (Math.Abs(read.Text.Length - plate.Text.Length) > 1) continue;
-                var distance = PlateSimilarity.Distance(read, plate);
+                var distance = PlateSimilarity.Distance(read, plate, stopAbove: MaxFuzzyDistance);
                 if (distance > MaxFuzzyDistance) continue;
                 var score = 2.5 * distance + Consistency.ClassCost(t.Class, exit.Vehicle.Class)
                     + Consistency.ColourCost(read.Color, plate.Color)

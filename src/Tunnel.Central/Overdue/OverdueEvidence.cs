@@ -172,7 +172,7 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
             + (timeCounts(t) ? times.Mismatch(transit) : 0)
             + PassEvidenceLeavingBy(t, orphan.Lane, orphan.At);
         if (t.Plate is { } a && exit.Plate is { } b)
-            cost += Math.Min(2.0 * Core.Plates.PlateSimilarity.Distance(a, b), 6);
+            cost += Math.Min(2.0 * Core.Plates.PlateSimilarity.Distance(a, b, stopAbove: 3), 6);
         return cost;
     }
 }
