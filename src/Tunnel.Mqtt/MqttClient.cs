@@ -393,7 +393,7 @@ public sealed class MqttClient : IAsyncDisposable
     {
         var topic = Marshal.PtrToStringUTF8(message->Topic) ?? "";
         var payload = message->PayloadLength == 0 ? [] : new ReadOnlySpan<byte>((void*)message->Payload, message->PayloadLength).ToArray();
-        _messages.Writer.TryWrite(new MqttMessage(topic, payload, message->Qos, message->Retain != 0));
+        _messages.Writer.TryWrite(new MqttMessage(topic, payload, message->Qos, message->Retain != 0) { ReceivedTimestamp = Stopwatch.GetTimestamp() });
     }
 
     private static MqttClient? FromObj(nint obj) => obj == 0 ? null : GCHandle.FromIntPtr(obj).Target as MqttClient;

@@ -75,7 +75,7 @@ public sealed class CentralService
     public event Action<AlarmTransition>? AlarmChanged;
 
     /// <summary>Raised on the loop thread with the passages the engine has just taken (their store write follows).</summary>
-    public event Action<IReadOnlyList<Passage>>? PassagesDecided;
+    public event Action<IReadOnlyList<DecidedPassage>>? PassagesDecided;
 
     /// <summary>
     /// Runs <paramref name="work"/> on the loop (the only thread that may touch the engine); completes

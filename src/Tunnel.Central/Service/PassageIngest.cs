@@ -23,7 +23,7 @@ public sealed class PassageIngest(PassageValidator validator, TunnelStore store,
 
     public IngestResult Ingest(IReadOnlyList<MqttMessage> batch, DateTimeOffset now)
     {
-        var decided = new List<Passage>(batch.Count);
+        var decided = new List<DecidedPassage>(batch.Count);
         var agents = new HashSet<(string Site, string Agent)>();
         var rejected = 0;
         foreach (var message in batch)
@@ -32,7 +32,7 @@ public sealed class PassageIngest(PassageValidator validator, TunnelStore store,
             {
                 case PassageValidation.Accepted ok:
                     agents.Add((ok.Passage.Site, ok.Passage.AgentId));
-                    if (Take(ok.Passage, now)) decided.Add(ok.Passage);
+                    if (Take(ok.Passage, now)) decided.Add(new DecidedPassage(ok.Passage, message.ReceivedTimestamp));
                     else Duplicates++;
                     break;
                 case PassageValidation.Rejected bad:
@@ -80,4 +80,7 @@ public sealed class PassageIngest(PassageValidator validator, TunnelStore store,
 /// One batch's outcome: <see cref="Decided"/> are the passages the engine took (their store write
 /// follows), <see cref="Agents"/> those owed an acknowledgement once the batch is stored.
 /// </summary>
-public sealed record IngestResult(IReadOnlyList<Passage> Decided, int Duplicates, int DeadLettered, IReadOnlyCollection<(string Site, string Agent)> Agents);
+public sealed record IngestResult(IReadOnlyList<DecidedPassage> Decided, int Duplicates, int DeadLettered, IReadOnlyCollection<(string Site, string Agent)> Agents);
+
+/// <summary>A passage the engine took, and when its message reached the service (Stopwatch ticks).</summary>
+public readonly record struct DecidedPassage(Passage Passage, long ReceivedTimestamp);

@@ -23,7 +23,7 @@ public sealed record LatencyBenchOptions
 }
 
 public sealed record LatencyBenchResult(string Label, double Compression, int Agents, long Sent, long Counted, long Decided, long Unacknowledged,
-    double SendRate, double DecisionRate, Distribution DecisionMs, Distribution AckMs, Distribution PubackMs,
+    double SendRate, double DecisionRate, Distribution DecisionMs, Distribution ReceivedMs, Distribution AckMs, Distribution PubackMs,
     long Accepted, long Rejected, long PubacksMissing);
 
 /// <summary>
@@ -92,8 +92,8 @@ public static class LatencyBench
             host.Service.PassagesDecided += decided =>
             {
                 var at = Stopwatch.GetTimestamp();
-                foreach (var p in decided)
-                    if (byEvent.TryGetValue(p.EventId, out var x)) x.Agent.MarkDecided(x.Seq, at);
+                foreach (var d in decided)
+                    if (byEvent.TryGetValue(d.Passage.EventId, out var x)) x.Agent.MarkDecided(x.Seq, d.ReceivedTimestamp, at);
             };
             progress?.Report(0.02);
 
@@ -124,6 +124,7 @@ public static class LatencyBench
             static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
             var counted = agents.SelectMany(a => a.Latencies(a.DecidedAt, warmupEnd)).ToList();
             var decisionMs = Distribution.Of(counted.Select(Ms));
+            var receivedMs = Distribution.Of(agents.SelectMany(a => a.Latencies(a.ReceivedAt, warmupEnd)).Select(Ms));
             var ackMs = Distribution.Of(agents.SelectMany(a => a.Latencies(a.AckedAt, warmupEnd)).Select(Ms));
             var pubackMs = Distribution.Of(agents.SelectMany(a => a.Latencies(a.PubackAt, warmupEnd)).Select(Ms));
             var lastDecision = agents.Select(a => a.LastDecisionAt).DefaultIfEmpty(sendEnd).Max();
@@ -138,7 +139,7 @@ public static class LatencyBench
                 },
                 clock.Compression, agents.Count, plan.Count, counted.Count, decided, plan.Count - agents.Sum(a => a.Acknowledged),
                 plan.Count / ((sendEnd - start) / freq), decided / (Math.Max(lastDecision - start, 1) / freq),
-                decisionMs, ackMs, pubackMs, snapshot.Accepted, snapshot.RejectedByReason.Sum(r => r.Value), agents.Sum(a => a.PubacksMissing));
+                decisionMs, receivedMs, ackMs, pubackMs, snapshot.Accepted, snapshot.RejectedByReason.Sum(r => r.Value), agents.Sum(a => a.PubacksMissing));
         }
         finally
         {
@@ -194,6 +195,7 @@ public static class LatencyBench
         public string Id { get; } = id;
         // Stopwatch timestamps per seq (index 0 unused).
         public long[] SentAt { get; } = new long[planned + 1];
+        public long[] ReceivedAt { get; } = new long[planned + 1];
         public long[] DecidedAt { get; } = new long[planned + 1];
         public long[] AckedAt { get; } = new long[planned + 1];
         public long[] PubackAt { get; } = new long[planned + 1];
@@ -224,9 +226,10 @@ public static class LatencyBench
             }, TaskContinuationOptions.ExecuteSynchronously));
         }
 
-        /// <summary>Called on the service loop when its engine took passage <paramref name="seq"/>.</summary>
-        public void MarkDecided(long seq, long at)
+        /// <summary>Called on the service loop when its engine took passage <paramref name="seq"/>, received at <paramref name="receivedAt"/>.</summary>
+        public void MarkDecided(long seq, long receivedAt, long at)
         {
+            ReceivedAt[seq] = receivedAt;
             DecidedAt[seq] = at;
             LastDecisionAt = at;
             Interlocked.Increment(ref _decided);

@@ -171,6 +171,9 @@ public static class BenchCommand
                     Note: "publish until the service's engine has taken the passage (validated, matched, alarms weighed)"));
                 report.Add(new BenchFigure(section, "decision p95", l.DecisionMs.P95, "ms"));
                 report.Add(new BenchFigure(section, "decision max", l.DecisionMs.Max, "ms"));
+                report.Add(new BenchFigure(section, "publish→service received p50", l.ReceivedMs.P50, "ms",
+                    Note: "publish until the service's MQTT client had it: the broker's part of the decision latency"));
+                report.Add(new BenchFigure(section, "publish→service received p99", l.ReceivedMs.P99, "ms"));
             }
             if (l.AckMs.Count > 0)
             {
