@@ -176,7 +176,8 @@ public sealed class MqttClientTests
 
         Assert.True(publisher.IsConnected);
         // The subscriber had a clean session: receiving this proves it subscribed again by itself.
-        await publisher.PublishAsync("tunnel/v1/maoliling/north/exit/passage", Utf8("after restart"));
+        // Retained, because its SUBSCRIBE may reach the broker after this publish (another connection).
+        await publisher.PublishAsync("tunnel/v1/maoliling/north/exit/passage", Utf8("after restart"), qos: 1, retain: true);
         Assert.Equal("after restart", (await subscriber.NextMessageAsync()).Text());
     }
 
