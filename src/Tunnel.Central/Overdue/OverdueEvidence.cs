@@ -68,7 +68,9 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
     private double ChangePointCost(Transit t, DateTimeOffset leftAt)
     {
         var transit = (leftAt - t.EnteredAt).TotalSeconds;
-        Span<(double At, int Change)> points = stackalloc (double, int)[PassLog.Keep * 2 + 1];
+        // Where along the bore (0..1) each passer stops or starts to suit a change there, and which way.
+        Span<double> at = stackalloc double[PassLog.Keep * 2 + 1];
+        Span<int> change = stackalloc int[PassLog.Keep * 2 + 1];
         var count = 0;
         var violated = 0; // at the entry portal: passers of other lanes yet to be overtaken
         foreach (var passer in t.Passes.OtherLanePassers)
@@ -77,7 +79,7 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
             var later = (passer.EnteredAt - t.EnteredAt).TotalSeconds;
             var gained = transit - (passer.LeftAt - passer.EnteredAt).TotalSeconds;
             violated++;
-            if (gained > later) points[count++] = (later / gained, -1);
+            if (gained > later) (at[count], change[count++]) = (later / gained, -1);
         }
         var fastest = matcher.Shortest.TotalSeconds;
         foreach (var left in t.Passes.OwnLaneLeftTimes)
@@ -85,19 +87,23 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
             if (left >= leftAt) continue;
             var heldUntil = transit <= fastest ? 1 : ((left - t.EnteredAt).TotalSeconds - fastest) / (transit - fastest);
             if (heldUntil <= 0) violated++;
-            else if (heldUntil < 1) points[count++] = (heldUntil, +1);
+            else if (heldUntil < 1) (at[count], change[count++]) = (heldUntil, +1);
         }
         if (count == 0) return violated * lanes.PassEvidence;
-        points[count++] = (1, 0);
-        points[..count].Sort((a, b) => a.At.CompareTo(b.At));
+        (at[count], change[count++]) = (1, 0);
+        // Sorted by key, no comparison delegate: this runs for every step of every weighing.
+        at[..count].Sort(change[..count]);
         var rate = lanes.OrderViolationRate;
+        // rate^violated, kept up to date as violated moves by one at each point rather than recomputed.
+        var power = Math.Pow(rate, violated);
         var likelihood = 0.0;
         var from = 0.0;
-        foreach (var (at, change) in points[..count])
+        for (var i = 0; i < count; i++)
         {
-            likelihood += (at - from) * Math.Pow(rate, violated);
-            violated += change;
-            from = at;
+            likelihood += (at[i] - from) * power;
+            if (change[i] > 0) power *= rate;
+            else if (change[i] < 0) power /= rate;
+            from = at[i];
         }
         return -Math.Log(likelihood);
     }
