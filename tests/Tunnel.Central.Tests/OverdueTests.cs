@@ -115,17 +115,23 @@ public class OverdueTests
         Assert.True(traffic.Raised(AlarmKind.Overdue).Count() <= 3, $"{traffic.Raised(AlarmKind.Overdue).Count()} overdue alarms");
     }
 
-    [Fact]
-    public void Vehicles_entering_behind_a_stopped_vehicle_after_its_alarm_are_held_up_not_stopped()
+    /// <summary>A vehicle stops for good in lane 1; the three behind it squeeze past and leave; its alarm is raised.</summary>
+    private static (Traffic Traffic, double RaisedAt) StoppedWithItsFollowersGone()
     {
         var traffic = new Traffic();
         var t = traffic.Warmup(120);
-        traffic.Entry(t + 10, "浙J12345", lane: 1);                       // stops for good
+        traffic.Entry(t + 10, "浙J12345", lane: 1);
         for (var i = 0; i < 3; i++) traffic.Entry(t + 16 + 6 * i, $"浙K0000{i}", lane: 1);
         for (var i = 0; i < 3; i++) traffic.Exit(t + 16 + 6 * i + 166, $"浙K0000{i}", lane: 1);
         traffic.Clock(t + 240);
         var stopped = Assert.Single(traffic.Raised(AlarmKind.Overdue));
-        var raised = (stopped.At - Traffic.T0).TotalSeconds;
+        return (traffic, (stopped.At - Traffic.T0).TotalSeconds);
+    }
+
+    [Fact]
+    public void Vehicles_entering_behind_a_stopped_vehicle_after_its_alarm_are_held_up_not_stopped()
+    {
+        var (traffic, raised) = StoppedWithItsFollowersGone();
         // After the alarm, the lane crawls past the stopped vehicle: three times the usual transit (too few
         // vehicles to make a congestion).
         for (var i = 0; i < 2; i++) traffic.Entry(raised + 10 + 8 * i, $"浙M0000{i}", lane: 1);
@@ -157,14 +163,7 @@ public class OverdueTests
     [Fact]
     public void The_queue_behind_a_stopped_vehicle_stays_held_up_while_it_blocks_the_lane()
     {
-        var traffic = new Traffic();
-        var t = traffic.Warmup(120);
-        traffic.Entry(t + 10, "浙J12345", lane: 1);                       // stops for good
-        for (var i = 0; i < 3; i++) traffic.Entry(t + 16 + 6 * i, $"浙K0000{i}", lane: 1);
-        for (var i = 0; i < 3; i++) traffic.Exit(t + 16 + 6 * i + 166, $"浙K0000{i}", lane: 1);
-        traffic.Clock(t + 240);
-        var stopped = Assert.Single(traffic.Raised(AlarmKind.Overdue));
-        var raised = (stopped.At - Traffic.T0).TotalSeconds;
+        var (traffic, raised) = StoppedWithItsFollowersGone();
         // A quarter of an hour on, the lane still crawls past it.
         for (var i = 0; i < 2; i++) traffic.Entry(raised + 900 + 8 * i, $"浙M0000{i}", lane: 1);
         for (var i = 0; i < 2; i++) traffic.Exit(raised + 900 + 8 * i + 500, $"浙M0000{i}", lane: 1);
