@@ -24,7 +24,10 @@ public sealed record LatencyBenchOptions
 
 public sealed record LatencyBenchResult(string Label, double Compression, int Agents, long Sent, long Counted, long Decided, long Unacknowledged,
     double SendRate, double DecisionRate, Distribution DecisionMs, Distribution ReceivedMs, Distribution AckMs, Distribution PubackMs,
-    long Accepted, long Rejected, long PubacksMissing);
+    long Accepted, long Rejected, long PubacksMissing, GcWhileSending Gc);
+
+/// <summary>The process's garbage collections while the passages went out (the service and the bench's agents share the process).</summary>
+public sealed record GcWhileSending(int Gen0, int Gen1, int Gen2, TimeSpan Paused);
 
 /// <summary>
 /// MQTT-to-decision latency through the real central host: private mosquitto with its generated
@@ -99,6 +102,7 @@ public static class LatencyBench
 
             // The sender: one thread keeping the schedule, waking every millisecond and sending what fell due.
             var freq = (double)Stopwatch.Frequency;
+            var (gen0, gen1, gen2, paused) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
             var start = clock.Start();
             var warmupEnd = start + (long)(options.Warmup.TotalSeconds * freq);
             var sender = new Thread(() =>
@@ -115,6 +119,8 @@ public static class LatencyBench
             sender.Start();
             await Task.Run(sender.Join, ct);
             var sendEnd = Stopwatch.GetTimestamp();
+            var gc = new GcWhileSending(GC.CollectionCount(0) - gen0, GC.CollectionCount(1) - gen1, GC.CollectionCount(2) - gen2,
+                GC.GetTotalPauseDuration() - paused);
 
             var drainUntil = sendEnd + (long)(options.Drain.TotalSeconds * freq);
             while (agents.Any(a => !a.AllAcknowledged) && Stopwatch.GetTimestamp() < drainUntil) await Task.Delay(20, ct);
@@ -139,7 +145,7 @@ public static class LatencyBench
                 },
                 clock.Compression, agents.Count, plan.Count, counted.Count, decided, plan.Count - agents.Sum(a => a.Acknowledged),
                 plan.Count / ((sendEnd - start) / freq), decided / (Math.Max(lastDecision - start, 1) / freq),
-                decisionMs, receivedMs, ackMs, pubackMs, snapshot.Accepted, snapshot.RejectedByReason.Sum(r => r.Value), agents.Sum(a => a.PubacksMissing));
+                decisionMs, receivedMs, ackMs, pubackMs, snapshot.Accepted, snapshot.RejectedByReason.Sum(r => r.Value), agents.Sum(a => a.PubacksMissing), gc);
         }
         finally
         {

@@ -156,7 +156,8 @@ public static class BenchCommand
             }, workload!, progress(part), ct);
             var section = save is null ? "latency" : "latency (save every change)";
             var note = $"{l.Label}; service clock {l.Compression:N0}x compressed; {l.Agents} agents, {l.Sent:N0} sent, {l.Counted:N0} counted after the warm-up, " +
-                       $"{l.Sent - l.Decided:N0} never decided, {l.Unacknowledged:N0} never acknowledged, {l.PubacksMissing:N0} without PUBACK; service accepted {l.Accepted:N0}, rejected {l.Rejected:N0}";
+                       $"{l.Sent - l.Decided:N0} never decided, {l.Unacknowledged:N0} never acknowledged, {l.PubacksMissing:N0} without PUBACK; service accepted {l.Accepted:N0}, rejected {l.Rejected:N0}; " +
+                       $"while sending, {l.Gc.Gen0} gen-0, {l.Gc.Gen1} gen-1 and {l.Gc.Gen2} gen-2 collections paused the process {l.Gc.Paused.TotalMilliseconds:N0} ms in all";
             if (l.Counted == 0)
             {
                 // Nothing was decided: no latency to report, and a p99 of "0" must never read as a PASS.
