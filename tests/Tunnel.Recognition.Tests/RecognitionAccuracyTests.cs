@@ -33,11 +33,11 @@ public sealed class RecognitionRuns : IDisposable
 /// <summary>
 /// Accuracy on the real photographs in shared/data. The floors are what this pipeline reaches today
 /// (measured figures in models/MODEL_CARD.md), so a change that makes recognition worse fails here.
-/// The targets (95 % scenes, 99 % crops, 97 % colour) are higher and not reached yet.
+/// The targets: 95 % scenes and 97 % colour are reached; 99 % crops is higher and not reached yet.
 /// </summary>
 public class RecognitionAccuracyTests(RecognitionRuns runs) : IClassFixture<RecognitionRuns>
 {
-    public const double SceneExactFloor = 0.92;
+    public const double SceneExactFloor = 0.945;
     public const double CropExactFloor = 0.975;
     public const double SceneColourFloor = 0.98;
 

@@ -119,6 +119,12 @@ public static class PlateColorClassifier
         return level;
     }
 
+    /// <summary>A yellow plate's background in OpenCV HSV (hue 0-180).</summary>
+    internal static bool IsYellow(int h, int s, int v) => s >= 60 && v >= 60 && h is >= 11 and <= 34;
+
+    /// <summary>White: unsaturated and bright (glare, white paint, white characters).</summary>
+    internal static bool IsWhite(int s, int v) => s < 45 && v >= 150;
+
     public readonly record struct ColorFractions(double Blue, double Yellow, double Green, double White, double Black);
 
     /// <summary>Share of pixels in each plate colour's HSV range (OpenCV hue 0-180).</summary>
@@ -136,9 +142,9 @@ public static class PlateColorClassifier
                 int h = row[x], s = row[x + 1], v = row[x + 2];
                 n++;
                 if (s >= 50 && v >= 40 && h is >= 88 and <= 130) blue++;
-                else if (s >= 60 && v >= 60 && h is >= 11 and <= 34) yellow++;
+                else if (IsYellow(h, s, v)) yellow++;
                 else if (s >= 45 && v >= 60 && h is >= 35 and <= 85) green++;
-                else if (s < 45 && v >= 150) white++;
+                else if (IsWhite(s, v)) white++;
                 else if (v < 70) black++;
             }
         }

@@ -189,7 +189,10 @@ public sealed class PlateReader : IDisposable
         // The top row's two characters sit in the middle half of the width.
         using var top = Cv.WarpPerspective(plate, [(w * 0.18f, 0), (w * 0.82f, 0), (w * 0.82f, split), (w * 0.18f, split)], 96, 48);
         using var bottom = Cv.WarpPerspective(plate, [(0, split - 2), (w, split - 2), (w, h), (0, h)], (int)(48.0 * w / (h - split + 2)), 48);
-        using var line = LineImages.Concat(top, bottom);
+        // The bottom row's first character touches the plate's edge and follows the top row's last without a gap:
+        // without a margin the recogniser merges or drops it, as it does a crop's province character.
+        using var paddedBottom = LineImages.Pad(bottom);
+        using var line = LineImages.Concat(top, paddedBottom);
         return ReadLine(line, padded: true, _options.RecognizerMaxWidth, doubleRow: true);
     }
 
@@ -218,7 +221,10 @@ public sealed class PlateReader : IDisposable
 
     // ------------------------------------------------------------------ scenes
 
-    private readonly record struct Scored(PlateResult Result, double Height, bool Plausible, bool Sure);
+    /// <summary>A candidate's reading and how it ranks; <see cref="Line"/> is where a single-row plate was read, for a second look.</summary>
+    private readonly record struct Scored(PlateResult Result, double Height, bool Plausible, bool Sure, LineSource? Line = null);
+
+    private sealed record LineSource((float X, float Y)[] Quad, float GrowX, float GrowY);
 
     /// <summary>
     /// The detector costs as much as a few readings, and its cost grows with its input's area. Most plates are
@@ -236,7 +242,33 @@ public sealed class PlateReader : IDisposable
         best = Search(scene, Detect(scene, colours, first), seen, best, _options.MaxCandidates, $"side={first}");
         if (first < _options.DetectorMaxSide && best is not { Plausible: true })
             best = Search(scene, Detect(scene, colours, _options.DetectorMaxSide), seen, best, _options.MaxCandidates, $"side={_options.DetectorMaxSide}");
-        return best?.Result;
+        return best is { } chosen ? SecondLook(scene, chosen) : null;
+    }
+
+    // Below this, a serial character of the chosen plate is worth a second look (a province character's confidence is often
+    // near 0 on a right reading, and a wider read does not make it surer).
+    private const double UnsureCharacter = 0.5;
+    // The second look reads the line this much wider: more recogniser columns per character, as a crop gets.
+    private const double SecondLookStretch = 1.3;
+
+    /// <summary>
+    /// The chosen single-row plate read again, stretched, when a serial character is unsure: letters the recogniser
+    /// squeezes into look-alike digits (Z/2, W/8, Q/0) often come out right and sure with more columns. Serial
+    /// characters are fused by confidence (<see cref="ReadingFusion"/>); the province and authority letter stay, the
+    /// stretched read's are no surer for being wider. Only the winner is looked at again, so which plate is chosen
+    /// does not change and the cost is one reading in the unsure scenes.
+    /// </summary>
+    private PlateResult SecondLook(Mat scene, Scored chosen)
+    {
+        var result = chosen.Result;
+        if (chosen.Line is not { } line || result.CharConfidences.Skip(ReadingFusion.SerialStart).All(c => c >= UnsureCharacter)) return result;
+        using var plate = LineImages.Rectify(scene, line.Quad, line.GrowX, line.GrowY);
+        using var wide = Cv.Resize(plate, (int)(plate.Width * SecondLookStretch), plate.Height);
+        var again = ReadLine(wide, padded: false, (int)(SceneLineMaxWidth * SecondLookStretch));
+        if (again is not { } r || r.Penalty > _options.MaxGrammarPenalty) return result;
+        var (text, confidences) = ReadingFusion.FuseSerial(result.Text, result.CharConfidences, r.Plate.Text, r.Plate.CharConfidences);
+        Trace?.Invoke($"  second look {r.Plate.Text} -> {text}");
+        return result with { Text = text, CharConfidences = confidences, Confidence = confidences.Min() };
     }
 
     // Without the detector's text lines, the region ranked first holds the plate in most scenes where any does; reading
@@ -327,7 +359,9 @@ public sealed class PlateReader : IDisposable
     /// <summary>A plate-coloured region about twice as wide as high: a truck's or motorcycle's double-row plate.</summary>
     private Scored? ReadDoubleRowRegion(Mat scene, PlateCandidate c)
     {
-        using var plate = LineImages.Rectify(scene, c.Quad, 0.03f, 0.03f, 2 * TextRecognizer.InputHeight);
+        using var region = LineImages.Rectify(scene, c.Quad, 0.03f, 0.03f, 2 * TextRecognizer.InputHeight);
+        // Double-row plates are yellow, and a scene's stamped date often runs across the bottom of the frame where they hang.
+        using var plate = StampedOverlay.EraseOnYellowPlate(region);
         if (ReadDoubleRow(plate) is not { } d || d.Penalty > _options.MaxGrammarPenalty) return null;
         return Score(Finish(d, plate, c.Quad, "colour", true), d, c.Height, plate);
     }
@@ -344,7 +378,7 @@ public sealed class PlateReader : IDisposable
         }
         if (r is not { } read || read.Penalty > _options.MaxGrammarPenalty) return null;
         using var patch = LineImages.Rectify(scene, quad, 0f, 0f);
-        return Score(Finish(read, patch, quad, method, false), read, height, patch);
+        return Score(Finish(read, patch, quad, method, false), read, height, patch) with { Line = new LineSource(quad, growX, growY) };
     }
 
     private Reading? ReadQuad(Mat scene, (float X, float Y)[] quad, float growX, float growY)
