@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Tunnel.Central.Service;
@@ -63,13 +61,14 @@ public static class LatencyBench
             var overrides = new Dictionary<string, string?>
             {
                 ["Tunnel:DataDirectory"] = dir,
-                ["Tunnel:Http:Urls"] = $"http://127.0.0.1:{FreePort()}",
+                // Port 0 everywhere: the operating system picks a free one (a probed "free" port can be taken before it is bound).
+                ["Tunnel:Http:Urls"] = "http://127.0.0.1:0",
                 ["Tunnel:Retention:PlateDays"] = "0",
             };
             BrokerCredentials credentials;
             if (options.SaveOnEveryChange is not { } save)
             {
-                overrides["Tunnel:Broker:Port"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+                overrides["Tunnel:Broker:Port"] = "0";
             }
             else
             {
@@ -175,14 +174,6 @@ public static class LatencyBench
             plan.Add(p with { Seq = seq[p.AgentId] = seq.GetValueOrDefault(p.AgentId) + 1 });
         }
         return (plan, workload.DeliverAt[offset..(offset + total)]);
-    }
-
-    private static int FreePort()
-    {
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        try { return ((IPEndPoint)probe.LocalEndpoint).Port; }
-        finally { probe.Stop(); }
     }
 
     /// <summary>One edge agent: its own broker user, its publishes, and the acks the service sends it.</summary>
