@@ -34,8 +34,11 @@ public sealed partial class TunnelStore
         return result;
     }
 
-    private static string BlankAlarmPlate(string json) =>
-        TunnelJson.Serialize(TunnelJson.Deserialize<AlarmTransition>(json)! with { Plate = "" });
+    private static string BlankAlarmPlate(string json)
+    {
+        var alarm = TunnelJson.Deserialize<AlarmTransition>(json)!;
+        return TunnelJson.Serialize(alarm with { Plate = "", Alternative = alarm.Alternative is { } other ? other with { Plate = "" } : null });
+    }
 
     /// <summary>Rewrites plate_text and json of rows older than the cutoff, a chunk per transaction.</summary>
     private long BlankJsonRows(string table, string key, Col keyType, string timeColumn, DateTimeOffset cutoff, Func<string, string> blank)

@@ -33,6 +33,16 @@ public class AlarmBookTests
     }
 
     [Fact]
+    public void A_cleared_alarm_is_not_escalated_while_it_waits_for_its_acknowledgement()
+    {
+        var (book, id) = Raised();
+        book.ConditionCleared(id, T0.AddSeconds(30), "left");
+        book.Escalate(id, AlarmPriority.Critical, T0.AddSeconds(600), "still inside 10 min after the alarm");
+        Assert.Equal(AlarmState.ClearedUnacknowledged, _out[^1].State);
+        Assert.DoesNotContain(_out, t => t.Priority == AlarmPriority.Critical);
+    }
+
+    [Fact]
     public void Cleared_before_acknowledgement_waits_for_it()
     {
         var (book, id) = Raised();

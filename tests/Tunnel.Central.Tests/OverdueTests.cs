@@ -1,3 +1,4 @@
+using Tunnel.Central.Matching;
 using Tunnel.Central.Overdue;
 using Tunnel.Core.Contracts;
 
@@ -58,6 +59,69 @@ public class OverdueTests
         Assert.Empty(traffic.Raised(AlarmKind.Overdue));
         Assert.Equal(0, traffic.North.Matcher.OpenCount);
         Assert.Equal(1, traffic.North.Counters.InferredExits);
+    }
+
+    [Fact]
+    public void An_unread_exit_costs_a_follower_a_pass_of_the_vehicle_ahead_that_nobody_has_passed_yet()
+    {
+        var traffic = new Traffic();
+        var t = traffic.Warmup(120);
+        traffic.Entry(t + 10, "浙J12345", lane: 1);          // slow
+        traffic.Entry(t + 40, "浙K00001", lane: 1);          // queued behind it
+        var unread = traffic.Exit(t + 10 + 240, null, lane: 1, deliver: false);
+        var bore = traffic.North;
+        var evidence = new OverdueEvidence(new DetectorSettings(), bore.Matcher, bore.Lanes, _ => true);
+        var orphan = new OrphanExit(unread);
+        var follower = bore.Matcher.AllOpen.Single(x => x.Plate?.Text == "浙K00001");
+        var slow = bore.Matcher.AllOpen.Single(x => x.Plate?.Text == "浙J12345");
+
+        // The follower would have got past 浙J12345, which nobody has passed: an order violation.
+        var behind = evidence.ExplainCost(follower, orphan);
+        var ahead = evidence.ExplainCost(slow, orphan);
+        Assert.True(behind > ahead, $"follower {behind:0.00}, the slow vehicle itself {ahead:0.00}");
+        // Once another follower has left first, the slow vehicle is passed anyway: no extra cost.
+        traffic.Entry(t + 20, "浙M00001", lane: 1);
+        traffic.Exit(t + 20 + 200, "浙M00001", lane: 1);
+        Assert.True(evidence.ExplainCost(follower, orphan) < behind - 0.9 * bore.Lanes.PassEvidence);
+    }
+
+    /// <summary>
+    /// A stopped vehicle, and the first vehicle to get past it leaving with its plate unread: one of
+    /// the two is inside and no passage tells which.
+    /// </summary>
+    private static (Traffic Traffic, double T, AlarmTransition Alarm) StopAndUnreadPasser()
+    {
+        var traffic = new Traffic();
+        var t = traffic.Warmup(120);
+        traffic.Entry(t + 10, "浙J12345", lane: 1);           // stops
+        traffic.Entry(t + 14, "浙H77777", lane: 1);           // first past it
+        for (var i = 0; i < 5; i++) traffic.Entry(t + 20 + 6 * i, $"浙K0000{i}", lane: 1);
+        traffic.Exit(t + 14 + 170, null, lane: 1);
+        for (var i = 0; i < 5; i++) traffic.Exit(t + 20 + 6 * i + 166, $"浙K0000{i}", lane: 1);
+        traffic.Clock(t + 600);
+        return (traffic, t, Assert.Single(traffic.Raised(AlarmKind.Overdue)));
+    }
+
+    [Fact]
+    public void A_stop_and_the_unread_plate_of_the_first_to_pass_it_raise_one_alarm_naming_both()
+    {
+        var (traffic, _, alarm) = StopAndUnreadPasser();
+        Assert.NotNull(alarm.Alternative);
+        Assert.Equal(["浙H77777", "浙J12345"], new[] { alarm.Plate!, alarm.Alternative.Plate! }.Order());
+        Assert.Equal(1, traffic.North.Counters.SharedAlarms);
+    }
+
+    [Fact]
+    public void When_the_second_suspect_is_seen_leaving_the_first_left_unseen_and_its_alarm_clears()
+    {
+        var (traffic, t, alarm) = StopAndUnreadPasser();
+        traffic.Exit(t + 900, alarm.Alternative!.Plate, lane: 1);
+        var cleared = traffic.Alarms.Last(a => a.AlarmId == alarm.AlarmId);
+        Assert.Equal(AlarmState.ClearedUnacknowledged, cleared.State);
+        Assert.StartsWith("the other suspect left", cleared.Reason);
+        Assert.Equal(0, traffic.North.Matcher.OpenCount);
+        traffic.Clock(t + 3000);
+        Assert.Single(traffic.Raised(AlarmKind.Overdue));
     }
 
     [Fact]

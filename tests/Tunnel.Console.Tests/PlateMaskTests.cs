@@ -1,4 +1,6 @@
+using Tunnel.Core.Contracts;
 using Tunnel.WebConsole.Security;
+using Tunnel.WebConsole.Views;
 using Tunnel.WebConsole.Speech;
 
 namespace Tunnel.WebConsole.Tests;
@@ -17,6 +19,23 @@ public sealed class PlateMaskTests
     {
         Assert.Equal("浙J12345", PlateMask.Apply("浙J12345", visible: true));
         Assert.Null(PlateMask.Apply(null, visible: false));
+    }
+
+    [Fact]
+    public void An_alarm_second_suspect_plate_is_masked_like_the_first()
+    {
+        var alarm = new AlarmTransition
+        {
+            AlarmId = Guid.NewGuid(), Kind = AlarmKind.Overdue, State = AlarmState.ActiveUnacknowledged, Priority = AlarmPriority.High,
+            Site = "maoliling", Bore = "north", Plate = "浙J12345", At = DateTimeOffset.UnixEpoch,
+            Alternative = new AlarmAlternative("浙H77777", Guid.NewGuid(), 1, DateTimeOffset.UnixEpoch, VehicleClass.Van),
+        };
+        var hidden = WallProjection.Of(alarm, plates: false);
+        Assert.Equal("浙J1***5", hidden.Plate);
+        Assert.Equal("浙H7***7", hidden.SecondSuspect?.Plate);
+        Assert.Equal("van", hidden.SecondSuspect?.VehicleClass);
+        Assert.Equal("浙H77777", WallProjection.Of(alarm, plates: true).SecondSuspect?.Plate);
+        Assert.Null(WallProjection.Of(alarm with { Alternative = null }, plates: true).SecondSuspect);
     }
 
     [Fact]

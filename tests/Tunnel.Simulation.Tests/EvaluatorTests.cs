@@ -170,6 +170,26 @@ public sealed class EvaluatorTests
     }
 
     [Fact]
+    public void An_alarm_naming_a_stopped_vehicle_as_its_second_suspect_detects_that_stop_and_one_naming_two_moving_vehicles_is_false()
+    {
+        var stop = _w.Stops[0];
+        var moving = _misreadAtExit;
+        var second = new AlarmAlternative(stop.EntryPlateRead, stop.EntryEventId, 1, stop.EnteredAt, VehicleClass.Car);
+        var report = AlarmEvaluator.Evaluate(_w.Truth,
+        [
+            Oracle.Overdue(Site, Bore, moving.Plate, moving.EntryEventId, T(10, 2)) with { Alternative = second },
+            Oracle.Overdue(Site, Bore, moving.Plate, moving.EntryEventId, T(10, 4)) with
+            {
+                Alternative = new AlarmAlternative(_slowed.Plate, _slowed.EntryEventId, 1, _slowed.EnteredAt, VehicleClass.Car),
+            },
+        ]);
+        var outcome = report.Overall.ReadStops.Stops.Single(s => s.Stop.VehicleId == _stopped.Id);
+        Assert.True(outcome.Detected);
+        Assert.Equal(60, outcome.DelaySeconds);
+        Assert.Equal(moving.Id, Assert.Single(report.Overall.FalseOverdue).VehicleId);
+    }
+
+    [Fact]
     public void An_unknown_vehicle_is_a_false_alarm_and_the_only_raise_is_the_first_transition()
     {
         var raise = Oracle.Overdue(Site, Bore, "粤Z99999", null, T(11, 0));

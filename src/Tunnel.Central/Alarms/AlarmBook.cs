@@ -94,6 +94,8 @@ public sealed class AlarmBook(Action<AlarmTransition> sink)
     public void Escalate(Guid id, AlarmPriority priority, DateTimeOffset at, string reason)
     {
         if (!_open.TryGetValue(id, out var alarm) || alarm.Priority <= priority) return;
+        // A condition that has cleared does not get worse; only its acknowledgement is outstanding.
+        if (alarm.State is not (AlarmState.ActiveUnacknowledged or AlarmState.ActiveAcknowledged)) return;
         alarm.Priority = priority;
         Emit(alarm, alarm.State, at, reason: reason);
     }

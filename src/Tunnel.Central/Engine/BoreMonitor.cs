@@ -88,15 +88,17 @@ public sealed class BoreMonitor
         {
             if (match.Rematch)
             {
-                // Its own exit came after all: the fuzzy exit that closed it belongs to someone else.
+                // Its own exit came after all: the exit that closed it (fuzzy, or inferred) belongs to someone else.
                 Counters.Rematched++;
                 var wrongExit = transit.Exit!;
                 Matcher.Reopen(transit);
                 CloseMatched(transit, p, ExitMatch.Exact, now);
                 AddOrphan(wrongExit, now);
+                ClearSharedAlarm(transit, p, now);
                 return;
             }
             CloseMatched(transit, p, match.How, now);
+            ClearSharedAlarm(transit, p, now);
             return;
         }
         AddOrphan(p, now);
@@ -144,6 +146,24 @@ public sealed class BoreMonitor
     }
 
     /// <summary>
+    /// The second suspect of an alarm was seen leaving: of the two, it was not the one inside, so the
+    /// alarmed vehicle left by the unmatched exit they shared, and its alarm clears.
+    /// </summary>
+    private void ClearSharedAlarm(Transit leaver, Passage exit, DateTimeOffset now)
+    {
+        if (leaver.SecondSuspectOf is not { Alarmed: { IsOpen: true, AlarmId: { } alarmId } suspect, Exit: var shared }) return;
+        leaver.SecondSuspectOf = null;
+        _alarms.ConditionCleared(alarmId, now,
+            $"the other suspect left at {exit.CapturedAt:HH:mm:ss}, so this vehicle left unseen at {shared.At:HH:mm:ss}");
+        // The same exit passage, though perhaps another orphan record by now (its holder's own exit undid an inferred close).
+        if (Matcher.Orphans.Find(o => o.Passage.EventId == shared.Passage.EventId) is not { } left) return; // aged out: it stays open
+        if (left.ClaimedBy is { } holder) holder.ProbableExit = null;
+        Counters.InferredExits++;
+        Matcher.CloseInferred(suspect, left);
+        _ended(Key, suspect);
+    }
+
+    /// <summary>
     /// A vehicle that left, having kept its lane, tells on the vehicles still inside that entered
     /// before it: those of its lane, and those of other lanes that entered well before it.
     /// </summary>
@@ -176,7 +196,6 @@ public sealed class BoreMonitor
     /// <summary>Gives an unmatched exit to the open transit it explains best (a misread or unread exit plate).</summary>
     private void Claim(OrphanExit orphan, DateTimeOffset now, int depth)
     {
-        if (orphan.Contested) return;
         Transit? best = null;
         var bestCost = double.PositiveInfinity;
         var limit = _settings.AlarmLevel + _evidence.MaxDiscount;
@@ -218,6 +237,7 @@ public sealed class BoreMonitor
     /// <summary>Called by the engine when a transit's scheduled time comes.</summary>
     public void OnDue(Transit t, DateTimeOffset now)
     {
+        if (!t.IsOpen) return; // left (or given up) since it was scheduled
         if (t.AlarmId is { } alarmId)
         {
             _alarms.Escalate(alarmId, AlarmPriority.Critical, now,
@@ -244,8 +264,7 @@ public sealed class BoreMonitor
                 _due.Schedule(this, t, now + TimeSpan.FromSeconds(30));
                 return;
             }
-            Raise(t, now, w);
-            ReleaseContested(t, now, level);
+            Raise(t, now, w, SecondSuspect(t, now, level));
             return;
         }
         // Not while an exit passage still on its way explains it as well: that passage will settle it.
@@ -284,7 +303,7 @@ public sealed class BoreMonitor
     private bool TakeBetterExplanation(Transit t, DateTimeOffset now, double inside, double level)
     {
         var stay = Math.Min(inside, level);
-        var exits = Matcher.Orphans.Where(o => !o.Contested).ToList();
+        var exits = Matcher.Orphans;
         if (!exits.Any(o => _evidence.ExplainCost(t, o) - _evidence.MaxDiscount < stay)) return false;
         var needy = new Dictionary<Transit, double> { [t] = stay };
         foreach (var other in Matcher.AllOpen)
@@ -295,6 +314,11 @@ public sealed class BoreMonitor
         }
         var given = ExitHandout.Decide(_evidence, needy, exits);
         if (!given.ContainsValue(t)) return false;
+        // Taking it from a vehicle left with none that would then look stopped trades one alarm for another, and
+        // two vehicles asking in turn would hand it back and forth with neither alarmed: one of the two
+        // is inside, and the alarm names both (SecondSuspect).
+        if (given.Any(g => g.Value == t && g.Key.ClaimedBy is { } holder && holder != t
+                && !given.ContainsValue(holder) && needy.GetValueOrDefault(holder) >= level)) return false;
         var touched = new HashSet<Transit>();
         foreach (var (orphan, taker) in given)
         {
@@ -315,7 +339,8 @@ public sealed class BoreMonitor
     /// <summary>
     /// Whether another vehicle that looks stopped could just as well have left by this exit. Then one
     /// of the two is still inside and the exit cannot tell which (a stopped vehicle, and the unread
-    /// plate of the first vehicle to pass it): neither may take it, and both are alarmed.
+    /// plate of the first vehicle to pass it): the holder may not close on it, and the alarm that
+    /// follows names both (<see cref="SecondSuspect"/>).
     /// </summary>
     private bool Contested(OrphanExit orphan, Transit holder, DateTimeOffset now, double level)
     {
@@ -330,20 +355,34 @@ public sealed class BoreMonitor
         return false;
     }
 
-    /// <summary>A vehicle about to be alarmed releases the exit another vehicle holds when that exit fits both alike.</summary>
-    private void ReleaseContested(Transit t, DateTimeOffset now, double level)
+    /// <summary>
+    /// The vehicle holding an unmatched exit that fits <paramref name="t"/> about as well, or that would
+    /// look stopped itself without it: then one of the two left by that exit and the other is inside,
+    /// and no passage can tell which (a stopped vehicle, and the unread plate of the first vehicle to
+    /// pass it). One alarm names both, the vehicle that looked stopped first ahead; two alarms would
+    /// make one of them false.
+    /// </summary>
+    private Transit? SecondSuspect(Transit t, DateTimeOffset now, double level)
     {
-        foreach (var orphan in Matcher.Orphans.ToList())
+        Transit? best = null;
+        OrphanExit? bestExit = null;
+        var bestMargin = double.PositiveInfinity;
+        foreach (var orphan in Matcher.Orphans)
         {
             if (orphan.ClaimedBy is not { } holder || holder == t || holder.AlarmId is not null) continue;
             var fit = _evidence.ExplainCost(t, orphan);
-            if (fit >= level || fit > _evidence.ExplainCost(holder, orphan) + _settings.AmbiguityMargin) continue;
-            orphan.ClaimedBy = null;
-            orphan.Contested = true;
-            holder.ProbableExit = null;
-            Counters.ContestedExits++;
-            Reweigh(holder, now);
+            if (fit >= level) continue;
+            var margin = fit - _evidence.ExplainCost(holder, orphan);
+            if (margin >= bestMargin) continue;
+            if (margin > _settings.AmbiguityMargin && _evidence.Weigh(holder, now, _congestion.TimeCounts(holder)).WithoutOrphan < level) continue;
+            (best, bestExit, bestMargin) = (holder, orphan, margin);
         }
+        if (best is not null)
+        {
+            best.SecondSuspectOf = new SharedAlarm(t, bestExit!);
+            Counters.SharedAlarms++;
+        }
+        return best;
     }
 
     /// <summary>
@@ -363,7 +402,7 @@ public sealed class BoreMonitor
 
     private static readonly TimeSpan QueueClears = TimeSpan.FromMinutes(30);
 
-    private void Raise(Transit t, DateTimeOffset now, OverdueEvidence.Weighing w)
+    private void Raise(Transit t, DateTimeOffset now, OverdueEvidence.Weighing w, Transit? secondSuspect)
     {
         var id = AlarmIds.ForOverdue(t.EntryEventId);
         t.AlarmId = id;
@@ -382,6 +421,9 @@ public sealed class BoreMonitor
             ElapsedSeconds = Math.Round((now - t.EnteredAt).TotalSeconds, 1),
             VehicleClass = t.Class, PlateColor = t.Plate?.Color, Hazmat = t.Hazmat,
             Reason = $"{reason}; evidence {w.Evidence:0.0}",
+            Alternative = secondSuspect is { } other
+                ? new AlarmAlternative(other.Plate?.Text, other.EntryEventId, other.Lane, other.EnteredAt, other.Class)
+                : null,
         });
         if (!t.Hazmat) _due.Schedule(this, t, now + _settings.EscalateAfter);
     }
@@ -425,8 +467,8 @@ public sealed class BoreCounters
     public long OverdueAlarms { get; set; }
     public long RetractedAlarms { get; set; }
     public long LostPassages { get; set; }
-    /// <summary>Unmatched exits that fitted a vehicle alarmed as stopped as well as the one holding them.</summary>
-    public long ContestedExits { get; set; }
+    /// <summary>Overdue alarms that name a second suspect: an unmatched exit fitted both vehicles alike.</summary>
+    public long SharedAlarms { get; set; }
     /// <summary>Unmatched exits moved to another vehicle they explain better.</summary>
     public long Reassigned { get; set; }
     /// <summary>Transits given up on after <see cref="DetectorSettings.MaxTracked"/>.</summary>

@@ -14,11 +14,12 @@ public sealed class BoreMatcher
     public const double MaxFuzzyDistance = 1.25;
     /// <summary>...and this much better than the runner-up, or the exit stays unmatched.</summary>
     public const double FuzzyMargin = 1.0;
-    private static readonly TimeSpan RematchWindow = TimeSpan.FromMinutes(15);
+    /// <summary>How long a guessed exit (fuzzy or inferred) can still be corrected by the vehicle's own exit read exactly: a stop lasts up to an hour.</summary>
+    private static readonly TimeSpan RematchWindow = TimeSpan.FromHours(1);
 
     private readonly List<Transit>[] _lanes;
     private readonly Dictionary<string, List<Transit>> _byPlate = new(StringComparer.Ordinal);
-    private readonly Queue<Transit> _recentFuzzy = new();
+    private readonly Queue<Transit> _recentGuesses = new();
     private readonly long[] _laneEntries;
 
     public BoreMatcher(BoreConfig config)
@@ -62,7 +63,7 @@ public sealed class BoreMatcher
     {
         Forget(transit);
         transit.Close(exit, how);
-        if (how == ExitMatch.Fuzzy) _recentFuzzy.Enqueue(transit);
+        if (how == ExitMatch.Fuzzy) _recentGuesses.Enqueue(transit);
     }
 
     public void CloseInferred(Transit transit, OrphanExit orphan)
@@ -71,6 +72,7 @@ public sealed class BoreMatcher
         transit.ProbableExit = null;
         Forget(transit);
         transit.Close(orphan.Passage, ExitMatch.Inferred);
+        _recentGuesses.Enqueue(transit);
     }
 
     /// <summary>Stops tracking a transit that never left (see <c>DetectorSettings.MaxTracked</c>).</summary>
@@ -116,12 +118,12 @@ public sealed class BoreMatcher
         OpenCount--;
     }
 
-    /// <summary>The open transit this exit closes, or a transit wrongly closed by a fuzzy match that this exit reads exactly.</summary>
+    /// <summary>The open transit this exit closes, or a transit wrongly closed by a fuzzy match or an inferred exit that this exit reads exactly.</summary>
     public ExitCandidate FindMatch(Passage exit)
     {
         if (exit.Plate is not { } plate) return default;
         var now = exit.CapturedAt;
-        while (_recentFuzzy.TryPeek(out var old) && (old.IsOpen || now - old.ExitedAt > RematchWindow)) _recentFuzzy.Dequeue();
+        while (_recentGuesses.TryPeek(out var old) && (old.IsOpen || now - old.ExitedAt > RematchWindow)) _recentGuesses.Dequeue();
 
         Transit? best = null;
         var bestScore = double.MaxValue;
@@ -134,7 +136,7 @@ public sealed class BoreMatcher
             }
         if (best is not null) return new ExitCandidate(best, ExitMatch.Exact, Rematch: false);
 
-        foreach (var t in _recentFuzzy)
+        foreach (var t in _recentGuesses)
             if (t.Plate?.Text == plate.Text && t.EnteredAt < now)
                 return new ExitCandidate(t, ExitMatch.Exact, Rematch: true);
 

@@ -43,6 +43,8 @@ public sealed class Transit
     public long LaneEntryIndex { get; init; }
 
     public Guid? AlarmId { get; set; }
+    /// <summary>The alarm that names this vehicle as its second suspect, and the exit the two shared.</summary>
+    public SharedAlarm? SecondSuspectOf { get; set; }
     public DateTimeOffset? AlarmRaisedAt { get; set; }
 
     /// <summary>Bumped whenever its evidence changes, so stale scheduler entries can be told apart.</summary>
@@ -110,6 +112,9 @@ public sealed class PassLog
 /// <summary>A vehicle of another lane that entered after a transit and left before it.</summary>
 public readonly record struct Overtaker(DateTimeOffset EnteredAt, DateTimeOffset LeftAt);
 
+/// <summary>An alarmed vehicle and the unmatched exit that fits it as well as its second suspect.</summary>
+public sealed record SharedAlarm(Transit Alarmed, OrphanExit Exit);
+
 /// <summary>An exit passage that matched no open transit by plate.</summary>
 public sealed class OrphanExit(Passage exit)
 {
@@ -117,6 +122,4 @@ public sealed class OrphanExit(Passage exit)
     public DateTimeOffset At => Passage.CapturedAt;
     public int Lane => Passage.Lane;
     public Transit? ClaimedBy { get; set; }
-    /// <summary>It fitted a stopped vehicle as well as another: it explains neither any more.</summary>
-    public bool Contested { get; set; }
 }

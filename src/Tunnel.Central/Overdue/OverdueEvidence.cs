@@ -164,6 +164,26 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
     /// <summary>The most <see cref="OthersDiscount"/> can take off.</summary>
     public double MaxDiscount => settings.PhantomExitCost - settings.UnmatchedExitCost;
 
+    /// <summary>
+    /// Leaving by its own lane, it got past every earlier entrant of that lane still inside. Where it
+    /// would be the first to, that vehicle was in order until then: the pass is an order violation
+    /// unless the vehicle ahead had just stopped, which is the rarer story still. Without this a
+    /// follower queued behind a slow vehicle takes the slow vehicle's unread exit, and the slow
+    /// vehicle is alarmed.
+    /// </summary>
+    private double FirstToPassCost(Transit t, OrphanExit orphan)
+    {
+        if (orphan.Lane != t.Lane) return 0;
+        var lane = matcher.OpenInLane(t.Lane);
+        for (var i = 0; i < lane.Count && lane[i].EnteredAt < t.EnteredAt; i++)
+        {
+            var ahead = lane[i];
+            if (ahead.AlarmId is null && ahead.ProbableExit is null && ahead.Passes.OwnLaneBefore(orphan.At) == 0)
+                return lanes.PassEvidence;
+        }
+        return 0;
+    }
+
     /// <summary>Cost of "this unmatched exit was this vehicle".</summary>
     public double ExplainCost(Transit t, OrphanExit orphan)
     {
@@ -176,7 +196,8 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
             + Consistency.ColourCost(t.Plate?.Color, exit.Plate?.Color)
             // In a slow bore the usual transit says nothing about which exit was whose.
             + (timeCounts(t) ? times.Mismatch(transit) : 0)
-            + PassEvidenceLeavingBy(t, orphan.Lane, orphan.At);
+            + PassEvidenceLeavingBy(t, orphan.Lane, orphan.At)
+            + FirstToPassCost(t, orphan);
         if (t.Plate is { } a && exit.Plate is { } b)
             cost += Math.Min(2.0 * Core.Plates.PlateSimilarity.Distance(a, b, stopAbove: 3), 6);
         return cost;

@@ -32,4 +32,12 @@ public sealed record AlarmTransition
     public string? By { get; init; }
     public string? Note { get; init; }
     public DateTimeOffset? ShelvedUntil { get; init; }
+    /// <summary>
+    /// An overdue alarm's second suspect: a vehicle an unread exit fits as well as this one, so that
+    /// one of the two left by it and the other is still inside. Null when the alarm names one vehicle.
+    /// </summary>
+    public AlarmAlternative? Alternative { get; init; }
 }
+
+/// <summary>The other vehicle an overdue alarm may be about (<see cref="AlarmTransition.Alternative"/>).</summary>
+public sealed record AlarmAlternative(string? Plate, Guid EntryEventId, int Lane, DateTimeOffset EnteredAt, VehicleClass VehicleClass);

@@ -6,7 +6,8 @@ namespace Tunnel.Simulation.Evaluation;
 /// <summary>
 /// Scores a detector's alarm transitions against a simulation's truth. It knows nothing about any detector:
 /// a stop counts as detected only by an <c>overdue</c> alarm for that very vehicle raised while it was
-/// stopped or driving out (after <see cref="StopTruth.StoppedAt"/>, before <see cref="StopTruth.ExitedAt"/>).
+/// stopped or driving out (after <see cref="StopTruth.StoppedAt"/>, before <see cref="StopTruth.ExitedAt"/>),
+/// or by one that names it as its second suspect when its first is no stopped vehicle.
 /// </summary>
 public static class AlarmEvaluator
 {
@@ -49,7 +50,7 @@ public static class AlarmEvaluator
             .Select((t, i) => (t, i))
             .GroupBy(x => x.t.AlarmId)
             .Select(g => g.OrderBy(x => x.t.At).ThenBy(x => x.i).First().t)
-            .Select(t => new AlarmRaise(t.AlarmId, t.Kind, t.Site, t.Bore, t.Plate, t.EntryEventId, t.At))
+            .Select(t => new AlarmRaise(t.AlarmId, t.Kind, t.Site, t.Bore, t.Plate, t.EntryEventId, t.At, t.Alternative?.EntryEventId))
             .OrderBy(r => r.At)
             .ToList();
 
@@ -67,6 +68,11 @@ public static class AlarmEvaluator
         {
             var vehicleId = identities.Resolve(alarm);
             var stop = vehicleId is { } id && stopsByVehicle.TryGetValue(id, out var s) ? s : null;
+            // An alarm naming two vehicles (one of them left unseen, the other is inside) is about the
+            // second when only the second stopped.
+            if (stop is null && alarm.SecondSuspect is { } second && identities.ByEntryEvent(second) is { } secondId
+                && stopsByVehicle.TryGetValue(secondId, out var secondStop))
+                (vehicleId, stop) = (secondId, secondStop);
             if (stop is not null && alarm.At >= stop.StoppedAt && alarm.At < stop.ExitedAt)
             {
                 if (!detections.TryAdd(stop.VehicleId, alarm)) repeats++;
@@ -191,9 +197,11 @@ public static class AlarmEvaluator
 
         public VehicleTruth? Vehicle(int id) => _byId.GetValueOrDefault(id);
 
+        public int? ByEntryEvent(Guid eventId) => _byEntryEvent.TryGetValue(eventId, out var id) ? id : null;
+
         public int? Resolve(AlarmRaise alarm)
         {
-            if (alarm.EntryEventId is { } eventId) return _byEntryEvent.TryGetValue(eventId, out var id) ? id : null;
+            if (alarm.EntryEventId is { } eventId) return ByEntryEvent(eventId);
             if (alarm.Plate is null || !_byPlate.TryGetValue((alarm.Site, alarm.Bore, alarm.Plate), out var candidates)) return null;
             // Plates are unique per run, but a misread can collide with a real plate: prefer the one inside then.
             return (candidates.FirstOrDefault(v => v.Inside(alarm.At))

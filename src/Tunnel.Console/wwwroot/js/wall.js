@@ -229,6 +229,9 @@ function fillAlarm(node, a) {
       el('span', { class: 'kind', text: t('kind.' + a.kind) }),
       el('span', { class: 'where', text: boreName(a.bore) }),
       a.kind === 'overdue' && plateChip(a.plate, a.plateColor ?? colourOf(a.alarmId)),
+      a.secondSuspect && el('span', { class: 'second-suspect', 'data-testid': 'second-suspect',
+        title: t('alarm.or.title', { lane: a.secondSuspect.lane, t: formatTime(a.secondSuspect.enteredAt) }) },
+        t('alarm.or'), plateChip(a.secondSuspect.plate, null)),
       a.hazmat && el('span', { class: 'hazmat', title: t('hazmat.title'), text: t('hazmat') }),
       a.lane && el('span', { text: t('alarm.lane', { n: a.lane }) }),
       elapsed !== null && el('span', { class: 'elapsed', text: t('alarm.elapsed', { m: elapsed }) }),
@@ -364,7 +367,8 @@ const spokenKind = { overdue: '车辆超时', congestion: '隧道拥堵', 'agent
 function spokenText(a) {
   const where = spokenBore[a.bore] ?? a.bore;
   if (a.kind !== 'overdue') return `${where} ${spokenKind[a.kind] ?? ''}`;
-  return `${where} ${a.plate ?? '未识别车牌'} ${spokenKind.overdue}`;
+  const second = a.secondSuspect ? ` 或 ${a.secondSuspect.plate ?? '未识别车牌'}` : '';
+  return `${where} ${a.plate ?? '未识别车牌'}${second} ${spokenKind.overdue}`;
 }
 
 function soundNow() {
