@@ -8,6 +8,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 packages=(
   mosquitto mosquitto-clients libmosquitto1      # MQTT broker (private, embedded default) and client library
   libopencv-dev libopencv-contrib-dev cmake g++  # the OpenCV shim of the edge agent's recognition
+  python3-onnx                                   # models/derive: the recogniser the build derives from PP-OCRv4's
   ffmpeg                                         # video sources through OpenCV's FFmpeg backend
   espeak-ng                                      # spoken plates in the console (Mandarin voice cmn)
   fonts-noto-cjk                                 # Chinese text in rendered plates and pages

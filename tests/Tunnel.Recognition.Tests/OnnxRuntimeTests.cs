@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using Tunnel.Recognition.Models;
+using Tunnel.Recognition.Native;
 using Tunnel.Recognition.Onnx;
+using Tunnel.Recognition.Plates;
 
 namespace Tunnel.Recognition.Tests;
 
@@ -25,6 +27,32 @@ public class OnnxRuntimeTests
         var sum = 0f;
         foreach (var v in column) sum += v;
         Assert.Equal(1f, sum, 2);
+    }
+
+    [Fact]
+    public void The_folded_recogniser_computes_what_the_registry_model_does()
+    {
+        var store = ModelStore.Open();
+        var dictionary = new CharDictionary(store.PathOf("dictionary"));
+        using var folded = new TextRecognizer(store.PathOf("text-recogniser"), dictionary);
+        using var source = new TextRecognizer(store.PathOf("text-recogniser-source"), dictionary);
+        Assert.NotEqual(store.PathOf("text-recogniser-source"), store.PathOf("text-recogniser"));
+        // Real crops of several widths: the shifts kept ahead of padded convolutions matter at the borders.
+        var crops = Directory.GetFiles(TestData.Folder("plate-crops-dev"), "*.jpg").Order(StringComparer.Ordinal).Take(12);
+        foreach (var file in crops)
+        {
+            using var image = Cv.Read(file);
+            foreach (var width in new[] { 96, 212 })
+            {
+                using var line = Cv.Resize(image, width, TextRecognizer.InputHeight);
+                var a = folded.Run(line);
+                var b = source.Run(line);
+                Assert.Equal(b.Frames, a.Frames);
+                var worst = a.Probabilities.Zip(b.Probabilities, (x, y) => Math.Abs(x - y)).Max();
+                // Float rounding in a different order only: the same classes win with the same probabilities.
+                Assert.True(worst < 1e-3, $"{Path.GetFileName(file)} at {width} px: probabilities differ by up to {worst}");
+            }
+        }
     }
 
     [Fact]
@@ -111,7 +139,7 @@ public class ModelStoreTests : IDisposable
     public void The_restored_files_match_the_manifest()
     {
         var store = ModelStore.Open();
-        foreach (var role in new[] { "text-detector", "text-recogniser", "dictionary" }) Assert.True(File.Exists(store.PathOf(role)));
+        foreach (var role in new[] { "text-detector", "text-recogniser-source", "text-recogniser", "dictionary" }) Assert.True(File.Exists(store.PathOf(role)));
         Assert.All(store.Files, f => Assert.Equal(64, f.Sha256.Length));
     }
 

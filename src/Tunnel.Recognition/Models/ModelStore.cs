@@ -26,6 +26,7 @@ public sealed class ModelStore
     /// <summary>The folder holding manifest.json and the restored files.</summary>
     public string Directory { get; }
 
+    /// <summary>One file of the manifest. A derived file has no version: its package says what made it from what.</summary>
     public sealed record ManifestFile(string Package, string Version, string Licence, string Role, string RelativePath, long Bytes, string Sha256);
 
     public IReadOnlyCollection<ManifestFile> Files => _byRole.Values;
@@ -53,6 +54,17 @@ public sealed class ModelStore
                     f.GetProperty("bytes").GetInt64(), f.GetProperty("sha256").GetString()!);
             }
         }
+        // The project's own files, computed from a restored one by a script in models/derive (see restore.sh).
+        if (doc.RootElement.TryGetProperty("derived", out var derived))
+        {
+            foreach (var f in derived.EnumerateArray())
+            {
+                var role = f.GetProperty("role").GetString()!;
+                var madeBy = $"made by models/{f.GetProperty("script").GetString()} from {f.GetProperty("from").GetString()}";
+                byRole[role] = new ManifestFile(madeBy, "", f.GetProperty("licence").GetString()!, role, f.GetProperty("to").GetString()!,
+                    f.GetProperty("bytes").GetInt64(), f.GetProperty("sha256").GetString()!);
+            }
+        }
         return new ModelStore(dir, byRole);
     }
 
@@ -70,14 +82,15 @@ public sealed class ModelStore
     }
 
     /// <summary>
-    /// The verified path of the file with this role ("text-detector", "text-recogniser", "dictionary").
+    /// The verified path of the file with this role ("text-detector", "text-recogniser", "dictionary";
+    /// "text-recogniser-source" is the registry's recogniser that "text-recogniser" is derived from).
     /// Files outside the model folder (the ORT library) are not looked up here.
     /// </summary>
     public string PathOf(string role)
     {
         if (!_byRole.TryGetValue(role, out var file)) throw new ModelFileException($"models/manifest.json names no file for '{role}'");
         var path = Path.Combine(Directory, file.RelativePath);
-        var what = $"{file.Role} file {path} ({file.Package}@{file.Version})";
+        var what = $"{file.Role} file {path} ({(file.Version.Length == 0 ? file.Package : $"{file.Package}@{file.Version}")})";
         if (!File.Exists(path)) throw new ModelFileException($"{what} is missing. {RestoreHint}");
         var length = new FileInfo(path).Length;
         if (length != file.Bytes) throw new ModelFileException($"{what} is corrupt: {length} bytes, the manifest says {file.Bytes}. {RestoreHint}");
