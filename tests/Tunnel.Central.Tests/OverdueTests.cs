@@ -85,6 +85,22 @@ public class OverdueTests
         Assert.True(evidence.ExplainCost(follower, orphan) < behind - 0.9 * bore.Lanes.PassEvidence);
     }
 
+    [Fact]
+    public void A_hazmat_truck_queued_behind_a_slow_truck_of_its_lane_is_late_for_that_reason_alone()
+    {
+        var traffic = new Traffic();
+        var t = traffic.Warmup(120);
+        // A crawl: the bore has seen no truck yet, so a truck's usual transit is wide, but the hazmat
+        // level is tight enough to alarm the second truck on time alone were it not held up.
+        const double slowTransit = 650;
+        traffic.Entry(t + 10, "浙T00001", lane: 2, cls: VehicleClass.Truck);               // slow, at the head
+        traffic.Entry(t + 25, "浙T00002", lane: 2, cls: VehicleClass.Truck, hazmat: true); // right behind it
+        traffic.Clock(t + 10 + slowTransit);
+        traffic.Exit(t + 10 + slowTransit, "浙T00001", lane: 2, cls: VehicleClass.Truck);
+        traffic.Exit(t + 10 + slowTransit + 4, "浙T00002", lane: 2, cls: VehicleClass.Truck);
+        Assert.Empty(traffic.Raised(AlarmKind.Overdue));
+    }
+
     /// <summary>
     /// A stopped vehicle, and the first vehicle to get past it leaving with its plate unread: one of
     /// the two is inside and no passage tells which.

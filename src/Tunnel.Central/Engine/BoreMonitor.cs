@@ -176,7 +176,8 @@ public sealed class BoreMonitor
             var own = lane == leaver.Lane;
             var enteredBefore = own ? leaver.EnteredAt : leaver.EnteredAt - _settings.OtherLaneMargin;
             var open = Matcher.OpenInLane(lane);
-            for (var i = 0; i < open.Count && open[i].EnteredAt < enteredBefore; i++)
+            var i = 0;
+            for (; i < open.Count && open[i].EnteredAt < enteredBefore; i++)
             {
                 var ahead = open[i];
                 if (own)
@@ -188,6 +189,10 @@ public sealed class BoreMonitor
                 // Passes in other lanes matter only once its own lane has spoken.
                 if (ahead.Passes.OwnLane > 0) changed.Add(ahead);
             }
+            if (!own) continue;
+            // Those behind it in its lane could not have left before it.
+            for (; i < open.Count; i++)
+                if (open[i].EnteredAt > leaver.EnteredAt && open[i].AheadLeftAt < exit.CapturedAt) open[i].AheadLeftAt = exit.CapturedAt;
         }
         // Weighed after recording: weighing can close transits, which changes the lane lists.
         foreach (var t in changed) Reweigh(t, now);
@@ -279,7 +284,7 @@ public sealed class BoreMonitor
         }
         // Next look: when the clock alone would carry the evidence over the level.
         var needed = level - w.PassPart;
-        var due = t.EnteredAt + Matcher.TimesFor(t).ElapsedForSurprise(needed);
+        var due = t.EnteredAt + w.HeldBack + Matcher.TimesFor(t).ElapsedForSurprise(needed);
         if (!timeCounts || due <= now) due = now + TimeSpan.FromSeconds(30);
         // Only an exit passage still on its way holds the alarm back, and that story ends without a
         // word to this vehicle: the passage turns up as someone else's, or the gap is written off.

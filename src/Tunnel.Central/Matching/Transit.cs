@@ -38,6 +38,8 @@ public sealed class Transit
 
     /// <summary>An unmatched exit that is this vehicle's most likely way out (an unread or badly misread exit plate).</summary>
     public OrphanExit? ProbableExit { get; set; }
+    /// <summary>When the last vehicle ahead of it in its lane that kept the lane left (lanes are first in, first out).</summary>
+    public DateTimeOffset AheadLeftAt { get; set; }
 
     /// <summary>How many vehicles had entered this lane when this one did: later entrants are the ones that could pass it.</summary>
     public long LaneEntryIndex { get; init; }

@@ -14,7 +14,9 @@ namespace Tunnel.Central.Overdue;
 public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher matcher, LaneDiscipline lanes, Func<Transit, bool> timeCounts)
 {
     /// <param name="LateExit">Cost of "it left by an exit passage not delivered yet".</param>
-    public readonly record struct Weighing(double Evidence, double Inside, double TimePart, double PassPart, double LeftUnseen, double LateExit)
+    /// <param name="HeldBack">How long the vehicles ahead of it in its lane kept it from leaving on its own time (<see cref="HeldBackBy"/>).</param>
+    public readonly record struct Weighing(double Evidence, double Inside, double TimePart, double PassPart, double LeftUnseen, double LateExit,
+        TimeSpan HeldBack)
     {
         /// <summary>The evidence were it to hold no unmatched exit: what it loses if its exit goes to another vehicle.</summary>
         public double WithoutOrphan => Math.Min(Inside, LateExit);
@@ -22,13 +24,41 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
 
     public Weighing Weigh(Transit t, DateTimeOffset now, bool timeCounts)
     {
-        var timePart = timeCounts ? matcher.TimesFor(t).Surprise(now - t.EnteredAt) : 0;
+        var held = timeCounts ? HeldBackBy(t, now) : TimeSpan.Zero;
+        var timePart = timeCounts ? matcher.TimesFor(t).Surprise(now - t.EnteredAt - held) : 0;
         var keptLane = timePart + t.Passes.OwnLane * lanes.PassEvidence;
-        var inside = ChangedLanesAndDriving(t, now, timeCounts, keptLane);
+        var inside = ChangedLanesAndDriving(t, now, timeCounts, held, keptLane);
         var late = LateExit(t);
         var unseen = t.ProbableExit is { } orphan ? Math.Min(HeldExitCost(t, orphan), late) : late;
-        return new Weighing(Math.Min(inside, unseen), inside, timePart, inside - timePart, unseen, late);
+        return new Weighing(Math.Min(inside, unseen), inside, timePart, inside - timePart, unseen, late, held);
     }
+
+    /// <summary>
+    /// Lanes inside are first in, first out: a vehicle leaves no sooner than the vehicles ahead of it in
+    /// its lane, so a slow one ahead makes every vehicle behind it late for that reason alone. The time
+    /// it was held is what its usual transit would have had it leave before the last of them (left, or
+    /// still inside and not alarmed; an alarmed one is <see cref="Engine.BoreMonitor"/>'s queue rule).
+    /// </summary>
+    private TimeSpan HeldBackBy(Transit t, DateTimeOffset now)
+    {
+        var until = t.AheadLeftAt;
+        var lane = matcher.OpenInLane(t.Lane);
+        for (var i = lane.Count - 1; i >= 0; i--)
+        {
+            var ahead = lane[i];
+            if (ahead.EnteredAt >= t.EnteredAt) continue;
+            // One that others of the lane got past (stopped, or gone with its exit unread) holds nobody up.
+            if (ahead.AlarmId is not null || ahead.Passes.OwnLane > 0) break;
+            var leaves = ahead.ProbableExit?.At ?? now;
+            if (leaves > until) until = leaves;
+            break;
+        }
+        var free = t.EnteredAt + matcher.TimesFor(t).Median;
+        return until + Headway > free ? until + Headway - free : TimeSpan.Zero;
+    }
+
+    /// <summary>The least gap between two vehicles of a lane leaving one after the other.</summary>
+    private static readonly TimeSpan Headway = TimeSpan.FromSeconds(2);
 
     /// <summary>
     /// "It changed lanes and is still driving", or <paramref name="cheaper"/> if no such story is: it
@@ -36,7 +66,7 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
     /// evidence but explains more easily how entrants of other lanes got ahead of it. The cheapest
     /// such time, looked for up to twice its elapsed time; where time does not count, as if it left now.
     /// </summary>
-    private double ChangedLanesAndDriving(Transit t, DateTimeOffset now, bool timeCounts, double cheaper)
+    private double ChangedLanesAndDriving(Transit t, DateTimeOffset now, bool timeCounts, TimeSpan held, double cheaper)
     {
         var times = matcher.TimesFor(t);
         var elapsed = now - t.EnteredAt;
@@ -44,7 +74,7 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
         for (var step = 0; step <= LeaveSteps; step++)
         {
             var leaves = elapsed * (1 + (double)step / LeaveSteps);
-            var slow = lanes.LaneChangeCost + (timeCounts ? times.Surprise(leaves) : 0);
+            var slow = lanes.LaneChangeCost + (timeCounts ? times.Surprise(leaves - held) : 0);
             if (slow >= best) break;
             best = Math.Min(best, slow + ChangePointCost(t, t.EnteredAt + leaves));
             // Leaving later only helps against passers of other lanes, and only says more than "it
