@@ -101,6 +101,23 @@ public class OverdueTests
         Assert.Empty(traffic.Raised(AlarmKind.Overdue));
     }
 
+    [Fact]
+    public void A_car_that_changed_into_a_lane_crawling_behind_a_truck_is_late_for_that_reason_not_stopped()
+    {
+        var traffic = new Traffic();
+        var t = traffic.Warmup(120);
+        const double crawl = 600;
+        traffic.Entry(t + 5, "浙T00001", lane: 2, cls: VehicleClass.Truck);   // crawls
+        traffic.Entry(t + 10, "浙J12345", lane: 1);                            // changes into lane 2 behind it
+        // Its own lane flows on and leaves before it.
+        for (var i = 0; i < 6; i++) traffic.Entry(t + 16 + 6 * i, $"浙K0000{i}", lane: 1);
+        for (var i = 0; i < 6; i++) traffic.Exit(t + 16 + 6 * i + 165, $"浙K0000{i}", lane: 1);
+        traffic.Clock(t + 5 + crawl);
+        traffic.Exit(t + 5 + crawl, "浙T00001", lane: 2, cls: VehicleClass.Truck);
+        traffic.Exit(t + 5 + crawl + 3, "浙J12345", lane: 2);
+        Assert.Empty(traffic.Raised(AlarmKind.Overdue));
+    }
+
     /// <summary>
     /// A stopped vehicle, and the first vehicle to get past it leaving with its plate unread: one of
     /// the two is inside and no passage tells which.

@@ -24,7 +24,7 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
 
     public Weighing Weigh(Transit t, DateTimeOffset now, bool timeCounts)
     {
-        var held = timeCounts ? HeldBackBy(t, now) : TimeSpan.Zero;
+        var held = timeCounts ? HeldBackBy(t, t.Lane, now) : TimeSpan.Zero;
         var timePart = timeCounts ? matcher.TimesFor(t).Surprise(now - t.EnteredAt - held) : 0;
         var keptLane = timePart + t.Passes.OwnLane * lanes.PassEvidence;
         var inside = ChangedLanesAndDriving(t, now, timeCounts, held, keptLane);
@@ -38,11 +38,12 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
     /// its lane, so a slow one ahead makes every vehicle behind it late for that reason alone. The time
     /// it was held is what its usual transit would have had it leave before the last of them (left, or
     /// still inside and not alarmed; an alarmed one is <see cref="Engine.BoreMonitor"/>'s queue rule).
+    /// In another lane than its own (had it changed lanes), those still inside that entered before it.
     /// </summary>
-    private TimeSpan HeldBackBy(Transit t, DateTimeOffset now)
+    private TimeSpan HeldBackBy(Transit t, int laneNumber, DateTimeOffset now)
     {
-        var until = t.AheadLeftAt;
-        var lane = matcher.OpenInLane(t.Lane);
+        var until = laneNumber == t.Lane ? t.AheadLeftAt : DateTimeOffset.MinValue;
+        var lane = matcher.OpenInLane(laneNumber);
         for (var i = lane.Count - 1; i >= 0; i--)
         {
             var ahead = lane[i];
@@ -71,6 +72,10 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
         var times = matcher.TimesFor(t);
         var elapsed = now - t.EnteredAt;
         var best = cheaper;
+        // After the change it was behind the vehicles of its new lane: the slowest lane it could be in.
+        if (timeCounts)
+            for (var lane = 1; lane <= matcher.Config.Lanes; lane++)
+                if (lane != t.Lane && HeldBackBy(t, lane, now) is var other && other > held) held = other;
         for (var step = 0; step <= LeaveSteps; step++)
         {
             var leaves = elapsed * (1 + (double)step / LeaveSteps);
