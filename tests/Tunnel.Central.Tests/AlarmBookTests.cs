@@ -43,6 +43,26 @@ public class AlarmBookTests
     }
 
     [Fact]
+    public void A_second_suspect_joins_an_active_alarm_once_and_never_a_cleared_one()
+    {
+        var (book, id) = Raised();
+        var suspect = new AlarmAlternative("浙H77777", Guid.NewGuid(), 2, T0, VehicleClass.Van);
+        book.Acknowledge(id, "op1", null, T0.AddSeconds(10));
+        book.NameSecondSuspect(id, suspect, T0.AddSeconds(20), "fits both");
+        book.NameSecondSuspect(id, suspect with { Plate = "浙H88888" }, T0.AddSeconds(30), "again");
+        Assert.Equal(AlarmState.ActiveAcknowledged, _out[^1].State);
+        Assert.Equal("浙H77777", _out[^1].Alternative?.Plate);
+        Assert.Equal(3, _out.Count);
+        book.ConditionCleared(id, T0.AddSeconds(40), "left");
+        Assert.Equal("浙H77777", _out[^1].Alternative?.Plate);
+
+        var (other, otherId) = Raised();
+        other.ConditionCleared(otherId, T0.AddSeconds(40), "left");
+        other.NameSecondSuspect(otherId, suspect, T0.AddSeconds(50), "too late");
+        Assert.Null(_out[^1].Alternative);
+    }
+
+    [Fact]
     public void Cleared_before_acknowledgement_waits_for_it()
     {
         var (book, id) = Raised();

@@ -158,6 +158,34 @@ public class OverdueTests
     }
 
     [Fact]
+    public void A_vehicle_that_looks_stopped_but_for_an_exit_that_fits_an_alarmed_vehicle_too_becomes_that_alarm_second_suspect()
+    {
+        var traffic = new Traffic();
+        var t = traffic.Warmup(120);
+        traffic.Entry(t + 10, "浙A40500", lane: 1, hazmat: true); // changes into lane 2, leaves unread, is alarmed
+        for (var i = 0; i < 6; i++) traffic.Entry(t + 16 + 6 * i, $"浙K0000{i}", lane: 1);
+        traffic.Entry(t + 40, "浙C97250", lane: 2);            // stops
+        for (var i = 0; i < 6; i++) traffic.Exit(t + 16 + 6 * i + 165, $"浙K0000{i}", lane: 1);
+        traffic.Exit(t + 40 + 170, null, lane: 2);              // fits 浙C97250 perfectly
+        traffic.Clock(t + 330);
+        var alarm = Assert.Single(traffic.Raised(AlarmKind.Overdue));
+        Assert.Equal("浙A40500", alarm.Plate);
+        for (var i = 0; i < 6; i++) traffic.Entry(t + 60 + 6 * i, $"浙M0000{i}", lane: 2);
+        for (var i = 0; i < 6; i++) traffic.Exit(t + 300 + 6 * i, $"浙M0000{i}", lane: 2);
+        traffic.Clock(t + 500);
+
+        var named = traffic.Alarms.Last(a => a.AlarmId == alarm.AlarmId);
+        Assert.Equal("浙C97250", named.Alternative?.Plate);
+        Assert.Equal(AlarmState.ActiveUnacknowledged, named.State);
+        Assert.Contains(traffic.North.Matcher.AllOpen, x => x.Plate?.Text == "浙C97250");
+        // It was the one inside after all: seen leaving, it clears the alarm, which the other's exit explains.
+        traffic.Exit(t + 1800, "浙C97250", lane: 2);
+        Assert.Equal(AlarmState.ClearedUnacknowledged, traffic.Alarms.Last(a => a.AlarmId == alarm.AlarmId).State);
+        Assert.Equal(0, traffic.North.Matcher.OpenCount);
+        Assert.Single(traffic.Raised(AlarmKind.Overdue));
+    }
+
+    [Fact]
     public void A_late_exit_passage_is_waited_for_not_alarmed()
     {
         var traffic = new Traffic();

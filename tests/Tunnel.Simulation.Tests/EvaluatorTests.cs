@@ -190,6 +190,23 @@ public sealed class EvaluatorTests
     }
 
     [Fact]
+    public void A_second_suspect_named_after_the_raise_detects_its_stop_from_when_it_was_named()
+    {
+        var stop = _w.Stops[0];
+        var raise = Oracle.Overdue(Site, Bore, _misreadAtExit.Plate, _misreadAtExit.EntryEventId, T(10, 2));
+        var named = raise with
+        {
+            At = T(10, 3),
+            Alternative = new AlarmAlternative(stop.EntryPlateRead, stop.EntryEventId, 1, stop.EnteredAt, VehicleClass.Car),
+        };
+        var report = AlarmEvaluator.Evaluate(_w.Truth, [raise, named]);
+        var outcome = report.Overall.ReadStops.Stops.Single(s => s.Stop.VehicleId == _stopped.Id);
+        Assert.True(outcome.Detected);
+        Assert.Equal(120, outcome.DelaySeconds);
+        Assert.Empty(report.Overall.FalseOverdue);
+    }
+
+    [Fact]
     public void An_unknown_vehicle_is_a_false_alarm_and_the_only_raise_is_the_first_transition()
     {
         var raise = Oracle.Overdue(Site, Bore, "粤Z99999", null, T(11, 0));

@@ -14,8 +14,8 @@ public sealed class Alarm
     /// <summary>Whether what raised it is still true (the vehicle is still inside, the bore still slow).</summary>
     public bool ConditionActive { get; set; } = true;
     public DateTimeOffset? ShelvedUntil { get; set; }
-    /// <summary>The transition that raised it: carries the vehicle context every later transition repeats.</summary>
-    public required AlarmTransition Raised { get; init; }
+    /// <summary>The transition that raised it: carries the vehicle context every later transition repeats (a second suspect may join it).</summary>
+    public required AlarmTransition Raised { get; set; }
 
     public bool IsClosed => State == AlarmState.Closed;
 }

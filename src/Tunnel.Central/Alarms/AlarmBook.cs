@@ -100,6 +100,18 @@ public sealed class AlarmBook(Action<AlarmTransition> sink)
         Emit(alarm, alarm.State, at, reason: reason);
     }
 
+    /// <summary>
+    /// An active overdue alarm learns of a second vehicle it may be about: one of the two left by an
+    /// unread exit and the other is inside. The transition repeats the state with the suspect added.
+    /// </summary>
+    public void NameSecondSuspect(Guid id, AlarmAlternative suspect, DateTimeOffset at, string reason)
+    {
+        if (!_open.TryGetValue(id, out var alarm) || alarm.Raised.Alternative is not null) return;
+        if (alarm.State is not (AlarmState.ActiveUnacknowledged or AlarmState.ActiveAcknowledged)) return;
+        alarm.Raised = alarm.Raised with { Alternative = suspect };
+        Emit(alarm, alarm.State, at, reason: reason);
+    }
+
     private Alarm Require(Guid id) =>
         _open.GetValueOrDefault(id) ?? throw new AlarmStateException($"no open alarm {id}");
 

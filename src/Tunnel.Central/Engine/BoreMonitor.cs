@@ -274,7 +274,7 @@ public sealed class BoreMonitor
         }
         // Not while an exit passage still on its way explains it as well: that passage will settle it.
         if (w.Inside >= level && t.ProbableExit is { } orphan && w.LeftUnseen <= _settings.InferredExitMaxCost
-            && w.LeftUnseen < w.LateExit && !Contested(orphan, t, now, level))
+            && w.LeftUnseen < w.LateExit && !Contested(orphan, t, now, level) && !SharesAnAlarm(t, orphan, now, level))
         {
             // It is not inside any more; the unmatched exit was it.
             Counters.InferredExits++;
@@ -388,6 +388,28 @@ public sealed class BoreMonitor
             Counters.SharedAlarms++;
         }
         return best;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="t"/> is, or now becomes, the second suspect of an active overdue alarm: it
+    /// looks stopped but for the exit it holds, and that exit would explain an alarmed vehicle too. Then
+    /// one of the two is inside; the alarm names both, and <paramref name="t"/> stays until one of them is
+    /// seen leaving (<see cref="ClearSharedAlarm"/>).
+    /// </summary>
+    private bool SharesAnAlarm(Transit t, OrphanExit exit, DateTimeOffset now, double level)
+    {
+        if (t.SecondSuspectOf is { Alarmed: { IsOpen: true, AlarmId: { } named } } && _alarms.Find(named) is { ConditionActive: true }) return true;
+        foreach (var alarmed in Matcher.AllOpen)
+        {
+            if (alarmed.AlarmId is not { } id || _alarms.Find(id) is not { ConditionActive: true, Raised.Alternative: null }) continue;
+            if (_evidence.ExplainCost(alarmed, exit) >= level) continue;
+            t.SecondSuspectOf = new SharedAlarm(alarmed, exit);
+            Counters.SharedAlarms++;
+            _alarms.NameSecondSuspect(id, new AlarmAlternative(t.Plate?.Text, t.EntryEventId, t.Lane, t.EnteredAt, t.Class), now,
+                $"{t.Plate?.Text ?? "an unread vehicle"} of lane {t.Lane} may have stopped instead: the unread exit at {exit.At:HH:mm:ss} fits both");
+            return true;
+        }
+        return false;
     }
 
     /// <summary>

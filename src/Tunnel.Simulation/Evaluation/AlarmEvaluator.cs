@@ -44,13 +44,22 @@ public static class AlarmEvaluator
         };
     }
 
-    /// <summary>The first transition of each alarm is its raise; the earliest wins if the file is out of order.</summary>
+    /// <summary>
+    /// The first transition of each alarm is its raise; the earliest wins if the file is out of order.
+    /// A second suspect counts from the first transition that names it.
+    /// </summary>
     private static List<AlarmRaise> Raises(IEnumerable<AlarmTransition> transitions) =>
         transitions
             .Select((t, i) => (t, i))
             .GroupBy(x => x.t.AlarmId)
-            .Select(g => g.OrderBy(x => x.t.At).ThenBy(x => x.i).First().t)
-            .Select(t => new AlarmRaise(t.AlarmId, t.Kind, t.Site, t.Bore, t.Plate, t.EntryEventId, t.At, t.Alternative?.EntryEventId))
+            .Select(g =>
+            {
+                var ordered = g.OrderBy(x => x.t.At).ThenBy(x => x.i).Select(x => x.t).ToList();
+                var raise = ordered[0];
+                var naming = ordered.FirstOrDefault(t => t.Alternative is not null);
+                return new AlarmRaise(raise.AlarmId, raise.Kind, raise.Site, raise.Bore, raise.Plate, raise.EntryEventId, raise.At,
+                    naming?.Alternative?.EntryEventId, naming?.At);
+            })
             .OrderBy(r => r.At)
             .ToList();
 
@@ -70,18 +79,19 @@ public static class AlarmEvaluator
             var stop = vehicleId is { } id && stopsByVehicle.TryGetValue(id, out var s) ? s : null;
             // An alarm naming two vehicles (one of them left unseen, the other is inside) is about the
             // second when only the second stopped.
+            var named = alarm;
             if (stop is null && alarm.SecondSuspect is { } second && identities.ByEntryEvent(second) is { } secondId
                 && stopsByVehicle.TryGetValue(secondId, out var secondStop))
-                (vehicleId, stop) = (secondId, secondStop);
-            if (stop is not null && alarm.At >= stop.StoppedAt && alarm.At < stop.ExitedAt)
+                (vehicleId, stop, named) = (secondId, secondStop, alarm with { At = alarm.SecondSuspectAt ?? alarm.At });
+            if (stop is not null && named.At >= stop.StoppedAt && named.At < stop.ExitedAt)
             {
-                if (!detections.TryAdd(stop.VehicleId, alarm)) repeats++;
+                if (!detections.TryAdd(stop.VehicleId, named)) repeats++;
                 continue;
             }
             if (stop is not null)
             {
-                if (alarm.At >= stop.ExitedAt) lateForStop.TryAdd(stop.VehicleId, alarm);
-                else earlyForStop.TryAdd(stop.VehicleId, alarm);
+                if (named.At >= stop.ExitedAt) lateForStop.TryAdd(stop.VehicleId, named);
+                else earlyForStop.TryAdd(stop.VehicleId, named);
             }
             if (bore.Slowdowns.Any(w => w.Covers(alarm.At)))
             {

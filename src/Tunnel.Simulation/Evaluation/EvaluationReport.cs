@@ -17,8 +17,9 @@ public sealed record EvaluationTargets
 
 /// <summary>An alarm's first transition: when and for whom it was raised.</summary>
 /// <param name="SecondSuspect">The entry event of the other vehicle an overdue alarm names, if it names two.</param>
+/// <param name="SecondSuspectAt">When it first named it: on raising, or later, once the other vehicle looked stopped too.</param>
 public sealed record AlarmRaise(Guid AlarmId, AlarmKind Kind, string Site, string Bore, string? Plate, Guid? EntryEventId, DateTimeOffset At,
-    Guid? SecondSuspect = null);
+    Guid? SecondSuspect = null, DateTimeOffset? SecondSuspectAt = null);
 
 /// <summary>How one stop was judged: detected by <see cref="Alarm"/>, or missed for <see cref="Miss"/>.</summary>
 public sealed record StopOutcome(StopTruth Stop, AlarmRaise? Alarm, string? Miss)
