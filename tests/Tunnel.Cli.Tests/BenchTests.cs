@@ -8,6 +8,7 @@ namespace Tunnel.Cli.Tests;
 /// `tunnel bench` with tiny sizes: every part runs (the latency part through a real private
 /// mosquitto) and the report is well formed. Speed goals live in the benchmark, never here.
 /// </summary>
+[Collection(LatencyBenchTests.Collection)]
 public sealed class BenchTests
 {
     [Fact]

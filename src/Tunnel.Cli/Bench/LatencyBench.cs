@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Tunnel.Central.Service;
 using Tunnel.Cli.Hosting;
@@ -11,20 +10,36 @@ namespace Tunnel.Cli.Bench;
 public sealed record LatencyBenchOptions
 {
     public double Rate { get; init; } = 2000;
-    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(15);
-    /// <summary>Passages sent in this first stretch are sent but not counted (JIT tiering up, SQLite cache, TCP windows settling).</summary>
-    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// Passages sent in this first stretch are sent but not counted (JIT tiering up, SQLite cache, TCP
+    /// windows settling). A long-running service has long finished tiering up; on this loaded machine
+    /// the JIT was still busy 5 s in (a third of a core), and 15 s in it is done.
+    /// </summary>
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(15);
     /// <summary>How long to wait after the last send for the acknowledgements still due.</summary>
     public TimeSpan Drain { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>Null: the private broker exactly as `tunnel central` starts it. Otherwise the same broker (users, ACLs) with this persistence choice.</summary>
     public bool? SaveOnEveryChange { get; init; }
+    /// <summary>
+    /// The agents' niceness in their own process (standing for other machines); null runs them in the
+    /// service's process instead, the way this bench measured before.
+    /// </summary>
+    public int? AgentsNice { get; init; } = DefaultAgentsNice;
+    /// <summary>Decisions slower than this are the tail the result takes apart (<see cref="LatencyBenchResult.Tail"/>).</summary>
+    public double TailFromMs { get; init; } = 5;
+
+    public const int DefaultAgentsNice = 15;
 }
 
-public sealed record LatencyBenchResult(string Label, double Compression, int Agents, long Sent, long Counted, long Decided, long Unacknowledged,
-    double SendRate, double DecisionRate, Distribution DecisionMs, Distribution ReceivedMs, Distribution AckMs, Distribution PubackMs,
-    long Accepted, long Rejected, long PubacksMissing, GcWhileSending Gc);
+/// <param name="CpuAfterWarmup">Per process (service, mosquitto, agents), CPU used and time waited for a CPU from the warm-up's end to the last send.</param>
+/// <param name="SendLateMs">How long after its due instant each passage went out: a starved sender bunches sends up, and bunches queue at the service.</param>
+public sealed record LatencyBenchResult(string Label, string Setup, double Compression, int Agents, long Sent, long Counted, long Decided,
+    long Unacknowledged, double SendRate, double DecisionRate, Distribution SendLateMs, Distribution DecisionMs, Distribution ReceivedMs, Distribution InServiceMs,
+    Distribution AckMs, Distribution PubackMs, long Accepted, long Rejected, long PubacksMissing, long OutOfOrder, int AlarmTransitions, GcWhileSending Gc,
+    IReadOnlyList<string> CpuAfterWarmup, TailBreakdown Tail);
 
-/// <summary>The process's garbage collections while the passages went out (the service and the bench's agents share the process).</summary>
+/// <summary>The service process's garbage collections while the passages went out (the agents' too when they share it).</summary>
 public sealed record GcWhileSending(int Gen0, int Gen1, int Gen2, TimeSpan Paused);
 
 /// <summary>
@@ -32,9 +47,14 @@ public sealed record GcWhileSending(int Gen0, int Gen1, int Gen2, TimeSpan Pause
 /// per-agent users and ACLs, the SQLite store and the service loop. Every agent publishes its share
 /// of a steady passage stream (QoS 1) and listens on its ack topic. A passage's decision latency is
 /// from just before its publish until the service's engine has taken it (the service's
-/// <see cref="CentralService.PassagesDecided"/>, same process, same stopwatch); its acknowledgement
-/// latency runs on to the receipt of the first end-to-end ack whose StoredThroughSeq covers it
-/// (stored in SQLite with a disk sync, then acknowledged through the broker).
+/// <see cref="CentralService.PassagesDecided"/>); its acknowledgement latency runs on to the receipt
+/// of the first end-to-end ack whose StoredThroughSeq covers it (stored in SQLite with a disk sync,
+/// then acknowledged through the broker).
+/// <para>
+/// The agents run in a process of their own at a lower priority (<see cref="AgentsProcess"/>): in a
+/// deployment they are other machines, and on a two-core machine sharing the service's process or
+/// its CPU would measure the load generator. Their timestamps and the service's are one clock.
+/// </para>
 /// <para>
 /// 2,000 passages/s is about 1,200 times the two default bores' peak, so the service runs on a
 /// <see cref="CompressedClock"/>: passage i goes out at start + i/rate, and at that instant the
@@ -46,6 +66,9 @@ public sealed record GcWhileSending(int Gen0, int Gen1, int Gen2, TimeSpan Pause
 /// </summary>
 public static class LatencyBench
 {
+    // Time for the start instant to reach the agents before the first passage is due.
+    private static readonly TimeSpan StartLead = TimeSpan.FromMilliseconds(200);
+
     public static async Task<LatencyBenchResult> RunAsync(LatencyBenchOptions options, ReplayWorkload workload,
         IProgress<double>? progress = null, CancellationToken ct = default)
     {
@@ -54,7 +77,7 @@ public static class LatencyBench
         var dir = Directory.CreateTempSubdirectory("tunnel-bench-").FullName;
         MosquittoBroker? ownBroker = null;
         CentralHost? host = null;
-        var agents = new List<Agent>();
+        IAgentLoad? agents = null;
         try
         {
             var sites = SitesFile.Maoliling;
@@ -83,57 +106,62 @@ public static class LatencyBench
                 quietHttp: true, ct);
             credentials = host.Credentials ?? BrokerCredentials.LoadOrCreate(Path.Combine(dir, "broker", "credentials.json"), []);
 
-            foreach (var id in plan.Select(p => p.AgentId).Distinct().Order(StringComparer.Ordinal))
+            var agentsPlan = new AgentsPlan(host.BrokerHost, host.BrokerPort, sites.Sites[0].Id, options.Rate, options.Drain,
+                plan.Select(p => p.AgentId).Distinct().ToDictionary(id => id, credentials.For), plan.ToArray());
+            string setup;
+            var processes = new List<(string Name, int Pid)> { ("service", Environment.ProcessId) };
+            processes.AddRange(ThreadCpu.Children("mosquitto").Select(pid => ("mosquitto", pid)));
+            if (options.AgentsNice is { } nice)
             {
-                var agent = new Agent(id, plan.Count(p => p.AgentId == id), host.BrokerHost, host.BrokerPort, credentials.For(id), sites.Sites[0].Id);
-                await agent.StartAsync(ct);
-                agents.Add(agent);
+                var child = await AgentsProcess.StartAsync(agentsPlan, dir, nice, ct);
+                agents = child;
+                processes.Add(("agents", child.ProcessId));
+                setup = $"agents in a process of their own (pid {child.ProcessId}, nice +{child.Nice}), the service alone in the bench's";
             }
-            var byId = agents.ToDictionary(a => a.Id);
-            var byEvent = plan.ToDictionary(p => p.EventId, p => (Agent: byId[p.AgentId], p.Seq));
-            host.Service.PassagesDecided += decided =>
+            else
             {
-                var at = Stopwatch.GetTimestamp();
-                foreach (var d in decided)
-                    if (byEvent.TryGetValue(d.Passage.EventId, out var x)) x.Agent.MarkDecided(x.Seq, d.ReceivedTimestamp, at);
-            };
+                agents = await SimulatedAgents.ConnectAsync(agentsPlan, ct);
+                setup = "agents inside the service's process (the old setup)";
+            }
+
+            var decisions = new DecisionLog(plan, host.Service);
             progress?.Report(0.02);
 
-            // The sender: one thread keeping the schedule, waking every millisecond and sending what fell due.
             var freq = (double)Stopwatch.Frequency;
             var (gen0, gen1, gen2, paused) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
-            var start = clock.Start();
+            var start = clock.Start(Stopwatch.GetTimestamp() + (long)(StartLead.TotalSeconds * freq));
             var warmupEnd = start + (long)(options.Warmup.TotalSeconds * freq);
-            var sender = new Thread(() =>
+            var sending = agents.SendAsync(start, ct);
+            var sendSeconds = plan.Count / options.Rate;
+            // CPU is accounted over the counted stretch: the warm-up's JIT work is what it is there to absorb.
+            List<ThreadCpu>? cpuAtWarmupEnd = null;
+            while (!sending.IsCompleted)
             {
-                for (var i = 0; i < plan.Count; i++)
-                {
-                    var due = start + (long)(i * freq / options.Rate);
-                    while (Stopwatch.GetTimestamp() < due) Thread.Sleep(1);
-                    var p = plan[i];
-                    byId[p.AgentId].Send(p);
-                    if ((i & 255) == 0) progress?.Report(0.02 + 0.88 * i / plan.Count);
-                }
-            }) { Name = "bench-sender", IsBackground = true };
-            sender.Start();
-            await Task.Run(sender.Join, ct);
-            var sendEnd = Stopwatch.GetTimestamp();
+                if (cpuAtWarmupEnd is null && Stopwatch.GetTimestamp() >= warmupEnd) cpuAtWarmupEnd = processes.Select(p => ThreadCpu.Read(p.Pid)).ToList();
+                progress?.Report(0.02 + 0.88 * Math.Clamp((Stopwatch.GetTimestamp() - start) / freq / sendSeconds, 0, 1));
+                await Task.WhenAny(sending, Task.Delay(250, ct));
+            }
+            var sendEnd = await sending;
             var gc = new GcWhileSending(GC.CollectionCount(0) - gen0, GC.CollectionCount(1) - gen1, GC.CollectionCount(2) - gen2,
                 GC.GetTotalPauseDuration() - paused);
-
-            var drainUntil = sendEnd + (long)(options.Drain.TotalSeconds * freq);
-            while (agents.Any(a => !a.AllAcknowledged) && Stopwatch.GetTimestamp() < drainUntil) await Task.Delay(20, ct);
-            await Task.WhenAll(agents.Select(a => a.PublishesSettledAsync()));
+            var cpu = cpuAtWarmupEnd is null ? [] : processes.Select((p, i) => $"{p.Name}: {ThreadCpu.Describe(ThreadCpu.Read(p.Pid).Since(cpuAtWarmupEnd[i]))}").ToList();
+            var timings = await agents.SettleAsync(ct);
+            if (timings.Frequency != Stopwatch.Frequency)
+                throw new InvalidOperationException($"the agents' clock ticks {timings.Frequency}/s, the service's {Stopwatch.Frequency}/s: their timestamps cannot be joined");
             progress?.Report(1.0);
 
+            var counted = Enumerable.Range(0, plan.Count).Where(i => timings.SentAt[i] >= warmupEnd).ToArray();
             static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
-            var counted = agents.SelectMany(a => a.Latencies(a.DecidedAt, warmupEnd)).ToList();
-            var decisionMs = Distribution.Of(counted.Select(Ms));
-            var receivedMs = Distribution.Of(agents.SelectMany(a => a.Latencies(a.ReceivedAt, warmupEnd)).Select(Ms));
-            var ackMs = Distribution.Of(agents.SelectMany(a => a.Latencies(a.AckedAt, warmupEnd)).Select(Ms));
-            var pubackMs = Distribution.Of(agents.SelectMany(a => a.Latencies(a.PubackAt, warmupEnd)).Select(Ms));
-            var lastDecision = agents.Select(a => a.LastDecisionAt).DefaultIfEmpty(sendEnd).Max();
-            var decided = agents.Sum(a => a.Decided);
+            Distribution Between(long[] from, long[] to) => Distribution.Of(counted.Where(i => from[i] != 0 && to[i] != 0).Select(i => Ms(to[i] - from[i])));
+            // One clock for both processes means every passage was sent, then received, then decided;
+            // anything else would make the joined figures meaningless.
+            var (receivedAt, decidedAt) = (decisions.ReceivedAt, decisions.DecidedAt);
+            var outOfOrder = Enumerable.Range(0, plan.Count).LongCount(i => decidedAt[i] != 0 &&
+                !(timings.SentAt[i] != 0 && timings.SentAt[i] <= receivedAt[i] && receivedAt[i] <= decidedAt[i]));
+            var decision = Between(timings.SentAt, decidedAt);
+            var ticksPerPassage = freq / options.Rate;
+            var sendLate = Distribution.Of(counted.Select(i => Ms(timings.SentAt[i] - start - (long)(i * ticksPerPassage))));
+            var tail = decisions.Tail(counted, timings.SentAt, options.TailFromMs, warmupEnd);
             var snapshot = host.Service.Snapshot;
             return new LatencyBenchResult(
                 options.SaveOnEveryChange switch
@@ -142,13 +170,15 @@ public static class LatencyBench
                     true => "broker saving its database on every change",
                     false => "broker with mosquitto's default autosave",
                 },
-                clock.Compression, agents.Count, plan.Count, counted.Count, decided, plan.Count - agents.Sum(a => a.Acknowledged),
-                plan.Count / ((sendEnd - start) / freq), decided / (Math.Max(lastDecision - start, 1) / freq),
-                decisionMs, receivedMs, ackMs, pubackMs, snapshot.Accepted, snapshot.RejectedByReason.Sum(r => r.Value), agents.Sum(a => a.PubacksMissing), gc);
+                setup, clock.Compression, agentsPlan.Passwords.Count, plan.Count, decision.Count, decisions.Count, timings.Unacknowledged,
+                plan.Count / ((sendEnd - start) / freq), decisions.Count / (Math.Max(decisions.Last - start, 1) / freq),
+                sendLate, decision, Between(timings.SentAt, receivedAt), Between(receivedAt, decidedAt), Between(timings.SentAt, timings.AckedAt),
+                Between(timings.SentAt, timings.PubackAt), snapshot.Accepted, snapshot.RejectedByReason.Sum(r => r.Value),
+                timings.PubacksMissing, outOfOrder, decisions.AlarmTransitions, gc, cpu, tail);
         }
         finally
         {
-            foreach (var a in agents) await a.DisposeAsync();
+            if (agents is not null) await agents.DisposeAsync();
             if (host is not null) await host.DisposeAsync();
             if (ownBroker is not null) await ownBroker.DisposeAsync();
             try { Directory.Delete(dir, recursive: true); }
@@ -175,105 +205,6 @@ public static class LatencyBench
         }
         return (plan, workload.DeliverAt[offset..(offset + total)]);
     }
-
-    /// <summary>One edge agent: its own broker user, its publishes, and the acks the service sends it.</summary>
-    private sealed class Agent(string id, int planned, string host, int port, string password, string site) : IAsyncDisposable
-    {
-        private readonly List<Task> _publishes = new(planned);
-        private readonly MqttClient _client = new(new MqttClientOptions
-        {
-            Host = host, Port = port, ClientId = $"bench-{id}", Username = id, Password = password,
-        });
-        private Task? _reader;
-        private long _sent;
-        private long _decided;
-        private long _acknowledged;
-
-        public string Id { get; } = id;
-        // Stopwatch timestamps per seq (index 0 unused).
-        public long[] SentAt { get; } = new long[planned + 1];
-        public long[] ReceivedAt { get; } = new long[planned + 1];
-        public long[] DecidedAt { get; } = new long[planned + 1];
-        public long[] AckedAt { get; } = new long[planned + 1];
-        public long[] PubackAt { get; } = new long[planned + 1];
-        public long Decided => Interlocked.Read(ref _decided);
-        public long Acknowledged => Interlocked.Read(ref _acknowledged);
-        public bool AllAcknowledged => Acknowledged >= Interlocked.Read(ref _sent) && Interlocked.Read(ref _sent) == planned;
-        public long LastDecisionAt { get; private set; }
-
-        public async Task StartAsync(CancellationToken ct)
-        {
-            await _client.ConnectAsync(ct);
-            await _client.SubscribeAsync(Topics.AgentAck(site, Id), 1, ct);
-            _reader = Task.Run(ReadAcksAsync, CancellationToken.None);
-        }
-
-        /// <summary>Called on the sender thread only.</summary>
-        public void Send(Passage p)
-        {
-            var payload = JsonSerializer.SerializeToUtf8Bytes(p, TunnelJson.Options);
-            var topic = Topics.Passage(p.Site, p.Bore, p.Portal);
-            var seq = p.Seq;
-            Volatile.Write(ref SentAt[seq], Stopwatch.GetTimestamp());
-            Interlocked.Increment(ref _sent);
-            var publish = _client.PublishAsync(topic, payload, 1);
-            _publishes.Add(publish.ContinueWith(t =>
-            {
-                if (t.IsCompletedSuccessfully) PubackAt[seq] = Stopwatch.GetTimestamp();
-            }, TaskContinuationOptions.ExecuteSynchronously));
-        }
-
-        /// <summary>Called on the service loop when its engine took passage <paramref name="seq"/>, received at <paramref name="receivedAt"/>.</summary>
-        public void MarkDecided(long seq, long receivedAt, long at)
-        {
-            ReceivedAt[seq] = receivedAt;
-            DecidedAt[seq] = at;
-            LastDecisionAt = at;
-            Interlocked.Increment(ref _decided);
-        }
-
-        private async Task ReadAcksAsync()
-        {
-            long resolved = 0;
-            await foreach (var m in _client.Messages.ReadAllAsync())
-            {
-                var now = Stopwatch.GetTimestamp();
-                AgentAck? ack;
-                try { ack = TunnelJson.Deserialize<AgentAck>(System.Text.Encoding.UTF8.GetString(m.Payload)); }
-                catch (JsonException) { continue; }
-                if (ack is null) continue;
-                var through = Math.Min(ack.StoredThroughSeq, Interlocked.Read(ref _sent));
-                for (var s = resolved + 1; s <= through; s++) AckedAt[s] = now;
-                if (through > resolved)
-                {
-                    resolved = through;
-                    Interlocked.Exchange(ref _acknowledged, resolved);
-                }
-            }
-        }
-
-        /// <summary>Waits a while for outstanding PUBACKs; a broker that fell far behind is reported, not waited for.</summary>
-        public async Task PublishesSettledAsync()
-        {
-            try { await Task.WhenAll(_publishes).WaitAsync(TimeSpan.FromSeconds(10)); }
-            catch (TimeoutException) { }
-        }
-
-        public int PubacksMissing => _publishes.Count(t => !t.IsCompleted);
-
-        /// <summary>Send to <paramref name="reachedAt"/> (Stopwatch ticks) of the passages sent after <paramref name="from"/> that got there.</summary>
-        public IEnumerable<long> Latencies(long[] reachedAt, long from)
-        {
-            for (var s = 1; s <= planned; s++)
-                if (SentAt[s] >= from && reachedAt[s] != 0) yield return reachedAt[s] - SentAt[s];
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await _client.DisposeAsync();
-            if (_reader is not null) await _reader;
-        }
-    }
 }
 
 /// <summary>
@@ -289,17 +220,22 @@ public sealed class CompressedClock(DateTimeOffset[] deliveries, double rate) : 
     /// <summary>Simulated seconds per wall second, on average over the stretch.</summary>
     public double Compression { get; } = (deliveries[^1] - deliveries[0]).TotalSeconds / Math.Max((deliveries.Length - 1) / rate, 1e-9);
 
-    public long Start()
+    /// <summary>Starts now; see <see cref="Start(long)"/>.</summary>
+    public long Start() => Start(Stopwatch.GetTimestamp());
+
+    /// <summary>Delivery 0 falls at <paramref name="at"/> (Stopwatch ticks, possibly ahead: the clock reads delivery 0 until then).</summary>
+    public long Start(long at)
     {
-        _start = Stopwatch.GetTimestamp();
-        return _start;
+        Interlocked.Exchange(ref _start, at);
+        return at;
     }
 
     public override DateTimeOffset GetUtcNow()
     {
         var start = Interlocked.Read(ref _start);
-        if (start == long.MaxValue) return deliveries[0].ToUniversalTime();
-        var position = (Stopwatch.GetTimestamp() - start) / (double)Stopwatch.Frequency * rate;
+        var elapsed = Stopwatch.GetTimestamp() - start;
+        if (start == long.MaxValue || elapsed < 0) return deliveries[0].ToUniversalTime();
+        var position = elapsed / (double)Stopwatch.Frequency * rate;
         var i = (long)Math.Floor(position);
         DateTimeOffset now;
         if (i >= deliveries.Length - 1)

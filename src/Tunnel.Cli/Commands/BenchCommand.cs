@@ -23,16 +23,29 @@ public static class BenchCommand
         var runs = new Option<int>("--runs") { Description = "Timed replay runs (after one warm-up)", DefaultValueFactory = _ => 5 };
         var vehicles = new Option<int>("--vehicles") { Description = "Vehicles inside for the memory bench", DefaultValueFactory = _ => 100_000 };
         var rate = new Option<double>("--rate") { Description = "Passages per second for the latency bench", DefaultValueFactory = _ => 2000 };
-        var seconds = new Option<double>("--seconds") { Description = "Length of each latency run", DefaultValueFactory = _ => 15 };
+        var seconds = new Option<double>("--seconds") { Description = "Length of each latency run, warm-up included", DefaultValueFactory = _ => 30 };
+        var warmup = new Option<double>("--warmup")
+        {
+            Description = "Seconds at the start of each latency run that are sent but not counted (JIT, caches)", DefaultValueFactory = _ => 15,
+        };
         var only = new Option<string[]>("--only")
         {
             Description = "Run only these parts: replay, memory, store, latency, latency-save-every-change, agent",
             AllowMultipleArgumentsPerToken = true,
         };
+        var agentsNice = new Option<int>("--agents-nice")
+        {
+            Description = "Niceness of the latency bench's simulated agents, which run in a process of their own standing for other machines",
+            DefaultValueFactory = _ => LatencyBenchOptions.DefaultAgentsNice,
+        };
+        var agentsInProcess = new Option<bool>("--agents-in-process")
+        {
+            Description = "Run the latency bench's simulated agents inside the service's process instead (the old setup, for comparison)",
+        };
         var video = new Option<FileInfo?>("--video") { Description = "Clip for the agent bench (scaled to 1080p); default ../shared/data/video/intel_car-detection.mp4" };
         var command = new Command("bench", "Measure replay throughput, memory per vehicle inside, MQTT-to-decision latency and the agent's cost per 1080p frame against the targets")
         {
-            json, hours, seed, runs, vehicles, rate, seconds, only, video,
+            json, hours, seed, runs, vehicles, rate, seconds, warmup, only, agentsNice, agentsInProcess, video, AgentsCommand(),
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -44,6 +57,8 @@ public static class BenchCommand
                 parse.GetValue(vehicles), parse.GetValue(rate), TimeSpan.FromSeconds(parse.GetValue(seconds)))
             {
                 Video = parse.GetValue(video)?.FullName ?? AgentBench.DefaultVideo,
+                Warmup = TimeSpan.FromSeconds(parse.GetValue(warmup)),
+                AgentsNice = parse.GetValue(agentsInProcess) ? null : parse.GetValue(agentsNice),
             }, ct);
             report.Load.Add($"end {BenchReport.LoadAverage()}");
             Print(report);
@@ -58,9 +73,23 @@ public static class BenchCommand
         return command;
     }
 
+    /// <summary>The latency bench's agents, started by the bench in a process of their own; not for people.</summary>
+    private static Command AgentsCommand()
+    {
+        var plan = new Option<FileInfo>("--plan") { Required = true };
+        var timings = new Option<FileInfo>("--timings") { Required = true };
+        var command = new Command(AgentsProcess.Verb, "The latency bench's simulated agents (started by `tunnel bench`)") { plan, timings };
+        command.Hidden = true;
+        command.SetAction((parse, ct) => AgentsProcess.RunChildAsync(parse.GetValue(plan)!.FullName, parse.GetValue(timings)!.FullName,
+            Console.In, Console.Out, ct));
+        return command;
+    }
+
     public sealed record BenchSizes(double Hours, int Seed, int Runs, int Vehicles, double Rate, TimeSpan LatencyDuration)
     {
-        public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(5);
+        /// <summary>See <see cref="LatencyBenchOptions.AgentsNice"/>.</summary>
+        public int? AgentsNice { get; init; } = LatencyBenchOptions.DefaultAgentsNice;
+        public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(15);
         public TimeSpan Drain { get; init; } = TimeSpan.FromSeconds(30);
         public string? Video { get; init; }
         public int AgentFrames { get; init; } = int.MaxValue;
@@ -153,11 +182,21 @@ public static class BenchCommand
             var l = await LatencyBench.RunAsync(new LatencyBenchOptions
             {
                 Rate = sizes.Rate, Duration = sizes.LatencyDuration, Warmup = sizes.Warmup, Drain = sizes.Drain, SaveOnEveryChange = save,
+                AgentsNice = sizes.AgentsNice, TailFromMs = LatencyP99Target,
             }, workload!, progress(part), ct);
             var section = save is null ? "latency" : "latency (save every change)";
-            var note = $"{l.Label}; service clock {l.Compression:N0}x compressed; {l.Agents} agents, {l.Sent:N0} sent, {l.Counted:N0} counted after the warm-up, " +
-                       $"{l.Sent - l.Decided:N0} never decided, {l.Unacknowledged:N0} never acknowledged, {l.PubacksMissing:N0} without PUBACK; service accepted {l.Accepted:N0}, rejected {l.Rejected:N0}; " +
-                       $"while sending, {l.Gc.Gen0} gen-0, {l.Gc.Gen1} gen-1 and {l.Gc.Gen2} gen-2 collections paused the process {l.Gc.Paused.TotalMilliseconds:N0} ms in all";
+            var note = $"{l.Label}; {l.Setup}; service clock {l.Compression:N0}x compressed; {l.Agents} agents, {l.Sent:N0} sent, {l.Counted:N0} counted after the warm-up, " +
+                       $"{l.Sent - l.Decided:N0} never decided, {l.Unacknowledged:N0} never acknowledged, {l.PubacksMissing:N0} without PUBACK; service accepted {l.Accepted:N0}, rejected {l.Rejected:N0}, " +
+                       $"stored {l.AlarmTransitions:N0} alarm transitions ({1000.0 * l.AlarmTransitions / Math.Max(l.Sent, 1):0.0} per 1,000 passages; the compressed clock turns the loop's lag into simulated minutes); " +
+                       $"while sending, {l.Gc.Gen0} gen-0, {l.Gc.Gen1} gen-1 and {l.Gc.Gen2} gen-2 collections paused the service's process {l.Gc.Paused.TotalMilliseconds:N0} ms in all";
+            if (l.OutOfOrder > 0) note += $"; {l.OutOfOrder:N0} passages with their send, receipt and decision out of order (the processes' clocks disagree: figures not to be trusted)";
+            if (l.CpuAfterWarmup.Count > 0)
+                report.Notes.Add($"{section}, CPU after the warm-up until the last send (per thread name, CPU-s used / s waited for a CPU): {string.Join("; ", l.CpuAfterWarmup)}");
+            if (l.Tail.Count > 0) report.Notes.Add($"{section}: {l.Tail.Describe()}");
+            // The sender wakes every millisecond; late by as much as the target, it was starved and sent in bunches.
+            if (l.SendLateMs.P99 > LatencyP99Target)
+                report.Notes.Add($"{section}: the agents fell behind their schedule (p99 {l.SendLateMs.P99:0.0} ms, max {l.SendLateMs.Max:0} ms): " +
+                                 "bunched sends queue at the service, so this run overstates the tail; the machine was too busy for the agents' priority");
             if (l.Counted == 0)
             {
                 // Nothing was decided: no latency to report, and a p99 of "0" must never read as a PASS.
@@ -175,6 +214,9 @@ public static class BenchCommand
                 report.Add(new BenchFigure(section, "publish→service received p50", l.ReceivedMs.P50, "ms",
                     Note: "publish until the service's MQTT client had it: the broker's part of the decision latency"));
                 report.Add(new BenchFigure(section, "publish→service received p99", l.ReceivedMs.P99, "ms"));
+                report.Add(new BenchFigure(section, "service received→decided p50", l.InServiceMs.P50, "ms",
+                    Note: "from the service's MQTT client having it until its engine has taken it: the service's own part"));
+                report.Add(new BenchFigure(section, "service received→decided p99", l.InServiceMs.P99, "ms"));
             }
             if (l.AckMs.Count > 0)
             {
@@ -188,6 +230,8 @@ public static class BenchCommand
                 report.Add(new BenchFigure(section, "publish→PUBACK p99", l.PubackMs.P99, "ms"));
             }
             report.Add(new BenchFigure(section, "send rate", l.SendRate, "passages/s"));
+            report.Add(new BenchFigure(section, "send behind schedule p99", l.SendLateMs.P99, "ms",
+                Note: "how late the agents' sender got each passage out: a late sender bunches passages up, and a bunch queues at the service"));
             // Keeping up is part of the target: a p99 over the few passages decided before a backlog is meaningless.
             report.Add(new BenchFigure(section, "decision rate", l.DecisionRate, "passages/s", save is null ? sizes.Rate * 0.98 : null,
                 save is null ? TargetKind.AtLeast : TargetKind.None));
