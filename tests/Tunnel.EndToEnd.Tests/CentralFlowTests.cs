@@ -95,6 +95,27 @@ public sealed class CentralFlowTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_alarm_raised_while_the_store_is_busy_goes_out_only_once_it_is_stored()
+    {
+        await using var entry = await AgentAsync("north", Portal.Entry, 1);
+        var announced = new System.Collections.Concurrent.ConcurrentQueue<AlarmTransition>();
+        _host.Service.AlarmChanged += announced.Enqueue;
+        await using (var blocker = new SqliteConnection($"Data Source={Path.Combine(_dir.Path, "tunnel.db")};Pooling=False"))
+        {
+            blocker.Open();
+            using var hold = blocker.BeginTransaction();
+            // Inside for half an hour already: overdue the moment the engine takes it.
+            await entry.SendAsync(DateTimeOffset.UtcNow.AddMinutes(-30), "浙J44444");
+            var raised = await Wait.UntilAsync(() => _host.Service.Snapshot.OpenAlarms.FirstOrDefault(a => a.Plate == "浙J44444"), "the overdue alarm raised");
+            Assert.Equal(AlarmKind.Overdue, raised.Kind);
+            Assert.Empty(announced);
+            Assert.Empty(_host.Store.AlarmHistory(raised.AlarmId));
+        }
+        var sent = await Wait.UntilAsync(() => announced.FirstOrDefault(t => t.Plate == "浙J44444"), "the alarm announced");
+        Assert.Equal(AlarmState.ActiveUnacknowledged, Assert.Single(_host.Store.AlarmHistory(sent.AlarmId)).State);
+    }
+
+    [Fact]
     public async Task Duplicates_change_nothing_and_a_gap_holds_the_ack_back_until_it_fills()
     {
         await using var entry = await AgentAsync("north", Portal.Entry, 2);

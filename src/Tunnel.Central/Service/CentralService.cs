@@ -56,7 +56,12 @@ public sealed class CentralService
         Settings = settings;
         _validator = new PassageValidator(sites, validation);
         _engine = new TunnelEngine(sites, settings, _pendingAlarms.Add);
-        _writer = new WriteBehind(store, mqtt, clock, log);
+        // Stored alarms are announced on the loop's next turn, which owns the outputs.
+        _writer = new WriteBehind(store, mqtt, clock, log, stored => _commands.Writer.TryWrite((service, _) =>
+        {
+            service.Announce(stored);
+            return NoAnswer;
+        }));
         _ingest = new PassageIngest(_validator, store, _engine, _writer);
     }
 
@@ -203,7 +208,7 @@ public sealed class CentralService
                     _engine.AdvanceTo(now);
                     tick = ticker.WaitForNextTickAsync(ct).AsTask();
                 }
-                FlushAlarms();
+                FlushAlarms(storeNow: answers.Count > 0);
                 _writer.Acknowledge(owed);
                 if (answers.Count > 0 || Stopwatch.GetElapsedTime(_snapshotAt) >= SnapshotEvery)
                 {
@@ -297,22 +302,20 @@ public sealed class CentralService
         }
     }
 
-    private void FlushAlarms()
+    /// <summary>
+    /// Queues the turn's alarm transitions to the writer, behind the passages that raised (or cleared)
+    /// them: a disk sync on the loop would hold up every decision behind it. Where an operator waits
+    /// for the answer (<paramref name="storeNow"/>), they are stored before it, as <see cref="Post"/> promises.
+    /// Then sends what is stored and not yet published.
+    /// </summary>
+    private void FlushAlarms(bool storeNow)
     {
         StoreEndedTransits();
         if (_pendingAlarms.Count > 0)
         {
-            // An alarm must not reach the store ahead of the passages that raised (or cleared) it.
-            _writer.Flush();
-            _store.AddAlarmTransitions(_pendingAlarms);
-            foreach (var t in _pendingAlarms)
-            {
-                _log.LogInformation("alarm {Kind} {State} {Priority} {Site}/{Bore} plate {Plate}: {Reason}",
-                    TunnelJson.Name(t.Kind), TunnelJson.Name(t.State), TunnelJson.Name(t.Priority), t.Site, t.Bore, t.Plate ?? "-", t.Reason);
-                AlarmChanged?.Invoke(t);
-            }
-            _unpublished.AddRange(_pendingAlarms);
+            _writer.AddAlarms(_pendingAlarms);
             _pendingAlarms.Clear();
+            if (storeNow) _writer.Flush();
         }
         var sent = 0;
         while (sent < _unpublished.Count && _mqtt.IsConnected)
@@ -328,6 +331,20 @@ public sealed class CentralService
             sent++;
         }
         _unpublished.RemoveRange(0, sent);
+    }
+
+    private static readonly Action NoAnswer = () => { };
+
+    /// <summary>Alarm transitions the writer has stored: logged, handed to the console, published next.</summary>
+    private void Announce(IReadOnlyList<AlarmTransition> stored)
+    {
+        foreach (var t in stored)
+        {
+            _log.LogInformation("alarm {Kind} {State} {Priority} {Site}/{Bore} plate {Plate}: {Reason}",
+                TunnelJson.Name(t.Kind), TunnelJson.Name(t.State), TunnelJson.Name(t.Priority), t.Site, t.Bore, t.Plate ?? "-", t.Reason);
+            AlarmChanged?.Invoke(t);
+        }
+        _unpublished.AddRange(stored);
     }
 
     /// <summary>Ended transits go to the store for reports (transit times, incidents); open ones are rebuilt from passages.</summary>

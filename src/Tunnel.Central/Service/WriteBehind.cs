@@ -14,8 +14,12 @@ namespace Tunnel.Central.Service;
 /// queued in as few commits as it can, then acknowledges the agents concerned. Nothing is lost by
 /// deciding first: an agent keeps a passage in its outbox until the acknowledgement, which only
 /// ever covers what is stored, and a passage the engine saw but the store never got is sent again.
+/// Alarm transitions queue here too, behind the passages that raised them, and are handed to
+/// <paramref name="alarmsStored"/> once stored: an alarm lost in a crash before that is raised again by
+/// the rebuild from the stored passages.
 /// </summary>
-public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider clock, ILogger log)
+public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider clock, ILogger log,
+    Action<IReadOnlyList<AlarmTransition>> alarmsStored)
 {
     private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(1);
     // A busy agent would otherwise get an acknowledgement per commit (hundreds a second through the
@@ -36,7 +40,7 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
     public long Failures => Interlocked.Read(ref _failures);
     private long _failures;
 
-    /// <summary>Passages, dead letters and transits queued or being written, not stored yet.</summary>
+    /// <summary>Passages, dead letters, transits and alarm transitions queued or being written, not stored yet.</summary>
     public int Backlog { get { lock (_queue) return _pending.Count + _inFlight; } }
     private int _inFlight;
 
@@ -54,6 +58,12 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
     public void AddTransits(IEnumerable<TransitRecord> transits)
     {
         lock (_queue) _pending.Transits.AddRange(transits);
+    }
+
+    /// <summary>Alarm transitions, stored after everything queued before them.</summary>
+    public void AddAlarms(IEnumerable<AlarmTransition> transitions)
+    {
+        lock (_queue) _pending.Alarms.AddRange(transitions);
     }
 
     /// <summary>
@@ -142,6 +152,7 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
             if (taken.Passages.Count > 0) store.AddPassages(taken.Passages);
             foreach (var (letter, seq) in taken.DeadLetters) store.AddDeadLetter(letter, seq);
             if (taken.Transits.Count > 0) store.UpsertTransits(taken.Transits);
+            if (taken.Alarms.Count > 0) store.AddAlarmTransitions(taken.Alarms);
         }
         catch
         {
@@ -154,6 +165,7 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
             _ackDue.UnionWith(taken.Agents);
             _inFlight = 0;
         }
+        if (taken.Alarms.Count > 0) alarmsStored(taken.Alarms);
     }
 
     /// <summary>
@@ -200,14 +212,16 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
         public List<(Passage, DateTimeOffset)> Passages { get; private init; } = [];
         public List<(DeadLetter, long?)> DeadLetters { get; private init; } = [];
         public List<TransitRecord> Transits { get; private init; } = [];
+        public List<AlarmTransition> Alarms { get; private init; } = [];
         public HashSet<(string Site, string Agent)> Agents { get; private init; } = [];
-        public int Count => Passages.Count + DeadLetters.Count + Transits.Count;
+        public int Count => Passages.Count + DeadLetters.Count + Transits.Count + Alarms.Count;
 
         public Pending Before(Pending later) => new()
         {
             Passages = [.. Passages, .. later.Passages],
             DeadLetters = [.. DeadLetters, .. later.DeadLetters],
             Transits = [.. Transits, .. later.Transits],
+            Alarms = [.. Alarms, .. later.Alarms],
             Agents = [.. Agents, .. later.Agents],
         };
     }
