@@ -44,15 +44,13 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
     {
         var until = laneNumber == t.Lane ? t.AheadLeftAt : DateTimeOffset.MinValue;
         var lane = matcher.OpenInLane(laneNumber);
-        for (var i = lane.Count - 1; i >= 0; i--)
+        var i = lane.Count - 1;
+        while (i >= 0 && lane[i].EnteredAt >= t.EnteredAt) i--;
+        // The one just ahead, unless others of the lane got past it (stopped, or gone with its exit unread).
+        if (i >= 0 && lane[i] is { AlarmId: null, Passes.OwnLane: 0 } ahead)
         {
-            var ahead = lane[i];
-            if (ahead.EnteredAt >= t.EnteredAt) continue;
-            // One that others of the lane got past (stopped, or gone with its exit unread) holds nobody up.
-            if (ahead.AlarmId is not null || ahead.Passes.OwnLane > 0) break;
             var leaves = ahead.ProbableExit?.At ?? now;
             if (leaves > until) until = leaves;
-            break;
         }
         var free = t.EnteredAt + matcher.TimesFor(t).Median;
         return until + Headway > free ? until + Headway - free : TimeSpan.Zero;
