@@ -110,7 +110,8 @@ public static class LatencyBench
                 plan.Select(p => p.AgentId).Distinct().ToDictionary(id => id, credentials.For), plan.ToArray());
             string setup;
             var processes = new List<(string Name, int Pid)> { ("service", Environment.ProcessId) };
-            processes.AddRange(ThreadCpu.Children("mosquitto").Select(pid => ("mosquitto", pid)));
+            // The bench's own broker only: other brokers may run beside it (the tests start their own).
+            if ((ownBroker?.ProcessId ?? host.EmbeddedBrokerProcessId) is { } brokerPid) processes.Add(("mosquitto", brokerPid));
             if (options.AgentsNice is { } nice)
             {
                 var child = await AgentsProcess.StartAsync(agentsPlan, dir, nice, ct);

@@ -54,31 +54,4 @@ public sealed class ThreadCpu
         var parts = since.Take(top).Select(t => $"{t.Name} {t.Cpu.TotalSeconds:0.00}/{t.Waited.TotalSeconds:0.00}");
         return $"used {cpu:0.00} CPU-s, waited {waited:0.00} s for a CPU ({string.Join(", ", parts)})";
     }
-
-    /// <summary>The pids of this process's children whose command name is <paramref name="comm"/> (e.g. the private mosquitto).</summary>
-    public static IReadOnlyList<int> Children(string comm)
-    {
-        var self = Environment.ProcessId;
-        var found = new List<int>();
-        try
-        {
-            foreach (var dir in Directory.EnumerateDirectories("/proc"))
-            {
-                if (!int.TryParse(Path.GetFileName(dir), CultureInfo.InvariantCulture, out var pid)) continue;
-                try
-                {
-                    // "pid (comm) state ppid ...": the name may hold spaces, so split after its closing parenthesis.
-                    var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                    var open = stat.IndexOf('(');
-                    var close = stat.LastIndexOf(')');
-                    var ppid = stat[(close + 2)..].Split(' ')[1];
-                    if (stat[(open + 1)..close] == comm && ppid == self.ToString(CultureInfo.InvariantCulture)) found.Add(pid);
-                }
-                catch (IOException) { }
-            }
-        }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-        return found;
-    }
 }

@@ -49,6 +49,8 @@ public sealed class CentralHost : IAsyncDisposable
     public BrokerCredentials? Credentials { get; private set; }
     public string BrokerHost { get; private set; } = "";
     public int BrokerPort { get; private set; }
+    /// <summary>The private broker's process id when this host started one.</summary>
+    public int? EmbeddedBrokerProcessId => _broker?.ProcessId;
     public string HttpUrls => string.Join(", ", _web?.Urls ?? []);
     public Task Loop => _loop ?? Task.CompletedTask;
 

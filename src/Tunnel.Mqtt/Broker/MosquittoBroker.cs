@@ -41,6 +41,8 @@ public sealed class MosquittoBroker : IAsyncDisposable
     public string ConfigPath => Path.Combine(DataDirectory, "mosquitto.conf");
     public string LogPath => Path.Combine(DataDirectory, "mosquitto.log");
     public bool IsRunning => _broker is { HasExited: false };
+    /// <summary>The running broker's process id, for whoever accounts for its CPU; null when it is not running.</summary>
+    public int? ProcessId => _broker is { HasExited: false } process ? process.Id : null;
 
     /// <summary>Writes the configuration, hashes the passwords, starts mosquitto and returns once it reports itself running.</summary>
     /// <exception cref="FileNotFoundException">mosquitto is not installed (the message says which package to install).</exception>
