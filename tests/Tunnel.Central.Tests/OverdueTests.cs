@@ -177,6 +177,8 @@ public class OverdueTests
         var named = traffic.Alarms.Last(a => a.AlarmId == alarm.AlarmId);
         Assert.Equal("浙C97250", named.Alternative?.Plate);
         Assert.Equal(AlarmState.ActiveUnacknowledged, named.State);
+        // Reasons are free text, shown unmasked: the plate travels only in the field the console masks.
+        Assert.DoesNotContain("浙C97250", named.Reason);
         Assert.Contains(traffic.North.Matcher.AllOpen, x => x.Plate?.Text == "浙C97250");
         // It was the one inside after all: seen leaving, it clears the alarm, which the other's exit explains.
         traffic.Exit(t + 1800, "浙C97250", lane: 2);

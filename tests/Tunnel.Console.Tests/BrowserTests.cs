@@ -56,6 +56,28 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
     }
 
     [Fact]
+    public async Task An_alarm_naming_two_suspects_shows_and_speaks_both_plates()
+    {
+        var page = await fixture.LoginAsync("op");
+        var now = DateTimeOffset.UtcNow;
+        // Raised as the engine raises one: a stop, and the unread exit of the first vehicle past it.
+        await Host.Service.Post((engine, at) => engine.Alarms.Raise(new AlarmTransition
+        {
+            AlarmId = Guid.NewGuid(), Kind = AlarmKind.Overdue, State = AlarmState.ActiveUnacknowledged, Priority = AlarmPriority.High,
+            Site = "maoliling", Bore = "north", Plate = "浙J31001", At = at, Lane = 1, EnteredAt = now.AddMinutes(-6),
+            VehicleClass = VehicleClass.Car, Reason = "inside 6.0 min, usual transit 3.0 min; evidence 9.4",
+            Alternative = new AlarmAlternative("浙H31002", Guid.NewGuid(), 1, now.AddMinutes(-5.9), VehicleClass.Van),
+        }));
+        var alarm = page.Locator("li.alarm", new() { HasText = "浙J31001" });
+        var second = alarm.GetByTestId("second-suspect");
+        await Expect(second).ToContainTextAsync("或");
+        await Expect(second.Locator(".plate")).ToHaveTextAsync("浙H31002");
+        Assert.Contains("1 车道", await second.GetAttributeAsync("title"));
+        await fixture.ScreenshotAsync(page, "wall-alarm-two-suspects");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task An_operator_sees_recent_passages_with_thumbnails_and_an_alarms_entry_snapshot_and_history()
     {
         var page = await fixture.LoginAsync("op");

@@ -406,7 +406,8 @@ public sealed class BoreMonitor
             t.SecondSuspectOf = new SharedAlarm(alarmed, exit);
             Counters.SharedAlarms++;
             _alarms.NameSecondSuspect(id, new AlarmAlternative(t.Plate?.Text, t.EntryEventId, t.Lane, t.EnteredAt, t.Class), now,
-                $"{t.Plate?.Text ?? "an unread vehicle"} of lane {t.Lane} may have stopped instead: the unread exit at {exit.At:HH:mm:ss} fits both");
+                // No plate in a reason: reasons are free text, shown unmasked; the suspect's plate travels masked.
+                $"a second vehicle, of lane {t.Lane}, may be the one inside: the unread exit at {exit.At:HH:mm:ss} fits both");
             return true;
         }
         return false;

@@ -29,6 +29,8 @@ public static partial class AlarmReasons
         (new Regex("^agent (?<agent>[a-z0-9_-]+) back online$"), "agent-online"),
         (new Regex("^the vehicle left while the central service was down$"), "left-while-down"),
         (new Regex("^shelf expired$"), "shelf-expired"),
+        (new Regex(@"^a second vehicle, of lane (?<lane>\d+), may be the one inside: the unread exit at (?<time>[0-9:]+) fits both$"), "second-suspect"),
+        (new Regex(@"^the other suspect left at (?<time>[0-9:]+), so this vehicle left unseen at (?<unseen>[0-9:]+)$"), "other-suspect-left"),
     ];
 
     public static ReasonParts? Parse(string? reason)
