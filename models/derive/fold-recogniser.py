@@ -122,7 +122,9 @@ def main(source, derived):
         w, bias = weights_and_bias(conv)
         padded = any(next((list(a.ints) for a in conv.attribute if a.name == "pads"), []))
         if padded:
-            channels = w.shape[0]
+            # The shift acts on the convolution's input: its channels, whatever the grouping.
+            group = next((a.i for a in conv.attribute if a.name == "group"), 1)
+            channels = w.shape[1] * group
             shift = helper.make_node(
                 "Conv", [x, add.output[0] + "_one", add.output[0] + "_shift"], [add.output[0]],
                 group=channels, kernel_shape=[1, 1], pads=[0, 0, 0, 0], strides=[1, 1], dilations=[1, 1])

@@ -25,6 +25,7 @@ public class StampedOverlayTests
     {
         using var plate = Panel(Yellow);
         using var erased = StampedOverlay.EraseOnYellowPlate(plate);
+        Assert.NotNull(erased);
         var f = PlateColorClassifier.Fractions(erased);
         Assert.Equal(0, f.White);
         Assert.Equal(PlateColorClassifier.Fractions(plate).Black, f.Black);
@@ -34,7 +35,9 @@ public class StampedOverlayTests
     public void A_blue_plate_keeps_its_white_characters()
     {
         using var plate = Panel(Blue);
-        using var kept = StampedOverlay.EraseOnYellowPlate(plate);
+        using var erased = StampedOverlay.EraseOnYellowPlate(plate);
+        Assert.Null(erased);
+        var kept = erased ?? plate;
         Assert.Equal(PlateColorClassifier.Fractions(plate), PlateColorClassifier.Fractions(kept));
         Assert.True(PlateColorClassifier.Fractions(kept).White > 0);
     }

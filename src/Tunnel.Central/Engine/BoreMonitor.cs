@@ -405,7 +405,7 @@ public sealed class BoreMonitor
             if (_evidence.ExplainCost(alarmed, exit) >= level) continue;
             t.SecondSuspectOf = new SharedAlarm(alarmed, exit);
             Counters.SharedAlarms++;
-            _alarms.NameSecondSuspect(id, new AlarmAlternative(t.Plate?.Text, t.EntryEventId, t.Lane, t.EnteredAt, t.Class), now,
+            _alarms.NameSecondSuspect(id, AsSuspect(t), now,
                 // No plate in a reason: reasons are free text, shown unmasked; the suspect's plate travels masked.
                 $"a second vehicle, of lane {t.Lane}, may be the one inside: the unread exit at {exit.At:HH:mm:ss} fits both");
             return true;
@@ -449,12 +449,12 @@ public sealed class BoreMonitor
             ElapsedSeconds = Math.Round((now - t.EnteredAt).TotalSeconds, 1),
             VehicleClass = t.Class, PlateColor = t.Plate?.Color, Hazmat = t.Hazmat,
             Reason = $"{reason}; evidence {w.Evidence:0.0}",
-            Alternative = secondSuspect is { } other
-                ? new AlarmAlternative(other.Plate?.Text, other.EntryEventId, other.Lane, other.EnteredAt, other.Class)
-                : null,
+            Alternative = secondSuspect is { } other ? AsSuspect(other) : null,
         });
         if (!t.Hazmat) _due.Schedule(this, t, now + _settings.EscalateAfter);
     }
+
+    private static AlarmAlternative AsSuspect(Transit t) => new(t.Plate?.Text, t.EntryEventId, t.Lane, t.EnteredAt, t.Class);
 
     private static string Minutes(TimeSpan span) => span.TotalMinutes >= 1 ? $"{span.TotalMinutes:0.0} min" : $"{span.TotalSeconds:0} s";
 

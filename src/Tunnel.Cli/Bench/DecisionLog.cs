@@ -13,8 +13,8 @@ public enum TurnAfter
     GarbageCollection = 1,
     /// <summary>The previous turn built the screens' snapshot (every 50 ms).</summary>
     Snapshot = 2,
-    /// <summary>The previous turn stored alarm transitions, which first stores every decided passage on the loop itself.</summary>
-    AlarmsStored = 4,
+    /// <summary>The previous turn announced stored alarm transitions (logged them, handed them to the console).</summary>
+    AlarmsAnnounced = 4,
 }
 
 /// <summary>
@@ -29,7 +29,7 @@ public sealed record TailBreakdown(double FromMs, int Count, int Counted, IReadO
     {
         [TurnAfter.GarbageCollection] = "after a garbage collection",
         [TurnAfter.Snapshot] = "after the screens' snapshot was built",
-        [TurnAfter.AlarmsStored] = "after alarm transitions were stored (a synchronous commit on the loop)",
+        [TurnAfter.AlarmsAnnounced] = "after stored alarm transitions were announced",
         [TurnAfter.Nothing] = "after none of these",
     };
 
@@ -60,7 +60,8 @@ public sealed class DecisionLog
     private readonly CentralService _service;
     private int _gcs = GC.CollectionCount(0);
     private CentralSnapshot _snapshot;
-    private volatile bool _alarmsStored;
+    // Both events are raised on the service's loop.
+    private bool _alarmsAnnounced;
     private readonly List<(long At, TurnAfter After)> _turns = [];
 
     public DecisionLog(IReadOnlyList<Passage> plan, CentralService service)
@@ -72,7 +73,7 @@ public sealed class DecisionLog
         _snapshot = service.Snapshot;
         service.AlarmChanged += _ =>
         {
-            _alarmsStored = true;
+            _alarmsAnnounced = true;
             AlarmTransitions++;
         };
         service.PassagesDecided += Take;
@@ -98,8 +99,8 @@ public sealed class DecisionLog
         var gcs = GC.CollectionCount(0);
         if (gcs != _gcs) after |= TurnAfter.GarbageCollection;
         if (!ReferenceEquals(_service.Snapshot, _snapshot)) after |= TurnAfter.Snapshot;
-        if (_alarmsStored) after |= TurnAfter.AlarmsStored;
-        (_gcs, _snapshot, _alarmsStored) = (gcs, _service.Snapshot, false);
+        if (_alarmsAnnounced) after |= TurnAfter.AlarmsAnnounced;
+        (_gcs, _snapshot, _alarmsAnnounced) = (gcs, _service.Snapshot, false);
         // Read after the run while the loop may still turn (an ack, a status): the list must not change under the reader.
         lock (_turns) _turns.Add((at, after));
         foreach (var d in decided)
@@ -124,7 +125,7 @@ public sealed class DecisionLog
         var gaps = turns.Skip(1).Zip(turns, (t, before) => (t.After, Ms: Ms(t.At - before.At), t.At)).Where(t => t.At >= turnsFrom).ToList();
         TurnShare Share(Func<TurnAfter, bool> matches) => new(slow.Count(i => matches(After[i])), decided.Count(i => matches(After[i])),
             gaps.Count(t => matches(t.After)), Distribution.Of(gaps.Where(t => matches(t.After)).Select(t => t.Ms)));
-        var after = new[] { TurnAfter.GarbageCollection, TurnAfter.Snapshot, TurnAfter.AlarmsStored }.ToDictionary(k => k, k => Share(a => a.HasFlag(k)));
+        var after = new[] { TurnAfter.GarbageCollection, TurnAfter.Snapshot, TurnAfter.AlarmsAnnounced }.ToDictionary(k => k, k => Share(a => a.HasFlag(k)));
         after[TurnAfter.Nothing] = Share(a => a == TurnAfter.Nothing);
         return new TailBreakdown(fromMs, slow.Count, decided.Count, after,
             Distribution.Of(slow.Select(i => Ms(ReceivedAt[i] - sentAt[i]))).P50, Distribution.Of(slow.Select(i => Ms(DecidedAt[i] - ReceivedAt[i]))).P50);

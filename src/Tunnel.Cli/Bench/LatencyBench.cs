@@ -10,13 +10,13 @@ namespace Tunnel.Cli.Bench;
 public sealed record LatencyBenchOptions
 {
     public double Rate { get; init; } = 2000;
-    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan Duration { get; init; } = DefaultDuration;
     /// <summary>
     /// Passages sent in this first stretch are sent but not counted (JIT tiering up, SQLite cache, TCP
     /// windows settling). A long-running service has long finished tiering up; on this loaded machine
     /// the JIT was still busy 5 s in (a third of a core), and 15 s in it is done.
     /// </summary>
-    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(15);
+    public TimeSpan Warmup { get; init; } = DefaultWarmup;
     /// <summary>How long to wait after the last send for the acknowledgements still due.</summary>
     public TimeSpan Drain { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>Null: the private broker exactly as `tunnel central` starts it. Otherwise the same broker (users, ACLs) with this persistence choice.</summary>
@@ -30,6 +30,8 @@ public sealed record LatencyBenchOptions
     public double TailFromMs { get; init; } = 5;
 
     public const int DefaultAgentsNice = 15;
+    public static readonly TimeSpan DefaultDuration = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan DefaultWarmup = TimeSpan.FromSeconds(15);
 }
 
 /// <param name="CpuAfterWarmup">Per process (service, mosquitto, agents), CPU used and time waited for a CPU from the warm-up's end to the last send.</param>

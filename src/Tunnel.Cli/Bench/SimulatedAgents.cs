@@ -17,9 +17,8 @@ public sealed record AgentsPlan(string BrokerHost, int BrokerPort, string Site, 
 /// <see cref="Stopwatch"/> timestamps, 0 where it never happened.
 /// </summary>
 /// <param name="Frequency">The sender's <see cref="Stopwatch.Frequency"/>: its timestamps join the service's only when both agree.</param>
-/// <param name="SendEnd">When the last passage had gone out.</param>
 /// <param name="AckedAt">When the first end-to-end ack covering the passage arrived.</param>
-public sealed record AgentsTimings(long Frequency, long SendEnd, long[] SentAt, long[] PubackAt, long[] AckedAt, int PubacksMissing)
+public sealed record AgentsTimings(long Frequency, long[] SentAt, long[] PubackAt, long[] AckedAt, int PubacksMissing)
 {
     public int Unacknowledged => AckedAt.Count(t => t == 0);
 }
@@ -48,7 +47,6 @@ public sealed class SimulatedAgents : IAgentLoad
     private readonly long[] _sentAt;
     private readonly long[] _pubackAt;
     private readonly long[] _ackedAt;
-    private long _sendEnd;
 
     private SimulatedAgents(AgentsPlan plan)
     {
@@ -62,8 +60,6 @@ public sealed class SimulatedAgents : IAgentLoad
         for (var i = 0; i < n; i++) _agentOf[i].IndexOfSeq[plan.Passages[i].Seq] = i;
         _messages = plan.Passages.Select(p => (Topics.Passage(p.Site, p.Bore, p.Portal), JsonSerializer.SerializeToUtf8Bytes(p, TunnelJson.Options))).ToArray();
     }
-
-    public int Agents => _agents.Count;
 
     /// <summary>Connects every agent and subscribes it to its ack topic; nothing is sent yet.</summary>
     public static async Task<SimulatedAgents> ConnectAsync(AgentsPlan plan, CancellationToken ct)
@@ -100,8 +96,7 @@ public sealed class SimulatedAgents : IAgentLoad
                     }
                     _agentOf[i].Send(i, _messages[i]);
                 }
-                _sendEnd = Stopwatch.GetTimestamp();
-                sent.TrySetResult(_sendEnd);
+                sent.TrySetResult(Stopwatch.GetTimestamp());
             }
             catch (Exception e) { sent.TrySetException(e); }
         }) { Name = "bench-sender", IsBackground = true };
@@ -114,7 +109,7 @@ public sealed class SimulatedAgents : IAgentLoad
         var drainUntil = Stopwatch.GetTimestamp() + (long)(_plan.Drain.TotalSeconds * Stopwatch.Frequency);
         while (_agents.Any(a => !a.AllAcknowledged) && Stopwatch.GetTimestamp() < drainUntil) await Task.Delay(20, ct);
         await Task.WhenAll(_agents.Select(a => a.PublishesSettledAsync()));
-        return new AgentsTimings(Stopwatch.Frequency, _sendEnd, _sentAt, _pubackAt, _ackedAt, _agents.Sum(a => a.PubacksMissing));
+        return new AgentsTimings(Stopwatch.Frequency, _sentAt, _pubackAt, _ackedAt, _agents.Sum(a => a.PubacksMissing));
     }
 
     public async ValueTask DisposeAsync()

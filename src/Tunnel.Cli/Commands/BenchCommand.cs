@@ -23,10 +23,11 @@ public static class BenchCommand
         var runs = new Option<int>("--runs") { Description = "Timed replay runs (after one warm-up)", DefaultValueFactory = _ => 5 };
         var vehicles = new Option<int>("--vehicles") { Description = "Vehicles inside for the memory bench", DefaultValueFactory = _ => 100_000 };
         var rate = new Option<double>("--rate") { Description = "Passages per second for the latency bench", DefaultValueFactory = _ => 2000 };
-        var seconds = new Option<double>("--seconds") { Description = "Length of each latency run, warm-up included", DefaultValueFactory = _ => 30 };
+        var seconds = new Option<double>("--seconds") { Description = "Length of each latency run, warm-up included", DefaultValueFactory = _ => LatencyBenchOptions.DefaultDuration.TotalSeconds };
         var warmup = new Option<double>("--warmup")
         {
-            Description = "Seconds at the start of each latency run that are sent but not counted (JIT, caches)", DefaultValueFactory = _ => 15,
+            Description = "Seconds at the start of each latency run that are sent but not counted (JIT, caches)",
+            DefaultValueFactory = _ => LatencyBenchOptions.DefaultWarmup.TotalSeconds,
         };
         var only = new Option<string[]>("--only")
         {
@@ -89,7 +90,7 @@ public static class BenchCommand
     {
         /// <summary>See <see cref="LatencyBenchOptions.AgentsNice"/>.</summary>
         public int? AgentsNice { get; init; } = LatencyBenchOptions.DefaultAgentsNice;
-        public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(15);
+        public TimeSpan Warmup { get; init; } = LatencyBenchOptions.DefaultWarmup;
         public TimeSpan Drain { get; init; } = TimeSpan.FromSeconds(30);
         public string? Video { get; init; }
         public int AgentFrames { get; init; } = int.MaxValue;

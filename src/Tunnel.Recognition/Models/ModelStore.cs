@@ -27,7 +27,8 @@ public sealed class ModelStore
     public string Directory { get; }
 
     /// <summary>One file of the manifest. A derived file has no version: its package says what made it from what.</summary>
-    public sealed record ManifestFile(string Package, string Version, string Licence, string Role, string RelativePath, long Bytes, string Sha256);
+    /// <param name="Origin">Where it comes from, for messages: "package@version", or the script that makes it.</param>
+    public sealed record ManifestFile(string Origin, string Licence, string Role, string RelativePath, long Bytes, string Sha256);
 
     public IReadOnlyCollection<ManifestFile> Files => _byRole.Values;
 
@@ -50,7 +51,7 @@ public sealed class ModelStore
             foreach (var f in p.GetProperty("files").EnumerateArray())
             {
                 var role = f.GetProperty("role").GetString()!;
-                byRole[role] = new ManifestFile(name, version, licence, role, f.GetProperty("to").GetString()!,
+                byRole[role] = new ManifestFile($"{name}@{version}", licence, role, f.GetProperty("to").GetString()!,
                     f.GetProperty("bytes").GetInt64(), f.GetProperty("sha256").GetString()!);
             }
         }
@@ -61,7 +62,7 @@ public sealed class ModelStore
             {
                 var role = f.GetProperty("role").GetString()!;
                 var madeBy = $"made by models/{f.GetProperty("script").GetString()} from {f.GetProperty("from").GetString()}";
-                byRole[role] = new ManifestFile(madeBy, "", f.GetProperty("licence").GetString()!, role, f.GetProperty("to").GetString()!,
+                byRole[role] = new ManifestFile(madeBy, f.GetProperty("licence").GetString()!, role, f.GetProperty("to").GetString()!,
                     f.GetProperty("bytes").GetInt64(), f.GetProperty("sha256").GetString()!);
             }
         }
@@ -90,7 +91,7 @@ public sealed class ModelStore
     {
         if (!_byRole.TryGetValue(role, out var file)) throw new ModelFileException($"models/manifest.json names no file for '{role}'");
         var path = Path.Combine(Directory, file.RelativePath);
-        var what = $"{file.Role} file {path} ({(file.Version.Length == 0 ? file.Package : $"{file.Package}@{file.Version}")})";
+        var what = $"{file.Role} file {path} ({file.Origin})";
         if (!File.Exists(path)) throw new ModelFileException($"{what} is missing. {RestoreHint}");
         var length = new FileInfo(path).Length;
         if (length != file.Bytes) throw new ModelFileException($"{what} is corrupt: {length} bytes, the manifest says {file.Bytes}. {RestoreHint}");

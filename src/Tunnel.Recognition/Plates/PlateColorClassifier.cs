@@ -131,6 +131,12 @@ public static class PlateColorClassifier
     public static ColorFractions Fractions(Mat plateBgr)
     {
         using var hsv = Cv.CvtColor(plateBgr, ColorConversion.BgrToHsv);
+        return FractionsOfHsv(hsv);
+    }
+
+    /// <summary><see cref="Fractions"/> of a patch already converted to HSV.</summary>
+    internal static ColorFractions FractionsOfHsv(Mat hsv)
+    {
         var px = hsv.Bytes;
         var step = hsv.Step;
         int blue = 0, yellow = 0, green = 0, white = 0, black = 0, n = 0;

@@ -297,10 +297,7 @@ public sealed class PlateReader : IDisposable
             // plate-coloured region could displace it, and nothing else is worth reading.
             if (best is { Sure: true } b && (c.Height < 1.2 * b.Height || c.Fill < 0.3)) continue;
             if (c is { Kind: CandidateKind.ColourRegion, Fallback: null } && !HasCharacterStrokes(scene, c.Quad))
-            {
-                seen[c.Quad] = false;
-                continue;
-            }
+                continue; // not marked seen: a later pass may find a detector line in it, read through the region then
             read++;
             var s = ReadCandidate(scene, c);
             seen[c.Quad] = s is { Plausible: true };
@@ -361,7 +358,8 @@ public sealed class PlateReader : IDisposable
     {
         using var region = LineImages.Rectify(scene, c.Quad, 0.03f, 0.03f, 2 * TextRecognizer.InputHeight);
         // Double-row plates are yellow, and a scene's stamped date often runs across the bottom of the frame where they hang.
-        using var plate = StampedOverlay.EraseOnYellowPlate(region);
+        using var erased = StampedOverlay.EraseOnYellowPlate(region);
+        var plate = erased ?? region;
         if (ReadDoubleRow(plate) is not { } d || d.Penalty > _options.MaxGrammarPenalty) return null;
         return Score(Finish(d, plate, c.Quad, "colour", true), d, c.Height, plate);
     }
