@@ -206,7 +206,7 @@ public sealed class BoreMonitor
         var limit = _settings.AlarmLevel + _evidence.MaxDiscount;
         foreach (var t in Matcher.AllOpen)
         {
-            var cost = _evidence.ExplainCost(t, orphan);
+            var cost = _evidence.ExplainCost(t, orphan, above: Math.Min(bestCost, limit));
             if (cost >= bestCost || cost > limit) continue;
             if (t.ProbableExit is { } held && _evidence.ExplainCost(t, held) <= cost) continue;
             (best, bestCost) = (t, cost);
@@ -353,7 +353,7 @@ public sealed class BoreMonitor
         foreach (var other in Matcher.AllOpen)
         {
             if (other == holder || other.AlarmId is not null || other.ProbableExit is not null) continue;
-            var fit = _evidence.ExplainCost(other, orphan);
+            var fit = _evidence.ExplainCost(other, orphan, above: Math.Min(level, holderFit + _settings.AmbiguityMargin));
             if (fit >= level || fit > holderFit + _settings.AmbiguityMargin) continue;
             if (_evidence.Weigh(other, now, _congestion.TimeCounts(other)).Inside >= level / 2) return true;
         }
@@ -468,7 +468,10 @@ public sealed class BoreMonitor
         Counters.LostPassages += before - Matcher.ExitGaps.Open.Count;
         if (Matcher.ExitGaps.Open.Count < before) ReweighAwaitingLatePassage(now);
         Matcher.Orphans.RemoveAll(o => o.ClaimedBy is null && now - o.At > _settings.OrphanLifetime);
-        foreach (var stale in Matcher.AllOpen.Where(t => now - t.EnteredAt > _settings.MaxTracked).ToList())
+        List<Transit>? stales = null;
+        foreach (var t in Matcher.AllOpen)
+            if (now - t.EnteredAt > _settings.MaxTracked) (stales ??= []).Add(t);
+        foreach (var stale in stales ?? [])
         {
             Counters.Dropped++;
             Matcher.Drop(stale);

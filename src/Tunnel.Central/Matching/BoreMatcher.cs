@@ -46,7 +46,8 @@ public sealed class BoreMatcher
 
     public IReadOnlyList<Transit> OpenInLane(int lane) => _lanes[LaneIndex(lane)];
 
-    public IEnumerable<Transit> AllOpen => _lanes.SelectMany(l => l);
+    /// <summary>Every open transit, lane by lane (a struct: the weighing loops walk it all the time).</summary>
+    public OpenTransits AllOpen => new(_lanes);
 
     public TransitTimeModel TimesFor(Transit t) => Times[TransitTimeModel.GroupOf(t.Class, t.Hazmat)];
 
@@ -141,12 +142,14 @@ public sealed class BoreMatcher
                 return new ExitCandidate(t, ExitMatch.Exact, Rematch: true);
 
         double runnerUp = double.MaxValue;
+        Span<double> certainty = stackalloc double[plate.Text.Length];
+        PlateSimilarity.Certainties(plate, certainty);
         foreach (var lane in _lanes)
             foreach (var t in lane)
             {
                 if (t.Plate is not { } read || !Plausible(t, now)) continue;
                 if (Math.Abs(read.Text.Length - plate.Text.Length) > 1) continue;
-                var distance = PlateSimilarity.Distance(read, plate, stopAbove: MaxFuzzyDistance);
+                var distance = PlateSimilarity.WeightedDistance(read.Text, t.PlateCertainty, plate.Text, certainty, MaxFuzzyDistance);
                 if (distance > MaxFuzzyDistance) continue;
                 var score = 2.5 * distance + Consistency.ClassCost(t.Class, exit.Vehicle.Class)
                     + Consistency.ColourCost(read.Color, plate.Color)
@@ -184,4 +187,35 @@ public static class Consistency
 
     public static double ColourCost(PlateColor? a, PlateColor? b) =>
         a is null || b is null || a == b || a == PlateColor.Unknown || b == PlateColor.Unknown ? 0 : 3;
+}
+
+/// <summary>The open transits of a bore, lane after lane, walked without allocating.</summary>
+public readonly struct OpenTransits(List<Transit>[] lanes) : IEnumerable<Transit>
+{
+    public Enumerator GetEnumerator() => new(lanes);
+    IEnumerator<Transit> IEnumerable<Transit>.GetEnumerator() => GetEnumerator();
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+    public struct Enumerator(List<Transit>[] lanes) : IEnumerator<Transit>
+    {
+        private int _lane;
+        private int _index = -1;
+
+        public readonly Transit Current => lanes[_lane][_index];
+        readonly object System.Collections.IEnumerator.Current => Current;
+
+        public bool MoveNext()
+        {
+            while (_lane < lanes.Length)
+            {
+                if (++_index < lanes[_lane].Count) return true;
+                _lane++;
+                _index = -1;
+            }
+            return false;
+        }
+
+        public void Reset() => (_lane, _index) = (0, -1);
+        public readonly void Dispose() { }
+    }
 }

@@ -1,4 +1,5 @@
 using Tunnel.Core.Contracts;
+using Tunnel.Core.Plates;
 
 namespace Tunnel.Central.Matching;
 
@@ -14,6 +15,7 @@ public sealed class Transit
         Lane = entry.Lane;
         EnteredAt = entry.CapturedAt;
         Plate = entry.Plate;
+        PlateCertainty = entry.Plate is { } plate ? PlateSimilarity.Certainties(plate) : null;
         Class = entry.Vehicle.Class;
         Hazmat = entry.Vehicle.Hazmat;
     }
@@ -22,6 +24,8 @@ public sealed class Transit
     public int Lane { get; }
     public DateTimeOffset EnteredAt { get; }
     public PlateRead? Plate { get; }
+    /// <summary><see cref="PlateSimilarity.Certainties"/> of <see cref="Plate"/>, once: the fuzzy search compares it with many exits.</summary>
+    public double[]? PlateCertainty { get; }
     public VehicleClass Class { get; }
     public bool Hazmat { get; }
 
@@ -87,28 +91,38 @@ public sealed class Transit
 public sealed class PassLog
 {
     public const int Keep = 6;
-    private readonly List<DateTimeOffset> _ownLane = [];
-    private readonly Queue<Overtaker> _otherLanes = new();
+    // Arrays made on first use, oldest first: most vehicles are never passed, and these are read in
+    // the innermost loops of every weighing, where a list's or a queue's enumerator would cost more.
+    private DateTimeOffset[]? _ownLane;
+    private Overtaker[]? _otherLanes;
+    private int _ownCount;
+    private int _otherCount;
 
-    public int OwnLane => _ownLane.Count;
-    public int OtherLanes => _otherLanes.Count;
-    public IEnumerable<Overtaker> OtherLanePassers => _otherLanes;
-    public IReadOnlyList<DateTimeOffset> OwnLaneLeftTimes => _ownLane;
+    public int OwnLane => _ownCount;
+    public int OtherLanes => _otherCount;
+    public ReadOnlySpan<Overtaker> OtherLanePassers => _otherLanes.AsSpan(0, _otherCount);
+    public ReadOnlySpan<DateTimeOffset> OwnLaneLeftTimes => _ownLane.AsSpan(0, _ownCount);
 
     public bool AddOwnLane(DateTimeOffset at)
     {
-        if (_ownLane.Count >= Keep) return false;
-        _ownLane.Add(at);
+        if (_ownCount >= Keep) return false;
+        (_ownLane ??= new DateTimeOffset[Keep])[_ownCount++] = at;
         return true;
     }
 
     public void AddOtherLane(DateTimeOffset entered, DateTimeOffset left)
     {
-        if (_otherLanes.Count >= Keep) _otherLanes.Dequeue();
-        _otherLanes.Enqueue(new Overtaker(entered, left));
+        _otherLanes ??= new Overtaker[Keep];
+        if (_otherCount == Keep) Array.Copy(_otherLanes, 1, _otherLanes, 0, --_otherCount);
+        _otherLanes[_otherCount++] = new Overtaker(entered, left);
     }
 
-    public int OwnLaneBefore(DateTimeOffset t) => _ownLane.Count(x => x < t);
+    public int OwnLaneBefore(DateTimeOffset t)
+    {
+        var n = 0;
+        foreach (var left in OwnLaneLeftTimes) if (left < t) n++;
+        return n;
+    }
 }
 
 /// <summary>A vehicle of another lane that entered after a transit and left before it.</summary>
@@ -121,6 +135,8 @@ public sealed record SharedAlarm(Transit Alarmed, OrphanExit Exit);
 public sealed class OrphanExit(Passage exit)
 {
     public Passage Passage { get; } = exit;
+    /// <summary><see cref="PlateSimilarity.Certainties"/> of its plate, once: it is weighed against every vehicle inside.</summary>
+    public double[]? PlateCertainty { get; } = exit.Plate is { } plate ? PlateSimilarity.Certainties(plate) : null;
     public DateTimeOffset At => Passage.CapturedAt;
     public int Lane => Passage.Lane;
     public Transit? ClaimedBy { get; set; }

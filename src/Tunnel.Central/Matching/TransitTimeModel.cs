@@ -55,15 +55,37 @@ public sealed class TransitTimeModel
             // Too few to trust: lean on the prior, widen.
             return;
         }
-        Span<double> sorted = stackalloc double[_count];
-        _logs.AsSpan(0, _count).CopyTo(sorted);
-        sorted.Sort();
-        var median = sorted[_count / 2];
-        for (var i = 0; i < _count; i++) sorted[i] = Math.Abs(sorted[i] - median);
-        sorted.Sort();
-        var mad = sorted[_count / 2];
+        Span<double> values = stackalloc double[_count];
+        _logs.AsSpan(0, _count).CopyTo(values);
+        var median = KthSmallest(values, _count / 2);
+        for (var i = 0; i < _count; i++) values[i] = Math.Abs(values[i] - median);
+        var mad = KthSmallest(values, _count / 2);
         _logMedian = median;
         _sigma = Math.Max(MinSigma, 1.4826 * mad);
+    }
+
+    /// <summary>The value a sort would put at <paramref name="k"/> (Hoare's selection, reordering <paramref name="xs"/>): a fit takes two, and sorting for them was most of its cost.</summary>
+    internal static double KthSmallest(Span<double> xs, int k)
+    {
+        int lo = 0, hi = xs.Length - 1;
+        while (lo < hi)
+        {
+            var pivot = xs[lo + (hi - lo) / 2];
+            int i = lo, j = hi;
+            while (i <= j)
+            {
+                while (xs[i] < pivot) i++;
+                while (xs[j] > pivot) j--;
+                if (i > j) break;
+                (xs[i], xs[j]) = (xs[j], xs[i]);
+                i++;
+                j--;
+            }
+            if (k <= j) hi = j;
+            else if (k >= i) lo = i;
+            else return xs[k];
+        }
+        return xs[k];
     }
 
     /// <summary>−ln P(a moving vehicle of this kind is still inside after <paramref name="elapsed"/>).</summary>

@@ -188,7 +188,7 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
         foreach (var u in matcher.AllOpen)
         {
             if (u.AlarmId is not null || !eligible(u)) continue;
-            other = Math.Min(other, ExplainCost(u, orphan));
+            other = Math.Min(other, ExplainCost(u, orphan, above: other));
             if (other <= settings.UnmatchedExitCost) break; // no story of an unmatched exit is cheaper
         }
         return other - settings.UnmatchedExitCost;
@@ -217,22 +217,36 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
         return 0;
     }
 
-    /// <summary>Cost of "this unmatched exit was this vehicle".</summary>
-    public double ExplainCost(Transit t, OrphanExit orphan)
+    /// <summary>
+    /// Cost of "this unmatched exit was this vehicle"; where it surely exceeds <paramref name="above"/>,
+    /// some value that does. The searches over every vehicle inside want only the fits better than
+    /// the best so far, and most vehicles are ruled out by their cheap terms before their plate is compared.
+    /// </summary>
+    public double ExplainCost(Transit t, OrphanExit orphan, double above = double.PositiveInfinity)
     {
-        var times = matcher.TimesFor(t);
         var transit = orphan.At - t.EnteredAt;
         if (transit < matcher.Shortest) return double.PositiveInfinity;
         var exit = orphan.Passage;
+        // Summed term by term in one order: each partial sum is a floor of the total.
         var cost = settings.UnmatchedExitCost
             + Consistency.ClassCost(t.Class, exit.Vehicle.Class)
             + Consistency.ColourCost(t.Plate?.Color, exit.Plate?.Color)
             // In a slow bore the usual transit says nothing about which exit was whose.
-            + (timeCounts(t) ? times.Mismatch(transit) : 0)
-            + PassEvidenceLeavingBy(t, orphan.Lane, orphan.At)
-            + FirstToPassCost(t, orphan);
-        if (t.Plate is { } a && exit.Plate is { } b)
-            cost += Math.Min(2.0 * Core.Plates.PlateSimilarity.Distance(a, b, stopAbove: 3), 6);
-        return cost;
+            + (timeCounts(t) ? matcher.TimesFor(t).Mismatch(transit) : 0);
+        if (cost > above) return cost;
+        cost += PassEvidenceLeavingBy(t, orphan.Lane, orphan.At);
+        if (cost > above) return cost;
+        cost += FirstToPassCost(t, orphan);
+        if (cost > above || t.Plate is not { } a || exit.Plate is not { } b) return cost;
+        var stop = Math.Min(MaxPlateDistance, (above - cost) / 2);
+        var distance = Core.Plates.PlateSimilarity.WeightedDistance(a.Text, t.PlateCertainty, b.Text, orphan.PlateCertainty, stop);
+        var total = cost + Math.Min(2.0 * distance, 2 * MaxPlateDistance);
+        // A distance cut short is a floor; should rounding leave the total at the bound, the full one decides.
+        if (distance > stop && stop < MaxPlateDistance && total <= above)
+            total = cost + Math.Min(2.0 * Core.Plates.PlateSimilarity.WeightedDistance(a.Text, t.PlateCertainty, b.Text, orphan.PlateCertainty, MaxPlateDistance), 2 * MaxPlateDistance);
+        return total;
     }
+
+    /// <summary>Plates further apart than this count no more against "same vehicle": an unread-and-misread exit is no rarer.</summary>
+    private const double MaxPlateDistance = 3;
 }

@@ -38,16 +38,27 @@ public static class PlateSimilarity
     public static double Distance(string a, IReadOnlyList<double>? confA, string b, IReadOnlyList<double>? confB,
         double stopAbove = double.PositiveInfinity)
     {
+        if (a.Length > 16 || b.Length > 16) return WeightedDistance(a, [], b, [], stopAbove); // answered before any certainty is read
+        Span<double> certainA = stackalloc double[a.Length];
+        Span<double> certainB = stackalloc double[b.Length];
+        FillCertainties(confA, certainA);
+        FillCertainties(confB, certainB);
+        return WeightedDistance(a, certainA, b, certainB, stopAbove);
+    }
+
+    /// <summary>
+    /// The distance from each read's <see cref="Certainties"/>, worked out beforehand: a vehicle inside
+    /// is compared with many exits, and an exit with every vehicle inside.
+    /// </summary>
+    public static double WeightedDistance(string a, ReadOnlySpan<double> certainA, string b, ReadOnlySpan<double> certainB,
+        double stopAbove = double.PositiveInfinity)
+    {
         if (string.Equals(a, b, StringComparison.Ordinal)) return 0;
         int n = a.Length, m = b.Length;
         if (n > 16 || m > 16) return Math.Abs(n - m) + Math.Max(n, m);
-        // The table's two rows and each side's certainties on the stack: this runs for every candidate of every exit.
+        // The table's two rows on the stack: this runs for every candidate of every exit.
         Span<double> prev = stackalloc double[m + 1];
         Span<double> curr = stackalloc double[m + 1];
-        Span<double> certainA = stackalloc double[n];
-        Span<double> certainB = stackalloc double[m];
-        for (var i = 0; i < n; i++) certainA[i] = Certainty(confA, i);
-        for (var j = 0; j < m; j++) certainB[j] = Certainty(confB, j);
         for (var j = 0; j <= m; j++) prev[j] = j * IndelCost;
         for (var i = 1; i <= n; i++)
         {
@@ -68,6 +79,22 @@ public static class PlateSimilarity
             var swap = prev; prev = curr; curr = swap;
         }
         return prev[m];
+    }
+
+    /// <summary>How much a disagreement at each character of <paramref name="read"/> counts, for <see cref="WeightedDistance"/>.</summary>
+    public static double[] Certainties(PlateRead read)
+    {
+        var certain = new double[read.Text.Length];
+        Certainties(read, certain);
+        return certain;
+    }
+
+    /// <summary><see cref="Certainties(PlateRead)"/> into a span as long as the read's text.</summary>
+    public static void Certainties(PlateRead read, Span<double> into) => FillCertainties(read.CharConfidences, into);
+
+    private static void FillCertainties(IReadOnlyList<double>? conf, Span<double> into)
+    {
+        for (var i = 0; i < into.Length; i++) into[i] = Certainty(conf, i);
     }
 
     public static double SubstitutionCost(char x, char y)
