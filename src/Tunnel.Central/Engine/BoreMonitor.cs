@@ -59,8 +59,7 @@ public sealed class BoreMonitor
         // An exit may have come before its (late) entry: it waits among the orphans.
         if (p.Plate is { } plate)
         {
-            var orphan = Matcher.Orphans.FirstOrDefault(o => o.Passage.Plate?.Text == plate.Text && o.At > transit.EnteredAt);
-            if (orphan is not null)
+            if (Matcher.Orphans.Find(o => o.At > transit.EnteredAt && o.Passage.Plate?.Text == plate.Text) is { } orphan)
             {
                 Release(orphan, now);
                 Matcher.Orphans.Remove(orphan);

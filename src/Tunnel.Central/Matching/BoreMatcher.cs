@@ -20,6 +20,8 @@ public sealed class BoreMatcher
     private readonly List<Transit>[] _lanes;
     private readonly Dictionary<string, List<Transit>> _byPlate = new(StringComparer.Ordinal);
     private readonly Queue<Transit> _recentGuesses = new();
+    // The same guesses by plate, oldest first, so an exit asks only those of its own plate.
+    private readonly Dictionary<string, List<Transit>> _guessesByPlate = new(StringComparer.Ordinal);
     private readonly long[] _laneEntries;
 
     public BoreMatcher(BoreConfig config)
@@ -64,7 +66,7 @@ public sealed class BoreMatcher
     {
         Forget(transit);
         transit.Close(exit, how);
-        if (how == ExitMatch.Fuzzy) _recentGuesses.Enqueue(transit);
+        if (how == ExitMatch.Fuzzy) RememberGuess(transit);
     }
 
     public void CloseInferred(Transit transit, OrphanExit orphan)
@@ -73,7 +75,7 @@ public sealed class BoreMatcher
         transit.ProbableExit = null;
         Forget(transit);
         transit.Close(orphan.Passage, ExitMatch.Inferred);
-        _recentGuesses.Enqueue(transit);
+        RememberGuess(transit);
     }
 
     /// <summary>Stops tracking a transit that never left (see <c>DetectorSettings.MaxTracked</c>).</summary>
@@ -124,7 +126,7 @@ public sealed class BoreMatcher
     {
         if (exit.Plate is not { } plate) return default;
         var now = exit.CapturedAt;
-        while (_recentGuesses.TryPeek(out var old) && (old.IsOpen || now - old.ExitedAt > RematchWindow)) _recentGuesses.Dequeue();
+        while (_recentGuesses.TryPeek(out var old) && (old.IsOpen || now - old.ExitedAt > RematchWindow)) ForgetOldestGuess();
 
         Transit? best = null;
         var bestScore = double.MaxValue;
@@ -137,9 +139,10 @@ public sealed class BoreMatcher
             }
         if (best is not null) return new ExitCandidate(best, ExitMatch.Exact, Rematch: false);
 
-        foreach (var t in _recentGuesses)
-            if (t.Plate?.Text == plate.Text && t.EnteredAt < now)
-                return new ExitCandidate(t, ExitMatch.Exact, Rematch: true);
+        if (_guessesByPlate.TryGetValue(plate.Text, out var guessed))
+            foreach (var t in guessed)
+                if (t.EnteredAt < now)
+                    return new ExitCandidate(t, ExitMatch.Exact, Rematch: true);
 
         double runnerUp = double.MaxValue;
         Span<double> certainty = stackalloc double[plate.Text.Length];
@@ -161,6 +164,22 @@ public sealed class BoreMatcher
         if (best is not null && bestScore <= 6 && runnerUp - bestScore >= FuzzyMargin)
             return new ExitCandidate(best, ExitMatch.Fuzzy, Rematch: false);
         return default;
+    }
+
+    private void RememberGuess(Transit transit)
+    {
+        _recentGuesses.Enqueue(transit);
+        if (transit.Plate is not { } plate) return;
+        if (!_guessesByPlate.TryGetValue(plate.Text, out var list)) _guessesByPlate[plate.Text] = list = [];
+        list.Add(transit);
+    }
+
+    private void ForgetOldestGuess()
+    {
+        var oldest = _recentGuesses.Dequeue();
+        if (oldest.Plate is not { } plate || !_guessesByPlate.TryGetValue(plate.Text, out var list)) return;
+        list.RemoveAt(0);
+        if (list.Count == 0) _guessesByPlate.Remove(plate.Text);
     }
 
     private bool Plausible(Transit t, DateTimeOffset exitAt) => exitAt - t.EnteredAt >= Shortest;

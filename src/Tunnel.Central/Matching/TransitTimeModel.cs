@@ -62,6 +62,7 @@ public sealed class TransitTimeModel
         var mad = KthSmallest(values, _count / 2);
         _logMedian = median;
         _sigma = Math.Max(MinSigma, 1.4826 * mad);
+        _shortOfLevel = double.NaN;
     }
 
     /// <summary>The value a sort would put at <paramref name="k"/> (Hoare's selection, reordering <paramref name="xs"/>): a fit takes two, and sorting for them was most of its cost.</summary>
@@ -111,6 +112,27 @@ public sealed class TransitTimeModel
         var density = (1 - wide) * Math.Exp(-0.5 * z * z) + wide / WideFactor * Math.Exp(-0.5 * z * z / (WideFactor * WideFactor));
         return Math.Min(-Math.Log(density / (1 - wide + wide / WideFactor)), 8);
     }
+
+    /// <summary>
+    /// Whether <see cref="Surprise"/> of <paramref name="elapsed"/> reaches <paramref name="level"/>: the
+    /// congestion watch asks this of every vehicle inside at every tick, and most are well short of
+    /// it, which a comparison with a time they cannot reach it before tells without a logarithm.
+    /// </summary>
+    public bool Reaches(TimeSpan elapsed, double level)
+    {
+        if (level != _shortOfLevel)
+        {
+            // The last step of the table still short of the level, less a margin for rounding.
+            var i = Array.BinarySearch(SurpriseByZ, level);
+            i = (i >= 0 ? i : ~i) - 1;
+            _shortOf = i < 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(Math.Exp(_logMedian + i * TableStep * _sigma) * (1 - 1e-9));
+            _shortOfLevel = level;
+        }
+        return elapsed >= _shortOf && Surprise(elapsed) >= level;
+    }
+
+    private double _shortOfLevel = double.NaN;
+    private TimeSpan _shortOf;
 
     /// <summary>Elapsed time at which <see cref="Surprise"/> reaches <paramref name="level"/>.</summary>
     public TimeSpan ElapsedForSurprise(double level)

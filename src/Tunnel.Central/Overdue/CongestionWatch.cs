@@ -77,7 +77,7 @@ public sealed class CongestionWatch(BoreKey key, DetectorSettings settings, Bore
         {
             if (now - t.EnteredAt > Window) continue;
             recent++;
-            if (t.ProbableExit is null && matcher.TimesFor(t).Surprise(now - t.EnteredAt) >= SlowSurprise) slow++;
+            if (t.ProbableExit is null && matcher.TimesFor(t).Reaches(now - t.EnteredAt, SlowSurprise)) slow++;
         }
         return slow >= settings.CongestionMinVehicles && slow >= settings.CongestionShare * recent;
     }

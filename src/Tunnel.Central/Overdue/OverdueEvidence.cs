@@ -124,8 +124,14 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
         }
         if (count == 0) return violated * lanes.PassEvidence;
         (at[count], change[count++]) = (1, 0);
-        // Sorted by key, no comparison delegate: this runs for every step of every weighing.
-        at[..count].Sort(change[..count]);
+        // At most 13 points: an insertion sort, stable like the library's at this size, without its generic dispatch.
+        for (var i = 1; i < count; i++)
+        {
+            var (key, value) = (at[i], change[i]);
+            var j = i - 1;
+            for (; j >= 0 && at[j] > key; j--) (at[j + 1], change[j + 1]) = (at[j], change[j]);
+            (at[j + 1], change[j + 1]) = (key, value);
+        }
         var rate = lanes.OrderViolationRate;
         // rate^violated, kept up to date as violated moves by one at each point rather than recomputed.
         var power = Math.Pow(rate, violated);

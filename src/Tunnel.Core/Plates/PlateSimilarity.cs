@@ -97,6 +97,7 @@ public static class PlateSimilarity
         for (var i = 0; i < into.Length; i++) into[i] = Certainty(conf, i);
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static double SubstitutionCost(char x, char y)
     {
         if (x == y) return 0;

@@ -1,0 +1,85 @@
+using Tunnel.Central.Matching;
+using Tunnel.Central.Overdue;
+using Tunnel.Core.Contracts;
+
+namespace Tunnel.Central.Tests;
+
+/// <summary>The engine's shortcuts for speed must decide exactly as the computations they stand for.</summary>
+public sealed class ShortcutTests
+{
+    [Fact]
+    public void Selecting_the_kth_value_gives_what_sorting_would_put_there()
+    {
+        var rng = new Random(3);
+        for (var round = 0; round < 500; round++)
+        {
+            var n = rng.Next(1, 200);
+            // Few distinct values in some rounds: ties are where a selection goes wrong.
+            var values = Enumerable.Range(0, n).Select(_ => round % 2 == 0 ? rng.NextDouble() : rng.Next(5)).ToArray();
+            var sorted = values.Order().ToArray();
+            var k = rng.Next(n);
+            Assert.Equal(sorted[k], TransitTimeModel.KthSmallest(values.ToArray(), k));
+        }
+    }
+
+    [Theory]
+    [InlineData(4.5)]
+    [InlineData(1.0)]
+    [InlineData(9.0)]
+    public void Reaches_agrees_with_the_surprise_it_stands_for(double level)
+    {
+        var model = new TransitTimeModel(TimeSpan.FromSeconds(160));
+        var rng = new Random(5);
+        for (var fit = 0; fit < 4; fit++)
+        {
+            for (var i = 0; i < 40; i++) model.Add(TimeSpan.FromSeconds(150 + 40 * rng.NextDouble() + 30 * fit));
+            for (var ms = 0; ms < 3_000_000; ms += 37)
+            {
+                var elapsed = TimeSpan.FromMilliseconds(ms);
+                Assert.Equal(model.Surprise(elapsed) >= level, model.Reaches(elapsed, level));
+            }
+        }
+    }
+
+    [Fact]
+    public void An_exit_fit_asked_for_below_a_bound_is_exact_under_it_and_above_it_otherwise()
+    {
+        var traffic = new Traffic();
+        var t = traffic.Warmup(120);
+        var rng = new Random(11);
+        string Plate() => $"浙{(char)('A' + rng.Next(6))}{rng.Next(100000):D5}";
+        for (var i = 0; i < 40; i++)
+            traffic.Entry(t + i * 3, rng.Next(10) == 0 ? null : Plate(), lane: 1 + i % 2, cls: i % 3 == 0 ? VehicleClass.Truck : VehicleClass.Car);
+        var bore = traffic.North;
+        var evidence = new OverdueEvidence(new DetectorSettings(), bore.Matcher, bore.Lanes, _ => true);
+        var inside = bore.Matcher.AllOpen.ToList();
+        var exits = new List<OrphanExit>();
+        foreach (var vehicle in inside.Where(v => v.Plate is not null).Take(15))
+        {
+            // Its own plate with one character misread, and with two.
+            var text = vehicle.Plate!.Text.ToCharArray();
+            text[3] = text[3] == '8' ? 'B' : '8';
+            exits.Add(new OrphanExit(traffic.Exit(t + 200 + exits.Count, new string(text), lane: vehicle.Lane, deliver: false)));
+            text[5] = text[5] == '1' ? '7' : '1';
+            exits.Add(new OrphanExit(traffic.Exit(t + 200 + exits.Count, new string(text), lane: 3 - vehicle.Lane, deliver: false)));
+        }
+        exits.Add(new OrphanExit(traffic.Exit(t + 260, null, lane: 1, deliver: false)));
+        var cut = 0;
+        foreach (var vehicle in inside)
+            foreach (var exit in exits)
+            {
+                var full = evidence.ExplainCost(vehicle, exit);
+                for (var above = 0.0; above <= 20; above += 0.25)
+                {
+                    var bounded = evidence.ExplainCost(vehicle, exit, above);
+                    if (full <= above) Assert.Equal(full, bounded);
+                    else
+                    {
+                        Assert.True(bounded > above, $"{vehicle} / {exit.Passage.Plate?.Text}: {bounded} not above {above} (full {full})");
+                        if (bounded != full) cut++;
+                    }
+                }
+            }
+        Assert.True(cut > 0, "no fit was ever cut short: the test does not reach the shortcut");
+    }
+}
