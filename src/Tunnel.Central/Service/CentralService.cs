@@ -237,6 +237,10 @@ public sealed class CentralService
     public long LoopErrors { get; private set; }
     /// <summary>Store writes behind the engine that failed and were retried; exposed on /metrics.</summary>
     public long StoreWriteErrors => _writer.Failures;
+    /// <summary>Decided passages not kept for storing while the store was down (their agents send them again); exposed on /metrics.</summary>
+    public long StorePassagesDropped => _writer.PassagesDropped;
+    /// <summary>Dropped passages stored after all, from their agents' re-sends; exposed on /metrics.</summary>
+    public long StorePassagesRecovered => _writer.PassagesRecovered;
 
     /// <summary>Takes a batch of messages; returns the agents owed an acknowledgement once it is stored.</summary>
     private IReadOnlyCollection<(string Site, string Agent)> HandleBatch(List<MqttMessage> batch, DateTimeOffset now)

@@ -11,11 +11,13 @@ namespace Tunnel.Central.Service;
 /// decision. What fails validation goes to the dead-letter store with its reason (and its seq, when
 /// readable, counts as handled so the agent's acknowledgement moves past it); nothing here throws on
 /// bad input. The engine knows the event ids of the last hours, which tells a re-send from a new
-/// passage; a passage older than that asks the store first.
+/// passage; a passage older than that asks the store first. A re-send of a passage the engine took
+/// while the writer had no room for it is stored now, without being decided twice.
 /// </summary>
 public sealed class PassageIngest(PassageValidator validator, TunnelStore store, TunnelEngine engine, WriteBehind writer)
 {
     public long Accepted { get; private set; }
+    /// <summary>Re-sends of passages the engine took already, except those <see cref="WriteBehind.TryRecover"/> brings back.</summary>
     public long Duplicates { get; private set; }
     public long DeadLettered { get; private set; }
     public long EngineErrors { get; private set; }
@@ -33,7 +35,6 @@ public sealed class PassageIngest(PassageValidator validator, TunnelStore store,
                 case PassageValidation.Accepted ok:
                     agents.Add((ok.Passage.Site, ok.Passage.AgentId));
                     if (Take(ok.Passage, now)) decided.Add(new DecidedPassage(ok.Passage, message.ReceivedTimestamp));
-                    else Duplicates++;
                     break;
                 case PassageValidation.Rejected bad:
                     rejected++;
@@ -58,17 +59,23 @@ public sealed class PassageIngest(PassageValidator validator, TunnelStore store,
     /// <summary>Feeds a valid passage to the engine and queues it for the store; false for a re-send.</summary>
     private bool Take(Passage passage, DateTimeOffset now)
     {
+        if (engine.HasSeen(passage.EventId))
+        {
+            // Its body may have been dropped for lack of room, and then this re-send is what gets stored.
+            if (!writer.TryRecover(passage, now)) Duplicates++;
+            return false;
+        }
         if (!engine.Remembers(passage))
         {
             // Rare (an outbox emptied after hours offline) and worth a synchronous commit: only the store can tell.
             writer.Flush();
-            if (store.AddPassages([(passage, now)]).Count == 0) return false;
+            if (store.AddPassages([(passage, now)]).Count == 0)
+            {
+                Duplicates++;
+                return false;
+            }
         }
-        else
-        {
-            if (engine.HasSeen(passage.EventId)) return false;
-            writer.AddPassage(passage, now);
-        }
+        else writer.AddPassage(passage, now);
         // Queued already: a fault in the engine on one passage must not cost the others their turn.
         try { engine.Process(passage, now); }
         catch (Exception e) when (e is not OutOfMemoryException) { EngineErrors++; LastEngineError = $"{passage.EventId}: {e.GetType().Name}: {e.Message}"; }

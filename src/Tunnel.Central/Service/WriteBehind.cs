@@ -17,10 +17,36 @@ namespace Tunnel.Central.Service;
 /// Alarm transitions queue here too, behind the passages that raised them, and are handed to
 /// <paramref name="alarmsStored"/> once stored: an alarm lost in a crash before that is raised again by
 /// the rebuild from the stored passages.
+/// <para>
+/// Memory stays bounded while the store is down (locked, disk full, PostgreSQL away): beyond
+/// <paramref name="maxQueuedPassages"/> passage bodies held for storing, a newly decided passage is
+/// still decided (a stopped vehicle must still raise its alarm) but only its event id is kept. That
+/// loses nothing for the same reason as above: it is never acknowledged, so its agent sends it again,
+/// and <see cref="TryRecover"/> then queues the re-send for storing instead of taking it for a duplicate.
+/// Alarm transitions, dead letters and ended transits are few and small, and are never dropped.
+/// </para>
 /// </summary>
 public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider clock, ILogger log,
-    Action<IReadOnlyList<AlarmTransition>> alarmsStored)
+    Action<IReadOnlyList<AlarmTransition>> alarmsStored,
+    int maxQueuedPassages = WriteBehind.DefaultMaxQueuedPassages, int maxDroppedIds = WriteBehind.DefaultMaxDroppedIds)
 {
+    /// <summary>
+    /// Passage bodies held before new ones are dropped: under a kilobyte each, some 40 MB. The reference
+    /// deployment at its busiest (two bores, 1,500 vehicles an hour each, seen at both portals: under two
+    /// passages a second) fills it in about eight hours; the benchmark's 2,000 a second in 25 s.
+    /// </summary>
+    public const int DefaultMaxQueuedPassages = 50_000;
+
+    /// <summary>
+    /// Event ids of dropped passages remembered: 50 to 90 bytes each with the set and the order, under
+    /// 100 MB; almost a week of outage at the reference deployment's busiest, eight minutes at the
+    /// benchmark's rate. Beyond it the oldest are forgotten, since memory must stay bounded however long
+    /// the outage. A forgotten passage's re-send would look like a duplicate, and its agent's
+    /// acknowledgement would stay below it for good; so from then on every re-send of a decided passage
+    /// is offered to the store again, which keeps one copy by event id: needless writes, not a lost passage.
+    /// </summary>
+    public const int DefaultMaxDroppedIds = 1_000_000;
+
     private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(1);
     // A busy agent would otherwise get an acknowledgement per commit (hundreds a second through the
     // broker); one every so often lets it trim its outbox just as well.
@@ -34,19 +60,79 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
     // spinning waiter would take that CPU from the loop on a two-core machine.
     private readonly AutoResetEvent _work = new(false);
     private Pending _pending = new();
+    // What the writer has taken and not yet stored: still held, so it counts against the cap.
+    private Pending _inFlight = new();
     private HashSet<(string Site, string Agent)> _ackDue = [];
+    // Passages decided but neither stored nor queued (dropped for lack of room), awaiting their re-send;
+    // the order, oldest first, tells which to forget (ids recovered meanwhile are skipped then).
+    private HashSet<Guid> _dropped = [];
+    private Queue<Guid> _droppedOrder = new();
+    // From the first drop until the queue drains below the cap: one warning and one all-clear per outage.
+    private bool _dropping;
 
     /// <summary>Commits that failed and were tried again; exposed on /metrics.</summary>
     public long Failures => Interlocked.Read(ref _failures);
     private long _failures;
 
     /// <summary>Passages, dead letters, transits and alarm transitions queued or being written, not stored yet.</summary>
-    public int Backlog { get { lock (_queue) return _pending.Count + _inFlight; } }
-    private int _inFlight;
+    public int Backlog { get { lock (_queue) return _pending.Count + _inFlight.Count; } }
 
+    /// <summary>Decided passages whose bodies were not kept for lack of room; exposed on /metrics.</summary>
+    public long PassagesDropped { get { lock (_queue) return _passagesDropped; } }
+    private long _passagesDropped;
+
+    /// <summary>Dropped passages stored after all, from their agents' re-sends; exposed on /metrics.</summary>
+    public long PassagesRecovered { get { lock (_queue) return _passagesRecovered; } }
+    private long _passagesRecovered;
+
+    /// <summary>Dropped passages whose ids were forgotten (see <see cref="DefaultMaxDroppedIds"/>); exposed on /metrics.</summary>
+    public long DroppedIdsForgotten { get { lock (_queue) return _droppedIdsForgotten; } }
+    private long _droppedIdsForgotten;
+
+    private bool HasRoom => _pending.Passages.Count + _inFlight.Passages.Count < maxQueuedPassages;
+
+    /// <summary>Queues a passage the engine has just taken, or, without room for it, remembers only its id.</summary>
     public void AddPassage(Passage passage, DateTimeOffset receivedAt)
     {
-        lock (_queue) _pending.Passages.Add((passage, receivedAt));
+        bool firstDrop, firstForgotten = false;
+        lock (_queue)
+        {
+            if (HasRoom)
+            {
+                _pending.Passages.Add((passage, receivedAt));
+                return;
+            }
+            _passagesDropped++;
+            firstDrop = !_dropping;
+            _dropping = true;
+            if (_dropped.Add(passage.EventId)) _droppedOrder.Enqueue(passage.EventId);
+            if (_droppedOrder.Count > maxDroppedIds && _dropped.Remove(_droppedOrder.Dequeue()))
+                firstForgotten = ++_droppedIdsForgotten == 1;
+        }
+        if (firstDrop)
+            log.LogWarning("store backlog reached {MaxQueuedPassages} passages: newly decided passages are not kept for storing until it drains; their agents send them again", maxQueuedPassages);
+        if (firstForgotten)
+            log.LogWarning("more than {MaxDroppedIds} dropped passages await their re-send: the oldest are forgotten, and from now on every re-send of a decided passage is offered to the store again", maxDroppedIds);
+    }
+
+    /// <summary>
+    /// Takes a re-send of a passage the engine has already decided: true when its body had been dropped
+    /// for lack of room and is now queued for storing. False for a duplicate of one stored or queued, and
+    /// for a dropped one while there is still no room (its agent sends it again).
+    /// </summary>
+    public bool TryRecover(Passage passage, DateTimeOffset receivedAt)
+    {
+        lock (_queue)
+        {
+            if (!HasRoom) return false;
+            var recovered = _dropped.Remove(passage.EventId);
+            if (recovered || _droppedIdsForgotten > 0) _pending.Passages.Add((passage, receivedAt));
+            if (!recovered) return false;
+            _passagesRecovered++;
+            // Start afresh once all are back: an outage's worth of ids would otherwise keep its memory.
+            if (_dropped.Count == 0) (_dropped, _droppedOrder) = ([], new Queue<Guid>());
+            return true;
+        }
     }
 
     /// <summary>A rejected message; its seq (when readable) counts as handled in the same commit.</summary>
@@ -142,11 +228,7 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
     private void WriteQueued()
     {
         Pending taken;
-        lock (_queue)
-        {
-            (taken, _pending) = (_pending, new Pending());
-            _inFlight = taken.Count;
-        }
+        lock (_queue) (taken, _pending, _inFlight) = (_pending, new Pending(), _pending);
         try
         {
             if (taken.Passages.Count > 0) store.AddPassages(taken.Passages);
@@ -157,14 +239,20 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
         catch
         {
             // Put back ahead of what queued meanwhile; storing again is idempotent (passages by event id, transits by entry).
-            lock (_queue) (_pending, _inFlight) = (taken.Before(_pending), 0);
+            lock (_queue) (_pending, _inFlight) = (taken.Before(_pending), new Pending());
             throw;
         }
+        bool drained;
         lock (_queue)
         {
             _ackDue.UnionWith(taken.Agents);
-            _inFlight = 0;
+            _inFlight = new Pending();
+            drained = _dropping && HasRoom;
+            if (drained) _dropping = false;
         }
+        if (drained)
+            log.LogInformation("store backlog below {MaxQueuedPassages} passages again: {Dropped} passages dropped so far, {Recovered} recovered from re-sends",
+                maxQueuedPassages, PassagesDropped, PassagesRecovered);
         if (taken.Alarms.Count > 0) alarmsStored(taken.Alarms);
     }
 
