@@ -8,18 +8,28 @@ namespace Tunnel.Central.Tests;
 public sealed class ShortcutTests
 {
     [Fact]
-    public void Selecting_the_kth_value_gives_what_sorting_would_put_there()
+    public void The_transit_time_fit_kept_in_order_gives_the_median_and_spread_of_a_full_sort()
     {
+        var model = new TransitTimeModel(TimeSpan.FromSeconds(160));
         var rng = new Random(3);
-        for (var round = 0; round < 500; round++)
+        var logs = new List<double>();
+        var compared = 0;
+        for (var n = 1; n <= 1000; n++)
         {
-            var n = rng.Next(1, 200);
-            // Few distinct values in some rounds: ties are where a selection goes wrong.
-            var values = Enumerable.Range(0, n).Select(_ => round % 2 == 0 ? rng.NextDouble() : rng.Next(5)).ToArray();
-            var sorted = values.Order().ToArray();
-            var k = rng.Next(n);
-            Assert.Equal(sorted[k], TransitTimeModel.KthSmallest(values.ToArray(), k));
+            // Few distinct values at times: ties are where an order kept by hand goes wrong.
+            var seconds = n % 3 == 0 ? 150 + rng.Next(4) * 10 : 120 + 100 * rng.NextDouble();
+            var transit = TimeSpan.FromSeconds(seconds);
+            model.Add(transit);
+            logs.Add(Math.Log(transit.TotalSeconds));
+            if (n < 27 || (n - 27) % 8 != 0) continue; // the model fits every eighth transit once it has twenty
+            var window = logs.TakeLast(160).Order().ToArray();
+            var median = window[window.Length / 2];
+            var mad = window.Select(x => Math.Abs(x - median)).Order().ElementAt(window.Length / 2);
+            Assert.Equal(TimeSpan.FromSeconds(Math.Exp(median)), model.Median);
+            Assert.Equal(Math.Max(0.1, 1.4826 * mad), model.Sigma);
+            compared++;
         }
+        Assert.True(compared > 100);
     }
 
     [Theory]

@@ -20,6 +20,9 @@ public sealed class TransitTimeModel
     private const double WideFactor = 2.5;
 
     private readonly double[] _logs = new double[Capacity];
+    // The same values in order, kept so as they come and go: a fit then reads its median and walks
+    // out from it for the median absolute deviation, instead of selecting twice among all of them.
+    private readonly double[] _sorted = new double[Capacity];
     private readonly double _priorLogMedian;
     private int _count;
     private int _next;
@@ -41,9 +44,11 @@ public sealed class TransitTimeModel
     public void Add(TimeSpan transit)
     {
         if (transit <= TimeSpan.Zero) return;
-        _logs[_next] = Math.Log(transit.TotalSeconds);
+        var value = Math.Log(transit.TotalSeconds);
+        if (_count == Capacity) RemoveSorted(_logs[_next]);
+        InsertSorted(value);
+        _logs[_next] = value;
         _next = (_next + 1) % Capacity;
-        if (_count < Capacity) _count++;
         if (++_sinceFit >= 8 || _count < MinSamples) Fit();
     }
 
@@ -55,38 +60,47 @@ public sealed class TransitTimeModel
             // Too few to trust: lean on the prior, widen.
             return;
         }
-        Span<double> values = stackalloc double[_count];
-        _logs.AsSpan(0, _count).CopyTo(values);
-        var median = KthSmallest(values, _count / 2);
-        for (var i = 0; i < _count; i++) values[i] = Math.Abs(values[i] - median);
-        var mad = KthSmallest(values, _count / 2);
+        var middle = _count / 2;
+        var median = _sorted[middle];
+        var mad = KthDistanceFrom(middle);
         _logMedian = median;
         _sigma = Math.Max(MinSigma, 1.4826 * mad);
         _shortOfLevel = double.NaN;
     }
 
-    /// <summary>The value a sort would put at <paramref name="k"/> (Hoare's selection, reordering <paramref name="xs"/>): a fit takes two, and sorting for them was most of its cost.</summary>
-    internal static double KthSmallest(Span<double> xs, int k)
+    private void InsertSorted(double value)
     {
-        int lo = 0, hi = xs.Length - 1;
-        while (lo < hi)
+        var at = Array.BinarySearch(_sorted, 0, _count, value);
+        if (at < 0) at = ~at;
+        Array.Copy(_sorted, at, _sorted, at + 1, _count - at);
+        _sorted[at] = value;
+        _count++;
+    }
+
+    private void RemoveSorted(double value)
+    {
+        var at = Array.BinarySearch(_sorted, 0, _count, value);
+        Array.Copy(_sorted, at + 1, _sorted, at, _count - at - 1);
+        _count--;
+    }
+
+    /// <summary>
+    /// The median absolute deviation: the <c>middle</c>-th smallest distance from the median, found by
+    /// walking outwards from it in the sorted values, the nearer side first.
+    /// </summary>
+    private double KthDistanceFrom(int middle)
+    {
+        var median = _sorted[middle];
+        int above = middle, below = middle - 1;
+        var distance = 0.0;
+        for (var taken = 0; taken <= middle; taken++)
         {
-            var pivot = xs[lo + (hi - lo) / 2];
-            int i = lo, j = hi;
-            while (i <= j)
-            {
-                while (xs[i] < pivot) i++;
-                while (xs[j] > pivot) j--;
-                if (i > j) break;
-                (xs[i], xs[j]) = (xs[j], xs[i]);
-                i++;
-                j--;
-            }
-            if (k <= j) hi = j;
-            else if (k >= i) lo = i;
-            else return xs[k];
+            var up = above < _count ? _sorted[above] - median : double.PositiveInfinity;
+            var down = below >= 0 ? median - _sorted[below] : double.PositiveInfinity;
+            if (up <= down) { distance = up; above++; }
+            else { distance = down; below--; }
         }
-        return xs[k];
+        return distance;
     }
 
     /// <summary>−ln P(a moving vehicle of this kind is still inside after <paramref name="elapsed"/>).</summary>
