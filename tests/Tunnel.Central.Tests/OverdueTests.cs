@@ -62,6 +62,30 @@ public class OverdueTests
     }
 
     [Fact]
+    public void An_unread_entry_does_not_take_the_unread_exit_of_the_vehicle_behind_it_and_leave_that_one_a_stranger_s_plate()
+    {
+        var traffic = new Traffic();
+        var t = traffic.Warmup(120);
+        traffic.Entry(t + 10, null, lane: 1);                 // plate unread at the entry: 浙HDN8337
+        traffic.Entry(t + 12, "鲁C4875N", lane: 1);
+        // 浙HDN8337 leaves read (its class misread), then 鲁C4875N with its plate unread. The unread exit
+        // fits the unread entry a little better than the read one does, by class alone; but given to it,
+        // it would leave 鲁C4875N only 浙HDN8337 to have left by.
+        traffic.Exit(t + 10 + 165, "浙HDN8337", lane: 1, cls: VehicleClass.Van);
+        traffic.Exit(t + 12 + 165, null, lane: 1);
+        var holderOf = traffic.North.Matcher.Orphans.ToDictionary(o => o.Passage.Plate?.Text ?? "unread", o => o.ClaimedBy);
+        Assert.Equal("鲁C4875N", holderOf["unread"]?.Plate?.Text);
+        Assert.NotNull(holderOf["浙HDN8337"]);
+        Assert.Null(holderOf["浙HDN8337"]!.Plate);
+        // Followers of lane 1 leave after them; both close on their exits and nobody is alarmed.
+        for (var i = 0; i < 6; i++) traffic.Entry(t + 20 + 5 * i, $"浙K1000{i}", lane: 1);
+        for (var i = 0; i < 6; i++) traffic.Exit(t + 20 + 5 * i + 166, $"浙K1000{i}", lane: 1);
+        traffic.Clock(t + 1200);
+        Assert.Empty(traffic.Raised(AlarmKind.Overdue));
+        Assert.Equal(0, traffic.North.Matcher.OpenCount);
+    }
+
+    [Fact]
     public void An_unread_exit_costs_a_follower_a_pass_of_the_vehicle_ahead_that_nobody_has_passed_yet()
     {
         var traffic = new Traffic();

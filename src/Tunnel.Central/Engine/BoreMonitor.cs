@@ -207,7 +207,7 @@ public sealed class BoreMonitor
         {
             var cost = _evidence.ExplainCost(t, orphan, above: Math.Min(bestCost, limit));
             if (cost >= bestCost || cost > limit) continue;
-            if (t.ProbableExit is { } held && _evidence.ExplainCost(t, held) <= cost) continue;
+            if (t.ProbableExit is { } held && !BetterSwapped(t, held, orphan, cost)) continue;
             (best, bestCost) = (t, cost);
         }
         if (best is null) return;
@@ -222,6 +222,21 @@ public sealed class BoreMonitor
             if (depth < 3) Claim(displaced, now, depth + 1);
         }
         Reweigh(best, now);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="t"/>, holding <paramref name="held"/>, should take <paramref name="offered"/>
+    /// instead: only if the two exits are then better explained together, each by the best of the
+    /// others where <paramref name="t"/> does not take it. Two vehicles entering one behind the other,
+    /// one with its plate unread at the entry, the other at the exit, each fit the unread passage
+    /// about equally; by fit alone the unread entry would take the unread exit, leave the other vehicle
+    /// a read exit of a quite different plate, and that vehicle be alarmed.
+    /// </summary>
+    private bool BetterSwapped(Transit t, OrphanExit held, OrphanExit offered, double offeredCost)
+    {
+        var heldCost = _evidence.ExplainCost(t, held);
+        if (heldCost <= offeredCost - _evidence.MaxDiscount) return false; // keeping it wins whatever the others
+        return offeredCost + _evidence.OthersDiscount(held, u => u != t) < heldCost + _evidence.OthersDiscount(offered, u => u != t);
     }
 
     private void Release(OrphanExit orphan, DateTimeOffset now)
