@@ -38,7 +38,7 @@ public sealed class RecognitionRuns : IDisposable
 public class RecognitionAccuracyTests(RecognitionRuns runs) : IClassFixture<RecognitionRuns>
 {
     public const double SceneExactFloor = 0.945;
-    public const double CropExactFloor = 0.975;
+    public const double CropExactFloor = 0.977;
     public const double SceneColourFloor = 0.98;
 
     [Fact]
