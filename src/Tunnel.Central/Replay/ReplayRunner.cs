@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Diagnostics;
+using System.Text;
 using System.Text.Json;
 using Tunnel.Central.Engine;
 using Tunnel.Central.Overdue;
@@ -13,7 +15,8 @@ namespace Tunnel.Central.Replay;
 /// </summary>
 public static class ReplayRunner
 {
-    public static ReplaySummary Run(SitesFile sites, TextReader passages, TextWriter alarmsOut, DetectorSettings? settings = null,
+    /// <param name="passages">UTF-8 JSONL, one passage per line, in delivery order.</param>
+    public static ReplaySummary Run(SitesFile sites, Stream passages, TextWriter alarmsOut, DetectorSettings? settings = null,
         IProgress<long>? progress = null)
     {
         var transitions = new List<AlarmTransition>();
@@ -25,13 +28,11 @@ public static class ReplayRunner
         long lines = 0, accepted = 0, rejected = 0;
         var watermark = DateTimeOffset.MinValue;
         var clock = Stopwatch.StartNew();
-        while (passages.ReadLine() is { } line)
+        foreach (var line in Utf8Lines(passages))
         {
             lines++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            Passage? p;
-            try { p = TunnelJson.Deserialize<Passage>(line); }
-            catch (JsonException) { rejected++; continue; }
+            var p = Parse(line.Span, out var blank);
+            if (blank) continue;
             if (p is null) { rejected++; continue; }
             if (p.CapturedAt > watermark) watermark = p.CapturedAt;
             if (engine.Process(p, watermark)) accepted++;
@@ -43,6 +44,70 @@ public static class ReplayRunner
             transitions.Where(t => t.Kind == AlarmKind.Overdue).Select(t => t.AlarmId).Distinct().Count(),
             transitions.Where(t => t.Kind == AlarmKind.Congestion).Select(t => t.AlarmId).Distinct().Count(),
             clock.Elapsed, engine.Bores.Values.Select(b => new BoreSummary(b.Key, b.Counters, b.Occupancy, b.Matcher.OpenCount)).ToList());
+    }
+
+    /// <summary>
+    /// Only a line that fails to parse from its bytes is decoded and tried again as text, the way replay
+    /// used to read every line: so a line of any Unicode whitespace is still skipped as blank, and
+    /// invalid UTF-8 inside a string (decoded to U+FFFD) is still accepted rather than newly rejected.
+    /// </summary>
+    private static Passage? Parse(ReadOnlySpan<byte> line, out bool blank)
+    {
+        blank = false;
+        try { return TunnelJson.Deserialize<Passage>(line); }
+        catch (JsonException) { }
+        var text = Encoding.UTF8.GetString(line);
+        blank = string.IsNullOrWhiteSpace(text);
+        try { return blank ? null : TunnelJson.Deserialize<Passage>(text); }
+        catch (JsonException) { return null; }
+    }
+
+    /// <summary>
+    /// The '\n'-separated lines of a UTF-8 stream, without a leading byte order mark. A trailing '\r'
+    /// stays on its line: JSON reads it as whitespace. Every line lives in one pooled buffer and is
+    /// valid only until the next is asked for.
+    /// </summary>
+    private static IEnumerable<ReadOnlyMemory<byte>> Utf8Lines(Stream stream)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            var bom = Encoding.UTF8.Preamble;
+            var end = stream.ReadAtLeast(buffer, bom.Length, throwOnEndOfStream: false);
+            var start = buffer.AsSpan(0, end).StartsWith(bom) ? bom.Length : 0;
+            while (true)
+            {
+                var newline = buffer.AsSpan(start, end - start).IndexOf((byte)'\n');
+                if (newline >= 0)
+                {
+                    yield return buffer.AsMemory(start, newline);
+                    start += newline + 1;
+                    continue;
+                }
+                if (start > 0)
+                {
+                    buffer.AsSpan(start, end - start).CopyTo(buffer);
+                    end -= start;
+                    start = 0;
+                }
+                else if (end == buffer.Length)
+                {
+                    // One line longer than the whole buffer.
+                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, end).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+                var read = stream.Read(buffer, end, buffer.Length - end);
+                if (read == 0) break;
+                end += read;
+            }
+            if (end > 0) yield return buffer.AsMemory(0, end); // the last line, without a '\n'
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 }
 

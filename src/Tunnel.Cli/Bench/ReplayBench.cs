@@ -11,7 +11,7 @@ namespace Tunnel.Cli.Bench;
 /// <summary>Simulated traffic held in memory, so the replay bench times the engine and the JSON reader, not the disk.</summary>
 public sealed class ReplayWorkload
 {
-    private ReplayWorkload(SimulationOptions options, Passage[] passages, DateTimeOffset[] deliverAt, string jsonl, TimeSpan simulatedIn)
+    private ReplayWorkload(SimulationOptions options, Passage[] passages, DateTimeOffset[] deliverAt, byte[] jsonl, TimeSpan simulatedIn)
     {
         Options = options;
         Passages = passages;
@@ -25,7 +25,8 @@ public sealed class ReplayWorkload
     public Passage[] Passages { get; }
     /// <summary>When each passage reached the central service in the simulation (non-decreasing).</summary>
     public DateTimeOffset[] DeliverAt { get; }
-    public string Jsonl { get; }
+    /// <summary>The passages as `tunnel replay` reads them from a file: UTF-8 JSONL.</summary>
+    public byte[] Jsonl { get; }
     public TimeSpan SimulatedIn { get; }
     public SitesFile Sites => SitesFile.Maoliling;
 
@@ -38,7 +39,7 @@ public sealed class ReplayWorkload
         var deliverAt = result.Passages.Select(p => p.DeliverAt).ToArray();
         var jsonl = new StringBuilder(passages.Length * 400);
         foreach (var p in passages) jsonl.Append(TunnelJson.Serialize(p)).Append('\n');
-        return new ReplayWorkload(options, passages, deliverAt, jsonl.ToString(), clock.Elapsed);
+        return new ReplayWorkload(options, passages, deliverAt, Encoding.UTF8.GetBytes(jsonl.ToString()), clock.Elapsed);
     }
 }
 
@@ -133,7 +134,7 @@ public static class ReplayBench
         GC.WaitForPendingFinalizers();
         GC.Collect();
         var cpu0 = CpuPin.CurrentThreadCpuTime();
-        var summary = ReplayRunner.Run(workload.Sites, new StringReader(workload.Jsonl), TextWriter.Null);
+        var summary = ReplayRunner.Run(workload.Sites, new MemoryStream(workload.Jsonl, writable: false), TextWriter.Null);
         var cpu = CpuPin.CurrentThreadCpuTime() - cpu0;
         return (summary.PassagesPerSecond, cpu is { } c ? summary.Accepted / c.TotalSeconds : null);
     }

@@ -16,7 +16,7 @@ public static class ReplayCommand
         command.SetAction(parse =>
         {
             var sitesFile = parse.GetValue(sites) is { } f ? SitesFile.Load(f.FullName) : SitesFile.Maoliling;
-            using var input = new StreamReader(parse.GetValue(passages)!.FullName);
+            using var input = File.OpenRead(parse.GetValue(passages)!.FullName);
             using var output = new StreamWriter(parse.GetValue(alarmsOut)!.FullName);
             var summary = ReplayRunner.Run(sitesFile, input, output);
             Print(summary);

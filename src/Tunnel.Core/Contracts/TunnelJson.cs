@@ -29,6 +29,8 @@ public static class TunnelJson
 
     public static T? Deserialize<T>(string json) => JsonSerializer.Deserialize<T>(json, Options);
 
+    public static T? Deserialize<T>(ReadOnlySpan<byte> utf8Json) => JsonSerializer.Deserialize<T>(utf8Json, Options);
+
     public static string Name<TEnum>(TEnum value) where TEnum : struct, Enum =>
         JsonNamingPolicy.KebabCaseLower.ConvertName(value.ToString());
 }
