@@ -6,6 +6,17 @@ namespace Tunnel.Central.Tests;
 public class MatchingTests
 {
     [Fact]
+    public void An_exit_with_an_absurdly_long_plate_matches_nobody_and_breaks_nothing()
+    {
+        // Replay reads files without the schema check, so the fuzzy search must survive any length.
+        var traffic = new Traffic();
+        traffic.Entry(10, "浙J12345");
+        traffic.Exit(180, "浙" + new string('J', 1_000_000));
+        Assert.Equal("浙J12345", Assert.Single(traffic.North.Matcher.AllOpen).Plate!.Text);
+        Assert.Single(traffic.North.Matcher.Orphans);
+    }
+
+    [Fact]
     public void Exact_plate_closes_the_transit_and_occupancy_follows_counts()
     {
         var traffic = new Traffic();

@@ -145,7 +145,8 @@ public sealed class BoreMatcher
                     return new ExitCandidate(t, ExitMatch.Exact, Rematch: true);
 
         double runnerUp = double.MaxValue;
-        Span<double> certainty = stackalloc double[plate.Text.Length];
+        // Replay files are not schema-checked: a plate may be any length, and only a short one goes on the stack.
+        Span<double> certainty = plate.Text.Length <= 16 ? stackalloc double[plate.Text.Length] : new double[plate.Text.Length];
         PlateSimilarity.Certainties(plate, certainty);
         foreach (var lane in _lanes)
             foreach (var t in lane)
