@@ -124,7 +124,7 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
         }
         if (count == 0) return violated * lanes.PassEvidence;
         (at[count], change[count++]) = (1, 0);
-        // At most 13 points: an insertion sort, stable like the library's at this size, without its generic dispatch.
+        // At most 13 points: an insertion sort, without the library sort's generic dispatch (this runs at every step of every weighing).
         for (var i = 1; i < count; i++)
         {
             var (key, value) = (at[i], change[i]);
