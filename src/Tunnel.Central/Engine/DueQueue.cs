@@ -31,17 +31,16 @@ public sealed class DueQueue
     }
 
     /// <summary>Takes the next entry that is still current, or false when the next one is not yet due.</summary>
-    public bool TryTakeDue(DateTimeOffset now, out BoreMonitor bore, out Transit transit, out DateTimeOffset due)
+    public bool TryTakeDue(DateTimeOffset now, out BoreMonitor bore, out Transit transit)
     {
         while (_queue.TryPeek(out var item, out var ticks) && ticks <= now.UtcTicks)
         {
-            due = new DateTimeOffset(ticks, TimeSpan.Zero);
             _queue.Dequeue();
             if (item.Version != item.Transit.Version || !item.Transit.IsOpen) continue;
             (bore, transit) = (item.Bore, item.Transit);
             return true;
         }
-        (bore, transit, due) = (null!, null!, default);
+        (bore, transit) = (null!, null!);
         return false;
     }
 

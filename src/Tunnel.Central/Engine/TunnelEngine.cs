@@ -104,7 +104,7 @@ public sealed class TunnelEngine
                 _nextTick += TickEvery;
                 continue;
             }
-            if (_due.TryTakeDue(next, out var b, out var transit, out _)) b.OnDue(transit, Now);
+            if (_due.TryTakeDue(next, out var b, out var transit)) b.OnDue(transit, Now);
         }
         Now = now;
     }

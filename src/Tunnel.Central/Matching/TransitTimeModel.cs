@@ -29,6 +29,9 @@ public sealed class TransitTimeModel
     private int _sinceFit;
     private double _logMedian;
     private double _sigma;
+    // What Reaches compares with first, for the level last asked; a fit invalidates it.
+    private double _shortOfLevel = double.NaN;
+    private TimeSpan _shortOf;
 
     public TransitTimeModel(TimeSpan prior)
     {
@@ -144,9 +147,6 @@ public sealed class TransitTimeModel
         }
         return elapsed >= _shortOf && Surprise(elapsed) >= level;
     }
-
-    private double _shortOfLevel = double.NaN;
-    private TimeSpan _shortOf;
 
     /// <summary>Elapsed time at which <see cref="Surprise"/> reaches <paramref name="level"/>.</summary>
     public TimeSpan ElapsedForSurprise(double level)

@@ -241,6 +241,8 @@ public sealed class CentralService
     public long StorePassagesDropped => _writer.PassagesDropped;
     /// <summary>Dropped passages stored after all, from their agents' re-sends; exposed on /metrics.</summary>
     public long StorePassagesRecovered => _writer.PassagesRecovered;
+    /// <summary>Dropped passages whose ids were forgotten in a very long outage (their re-sends are all offered to the store); exposed on /metrics.</summary>
+    public long StoreDroppedIdsForgotten => _writer.DroppedIdsForgotten;
 
     /// <summary>Takes a batch of messages; returns the agents owed an acknowledgement once it is stored.</summary>
     private IReadOnlyCollection<(string Site, string Agent)> HandleBatch(List<MqttMessage> batch, DateTimeOffset now)

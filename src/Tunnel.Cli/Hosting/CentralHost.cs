@@ -239,6 +239,7 @@ public static class Metrics
         sb.AppendLine("# TYPE tunnel_store_backlog gauge").AppendLine($"tunnel_store_backlog {s.StoreBacklog}");
         sb.AppendLine("# TYPE tunnel_store_passages_dropped_total counter").AppendLine($"tunnel_store_passages_dropped_total {service.StorePassagesDropped}");
         sb.AppendLine("# TYPE tunnel_store_passages_recovered_total counter").AppendLine($"tunnel_store_passages_recovered_total {service.StorePassagesRecovered}");
+        sb.AppendLine("# TYPE tunnel_store_dropped_ids_forgotten_total counter").AppendLine($"tunnel_store_dropped_ids_forgotten_total {service.StoreDroppedIdsForgotten}");
         sb.AppendLine("# TYPE tunnel_engine_errors_total counter").AppendLine($"tunnel_engine_errors_total {service.Ingest.EngineErrors}");
         sb.AppendLine("# TYPE tunnel_passages_accepted_total counter").AppendLine($"tunnel_passages_accepted_total {s.Accepted}");
         sb.AppendLine("# TYPE tunnel_passages_duplicate_total counter").AppendLine($"tunnel_passages_duplicate_total {s.Duplicates}");
