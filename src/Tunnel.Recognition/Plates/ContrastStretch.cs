@@ -30,16 +30,7 @@ internal static class ContrastStretch
         var (lo, hi) = (Percentile(hist, w * h, LowShare), Percentile(hist, w * h, HighShare));
         if (hi - lo >= FullRange || hi - lo < MinRange) return null;
         var gain = 255.0 / (hi - lo);
-        Span<byte> map = stackalloc byte[256];
-        for (var v = 0; v < 256; v++) map[v] = (byte)Math.Clamp(Math.Round((v - lo) * gain), 0, 255);
-        var px = new byte[w * h * 3];
-        for (var y = 0; y < h; y++)
-        {
-            var row = src.Slice(y * step, w * 3);
-            var o = px.AsSpan(y * w * 3, w * 3);
-            for (var x = 0; x < row.Length; x++) o[x] = map[row[x]];
-        }
-        return Mat.Create(h, w, Mat.Type8UC3, px);
+        return Cv.ConvertScale(bgr, gain, -lo * gain);
     }
 
     private static int Percentile(int[] hist, int n, double share)
