@@ -56,6 +56,26 @@ public sealed class ReplayRunnerTests
     }
 
     [Fact]
+    public void The_fast_passage_reader_reads_every_line_of_a_simulated_day_as_the_serializer_does()
+    {
+        var passages = TrafficSimulator.Run(new SimulationOptions { Seed = 2, Duration = TimeSpan.FromHours(24) }).Passages;
+        Assert.True(passages.Count > 50_000);
+        foreach (var simulated in passages)
+        {
+            var line = Encoding.UTF8.GetBytes(TunnelJson.Serialize(simulated.Passage));
+            Assert.True(PassageReader.TryRead(line, out var fast));
+            var slow = TunnelJson.Deserialize<Passage>(line)!;
+            // Records compare lists by reference: the character confidences item by item, in the same type.
+            Assert.Equal(slow.Plate?.CharConfidences?.GetType(), fast!.Plate?.CharConfidences?.GetType());
+            Assert.Equal(slow.Plate?.CharConfidences, fast.Plate?.CharConfidences);
+            Assert.Equal(WithoutCharConfidences(slow), WithoutCharConfidences(fast));
+        }
+    }
+
+    private static Passage WithoutCharConfidences(Passage p) =>
+        p with { Plate = p.Plate is { } plate ? plate with { CharConfidences = null } : null };
+
+    [Fact]
     public void An_empty_file_and_a_file_of_only_a_byte_order_mark_have_no_lines()
     {
         Assert.Equal(0, ReplayRunner.Run(SitesFile.Maoliling, new MemoryStream(), TextWriter.Null).Lines);

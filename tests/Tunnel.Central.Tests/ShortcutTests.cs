@@ -1,3 +1,4 @@
+using Tunnel.Central.Engine;
 using Tunnel.Central.Matching;
 using Tunnel.Central.Overdue;
 using Tunnel.Core.Contracts;
@@ -91,5 +92,57 @@ public sealed class ShortcutTests
                 }
             }
         Assert.True(cut > 0, "no fit was ever cut short: the test does not reach the shortcut");
+    }
+
+    [Fact]
+    public void The_recent_ids_table_remembers_and_forgets_as_a_set_with_a_queue_does()
+    {
+        var rememberFor = TimeSpan.FromMinutes(10);
+        var table = new RecentIds(rememberFor);
+        // The engine's old bookkeeping: a set, and a queue of (taken at, id) emptied of the old after each taking.
+        var set = new HashSet<Guid>();
+        var order = new Queue<(DateTimeOffset At, Guid Id)>();
+        var rng = new Random(7);
+        var ids = new List<Guid>();
+        var now = new DateTimeOffset(2026, 11, 2, 0, 0, 0, TimeSpan.Zero);
+        int repeats = 0, forgotten = 0;
+        for (var n = 0; n < 300_000; n++)
+        {
+            // Busy hours, quiet hours and the odd long silence: the table grows, shrinks and is rebuilt.
+            now += TimeSpan.FromMilliseconds(rng.Next(n % 100_000 < 50_000 ? 20 : 2_000)) + (rng.Next(20_000) == 0 ? rememberFor : TimeSpan.Zero);
+            var again = ids.Count > 0 && rng.Next(4) == 0;
+            var id = again ? ids[rng.Next(Math.Max(0, ids.Count - 5_000), ids.Count)] : Guid.NewGuid();
+            ids.Add(id);
+            var expected = set.Add(id);
+            if (expected)
+            {
+                order.Enqueue((now, id));
+                while (order.TryPeek(out var oldest) && now - oldest.At > rememberFor) set.Remove(order.Dequeue().Id);
+            }
+            else repeats++;
+            if (expected && again) forgotten++;
+            Assert.Equal(expected, table.Add(id, now));
+            var probe = ids[rng.Next(Math.Max(0, ids.Count - 20_000), ids.Count)];
+            Assert.Equal(set.Contains(probe), table.Contains(probe));
+        }
+        Assert.True(repeats > 10_000 && forgotten > 1_000, $"{repeats} repeats, {forgotten} taken again once forgotten");
+    }
+
+    [Fact]
+    public void Lane_discipline_keeps_its_rates_logarithms_and_powers_as_worked_out_afresh()
+    {
+        var lanes = new LaneDiscipline(new DetectorSettings());
+        var rng = new Random(9);
+        for (var i = 0; i < 5_000; i++)
+        {
+            if (rng.Next(2) == 0) lanes.LearnOrder(rng.Next(-1, 50), rng.Next(3));
+            else lanes.LearnLane(rng.Next(10) == 0);
+            var rate = lanes.OrderViolationRate;
+            Assert.Equal(-Math.Log(rate), lanes.PassEvidence);
+            Assert.Equal(-Math.Log(lanes.LaneChangeRate), lanes.LaneChangeCost);
+            var k = rng.Next(2 * PassLog.Keep + 3);
+            Assert.Equal(Math.Pow(rate, k), lanes.OrderViolationPower(k));
+            Assert.Equal(Math.Pow(rate, k), lanes.OrderViolationPower(k));
+        }
     }
 }

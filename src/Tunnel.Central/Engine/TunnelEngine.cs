@@ -14,8 +14,7 @@ public sealed class TunnelEngine
     private readonly Dictionary<BoreKey, BoreMonitor> _bores = [];
     // Duplicates come from QoS 1 redelivery and outbox re-sends, within hours; the store rejects older ones.
     private static readonly TimeSpan RememberFor = TimeSpan.FromHours(6);
-    private readonly HashSet<Guid> _seen = [];
-    private readonly Queue<(DateTimeOffset At, Guid Id)> _seenOrder = new();
+    private readonly RecentIds _seen = new(RememberFor);
     private readonly DueQueue _due = new();
     private DateTimeOffset _nextTick = DateTimeOffset.MinValue;
 
@@ -79,9 +78,7 @@ public sealed class TunnelEngine
     {
         AdvanceTo(now);
         if (!_bores.TryGetValue(passage.BoreKey, out var bore)) { UnknownBore++; return false; }
-        if (!_seen.Add(passage.EventId)) { Duplicates++; return false; }
-        _seenOrder.Enqueue((Now, passage.EventId));
-        while (_seenOrder.TryPeek(out var oldest) && Now - oldest.At > RememberFor) _seen.Remove(_seenOrder.Dequeue().Id);
+        if (!_seen.Add(passage.EventId, Now)) { Duplicates++; return false; }
         bore.OnPassage(passage, Now);
         return true;
     }

@@ -29,6 +29,8 @@ public sealed class TransitTimeModel
     private int _sinceFit;
     private double _logMedian;
     private double _sigma;
+    // exp(_logMedian) as a span, kept with it: every weighing reads it, and only a fit moves it.
+    private TimeSpan _median;
     // What Reaches compares with first, for the level last asked; a fit invalidates it.
     private double _shortOfLevel = double.NaN;
     private TimeSpan _shortOf;
@@ -37,11 +39,14 @@ public sealed class TransitTimeModel
     {
         _priorLogMedian = Math.Log(prior.TotalSeconds);
         _logMedian = _priorLogMedian;
+        _median = MedianOf(_logMedian);
         _sigma = DefaultSigma * 1.5;
     }
 
     public int Samples => _count;
-    public TimeSpan Median => TimeSpan.FromSeconds(Math.Exp(_logMedian));
+    public TimeSpan Median => _median;
+
+    private static TimeSpan MedianOf(double logMedian) => TimeSpan.FromSeconds(Math.Exp(logMedian));
     public double Sigma => _sigma;
 
     public void Add(TimeSpan transit)
@@ -67,6 +72,7 @@ public sealed class TransitTimeModel
         var median = _sorted[middle];
         var mad = KthDistanceFrom(middle);
         _logMedian = median;
+        _median = MedianOf(median);
         _sigma = Math.Max(MinSigma, 1.4826 * mad);
         _shortOfLevel = double.NaN;
     }

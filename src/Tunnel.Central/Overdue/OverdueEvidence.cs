@@ -134,7 +134,7 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
         }
         var rate = lanes.OrderViolationRate;
         // rate^violated, kept up to date as violated moves by one at each point rather than recomputed.
-        var power = Math.Pow(rate, violated);
+        var power = lanes.OrderViolationPower(violated);
         var likelihood = 0.0;
         var from = 0.0;
         for (var i = 0; i < count; i++)

@@ -47,13 +47,16 @@ public static class ReplayRunner
     }
 
     /// <summary>
-    /// Only a line that fails to parse from its bytes is decoded and tried again as text, the way replay
-    /// used to read every line: so a line of any Unicode whitespace is still skipped as blank, and
-    /// invalid UTF-8 inside a string (decoded to U+FFFD) is still accepted rather than newly rejected.
+    /// A line as the agents write it goes through <see cref="PassageReader"/>; any other, the reader
+    /// declines, to the serializer. Only a line that fails to parse from its bytes is decoded and tried
+    /// again as text, the way replay used to read every line: so a line of any Unicode whitespace is
+    /// still skipped as blank, and invalid UTF-8 inside a string (decoded to U+FFFD) is still accepted
+    /// rather than newly rejected.
     /// </summary>
     private static Passage? Parse(ReadOnlySpan<byte> line, out bool blank)
     {
         blank = false;
+        if (PassageReader.TryRead(line, out var passage)) return passage;
         try { return TunnelJson.Deserialize<Passage>(line); }
         catch (JsonException) { }
         var text = Encoding.UTF8.GetString(line);
