@@ -369,6 +369,8 @@ public sealed class BoreMonitor
             if (other == holder || other.AlarmId is not null || other.ProbableExit is not null) continue;
             var fit = _evidence.ExplainCost(other, orphan, above: Math.Min(level, holderFit + _settings.AmbiguityMargin));
             if (fit >= level || fit > holderFit + _settings.AmbiguityMargin) continue;
+            // Clearly its exit, not the holder's: it has yet to miss it.
+            if (fit + _settings.AmbiguityMargin < holderFit) return true;
             if (_evidence.Weigh(other, now, _congestion.TimeCounts(other)).Inside >= level / 2) return true;
         }
         return false;

@@ -22,8 +22,10 @@ public sealed class SequenceGaps
         if (seq > agent.Highest)
         {
             // A jump far ahead is an agent restart or reset, not thousands of lost passages.
-            if (seq > agent.Highest + 1 && seq - agent.Highest <= 50)
-                Open.Add(new Gap(agentId, agent.Highest + 1, seq - 1, lane, agent.HighestAt, capturedAt));
+            var reset = seq - agent.Highest > 50;
+            if (!reset) agent.Count(seq - agent.Highest, capturedAt);
+            if (seq > agent.Highest + 1 && !reset)
+                Open.Add(new Gap(agentId, agent.Highest + 1, seq - 1, lane, agent.HighestAt, capturedAt, agent.Rate));
             agent.Highest = seq;
             agent.HighestAt = capturedAt;
             return false;
@@ -47,8 +49,21 @@ public sealed class SequenceGaps
     {
         public long Highest { get; set; } = highest;
         public DateTimeOffset HighestAt { get; set; } = at;
+        /// <summary>Passages per second the camera captures, over the last few minutes.</summary>
+        public double Rate { get; private set; }
+
+        public void Count(long passages, DateTimeOffset capturedAt)
+        {
+            var seconds = Math.Max(0, (capturedAt - HighestAt).TotalSeconds);
+            Rate = Rate * Math.Exp(-seconds / RateWindowSeconds) + passages / RateWindowSeconds;
+        }
+
+        private const double RateWindowSeconds = 300;
     }
 }
 
-/// <summary>Passages <see cref="FromSeq"/>..<see cref="ToSeq"/> of one camera, captured between <see cref="From"/> and <see cref="Until"/>, not yet received.</summary>
-public sealed record Gap(string AgentId, long FromSeq, long ToSeq, int Lane, DateTimeOffset From, DateTimeOffset Until);
+/// <summary>
+/// Passages <see cref="FromSeq"/>..<see cref="ToSeq"/> of one camera, captured between <see cref="From"/> and
+/// <see cref="Until"/>, not yet received; <see cref="Rate"/>: the camera's passages per second when it was seen.
+/// </summary>
+public sealed record Gap(string AgentId, long FromSeq, long ToSeq, int Lane, DateTimeOffset From, DateTimeOffset Until, double Rate);

@@ -18,8 +18,8 @@ public sealed record DetectorSettings
     public double InferredExitMaxCost { get; init; } = 7.5;
     /// <summary>Two vehicles an unmatched exit fits within this much of each other are indistinguishable by it.</summary>
     public double AmbiguityMargin { get; init; } = 1.0;
-    /// <summary>Cost of "its exit passage is one the exit camera has not delivered yet" (a sequence gap).</summary>
-    public double LateExitCost { get; init; } = 3.5;
+    /// <summary>Least cost of "its exit passage is the one missing from an exit camera's sequence gap" (see <c>OverdueEvidence.GapIsItsExit</c>).</summary>
+    public double LateExitCost { get; init; } = 0;
     /// <summary>Prior for how often a later entrant of a lane leaves before a vehicle that kept the lane and did not stop.</summary>
     public double OrderViolationPrior { get; init; } = 0.005;
     /// <summary>Prior for how often a vehicle leaves by another lane than it entered (prohibited inside, happens anyway).</summary>

@@ -164,9 +164,22 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
             // Left by the missing passage: then its transit ended inside the gap's time span.
             var fit = !timeCounts(t) ? 0 : Math.Min(matcher.TimesFor(t).Mismatch(gap.From - t.EnteredAt), matcher.TimesFor(t).Mismatch(gap.Until - t.EnteredAt));
             if (gap.From - t.EnteredAt < matcher.TimesFor(t).Median && gap.Until - t.EnteredAt > matcher.TimesFor(t).Median) fit = 0;
-            best = Math.Min(best, settings.LateExitCost + fit + PassEvidenceLeavingBy(t, gap.Lane, gap.From));
+            best = Math.Min(best, GapIsItsExit(t, gap) + fit + PassEvidenceLeavingBy(t, gap.Lane, gap.From));
         }
         return best;
+    }
+
+    /// <summary>
+    /// Cost of "the passage missing from the gap is its exit" rather than another vehicle's. The gap is
+    /// there either way, so how rare late passages are does not come into it: only how many other
+    /// vehicles could have left by that camera then, about its passage rate times the spread of one
+    /// vehicle's exit time (at its most likely, a transit's density is 1 / (σ·√2π) per second).
+    /// </summary>
+    private double GapIsItsExit(Transit t, Gap gap)
+    {
+        var times = matcher.TimesFor(t);
+        var spread = times.Median.TotalSeconds * times.Sigma * Math.Sqrt(2 * Math.PI);
+        return Math.Max(settings.LateExitCost, Math.Log(gap.Rate * spread));
     }
 
     /// <summary>
