@@ -45,8 +45,9 @@ export function boreName(bore) {
 }
 
 const colours = new Set(['blue', 'yellow', 'green', 'white', 'black']);
-/** A plate as a small plate-shaped chip in its colour. */
+/** A plate as a small plate-shaped chip in its colour: null was not read, "" was purged after the retention period. */
 export function plateChip(plate, colour) {
   const known = colours.has(colour) ? colour : 'unknown';
-  return el('span', { class: `plate plate-${known}`, 'data-testid': 'plate' }, plate ?? t('plate.unread'));
+  const text = plate === '' ? t('plate.purged') : plate ?? t('plate.unread');
+  return el('span', { class: `plate plate-${known}`, 'data-testid': 'plate' }, text);
 }
