@@ -45,6 +45,13 @@ public sealed class MqttClient : IAsyncDisposable
     /// <summary>Messages for this client's subscriptions, in arrival order. Unbounded: read it promptly.</summary>
     public ChannelReader<MqttMessage> Messages => _messages.Reader;
 
+    /// <summary>
+    /// Called on libmosquitto's network thread right after each message is queued on <see cref="Messages"/>:
+    /// lets a reader that waits on a thread of its own be woken directly, rather than through an awaited
+    /// read and a thread-pool hop per wake-up. Must be quick; what it throws is traced and dropped.
+    /// </summary>
+    public Action? MessageQueued { get; set; }
+
     public bool IsConnected => _connected;
 
     /// <summary>Whether the broker resumed a stored session at the last connect.</summary>
@@ -394,6 +401,7 @@ public sealed class MqttClient : IAsyncDisposable
         var topic = Marshal.PtrToStringUTF8(message->Topic) ?? "";
         var payload = message->PayloadLength == 0 ? [] : new ReadOnlySpan<byte>((void*)message->Payload, message->PayloadLength).ToArray();
         _messages.Writer.TryWrite(new MqttMessage(topic, payload, message->Qos, message->Retain != 0) { ReceivedTimestamp = Stopwatch.GetTimestamp() });
+        MessageQueued?.Invoke();
     }
 
     private static MqttClient? FromObj(nint obj) => obj == 0 ? null : GCHandle.FromIntPtr(obj).Target as MqttClient;

@@ -68,3 +68,19 @@ public readonly record struct SeqRange(long From, long To);
 /// missing ranges between it and <see cref="Highest"/>.
 /// </summary>
 public sealed record AgentProgress(string AgentId, long Contiguous, long Highest, IReadOnlyList<SeqRange> Gaps);
+
+/// <summary>
+/// What the central service's writer stores in one commit (<see cref="TunnelStore.Store"/>): passages with
+/// when they were received, dead letters with the seq each counts as handled (or none), ended transits and
+/// alarm transitions.
+/// </summary>
+public sealed record StoreBatch
+{
+    public IReadOnlyList<(Passage Passage, DateTimeOffset ReceivedAt)> Passages { get; init; } = [];
+    public IReadOnlyList<(DeadLetter Letter, long? HandledSeq)> DeadLetters { get; init; } = [];
+    public IReadOnlyList<TransitRecord> Transits { get; init; } = [];
+    public IReadOnlyList<AlarmTransition> Alarms { get; init; } = [];
+}
+
+/// <summary>What <see cref="TunnelStore.Store"/> did: the passages that were new (not stored before), in batch order.</summary>
+public sealed record StoreBatchResult(IReadOnlyList<Passage> NewPassages);

@@ -29,7 +29,11 @@ public sealed partial class TunnelStore
     public void AddAlarmTransitions(IReadOnlyList<AlarmTransition> transitions)
     {
         ArgumentNullException.ThrowIfNull(transitions);
-        if (transitions.Count == 0) return;
+        if (transitions.Count > 0) Store(new StoreBatch { Alarms = transitions });
+    }
+
+    private static (List<object?[]> History, List<object?[]> Current) AlarmRows(IReadOnlyList<AlarmTransition> transitions)
+    {
         var history = transitions.Select(t => (object?[])
         [
             t.AlarmId, t.At, TunnelJson.Name(t.Kind), TunnelJson.Name(t.State), TunnelJson.Name(t.Priority),
@@ -44,12 +48,7 @@ public sealed partial class TunnelStore
                 t.AlarmId, t.At, TunnelJson.Name(t.Kind), TunnelJson.Name(t.State), TunnelJson.Name(t.Priority),
                 t.Site, t.Bore, t.Plate, TunnelJson.Serialize(t),
             ]).ToList();
-        Write((connection, transaction) =>
-        {
-            AlarmHistoryInsert.Run(_dialect, connection, transaction, history);
-            AlarmCurrentUpsert.Run(_dialect, connection, transaction, current);
-            return 0;
-        });
+        return (history, current);
     }
 
     /// <summary>Every stored transition of one alarm, oldest first.</summary>

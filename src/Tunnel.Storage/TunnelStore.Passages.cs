@@ -23,18 +23,59 @@ public sealed partial class TunnelStore
     public IReadOnlyList<Passage> AddPassages(IReadOnlyList<(Passage Passage, DateTimeOffset ReceivedAt)> batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        var seen = new HashSet<Guid>();
-        var unique = batch.Where(b => seen.Add(b.Passage.EventId)).ToList();
-        if (unique.Count == 0) return [];
-        // Serialised before taking the write lock, so the lock covers database work only.
-        var rows = unique.Select(b => PassageRow(b.Passage, b.ReceivedAt)).ToList();
-        return Write((connection, transaction) =>
+        return Store(new StoreBatch { Passages = batch }).NewPassages;
+    }
+
+    /// <summary>
+    /// Stores everything the central service's writer has queued in one transaction, so one disk sync
+    /// covers it: passages (as <see cref="AddPassages"/>), dead letters with their handled seqs (as
+    /// <see cref="AddDeadLetter"/>), ended transits (as <see cref="UpsertTransits"/>) and alarm transitions
+    /// (as <see cref="AddAlarmTransitions"/>), all or nothing. When this returns, the batch is durable.
+    /// </summary>
+    public StoreBatchResult Store(StoreBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        foreach (var (letter, seq) in batch.DeadLetters)
         {
-            var inserted = PassageInsert.RunReturningNewKeys(_dialect, connection, transaction, rows, r => r.GetGuid(0));
-            var fresh = unique.Select(b => b.Passage).Where(p => inserted.Contains(p.EventId)).ToList();
-            foreach (var agent in fresh.GroupBy(p => p.AgentId))
-                SeqRanges.Record(_dialect, connection, transaction, agent.Key, agent.Select(p => p.Seq).ToHashSet());
-            return fresh;
+            ArgumentNullException.ThrowIfNull(letter);
+            if (seq is not null && letter.AgentId is null)
+                throw new ArgumentException("a handled seq needs the dead letter's agent id", nameof(batch));
+        }
+        var seen = new HashSet<Guid>();
+        var unique = batch.Passages.Where(b => seen.Add(b.Passage.EventId)).ToList();
+        // Serialised before taking the write lock, so the lock covers database work only.
+        var passageRows = unique.Select(b => PassageRow(b.Passage, b.ReceivedAt)).ToList();
+        var transitRows = TransitRows(batch.Transits);
+        var (alarmHistory, alarmCurrent) = AlarmRows(batch.Alarms);
+        if (passageRows.Count == 0 && batch.DeadLetters.Count == 0 && transitRows.Count == 0 && alarmHistory.Count == 0)
+            return new StoreBatchResult([]);
+        return WriteWith((session, transaction) =>
+        {
+            IReadOnlyList<Passage> fresh = [];
+            // Seqs handled per agent: stored passages and dead-lettered ones alike, recorded once per agent.
+            var handled = new Dictionary<string, HashSet<long>>(StringComparer.Ordinal);
+            if (passageRows.Count > 0)
+            {
+                var inserted = PassageInsert.RunReturningNewKeys(session, transaction, passageRows, r => r.GetGuid(0));
+                fresh = unique.Select(b => b.Passage).Where(p => inserted.Contains(p.EventId)).ToList();
+                foreach (var p in fresh) Handled(p.AgentId).Add(p.Seq);
+            }
+            foreach (var (letter, seq) in batch.DeadLetters)
+            {
+                InsertDeadLetter(session, transaction, letter);
+                if (seq is long s) Handled(letter.AgentId!).Add(s);
+            }
+            foreach (var (agent, seqs) in handled) SeqRanges.Record(session, transaction, agent, seqs);
+            if (transitRows.Count > 0) TransitUpsert.Run(session, transaction, transitRows);
+            if (alarmHistory.Count > 0)
+            {
+                AlarmHistoryInsert.Run(session, transaction, alarmHistory);
+                AlarmCurrentUpsert.Run(session, transaction, alarmCurrent);
+            }
+            return new StoreBatchResult(fresh);
+
+            HashSet<long> Handled(string agent) =>
+                handled.TryGetValue(agent, out var set) ? set : handled[agent] = [];
         });
     }
 
@@ -76,6 +117,18 @@ public sealed partial class TunnelStore
     /// stored (0 if seq 1 is not). The agent may drop everything up to it from its outbox.
     /// </summary>
     public long HighestStoredSeq(string agentId) => Progress(agentId).Contiguous;
+
+    /// <summary>
+    /// <see cref="HighestStoredSeq"/> of several agents at once, on the write session (its statement prepared
+    /// once) and so after every write this instance has committed: what the service's writer acknowledges after each commit.
+    /// </summary>
+    public IReadOnlyDictionary<string, long> HighestStoredSeqs(IEnumerable<string> agentIds)
+    {
+        ArgumentNullException.ThrowIfNull(agentIds);
+        var agents = agentIds.Distinct(StringComparer.Ordinal).ToList();
+        if (agents.Count == 0) return new Dictionary<string, long>();
+        return WriteWith((session, transaction) => agents.ToDictionary(a => a, a => SeqRanges.Contiguous(session, transaction, a), StringComparer.Ordinal));
+    }
 
     /// <summary>The acknowledgeable seq of one agent, with the highest seq seen and the gaps between.</summary>
     public AgentProgress Progress(string agentId) =>

@@ -35,20 +35,20 @@ public sealed partial class TunnelStore
         ArgumentNullException.ThrowIfNull(letter);
         if (handledSeq is not null && letter.AgentId is null)
             throw new ArgumentException("a handled seq needs the dead letter's agent id", nameof(handledSeq));
+        Store(new StoreBatch { DeadLetters = [(letter, handledSeq)] });
+    }
+
+    private static void InsertDeadLetter(WriteSession session, System.Data.Common.DbTransaction transaction, DeadLetter letter)
+    {
         var payload = letter.Payload.Length > DeadLetter.MaxStoredPayloadBytes ? letter.Payload[..DeadLetter.MaxStoredPayloadBytes] : letter.Payload;
-        Write((connection, transaction) =>
-        {
-            _dialect.Execute(connection, transaction,
-                """
-                INSERT INTO dead_letters (received_at, topic, agent_id, reason_code, reason, payload, original_length)
-                VALUES (@at, @topic, @agent, @code, @reason, @payload, @length)
-                """,
-                ("@at", Col.Time, letter.ReceivedAt), ("@topic", Col.Text, letter.Topic), ("@agent", Col.Text, letter.AgentId),
-                ("@code", Col.Text, letter.ReasonCode), ("@reason", Col.Text, letter.Reason), ("@payload", Col.Bytes, payload),
-                ("@length", Col.Int, letter.OriginalLength ?? letter.Payload.Length));
-            if (handledSeq is long seq) SeqRanges.Record(_dialect, connection, transaction, letter.AgentId!, [seq]);
-            return 0;
-        });
+        session.Execute(transaction,
+            """
+            INSERT INTO dead_letters (received_at, topic, agent_id, reason_code, reason, payload, original_length)
+            VALUES (@at, @topic, @agent, @code, @reason, @payload, @length)
+            """,
+            ("@at", Col.Time, letter.ReceivedAt), ("@topic", Col.Text, letter.Topic), ("@agent", Col.Text, letter.AgentId),
+            ("@code", Col.Text, letter.ReasonCode), ("@reason", Col.Text, letter.Reason), ("@payload", Col.Bytes, payload),
+            ("@length", Col.Int, letter.OriginalLength ?? letter.Payload.Length));
     }
 
     /// <summary>The most recent dead letters, newest first.</summary>

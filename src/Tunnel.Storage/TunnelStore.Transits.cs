@@ -25,17 +25,13 @@ public sealed partial class TunnelStore
     public void UpsertTransits(IReadOnlyList<TransitRecord> transits)
     {
         ArgumentNullException.ThrowIfNull(transits);
-        // One statement may not touch a row twice (PostgreSQL refuses), so keep the last of each entry.
-        var rows = transits
-            .Select((t, i) => (t, i)).GroupBy(x => x.t.EntryEventId).Select(g => g.Last()).OrderBy(x => x.i)
-            .Select(x => TransitRow(x.t)).ToList();
-        if (rows.Count == 0) return;
-        Write((connection, transaction) =>
-        {
-            TransitUpsert.Run(_dialect, connection, transaction, rows);
-            return 0;
-        });
+        if (transits.Count > 0) Store(new StoreBatch { Transits = transits });
     }
+
+    // One statement may not touch a row twice (PostgreSQL refuses), so keep the last of each entry.
+    private static List<object?[]> TransitRows(IReadOnlyList<TransitRecord> transits) =>
+        transits.Select((t, i) => (t, i)).GroupBy(x => x.t.EntryEventId).Select(g => g.Last()).OrderBy(x => x.i)
+            .Select(x => TransitRow(x.t)).ToList();
 
     private static object?[] TransitRow(TransitRecord t) =>
     [

@@ -20,6 +20,8 @@ public sealed partial class TunnelStore : IDisposable
     private readonly Dialect _dialect;
     private readonly TimeProvider _clock;
     private readonly Lock _writeLock = new();
+    // The one connection writes go through, opened by the first write; guarded by _writeLock.
+    private WriteSession? _session;
     private bool _disposed;
 
     private TunnelStore(Dialect dialect, TimeProvider clock, int schemaVersion)
@@ -58,22 +60,46 @@ public sealed partial class TunnelStore : IDisposable
         {
             if (_disposed) return;
             _disposed = true;
+            _session?.Dispose();
+            _session = null;
             _dialect.Dispose();
         }
     }
 
     /// <summary>Runs <paramref name="work"/> in one transaction, alone among this instance's writers.</summary>
-    private T Write<T>(Func<DbConnection, DbTransaction, T> work)
+    private T Write<T>(Func<DbConnection, DbTransaction, T> work) => WriteWith((session, transaction) => work(session.Connection, transaction));
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in one transaction on the write session (one connection kept open, its
+    /// statements prepared once), alone among this instance's writers. When it fails the session is closed,
+    /// and the next write opens another.
+    /// </summary>
+    private T WriteWith<T>(Func<WriteSession, DbTransaction, T> work)
     {
         lock (_writeLock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            using var connection = _dialect.Open();
-            using var transaction = connection.BeginTransaction();
-            var result = work(connection, transaction);
-            transaction.Commit();
-            return result;
+            var session = _session ??= new WriteSession(_dialect);
+            try
+            {
+                using var transaction = session.Connection.BeginTransaction();
+                var result = work(session, transaction);
+                transaction.Commit();
+                return result;
+            }
+            catch
+            {
+                _session = null;
+                session.Dispose();
+                throw;
+            }
         }
+    }
+
+    /// <summary>Statements the write session has prepared and keeps (for tests: a steady writer prepares nothing new).</summary>
+    internal int PreparedStatementsForTests
+    {
+        get { lock (_writeLock) return _session?.PreparedCount ?? 0; }
     }
 
     private T Read<T>(Func<DbConnection, T> work)
@@ -97,6 +123,13 @@ public sealed partial class TunnelStore : IDisposable
     internal object? ScalarForTests(string sql) => Read(connection =>
     {
         using var command = _dialect.Command(connection, null, sql);
+        return command.ExecuteScalar();
+    });
+
+    /// <summary>For tests that look at the write connection's settings (it is kept open between writes).</summary>
+    internal object? WriteScalarForTests(string sql) => WriteWith((session, transaction) =>
+    {
+        using var command = _dialect.Command(session.Connection, transaction, sql);
         return command.ExecuteScalar();
     });
 

@@ -26,6 +26,36 @@ public sealed class MqttClientTests
     }
 
     [Fact]
+    public async Task MessageQueued_is_called_once_per_message_after_it_can_be_read()
+    {
+        await using var broker = await StartBrokerAsync();
+        await using var subscriber = await ConnectAsync(CentralOptions(broker, "central-1"));
+        await using var publisher = await ConnectAsync(CentralOptions(broker, "agent-1"));
+        const string topic = "tunnel/v1/maoliling/north/entry/passage";
+        var calls = 0;
+        var readableWhenCalled = 0;
+        using var queued = new SemaphoreSlim(0);
+        subscriber.MessageQueued = () =>
+        {
+            Interlocked.Increment(ref calls);
+            // Called on the network thread after the write: the message is there to read.
+            if (subscriber.Messages.TryPeek(out _)) Interlocked.Increment(ref readableWhenCalled);
+            queued.Release();
+        };
+
+        await subscriber.SubscribeAsync("tunnel/v1/+/+/+/passage");
+        for (var i = 0; i < 3; i++)
+        {
+            await publisher.PublishAsync(topic, Utf8($"{{\"n\":{i}}}"));
+            Assert.True(await queued.WaitAsync(WaitLimit), $"no MessageQueued call for message {i}");
+            Assert.Equal($"{{\"n\":{i}}}", (await subscriber.NextMessageAsync()).Text());
+        }
+
+        Assert.Equal(3, calls);
+        Assert.Equal(3, readableWhenCalled);
+    }
+
+    [Fact]
     public async Task Wrong_password_is_refused_with_reason_135_and_a_clear_message()
     {
         await using var broker = await StartBrokerAsync();

@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Xunit.Abstractions;
+using static Tunnel.Storage.Tests.TestData;
 
 namespace Tunnel.Storage.Tests;
 
@@ -25,6 +26,11 @@ public sealed class SqliteStoreTests : StoreContractTests
         Assert.Equal(2L, Store.ScalarForTests("PRAGMA synchronous"));
         Assert.Equal(1L, Store.ScalarForTests("PRAGMA foreign_keys"));
         Assert.Equal(30_000L, Store.ScalarForTests("PRAGMA busy_timeout"));
+        // The write connection, kept open from one write to the next, syncs every commit the same way.
+        Store.AddPassages(Seqs("a1", 1));
+        Assert.Equal(2L, Store.WriteScalarForTests("PRAGMA synchronous"));
+        Assert.Equal(1L, Store.WriteScalarForTests("PRAGMA foreign_keys"));
+        Assert.Equal(30_000L, Store.WriteScalarForTests("PRAGMA busy_timeout"));
         Assert.True(File.Exists(Path.Combine(_directory.FullName, "data", "tunnel.db")));
     }
 

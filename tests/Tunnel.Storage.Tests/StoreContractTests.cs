@@ -419,4 +419,74 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
                          $"same 10,000 again (all duplicates) {duplicates.TotalMilliseconds:F0} ms; read back {read.Count} {readBack.TotalMilliseconds:F0} ms; " +
                          $"100 batches of 100 {small.TotalMilliseconds:F0} ms ({10_000 / small.TotalSeconds:F0}/s)");
     }
+    [Fact]
+    public void One_batch_stores_passages_dead_letters_transits_and_alarms_together_or_not_at_all()
+    {
+        var alarm = Guid.NewGuid();
+        var entry = Guid.NewGuid();
+        var letter = new DeadLetter { ReceivedAt = T0, Topic = "tunnel/v1/maoliling/north/entry/passage", AgentId = "a1", ReasonCode = "bad-plate", Reason = "markup", Payload = "{}"u8.ToArray() };
+        var first = Store.Store(new StoreBatch
+        {
+            Passages = Seqs("a1", 1, 2).Concat(Seqs("a2", 1)).ToList(),
+            DeadLetters = [(letter, 3L), (letter with { AgentId = null }, null)],
+            Transits = [Transit(entry, "浙A12345", T0)],
+            Alarms = [Alarm(alarm, AlarmState.ActiveUnacknowledged, T0)],
+        });
+        Assert.Equal(3, first.NewPassages.Count);
+        Assert.Equal(3, All().Count);
+        // Seq 3 of a1 is handled by its dead letter in the same commit.
+        Assert.Equal(3, Store.HighestStoredSeq("a1"));
+        Assert.Equal(new Dictionary<string, long> { ["a1"] = 3, ["a2"] = 1, ["nobody"] = 0 }, Store.HighestStoredSeqs(["a1", "a2", "nobody", "a1"]));
+        Assert.Equal(2, Store.ReadDeadLetters(10).Count);
+        Assert.NotNull(Store.GetTransit(entry));
+        Assert.Equal([alarm], Store.CurrentAlarms().Select(a => a.AlarmId));
+
+        // One part the database refuses (a transit without its site) takes the whole batch back with it.
+        var refused = new StoreBatch
+        {
+            Passages = Seqs("a1", 4),
+            DeadLetters = [(letter with { Reason = "second" }, 5L)],
+            Transits = [Transit(Guid.NewGuid(), null, T0) with { Site = null! }],
+            Alarms = [Alarm(alarm, AlarmState.ActiveAcknowledged, T0.AddMinutes(1))],
+        };
+        Assert.ThrowsAny<Exception>(() => Store.Store(refused));
+        Assert.Equal(3, All().Count);
+        Assert.Equal(3, Store.HighestStoredSeq("a1"));
+        Assert.Equal(2, Store.ReadDeadLetters(10).Count);
+        Assert.Equal(AlarmState.ActiveUnacknowledged, Store.CurrentAlarms().Single().State);
+
+        // The store writes again after the failure (the write connection was replaced), and the batch stores whole once fixed.
+        var fixedBatch = refused with { Transits = [Transit(Guid.NewGuid(), null, T0)] };
+        Assert.Single(Store.Store(fixedBatch).NewPassages);
+        Assert.Equal(5, Store.HighestStoredSeq("a1"));
+        Assert.Equal(3, Store.ReadDeadLetters(10).Count);
+        Assert.Equal(AlarmState.ActiveAcknowledged, Store.CurrentAlarms().Single().State);
+        // Stored again: idempotent for passages and transits.
+        Assert.Empty(Store.Store(fixedBatch with { DeadLetters = [] }).NewPassages);
+        Assert.Equal(4, All().Count);
+    }
+
+    [Fact]
+    public void A_steady_writer_prepares_its_statements_once()
+    {
+        void Batch(long seq) => Store.Store(new StoreBatch
+        {
+            Passages = Seqs("a1", seq),
+            Transits = [Transit(Guid.NewGuid(), "浙A12345", T0)],
+            Alarms = [Alarm(Guid.NewGuid(), AlarmState.ActiveUnacknowledged, T0)],
+        });
+        Batch(1);
+        Batch(2);
+        Store.HighestStoredSeqs(["a1"]);
+        var prepared = Store.PreparedStatementsForTests;
+        Assert.True(prepared > 0);
+        for (var seq = 3; seq <= 30; seq++)
+        {
+            Batch(seq);
+            Store.HighestStoredSeqs(["a1"]);
+        }
+        Assert.Equal(prepared, Store.PreparedStatementsForTests);
+        Assert.Equal(30, Store.HighestStoredSeq("a1"));
+        Assert.Equal(30, All().Count);
+    }
 }

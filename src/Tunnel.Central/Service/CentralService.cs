@@ -37,6 +37,10 @@ public sealed class CentralService
     private readonly Dictionary<string, AgentStatus> _agents = [];
     private readonly Dictionary<string, Guid> _offlineAlarms = [];
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Wakes the loop's thread: messages (from the MQTT client's network thread), commands, ticks.
+    private readonly LoopSignal _signal = new();
+    // Set by the tick timer, taken by the loop.
+    private int _tickDue;
     private TunnelEngine _engine;
     private PassageIngest _ingest;
     private PassageValidator _validator;
@@ -57,7 +61,7 @@ public sealed class CentralService
         _validator = new PassageValidator(sites, validation);
         _engine = new TunnelEngine(sites, settings, _pendingAlarms.Add);
         // Stored alarms are announced on the loop's next turn, which owns the outputs.
-        _writer = new WriteBehind(store, mqtt, clock, log, stored => _commands.Writer.TryWrite((service, _) =>
+        _writer = new WriteBehind(store, mqtt, clock, log, stored => Enqueue((service, _) =>
         {
             service.Announce(stored);
             return NoAnswer;
@@ -89,7 +93,7 @@ public sealed class CentralService
     public Task<T> Post<T>(Func<TunnelEngine, DateTimeOffset, T> work)
     {
         var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _commands.Writer.TryWrite((service, now) =>
+        Enqueue((service, now) =>
         {
             try
             {
@@ -99,6 +103,12 @@ public sealed class CentralService
             catch (Exception e) { return () => done.TrySetException(e); }
         });
         return done.Task;
+    }
+
+    private void Enqueue(Func<CentralService, DateTimeOffset, Action> command)
+    {
+        _commands.Writer.TryWrite(command);
+        _signal.Set();
     }
 
     public Task AcknowledgeAsync(Guid alarmId, string by, string? note) =>
@@ -164,6 +174,7 @@ public sealed class CentralService
     public async Task RunAsync(CancellationToken ct)
     {
         Rebuild();
+        _mqtt.MessageQueued = _signal.Set;
         await _mqtt.SubscribeAsync(Topics.AllPassages, 1, ct);
         await _mqtt.SubscribeAsync(Topics.AllAgentStatus, 1, ct);
         if (_snapshots is not null) await _mqtt.SubscribeAsync(Topics.AllSnapshots, 1, ct);
@@ -172,42 +183,62 @@ public sealed class CentralService
             _engine.Bores.Count, _engine.Bores.Values.Sum(b => b.Matcher.OpenCount));
 
         var writing = _writer.RunAsync(ct);
+        // The loop has a thread of its own, asleep on the kernel between turns: as continuations on the
+        // thread pool, every message woke a pool thread, which then spun looking for more work, and
+        // on two cores that spinning took the CPU the MQTT threads needed.
+        var looping = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                Loop(ct);
+                looping.TrySetResult();
+            }
+            catch (Exception e) { looping.TrySetException(e); }
+        })
+        {
+            IsBackground = true,
+            Name = "central loop",
+        };
+        thread.Start();
+        try { await looping.Task; }
+        finally { await writing; }
+    }
+
+    private void Loop(CancellationToken ct)
+    {
+        using var cancelled = ct.Register(_signal.Set);
+        using var ticker = _clock.CreateTimer(_ =>
+        {
+            Volatile.Write(ref _tickDue, 1);
+            _signal.Set();
+        }, null, TickEvery, TickEvery);
         var batch = new List<MqttMessage>(MaxBatch);
         var messages = _mqtt.Messages;
-        using var ticker = new PeriodicTimer(TickEvery, _clock);
-        var tick = ticker.WaitForNextTickAsync(ct).AsTask();
-        var incoming = messages.WaitToReadAsync(ct).AsTask();
-        var command = _commands.Reader.WaitToReadAsync(ct).AsTask();
-        while (!ct.IsCancellationRequested)
+        var answers = new List<Action>();
+        var commands = _commands.Reader;
+        Func<bool> hasWork = () => ct.IsCancellationRequested || batch.Count > 0 || messages.TryPeek(out _) || commands.TryPeek(out _) || Volatile.Read(ref _tickDue) != 0;
+        while (true)
         {
-            await Task.WhenAny(tick, incoming, command);
+            _signal.WaitFor(hasWork);
             if (ct.IsCancellationRequested) break;
             var now = _clock.GetUtcNow();
-            var answers = new List<Action>();
             IReadOnlyCollection<(string Site, string Agent)> owed = [];
             try
             {
-                if (incoming.IsCompleted)
-                {
-                    while (batch.Count < MaxBatch && messages.TryRead(out var m)) batch.Add(m);
-                    incoming = messages.WaitToReadAsync(ct).AsTask();
-                }
+                while (batch.Count < MaxBatch && messages.TryRead(out var m)) batch.Add(m);
                 // A batch whose turn failed stays here and is tried again on the next turn (the engine drops what it took).
                 if (batch.Count > 0)
                 {
                     owed = HandleBatch(batch, now);
                     batch.Clear();
                 }
-                if (command.IsCompleted)
+                while (commands.TryRead(out var work))
                 {
-                    while (_commands.Reader.TryRead(out var work)) answers.Add(work(this, now));
-                    command = _commands.Reader.WaitToReadAsync(ct).AsTask();
+                    // Announcing stored alarms answers nobody: it must not make the turn store its own alarms on this thread.
+                    if (work(this, now) is var answer && answer != NoAnswer) answers.Add(answer);
                 }
-                if (tick.IsCompleted)
-                {
-                    _engine.AdvanceTo(now);
-                    tick = ticker.WaitForNextTickAsync(ct).AsTask();
-                }
+                if (Interlocked.Exchange(ref _tickDue, 0) != 0) _engine.AdvanceTo(now);
                 FlushAlarms(storeNow: answers.Count > 0);
                 _writer.Acknowledge(owed);
                 if (answers.Count > 0 || Stopwatch.GetElapsedTime(_snapshotAt) >= SnapshotEvery)
@@ -221,20 +252,22 @@ public sealed class CentralService
                 // One bad turn (a database hiccup, a bug on one passage) must not stop the control room's service.
                 LoopErrors++;
                 _log.LogError(e, "central loop turn failed ({Errors} so far); {Pending} messages kept for retry", LoopErrors, batch.Count);
-                if (tick.IsCompleted) tick = ticker.WaitForNextTickAsync(ct).AsTask();
-                if (command.IsCompleted) command = _commands.Reader.WaitToReadAsync(ct).AsTask();
-                await ((Task)tick).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                // Try again on the next tick, not at once.
+                Volatile.Write(ref _tickDue, 0);
+                _signal.WaitFor(() => ct.IsCancellationRequested || Volatile.Read(ref _tickDue) != 0);
             }
             finally
             {
                 foreach (var answer in answers) answer();
+                answers.Clear();
             }
         }
-        await writing;
     }
 
     /// <summary>Loop turns that failed and were retried; exposed on /metrics.</summary>
     public long LoopErrors { get; private set; }
+    /// <summary>Transactions (each one disk sync) the writer behind the engine has committed.</summary>
+    public long StoreCommits => _writer.Commits;
     /// <summary>Store writes behind the engine that failed and were retried; exposed on /metrics.</summary>
     public long StoreWriteErrors => _writer.Failures;
     /// <summary>Decided passages not kept for storing while the store was down (their agents send them again); exposed on /metrics.</summary>

@@ -65,6 +65,8 @@ public sealed class AgentsProcess : IAgentLoad
         {
             RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
+        // The agents stand for other machines: a thread-pool setting given to the service's process for one run is not theirs.
+        start.Environment.Remove("DOTNET_ThreadPool_UnfairSemaphoreSpinLimit");
         var niced = !OperatingSystem.IsWindows() && nice > 0;
         // nice rather than setpriority from inside: Linux keeps a niceness per thread, and the runtime's
         // own threads (GC, JIT, thread pool) exist before any code of ours could lower them.

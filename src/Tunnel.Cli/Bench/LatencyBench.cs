@@ -138,16 +138,34 @@ public static class LatencyBench
             var sendSeconds = plan.Count / options.Rate;
             // CPU is accounted over the counted stretch: the warm-up's JIT work is what it is there to absorb.
             List<ThreadCpu>? cpuAtWarmupEnd = null;
+            long cpuFrom = 0, commitsFrom = 0;
             while (!sending.IsCompleted)
             {
-                if (cpuAtWarmupEnd is null && Stopwatch.GetTimestamp() >= warmupEnd) cpuAtWarmupEnd = processes.Select(p => ThreadCpu.Read(p.Pid)).ToList();
+                if (cpuAtWarmupEnd is null && Stopwatch.GetTimestamp() >= warmupEnd)
+                {
+                    cpuFrom = Stopwatch.GetTimestamp();
+                    commitsFrom = host.Service.StoreCommits;
+                    cpuAtWarmupEnd = processes.Select(p => ThreadCpu.Read(p.Pid)).ToList();
+                }
                 progress?.Report(0.02 + 0.88 * Math.Clamp((Stopwatch.GetTimestamp() - start) / freq / sendSeconds, 0, 1));
                 await Task.WhenAny(sending, Task.Delay(250, ct));
             }
             var sendEnd = await sending;
             var gc = new GcWhileSending(GC.CollectionCount(0) - gen0, GC.CollectionCount(1) - gen1, GC.CollectionCount(2) - gen2,
                 GC.GetTotalPauseDuration() - paused);
-            var cpu = cpuAtWarmupEnd is null ? [] : processes.Select((p, i) => $"{p.Name}: {ThreadCpu.Describe(ThreadCpu.Read(p.Pid).Since(cpuAtWarmupEnd[i]))}").ToList();
+            var sentAfterWarmup = Math.Max(1, (long)Math.Round((sendEnd - cpuFrom) / freq * options.Rate));
+            var commits = host.Service.StoreCommits - commitsFrom;
+            var cpu = cpuAtWarmupEnd is null ? [] : processes.Select((p, i) =>
+            {
+                var now = ThreadCpu.Read(p.Pid);
+                var used = now.Since(cpuAtWarmupEnd[i]);
+                var (voluntary, involuntary) = now.SwitchesSince(cpuAtWarmupEnd[i]);
+                return $"{p.Name}: {ThreadCpu.Describe(used)}; per passage sent {used.Sum(t => t.Cpu.TotalMicroseconds) / sentAfterWarmup:0} µs CPU, " +
+                       $"{(double)(voluntary + involuntary) / sentAfterWarmup:0.00} context switches ({voluntary:N0} voluntary, {involuntary:N0} involuntary in all: " +
+                       $"{string.Join(", ", now.SwitchesByName(cpuAtWarmupEnd[i]).Take(4).Select(t => $"{t.Name} {t.Switches:N0}"))})";
+            }).ToList();
+            if (cpuAtWarmupEnd is not null)
+                cpu.Add($"store: {commits:N0} commits ({commits / Math.Max((sendEnd - cpuFrom) / freq, 1e-9):0} a second, {(double)sentAfterWarmup / Math.Max(commits, 1):0.0} passages each)");
             var timings = await agents.SettleAsync(ct);
             if (timings.Frequency != Stopwatch.Frequency)
                 throw new InvalidOperationException($"the agents' clock ticks {timings.Frequency}/s, the service's {Stopwatch.Frequency}/s: their timestamps cannot be joined");

@@ -10,13 +10,17 @@ namespace Tunnel.Cli.Bench;
 public sealed class ThreadCpu
 {
     private readonly Dictionary<int, (string Name, long CpuNs, long WaitNs)> _threads;
+    // Per thread: context switches it asked for (blocking, yielding) and ones forced on it (preempted).
+    private readonly Dictionary<int, (long Voluntary, long Involuntary)> _switches;
 
-    private ThreadCpu(Dictionary<int, (string, long, long)> threads) => _threads = threads;
+    private ThreadCpu(Dictionary<int, (string, long, long)> threads, Dictionary<int, (long, long)> switches) =>
+        (_threads, _switches) = (threads, switches);
 
     /// <summary>The process's threads now; empty where /proc or schedstat is not there.</summary>
     public static ThreadCpu Read(int pid)
     {
         var threads = new Dictionary<int, (string, long, long)>();
+        var switches = new Dictionary<int, (long, long)>();
         try
         {
             foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
@@ -24,15 +28,45 @@ public sealed class ThreadCpu
                 try
                 {
                     var stat = File.ReadAllText(Path.Combine(task, "schedstat")).Split(' ');
-                    threads[int.Parse(Path.GetFileName(task), CultureInfo.InvariantCulture)] = (File.ReadAllText(Path.Combine(task, "comm")).Trim(),
+                    var tid = int.Parse(Path.GetFileName(task), CultureInfo.InvariantCulture);
+                    threads[tid] = (File.ReadAllText(Path.Combine(task, "comm")).Trim(),
                         long.Parse(stat[0], CultureInfo.InvariantCulture), long.Parse(stat[1], CultureInfo.InvariantCulture));
+                    long voluntary = 0, involuntary = 0;
+                    foreach (var line in File.ReadLines(Path.Combine(task, "status")))
+                    {
+                        if (line.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal))
+                            voluntary = long.Parse(line.AsSpan(line.IndexOf(':') + 1).Trim(), CultureInfo.InvariantCulture);
+                        else if (line.StartsWith("nonvoluntary_ctxt_switches:", StringComparison.Ordinal))
+                            involuntary = long.Parse(line.AsSpan(line.IndexOf(':') + 1).Trim(), CultureInfo.InvariantCulture);
+                    }
+                    switches[tid] = (voluntary, involuntary);
                 }
                 catch (IOException) { /* the thread ended meanwhile */ }
             }
         }
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }
-        return new ThreadCpu(threads);
+        return new ThreadCpu(threads, switches);
+    }
+
+    /// <summary>Per thread name, context switches since <paramref name="before"/>, most first.</summary>
+    public IReadOnlyList<(string Name, long Switches)> SwitchesByName(ThreadCpu before) =>
+        _switches.Where(t => _threads.ContainsKey(t.Key))
+            .Select(t => (Name: _threads[t.Key].Name, Switches: t.Value.Voluntary + t.Value.Involuntary
+                - (before._switches.TryGetValue(t.Key, out var b) ? b.Voluntary + b.Involuntary : 0)))
+            .GroupBy(t => t.Name).Select(g => (g.Key, g.Sum(t => t.Switches))).OrderByDescending(g => g.Item2).ToList();
+
+    /// <summary>Context switches of the process's threads since <paramref name="before"/> (threads started meanwhile count whole).</summary>
+    public (long Voluntary, long Involuntary) SwitchesSince(ThreadCpu before)
+    {
+        long voluntary = 0, involuntary = 0;
+        foreach (var (tid, now) in _switches)
+        {
+            var then = before._switches.GetValueOrDefault(tid);
+            voluntary += now.Voluntary - then.Voluntary;
+            involuntary += now.Involuntary - then.Involuntary;
+        }
+        return (voluntary, involuntary);
     }
 
     /// <summary>Per thread name (the runtime names its pools: ".NET TP Worker", ".NET Tiered Com"...), what was used and waited since <paramref name="before"/>.</summary>

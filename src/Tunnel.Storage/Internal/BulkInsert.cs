@@ -5,22 +5,24 @@ namespace Tunnel.Storage.Internal;
 
 /// <summary>
 /// One INSERT shape (table, columns, conflict clause) run over many rows inside the caller's
-/// transaction, as prepared commands carrying <see cref="Dialect.RowsPerInsert"/> rows each.
+/// transaction, as prepared commands carrying <see cref="Dialect.RowsPerInsert"/> rows each. The
+/// full-size command is kept in the write session from one transaction to the next; a shorter one
+/// (PostgreSQL's last chunk, whose size varies) is prepared for the one run.
 /// </summary>
 internal sealed class BulkInsert(string table, IReadOnlyList<(string Name, Col Type)> columns, string conflictClause)
 {
-    public void Run(Dialect dialect, DbConnection connection, DbTransaction transaction, IReadOnlyList<object?[]> rows) =>
-        Run(dialect, connection, transaction, rows, returning: false, (command, _, _) => command.ExecuteNonQuery());
+    public void Run(WriteSession session, DbTransaction transaction, IReadOnlyList<object?[]> rows) =>
+        Run(session, transaction, rows, returning: false, (command, _, _) => command.ExecuteNonQuery());
 
     /// <summary>
     /// Inserts the rows and returns the first-column values (the key) of those actually inserted,
     /// the others having met the conflict clause. A single-row statement says so by its row count;
     /// a multi-row statement needs RETURNING, which costs SQLite about twice the time per row.
     /// </summary>
-    public HashSet<T> RunReturningNewKeys<T>(Dialect dialect, DbConnection connection, DbTransaction transaction, IReadOnlyList<object?[]> rows, Func<DbDataReader, T> readKey)
+    public HashSet<T> RunReturningNewKeys<T>(WriteSession session, DbTransaction transaction, IReadOnlyList<object?[]> rows, Func<DbDataReader, T> readKey)
     {
         var keys = new HashSet<T>();
-        Run(dialect, connection, transaction, rows, returning: true, (command, start, count) =>
+        Run(session, transaction, rows, returning: true, (command, start, count) =>
         {
             if (count == 1)
             {
@@ -33,45 +35,43 @@ internal sealed class BulkInsert(string table, IReadOnlyList<(string Name, Col T
         return keys;
     }
 
-    private void Run(Dialect dialect, DbConnection connection, DbTransaction transaction, IReadOnlyList<object?[]> rows, bool returning, Action<DbCommand, int, int> execute)
+    private void Run(WriteSession session, DbTransaction transaction, IReadOnlyList<object?[]> rows, bool returning, Action<DbCommand, int, int> execute)
     {
+        var dialect = session.Dialect;
         var perCommand = dialect.RowsPerInsert;
-        DbCommand? full = null;
-        try
+        for (var start = 0; start < rows.Count; start += perCommand)
         {
-            for (var start = 0; start < rows.Count; start += perCommand)
+            var count = Math.Min(perCommand, rows.Count - start);
+            var kept = count == perCommand;
+            var command = kept
+                ? session.GetOrPrepare((this, returning), transaction, () => Create(dialect, session.Connection, count, returning))
+                : Create(dialect, session.Connection, count, returning);
+            try
             {
-                var count = Math.Min(perCommand, rows.Count - start);
-                var command = count == perCommand
-                    ? full ??= Prepare(dialect, connection, transaction, count, returning)
-                    : Prepare(dialect, connection, transaction, count, returning);
-                try
+                if (!kept)
                 {
-                    for (var r = 0; r < count; r++)
-                    {
-                        var row = rows[start + r];
-                        for (var c = 0; c < columns.Count; c++)
-                            dialect.SetValue(command.Parameters[r * columns.Count + c], columns[c].Type, row[c]);
-                    }
-                    execute(command, start, count);
+                    command.Transaction = transaction;
+                    command.Prepare();
                 }
-                finally
+                for (var r = 0; r < count; r++)
                 {
-                    if (command != full) command.Dispose();
+                    var row = rows[start + r];
+                    for (var c = 0; c < columns.Count; c++)
+                        dialect.SetValue(command.Parameters[r * columns.Count + c], columns[c].Type, row[c]);
                 }
+                execute(command, start, count);
             }
-        }
-        finally
-        {
-            full?.Dispose();
+            finally
+            {
+                if (!kept) command.Dispose();
+            }
         }
     }
 
-    private DbCommand Prepare(Dialect dialect, DbConnection connection, DbTransaction transaction, int rowCount, bool returning)
+    private DbCommand Create(Dialect dialect, DbConnection connection, int rowCount, bool returning)
     {
         var sql = new StringBuilder($"INSERT INTO {table} ({string.Join(", ", columns.Select(c => c.Name))}) VALUES ");
         var command = connection.CreateCommand();
-        command.Transaction = transaction;
         for (var r = 0; r < rowCount; r++)
         {
             sql.Append(r == 0 ? "(" : ", (");
@@ -86,7 +86,6 @@ internal sealed class BulkInsert(string table, IReadOnlyList<(string Name, Col T
         sql.Append(' ').Append(conflictClause);
         if (returning && rowCount > 1) sql.Append(" RETURNING ").Append(columns[0].Name);
         command.CommandText = sql.ToString();
-        command.Prepare();
         return command;
     }
 }

@@ -23,6 +23,9 @@ internal abstract class Dialect : IDisposable
     /// <summary>An open connection, from the provider's pool, set up for this store.</summary>
     public abstract DbConnection Open();
 
+    /// <summary>The store's long-lived write connection (<see cref="WriteSession"/>).</summary>
+    public virtual DbConnection OpenForWriting() => Open();
+
     /// <summary>Rows per multi-row INSERT.</summary>
     public abstract int RowsPerInsert { get; }
 

@@ -8,31 +8,40 @@ namespace Tunnel.Storage.Internal;
 /// </summary>
 internal static class SeqRanges
 {
-    public static void Record(Dialect dialect, DbConnection connection, DbTransaction transaction, string agentId, IReadOnlyCollection<long> seqs)
+    public static void Record(WriteSession session, DbTransaction transaction, string agentId, IReadOnlyCollection<long> seqs)
     {
         if (seqs.Count == 0) return;
         // Clamped so that the neighbours of the extreme longs do not overflow.
         var lo = Math.Max(seqs.Min(), long.MinValue + 1) - 1;
         var hi = Math.Min(seqs.Max(), long.MaxValue - 1) + 1;
         var touched = new List<SeqRange>();
-        using (var select = dialect.Command(connection, transaction,
-                   "SELECT lo, hi FROM agent_seq_ranges WHERE agent_id = @a AND hi >= @lo AND lo <= @hi",
-                   ("@a", Col.Text, agentId), ("@lo", Col.Long, lo), ("@hi", Col.Long, hi)))
-        using (var reader = select.ExecuteReader())
+        using (var reader = session.Prepared(transaction, "SELECT lo, hi FROM agent_seq_ranges WHERE agent_id = @a AND hi >= @lo AND lo <= @hi",
+                   ("@a", Col.Text, agentId), ("@lo", Col.Long, lo), ("@hi", Col.Long, hi)).ExecuteReader())
         {
             while (reader.Read()) touched.Add(new SeqRange(reader.GetInt64(0), reader.GetInt64(1)));
         }
         var merged = Merge(touched.Concat(seqs.Select(s => new SeqRange(s, s))));
-        dialect.Execute(connection, transaction, "DELETE FROM agent_seq_ranges WHERE agent_id = @a AND hi >= @lo AND lo <= @hi",
-            ("@a", Col.Text, agentId), ("@lo", Col.Long, lo), ("@hi", Col.Long, hi));
-        using var insert = dialect.Command(connection, transaction, "INSERT INTO agent_seq_ranges (agent_id, lo, hi) VALUES (@a, @lo, @hi)",
-            ("@a", Col.Text, agentId), ("@lo", Col.Long, 0L), ("@hi", Col.Long, 0L));
-        foreach (var range in merged)
+        // A healthy agent's one run grows at its end: move that row rather than delete it and insert it again.
+        if (touched.Count == 1 && merged.Count == 1 && merged[0].From == touched[0].From)
         {
-            dialect.SetValue(insert.Parameters[1], Col.Long, range.From);
-            dialect.SetValue(insert.Parameters[2], Col.Long, range.To);
-            insert.ExecuteNonQuery();
+            if (merged[0].To != touched[0].To)
+                session.Execute(transaction, "UPDATE agent_seq_ranges SET hi = @hi WHERE agent_id = @a AND lo = @lo",
+                    ("@hi", Col.Long, merged[0].To), ("@a", Col.Text, agentId), ("@lo", Col.Long, touched[0].From));
+            return;
         }
+        session.Execute(transaction, "DELETE FROM agent_seq_ranges WHERE agent_id = @a AND hi >= @lo AND lo <= @hi",
+            ("@a", Col.Text, agentId), ("@lo", Col.Long, lo), ("@hi", Col.Long, hi));
+        foreach (var range in merged)
+            session.Execute(transaction, "INSERT INTO agent_seq_ranges (agent_id, lo, hi) VALUES (@a, @lo, @hi)",
+                ("@a", Col.Text, agentId), ("@lo", Col.Long, range.From), ("@hi", Col.Long, range.To));
+    }
+
+    /// <summary><see cref="Progress"/>'s contiguous seq of one agent, read on the write session: the run holding 1 ends there.</summary>
+    public static long Contiguous(WriteSession session, DbTransaction transaction, string agentId)
+    {
+        using var reader = session.Prepared(transaction, "SELECT hi FROM agent_seq_ranges WHERE agent_id = @a AND lo <= 1 AND hi >= 1",
+            ("@a", Col.Text, agentId)).ExecuteReader();
+        return reader.Read() ? Math.Max(0, reader.GetInt64(0)) : 0;
     }
 
     public static List<SeqRange> Merge(IEnumerable<SeqRange> ranges)
