@@ -43,9 +43,11 @@ public sealed class LatencyBenchTests
         Assert.Equal(r.Counted, r.Tail.Counted);
         Assert.InRange(r.Tail.Count, 0, r.Tail.Counted);
         Assert.All(r.Tail.After.Values, a => Assert.InRange(a.Slow, 0, a.All));
-        // CPU accounted for the service, its private mosquitto and, in their own process, the agents.
-        Assert.Equal(agentsNice is null ? ["service", "mosquitto"] : ["service", "mosquitto", "agents"],
+        // CPU accounted for the service, its private mosquitto and, in their own process, the agents; then the store's commits.
+        Assert.Equal(agentsNice is null ? ["service", "mosquitto", "store"] : ["service", "mosquitto", "agents", "store"],
             r.CpuAfterWarmup.Select(c => c[..c.IndexOf(':', StringComparison.Ordinal)]));
+        var commits = long.Parse(r.CpuAfterWarmup[^1].Split(' ')[1], System.Globalization.NumberStyles.AllowThousands, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(commits, 1, r.Sent);
     }
 
     [Fact]
