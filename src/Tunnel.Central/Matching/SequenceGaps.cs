@@ -66,4 +66,8 @@ public sealed class SequenceGaps
 /// Passages <see cref="FromSeq"/>..<see cref="ToSeq"/> of one camera, captured between <see cref="From"/> and
 /// <see cref="Until"/>, not yet received; <see cref="Rate"/>: the camera's passages per second when it was seen.
 /// </summary>
-public sealed record Gap(string AgentId, long FromSeq, long ToSeq, int Lane, DateTimeOffset From, DateTimeOffset Until, double Rate);
+public sealed record Gap(string AgentId, long FromSeq, long ToSeq, int Lane, DateTimeOffset From, DateTimeOffset Until, double Rate)
+{
+    /// <summary>ln <see cref="Rate"/>, which every weighing of every vehicle inside asks for.</summary>
+    public double LogRate { get; } = Math.Log(Rate);
+}

@@ -41,6 +41,7 @@ public sealed class TransitTimeModel
         _logMedian = _priorLogMedian;
         _median = MedianOf(_logMedian);
         _sigma = DefaultSigma * 1.5;
+        _logExitSpread = LogExitSpreadOf(_logMedian, _sigma);
     }
 
     public int Samples => _count;
@@ -48,6 +49,16 @@ public sealed class TransitTimeModel
 
     private static TimeSpan MedianOf(double logMedian) => TimeSpan.FromSeconds(Math.Exp(logMedian));
     public double Sigma => _sigma;
+
+    /// <summary>
+    /// ln of the seconds over which one vehicle's exit time spreads: at the most likely transit the density
+    /// is 1 / (median · σ · √2π) per second (σ of the log). Kept with the fit: weighings read it for every
+    /// sequence gap.
+    /// </summary>
+    public double LogExitSpread => _logExitSpread;
+    private double _logExitSpread;
+
+    private static double LogExitSpreadOf(double logMedian, double sigma) => logMedian + Math.Log(sigma) + 0.5 * Math.Log(2 * Math.PI);
 
     public void Add(TimeSpan transit)
     {
@@ -74,6 +85,7 @@ public sealed class TransitTimeModel
         _logMedian = median;
         _median = MedianOf(median);
         _sigma = Math.Max(MinSigma, 1.4826 * mad);
+        _logExitSpread = LogExitSpreadOf(median, _sigma);
         _shortOfLevel = double.NaN;
     }
 

@@ -175,12 +175,8 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
     /// vehicles could have left by that camera then, about its passage rate times the spread of one
     /// vehicle's exit time (at its most likely, a transit's density is 1 / (σ·√2π) per second).
     /// </summary>
-    private double GapIsItsExit(Transit t, Gap gap)
-    {
-        var times = matcher.TimesFor(t);
-        var spread = times.Median.TotalSeconds * times.Sigma * Math.Sqrt(2 * Math.PI);
-        return Math.Max(settings.LateExitCost, Math.Log(gap.Rate * spread));
-    }
+    private double GapIsItsExit(Transit t, Gap gap) =>
+        Math.Max(settings.LateExitCost, gap.LogRate + matcher.TimesFor(t).LogExitSpread);
 
     /// <summary>
     /// "It left by the exit it holds", against the other story: it is still inside and that exit
