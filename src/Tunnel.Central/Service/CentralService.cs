@@ -23,7 +23,8 @@ public sealed class CentralService
     private static readonly TimeSpan TickEvery = TimeSpan.FromMilliseconds(250);
     // Screens poll the snapshot (every second by default, 100 ms at the most; alarms reach them at once on
     // their own): built more often, it is work nobody sees, and at 2,000 passages/s the turns that built it
-    // were a fifth of those whose decisions took over 5 ms. An operator's action still rebuilds it at once.
+    // were a fifth of those whose decisions took over 5 ms. An operator's action and an announced alarm
+    // still rebuild it at once.
     private static readonly TimeSpan SnapshotEvery = TimeSpan.FromMilliseconds(250);
     private const int MaxBatch = 500;
 
@@ -63,9 +64,9 @@ public sealed class CentralService
         _validator = new PassageValidator(sites, validation);
         _engine = new TunnelEngine(sites, settings, _pendingAlarms.Add);
         // Stored alarms are announced on the loop's next turn, which owns the outputs.
-        _writer = new WriteBehind(store, mqtt, clock, log, stored => Enqueue((service, _) =>
+        _writer = new WriteBehind(store, mqtt, clock, log, stored => Enqueue((service, now) =>
         {
-            service.Announce(stored);
+            service.Announce(stored, now);
             return NoAnswer;
         }));
         _ingest = new PassageIngest(_validator, store, _engine, _writer);
@@ -243,11 +244,7 @@ public sealed class CentralService
                 if (Interlocked.Exchange(ref _tickDue, 0) != 0) _engine.AdvanceTo(now);
                 FlushAlarms(storeNow: answers.Count > 0);
                 _writer.Acknowledge(owed);
-                if (answers.Count > 0 || Stopwatch.GetElapsedTime(_snapshotAt) >= SnapshotEvery)
-                {
-                    Snapshot = CentralSnapshot.Of(_engine, _agents, _ingest, _validator, _writer.Backlog, now);
-                    _snapshotAt = Stopwatch.GetTimestamp();
-                }
+                if (answers.Count > 0 || Stopwatch.GetElapsedTime(_snapshotAt) >= SnapshotEvery) TakeSnapshot(now);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -377,8 +374,16 @@ public sealed class CentralService
     private static readonly Action NoAnswer = () => { };
 
     /// <summary>Alarm transitions the writer has stored: logged, handed to the console, published next.</summary>
-    private void Announce(IReadOnlyList<AlarmTransition> stored)
+    private void TakeSnapshot(DateTimeOffset now)
     {
+        Snapshot = CentralSnapshot.Of(_engine, _agents, _ingest, _validator, _writer.Backlog, now);
+        _snapshotAt = Stopwatch.GetTimestamp();
+    }
+
+    private void Announce(IReadOnlyList<AlarmTransition> stored, DateTimeOffset now)
+    {
+        // Whoever hears of an alarm and then asks for the open alarms (the API, a screen) finds it there.
+        TakeSnapshot(now);
         foreach (var t in stored)
         {
             _log.LogInformation("alarm {Kind} {State} {Priority} {Site}/{Bore} plate {Plate}: {Reason}",
