@@ -2,11 +2,12 @@
 import { post } from './api.js';
 import { t } from './i18n.js';
 import { startPage } from './shell.js';
+import { onSubmit } from './dom.js';
 
 await startPage('account.title');
 const form = document.getElementById('password-form');
 const message = document.getElementById('password-message');
-form.addEventListener('submit', async e => {
+onSubmit(form, async e => {
   e.preventDefault();
   const { current, new: replacement, repeat } = form.elements;
   if (replacement.value !== repeat.value) { message.textContent = t('account.mismatch'); message.className = 'message'; return; }

@@ -1,7 +1,7 @@
 // The driver contact directory: fleets and hazmat carriers register whom to call about a plate.
 import { del, get, post } from './api.js';
 import { t } from './i18n.js';
-import { el, formatTime, plateChip, replace } from './dom.js';
+import { el, formatTime, onSubmit, plateChip, replace } from './dom.js';
 import { startPage } from './shell.js';
 
 await startPage('contacts.title');
@@ -38,7 +38,7 @@ async function remove(c) {
   }
 }
 
-form.addEventListener('submit', async e => {
+onSubmit(form, async e => {
   e.preventDefault();
   const body = Object.fromEntries(['plate', 'name', 'phone', 'company', 'note'].map(n => [n, form.elements[n].value]));
   try {
@@ -51,7 +51,7 @@ form.addEventListener('submit', async e => {
   }
 });
 
-document.getElementById('search-form').addEventListener('submit', async e => {
+onSubmit(document.getElementById('search-form'), async e => {
   e.preventDefault();
   search = e.target.elements.search.value.trim();
   await refresh();

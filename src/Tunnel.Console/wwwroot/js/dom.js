@@ -51,3 +51,13 @@ export function plateChip(plate, colour) {
   const text = plate === '' ? t('plate.purged') : plate ?? t('plate.unread');
   return el('span', { class: `plate plate-${known}`, 'data-testid': 'plate' }, text);
 }
+
+/**
+ * Handles a form's submit and only then enables its submit buttons (they start disabled in the page): a
+ * click before the script ran would submit the form natively, as a GET with every field, passwords
+ * included, in the address.
+ */
+export function onSubmit(form, handler) {
+  form.addEventListener('submit', handler);
+  for (const button of form.querySelectorAll('button[type=submit]')) button.disabled = false;
+}

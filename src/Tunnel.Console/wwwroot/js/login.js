@@ -1,5 +1,6 @@
 import { post, refreshToken } from './api.js';
 import { applyStatic, t, toggleLang } from './i18n.js';
+import { onSubmit } from './dom.js';
 
 const message = document.getElementById('message');
 applyStatic();
@@ -20,7 +21,7 @@ function landing(roles) {
   return '/reports';
 }
 
-document.getElementById('login').addEventListener('submit', async event => {
+onSubmit(document.getElementById('login'), async event => {
   event.preventDefault();
   message.textContent = '';
   try {

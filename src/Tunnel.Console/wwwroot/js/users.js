@@ -1,7 +1,7 @@
 // Admin: console users. Create with roles, reset a password, unlock, retire; the server audits each.
 import { get, post } from './api.js';
 import { t } from './i18n.js';
-import { el, formatTime, replace } from './dom.js';
+import { el, formatTime, onSubmit, replace } from './dom.js';
 import { startPage } from './shell.js';
 
 const me = await startPage('users.title');
@@ -45,7 +45,7 @@ async function refresh() {
     }))));
 }
 
-form.addEventListener('submit', async e => {
+onSubmit(form, async e => {
   e.preventDefault();
   const checked = [...form.querySelectorAll('input[name=role]:checked')].map(c => c.value);
   const body = {
