@@ -30,13 +30,7 @@ public sealed partial class TunnelStore
     /// (recorded in the same transaction as the dead letter), so the contiguous acknowledgement can move past it and
     /// the agent's outbox drains: the message is kept here, re-sending it would only be rejected again.
     /// </summary>
-    public void AddDeadLetter(DeadLetter letter, long? handledSeq = null)
-    {
-        ArgumentNullException.ThrowIfNull(letter);
-        if (handledSeq is not null && letter.AgentId is null)
-            throw new ArgumentException("a handled seq needs the dead letter's agent id", nameof(handledSeq));
-        Store(new StoreBatch { DeadLetters = [(letter, handledSeq)] });
-    }
+    public void AddDeadLetter(DeadLetter letter, long? handledSeq = null) => Store(new StoreBatch { DeadLetters = [(letter, handledSeq)] });
 
     private static void InsertDeadLetter(WriteSession session, System.Data.Common.DbTransaction transaction, DeadLetter letter)
     {

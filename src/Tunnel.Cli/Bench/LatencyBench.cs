@@ -35,11 +35,12 @@ public sealed record LatencyBenchOptions
 }
 
 /// <param name="CpuAfterWarmup">Per process (service, mosquitto, agents), CPU used and time waited for a CPU from the warm-up's end to the last send.</param>
+/// <param name="StoreCommits">Store transactions (each one disk sync) over the same span.</param>
 /// <param name="SendLateMs">How long after its due instant each passage went out: a starved sender bunches sends up, and bunches queue at the service.</param>
 public sealed record LatencyBenchResult(string Label, string Setup, double Compression, int Agents, long Sent, long Counted, long Decided,
     long Unacknowledged, double SendRate, double DecisionRate, Distribution SendLateMs, Distribution DecisionMs, Distribution ReceivedMs, Distribution InServiceMs,
     Distribution AckMs, Distribution PubackMs, long Accepted, long Rejected, long PubacksMissing, long OutOfOrder, int AlarmTransitions, GcWhileSending Gc,
-    IReadOnlyList<string> CpuAfterWarmup, TailBreakdown Tail);
+    IReadOnlyList<string> CpuAfterWarmup, long StoreCommits, TailBreakdown Tail);
 
 /// <summary>The service process's garbage collections while the passages went out (the agents' too when they share it).</summary>
 public sealed record GcWhileSending(int Gen0, int Gen1, int Gen2, TimeSpan Paused);
@@ -195,7 +196,7 @@ public static class LatencyBench
                 plan.Count / ((sendEnd - start) / freq), decisions.Count / (Math.Max(decisions.Last - start, 1) / freq),
                 sendLate, decision, Between(timings.SentAt, receivedAt), Between(receivedAt, decidedAt), Between(timings.SentAt, timings.AckedAt),
                 Between(timings.SentAt, timings.PubackAt), snapshot.Accepted, snapshot.RejectedByReason.Sum(r => r.Value),
-                timings.PubacksMissing, outOfOrder, decisions.AlarmTransitions, gc, cpu, tail);
+                timings.PubacksMissing, outOfOrder, decisions.AlarmTransitions, gc, cpu, commits, tail);
         }
         finally
         {
