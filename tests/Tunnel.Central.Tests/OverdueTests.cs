@@ -239,6 +239,25 @@ public class OverdueTests
     }
 
     [Fact]
+    public void A_vehicle_alone_is_alarmed_when_the_latest_fit_of_transit_times_says_so_not_the_one_it_entered_under()
+    {
+        var traffic = new Traffic();
+        // Transits spread wide: at entry the clock alone would take a long time to raise the alarm.
+        var t = traffic.Warmup(120, spread: 150);
+        var entered = t + 10;
+        traffic.Entry(entered, "浙J12345", lane: 1);
+        // Then 100 vehicles of the other lane that entered before it leave after steady 165-second
+        // transits: the fit tightens, and the same elapsed time now says much more.
+        for (var i = 0; i < 100; i++) traffic.Entry(entered - 160 + 1.5 * i, $"浙B{i:D5}", lane: 2);
+        for (var i = 0; i < 100; i++) traffic.Exit(entered - 160 + 1.5 * i + 165, $"浙B{i:D5}", lane: 2);
+        traffic.Clock(entered + 3000);
+
+        var alarm = Assert.Single(traffic.Raised(AlarmKind.Overdue));
+        var dueByLatestFit = traffic.North.Matcher.Times[0].ElapsedForSurprise(new DetectorSettings().AlarmLevel).TotalSeconds;
+        Assert.InRange((alarm.At - Traffic.T0.AddSeconds(entered)).TotalSeconds, dueByLatestFit - 5, dueByLatestFit + 5);
+    }
+
+    [Fact]
     public void A_hazmat_vehicle_alarms_sooner_and_critical()
     {
         static double RaisedAfter(bool hazmat)

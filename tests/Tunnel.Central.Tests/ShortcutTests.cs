@@ -53,6 +53,21 @@ public sealed class ShortcutTests
     }
 
     [Fact]
+    public void The_time_the_clock_reaches_a_surprise_is_never_early_and_at_most_a_few_tens_of_milliseconds_late()
+    {
+        var model = new TransitTimeModel(TimeSpan.FromSeconds(160));
+        var rng = new Random(9);
+        for (var i = 0; i < 100; i++) model.Add(TimeSpan.FromSeconds(150 + 40 * rng.NextDouble()));
+        for (var level = 0.75; level < 30; level += 0.0137) // below ln 2 it jumps at the median
+        {
+            var due = model.ElapsedForSurprise(level);
+            // A look scheduled then must find the level reached: short of it, the vehicle waits for the next look.
+            Assert.True(model.Surprise(due) >= level, $"surprise {model.Surprise(due)} at {due} short of {level}");
+            Assert.True(model.Surprise(due - TimeSpan.FromMilliseconds(50)) < level, $"{due} late for {level}");
+        }
+    }
+
+    [Fact]
     public void An_exit_fit_asked_for_below_a_bound_is_exact_under_it_and_above_it_otherwise()
     {
         var traffic = new Traffic();

@@ -37,8 +37,8 @@ internal sealed class Traffic
 
     public void Clock(double atSeconds) => Engine.AdvanceTo(T0.AddSeconds(atSeconds));
 
-    /// <summary>Normal traffic to teach the bore what a transit looks like: n vehicles, one every gap seconds, each lane FIFO.</summary>
-    public double Warmup(int n, double startSeconds = 0, double gap = 6, double transit = 165)
+    /// <summary>Normal traffic to teach the bore what a transit looks like: n vehicles, one every gap seconds, each lane FIFO, transits spread over <paramref name="spread"/> seconds.</summary>
+    public double Warmup(int n, double startSeconds = 0, double gap = 6, double transit = 165, double spread = 15)
     {
         var rng = new Random(7);
         var t = startSeconds;
@@ -48,7 +48,7 @@ internal sealed class Traffic
         {
             var lane = 1 + i % 2;
             var plate = $"浙A{i:D5}";
-            var exitAt = t + transit + rng.NextDouble() * 15;
+            var exitAt = t + transit + rng.NextDouble() * spread;
             // First in, first out in each lane.
             if (lane == 1) exitAt = lastExit1 = Math.Max(exitAt, lastExit1 + 2); else exitAt = lastExit2 = Math.Max(exitAt, lastExit2 + 2);
             pending.Add((exitAt, plate, lane));

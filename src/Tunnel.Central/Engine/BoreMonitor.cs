@@ -124,7 +124,7 @@ public sealed class BoreMonitor
         var elapsed = exit.CapturedAt - transit.EnteredAt;
         if (transit.AlarmId is null)
         {
-            Matcher.TimesFor(transit).Add(elapsed);
+            if (Matcher.TimesFor(transit).Add(elapsed)) LookSoonerAfterRefit(Matcher.TimesFor(transit), now);
             _lanes.LearnLane(changed: exit.Lane != transit.Lane);
             if (exit.Lane == transit.Lane)
             {
@@ -299,11 +299,30 @@ public sealed class BoreMonitor
         // Next look: when the clock alone would carry the evidence over the level.
         var needed = level - w.PassPart;
         var due = t.EnteredAt + w.HeldBack + Matcher.TimesFor(t).ElapsedForSurprise(needed);
-        if (!timeCounts || due <= now) due = now + TimeSpan.FromSeconds(30);
+        var clockDecides = timeCounts && due > now;
+        t.ClockNeeds = clockDecides ? (needed, w.HeldBack) : (double.NaN, TimeSpan.Zero);
+        if (!clockDecides) due = now + TimeSpan.FromSeconds(30);
         // Only an exit passage still on its way holds the alarm back, and that story ends without a
         // word to this vehicle: the passage turns up as someone else's, or the gap is written off.
         if (w.Inside >= level && w.LateExit < level) _awaitingLatePassage.Add(t);
         _due.Schedule(this, t, due < now + RecheckStep ? now + RecheckStep : due);
+    }
+
+    /// <summary>
+    /// A new fit of a transit-time model moves the time at which the clock alone carries each vehicle of
+    /// that kind over the level: a look scheduled by the old fit would come late where the new one is
+    /// stricter (a stopped car was once missed by the three seconds that took).
+    /// </summary>
+    private void LookSoonerAfterRefit(TransitTimeModel times, DateTimeOffset now)
+    {
+        foreach (var t in Matcher.AllOpen)
+        {
+            if (t.AlarmId is not null || double.IsNaN(t.ClockNeeds.Surprise) || Matcher.TimesFor(t) != times) continue;
+            var due = t.EnteredAt + t.ClockNeeds.HeldBack + times.ElapsedForSurprise(t.ClockNeeds.Surprise);
+            if (due < now + RecheckStep) due = now + RecheckStep;
+            // Moved by less than the scheduler's step, the look is not worth another queue entry.
+            if (due < t.DueAt - RecheckStep) _due.Schedule(this, t, due);
+        }
     }
 
     private void ReweighAwaitingLatePassage(DateTimeOffset now)

@@ -16,6 +16,7 @@ public sealed class DueQueue
     public void Schedule(BoreMonitor bore, Transit transit, DateTimeOffset due)
     {
         transit.Version++;
+        transit.DueAt = due;
         _queue.Enqueue(new Item(bore, transit, transit.Version), due.UtcTicks);
     }
 

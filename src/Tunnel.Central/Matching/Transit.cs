@@ -55,6 +55,13 @@ public sealed class Transit
 
     /// <summary>Bumped whenever its evidence changes, so stale scheduler entries can be told apart.</summary>
     public int Version { get; set; }
+    /// <summary>When the scheduler looks at it next.</summary>
+    public DateTimeOffset DueAt { get; set; }
+    /// <summary>
+    /// At its last weighing, the surprise the clock alone still had to bring and the hold-up it counts
+    /// from; NaN when the clock does not decide its next look.
+    /// </summary>
+    public (double Surprise, TimeSpan HeldBack) ClockNeeds { get; set; } = (double.NaN, TimeSpan.Zero);
 
     public TimeSpan Elapsed(DateTimeOffset now) => now - EnteredAt;
 

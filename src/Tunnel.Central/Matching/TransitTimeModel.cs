@@ -60,15 +60,18 @@ public sealed class TransitTimeModel
 
     private static double LogExitSpreadOf(double logMedian, double sigma) => logMedian + Math.Log(sigma) + 0.5 * Math.Log(2 * Math.PI);
 
-    public void Add(TimeSpan transit)
+    /// <summary>Learns one transit; true when that moved the fit.</summary>
+    public bool Add(TimeSpan transit)
     {
-        if (transit <= TimeSpan.Zero) return;
+        if (transit <= TimeSpan.Zero) return false;
         var value = Math.Log(transit.TotalSeconds);
         if (_count == Capacity) RemoveSorted(_logs[_next]);
         InsertSorted(value);
         _logs[_next] = value;
         _next = (_next + 1) % Capacity;
-        if (++_sinceFit >= 8 || _count < MinSamples) Fit();
+        if (++_sinceFit < 8 && _count >= MinSamples) return false;
+        Fit();
+        return true;
     }
 
     private void Fit()
@@ -183,9 +186,10 @@ public sealed class TransitTimeModel
         if (i >= 0) return i * TableStep;
         i = ~i;
         if (i >= SurpriseByZ.Length) return (SurpriseByZ.Length - 1) * TableStep;
-        // Linear between the neighbours, rounded up so the due time is never early.
+        // Linear between the neighbours, then rounded up: the surprise is convex in z, so the chord
+        // reaches the level a hair before the curve does, and a look due then would find it short.
         var (a, b) = (SurpriseByZ[i - 1], SurpriseByZ[i]);
-        return (i - 1 + (level - a) / (b - a)) * TableStep;
+        return (i - 1 + (level - a) / (b - a) + 0.01) * TableStep;
     }
 
     private static double SurpriseAtZ(double z) =>
