@@ -258,6 +258,38 @@ public class OverdueTests
     }
 
     [Fact]
+    public void A_vehicle_whose_lane_was_passed_is_looked_at_often_enough_to_be_alarmed_within_seconds_of_the_evidence()
+    {
+        var traffic = new Traffic();
+        var t = traffic.Warmup(120);
+        var entered = t + 10;
+        traffic.Entry(entered - 2, "浙T00001", lane: 2, cls: VehicleClass.Truck);
+        traffic.Entry(entered, "浙J12345", lane: 1);
+        for (var i = 1; i <= 4; i++) traffic.Entry(entered + 5 * i, $"浙K0000{i}", lane: 1);
+        // Four later entrants of its lane leave on time: it is stopped, or it changed lanes and drove on
+        // behind the slow truck of the other lane. Once the truck has left, that story gets dearer by
+        // the second, in a way neither the clock alone nor any passage of its own lane tells.
+        var exits = Enumerable.Range(1, 4).Select(i => (At: entered + 165 + 5 * i, Plate: $"浙K0000{i}", Lane: 1, Class: VehicleClass.Car))
+            .Append((At: entered + 230, Plate: "浙T00001", Lane: 2, Class: VehicleClass.Truck)).ToList();
+
+        var bore = traffic.North;
+        var evidence = new OverdueEvidence(new DetectorSettings(), bore.Matcher, bore.Lanes, _ => true);
+        var level = new DetectorSettings().AlarmLevel;
+        // Second by second, the first moment its evidence, weighed from outside, reaches the level.
+        double? reached = null;
+        for (var s = entered + 1; s < entered + 900 && reached is null; s++)
+        {
+            foreach (var exit in exits.Where(e => e.At == s)) traffic.Exit(s, exit.Plate, exit.Lane, exit.Class);
+            var vehicle = bore.Matcher.AllOpen.ToList().Single(x => x.Plate?.Text == "浙J12345");
+            if (evidence.Weigh(vehicle, Traffic.T0.AddSeconds(s), timeCounts: true).Evidence >= level) reached = s;
+        }
+        Assert.NotNull(reached);
+        traffic.Clock(reached.Value + 60);
+        var alarm = Assert.Single(traffic.Raised(AlarmKind.Overdue));
+        Assert.InRange((alarm.At - Traffic.T0.AddSeconds(reached.Value)).TotalSeconds, -1, 5);
+    }
+
+    [Fact]
     public void A_hazmat_vehicle_alarms_sooner_and_critical()
     {
         static double RaisedAfter(bool hazmat)

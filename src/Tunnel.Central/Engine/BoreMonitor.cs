@@ -13,6 +13,7 @@ namespace Tunnel.Central.Engine;
 public sealed class BoreMonitor
 {
     private static readonly TimeSpan RecheckStep = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan ChangedLanesLook = TimeSpan.FromSeconds(4);
     private readonly DetectorSettings _settings;
     private readonly AlarmBook _alarms;
     private readonly DueQueue _due;
@@ -188,10 +189,14 @@ public sealed class BoreMonitor
                 // Passes in other lanes matter only once its own lane has spoken.
                 if (ahead.Passes.OwnLane > 0) changed.Add(ahead);
             }
-            if (!own) continue;
-            // Those behind it in its lane could not have left before it.
+            // Those behind it in its lane could not have left before it, nor those of other lanes had they changed into it.
             for (; i < open.Count; i++)
-                if (open[i].EnteredAt > leaver.EnteredAt && open[i].AheadLeftAt < exit.CapturedAt) open[i].AheadLeftAt = exit.CapturedAt;
+            {
+                var behind = open[i];
+                if (behind.EnteredAt <= leaver.EnteredAt) continue;
+                if (own) { if (behind.AheadLeftAt < exit.CapturedAt) behind.AheadLeftAt = exit.CapturedAt; }
+                else if (behind.OtherLanesAheadLeftAt < exit.CapturedAt) behind.OtherLanesAheadLeftAt = exit.CapturedAt;
+            }
         }
         // Weighed after recording: weighing can close transits, which changes the lane lists.
         foreach (var t in changed) Reweigh(t, now);
@@ -299,6 +304,10 @@ public sealed class BoreMonitor
         // Next look: when the clock alone would carry the evidence over the level.
         var needed = level - w.PassPart;
         var due = t.EnteredAt + w.HeldBack + Matcher.TimesFor(t).ElapsedForSurprise(needed);
+        // Where "it changed lanes and drove on" is what keeps the alarm back, the clock alone does not
+        // say when that story fails: it gets dearer as its lane's followers' hand-over must come earlier,
+        // and at once when the vehicle ahead in the other lane leaves, which is no passage of its own lane.
+        if (w.ChangedLanes && t.Passes.OwnLane > 0 && due > now + ChangedLanesLook) due = now + ChangedLanesLook;
         var clockDecides = timeCounts && due > now;
         t.ClockNeeds = clockDecides ? (needed, w.HeldBack) : (double.NaN, TimeSpan.Zero);
         if (!clockDecides) due = now + TimeSpan.FromSeconds(30);

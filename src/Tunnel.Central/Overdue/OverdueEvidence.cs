@@ -15,8 +15,9 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
 {
     /// <param name="LateExit">Cost of "it left by an exit passage not delivered yet".</param>
     /// <param name="HeldBack">How long the vehicles ahead of it in its lane kept it from leaving on its own time (<see cref="HeldBackBy"/>).</param>
+    /// <param name="ChangedLanes">Whether "it changed lanes and is still driving" is the cheapest story of it inside.</param>
     public readonly record struct Weighing(double Evidence, double Inside, double TimePart, double PassPart, double LeftUnseen, double LateExit,
-        TimeSpan HeldBack)
+        TimeSpan HeldBack, bool ChangedLanes)
     {
         /// <summary>The evidence were it to hold no unmatched exit: what it loses if its exit goes to another vehicle.</summary>
         public double WithoutOrphan => Math.Min(Inside, LateExit);
@@ -30,7 +31,7 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
         var inside = ChangedLanesAndDriving(t, now, timeCounts, held, keptLane);
         var late = LateExit(t);
         var unseen = t.ProbableExit is { } orphan ? Math.Min(HeldExitCost(t, orphan), late) : late;
-        return new Weighing(Math.Min(inside, unseen), inside, timePart, inside - timePart, unseen, late, held);
+        return new Weighing(Math.Min(inside, unseen), inside, timePart, inside - timePart, unseen, late, held, inside < keptLane);
     }
 
     /// <summary>
@@ -38,11 +39,14 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
     /// its lane, so a slow one ahead makes every vehicle behind it late for that reason alone. The time
     /// it was held is what its usual transit would have had it leave before the last of them (left, or
     /// still inside and not alarmed; an alarmed one is <see cref="Engine.BoreMonitor"/>'s queue rule).
-    /// In another lane than its own (had it changed lanes), those still inside that entered before it.
+    /// In another lane than its own (had it changed lanes), the same of that lane's vehicles.
     /// </summary>
     private TimeSpan HeldBackBy(Transit t, int laneNumber, DateTimeOffset now)
     {
-        var until = laneNumber == t.Lane ? t.AheadLeftAt : DateTimeOffset.MinValue;
+        // Had it changed into another lane behind a vehicle that has left, it followed that one out
+        // within moments; later, that vehicle explains nothing.
+        var until = laneNumber == t.Lane ? t.AheadLeftAt
+            : now - t.OtherLanesAheadLeftAt <= FollowsOutWithin ? t.OtherLanesAheadLeftAt : DateTimeOffset.MinValue;
         var lane = matcher.OpenInLane(laneNumber);
         var i = lane.Count - 1;
         while (i >= 0 && lane[i].EnteredAt >= t.EnteredAt) i--;
@@ -55,6 +59,9 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
         var free = t.EnteredAt + matcher.TimesFor(t).Median;
         return until + Headway > free ? until + Headway - free : TimeSpan.Zero;
     }
+
+    /// <summary>How soon a vehicle held behind another leaves after it: the headway, and some slack for the exit cameras' clocks.</summary>
+    private static readonly TimeSpan FollowsOutWithin = TimeSpan.FromSeconds(10);
 
     /// <summary>The least gap between two vehicles of a lane leaving one after the other.</summary>
     private static readonly TimeSpan Headway = TimeSpan.FromSeconds(2);
