@@ -14,6 +14,8 @@ internal sealed class AckTable<T>
     private sealed class Entry
     {
         public TaskCompletionSource<T>? Waiter;
+        // Instead of a waiter: told on the thread that settles the packet (mostly the network thread).
+        public IAckObserver<T>? Observer;
         public bool HasEarlyResult;
         public T? EarlyResult;
         public bool LostWithConnection;
@@ -36,21 +38,40 @@ internal sealed class AckTable<T>
         }
     }
 
-    public void Complete(int mid, T result)
+    /// <summary>
+    /// Like <see cref="Expect"/>, but the result goes to <paramref name="observer"/> rather than to a task:
+    /// a task's continuation is scheduled on the thread pool, which wakes a pool thread for every
+    /// acknowledgement, while nobody waits for these. An early result is delivered at once, on this thread.
+    /// </summary>
+    public void Observe(int mid, bool lostWithConnection, IAckObserver<T> observer)
     {
-        TaskCompletionSource<T>? waiter;
+        Entry? early;
         lock (_gate)
         {
-            if (!_entries.Remove(mid, out var entry))
+            if (!_entries.Remove(mid, out early) || !early.HasEarlyResult)
+            {
+                _entries[mid] = new Entry { Observer = observer, LostWithConnection = lostWithConnection };
+                return;
+            }
+        }
+
+        observer.Completed(early.EarlyResult!);
+    }
+
+    public void Complete(int mid, T result)
+    {
+        Entry? entry;
+        lock (_gate)
+        {
+            if (!_entries.Remove(mid, out entry))
             {
                 _entries[mid] = new Entry { HasEarlyResult = true, EarlyResult = result };
                 return;
             }
-
-            waiter = entry.Waiter;
         }
 
-        waiter?.TrySetResult(result);
+        entry.Waiter?.TrySetResult(result);
+        entry.Observer?.Completed(result);
     }
 
     public void FailLostWithConnection(Func<Exception> error) => Fail(entry => entry.LostWithConnection, error);
@@ -59,19 +80,31 @@ internal sealed class AckTable<T>
 
     private void Fail(Func<Entry, bool> which, Func<Exception> error)
     {
-        List<TaskCompletionSource<T>> failed = [];
+        List<Entry> failed = [];
         lock (_gate)
         {
-            foreach (var (mid, entry) in _entries.Where(pair => pair.Value.Waiter is not null && which(pair.Value)).ToList())
+            foreach (var (mid, entry) in _entries.Where(pair => (pair.Value.Waiter is not null || pair.Value.Observer is not null) && which(pair.Value)).ToList())
             {
                 _entries.Remove(mid);
-                failed.Add(entry.Waiter!);
+                failed.Add(entry);
             }
         }
 
-        foreach (var waiter in failed)
+        foreach (var entry in failed)
         {
-            waiter.TrySetException(error());
+            entry.Waiter?.TrySetException(error());
+            entry.Observer?.Failed(error());
         }
     }
+}
+
+/// <summary>
+/// Told how a packet nobody awaits was settled. Called on whichever thread settles it (mostly
+/// libmosquitto's network thread, while no further packet is read): must be quick and must not throw.
+/// </summary>
+internal interface IAckObserver<in T>
+{
+    void Completed(T result);
+
+    void Failed(Exception error);
 }

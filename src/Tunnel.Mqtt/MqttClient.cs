@@ -48,7 +48,9 @@ public sealed class MqttClient : IAsyncDisposable
     /// <summary>
     /// Called on libmosquitto's network thread right after each message is queued on <see cref="Messages"/>:
     /// lets a reader that waits on a thread of its own be woken directly, rather than through an awaited
-    /// read and a thread-pool hop per wake-up. Must be quick; what it throws is traced and dropped.
+    /// read and a thread-pool hop per wake-up, or take the message right there. No further message is read
+    /// (and no acknowledgement of ours goes out) while it runs, so it must not wait on other threads for
+    /// long; it may publish. What it throws is traced and dropped.
     /// </summary>
     public Action? MessageQueued { get; set; }
 
@@ -115,9 +117,44 @@ public sealed class MqttClient : IAsyncDisposable
         var reason = await StartPublish(topic, payload.Span, qos, retain).WaitAsync(ct).ConfigureAwait(false);
         if (MqttReasonCodes.IsFailure(reason))
         {
-            throw new MqttException($"Publish to '{topic}' refused by the broker: {MqttReasonCodes.Describe(reason, "publish")}.", reasonCode: reason);
+            throw RefusedBy(topic, reason);
         }
     }
+
+    /// <summary>
+    /// Publishes for whoever does not wait for the broker: the same delivery as <see cref="PublishAsync"/>
+    /// (QoS 1 and 2 messages wait in the client while disconnected and go out after the reconnect), but
+    /// no task, so a PUBACK costs no thread-pool wake-up. Only a failure is reported, to
+    /// <paramref name="failed"/>: the broker's refusal (as <see cref="PublishAsync"/> would throw it), a QoS 0
+    /// message lost with the connection, or the client disposed first. It runs on libmosquitto's network
+    /// thread (or on the caller's, when the broker answered before this returns): it must be quick and must not throw.
+    /// </summary>
+    /// <exception cref="MqttException">It cannot be sent at all (e.g. larger than the broker accepts); <paramref name="failed"/> is not called then.</exception>
+    public void Publish(string topic, ReadOnlySpan<byte> payload, int qos, bool retain, Action<Exception> failed)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(topic);
+        ValidateQos(qos);
+        ArgumentNullException.ThrowIfNull(failed);
+        StartPublish(topic, payload, qos, retain, new PublishObserver(topic, failed));
+    }
+
+    /// <summary>Turns the PUBACK's reason code into the failure <see cref="PublishAsync"/> would throw.</summary>
+    private sealed class PublishObserver(string topic, Action<Exception> failed) : IAckObserver<int>
+    {
+        public void Completed(int reason)
+        {
+            if (MqttReasonCodes.IsFailure(reason)) Failed(RefusedBy(topic, reason));
+        }
+
+        public void Failed(Exception error)
+        {
+            try { failed(error); }
+            catch (Exception e) { ReportCallbackFailure(e); }
+        }
+    }
+
+    private static MqttException RefusedBy(string topic, int reason) =>
+        new($"Publish to '{topic}' refused by the broker: {MqttReasonCodes.Describe(reason, "publish")}.", reasonCode: reason);
 
     /// <summary>Subscribes and completes on SUBACK. The subscription is restored after reconnects.</summary>
     /// <exception cref="MqttException">The broker refused it (e.g. 135 when the ACL forbids reading the filter) or the connection dropped first.</exception>
@@ -247,7 +284,7 @@ public sealed class MqttClient : IAsyncDisposable
         }
     }
 
-    private unsafe Task<int> StartPublish(string topic, ReadOnlySpan<byte> payload, int qos, bool retain)
+    private unsafe Task<int> StartPublish(string topic, ReadOnlySpan<byte> payload, int qos, bool retain, IAckObserver<int>? observer = null)
     {
         lock (_nativeGate)
         {
@@ -259,7 +296,9 @@ public sealed class MqttClient : IAsyncDisposable
             }
 
             ThrowOnError(rc, $"Publish to '{topic}' ({payload.Length} bytes)");
-            return _publishAcks.Expect(mid, lostWithConnection: qos == 0);
+            if (observer is null) return _publishAcks.Expect(mid, lostWithConnection: qos == 0);
+            _publishAcks.Observe(mid, lostWithConnection: qos == 0, observer);
+            return Task.FromResult(MqttReasonCodes.Success);
         }
     }
 

@@ -103,6 +103,43 @@ public sealed class MqttClientTests
     }
 
     [Fact]
+    public async Task A_publish_nobody_awaits_is_delivered_and_reports_nothing_when_the_broker_takes_it()
+    {
+        await using var broker = await StartBrokerAsync();
+        await using var subscriber = await ConnectAsync(CentralOptions(broker, "central-1"));
+        await using var publisher = await ConnectAsync(CentralOptions(broker, "central-2"));
+        await subscriber.SubscribeAsync("tunnel/v1/maoliling/+/ack");
+        var failures = new List<Exception>();
+
+        publisher.Publish("tunnel/v1/maoliling/north/ack", Utf8("{\"storedThroughSeq\":7}"), 1, retain: false, failures.Add);
+        var received = await subscriber.NextMessageAsync();
+        // The PUBACK has come back once a later awaited publish to the same broker completes (one connection, in order).
+        await publisher.PublishAsync("tunnel/v1/maoliling/north/ack", Utf8("{}"));
+
+        Assert.Equal("{\"storedThroughSeq\":7}", received.Text());
+        Assert.Empty(failures);
+    }
+
+    [Fact]
+    public async Task A_publish_nobody_awaits_reports_the_brokers_refusal_as_PublishAsync_would_throw_it()
+    {
+        await using var broker = await StartBrokerAsync(acl:
+        [
+            MosquittoAclRule.ForUser(AgentUser, MqttTopicAccess.Write, "tunnel/v1/maoliling/north/entry/#"),
+        ]);
+        await using var agent = await ConnectAsync(CentralOptions(broker, "agent-north-entry-1") with { Username = AgentUser, Password = AgentPassword });
+        var failed = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        agent.Publish("tunnel/v1/maoliling/south/exit/passage", Utf8("{}"), 1, retain: false, e => failed.TrySetResult(e));
+        var error = Assert.IsType<MqttException>(await failed.Task.WaitAsync(WaitLimit));
+
+        Assert.Equal(MqttReasonCodes.NotAuthorized, error.ReasonCode);
+        Assert.Contains("tunnel/v1/maoliling/south/exit/passage", error.Message);
+        Assert.Contains("ACL", error.Message);
+        Assert.True(agent.IsConnected);
+    }
+
+    [Fact]
     public async Task Persistent_session_receives_qos1_messages_published_while_it_was_away()
     {
         await using var broker = await StartBrokerAsync();

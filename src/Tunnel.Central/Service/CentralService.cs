@@ -15,8 +15,9 @@ namespace Tunnel.Central.Service;
 /// <summary>
 /// The live central service: MQTT in, validated passages decided by the engine on the service clock
 /// and stored right behind it (<see cref="WriteBehind"/>), alarm transitions stored and published,
-/// and an end-to-end acknowledgement to every agent once its passages are safely stored. One loop
-/// owns the engine; everything else talks to it through <see cref="Post"/>.
+/// and an end-to-end acknowledgement to every agent once its passages are safely stored. One turn at
+/// a time owns the engine (messages are mostly taken on the MQTT network thread, commands and ticks on
+/// the loop's); everything else talks to it through <see cref="Post"/>.
 /// </summary>
 public sealed class CentralService
 {
@@ -44,6 +45,14 @@ public sealed class CentralService
     private readonly LoopSignal _signal = new();
     // Set by the tick timer, taken by the loop.
     private int _tickDue;
+    // Held for a turn, whichever thread runs it (the loop's, or the MQTT network thread's for messages): the engine has one owner at a time.
+    private readonly Lock _turn = new();
+    // Messages taken and not yet handled (a failed turn's, until its retry); under _turn.
+    private readonly List<MqttMessage> _batch = new(MaxBatch);
+    // Whether the network thread may run a turn: only while the loop runs.
+    private bool _inlineTurns;
+    // A turn failed: messages wait for the next tick.
+    private bool _holdUntilTick;
     private TunnelEngine _engine;
     private PassageIngest _ingest;
     private PassageValidator _validator;
@@ -86,7 +95,10 @@ public sealed class CentralService
     /// <summary>Raised on the loop thread after a transition is stored.</summary>
     public event Action<AlarmTransition>? AlarmChanged;
 
-    /// <summary>Raised on the loop thread with the passages the engine has just taken (their store write follows).</summary>
+    /// <summary>
+    /// Raised with the passages the engine has just taken (their store write follows), on whichever thread
+    /// ran the turn (the loop's, or the MQTT client's network thread), never on two at once.
+    /// </summary>
     public event Action<IReadOnlyList<DecidedPassage>>? PassagesDecided;
 
     /// <summary>
@@ -177,7 +189,7 @@ public sealed class CentralService
     public async Task RunAsync(CancellationToken ct)
     {
         Rebuild();
-        _mqtt.MessageQueued = _signal.Set;
+        _mqtt.MessageQueued = OnMessageQueued;
         await _mqtt.SubscribeAsync(Topics.AllPassages, 1, ct);
         await _mqtt.SubscribeAsync(Topics.AllAgentStatus, 1, ct);
         if (_snapshots is not null) await _mqtt.SubscribeAsync(Topics.AllSnapshots, 1, ct);
@@ -216,50 +228,111 @@ public sealed class CentralService
             Volatile.Write(ref _tickDue, 1);
             _signal.Set();
         }, null, TickEvery, TickEvery);
-        var batch = new List<MqttMessage>(MaxBatch);
         var messages = _mqtt.Messages;
         var answers = new List<Action>();
         var commands = _commands.Reader;
-        Func<bool> hasWork = () => ct.IsCancellationRequested || batch.Count > 0 || messages.TryPeek(out _) || commands.TryPeek(out _) || Volatile.Read(ref _tickDue) != 0;
-        while (true)
+        // After a failed turn only the tick (or the end) brings the next one: its batch is retried then, not at once.
+        Func<bool> hasWork = () => ct.IsCancellationRequested || Volatile.Read(ref _tickDue) != 0
+            || (!Volatile.Read(ref _holdUntilTick) && (_batch.Count > 0 || messages.TryPeek(out _) || commands.TryPeek(out _)));
+        Volatile.Write(ref _inlineTurns, true);
+        try
         {
-            _signal.WaitFor(hasWork);
-            if (ct.IsCancellationRequested) break;
-            var now = _clock.GetUtcNow();
-            IReadOnlyCollection<(string Site, string Agent)> owed = [];
-            try
+            while (true)
             {
-                while (batch.Count < MaxBatch && messages.TryRead(out var m)) batch.Add(m);
-                // A batch whose turn failed stays here and is tried again on the next turn (the engine drops what it took).
-                if (batch.Count > 0)
+                _signal.WaitFor(hasWork);
+                if (ct.IsCancellationRequested) break;
+                try
                 {
-                    owed = HandleBatch(batch, now);
-                    batch.Clear();
+                    lock (_turn) Turn(answers);
                 }
-                while (commands.TryRead(out var work))
+                finally
+                {
+                    foreach (var answer in answers) answer();
+                    answers.Clear();
+                }
+            }
+        }
+        finally
+        {
+            // From here on nothing may touch the engine from the network thread: the writer is stopping.
+            lock (_turn) Volatile.Write(ref _inlineTurns, false);
+        }
+    }
+
+    /// <summary>
+    /// Runs on libmosquitto's network thread right after a message is queued: when no turn is under way
+    /// it takes the messages at once, right there. Handing each message to the loop's thread cost a
+    /// kernel wake-up and two context switches per passage, and on two busy cores the woken thread
+    /// often waited milliseconds for a CPU. Commands and ticks stay with the loop's thread; a message
+    /// that meets a turn under way (or a batch awaiting its retry) is left to the loop.
+    /// </summary>
+    private void OnMessageQueued()
+    {
+        if (!Volatile.Read(ref _inlineTurns) || Volatile.Read(ref _holdUntilTick) || !_turn.TryEnter())
+        {
+            _signal.Set();
+            return;
+        }
+        try
+        {
+            // Checked again under the lock: the loop may have ended, or a turn failed, since.
+            if (_inlineTurns && !_holdUntilTick)
+            {
+                Turn(answers: null);
+                // More than a batch was waiting (the loop had been busy): the rest is the loop's.
+                if (_mqtt.Messages.TryPeek(out _)) _signal.Set();
+            }
+            else _signal.Set();
+        }
+        finally { _turn.Exit(); }
+    }
+
+    /// <summary>
+    /// One turn, under <see cref="_turn"/>: the messages queued (at most a batch), then, on the loop's
+    /// thread (<paramref name="answers"/> given), the commands and the tick; then the alarms, the
+    /// acknowledgements owed and the screens' snapshot. A turn that fails keeps its batch for the next tick.
+    /// </summary>
+    private void Turn(List<Action>? answers)
+    {
+        var now = _clock.GetUtcNow();
+        IReadOnlyCollection<(string Site, string Agent)> owed = [];
+        var onLoop = answers is not null;
+        try
+        {
+            var tick = onLoop && Interlocked.Exchange(ref _tickDue, 0) != 0;
+            if (tick) Volatile.Write(ref _holdUntilTick, false);
+            if (!_holdUntilTick)
+            {
+                while (_batch.Count < MaxBatch && _mqtt.Messages.TryRead(out var m)) _batch.Add(m);
+                // A batch whose turn failed stays here and is tried again on the next tick (the engine drops what it took).
+                if (_batch.Count > 0)
+                {
+                    owed = HandleBatch(_batch, now);
+                    _batch.Clear();
+                }
+            }
+            if (onLoop)
+            {
+                while (_commands.Reader.TryRead(out var work))
                 {
                     // Announcing stored alarms answers nobody: it must not make the turn store its own alarms on this thread.
-                    if (work(this, now) is var answer && answer != NoAnswer) answers.Add(answer);
+                    if (work(this, now) is var answer && answer != NoAnswer) answers!.Add(answer);
                 }
-                if (Interlocked.Exchange(ref _tickDue, 0) != 0) _engine.AdvanceTo(now);
-                FlushAlarms(storeNow: answers.Count > 0);
-                _writer.Acknowledge(owed);
-                if (answers.Count > 0 || Stopwatch.GetElapsedTime(_snapshotAt) >= SnapshotEvery) TakeSnapshot(now);
+                if (tick) _engine.AdvanceTo(now);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // One bad turn (a database hiccup, a bug on one passage) must not stop the control room's service.
-                LoopErrors++;
-                _log.LogError(e, "central loop turn failed ({Errors} so far); {Pending} messages kept for retry", LoopErrors, batch.Count);
-                // Try again on the next tick, not at once.
-                Volatile.Write(ref _tickDue, 0);
-                _signal.WaitFor(() => ct.IsCancellationRequested || Volatile.Read(ref _tickDue) != 0);
-            }
-            finally
-            {
-                foreach (var answer in answers) answer();
-                answers.Clear();
-            }
+            var waiting = answers is { Count: > 0 };
+            FlushAlarms(storeNow: waiting);
+            _writer.Acknowledge(owed);
+            if (waiting || Stopwatch.GetElapsedTime(_snapshotAt) >= SnapshotEvery) TakeSnapshot(now);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // One bad turn (a database hiccup, a bug on one passage) must not stop the control room's service.
+            LoopErrors++;
+            _log.LogError(e, "central loop turn failed ({Errors} so far); {Pending} messages kept for retry", LoopErrors, _batch.Count);
+            // Try again on the next tick, not at once.
+            Volatile.Write(ref _tickDue, 0);
+            Volatile.Write(ref _holdUntilTick, true);
         }
     }
 

@@ -11,19 +11,22 @@ internal static class FireAndObserve
 {
     /// <summary>
     /// Starts a QoS 1 publish; false with the reason when the client refused it outright (closed, too
-    /// large), in which case the caller keeps the message. A refusal by the broker later is reported to <paramref name="failedLater"/>.
+    /// large), in which case the caller keeps the message. A refusal by the broker later is reported to <paramref name="failedLater"/>,
+    /// on the MQTT client's network thread (so it must be quick).
     /// </summary>
     public static bool TryPublish(MqttClient mqtt, string topic, byte[] payload, bool retain, Action<string> failedLater, out string? refused)
     {
-        var publish = mqtt.PublishAsync(topic, payload, 1, retain);
-        if (publish.IsFaulted)
+        try
         {
-            refused = publish.Exception.GetBaseException().Message;
+            // No task: nobody awaits it, and a task's completion would wake a pool thread for every PUBACK.
+            mqtt.Publish(topic, payload, 1, retain, error => failedLater(error.Message));
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            refused = e.Message;
             return false;
         }
         refused = null;
-        publish.ContinueWith(t => failedLater(t.Exception!.GetBaseException().Message), CancellationToken.None,
-            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return true;
     }
 }

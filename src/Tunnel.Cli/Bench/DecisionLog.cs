@@ -51,7 +51,7 @@ public sealed record TurnShare(int Slow, int All, int Turns, Distribution GapMs)
 
 /// <summary>
 /// When the service received and decided each planned passage (Stopwatch ticks, 0 if never), and
-/// what its loop had just done. Fed on the service loop from <see cref="CentralService.PassagesDecided"/>,
+/// what its loop had just done. Fed in the service's turns from <see cref="CentralService.PassagesDecided"/>,
 /// so it costs a lookup and a few stores per passage.
 /// </summary>
 public sealed class DecisionLog
@@ -60,7 +60,7 @@ public sealed class DecisionLog
     private readonly CentralService _service;
     private int _gcs = GC.CollectionCount(0);
     private CentralSnapshot _snapshot;
-    // Both events are raised on the service's loop.
+    // Both events are raised in the service's turns, one turn at a time (PassagesDecided mostly on the MQTT network thread).
     private bool _alarmsAnnounced;
     private readonly List<(long At, TurnAfter After)> _turns = [];
 

@@ -31,7 +31,7 @@ public sealed class PassageValidator
     private static readonly JsonSerializerOptions strictOptions = CreateStrictOptions();
 
     private readonly JsonSchema schema;
-    private readonly Dictionary<string, Dictionary<string, BoreConfig>> bores;
+    private readonly Dictionary<string, Dictionary<string, BoreRules>> bores;
     private readonly JsonDocumentOptions documentOptions;
     private readonly long[] rejectedCounts = new long[RejectReasons.All.Count];
     private long acceptedCount;
@@ -45,7 +45,7 @@ public sealed class PassageValidator
         schema = TunnelSchemas.Passage;
         bores = sites.Sites.ToDictionary(
             s => s.Id,
-            s => s.Bores.ToDictionary(b => b.Id, StringComparer.Ordinal),
+            s => s.Bores.ToDictionary(b => b.Id, b => new BoreRules(s.Id, b), StringComparer.Ordinal),
             StringComparer.Ordinal);
         documentOptions = new JsonDocumentOptions
         {
@@ -67,12 +67,24 @@ public sealed class PassageValidator
     public IReadOnlyDictionary<RejectReason, long> RejectedCounts() =>
         RejectReasons.All.ToDictionary(r => r, RejectedCount);
 
-    public PassageValidation Validate(string topic, ReadOnlySpan<byte> payload, DateTimeOffset now)
+    public PassageValidation Validate(string topic, ReadOnlySpan<byte> payload, DateTimeOffset now) => Validate(topic, payload, null, now);
+
+    /// <summary>
+    /// As the span overload, without copying the payload for the JSON parser: the array must not change
+    /// until this returns (nothing refers to it afterwards). A received MQTT message's payload is such an array.
+    /// </summary>
+    public PassageValidation Validate(string topic, byte[] payload, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(payload);
+        return Validate(topic, payload, payload, now);
+    }
+
+    private PassageValidation Validate(string topic, ReadOnlySpan<byte> payload, byte[]? whole, DateTimeOffset now)
     {
         PassageValidation verdict;
         try
         {
-            verdict = ValidateCore(topic, payload, now);
+            verdict = ValidateCore(topic, payload, whole, now);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -94,20 +106,26 @@ public sealed class PassageValidator
     public static string ConventionalAgentId(string site, string bore, Portal portal, int lane) =>
         string.Create(CultureInfo.InvariantCulture, $"{site}-{bore}-{TunnelJson.Name(portal)}-{lane}");
 
-    private PassageValidation ValidateCore(string topic, ReadOnlySpan<byte> payload, DateTimeOffset now)
+    /// <param name="whole">The array <paramref name="payload"/> spans, when the caller lends it: parsed in place.</param>
+    private PassageValidation ValidateCore(string topic, ReadOnlySpan<byte> payload, byte[]? whole, DateTimeOffset now)
     {
+        var start = 0;
         if (payload.Length > Options.MaxPayloadBytes)
         {
             var (scannedAgent, scannedSeq) = ScanIdentity(payload[..Options.MaxPayloadBytes]);
             return Reject(RejectReason.Oversized, $"payload of {payload.Length} bytes exceeds {Options.MaxPayloadBytes}", scannedAgent, scannedSeq);
         }
-        if (payload.StartsWith("\uFEFF"u8)) payload = payload[3..];
+        if (payload.StartsWith("\uFEFF"u8))
+        {
+            payload = payload[3..];
+            start = 3;
+        }
         if (!Utf8.IsValid(payload)) return Reject(RejectReason.MalformedJson, "payload is not valid UTF-8", null);
 
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(payload.ToArray(), documentOptions);
+            document = JsonDocument.Parse(whole is null ? payload.ToArray() : whole.AsMemory(start), documentOptions);
         }
         catch (JsonException e)
         {
@@ -176,11 +194,11 @@ public sealed class PassageValidator
         if (passage.Lane > bore.Lanes)
             return Reject(RejectReason.BadLane, $"lane {passage.Lane} but bore '{passage.Site}/{passage.Bore}' has {bore.Lanes}", agentId, seq);
         // A retired camera's agent may still reach an external broker; what it sends is kept, not matched.
-        if (!bore.EffectiveCameras().Any(c => !c.Retired && c.Portal == passage.Portal && c.Lane == passage.Lane))
+        if (!bore.HasActiveCamera(passage.Portal, passage.Lane))
             return Reject(RejectReason.RetiredCamera,
                 $"no active camera at {TunnelJson.Name(passage.Portal)} lane {passage.Lane} of bore '{passage.Site}/{passage.Bore}' (retired)", agentId, seq);
         if (Options.RequireConventionalAgentIds
-            && ConventionalAgentId(passage.Site, passage.Bore, passage.Portal, passage.Lane) is var expected
+            && bore.ConventionalAgentId(passage.Portal, passage.Lane) is var expected
             && !string.Equals(agentId, expected, StringComparison.Ordinal))
             // No seq: the sender is not who the payload names, and its seqs must not close another agent's gaps.
             return Reject(RejectReason.AgentMismatch, $"agentId {Display.Quote(agentId)} is not {expected}, the agent of this site, bore, portal and lane", agentId);
@@ -194,7 +212,7 @@ public sealed class PassageValidator
         {
             if (PlateTextRule.Check(plate.Text) is { } why)
                 return Reject(RejectReason.BadPlate, $"plate text {Display.Quote(plate.Text)} {why}", agentId, seq);
-            var characters = new StringInfo(plate.Text).LengthInTextElements;
+            var characters = PlateTextRule.CountCharacters(plate.Text);
             if (plate.CharConfidences is { } perChar && perChar.Count != characters)
                 return Reject(RejectReason.BadPlate, $"{perChar.Count} charConfidences for the {characters} characters of {Display.Quote(plate.Text)}", agentId, seq);
         }
@@ -267,5 +285,33 @@ public sealed class PassageValidator
         var options = new JsonSerializerOptions(TunnelJson.Options) { PropertyNameCaseInsensitive = false };
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
+    }
+
+    /// <summary>
+    /// What the semantic checks need of one configured bore, worked out once per sites file: the camera
+    /// list (implicit cameras are built anew on every call) and the agent ids were otherwise built again
+    /// for every passage.
+    /// </summary>
+    private sealed class BoreRules
+    {
+        private readonly HashSet<(Portal Portal, int Lane)> activeCameras;
+        private readonly Dictionary<(Portal Portal, int Lane), string> agentIds = [];
+        private readonly string site, bore;
+
+        public BoreRules(string site, BoreConfig config)
+        {
+            (this.site, bore, Lanes) = (site, config.Id, config.Lanes);
+            activeCameras = config.EffectiveCameras().Where(c => !c.Retired).Select(c => (c.Portal, c.Lane)).ToHashSet();
+            foreach (var portal in new[] { Portal.Entry, Portal.Exit })
+                for (var lane = 1; lane <= config.Lanes; lane++) agentIds[(portal, lane)] = PassageValidator.ConventionalAgentId(site, bore, portal, lane);
+        }
+
+        public int Lanes { get; }
+
+        public bool HasActiveCamera(Portal portal, int lane) => activeCameras.Contains((portal, lane));
+
+        /// <summary>The bore's lanes come from the table; any other lane (the lane check refuses it first) is built as before.</summary>
+        public string ConventionalAgentId(Portal portal, int lane) =>
+            agentIds.TryGetValue((portal, lane), out var id) ? id : PassageValidator.ConventionalAgentId(site, bore, portal, lane);
     }
 }

@@ -27,6 +27,23 @@ public class PassageValidatorTests
         return rejected;
     }
 
+    /// <summary>The array overload parses the caller's array in place; the span overload copies. Both must judge alike, a BOM included.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void An_array_and_a_span_of_the_same_payload_get_the_same_verdict(bool withBom)
+    {
+        var payload = Samples.Utf8((withBom ? "\uFEFF" : "") + Samples.Passage);
+        var fromArray = Assert.IsType<PassageValidation.Accepted>(validator.Validate(Samples.PassageTopic, payload, Samples.Now)).Passage;
+        var fromSpan = Assert.IsType<PassageValidation.Accepted>(validator.Validate(Samples.PassageTopic, payload.AsSpan(), Samples.Now)).Passage;
+        Assert.Equal(TunnelJson.Serialize(fromSpan), TunnelJson.Serialize(fromArray));
+
+        var broken = Samples.Utf8((withBom ? "\uFEFF" : "") + Samples.Passage[..^1]);
+        var arrayReason = Assert.IsType<PassageValidation.Rejected>(validator.Validate(Samples.PassageTopic, broken, Samples.Now));
+        var spanReason = Assert.IsType<PassageValidation.Rejected>(validator.Validate(Samples.PassageTopic, broken.AsSpan(), Samples.Now));
+        Assert.Equal(spanReason, arrayReason);
+    }
+
     [Fact]
     public void The_sample_passage_from_the_issue_is_accepted()
     {

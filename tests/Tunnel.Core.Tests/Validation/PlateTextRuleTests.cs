@@ -34,4 +34,21 @@ public class PlateTextRuleTests
     [InlineData("🚗J12345")]
     [InlineData("浙J1234\u202e5")]   // bidi override
     public void Implausible(string text) => Assert.NotNull(PlateTextRule.Check(text));
+
+    /// <summary>The shortcut for plate characters must count exactly as the grapheme segmentation does, whatever the text.</summary>
+    [Theory]
+    [InlineData("浙J12345")]
+    [InlineData("浙A1234应急")]
+    [InlineData("")]
+    [InlineData("e\u0301")]             // a combining accent joins the letter before it
+    [InlineData("J\u0301")]             // also after an upper-case letter a plate may hold
+    [InlineData("浙\u0301J")]
+    [InlineData("\r\n")]                // one element of two chars
+    [InlineData("浙J1234\r\n")]
+    [InlineData("🚗J12345")]             // a surrogate pair is one element
+    [InlineData("👨\u200d👩\u200d👧")]    // joined by zero-width joiners
+    [InlineData("浙J1234\u202e5")]
+    [InlineData("ＡＢ１２３")]
+    public void Counts_characters_as_text_elements(string text) =>
+        Assert.Equal(new System.Globalization.StringInfo(text).LengthInTextElements, PlateTextRule.CountCharacters(text));
 }
