@@ -150,7 +150,10 @@ public sealed class CentralHost : IAsyncDisposable
 
     private WebApplication BuildWeb(IConfiguration configuration)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        // The configuration is loaded once, above. Left to reload appsettings.json on change, the host
+        // watches its content root (the working directory) recursively, and with the data directory
+        // under it every SQLite write woke that watcher: 7 % of the service's CPU at 2,000 passages/s.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.Configuration.AddConfiguration(configuration);
         builder.WebHost.UseUrls(Settings.Http.Urls);
         // One logging pipeline for the whole process: the console prints the first admin's password through it.
