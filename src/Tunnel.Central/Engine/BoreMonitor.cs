@@ -23,6 +23,8 @@ public sealed class BoreMonitor
     private readonly Action<BoreKey, Transit> _ended;
     /// <summary>Vehicles that look stopped but for an exit passage that may still be on its way.</summary>
     private readonly HashSet<Transit> _awaitingLatePassage = [];
+    /// <summary>Lists of transits to weigh after a walk that weighing would disturb: lent, not made, on every exit.</summary>
+    private readonly ListPool<Transit> _buffers = new();
 
     public BoreMonitor(BoreKey key, BoreConfig config, DetectorSettings settings, AlarmBook alarms, DueQueue due, Action<BoreKey, Transit> ended)
     {
@@ -60,7 +62,7 @@ public sealed class BoreMonitor
         // An exit may have come before its (late) entry: it waits among the orphans.
         if (p.Plate is { } plate)
         {
-            if (Matcher.Orphans.Find(o => o.At > transit.EnteredAt && o.Passage.Plate?.Text == plate.Text) is { } orphan)
+            if (OrphanOf(plate.Text, transit.EnteredAt) is { } orphan)
             {
                 Release(orphan, now);
                 Matcher.Orphans.Remove(orphan);
@@ -69,6 +71,25 @@ public sealed class BoreMonitor
             }
         }
         Reweigh(transit, now);
+    }
+
+    /// <summary>The first unmatched exit of this plate after <paramref name="enteredAt"/>. A loop, not a lambda: every entry asks.</summary>
+    private OrphanExit? OrphanOf(string plate, DateTimeOffset enteredAt)
+    {
+        foreach (var o in Matcher.Orphans)
+            if (o.At > enteredAt && o.Passage.Plate?.Text == plate) return o;
+        return null;
+    }
+
+    /// <summary>
+    /// The unmatched exit of this passage. A loop, not a lambda: a lambda's captures are made on
+    /// entry to the method that holds it, for every exit, whether it gets this far or not.
+    /// </summary>
+    private OrphanExit? OrphanWith(Guid exitEventId)
+    {
+        foreach (var o in Matcher.Orphans)
+            if (o.Passage.EventId == exitEventId) return o;
+        return null;
     }
 
     private void OnExit(Passage p, DateTimeOffset now)
@@ -156,7 +177,7 @@ public sealed class BoreMonitor
         _alarms.ConditionCleared(alarmId, now,
             $"the other suspect left at {exit.CapturedAt:HH:mm:ss}, so this vehicle left unseen at {shared.At:HH:mm:ss}");
         // The same exit passage, though perhaps another orphan record by now (its holder's own exit undid an inferred close).
-        if (Matcher.Orphans.Find(o => o.Passage.EventId == shared.Passage.EventId) is not { } left) return; // aged out: it stays open
+        if (OrphanWith(shared.Passage.EventId) is not { } left) return; // aged out: it stays open
         if (left.ClaimedBy is { } holder) holder.ProbableExit = null;
         Counters.InferredExits++;
         Matcher.CloseInferred(suspect, left);
@@ -170,14 +191,15 @@ public sealed class BoreMonitor
     private void RecordOvertake(Transit leaver, Passage exit, DateTimeOffset now)
     {
         if (exit.Lane != leaver.Lane) return; // it changed lanes: it could pass anyone
-        var changed = new List<Transit>();
+        var changed = _buffers.Take();
         for (var lane = 1; lane <= Matcher.Config.Lanes; lane++)
         {
             var own = lane == leaver.Lane;
             var enteredBefore = own ? leaver.EnteredAt : leaver.EnteredAt - _settings.OtherLaneMargin;
-            var open = Matcher.OpenInLane(lane);
+            // Nothing opens or closes while the passes are recorded (the weighing waits), so the view holds.
+            var open = Matcher.OpenInLaneNow(lane);
             var i = 0;
-            for (; i < open.Count && open[i].EnteredAt < enteredBefore; i++)
+            for (; i < open.Length && open[i].EnteredAt < enteredBefore; i++)
             {
                 var ahead = open[i];
                 if (own)
@@ -190,7 +212,7 @@ public sealed class BoreMonitor
                 if (ahead.Passes.OwnLane > 0) changed.Add(ahead);
             }
             // Those behind it in its lane could not have left before it, nor those of other lanes had they changed into it.
-            for (; i < open.Count; i++)
+            for (; i < open.Length; i++)
             {
                 var behind = open[i];
                 if (behind.EnteredAt <= leaver.EnteredAt) continue;
@@ -200,6 +222,7 @@ public sealed class BoreMonitor
         }
         // Weighed after recording: weighing can close transits, which changes the lane lists.
         foreach (var t in changed) Reweigh(t, now);
+        _buffers.Give(changed);
     }
 
     /// <summary>Gives an unmatched exit to the open transit it explains best (a misread or unread exit plate).</summary>
@@ -217,7 +240,7 @@ public sealed class BoreMonitor
         }
         if (best is null) return;
         // A poor fit still beats a phantom: an exit nobody else explains goes to whoever explains it at all.
-        if (bestCost > _settings.AlarmLevel && bestCost - _evidence.OthersDiscount(orphan, u => u != best) > _settings.AlarmLevel) return;
+        if (bestCost > _settings.AlarmLevel && bestCost - _evidence.OthersDiscount(orphan, except: best) > _settings.AlarmLevel) return;
         var displaced = best.ProbableExit;
         best.ProbableExit = orphan;
         orphan.ClaimedBy = best;
@@ -241,7 +264,7 @@ public sealed class BoreMonitor
     {
         var heldCost = _evidence.ExplainCost(t, held);
         if (heldCost <= offeredCost - _evidence.MaxDiscount) return false; // keeping it wins whatever the others
-        return offeredCost + _evidence.OthersDiscount(held, u => u != t) < heldCost + _evidence.OthersDiscount(offered, u => u != t);
+        return offeredCost + _evidence.OthersDiscount(held, except: t) < heldCost + _evidence.OthersDiscount(offered, except: t);
     }
 
     private void Release(OrphanExit orphan, DateTimeOffset now)
@@ -254,8 +277,12 @@ public sealed class BoreMonitor
 
     private void ReweighLane(int lane, DateTimeOffset now)
     {
-        foreach (var t in Matcher.OpenInLane(lane).ToList())
+        // A copy to walk: weighing can close transits of the lane.
+        var copy = _buffers.Take();
+        copy.AddRange(Matcher.OpenInLaneNow(lane));
+        foreach (var t in copy)
             if (t.AlarmId is null && t.Passes.OwnLane > 0) Reweigh(t, now);
+        _buffers.Give(copy);
     }
 
     /// <summary>Called by the engine when a transit's scheduled time comes.</summary>
@@ -336,9 +363,12 @@ public sealed class BoreMonitor
 
     private void ReweighAwaitingLatePassage(DateTimeOffset now)
     {
-        var waiting = _awaitingLatePassage.ToList();
+        if (_awaitingLatePassage.Count == 0) return;
+        var waiting = _buffers.Take();
+        waiting.AddRange(_awaitingLatePassage);
         _awaitingLatePassage.Clear();
         foreach (var t in waiting) Reweigh(t, now);
+        _buffers.Give(waiting);
     }
 
     /// <summary>
@@ -466,8 +496,8 @@ public sealed class BoreMonitor
     /// </summary>
     private bool QueuedBehindAlarm(Transit t, DateTimeOffset now)
     {
-        var lane = Matcher.OpenInLane(t.Lane);
-        for (var i = 0; i < lane.Count && lane[i].EnteredAt < t.EnteredAt; i++)
+        var lane = Matcher.OpenInLaneNow(t.Lane);
+        for (var i = 0; i < lane.Length && lane[i].EnteredAt < t.EnteredAt; i++)
             if (lane[i].AlarmRaisedAt is { } raised && now - raised < QueueClears) return true;
         return false;
     }
@@ -504,6 +534,20 @@ public sealed class BoreMonitor
 
     public void AdoptCongestionAlarm(Guid storedAlarmId) => _congestion.Adopt(storedAlarmId);
 
+    /// <summary>Unclaimed unmatched exits past their lifetime go, the rest keep their order (no lambda per tick).</summary>
+    private void ExpireOrphans(DateTimeOffset now)
+    {
+        var orphans = Matcher.Orphans;
+        var kept = 0;
+        for (var i = 0; i < orphans.Count; i++)
+        {
+            var o = orphans[i];
+            if (o.ClaimedBy is null && now - o.At > _settings.OrphanLifetime) continue;
+            orphans[kept++] = o;
+        }
+        orphans.RemoveRange(kept, orphans.Count - kept);
+    }
+
     /// <summary>Housekeeping on the engine's tick: gaps and orphans age out, congestion comes and goes.</summary>
     public void OnTick(DateTimeOffset now)
     {
@@ -511,7 +555,7 @@ public sealed class BoreMonitor
         Matcher.ExitGaps.Expire(now, _settings.GapLifetime);
         Counters.LostPassages += before - Matcher.ExitGaps.Open.Count;
         if (Matcher.ExitGaps.Open.Count < before) ReweighAwaitingLatePassage(now);
-        Matcher.Orphans.RemoveAll(o => o.ClaimedBy is null && now - o.At > _settings.OrphanLifetime);
+        ExpireOrphans(now);
         List<Transit>? stales = null;
         foreach (var t in Matcher.AllOpen)
             if (now - t.EnteredAt > _settings.MaxTracked) (stales ??= []).Add(t);

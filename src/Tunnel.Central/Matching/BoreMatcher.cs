@@ -19,6 +19,8 @@ public sealed class BoreMatcher
 
     private readonly List<Transit>[] _lanes;
     private readonly Dictionary<string, List<Transit>> _byPlate = new(StringComparer.Ordinal);
+    // Nearly every plate is seen once: its list is made on entry and dropped on exit, so they are lent instead.
+    private readonly ListPool<Transit> _plateLists = new(keep: 64);
     private readonly Queue<Transit> _recentGuesses = new();
     // The same guesses by plate, oldest first, so an exit asks only those of its own plate.
     private readonly Dictionary<string, List<Transit>> _guessesByPlate = new(StringComparer.Ordinal);
@@ -30,6 +32,8 @@ public sealed class BoreMatcher
         _lanes = Enumerable.Range(0, config.Lanes).Select(_ => new List<Transit>()).ToArray();
         _laneEntries = new long[config.Lanes];
         var nominal = config.NominalTransit;
+        // Kept, not derived at each read: the config is immutable, and weighings and the fuzzy search ask for it per candidate.
+        Shortest = nominal / 1.6;
         Times = Enumerable.Range(0, TransitTimeModel.Groups)
             .Select(g => new TransitTimeModel(g == 0 ? nominal : nominal * 1.2)).ToArray();
     }
@@ -40,13 +44,19 @@ public sealed class BoreMatcher
     /// Shortest believable transit: 60 % over the speed limit. A physical bound on purpose: one learnt
     /// from recent transits would, after a jam, refuse the normal transits it needs to recover.
     /// </summary>
-    public TimeSpan Shortest => Config.NominalTransit / 1.6;
+    public TimeSpan Shortest { get; }
     public TransitTimeModel[] Times { get; }
     public List<OrphanExit> Orphans { get; } = [];
     public SequenceGaps ExitGaps { get; } = new();
     public int OpenCount { get; private set; }
 
     public IReadOnlyList<Transit> OpenInLane(int lane) => _lanes[LaneIndex(lane)];
+
+    /// <summary>
+    /// The same, as a view for the innermost loops (an interface call per element costs more there
+    /// than the loop's own work). Valid only until a transit of the bore opens or closes.
+    /// </summary>
+    public ReadOnlySpan<Transit> OpenInLaneNow(int lane) => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_lanes[LaneIndex(lane)]);
 
     /// <summary>Every open transit, lane by lane (a struct: the weighing loops walk it all the time).</summary>
     public OpenTransits AllOpen => new(_lanes);
@@ -103,7 +113,7 @@ public sealed class BoreMatcher
         lane.Insert(at, transit);
         if (transit.Plate is { } plate)
         {
-            if (!_byPlate.TryGetValue(plate.Text, out var list)) _byPlate[plate.Text] = list = [];
+            if (!_byPlate.TryGetValue(plate.Text, out var list)) _byPlate[plate.Text] = list = _plateLists.Take();
             list.Add(transit);
         }
         OpenCount++;
@@ -116,7 +126,11 @@ public sealed class BoreMatcher
         if (transit.Plate is { } plate && _byPlate.TryGetValue(plate.Text, out var list))
         {
             list.Remove(transit);
-            if (list.Count == 0) _byPlate.Remove(plate.Text);
+            if (list.Count == 0)
+            {
+                _byPlate.Remove(plate.Text);
+                _plateLists.Give(list);
+            }
         }
         OpenCount--;
     }

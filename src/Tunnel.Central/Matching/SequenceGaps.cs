@@ -43,7 +43,14 @@ public sealed class SequenceGaps
         return false;
     }
 
-    public void Expire(DateTimeOffset now, TimeSpan lifetime) => Open.RemoveAll(g => now - g.Until > lifetime);
+    /// <summary>Gaps older than <paramref name="lifetime"/> are written off; the rest keep their order. A loop: this runs on every tick.</summary>
+    public void Expire(DateTimeOffset now, TimeSpan lifetime)
+    {
+        var kept = 0;
+        for (var i = 0; i < Open.Count; i++)
+            if (now - Open[i].Until <= lifetime) Open[kept++] = Open[i];
+        Open.RemoveRange(kept, Open.Count - kept);
+    }
 
     private sealed class AgentSequence(long highest, DateTimeOffset at)
     {

@@ -47,8 +47,8 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
         // within moments; later, that vehicle explains nothing.
         var until = laneNumber == t.Lane ? t.AheadLeftAt
             : now - t.OtherLanesAheadLeftAt <= FollowsOutWithin ? t.OtherLanesAheadLeftAt : DateTimeOffset.MinValue;
-        var lane = matcher.OpenInLane(laneNumber);
-        var i = lane.Count - 1;
+        var lane = matcher.OpenInLaneNow(laneNumber);
+        var i = lane.Length - 1;
         while (i >= 0 && lane[i].EnteredAt >= t.EnteredAt) i--;
         // The one just ahead, unless others of the lane got past it (stopped, or gone with its exit unread).
         if (i >= 0 && lane[i] is { AlarmId: null, Passes.OwnLane: 0 } ahead)
@@ -81,12 +81,21 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
         if (timeCounts)
             for (var lane = 1; lane <= matcher.Config.Lanes; lane++)
                 if (lane != t.Lane && HeldBackBy(t, lane, now) is var other && other > held) held = other;
+        Span<long> ticks = stackalloc long[PassLog.Keep * 2];
+        Span<double> seconds = stackalloc double[PassLog.Keep * 3];
+        scoped PasserTimes passers = default;
+        var known = false; // most weighings stop at the first step, before any change point is weighed
         for (var step = 0; step <= LeaveSteps; step++)
         {
             var leaves = elapsed * (1 + (double)step / LeaveSteps);
             var slow = lanes.LaneChangeCost + (timeCounts ? times.Surprise(leaves - held) : 0);
             if (slow >= best) break;
-            best = Math.Min(best, slow + ChangePointCost(t, t.EnteredAt + leaves));
+            if (!known)
+            {
+                passers = new PasserTimes(t, ticks, seconds);
+                known = true;
+            }
+            best = Math.Min(best, slow + ChangePointCost(t, t.EnteredAt + leaves, passers));
             // Leaving later only helps against passers of other lanes, and only says more than "it
             // leaves now" where its speed can be weighed.
             if (t.Passes.OtherLanes == 0 || !timeCounts) break;
@@ -105,27 +114,71 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
     /// after that: the change came early enough for that. Each passer a change point does not suit
     /// broke lane order anyway; the cost weighs every change point, equally likely along the bore.
     /// </summary>
-    private double ChangePointCost(Transit t, DateTimeOffset leftAt)
+    internal double ChangePointCost(Transit t, DateTimeOffset leftAt)
+    {
+        var passers = new PasserTimes(t, stackalloc long[PassLog.Keep * 2], stackalloc double[PassLog.Keep * 3]);
+        return ChangePointCost(t, leftAt, passers);
+    }
+
+    /// <summary>
+    /// What <see cref="ChangePointCost(Transit, DateTimeOffset)"/> reads of the passers that does not
+    /// depend on when the vehicle left: worked out once per weighing, not at each of its up to
+    /// <see cref="LeaveSteps"/> + 1 steps (the same expressions, so the same values).
+    /// </summary>
+    private readonly ref struct PasserTimes
+    {
+        public readonly ReadOnlySpan<long> OtherLeft; // UTC ticks, compared as the times are
+        public readonly ReadOnlySpan<double> OtherLater;
+        public readonly ReadOnlySpan<double> OtherTransit;
+        public readonly ReadOnlySpan<long> OwnLeft;
+        public readonly ReadOnlySpan<double> OwnLeftAfter;
+
+        public PasserTimes(Transit t, Span<long> ticks, Span<double> seconds)
+        {
+            var others = t.Passes.OtherLanePassers;
+            var own = t.Passes.OwnLaneLeftTimes;
+            for (var i = 0; i < others.Length; i++)
+            {
+                var passer = others[i];
+                ticks[i] = passer.LeftAt.UtcTicks;
+                seconds[i] = (passer.EnteredAt - t.EnteredAt).TotalSeconds;
+                seconds[others.Length + i] = (passer.LeftAt - passer.EnteredAt).TotalSeconds;
+            }
+            for (var i = 0; i < own.Length; i++)
+            {
+                ticks[others.Length + i] = own[i].UtcTicks;
+                seconds[2 * others.Length + i] = (own[i] - t.EnteredAt).TotalSeconds;
+            }
+            OtherLeft = ticks[..others.Length];
+            OwnLeft = ticks.Slice(others.Length, own.Length);
+            OtherLater = seconds[..others.Length];
+            OtherTransit = seconds.Slice(others.Length, others.Length);
+            OwnLeftAfter = seconds.Slice(2 * others.Length, own.Length);
+        }
+    }
+
+    private double ChangePointCost(Transit t, DateTimeOffset leftAt, in PasserTimes passers)
     {
         var transit = (leftAt - t.EnteredAt).TotalSeconds;
+        var leftTicks = leftAt.UtcTicks;
         // Where along the bore (0..1) each passer stops or starts to suit a change there, and which way.
         Span<double> at = stackalloc double[PassLog.Keep * 2 + 1];
         Span<int> change = stackalloc int[PassLog.Keep * 2 + 1];
         var count = 0;
         var violated = 0; // at the entry portal: passers of other lanes yet to be overtaken
-        foreach (var passer in t.Passes.OtherLanePassers)
+        for (var p = 0; p < passers.OtherLeft.Length; p++)
         {
-            if (passer.LeftAt >= leftAt) continue;
-            var later = (passer.EnteredAt - t.EnteredAt).TotalSeconds;
-            var gained = transit - (passer.LeftAt - passer.EnteredAt).TotalSeconds;
+            if (passers.OtherLeft[p] >= leftTicks) continue;
+            var later = passers.OtherLater[p];
+            var gained = transit - passers.OtherTransit[p];
             violated++;
             if (gained > later) (at[count], change[count++]) = (later / gained, -1);
         }
         var fastest = matcher.Shortest.TotalSeconds;
-        foreach (var left in t.Passes.OwnLaneLeftTimes)
+        for (var p = 0; p < passers.OwnLeft.Length; p++)
         {
-            if (left >= leftAt) continue;
-            var heldUntil = transit <= fastest ? 1 : ((left - t.EnteredAt).TotalSeconds - fastest) / (transit - fastest);
+            if (passers.OwnLeft[p] >= leftTicks) continue;
+            var heldUntil = transit <= fastest ? 1 : (passers.OwnLeftAfter[p] - fastest) / (transit - fastest);
             if (heldUntil <= 0) violated++;
             else if (heldUntil < 1) (at[count], change[count++]) = (heldUntil, +1);
         }
@@ -196,7 +249,7 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
     {
         var cost = ExplainCost(t, orphan);
         if (cost < settings.InferredExitMaxCost - 1) return cost;
-        return cost - OthersDiscount(orphan, u => u != t);
+        return cost - OthersDiscount(orphan, except: t);
     }
 
     /// <summary>
@@ -204,12 +257,17 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
     /// the best of the vehicles <paramref name="eligible"/> has it, or a phantom, against an
     /// ordinary unmatched exit.
     /// </summary>
-    public double OthersDiscount(OrphanExit orphan, Func<Transit, bool> eligible)
+    public double OthersDiscount(OrphanExit orphan, Func<Transit, bool> eligible) => OthersDiscount(orphan, null, eligible);
+
+    /// <summary><see cref="OthersDiscount(OrphanExit, Func{Transit, bool})"/> of every vehicle but <paramref name="except"/>: no delegate to make on the weighing path.</summary>
+    public double OthersDiscount(OrphanExit orphan, Transit except) => OthersDiscount(orphan, except, null);
+
+    private double OthersDiscount(OrphanExit orphan, Transit? except, Func<Transit, bool>? eligible)
     {
         var other = settings.PhantomExitCost;
         foreach (var u in matcher.AllOpen)
         {
-            if (u.AlarmId is not null || !eligible(u)) continue;
+            if (u.AlarmId is not null || u == except || (eligible is not null && !eligible(u))) continue;
             other = Math.Min(other, ExplainCost(u, orphan, above: other));
             if (other <= settings.UnmatchedExitCost) break; // no story of an unmatched exit is cheaper
         }
@@ -229,8 +287,8 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
     private double FirstToPassCost(Transit t, OrphanExit orphan)
     {
         if (orphan.Lane != t.Lane) return 0;
-        var lane = matcher.OpenInLane(t.Lane);
-        for (var i = 0; i < lane.Count && lane[i].EnteredAt < t.EnteredAt; i++)
+        var lane = matcher.OpenInLaneNow(t.Lane);
+        for (var i = 0; i < lane.Length && lane[i].EnteredAt < t.EnteredAt; i++)
         {
             var ahead = lane[i];
             if (ahead.AlarmId is null && ahead.ProbableExit is null && ahead.Passes.OwnLaneBefore(orphan.At) == 0)

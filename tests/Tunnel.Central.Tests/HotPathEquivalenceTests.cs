@@ -1,0 +1,159 @@
+using Tunnel.Central.Matching;
+using Tunnel.Central.Overdue;
+using Tunnel.Core.Contracts;
+
+namespace Tunnel.Central.Tests;
+
+/// <summary>
+/// The weighing's shortcuts (terms worked out once per weighing, the bore's shortest transit kept,
+/// loops in place of lambdas) must give exactly what the plain computation gives: alarms are compared
+/// byte for byte across versions.
+/// </summary>
+public class HotPathEquivalenceTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 2, 8, 0, 0, TimeSpan.Zero);
+    private static readonly BoreConfig Bore = SitesFile.Maoliling.Sites[0].Bores[0];
+
+    [Fact]
+    public void Change_point_cost_is_bit_for_bit_the_plain_computation()
+    {
+        var rng = new Random(11);
+        var settings = new DetectorSettings();
+        var lanes = new LaneDiscipline(settings);
+        for (var learnt = 0; learnt < 40; learnt++) lanes.LearnOrder(rng.Next(1, 30), rng.Next(0, 3));
+        var matcher = new BoreMatcher(Bore);
+        var evidence = new OverdueEvidence(settings, matcher, lanes, _ => true);
+        var compared = 0;
+        for (var c = 0; c < 3000; c++)
+        {
+            var t = new Transit(Make(T0.AddSeconds(rng.NextDouble() * 100)));
+            for (int i = 0, n = rng.Next(0, 9); i < n; i++) t.Passes.AddOwnLane(t.EnteredAt.AddSeconds(60 + rng.NextDouble() * 400));
+            for (int i = 0, n = rng.Next(0, 11); i < n; i++)
+            {
+                var entered = t.EnteredAt.AddSeconds(rng.NextDouble() * 120);
+                t.Passes.AddOtherLane(entered, entered.AddSeconds(40 + rng.NextDouble() * 300));
+            }
+            for (var k = 0; k < 5; k++)
+            {
+                var leftAt = t.EnteredAt.AddTicks((long)(rng.NextDouble() * 600 * TimeSpan.TicksPerSecond));
+                var expected = Plain(t, leftAt, lanes);
+                var actual = evidence.ChangePointCost(t, leftAt);
+                Assert.True(BitConverter.DoubleToInt64Bits(expected) == BitConverter.DoubleToInt64Bits(actual), $"case {c}.{k}: {expected:R} != {actual:R}");
+                compared++;
+            }
+        }
+        Assert.Equal(15000, compared);
+    }
+
+    [Fact]
+    public void The_shortest_transit_kept_is_the_one_derived_from_the_config()
+    {
+        Assert.Equal(Bore.NominalTransit / 1.6, new BoreMatcher(Bore).Shortest);
+    }
+
+    [Fact]
+    public void The_lane_view_holds_what_the_lane_list_holds()
+    {
+        var rng = new Random(5);
+        var matcher = new BoreMatcher(Bore);
+        var open = new List<Transit>();
+        for (var i = 0; i < 500; i++)
+        {
+            if (open.Count > 0 && rng.Next(3) == 0)
+            {
+                var leaving = open[rng.Next(open.Count)];
+                matcher.Drop(leaving);
+                open.Remove(leaving);
+            }
+            else open.Add(matcher.Open(Make(T0.AddSeconds(i + rng.NextDouble() * 5), lane: rng.Next(1, Bore.Lanes + 1))));
+            for (var lane = 1; lane <= Bore.Lanes; lane++)
+                Assert.Equal(matcher.OpenInLane(lane), matcher.OpenInLaneNow(lane).ToArray());
+        }
+    }
+
+    [Fact]
+    public void Expiring_gaps_keeps_exactly_the_young_ones_in_their_order()
+    {
+        var rng = new Random(3);
+        for (var c = 0; c < 200; c++)
+        {
+            var gaps = new SequenceGaps();
+            for (int i = 0, n = rng.Next(0, 12); i < n; i++)
+            {
+                var from = T0.AddSeconds(rng.Next(0, 600));
+                gaps.Open.Add(new Gap($"a{i}", i, i, 1, from, from.AddSeconds(rng.Next(0, 60)), 0.5));
+            }
+            var now = T0.AddSeconds(rng.Next(0, 900));
+            var lifetime = TimeSpan.FromSeconds(rng.Next(0, 400));
+            var expected = gaps.Open.Where(g => !(now - g.Until > lifetime)).ToList();
+            gaps.Expire(now, lifetime);
+            Assert.Equal(expected, gaps.Open);
+        }
+    }
+
+    [Fact]
+    public void Pooled_lists_come_empty_and_are_never_lent_twice_at_once()
+    {
+        var pool = new ListPool<int>(keep: 2);
+        var a = pool.Take();
+        a.AddRange([1, 2, 3]);
+        var b = pool.Take();
+        Assert.NotSame(a, b);
+        pool.Give(a);
+        var again = pool.Take();
+        Assert.Same(a, again);
+        Assert.Empty(again);
+        var c = pool.Take();
+        Assert.NotSame(again, c);
+        Assert.NotSame(b, c);
+        pool.Give(again); pool.Give(b); pool.Give(c); // one more than it keeps
+        var kept = new[] { pool.Take(), pool.Take(), pool.Take() };
+        Assert.Equal(2, kept.Count(l => l == again || l == b || l == c));
+    }
+
+    /// <summary>ChangePointCost as it was written before its passer terms were hoisted out of the step loop.</summary>
+    private static double Plain(Transit t, DateTimeOffset leftAt, LaneDiscipline lanes)
+    {
+        var transit = (leftAt - t.EnteredAt).TotalSeconds;
+        var points = new List<(double At, int Change)>();
+        var violated = 0;
+        foreach (var passer in t.Passes.OtherLanePassers)
+        {
+            if (passer.LeftAt >= leftAt) continue;
+            var later = (passer.EnteredAt - t.EnteredAt).TotalSeconds;
+            var gained = transit - (passer.LeftAt - passer.EnteredAt).TotalSeconds;
+            violated++;
+            if (gained > later) points.Add((later / gained, -1));
+        }
+        var fastest = (Bore.NominalTransit / 1.6).TotalSeconds;
+        foreach (var left in t.Passes.OwnLaneLeftTimes)
+        {
+            if (left >= leftAt) continue;
+            var heldUntil = transit <= fastest ? 1 : ((left - t.EnteredAt).TotalSeconds - fastest) / (transit - fastest);
+            if (heldUntil <= 0) violated++;
+            else if (heldUntil < 1) points.Add((heldUntil, +1));
+        }
+        if (points.Count == 0) return violated * lanes.PassEvidence;
+        points.Add((1, 0));
+        // A stable sort by position, as the insertion sort is.
+        var sorted = points.Select((p, i) => (p, i)).OrderBy(x => x.p.At).ThenBy(x => x.i).Select(x => x.p).ToList();
+        var rate = lanes.OrderViolationRate;
+        var power = Math.Pow(rate, violated);
+        var likelihood = 0.0;
+        var from = 0.0;
+        foreach (var (at, change) in sorted)
+        {
+            likelihood += (at - from) * power;
+            if (change > 0) power *= rate;
+            else if (change < 0) power /= rate;
+            from = at;
+        }
+        return -Math.Log(likelihood);
+    }
+
+    private static Passage Make(DateTimeOffset at, int lane = 1) => new()
+    {
+        EventId = Guid.NewGuid(), AgentId = "test", Seq = 1, Site = "maoliling", Bore = Bore.Id, Portal = Portal.Entry,
+        Lane = lane, CameraId = "cam", CapturedAt = at, Plate = null, Vehicle = new VehicleRead { Class = VehicleClass.Car },
+    };
+}
