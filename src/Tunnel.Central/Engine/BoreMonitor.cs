@@ -334,7 +334,8 @@ public sealed class BoreMonitor
         // Where "it changed lanes and drove on" is what keeps the alarm back, the clock alone does not
         // say when that story fails: it gets dearer as its lane's followers' hand-over must come earlier,
         // and at once when the vehicle ahead in the other lane leaves, which is no passage of its own lane.
-        if (w.ChangedLanes && t.Passes.OwnLane > 0 && due > now + ChangedLanesLook) due = now + ChangedLanesLook;
+        // (Where an exit it may have left by keeps the alarm back, that exit's fate brings the next look.)
+        if (w.ChangedLanes && t.Passes.OwnLane > 0 && w.Inside <= w.LeftUnseen && due > now + ChangedLanesLook) due = now + ChangedLanesLook;
         var clockDecides = timeCounts && due > now;
         t.ClockNeeds = clockDecides ? (needed, w.HeldBack) : (double.NaN, TimeSpan.Zero);
         if (!clockDecides) due = now + TimeSpan.FromSeconds(30);
