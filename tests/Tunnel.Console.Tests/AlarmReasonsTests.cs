@@ -16,6 +16,7 @@ public sealed class AlarmReasonsTests
     [InlineData("still inside 30 min after entry", "escalated", "minutes=30")]
     [InlineData("agent maoliling-north-exit-1 offline: camera stream lost", "agent-offline-error", "agent=maoliling-north-exit-1 error=camera stream lost")]
     [InlineData("agent maoliling-north-exit-1 back online", "agent-online", "agent=maoliling-north-exit-1")]
+    [InlineData("agent maoliling-north-exit-1 stopped", "agent-stopped", "agent=maoliling-north-exit-1")]
     [InlineData("traffic in the bore is back to its usual speed", "congestion-cleared", "")]
     [InlineData("a second vehicle, of lane 2, may be the one inside: the unread exit at 08:15:42 fits both", "second-suspect", "lane=2 time=08:15:42")]
     [InlineData("the other suspect left at 08:30:00, so this vehicle left unseen at 08:15:42", "other-suspect-left", "time=08:30:00 unseen=08:15:42")]

@@ -291,7 +291,7 @@ public sealed class AgentLink : IAsyncDisposable
         if (_client is not null)
         {
             // A clean disconnect sends no last will, so the agent says itself that it is going.
-            if (_client.IsConnected) await PublishStatusAsync(_client, Status(online: false, "stopped"), TimeSpan.FromSeconds(2), CancellationToken.None);
+            if (_client.IsConnected) await PublishStatusAsync(_client, Status(online: false, "stopped") with { Stopped = true }, TimeSpan.FromSeconds(2), CancellationToken.None);
             await _client.DisposeAsync();
         }
         _stop.Dispose();

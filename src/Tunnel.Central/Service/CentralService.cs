@@ -400,11 +400,15 @@ public sealed class CentralService
         {
             var id = Guid.NewGuid();
             _offlineAlarms[agentId] = id;
+            // Stopped on purpose, the camera is still out and the operators still see it, without a call to action.
+            var stopped = status.Stopped == true;
             _engine.Alarms.Raise(new AlarmTransition
             {
-                AlarmId = id, Kind = AlarmKind.AgentOffline, State = AlarmState.ActiveUnacknowledged, Priority = AlarmPriority.Medium,
+                AlarmId = id, Kind = AlarmKind.AgentOffline, State = AlarmState.ActiveUnacknowledged,
+                Priority = stopped ? AlarmPriority.Low : AlarmPriority.Medium,
                 Site = site, Bore = bore, At = now, AgentId = agentId, Lane = status.Lane,
-                Reason = status.LastError is { } err ? $"agent {agentId} offline: {err}" : $"agent {agentId} offline",
+                Reason = stopped ? $"agent {agentId} stopped"
+                    : status.LastError is { } err ? $"agent {agentId} offline: {err}" : $"agent {agentId} offline",
             });
         }
         else if (status.Online && _offlineAlarms.Remove(agentId, out var open))

@@ -27,6 +27,7 @@ public static partial class AlarmReasons
         (new Regex(@"^agent (?<agent>[a-z0-9_-]+) offline: (?<error>.+)$", RegexOptions.Singleline), "agent-offline-error"),
         (new Regex("^agent (?<agent>[a-z0-9_-]+) offline$"), "agent-offline"),
         (new Regex("^agent (?<agent>[a-z0-9_-]+) back online$"), "agent-online"),
+        (new Regex("^agent (?<agent>[a-z0-9_-]+) stopped$"), "agent-stopped"),
         (new Regex("^the vehicle left while the central service was down$"), "left-while-down"),
         (new Regex("^shelf expired$"), "shelf-expired"),
         (new Regex(@"^a second vehicle, of lane (?<lane>\d+), may be the one inside: the unread exit at (?<time>[0-9:]+) fits both$"), "second-suspect"),

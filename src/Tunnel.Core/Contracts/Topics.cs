@@ -63,5 +63,10 @@ public sealed record AgentStatus
     public long? QueueDepth { get; init; }
     public double? ClockOffsetMs { get; init; }
     public string? LastError { get; init; }
+    /// <summary>
+    /// Offline because it was stopped on purpose (a clean shutdown, maintenance), not lost: the portal is
+    /// blind all the same, but nobody needs to be called out for it.
+    /// </summary>
+    public bool? Stopped { get; init; }
     public DateTimeOffset? At { get; init; }
 }

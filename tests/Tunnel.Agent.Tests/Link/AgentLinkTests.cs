@@ -55,6 +55,30 @@ public sealed class AgentLinkTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_clean_stop_leaves_a_retained_status_that_says_stopped_not_lost()
+    {
+        await using var watcher = new MqttClient(new MqttClientOptions
+        {
+            Host = _broker.Host, Port = _broker.Port, ClientId = "status-watcher", Username = "central", Password = CentralPassword,
+        });
+        await watcher.ConnectAsync().WaitAsync(Limit);
+        await watcher.SubscribeAsync(Topics.AgentStatus("maoliling", Identity.AgentId), 1).WaitAsync(Limit);
+        async Task<AgentStatus> NextStatus() =>
+            TunnelJson.Deserialize<AgentStatus>(System.Text.Encoding.UTF8.GetString((await watcher.Messages.ReadAsync().AsTask().WaitAsync(Limit)).Payload))!;
+
+        using var outbox = PassageOutbox.Open(_dir, Identity.AgentId);
+        var link = Link(outbox);
+        link.Start();
+        AgentStatus status;
+        do status = await NextStatus(); while (!status.Online);
+        await link.DisposeAsync();
+
+        do status = await NextStatus(); while (status.Online);
+        Assert.True(status.Stopped);
+        Assert.Equal("stopped", status.LastError);
+    }
+
+    [Fact]
     public async Task Every_passage_arrives_through_a_broker_crash_and_an_agent_restart()
     {
         await using var central = await TestCentral.StartAsync(_broker, CentralPassword);
