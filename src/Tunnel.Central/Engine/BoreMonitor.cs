@@ -197,7 +197,7 @@ public sealed class BoreMonitor
             var own = lane == leaver.Lane;
             var enteredBefore = own ? leaver.EnteredAt : leaver.EnteredAt - _settings.OtherLaneMargin;
             // Nothing opens or closes while the passes are recorded (the weighing waits), so the view holds.
-            var open = Matcher.OpenInLaneNow(lane);
+            var open = Matcher.OpenInLane(lane);
             var i = 0;
             for (; i < open.Length && open[i].EnteredAt < enteredBefore; i++)
             {
@@ -211,15 +211,13 @@ public sealed class BoreMonitor
                 // Passes in other lanes matter only once its own lane has spoken.
                 if (ahead.Passes.OwnLane > 0) changed.Add(ahead);
             }
-            // Those behind it in its lane could not have left before it, nor those of other lanes had they changed into it.
+            if (!own) continue;
+            // Those behind it in its lane could not have left before it.
             for (; i < open.Length; i++)
-            {
-                var behind = open[i];
-                if (behind.EnteredAt <= leaver.EnteredAt) continue;
-                if (own) { if (behind.AheadLeftAt < exit.CapturedAt) behind.AheadLeftAt = exit.CapturedAt; }
-                else if (behind.OtherLanesAheadLeftAt < exit.CapturedAt) behind.OtherLanesAheadLeftAt = exit.CapturedAt;
-            }
+                if (open[i].EnteredAt > leaver.EnteredAt && open[i].AheadLeftAt < exit.CapturedAt) open[i].AheadLeftAt = exit.CapturedAt;
         }
+        // Nor could those of other lanes, had they changed into its lane behind it.
+        Matcher.KeptLaneLeft(leaver, exit.CapturedAt, now);
         // Weighed after recording: weighing can close transits, which changes the lane lists.
         foreach (var t in changed) Reweigh(t, now);
         _buffers.Give(changed);
@@ -279,7 +277,7 @@ public sealed class BoreMonitor
     {
         // A copy to walk: weighing can close transits of the lane.
         var copy = _buffers.Take();
-        copy.AddRange(Matcher.OpenInLaneNow(lane));
+        copy.AddRange(Matcher.OpenInLane(lane));
         foreach (var t in copy)
             if (t.AlarmId is null && t.Passes.OwnLane > 0) Reweigh(t, now);
         _buffers.Give(copy);
@@ -497,7 +495,7 @@ public sealed class BoreMonitor
     /// </summary>
     private bool QueuedBehindAlarm(Transit t, DateTimeOffset now)
     {
-        var lane = Matcher.OpenInLaneNow(t.Lane);
+        var lane = Matcher.OpenInLane(t.Lane);
         for (var i = 0; i < lane.Length && lane[i].EnteredAt < t.EnteredAt; i++)
             if (lane[i].AlarmRaisedAt is { } raised && now - raised < QueueClears) return true;
         return false;

@@ -31,6 +31,7 @@ public sealed class BoreMatcher
         Config = config;
         _lanes = Enumerable.Range(0, config.Lanes).Select(_ => new List<Transit>()).ToArray();
         _laneEntries = new long[config.Lanes];
+        _keptLaneExits = Enumerable.Range(0, config.Lanes).Select(_ => new List<(DateTimeOffset, DateTimeOffset)>()).ToArray();
         var nominal = config.NominalTransit;
         // Kept, not derived at each read: the config is immutable, and weighings and the fuzzy search ask for it per candidate.
         Shortest = nominal / 1.6;
@@ -50,13 +51,37 @@ public sealed class BoreMatcher
     public SequenceGaps ExitGaps { get; } = new();
     public int OpenCount { get; private set; }
 
-    public IReadOnlyList<Transit> OpenInLane(int lane) => _lanes[LaneIndex(lane)];
+    /// <summary>
+    /// The open transits of a lane in entry order, as a view for the innermost loops (an interface call
+    /// per element costs more there than the loop's own work). Valid only until a transit of the bore opens or closes.
+    /// </summary>
+    public ReadOnlySpan<Transit> OpenInLane(int lane) => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_lanes[LaneIndex(lane)]);
 
     /// <summary>
-    /// The same, as a view for the innermost loops (an interface call per element costs more there
-    /// than the loop's own work). Valid only until a transit of the bore opens or closes.
+    /// A vehicle that kept its lane left by it. Remembered a minute: a vehicle that changed into that lane
+    /// behind it followed it out within moments (<see cref="LastLeftAhead"/>).
     /// </summary>
-    public ReadOnlySpan<Transit> OpenInLaneNow(int lane) => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_lanes[LaneIndex(lane)]);
+    public void KeptLaneLeft(Transit leaver, DateTimeOffset leftAt, DateTimeOffset now)
+    {
+        var exits = _keptLaneExits[LaneIndex(leaver.Lane)];
+        var kept = 0;
+        for (var i = 0; i < exits.Count; i++)
+            if (now - exits[i].LeftAt <= RememberKeptLaneExits) exits[kept++] = exits[i];
+        exits.RemoveRange(kept, exits.Count - kept);
+        exits.Add((leaver.EnteredAt, leftAt));
+    }
+
+    /// <summary>When the last of the recent vehicles that entered <paramref name="lane"/> before <paramref name="enteredAt"/> and kept it left; MinValue if none did.</summary>
+    public DateTimeOffset LastLeftAhead(int lane, DateTimeOffset enteredAt)
+    {
+        var last = DateTimeOffset.MinValue;
+        foreach (var (entered, left) in _keptLaneExits[LaneIndex(lane)])
+            if (entered < enteredAt && left > last) last = left;
+        return last;
+    }
+
+    private static readonly TimeSpan RememberKeptLaneExits = TimeSpan.FromMinutes(1);
+    private readonly List<(DateTimeOffset EnteredAt, DateTimeOffset LeftAt)>[] _keptLaneExits;
 
     /// <summary>Every open transit, lane by lane (a struct: the weighing loops walk it all the time).</summary>
     public OpenTransits AllOpen => new(_lanes);

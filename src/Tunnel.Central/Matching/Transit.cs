@@ -44,11 +44,6 @@ public sealed class Transit
     public OrphanExit? ProbableExit { get; set; }
     /// <summary>When the last vehicle ahead of it in its lane that kept the lane left (lanes are first in, first out).</summary>
     public DateTimeOffset AheadLeftAt { get; set; }
-    /// <summary>
-    /// The same for the other lanes: when the last vehicle that entered before it and kept its lane there
-    /// left. Had it changed into that lane, it was behind that vehicle.
-    /// </summary>
-    public DateTimeOffset OtherLanesAheadLeftAt { get; set; }
 
     /// <summary>How many vehicles had entered this lane when this one did: later entrants are the ones that could pass it.</summary>
     public long LaneEntryIndex { get; init; }

@@ -46,8 +46,8 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
         // Had it changed into another lane behind a vehicle that has left, it followed that one out
         // within moments; later, that vehicle explains nothing.
         var until = laneNumber == t.Lane ? t.AheadLeftAt
-            : now - t.OtherLanesAheadLeftAt <= FollowsOutWithin ? t.OtherLanesAheadLeftAt : DateTimeOffset.MinValue;
-        var lane = matcher.OpenInLaneNow(laneNumber);
+            : matcher.LastLeftAhead(laneNumber, t.EnteredAt) is var left && now - left <= FollowsOutWithin ? left : DateTimeOffset.MinValue;
+        var lane = matcher.OpenInLane(laneNumber);
         var i = lane.Length - 1;
         while (i >= 0 && lane[i].EnteredAt >= t.EnteredAt) i--;
         // The one just ahead, unless others of the lane got past it (stopped, or gone with its exit unread).
@@ -287,7 +287,7 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
     private double FirstToPassCost(Transit t, OrphanExit orphan)
     {
         if (orphan.Lane != t.Lane) return 0;
-        var lane = matcher.OpenInLaneNow(t.Lane);
+        var lane = matcher.OpenInLane(t.Lane);
         for (var i = 0; i < lane.Length && lane[i].EnteredAt < t.EnteredAt; i++)
         {
             var ahead = lane[i];
