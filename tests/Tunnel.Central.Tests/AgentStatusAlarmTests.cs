@@ -1,11 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
-using Microsoft.Extensions.Logging.Abstractions;
-using Tunnel.Central.Overdue;
-using Tunnel.Central.Service;
 using Tunnel.Core.Contracts;
-using Tunnel.Mqtt;
-using Tunnel.Storage;
 
 namespace Tunnel.Central.Tests;
 
@@ -15,54 +10,17 @@ namespace Tunnel.Central.Tests;
 /// </summary>
 public sealed class AgentStatusAlarmTests : IAsyncLifetime
 {
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
-    private readonly string _dir = Directory.CreateTempSubdirectory("tunnel-agent-status-").FullName;
-    private readonly CancellationTokenSource _stop = new();
+    private static readonly TimeSpan Deadline = LiveCentral.Deadline;
     private readonly BlockingCollection<AlarmTransition> _alarms = new();
-    private MosquittoBroker _broker = null!;
-    private TunnelStore _store = null!;
-    private MqttClient _central = null!;
-    private MqttClient _agent = null!;
-    private CentralService _service = null!;
-    private Task _running = Task.CompletedTask;
+    private LiveCentral _live = null!;
 
-    public async Task InitializeAsync()
-    {
-        _broker = await MosquittoBroker.StartAsync(new MosquittoBrokerOptions
-        {
-            Users = new Dictionary<string, string> { ["central"] = "central-secret", ["agent"] = "agent-secret" },
-        });
-        _store = TunnelStore.Open(StoreOptions.SqliteInDataDirectory(_dir));
-        _central = await Connect("tunnel-central", "central", "central-secret");
-        _agent = await Connect("maoliling-north-exit-1", "agent", "agent-secret");
-        _service = new CentralService(SitesFile.Maoliling, _store, _central, new DetectorSettings(), TimeProvider.System,
-            NullLogger<CentralService>.Instance);
-        _service.AlarmChanged += _alarms.Add;
-        _running = _service.RunAsync(_stop.Token);
-        await _service.Ready.WaitAsync(Deadline);
-    }
+    public async Task InitializeAsync() =>
+        _live = await LiveCentral.StartAsync("maoliling-north-exit-1", service => service.AlarmChanged += _alarms.Add);
 
-    public async Task DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        await _running;
-        await _agent.DisposeAsync();
-        await _central.DisposeAsync();
-        _store.Dispose();
-        await _broker.DisposeAsync();
-        _stop.Dispose();
-        Directory.Delete(_dir, recursive: true);
-    }
-
-    private async Task<MqttClient> Connect(string clientId, string user, string password)
-    {
-        var client = new MqttClient(new MqttClientOptions { Host = _broker.Host, Port = _broker.Port, ClientId = clientId, Username = user, Password = password });
-        await client.ConnectAsync().WaitAsync(Deadline);
-        return client;
-    }
+    public async Task DisposeAsync() => await _live.DisposeAsync();
 
     private Task Send(string agentId, bool online, string? lastError = null, bool? stopped = null) =>
-        _agent.PublishAsync(Topics.AgentStatus("maoliling", agentId),
+        _live.Agent.PublishAsync(Topics.AgentStatus("maoliling", agentId),
             Encoding.UTF8.GetBytes(TunnelJson.Serialize(new AgentStatus
             {
                 AgentId = agentId, Online = online, Site = "maoliling", Bore = "north", Portal = Portal.Exit, Lane = 1,

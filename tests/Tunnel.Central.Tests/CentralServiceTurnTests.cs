@@ -1,11 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
-using Microsoft.Extensions.Logging.Abstractions;
-using Tunnel.Central.Overdue;
-using Tunnel.Central.Service;
 using Tunnel.Core.Contracts;
-using Tunnel.Mqtt;
-using Tunnel.Storage;
 
 namespace Tunnel.Central.Tests;
 
@@ -16,60 +11,19 @@ namespace Tunnel.Central.Tests;
 /// </summary>
 public sealed class CentralServiceTurnTests : IAsyncLifetime
 {
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Deadline = LiveCentral.Deadline;
     private const string AgentId = "maoliling-north-entry-1";
-    private readonly string _dir = Directory.CreateTempSubdirectory("tunnel-turns-").FullName;
-    private readonly CancellationTokenSource _stop = new();
     private readonly BlockingCollection<(Guid EventId, string? Thread)> _decided = new();
-    private MosquittoBroker _broker = null!;
-    private TunnelStore _store = null!;
-    private MqttClient _central = null!;
-    private MqttClient _agent = null!;
-    private CentralService _service = null!;
-    private Task _running = Task.CompletedTask;
+    private LiveCentral _live = null!;
     private long _seq;
 
-    public async Task InitializeAsync()
-    {
-        _broker = await MosquittoBroker.StartAsync(new MosquittoBrokerOptions
-        {
-            Users = new Dictionary<string, string> { ["central"] = "central-secret", ["agent"] = "agent-secret" },
-        });
-        _store = TunnelStore.Open(StoreOptions.SqliteInDataDirectory(_dir));
-        _central = await Connect("tunnel-central", "central", "central-secret");
-        _agent = await Connect(AgentId, "agent", "agent-secret");
-        _service = new CentralService(SitesFile.Maoliling, _store, _central, new DetectorSettings(), TimeProvider.System,
-            NullLogger<CentralService>.Instance);
-        _service.PassagesDecided += decided =>
+    public async Task InitializeAsync() =>
+        _live = await LiveCentral.StartAsync(AgentId, service => service.PassagesDecided += decided =>
         {
             foreach (var d in decided) _decided.Add((d.Passage.EventId, Thread.CurrentThread.Name));
-        };
-        _running = _service.RunAsync(_stop.Token);
-        await _service.Ready.WaitAsync(Deadline);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        await _running;
-        await _agent.DisposeAsync();
-        await _central.DisposeAsync();
-        _store.Dispose();
-        await _broker.DisposeAsync();
-        _stop.Dispose();
-        Directory.Delete(_dir, recursive: true);
-    }
-
-    private async Task<MqttClient> Connect(string clientId, string user, string password)
-    {
-        var client = new MqttClient(new MqttClientOptions
-        {
-            Host = _broker.Host, Port = _broker.Port, ClientId = clientId, Username = user, Password = password,
-            CleanStart = false, SessionExpirySeconds = 3600,
         });
-        await client.ConnectAsync().WaitAsync(Deadline);
-        return client;
-    }
+
+    public async Task DisposeAsync() => await _live.DisposeAsync();
 
     private async Task<Guid> Publish()
     {
@@ -80,7 +34,7 @@ public sealed class CentralServiceTurnTests : IAsyncLifetime
             Plate = new PlateRead { Text = "浙A12345", Color = PlateColor.Blue, Confidence = 0.97 },
             Vehicle = new VehicleRead { Class = VehicleClass.Car, Confidence = 0.9, HazmatConfidence = 0.02 },
         };
-        await _agent.PublishAsync(Topics.Passage("maoliling", "north", Portal.Entry), Encoding.UTF8.GetBytes(TunnelJson.Serialize(passage)))
+        await _live.Agent.PublishAsync(Topics.Passage("maoliling", "north", Portal.Entry), Encoding.UTF8.GetBytes(TunnelJson.Serialize(passage)))
             .WaitAsync(Deadline);
         return passage.EventId;
     }
@@ -104,7 +58,7 @@ public sealed class CentralServiceTurnTests : IAsyncLifetime
         }
         // A tick's turn can hold the engine just when one arrives (the loop then takes it), but not for all twenty.
         Assert.Contains(threads, t => t != "central loop");
-        Assert.Equal(20, _service.Ingest.Accepted);
+        Assert.Equal(20, _live.Service.Ingest.Accepted);
         Assert.Empty(_decided);
     }
 
@@ -113,7 +67,7 @@ public sealed class CentralServiceTurnTests : IAsyncLifetime
     {
         using var release = new ManualResetEventSlim();
         var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var command = _service.Post((engine, now) =>
+        var command = _live.Service.Post((engine, now) =>
         {
             holding.TrySetResult();
             return release.Wait(Deadline);
@@ -123,7 +77,7 @@ public sealed class CentralServiceTurnTests : IAsyncLifetime
         var sent = new List<Guid>();
         for (var i = 0; i < 5; i++) sent.Add(await Publish());
         // All five reached the service's client while the command held the engine: none could be decided.
-        Assert.True(SpinWait.SpinUntil(() => _central.Messages.Count == 5, Deadline), $"{_central.Messages.Count} of 5 messages reached the service");
+        Assert.True(SpinWait.SpinUntil(() => _live.CentralClient.Messages.Count == 5, Deadline), $"{_live.CentralClient.Messages.Count} of 5 messages reached the service");
         Assert.Empty(_decided);
 
         release.Set();
@@ -131,6 +85,6 @@ public sealed class CentralServiceTurnTests : IAsyncLifetime
         var decided = Enumerable.Range(0, 5).Select(_ => NextDecided()).ToList();
         Assert.Equal(sent, decided.Select(d => d.EventId));
         Assert.All(decided, d => Assert.Equal("central loop", d.Thread));
-        Assert.Equal(5, _service.Ingest.Accepted);
+        Assert.Equal(5, _live.Service.Ingest.Accepted);
     }
 }

@@ -1,0 +1,67 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Tunnel.Central.Overdue;
+using Tunnel.Central.Service;
+using Tunnel.Core.Contracts;
+using Tunnel.Mqtt;
+using Tunnel.Storage;
+
+namespace Tunnel.Central.Tests;
+
+/// <summary>The real central service running on a private mosquitto and a SQLite store, with one agent's MQTT client beside it.</summary>
+internal sealed class LiveCentral : IAsyncDisposable
+{
+    public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+    private readonly string _dir = Directory.CreateTempSubdirectory("tunnel-live-central-").FullName;
+    private readonly CancellationTokenSource _stop = new();
+    private Task _running = Task.CompletedTask;
+
+    private LiveCentral() { }
+
+    public MosquittoBroker Broker { get; private set; } = null!;
+    public TunnelStore Store { get; private set; } = null!;
+    public MqttClient CentralClient { get; private set; } = null!;
+    public MqttClient Agent { get; private set; } = null!;
+    public CentralService Service { get; private set; } = null!;
+
+    /// <summary>Starts everything; <paramref name="watch"/> attaches to the service before it runs.</summary>
+    public static async Task<LiveCentral> StartAsync(string agentId, Action<CentralService> watch)
+    {
+        var live = new LiveCentral();
+        live.Broker = await MosquittoBroker.StartAsync(new MosquittoBrokerOptions
+        {
+            Users = new Dictionary<string, string> { ["central"] = "central-secret", ["agent"] = "agent-secret" },
+        });
+        live.Store = TunnelStore.Open(StoreOptions.SqliteInDataDirectory(live._dir));
+        live.CentralClient = await live.Connect("tunnel-central", "central", "central-secret");
+        live.Agent = await live.Connect(agentId, "agent", "agent-secret");
+        live.Service = new CentralService(SitesFile.Maoliling, live.Store, live.CentralClient, new DetectorSettings(), TimeProvider.System,
+            NullLogger<CentralService>.Instance);
+        watch(live.Service);
+        live._running = live.Service.RunAsync(live._stop.Token);
+        await live.Service.Ready.WaitAsync(Deadline);
+        return live;
+    }
+
+    private async Task<MqttClient> Connect(string clientId, string user, string password)
+    {
+        var client = new MqttClient(new MqttClientOptions
+        {
+            Host = Broker.Host, Port = Broker.Port, ClientId = clientId, Username = user, Password = password,
+            CleanStart = false, SessionExpirySeconds = 3600,
+        });
+        await client.ConnectAsync().WaitAsync(Deadline);
+        return client;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _running;
+        await Agent.DisposeAsync();
+        await CentralClient.DisposeAsync();
+        Store.Dispose();
+        await Broker.DisposeAsync();
+        _stop.Dispose();
+        Directory.Delete(_dir, recursive: true);
+    }
+}
