@@ -25,6 +25,8 @@ public sealed class WriteBehindCommitTests : IAsyncLifetime
     private WriteBehind _writer = null!;
     private Task _writing = Task.CompletedTask;
     private long _seq;
+    // Name and nice value of the thread that ran the last commit's callback, as the kernel has them.
+    private (string Name, int Nice) _committer;
 
     public Task InitializeAsync()
     {
@@ -45,7 +47,11 @@ public sealed class WriteBehindCommitTests : IAsyncLifetime
     private void Start(TimeSpan commitEvery)
     {
         _writer = new WriteBehind(_store, _mqtt, TimeProvider.System, NullLogger.Instance,
-            stored => _commits.Add((Stopwatch.GetTimestamp(), stored.ToList())), commitEvery: commitEvery);
+            stored =>
+            {
+                _committer = CurrentThreadAsTheKernelSeesIt();
+                _commits.Add((Stopwatch.GetTimestamp(), stored.ToList()));
+            }, commitEvery: commitEvery);
         _writing = _writer.RunAsync(_stop.Token);
     }
 
@@ -106,5 +112,23 @@ public sealed class WriteBehindCommitTests : IAsyncLifetime
         Assert.Equal(2, _writer.Commits);
         Assert.Equal(4, _store.HighestStoredSeq("maoliling-north-entry-1"));
         Assert.Equal(0, _writer.Backlog);
+    }
+
+    [Fact]
+    public void The_writer_commits_on_a_named_thread_that_gives_way_to_the_threads_deciding_passages()
+    {
+        Start(TimeSpan.FromMilliseconds(25));
+        Turn();
+        NextCommit();
+        Assert.Equal((WriteBehind.StoreWriterThreadName, 10), _committer);
+    }
+
+    /// <summary>The calling thread's name and nice value from /proc (fields 2 and 19 of its stat line).</summary>
+    private static (string Name, int Nice) CurrentThreadAsTheKernelSeesIt()
+    {
+        var stat = File.ReadAllText("/proc/thread-self/stat");
+        var name = stat[(stat.IndexOf('(') + 1)..stat.LastIndexOf(')')];
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (name, int.Parse(fields[16], System.Globalization.CultureInfo.InvariantCulture));
     }
 }

@@ -201,10 +201,32 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
 
     /// <summary>
     /// The writer, on a thread of its own: its commits block on the disk, and on a pool thread they
-    /// would hold up the loop's own continuations whenever the pool is short of threads.
+    /// would hold up the loop's own continuations whenever the pool is short of threads. The thread
+    /// runs at a lower priority (<see cref="BackgroundPriority"/>): a commit can wait a few
+    /// milliseconds, the decision on a passage should not.
     /// </summary>
-    public Task RunAsync(CancellationToken ct) =>
-        Task.Factory.StartNew(() => Run(ct), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    public Task RunAsync(CancellationToken ct)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        new Thread(() =>
+        {
+            try
+            {
+                BackgroundPriority.LowerCurrentThread(BackgroundPriority.StoreWriterNice);
+                Run(ct);
+                done.TrySetResult();
+            }
+            catch (Exception e) { done.TrySetException(e); }
+        })
+        {
+            IsBackground = true,
+            Name = StoreWriterThreadName,
+        }.Start();
+        return done.Task;
+    }
+
+    /// <summary>The writer thread's name, as the kernel shows it (15 characters at most there).</summary>
+    public const string StoreWriterThreadName = "store writer";
 
     private void Run(CancellationToken ct)
     {
