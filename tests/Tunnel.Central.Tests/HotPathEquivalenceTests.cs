@@ -1,3 +1,4 @@
+using Tunnel.Central.Alarms;
 using Tunnel.Central.Matching;
 using Tunnel.Central.Overdue;
 using Tunnel.Core.Contracts;
@@ -151,9 +152,43 @@ public class HotPathEquivalenceTests
         return -Math.Log(likelihood);
     }
 
-    private static Passage Make(DateTimeOffset at, int lane = 1) => new()
+    [Fact]
+    public void The_congestion_count_read_from_the_lanes_entry_order_is_the_count_over_every_vehicle()
+    {
+        var rng = new Random(17);
+        var settings = new DetectorSettings();
+        var matcher = new BoreMatcher(Bore);
+        var watch = new CongestionWatch(new BoreKey("maoliling", Bore.Id), settings, matcher, new AlarmBook(_ => { }));
+        VehicleClass[] classes = [VehicleClass.Car, VehicleClass.Van, VehicleClass.Bus, VehicleClass.Truck];
+        // Transit times learnt apart per kind, so the kinds' thresholds differ.
+        foreach (var model in matcher.Times)
+            for (int i = 0, n = rng.Next(30, 60), median = rng.Next(150, 400); i < n; i++)
+                model.Add(TimeSpan.FromSeconds(median * (0.8 + 0.4 * rng.NextDouble())));
+        var slowSeen = 0;
+        for (var i = 0; i < 1500; i++)
+        {
+            var entered = T0.AddSeconds(i * 2 + rng.NextDouble() * 30);
+            var t = matcher.Open(Make(entered, lane: rng.Next(1, Bore.Lanes + 1), classes[rng.Next(classes.Length)], hazmat: rng.Next(20) == 0));
+            if (rng.Next(10) == 0) t.ProbableExit = new OrphanExit(Make(entered.AddMinutes(4), lane: 1));
+            if (i % 25 != 0) continue;
+            var now = entered.AddSeconds(rng.NextDouble() * 1200);
+            watch.IsSlow(now, out var slow, out var recent);
+            var (plainSlow, plainRecent) = (0, 0);
+            foreach (var o in matcher.AllOpen)
+            {
+                if (now - o.EnteredAt > TimeSpan.FromMinutes(20)) continue;
+                plainRecent++;
+                if (o.ProbableExit is null && matcher.TimesFor(o).Surprise(now - o.EnteredAt) >= 4.5) plainSlow++;
+            }
+            Assert.Equal((plainSlow, plainRecent), (slow, recent));
+            slowSeen += slow;
+        }
+        Assert.True(slowSeen > 0, "no case had a slow vehicle: the comparison would prove nothing");
+    }
+
+    private static Passage Make(DateTimeOffset at, int lane = 1, VehicleClass vehicle = VehicleClass.Car, bool hazmat = false) => new()
     {
         EventId = Guid.NewGuid(), AgentId = "test", Seq = 1, Site = "maoliling", Bore = Bore.Id, Portal = Portal.Entry,
-        Lane = lane, CameraId = "cam", CapturedAt = at, Plate = null, Vehicle = new VehicleRead { Class = VehicleClass.Car },
+        Lane = lane, CameraId = "cam", CapturedAt = at, Plate = null, Vehicle = new VehicleRead { Class = vehicle, Hazmat = hazmat },
     };
 }

@@ -156,7 +156,10 @@ public sealed class TransitTimeModel
     /// congestion watch asks this of every vehicle inside at every tick, and most are well short of
     /// it, which a comparison with a time they cannot reach it before tells without a logarithm.
     /// </summary>
-    public bool Reaches(TimeSpan elapsed, double level)
+    public bool Reaches(TimeSpan elapsed, double level) => elapsed >= ShortOf(level) && Surprise(elapsed) >= level;
+
+    /// <summary>An elapsed time below which <see cref="Surprise"/> is surely short of <paramref name="level"/>.</summary>
+    public TimeSpan ShortOf(double level)
     {
         if (level != _shortOfLevel)
         {
@@ -166,7 +169,7 @@ public sealed class TransitTimeModel
             _shortOf = i < 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(Math.Exp(_logMedian + i * TableStep * _sigma) * (1 - 1e-9));
             _shortOfLevel = level;
         }
-        return elapsed >= _shortOf && Surprise(elapsed) >= level;
+        return _shortOf;
     }
 
     /// <summary>Elapsed time at which <see cref="Surprise"/> reaches <paramref name="level"/>.</summary>

@@ -69,16 +69,40 @@ public sealed class CongestionWatch(BoreKey key, DetectorSettings settings, Bore
         }
     }
 
-    private bool IsSlow(DateTimeOffset now, out int slow, out int recent)
+    /// <summary>
+    /// Counts the vehicles that entered within the window, and those of them far slower than usual.
+    /// Asked every second of clock, so it reads the lanes' entry order instead of every vehicle: only
+    /// one inside longer than the least time any transit model is short of the level can be slow.
+    /// </summary>
+    internal bool IsSlow(DateTimeOffset now, out int slow, out int recent)
     {
         slow = 0;
         recent = 0;
-        foreach (var t in matcher.AllOpen)
+        var shortest = TimeSpan.MaxValue;
+        foreach (var model in matcher.Times)
+            if (model.ShortOf(SlowSurprise) < shortest) shortest = model.ShortOf(SlowSurprise);
+        var windowFrom = now - Window;
+        var slowFrom = now - shortest;
+        for (var lane = 1; lane <= matcher.Config.Lanes; lane++)
         {
-            if (now - t.EnteredAt > Window) continue;
-            recent++;
-            if (t.ProbableExit is null && matcher.TimesFor(t).Reaches(now - t.EnteredAt, SlowSurprise)) slow++;
+            var open = matcher.OpenInLane(lane);
+            var i = FirstEnteredFrom(open, windowFrom);
+            recent += open.Length - i;
+            for (; i < open.Length && open[i].EnteredAt <= slowFrom; i++)
+                if (open[i].ProbableExit is null && matcher.TimesFor(open[i]).Reaches(now - open[i].EnteredAt, SlowSurprise)) slow++;
         }
         return slow >= settings.CongestionMinVehicles && slow >= settings.CongestionShare * recent;
+    }
+
+    /// <summary>Index of the first vehicle of a lane (in entry order) that entered at or after <paramref name="from"/>.</summary>
+    private static int FirstEnteredFrom(ReadOnlySpan<Transit> lane, DateTimeOffset from)
+    {
+        int lo = 0, hi = lane.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (lane[mid].EnteredAt < from) lo = mid + 1; else hi = mid;
+        }
+        return lo;
     }
 }
