@@ -40,10 +40,13 @@ public sealed class AgentStatusAlarmTests : IAsyncLifetime
         var raised = Next();
         Assert.Equal((AlarmKind.AgentOffline, AlarmState.ActiveUnacknowledged, AlarmPriority.Medium), (raised.Kind, raised.State, raised.Priority));
         Assert.Equal("agent maoliling-north-exit-1 offline: connection lost (last will)", raised.Reason);
+        Assert.Equal("agent-offline-error", raised.ReasonCode);
+        Assert.Equal(new Dictionary<string, string> { ["agent"] = "maoliling-north-exit-1", ["error"] = "connection lost (last will)" }, raised.ReasonArgs);
 
         await Send("maoliling-north-exit-1", online: true);
         var cleared = Next();
         Assert.Equal((raised.AlarmId, AlarmState.ClearedUnacknowledged), (cleared.AlarmId, cleared.State));
+        Assert.Equal(("agent-online", "agent maoliling-north-exit-1 back online"), (cleared.ReasonCode, cleared.Reason));
     }
 
     [Fact]
@@ -52,7 +55,7 @@ public sealed class AgentStatusAlarmTests : IAsyncLifetime
         await Send("maoliling-north-exit-1", online: false, lastError: "stopped", stopped: true);
         var raised = Next();
         Assert.Equal((AlarmKind.AgentOffline, AlarmPriority.Low), (raised.Kind, raised.Priority));
-        Assert.Equal("agent maoliling-north-exit-1 stopped", raised.Reason);
+        Assert.Equal(("agent-stopped", "agent maoliling-north-exit-1 stopped"), (raised.ReasonCode, raised.Reason));
         Assert.Equal("maoliling-north-exit-1", raised.AgentId);
     }
 }

@@ -6,6 +6,7 @@ namespace Tunnel.Central.Tests;
 public class AlarmBookTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 2, 8, 0, 0, TimeSpan.Zero);
+    private static readonly AlarmReason Left = AlarmReason.Left(T0.AddSeconds(25), 1);
     private readonly List<AlarmTransition> _out = [];
 
     private (AlarmBook Book, Guid Id) Raised()
@@ -16,7 +17,7 @@ public class AlarmBookTests
         {
             AlarmId = id, Kind = AlarmKind.Overdue, State = AlarmState.ActiveUnacknowledged, Priority = AlarmPriority.High,
             Site = "maoliling", Bore = "north", Plate = "浙J12345", At = T0, EnteredAt = T0.AddMinutes(-5),
-        });
+        }.WithReason(AlarmReason.OverTime(TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(3), 9.4)));
         return (book, id);
     }
 
@@ -25,7 +26,7 @@ public class AlarmBookTests
     {
         var (book, id) = Raised();
         book.Acknowledge(id, "op1", "calling the driver", T0.AddSeconds(20));
-        book.ConditionCleared(id, T0.AddSeconds(90), "left");
+        book.ConditionCleared(id, T0.AddSeconds(90), Left);
         Assert.Equal([AlarmState.ActiveUnacknowledged, AlarmState.ActiveAcknowledged, AlarmState.Closed], _out.Select(t => t.State));
         Assert.Equal("op1", _out[1].By);
         Assert.Equal("calling the driver", _out[1].Note);
@@ -36,8 +37,8 @@ public class AlarmBookTests
     public void A_cleared_alarm_is_not_escalated_while_it_waits_for_its_acknowledgement()
     {
         var (book, id) = Raised();
-        book.ConditionCleared(id, T0.AddSeconds(30), "left");
-        book.Escalate(id, AlarmPriority.Critical, T0.AddSeconds(600), "still inside 10 min after the alarm");
+        book.ConditionCleared(id, T0.AddSeconds(30), Left);
+        book.Escalate(id, AlarmPriority.Critical, T0.AddSeconds(600), AlarmReason.Escalated(TimeSpan.FromMinutes(15)));
         Assert.Equal(AlarmState.ClearedUnacknowledged, _out[^1].State);
         Assert.DoesNotContain(_out, t => t.Priority == AlarmPriority.Critical);
     }
@@ -48,17 +49,17 @@ public class AlarmBookTests
         var (book, id) = Raised();
         var suspect = new AlarmAlternative("浙H77777", Guid.NewGuid(), 2, T0, VehicleClass.Van);
         book.Acknowledge(id, "op1", null, T0.AddSeconds(10));
-        book.NameSecondSuspect(id, suspect, T0.AddSeconds(20), "fits both");
-        book.NameSecondSuspect(id, suspect with { Plate = "浙H88888" }, T0.AddSeconds(30), "again");
+        book.NameSecondSuspect(id, suspect, T0.AddSeconds(20), AlarmReason.SecondSuspect(2, T0.AddSeconds(15)));
+        book.NameSecondSuspect(id, suspect with { Plate = "浙H88888" }, T0.AddSeconds(30), AlarmReason.SecondSuspect(2, T0.AddSeconds(25)));
         Assert.Equal(AlarmState.ActiveAcknowledged, _out[^1].State);
         Assert.Equal("浙H77777", _out[^1].Alternative?.Plate);
         Assert.Equal(3, _out.Count);
-        book.ConditionCleared(id, T0.AddSeconds(40), "left");
+        book.ConditionCleared(id, T0.AddSeconds(40), Left);
         Assert.Equal("浙H77777", _out[^1].Alternative?.Plate);
 
         var (other, otherId) = Raised();
-        other.ConditionCleared(otherId, T0.AddSeconds(40), "left");
-        other.NameSecondSuspect(otherId, suspect, T0.AddSeconds(50), "too late");
+        other.ConditionCleared(otherId, T0.AddSeconds(40), Left);
+        other.NameSecondSuspect(otherId, suspect, T0.AddSeconds(50), AlarmReason.SecondSuspect(2, T0.AddSeconds(45)));
         Assert.Null(_out[^1].Alternative);
     }
 
@@ -66,7 +67,7 @@ public class AlarmBookTests
     public void Cleared_before_acknowledgement_waits_for_it()
     {
         var (book, id) = Raised();
-        book.ConditionCleared(id, T0.AddSeconds(30), "left");
+        book.ConditionCleared(id, T0.AddSeconds(30), Left);
         Assert.Equal(AlarmState.ClearedUnacknowledged, _out[^1].State);
         book.Acknowledge(id, "op1", null, T0.AddSeconds(40));
         Assert.Equal(AlarmState.Closed, _out[^1].State);
@@ -91,7 +92,7 @@ public class AlarmBookTests
     {
         var (book, id) = Raised();
         book.Shelve(id, "op1", "known breakdown, tow truck called", T0.AddMinutes(10), T0.AddSeconds(5));
-        book.ConditionCleared(id, T0.AddMinutes(3), "left");
+        book.ConditionCleared(id, T0.AddMinutes(3), Left);
         book.ExpireShelves(T0.AddMinutes(11));
         Assert.Equal(AlarmState.Closed, _out[^1].State);
     }
@@ -106,5 +107,28 @@ public class AlarmBookTests
         Assert.Equal(AlarmState.ActiveAcknowledged, _out[^1].State);
         Assert.Equal("driver reached, engine failure", _out[^1].Note);
         Assert.All(_out, t => Assert.Equal(id, t.AlarmId));
+    }
+
+    [Fact]
+    public void A_transition_without_a_reason_of_its_own_repeats_the_raising_one_with_its_code_and_arguments()
+    {
+        var (book, id) = Raised();
+        book.Acknowledge(id, "op1", "calling the driver", T0.AddSeconds(20));
+        Assert.Equal(("overdue-time", "inside 5.0 min, usual transit 3.0 min; evidence 9.4"), (_out[1].ReasonCode, _out[1].Reason));
+        Assert.Equal(_out[0].ReasonArgs, _out[1].ReasonArgs);
+        book.ConditionCleared(id, T0.AddSeconds(90), Left);
+        Assert.Equal(("left", "left the bore at 08:00:25 by lane 1"), (_out[^1].ReasonCode, _out[^1].Reason));
+        Assert.Equal("08:00:25", _out[^1].ReasonArgs?["time"]);
+    }
+
+    [Fact]
+    public void An_operator_s_shelving_words_are_the_reason_under_their_own_code_and_the_expiry_has_its_own()
+    {
+        var (book, id) = Raised();
+        book.Shelve(id, "op1", "<b>tow truck</b> on its way", T0.AddMinutes(10), T0.AddSeconds(5));
+        Assert.Equal(("shelved", "<b>tow truck</b> on its way"), (_out[^1].ReasonCode, _out[^1].Reason));
+        Assert.Null(_out[^1].ReasonArgs);
+        book.ExpireShelves(T0.AddMinutes(10));
+        Assert.Equal(("shelf-expired", "shelf expired"), (_out[^1].ReasonCode, _out[^1].Reason));
     }
 }

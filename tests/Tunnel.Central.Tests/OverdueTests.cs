@@ -176,6 +176,7 @@ public class OverdueTests
         var cleared = traffic.Alarms.Last(a => a.AlarmId == alarm.AlarmId);
         Assert.Equal(AlarmState.ClearedUnacknowledged, cleared.State);
         Assert.StartsWith("the other suspect left", cleared.Reason);
+        Assert.Equal("other-suspect-left", cleared.ReasonCode);
         Assert.Equal(0, traffic.North.Matcher.OpenCount);
         traffic.Clock(t + 3000);
         Assert.Single(traffic.Raised(AlarmKind.Overdue));
@@ -203,6 +204,8 @@ public class OverdueTests
         Assert.Equal(AlarmState.ActiveUnacknowledged, named.State);
         // Reasons are free text, shown unmasked: the plate travels only in the field the console masks.
         Assert.DoesNotContain("浙C97250", named.Reason);
+        Assert.Equal("second-suspect", named.ReasonCode);
+        Assert.DoesNotContain(named.ReasonArgs!.Values, v => v.Contains("浙C97250", StringComparison.Ordinal));
         Assert.Contains(traffic.North.Matcher.AllOpen, x => x.Plate?.Text == "浙C97250");
         // It was the one inside after all: seen leaving, it clears the alarm, which the other's exit explains.
         traffic.Exit(t + 1800, "浙C97250", lane: 2);

@@ -1,39 +1,60 @@
 using System.Net.Http.Json;
+using System.Text.Json;
+using Tunnel.Central.Service;
 using Tunnel.Core.Contracts;
 using Tunnel.WebConsole.Views;
 
 namespace Tunnel.WebConsole.Tests;
 
+/// <summary>
+/// The console hands the browser the reason's code and arguments as the service wrote them; the browser
+/// words them (<c>BrowserTests</c>). A reason without a code goes out as written.
+/// </summary>
 public sealed class AlarmReasonsTests
 {
-    [Theory]
-    [InlineData("2 later entrant(s) of lane 1 and 5 of other lanes already left; inside 4.5 min (usual 2.7 min); evidence 9.3", "overdue-overtaken",
-        "own=2 lane=1 other=5 insideDuration=270 usualDuration=162 evidence=9.3")]
-    [InlineData("inside 38 s, usual transit 2,7 min; evidence 11.0", "overdue-time", "insideDuration=38 usualDuration=162 evidence=11.0")]
-    [InlineData("12 of 30 vehicles that entered in the last 10 min are far slower than usual", "congestion", "slow=12 recent=30 minutes=10")]
-    [InlineData("left the bore at 08:15:42 by lane 2", "left", "time=08:15:42 lane=2")]
-    [InlineData("retracted: a late passage shows it left at 08:15:42, before the alarm", "retracted", "time=08:15:42")]
-    [InlineData("still inside 30 min after entry", "escalated", "minutes=30")]
-    [InlineData("agent maoliling-north-exit-1 offline: camera stream lost", "agent-offline-error", "agent=maoliling-north-exit-1 error=camera stream lost")]
-    [InlineData("agent maoliling-north-exit-1 back online", "agent-online", "agent=maoliling-north-exit-1")]
-    [InlineData("agent maoliling-north-exit-1 stopped", "agent-stopped", "agent=maoliling-north-exit-1")]
-    [InlineData("traffic in the bore is back to its usual speed", "congestion-cleared", "")]
-    [InlineData("a second vehicle, of lane 2, may be the one inside: the unread exit at 08:15:42 fits both", "second-suspect", "lane=2 time=08:15:42")]
-    [InlineData("the other suspect left at 08:30:00, so this vehicle left unseen at 08:15:42", "other-suspect-left", "time=08:30:00 unseen=08:15:42")]
-    public void Known_engine_sentences_become_a_code_and_parameters(string reason, string code, string args)
+    private static readonly DateTimeOffset At = new(2026, 11, 2, 8, 21, 3, TimeSpan.FromHours(8));
+
+    private static readonly AlarmTransition Raised = new()
     {
-        var parts = AlarmReasons.Parse(reason)!;
-        Assert.Equal(code, parts.Code);
-        Assert.Equal(args, string.Join(' ', parts.Args.OrderBy(a => args.IndexOf(a.Key + "=", StringComparison.Ordinal)).Select(a => $"{a.Key}={a.Value}")));
+        AlarmId = Guid.NewGuid(), Kind = AlarmKind.Overdue, State = AlarmState.ActiveUnacknowledged, Priority = AlarmPriority.High,
+        Site = "maoliling", Bore = "north", Plate = "浙J12345", At = At, EnteredAt = At.AddMinutes(-9), Lane = 1,
+    };
+
+    /// <summary>Both ways an alarm reaches the wall: a transition as it goes by, and an open alarm in the snapshot.</summary>
+    private static IEnumerable<AlarmDto> Projected(AlarmTransition t) =>
+    [
+        WallProjection.Of(t, plates: false),
+        WallProjection.Of(new AlarmView(t.AlarmId, t.Kind, t.State, t.Priority, new BoreKey(t.Site, t.Bore), t.Plate, t.At, t.EnteredAt,
+            t.Lane, t.VehicleClass, false, t.Reason, null, null, t.ReasonCode, t.ReasonArgs), plates: false),
+    ];
+
+    [Fact]
+    public void A_coded_reason_reaches_the_browser_as_code_and_arguments_beside_its_sentence()
+    {
+        var escalated = Raised.WithReason(AlarmReason.Escalated(TimeSpan.FromMinutes(30)));
+        foreach (var dto in Projected(escalated))
+        {
+            Assert.Equal(("still inside 30 min after entry", "escalated"), (dto.Reason, dto.ReasonCode));
+            Assert.Equal(new Dictionary<string, string> { ["insideDuration"] = "1800" }, dto.ReasonArgs);
+            var json = JsonSerializer.Serialize(dto, JsonSerializerOptions.Web);
+            Assert.Contains("""
+                "reasonCode":"escalated","reasonArgs":{"insideDuration":"1800"}
+                """, json, StringComparison.Ordinal);
+        }
     }
 
     [Theory]
     [InlineData("tow truck on its way")]
     [InlineData("agent <script> offline")]
-    [InlineData(null)]
-    public void Anything_else_has_no_code_and_is_shown_as_written(string? reason)
+    [InlineData("left the bore at 08:15:42 by lane 2")] // an engine sentence stored before codes: not parsed, shown as written
+    public void A_reason_without_a_code_goes_out_as_written_and_without_one(string reason)
     {
-        Assert.Null(AlarmReasons.Parse(reason));
+        foreach (var dto in Projected(Raised with { Reason = reason }))
+        {
+            Assert.Equal(reason, dto.Reason);
+            Assert.Null(dto.ReasonCode);
+            Assert.Null(dto.ReasonArgs);
+        }
     }
 }
 
@@ -46,12 +67,12 @@ public sealed class AlarmReasonApiTests(TestServerFixture fixture) : IClassFixtu
         var raised = host.NextAlarmAsync(t => t.Plate == "浙F80001" && t.State == AlarmState.ActiveUnacknowledged);
         await host.PublishAsync("浙F80001", ago: TimeSpan.FromMinutes(20), bore: "south", lane: 2);
         var alarm = await raised;
+        Assert.StartsWith("overdue-", alarm.ReasonCode);
         using var op = await host.LoginAsync("op");
-        var json = await op.GetStringAsync("/api/v1/alarms");
-        var listed = (await op.GetFromJsonAsync<List<System.Text.Json.JsonElement>>("/api/v1/alarms"))!
+        var listed = (await op.GetFromJsonAsync<List<JsonElement>>("/api/v1/alarms"))!
             .Single(a => a.GetProperty("alarmId").GetGuid() == alarm.AlarmId);
         Assert.Equal(alarm.Reason, listed.GetProperty("reason").GetString()); // the existing field stays as it was
-        Assert.StartsWith("overdue-", listed.GetProperty("reasonCode").GetString());
-        Assert.True(listed.GetProperty("reasonArgs").TryGetProperty("insideDuration", out _), json);
+        Assert.Equal(alarm.ReasonCode, listed.GetProperty("reasonCode").GetString());
+        Assert.Equal(alarm.ReasonArgs, listed.GetProperty("reasonArgs").Deserialize<Dictionary<string, string>>());
     }
 }

@@ -152,6 +152,43 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void A_reason_code_and_its_arguments_are_stored_with_the_transition_and_a_row_written_before_codes_still_loads()
+    {
+        var id = Guid.NewGuid();
+        var raised = Alarm(id, AlarmState.ActiveUnacknowledged, T0)
+            .WithReason(AlarmReason.Overtaken(2, 1, 5, TimeSpan.FromSeconds(270), TimeSpan.FromSeconds(162), 9.34));
+        var shelved = Alarm(id, AlarmState.Shelved, T0.AddMinutes(1), by: "operator-li").WithReason(AlarmReason.Shelved("拖车 'on its way'"));
+        var cleared = Alarm(id, AlarmState.ClearedUnacknowledged, T0.AddMinutes(2)).WithReason(AlarmReason.Left(T0.AddMinutes(2), 2));
+        Store.AddAlarmTransitions([raised, shelved, cleared]);
+
+        var history = Reopen().AlarmHistory(id);
+        Assert.Equal(["overdue-overtaken", "shelved", "left"], history.Select(t => t.ReasonCode));
+        Assert.Equal(new Dictionary<string, string>
+        {
+            ["own"] = "2", ["lane"] = "1", ["other"] = "5", ["insideDuration"] = "270", ["usualDuration"] = "162", ["evidence"] = "9.3",
+        }, history[0].ReasonArgs);
+        Assert.Equal(["own", "lane", "other", "insideDuration", "usualDuration", "evidence"], history[0].ReasonArgs!.Keys);
+        Assert.Equal(("拖车 'on its way'", null), (history[1].Reason, history[1].ReasonArgs));
+        var current = Store.CurrentAlarms().Single();
+        Assert.Equal(("left", "left the bore at 08:02:00 by lane 2"), (current.ReasonCode, current.Reason));
+        Assert.Equal(new Dictionary<string, string> { ["time"] = "08:02:00", ["lane"] = "2" }, current.ReasonArgs);
+
+        // As an older build stored it: the sentence alone.
+        var old = Guid.NewGuid();
+        Store.AddAlarmTransitions([Alarm(old, AlarmState.ClearedUnacknowledged, T0.AddMinutes(3))]);
+        var oldJson = $$"""
+            {"schema":"tunnel.alarm.v1","alarmId":"{{old}}","kind":"overdue","state":"cleared-unacknowledged","priority":"high","site":"maoliling","bore":"north","plate":"浙A12345","at":"2025-03-01T08:03:00+00:00","lane":1,"reason":"left the bore at 08:02:30 by lane 1"}
+            """;
+        foreach (var table in new[] { "alarm_transitions", "alarms_current" })
+            Store.WriteScalarForTests($"UPDATE {table} SET json = '{oldJson}' WHERE json LIKE '%{old}%'");
+        foreach (var loaded in new[] { Store.AlarmHistory(old).Single(), Store.CurrentAlarms().Single(a => a.AlarmId == old) })
+        {
+            Assert.Equal("left the bore at 08:02:30 by lane 1", loaded.Reason);
+            Assert.Equal((null, null), (loaded.ReasonCode, loaded.ReasonArgs));
+        }
+    }
+
+    [Fact]
     public void Transits_are_upserted_by_entry_event_id()
     {
         var entry = Guid.NewGuid();

@@ -39,7 +39,7 @@ public sealed class AlarmBook(Action<AlarmTransition> sink)
     /// <summary>Drops an alarm without a transition: only for one a rebuild raised twice.</summary>
     public void Forget(Guid id) => _open.Remove(id);
 
-    public void ConditionCleared(Guid id, DateTimeOffset at, string reason)
+    public void ConditionCleared(Guid id, DateTimeOffset at, AlarmReason reason)
     {
         if (!_open.TryGetValue(id, out var alarm) || !alarm.ConditionActive) return;
         alarm.ConditionActive = false;
@@ -71,7 +71,7 @@ public sealed class AlarmBook(Action<AlarmTransition> sink)
         if (until <= at) throw new AlarmStateException("a shelf must expire in the future");
         if (alarm.State == AlarmState.Shelved) throw new AlarmStateException($"alarm {id} is already shelved");
         alarm.ShelvedUntil = until;
-        Emit(alarm, AlarmState.Shelved, at, by: by, reason: reason, shelvedUntil: until);
+        Emit(alarm, AlarmState.Shelved, at, by: by, reason: AlarmReason.Shelved(reason), shelvedUntil: until);
     }
 
     public void AddNote(Guid id, string by, string note, DateTimeOffset at)
@@ -87,11 +87,11 @@ public sealed class AlarmBook(Action<AlarmTransition> sink)
         {
             alarm.ShelvedUntil = null;
             Emit(alarm, alarm.ConditionActive ? AlarmState.ActiveUnacknowledged : AlarmState.Closed,
-                now, reason: "shelf expired");
+                now, reason: AlarmReason.ShelfExpired());
         }
     }
 
-    public void Escalate(Guid id, AlarmPriority priority, DateTimeOffset at, string reason)
+    public void Escalate(Guid id, AlarmPriority priority, DateTimeOffset at, AlarmReason reason)
     {
         if (!_open.TryGetValue(id, out var alarm) || alarm.Priority <= priority) return;
         // A condition that has cleared does not get worse; only its acknowledgement is outstanding.
@@ -104,7 +104,7 @@ public sealed class AlarmBook(Action<AlarmTransition> sink)
     /// An active overdue alarm learns of a second vehicle it may be about: one of the two left by an
     /// unread exit and the other is inside. The transition repeats the state with the suspect added.
     /// </summary>
-    public void NameSecondSuspect(Guid id, AlarmAlternative suspect, DateTimeOffset at, string reason)
+    public void NameSecondSuspect(Guid id, AlarmAlternative suspect, DateTimeOffset at, AlarmReason reason)
     {
         if (!_open.TryGetValue(id, out var alarm) || alarm.Raised.Alternative is not null) return;
         if (alarm.State is not (AlarmState.ActiveUnacknowledged or AlarmState.ActiveAcknowledged)) return;
@@ -116,16 +116,17 @@ public sealed class AlarmBook(Action<AlarmTransition> sink)
         _open.GetValueOrDefault(id) ?? throw new AlarmStateException($"no open alarm {id}");
 
     private void Emit(Alarm alarm, AlarmState state, DateTimeOffset at, string? by = null, string? note = null,
-        string? reason = null, DateTimeOffset? shelvedUntil = null)
+        AlarmReason? reason = null, DateTimeOffset? shelvedUntil = null)
     {
         alarm.State = state;
         if (state == AlarmState.Closed) _open.Remove(alarm.Id);
-        Sink(alarm.Raised with
+        // Without a reason of its own, a transition repeats the raising one, code and arguments with it.
+        var transition = alarm.Raised with
         {
-            State = state, Priority = alarm.Priority, At = at, By = by, Note = note,
-            Reason = reason ?? alarm.Raised.Reason, ShelvedUntil = shelvedUntil ?? alarm.ShelvedUntil,
+            State = state, Priority = alarm.Priority, At = at, By = by, Note = note, ShelvedUntil = shelvedUntil ?? alarm.ShelvedUntil,
             ElapsedSeconds = alarm.Raised.EnteredAt is { } entered ? Math.Round((at - entered).TotalSeconds, 1) : null,
-        });
+        };
+        Sink(reason is null ? transition : transition.WithReason(reason));
     }
 }
 

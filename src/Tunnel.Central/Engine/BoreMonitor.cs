@@ -158,9 +158,8 @@ public sealed class BoreMonitor
         {
             var retracted = transit.AlarmRaisedAt is { } raised && exit.CapturedAt < raised;
             if (retracted) Counters.RetractedAlarms++;
-            _alarms.ConditionCleared(transit.AlarmId.Value, now, retracted
-                ? $"retracted: a late passage shows it left at {exit.CapturedAt:HH:mm:ss}, before the alarm"
-                : $"left the bore at {exit.CapturedAt:HH:mm:ss} by lane {exit.Lane}");
+            _alarms.ConditionCleared(transit.AlarmId.Value, now,
+                retracted ? AlarmReason.Retracted(exit.CapturedAt) : AlarmReason.Left(exit.CapturedAt, exit.Lane));
         }
         RecordOvertake(transit, exit, now);
         if (released is not null) Claim(released, now, depth: 0);
@@ -174,8 +173,7 @@ public sealed class BoreMonitor
     {
         if (leaver.SecondSuspectOf is not { Alarmed: { IsOpen: true, AlarmId: { } alarmId } suspect, Exit: var shared }) return;
         leaver.SecondSuspectOf = null;
-        _alarms.ConditionCleared(alarmId, now,
-            $"the other suspect left at {exit.CapturedAt:HH:mm:ss}, so this vehicle left unseen at {shared.At:HH:mm:ss}");
+        _alarms.ConditionCleared(alarmId, now, AlarmReason.OtherSuspectLeft(exit.CapturedAt, shared.At));
         // The same exit passage, though perhaps another orphan record by now (its holder's own exit undid an inferred close).
         if (OrphanWith(shared.Passage.EventId) is not { } left) return; // aged out: it stays open
         if (left.ClaimedBy is { } holder) holder.ProbableExit = null;
@@ -289,8 +287,7 @@ public sealed class BoreMonitor
         if (!t.IsOpen) return; // left (or given up) since it was scheduled
         if (t.AlarmId is { } alarmId)
         {
-            _alarms.Escalate(alarmId, AlarmPriority.Critical, now,
-                $"still inside {Math.Round((now - t.EnteredAt).TotalMinutes)} min after entry");
+            _alarms.Escalate(alarmId, AlarmPriority.Critical, now, AlarmReason.Escalated(now - t.EnteredAt));
             return;
         }
         Reweigh(t, now);
@@ -478,9 +475,7 @@ public sealed class BoreMonitor
             if (_evidence.ExplainCost(alarmed, exit) >= level) continue;
             t.SecondSuspectOf = new SharedAlarm(alarmed, exit);
             Counters.SharedAlarms++;
-            _alarms.NameSecondSuspect(id, AsSuspect(t), now,
-                // No plate in a reason: reasons are free text, shown unmasked; the suspect's plate travels masked.
-                $"a second vehicle, of lane {t.Lane}, may be the one inside: the unread exit at {exit.At:HH:mm:ss} fits both");
+            _alarms.NameSecondSuspect(id, AsSuspect(t), now, AlarmReason.SecondSuspect(t.Lane, exit.At));
             return true;
         }
         return false;
@@ -510,26 +505,24 @@ public sealed class BoreMonitor
         t.AlarmRaisedAt = now;
         Counters.OverdueAlarms++;
         var expected = Matcher.TimesFor(t).Median;
+        var inside = now - t.EnteredAt;
         var reason = w.PassPart >= w.TimePart
-            ? $"{t.Passes.OwnLane} later entrant(s) of lane {t.Lane} and {t.Passes.OtherLanes} of other lanes already left; inside {Minutes(now - t.EnteredAt)} (usual {Minutes(expected)})"
-            : $"inside {Minutes(now - t.EnteredAt)}, usual transit {Minutes(expected)}";
+            ? AlarmReason.Overtaken(t.Passes.OwnLane, t.Lane, t.Passes.OtherLanes, inside, expected, w.Evidence)
+            : AlarmReason.OverTime(inside, expected, w.Evidence);
         _alarms.Raise(new AlarmTransition
         {
             AlarmId = id, Kind = AlarmKind.Overdue, State = AlarmState.ActiveUnacknowledged,
             Priority = t.Hazmat ? AlarmPriority.Critical : AlarmPriority.High,
             Site = Key.Site, Bore = Key.Bore, Plate = t.Plate?.Text, At = now,
             EntryEventId = t.EntryEventId, Lane = t.Lane, EnteredAt = t.EnteredAt,
-            ElapsedSeconds = Math.Round((now - t.EnteredAt).TotalSeconds, 1),
+            ElapsedSeconds = Math.Round(inside.TotalSeconds, 1),
             VehicleClass = t.Class, PlateColor = t.Plate?.Color, Hazmat = t.Hazmat,
-            Reason = $"{reason}; evidence {w.Evidence:0.0}",
             Alternative = secondSuspect is { } other ? AsSuspect(other) : null,
-        });
+        }.WithReason(reason));
         if (!t.Hazmat) _due.Schedule(this, t, now + _settings.EscalateAfter);
     }
 
     private static AlarmAlternative AsSuspect(Transit t) => new(t.Plate?.Text, t.EntryEventId, t.Lane, t.EnteredAt, t.Class);
-
-    private static string Minutes(TimeSpan span) => span.TotalMinutes >= 1 ? $"{span.TotalMinutes:0.0} min" : $"{span.TotalSeconds:0} s";
 
     public void AdoptCongestionAlarm(Guid storedAlarmId) => _congestion.Adopt(storedAlarmId);
 
@@ -563,7 +556,7 @@ public sealed class BoreMonitor
             Counters.Dropped++;
             Matcher.Drop(stale);
             _ended(Key, stale);
-            if (stale.AlarmId is { } id) _alarms.ConditionCleared(id, now, $"no longer tracked after {_settings.MaxTracked.TotalHours:0} h inside");
+            if (stale.AlarmId is { } id) _alarms.ConditionCleared(id, now, AlarmReason.Untracked(_settings.MaxTracked));
         }
         _congestion.Tick(now);
     }

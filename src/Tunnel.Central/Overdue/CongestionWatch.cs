@@ -53,8 +53,7 @@ public sealed class CongestionWatch(BoreKey key, DetectorSettings settings, Bore
         {
             AlarmId = _alarmId.Value, Kind = AlarmKind.Congestion, State = AlarmState.ActiveUnacknowledged,
             Priority = AlarmPriority.High, Site = key.Site, Bore = key.Bore, At = now,
-            Reason = $"{slow} of {recent} vehicles that entered in the last {Window.TotalMinutes:0} min are far slower than usual",
-        });
+        }.WithReason(AlarmReason.Congestion(slow, recent, Window)));
         return true;
     }
 
@@ -63,7 +62,7 @@ public sealed class CongestionWatch(BoreKey key, DetectorSettings settings, Bore
         Check(now);
         if (Active && now - _lastSlowAt > ClearAfter)
         {
-            alarms.ConditionCleared(_alarmId!.Value, now, "traffic in the bore is back to its usual speed");
+            alarms.ConditionCleared(_alarmId!.Value, now, AlarmReason.CongestionCleared());
             _alarmId = null;
             _endedAt = now;
         }

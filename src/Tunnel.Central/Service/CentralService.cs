@@ -407,13 +407,12 @@ public sealed class CentralService
                 AlarmId = id, Kind = AlarmKind.AgentOffline, State = AlarmState.ActiveUnacknowledged,
                 Priority = stopped ? AlarmPriority.Low : AlarmPriority.Medium,
                 Site = site, Bore = bore, At = now, AgentId = agentId, Lane = status.Lane,
-                Reason = stopped ? $"agent {agentId} stopped"
-                    : status.LastError is { } err ? $"agent {agentId} offline: {err}" : $"agent {agentId} offline",
-            });
+            }.WithReason(stopped ? AlarmReason.AgentStopped(agentId)
+                : status.LastError is { } err ? AlarmReason.AgentOfflineError(agentId, err) : AlarmReason.AgentOffline(agentId)));
         }
         else if (status.Online && _offlineAlarms.Remove(agentId, out var open))
         {
-            _engine.Alarms.ConditionCleared(open, now, $"agent {agentId} back online");
+            _engine.Alarms.ConditionCleared(open, now, AlarmReason.AgentOnline(agentId));
         }
     }
 
@@ -556,7 +555,7 @@ public sealed class CentralService
             // An overdue alarm the rebuild did not raise again: its vehicle left while we were down.
             // (Unless it entered before the rebuild window, where the rebuild cannot tell.)
             if (known.Kind == AlarmKind.Overdue && known.EnteredAt >= now - RebuildWindow)
-                engine.Alarms.ConditionCleared(known.AlarmId, now, "the vehicle left while the central service was down");
+                engine.Alarms.ConditionCleared(known.AlarmId, now, AlarmReason.LeftWhileDown());
         }
         _engine = engine;
         _ingest = new PassageIngest(_validator, _store, _engine, _writer);

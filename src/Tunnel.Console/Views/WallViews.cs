@@ -13,16 +13,15 @@ public sealed record BoreDto(string Site, string Bore, long Occupancy, bool Cong
 public sealed record VehicleDto(Guid EntryEventId, string? Plate, string? PlateColor, string VehicleClass, bool Hazmat, int Lane,
     DateTimeOffset EnteredAt, double ElapsedSeconds, double ExpectedSeconds, Guid? AlarmId, bool ProbablyLeft);
 
+/// <summary>
+/// An alarm as the wall shows it. <see cref="ReasonCode"/> and <see cref="ReasonArgs"/> come as the service
+/// wrote them: the browser words a code it knows in the reader's language, and shows <see cref="Reason"/>
+/// as written for none (an older alarm) or one it does not know.
+/// </summary>
 public sealed record AlarmDto(Guid AlarmId, string Kind, string State, string Priority, string Site, string Bore, string? Plate,
     DateTimeOffset RaisedAt, DateTimeOffset? EnteredAt, int? Lane, string? VehicleClass, bool Hazmat, string? Reason,
     DateTimeOffset? ShelvedUntil, string? By = null, string? Note = null, DateTimeOffset? At = null, string? PlateColor = null,
-    SuspectDto? SecondSuspect = null)
-{
-    /// <summary>The reason as a code the console words in the reader's language (<see cref="AlarmReasons"/>); null: show <see cref="Reason"/> as written.</summary>
-    private readonly ReasonParts? _reason = AlarmReasons.Parse(Reason);
-    public string? ReasonCode => _reason?.Code;
-    public IReadOnlyDictionary<string, string>? ReasonArgs => _reason?.Args;
-}
+    SuspectDto? SecondSuspect = null, string? ReasonCode = null, IReadOnlyDictionary<string, string>? ReasonArgs = null);
 
 /// <summary>The other vehicle an overdue alarm may be about: one of the two left unseen, the other is inside.</summary>
 public sealed record SuspectDto(string? Plate, int Lane, DateTimeOffset EnteredAt, string VehicleClass)
@@ -47,12 +46,12 @@ public static class WallProjection
     public static AlarmDto Of(AlarmView a, bool plates) => new(
         a.AlarmId, TunnelJson.Name(a.Kind), TunnelJson.Name(a.State), TunnelJson.Name(a.Priority), a.Bore.Site, a.Bore.Bore,
         PlateMask.Apply(a.Plate, plates), a.RaisedAt, a.EnteredAt, a.Lane, a.VehicleClass is { } k ? TunnelJson.Name(k) : null,
-        a.Hazmat, a.Reason, a.ShelvedUntil, SecondSuspect: SuspectDto.Of(a.SecondSuspect, plates));
+        a.Hazmat, a.Reason, a.ShelvedUntil, SecondSuspect: SuspectDto.Of(a.SecondSuspect, plates), ReasonCode: a.ReasonCode, ReasonArgs: a.ReasonArgs);
 
     /// <summary>One transition as it went by (RaisedAt is unknown here; the next snapshot fills it in).</summary>
     public static AlarmDto Of(AlarmTransition t, bool plates) => new(
         t.AlarmId, TunnelJson.Name(t.Kind), TunnelJson.Name(t.State), TunnelJson.Name(t.Priority), t.Site, t.Bore,
         PlateMask.Apply(t.Plate, plates), t.At, t.EnteredAt, t.Lane, t.VehicleClass is { } k ? TunnelJson.Name(k) : null,
         t.Hazmat ?? false, t.Reason, t.ShelvedUntil, t.By, t.Note, t.At, t.PlateColor is { } c ? TunnelJson.Name(c) : null,
-        SuspectDto.Of(t.Alternative, plates));
+        SuspectDto.Of(t.Alternative, plates), t.ReasonCode, t.ReasonArgs);
 }

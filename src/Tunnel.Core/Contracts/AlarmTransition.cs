@@ -28,7 +28,12 @@ public sealed record AlarmTransition
     public PlateColor? PlateColor { get; init; }
     public bool? Hazmat { get; init; }
     public string? AgentId { get; init; }
+    /// <summary>Why, in English: the sentence of <see cref="ReasonCode"/>, or an operator's words; what to show when the code is absent or unknown.</summary>
     public string? Reason { get; init; }
+    /// <summary>The reason as a kebab-case code (<see cref="AlarmReason"/>); absent in messages and rows written before codes.</summary>
+    public string? ReasonCode { get; init; }
+    /// <summary>The code's arguments, all strings (<see cref="AlarmReason.Args"/>); absent when it takes none.</summary>
+    public IReadOnlyDictionary<string, string>? ReasonArgs { get; init; }
     public string? By { get; init; }
     public string? Note { get; init; }
     public DateTimeOffset? ShelvedUntil { get; init; }
@@ -37,6 +42,12 @@ public sealed record AlarmTransition
     /// one of the two left by it and the other is still inside. Null when the alarm names one vehicle.
     /// </summary>
     public AlarmAlternative? Alternative { get; init; }
+
+    /// <summary>This transition with <paramref name="reason"/> as its reason: sentence, code and arguments together.</summary>
+    public AlarmTransition WithReason(AlarmReason reason) => this with
+    {
+        Reason = reason.Text, ReasonCode = reason.Code, ReasonArgs = reason.Args.Count > 0 ? reason.Args : null,
+    };
 }
 
 /// <summary>The other vehicle an overdue alarm may be about (<see cref="AlarmTransition.Alternative"/>).</summary>

@@ -109,7 +109,9 @@ public class TunnelSchemasTests
             VehicleClass = VehicleClass.Truck, PlateColor = PlateColor.Yellow, Hazmat = true, AgentId = "maoliling-south-entry-2",
             Reason = "stopped vehicle", By = "operator.li", Note = "called the carrier", ShelvedUntil = Samples.Now.AddHours(1),
         };
-        foreach (var alarm in new[] { minimal, full })
+        var coded = full.WithReason(AlarmReason.Overtaken(2, 1, 5, TimeSpan.FromMinutes(9), TimeSpan.FromMinutes(3), 9.4));
+        var codedWithoutArgs = minimal.WithReason(AlarmReason.ShelfExpired());
+        foreach (var alarm in new[] { minimal, full, coded, codedWithoutArgs })
             Assert.Empty(Check(TunnelSchemas.Alarm, TunnelJson.Serialize(alarm)));
         foreach (var kind in Enum.GetValues<AlarmKind>())
         foreach (var state in Enum.GetValues<AlarmState>())
@@ -125,6 +127,12 @@ public class TunnelSchemasTests
     [InlineData("\"at\":\"2026-11-02T08:21:03.000Z\"", "\"at\":1793000000", "/at")]
     [InlineData("\"bore\":\"north\",", "", "/bore")]
     [InlineData("\"bore\":\"north\"", "\"bore\":\"north\",\"lane\":0", "/lane")]
+    // The reason's code and arguments are optional and additive: a message of before (the sample) has neither.
+    [InlineData("\"bore\":\"north\"", "\"bore\":\"north\",\"reason\":\"left the bore at 08:21:00 by lane 2\",\"reasonCode\":\"left\",\"reasonArgs\":{\"time\":\"08:21:00\",\"lane\":\"2\"}", null)]
+    [InlineData("\"bore\":\"north\"", "\"bore\":\"north\",\"reasonCode\":null,\"reasonArgs\":null", null)]
+    [InlineData("\"bore\":\"north\"", "\"bore\":\"north\",\"reasonCode\":\"Left the bore\"", "/reasonCode")]
+    [InlineData("\"bore\":\"north\"", "\"bore\":\"north\",\"reasonArgs\":{\"lane\":2}", "/reasonArgs/lane")]
+    [InlineData("\"bore\":\"north\"", "\"bore\":\"north\",\"reasonArgs\":[\"2\"]", "/reasonArgs")]
     public void Alarm_schema_cases(string from, string to, string? failingPath)
     {
         var errors = Check(TunnelSchemas.Alarm, Samples.Alarm.Replace(from, to, StringComparison.Ordinal));

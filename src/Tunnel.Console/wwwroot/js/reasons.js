@@ -1,5 +1,6 @@
-// Alarm reasons in the reader's language: the server sends a code and parameters for the reasons it
-// recognises (see AlarmReasons.cs); anything else is shown as the service wrote it.
+// Alarm reasons in the reader's language: the service sends a code and its arguments beside its English
+// sentence (reasonCode, reasonArgs of tunnel.alarm.v1). An alarm without a code (written before codes),
+// with a code this page does not know, or with an operator's own words (shelved) is shown as written.
 import { t } from './i18n.js';
 
 function duration(seconds) {
@@ -7,9 +8,16 @@ function duration(seconds) {
 }
 
 export function reasonText(alarm) {
-  if (!alarm.reasonCode) return alarm.reason;
+  if (!alarm.reasonCode || alarm.reasonCode === 'shelved') return alarm.reason;
   const args = {};
-  for (const [name, value] of Object.entries(alarm.reasonArgs ?? {})) args[name] = name.endsWith('Duration') ? duration(Number(value)) : value;
+  for (const [name, value] of Object.entries(alarm.reasonArgs ?? {})) {
+    if (!name.endsWith('Duration')) { args[name] = value; continue; }
+    // Durations come in seconds; a sentence says them as a span ("4.5 min") or in whole minutes or hours.
+    const seconds = Number(value), base = name.slice(0, -'Duration'.length);
+    args[name] = duration(seconds);
+    args[base + 'Minutes'] = Math.round(seconds / 60);
+    args[base + 'Hours'] = Math.round(seconds / 3600);
+  }
   const key = 'reason.' + alarm.reasonCode;
   const text = t(key, args);
   return text === key ? alarm.reason : text;
