@@ -186,6 +186,20 @@ public class HotPathEquivalenceTests
         Assert.True(slowSeen > 0, "no case had a slow vehicle: the comparison would prove nothing");
     }
 
+    [Fact]
+    public void The_table_search_answers_as_the_framework_s_binary_search_does()
+    {
+        var rng = new Random(23);
+        for (var c = 0; c < 2000; c++)
+        {
+            // Sorted, with runs of equal values (where which index comes back depends on the search's steps).
+            var table = Enumerable.Range(0, rng.Next(0, 60)).Select(_ => (double)rng.Next(0, 40) / 4).Order().ToArray();
+            double[] probes = [.. table, .. Enumerable.Range(0, 20).Select(_ => rng.NextDouble() * 12 - 1), double.NaN, double.PositiveInfinity, double.NegativeInfinity];
+            foreach (var value in probes)
+                Assert.Equal(Array.BinarySearch(table, value), TransitTimeModel.Find(table, value));
+        }
+    }
+
     private static Passage Make(DateTimeOffset at, int lane = 1, VehicleClass vehicle = VehicleClass.Car, bool hazmat = false) => new()
     {
         EventId = Guid.NewGuid(), AgentId = "test", Seq = 1, Site = "maoliling", Bore = Bore.Id, Portal = Portal.Entry,
