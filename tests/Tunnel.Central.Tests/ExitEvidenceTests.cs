@@ -1,3 +1,5 @@
+using Tunnel.Central.Matching;
+using Tunnel.Central.Overdue;
 using Tunnel.Core.Contracts;
 
 namespace Tunnel.Central.Tests;
@@ -28,4 +30,39 @@ public class ExitEvidenceTests
         Assert.Empty(traffic.Raised(AlarmKind.Overdue));
         Assert.Equal(0, traffic.North.Matcher.OpenCount);
     }
+
+    [Fact]
+    public void After_a_slow_spell_an_exit_at_free_flow_speed_behind_a_sequence_gap_costs_no_more_than_before_it()
+    {
+        var bore = SitesFile.Maoliling.Sites[0].Bores[0];
+        var settings = new DetectorSettings();
+        var entered = Traffic.T0;
+        double LateExitAfter(double slowdown)
+        {
+            // Every transit learnt so far took `slowdown` times the free-flow time, as behind a long blockage.
+            var matcher = new BoreMatcher(bore);
+            var rng = new Random(3);
+            foreach (var model in matcher.Times)
+                for (var i = 0; i < 160; i++) model.Add(bore.NominalTransit * slowdown * (0.95 + 0.1 * rng.NextDouble()));
+            var t = matcher.Open(Passage(Portal.Entry, entered, seq: 1));
+            // The exit camera's passages 1 and 3 arrived: number 2, at about the free-flow time, is on its way.
+            matcher.ExitGaps.Observe("maoliling-north-exit-1", 1, 1, entered + bore.NominalTransit - TimeSpan.FromSeconds(5));
+            matcher.ExitGaps.Observe("maoliling-north-exit-1", 3, 1, entered + bore.NominalTransit + TimeSpan.FromSeconds(5));
+            Assert.Single(matcher.ExitGaps.Open);
+            return new OverdueEvidence(settings, matcher, new LaneDiscipline(settings), _ => true).LateExit(t);
+        }
+
+        var freeFlow = LateExitAfter(1);
+        Assert.True(double.IsFinite(freeFlow));
+        // Twice as slow: the learnt times would call a free-flow transit far too short (about 8 nats more).
+        var slow = LateExitAfter(2);
+        Assert.True(Math.Abs(slow - freeFlow) < 0.5, $"free flow {freeFlow}, after the slow spell {slow}");
+    }
+
+    private static Passage Passage(Portal portal, DateTimeOffset at, long seq) => new()
+    {
+        EventId = Guid.NewGuid(), AgentId = $"maoliling-north-{(portal == Portal.Entry ? "entry" : "exit")}-1", Seq = seq, Site = "maoliling",
+        Bore = "north", Portal = portal, Lane = 1, CameraId = "cam", CapturedAt = at,
+        Plate = new PlateRead { Text = "浙J12345", Color = PlateColor.Blue, Confidence = 0.97 }, Vehicle = new VehicleRead { Class = VehicleClass.Car },
+    };
 }

@@ -138,6 +138,19 @@ public sealed class TransitTimeModel
     }
 
     /// <summary>
+    /// How atypical a complete transit of this length is (<see cref="Mismatch"/>), except that one shorter
+    /// than the learnt median is judged by free flow too: after a slow spell (a blockage, a queue) the learnt
+    /// times run long, yet a vehicle that entered once the lane cleared drives at free-flow speed.
+    /// </summary>
+    public double MismatchOrFreeFlow(TimeSpan transit)
+    {
+        var learnt = Mismatch(transit);
+        if (transit <= TimeSpan.Zero || transit >= _median) return learnt;
+        var z = Math.Min((Math.Log(transit.TotalSeconds) - _priorLogMedian) / DefaultSigma, 0);
+        return Math.Min(learnt, MismatchAtZ(z));
+    }
+
+    /// <summary>
     /// How atypical a complete transit of this length is, too short or too long: −ln of its density
     /// relative to the most typical one, under the same two-component model as <see cref="Surprise"/>
     /// (so a slow but moving driver is unusual, not impossible). For choosing which vehicle an exit belongs to.
@@ -145,7 +158,11 @@ public sealed class TransitTimeModel
     public double Mismatch(TimeSpan transit)
     {
         if (transit <= TimeSpan.Zero) return 8;
-        var z = (Math.Log(transit.TotalSeconds) - _logMedian) / _sigma;
+        return MismatchAtZ((Math.Log(transit.TotalSeconds) - _logMedian) / _sigma);
+    }
+
+    private static double MismatchAtZ(double z)
+    {
         const double wide = 0.05;
         var density = (1 - wide) * Math.Exp(-0.5 * z * z) + wide / WideFactor * Math.Exp(-0.5 * z * z / (WideFactor * WideFactor));
         return Math.Min(-Math.Log(density / (1 - wide + wide / WideFactor)), 8);

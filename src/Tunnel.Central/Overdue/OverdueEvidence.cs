@@ -222,7 +222,7 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
         {
             if (gap.Until < t.EnteredAt + shortest) continue;
             // Left by the missing passage: then its transit ended inside the gap's time span.
-            var fit = !timeCounts(t) ? 0 : Math.Min(matcher.TimesFor(t).Mismatch(gap.From - t.EnteredAt), matcher.TimesFor(t).Mismatch(gap.Until - t.EnteredAt));
+            var fit = !timeCounts(t) ? 0 : Math.Min(matcher.TimesFor(t).MismatchOrFreeFlow(gap.From - t.EnteredAt), matcher.TimesFor(t).MismatchOrFreeFlow(gap.Until - t.EnteredAt));
             if (gap.From - t.EnteredAt < matcher.TimesFor(t).Median && gap.Until - t.EnteredAt > matcher.TimesFor(t).Median) fit = 0;
             best = Math.Min(best, GapIsItsExit(t, gap) + fit + PassEvidenceLeavingBy(t, gap.Lane, gap.From));
         }
