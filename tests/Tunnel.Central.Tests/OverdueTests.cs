@@ -261,6 +261,26 @@ public class OverdueTests
     }
 
     [Fact]
+    public void A_short_stop_at_night_with_nobody_behind_it_is_alarmed_by_the_clock_before_the_vehicle_leaves()
+    {
+        var traffic = new Traffic();
+        var t = traffic.Warmup(120);
+        // The bore is empty: nobody overtakes it, so only its time inside speaks. It stops for two and a
+        // half minutes near the exit, and leaves at about twice the usual transit.
+        var entered = t + 600;
+        traffic.Entry(entered, "浙J12345", lane: 1);
+        var usual = traffic.North.Matcher.Times[0].Median.TotalSeconds;
+        var leaves = entered + usual + 150;
+        traffic.Clock(leaves - 1);
+        var alarm = Assert.Single(traffic.Raised(AlarmKind.Overdue));
+        Assert.Equal("浙J12345", alarm.Plate);
+
+        traffic.Exit(leaves, "浙J12345", lane: 1);
+        traffic.Clock(leaves + 60);
+        Assert.Contains(traffic.Alarms, a => a.AlarmId == alarm.AlarmId && a.State == AlarmState.ClearedUnacknowledged);
+    }
+
+    [Fact]
     public void A_vehicle_whose_lane_was_passed_is_looked_at_often_enough_to_be_alarmed_within_seconds_of_the_evidence()
     {
         var traffic = new Traffic();
