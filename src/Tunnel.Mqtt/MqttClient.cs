@@ -129,21 +129,27 @@ public sealed class MqttClient : IAsyncDisposable
     /// message lost with the connection, or the client disposed first. It runs on libmosquitto's network
     /// thread (or on the caller's, when the broker answered before this returns): it must be quick and must not throw.
     /// </summary>
+    /// <param name="acknowledged">Called, on the same terms as <paramref name="failed"/>, when the broker accepted the message (QoS 1 and 2) or it was written to the connection (QoS 0).</param>
     /// <exception cref="MqttException">It cannot be sent at all (e.g. larger than the broker accepts); <paramref name="failed"/> is not called then.</exception>
-    public void Publish(string topic, ReadOnlySpan<byte> payload, int qos, bool retain, Action<Exception> failed)
+    public void Publish(string topic, ReadOnlySpan<byte> payload, int qos, bool retain, Action<Exception> failed, Action? acknowledged = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(topic);
         ValidateQos(qos);
         ArgumentNullException.ThrowIfNull(failed);
-        StartPublish(topic, payload, qos, retain, new PublishObserver(topic, failed));
+        StartPublish(topic, payload, qos, retain, new PublishObserver(topic, failed, acknowledged));
     }
 
-    /// <summary>Turns the PUBACK's reason code into the failure <see cref="PublishAsync"/> would throw.</summary>
-    private sealed class PublishObserver(string topic, Action<Exception> failed) : IAckObserver<int>
+    /// <summary>Turns the PUBACK's reason code into the failure <see cref="PublishAsync"/> would throw, or the acceptance.</summary>
+    private sealed class PublishObserver(string topic, Action<Exception> failed, Action? acknowledged) : IAckObserver<int>
     {
         public void Completed(int reason)
         {
             if (MqttReasonCodes.IsFailure(reason)) Failed(RefusedBy(topic, reason));
+            else if (acknowledged is not null)
+            {
+                try { acknowledged(); }
+                catch (Exception e) { ReportCallbackFailure(e); }
+            }
         }
 
         public void Failed(Exception error)

@@ -121,6 +121,26 @@ public sealed class MqttClientTests
     }
 
     [Fact]
+    public async Task A_publish_nobody_awaits_says_when_the_broker_accepted_it_and_not_when_it_refused_it()
+    {
+        await using var broker = await StartBrokerAsync(acl:
+        [
+            MosquittoAclRule.ForUser(AgentUser, MqttTopicAccess.Write, "tunnel/v1/maoliling/north/entry/#"),
+        ]);
+        await using var agent = await ConnectAsync(CentralOptions(broker, "agent-north-entry-1") with { Username = AgentUser, Password = AgentPassword });
+        var accepted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var refused = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var refusedButAcknowledged = false;
+
+        agent.Publish("tunnel/v1/maoliling/south/exit/passage", Utf8("{}"), 1, retain: false, e => refused.TrySetResult(e), () => refusedButAcknowledged = true);
+        agent.Publish("tunnel/v1/maoliling/north/entry/passage", Utf8("{}"), 1, retain: false, e => accepted.TrySetException(e), () => accepted.TrySetResult());
+
+        await refused.Task.WaitAsync(WaitLimit);
+        await accepted.Task.WaitAsync(WaitLimit);
+        Assert.False(refusedButAcknowledged);
+    }
+
+    [Fact]
     public async Task A_publish_nobody_awaits_reports_the_brokers_refusal_as_PublishAsync_would_throw_it()
     {
         await using var broker = await StartBrokerAsync(acl:
