@@ -15,10 +15,10 @@ public sealed class TransitTimeModel
     private const double MinSigma = 0.1;
     private const double DefaultSigma = 0.15;
     // A share of moving vehicles is much slower than its peers (a crawling truck, a lost driver): a
-    // wide second component keeps them from looking stopped on time alone. 1 %: queues and slowdowns,
-    // where most of the slow transits are, have rules of their own (the queue behind an alarm, the
-    // congestion watch). Against 2 %, over ten simulated days: one more short night-time stop alarmed
-    // (seed 8: 25 → 26 of 27), seed 7's 95th percentile 360 → 336 s, one more false alarm (42 → 43).
+    // wide second component keeps them from looking stopped on time alone. Only 1 %: queues and
+    // slowdowns, where most slow transits are, have rules of their own (the queue behind an alarm, the
+    // congestion watch), and at 2 % a short stop at night, with nobody behind it to overtake it, left
+    // the tunnel before the clock alone reached the alarm level.
     private const double WideWeight = 0.01;
     private const double WideFactor = 2.5;
 
