@@ -201,22 +201,7 @@ public sealed class CentralService
         // The loop has a thread of its own, asleep on the kernel between turns: as continuations on the
         // thread pool, every message woke a pool thread, which then spun looking for more work, and
         // on two cores that spinning took the CPU the MQTT threads needed.
-        var looping = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                Loop(ct);
-                looping.TrySetResult();
-            }
-            catch (Exception e) { looping.TrySetException(e); }
-        })
-        {
-            IsBackground = true,
-            Name = "central loop",
-        };
-        thread.Start();
-        try { await looping.Task; }
+        try { await OwnThread.Run("central loop", () => Loop(ct)); }
         finally { await writing; }
     }
 

@@ -205,25 +205,11 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
     /// runs at a lower priority (<see cref="BackgroundPriority"/>): a commit can wait a few
     /// milliseconds, the decision on a passage should not.
     /// </summary>
-    public Task RunAsync(CancellationToken ct)
+    public Task RunAsync(CancellationToken ct) => OwnThread.Run(StoreWriterThreadName, () =>
     {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        new Thread(() =>
-        {
-            try
-            {
-                BackgroundPriority.LowerCurrentThread(BackgroundPriority.StoreWriterNice);
-                Run(ct);
-                done.TrySetResult();
-            }
-            catch (Exception e) { done.TrySetException(e); }
-        })
-        {
-            IsBackground = true,
-            Name = StoreWriterThreadName,
-        }.Start();
-        return done.Task;
-    }
+        BackgroundPriority.LowerCurrentThread(BackgroundPriority.StoreWriterNice);
+        Run(ct);
+    });
 
     /// <summary>The writer thread's name, as the kernel shows it (15 characters at most there).</summary>
     public const string StoreWriterThreadName = "store writer";
