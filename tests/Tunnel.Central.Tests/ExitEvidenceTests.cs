@@ -32,6 +32,63 @@ public class ExitEvidenceTests
     }
 
     [Fact]
+    public void A_late_exit_passage_another_vehicle_needs_more_does_not_hold_back_a_stopped_vehicles_alarm()
+    {
+        var traffic = new Traffic();
+        var t = traffic.Warmup(120);
+        // A truck in lane 1 whose exit passage is held up in the camera's outbox, and a car in lane 2
+        // that stops. Each is overtaken by the followers of its own lane; "changed into lane 1 and left by
+        // the missing passage" would explain the car, but the truck has no other way out.
+        traffic.Entry(t + 10, "浙U00001", lane: 1, cls: VehicleClass.Truck);
+        traffic.Entry(t + 11, "浙S00001", lane: 2);
+        for (var i = 0; i < 4; i++)
+        {
+            traffic.Entry(t + 12 + 2 * i, $"浙F1000{i}", lane: 1);
+            traffic.Entry(t + 13 + 2 * i, $"浙F2000{i}", lane: 2);
+        }
+        var late = traffic.Exit(t + 178, "浙U00001", lane: 1, cls: VehicleClass.Truck, deliver: false);
+        for (var i = 0; i < 4; i++)
+        {
+            traffic.Exit(t + 181 + 2 * i, $"浙F1000{i}", lane: 1);
+            traffic.Exit(t + 182 + 2 * i, $"浙F2000{i}", lane: 2);
+        }
+        var deliveredAt = t + 178 + 200;
+        traffic.Clock(deliveredAt - 1);
+
+        var alarm = Assert.Single(traffic.Raised(AlarmKind.Overdue));
+        Assert.Equal("浙S00001", alarm.Plate);
+        Assert.True(alarm.At < Traffic.T0.AddSeconds(deliveredAt), $"raised at {alarm.At:HH:mm:ss}");
+        traffic.Send(late, deliveredAtSeconds: deliveredAt);
+        traffic.Clock(deliveredAt + 600);
+        Assert.Equal(["浙S00001"], traffic.Raised(AlarmKind.Overdue).Select(a => a.Plate));
+    }
+
+    [Fact]
+    public void A_late_exit_passage_two_vehicles_need_alike_alarms_neither_until_it_comes_then_the_one_still_inside()
+    {
+        var traffic = new Traffic();
+        var t = traffic.Warmup(120);
+        // Two cars one behind the other in lane 1: the first left, its exit passage held up in the
+        // camera's outbox; the second stopped. Their followers got past both, and the missing passage
+        // fits either as well.
+        traffic.Entry(t + 10, "浙U00001", lane: 1);
+        traffic.Entry(t + 12, "浙S00001", lane: 1);
+        for (var i = 0; i < 4; i++) traffic.Entry(t + 14 + 2 * i, $"浙F1000{i}", lane: 1);
+        var late = traffic.Exit(t + 176, "浙U00001", lane: 1, deliver: false);
+        for (var i = 0; i < 4; i++) traffic.Exit(t + 181 + 2 * i, $"浙F1000{i}", lane: 1);
+        var deliveredAt = t + 176 + 200;
+        traffic.Clock(deliveredAt - 1);
+        // One of them is inside, and no passage yet says which: an alarm now would be false half the time.
+        Assert.Empty(traffic.Raised(AlarmKind.Overdue));
+
+        traffic.Send(late, deliveredAtSeconds: deliveredAt);
+        traffic.Clock(deliveredAt + 600);
+        var alarm = Assert.Single(traffic.Raised(AlarmKind.Overdue));
+        Assert.Equal("浙S00001", alarm.Plate);
+        Assert.Equal(Traffic.T0.AddSeconds(deliveredAt), alarm.At);
+    }
+
+    [Fact]
     public void After_a_slow_spell_an_exit_at_free_flow_speed_behind_a_sequence_gap_costs_no_more_than_before_it()
     {
         var bore = SitesFile.Maoliling.Sites[0].Bores[0];
@@ -49,7 +106,7 @@ public class ExitEvidenceTests
             matcher.ExitGaps.Observe("maoliling-north-exit-1", 1, 1, entered + bore.NominalTransit - TimeSpan.FromSeconds(5));
             matcher.ExitGaps.Observe("maoliling-north-exit-1", 3, 1, entered + bore.NominalTransit + TimeSpan.FromSeconds(5));
             Assert.Single(matcher.ExitGaps.Open);
-            return new OverdueEvidence(settings, matcher, new LaneDiscipline(settings), _ => true).LateExit(t);
+            return new OverdueEvidence(settings, matcher, new LaneDiscipline(settings), _ => true).LateExit(t, entered + bore.NominalTransit * 2, stay: settings.AlarmLevel);
         }
 
         var freeFlow = LateExitAfter(1);

@@ -18,6 +18,11 @@ public sealed record DetectorSettings
     public double InferredExitMaxCost { get; init; } = 7.5;
     /// <summary>Two vehicles an unmatched exit fits within this much of each other are indistinguishable by it.</summary>
     public double AmbiguityMargin { get; init; } = 1.0;
+    /// <summary>
+    /// Two vehicles whose need of a late exit passage (what their best other story costs more) is within
+    /// this much of each other are indistinguishable by it until it comes (see <c>OverdueEvidence.Displacement</c>).
+    /// </summary>
+    public double GapRivalMargin { get; init; } = 2.0;
     /// <summary>Least cost of "its exit passage is the one missing from an exit camera's sequence gap" (see <c>OverdueEvidence.GapIsItsExit</c>).</summary>
     public double LateExitCost { get; init; } = 0;
     /// <summary>Prior for how often a later entrant of a lane leaves before a vehicle that kept the lane and did not stop.</summary>

@@ -9,7 +9,7 @@ namespace Tunnel.Central.Overdue;
 /// slow it must have been, and whether one change point suits both the later entrants of other lanes
 /// that left first (they overtook it before it changed) and those of its own lane (held behind it
 /// until then); (c) already gone unseen: an unmatched exit that may be it misread, or an exit passage
-/// still on its way.
+/// still on its way that no other vehicle needs more.
 /// </summary>
 public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher matcher, LaneDiscipline lanes, Func<Transit, bool> timeCounts)
 {
@@ -25,13 +25,20 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
 
     public Weighing Weigh(Transit t, DateTimeOffset now, bool timeCounts)
     {
+        var (inside, timePart, held, keptLane) = Inside(t, now, timeCounts);
+        // Rivals for a late passage are looked for only where it is what keeps an alarm back.
+        var late = LateExit(t, now, stay: inside >= (t.Hazmat ? settings.HazmatAlarmLevel : settings.AlarmLevel) ? Math.Min(inside, settings.AlarmLevel) : 0);
+        var unseen = t.ProbableExit is { } orphan ? Math.Min(HeldExitCost(t, orphan), late) : late;
+        return new Weighing(Math.Min(inside, unseen), inside, timePart, inside - timePart, unseen, late, held, inside < keptLane);
+    }
+
+    /// <summary>The cheapest story of it inside and fine, kept lane or changed, and the parts of the kept-lane one.</summary>
+    private (double Inside, double TimePart, TimeSpan Held, double KeptLane) Inside(Transit t, DateTimeOffset now, bool timeCounts)
+    {
         var held = timeCounts ? HeldBackBy(t, t.Lane, now) : TimeSpan.Zero;
         var timePart = timeCounts ? matcher.TimesFor(t).Surprise(now - t.EnteredAt - held) : 0;
         var keptLane = timePart + t.Passes.OwnLane * lanes.PassEvidence;
-        var inside = ChangedLanesAndDriving(t, now, timeCounts, held, keptLane);
-        var late = LateExit(t);
-        var unseen = t.ProbableExit is { } orphan ? Math.Min(HeldExitCost(t, orphan), late) : late;
-        return new Weighing(Math.Min(inside, unseen), inside, timePart, inside - timePart, unseen, late, held, inside < keptLane);
+        return (ChangedLanesAndDriving(t, now, timeCounts, held, keptLane), timePart, held, keptLane);
     }
 
     /// <summary>
@@ -213,20 +220,118 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
             ? t.Passes.OwnLaneBefore(at) * lanes.PassEvidence
             : lanes.LaneChangeCost + ChangePointCost(t, at);
 
-    /// <summary>Cost of the best story in which the vehicle left by an exit passage the exit cameras have not delivered yet.</summary>
-    public double LateExit(Transit t)
+    /// <summary>
+    /// Cost of the best story in which the vehicle left by an exit passage the exit cameras have not
+    /// delivered yet. <paramref name="stay"/> is what staying inside costs it: a gap it needs less than
+    /// other vehicles do is theirs (<see cref="Displacement"/>).
+    /// </summary>
+    public double LateExit(Transit t, DateTimeOffset now, double stay)
     {
         var best = double.PositiveInfinity;
-        var shortest = matcher.Shortest;
         foreach (var gap in matcher.ExitGaps.Open)
         {
-            if (gap.Until < t.EnteredAt + shortest) continue;
-            // Left by the missing passage: then its transit ended inside the gap's time span.
-            var fit = !timeCounts(t) ? 0 : Math.Min(matcher.TimesFor(t).MismatchOrFreeFlow(gap.From - t.EnteredAt), matcher.TimesFor(t).MismatchOrFreeFlow(gap.Until - t.EnteredAt));
-            if (gap.From - t.EnteredAt < matcher.TimesFor(t).Median && gap.Until - t.EnteredAt > matcher.TimesFor(t).Median) fit = 0;
-            best = Math.Min(best, GapIsItsExit(t, gap) + fit + PassEvidenceLeavingBy(t, gap.Lane, gap.From));
+            if (gap.Until < t.EnteredAt + matcher.Shortest) continue;
+            var cost = LeftByGap(t, gap);
+            // Where staying inside is cheaper, the gap is not what keeps its alarm back.
+            if (cost < best && stay > cost) cost += Displacement(t, gap, now, need: stay - cost);
+            best = Math.Min(best, cost);
         }
         return best;
+    }
+
+    /// <summary>Cost of "it left by the passage missing from <paramref name="gap"/>", on its own.</summary>
+    private double LeftByGap(Transit t, Gap gap)
+    {
+        var times = matcher.TimesFor(t);
+        // Then its transit ended inside the gap's time span.
+        var fit = !timeCounts(t) ? 0 : Math.Min(times.MismatchOrFreeFlow(gap.From - t.EnteredAt), times.MismatchOrFreeFlow(gap.Until - t.EnteredAt));
+        if (gap.From - t.EnteredAt < times.Median && gap.Until - t.EnteredAt > times.Median) fit = 0;
+        return GapIsItsExit(t, gap) + fit + PassEvidenceLeavingBy(t, gap.Lane, gap.From);
+    }
+
+    /// <summary>
+    /// What "it left by the passage missing from <paramref name="gap"/>" costs on top because other
+    /// vehicles need that passage more. A gap holds as many passages as its sequence numbers skip, each
+    /// one vehicle's exit, yet every vehicle that would look stopped without it could call on it: the
+    /// exit passage of a truck held up in an outbox, and the stopped van that entered a little later in
+    /// the other lane. A vehicle's need is how much dearer its best other story is (staying inside, an
+    /// unmatched exit, another gap). The passages go to the neediest; a vehicle that clearly needs the
+    /// gap less than as many others as it holds pays the least of their needs, since one of them would
+    /// then be inside instead. Where it needs it about as much (within <see cref="DetectorSettings.GapRivalMargin"/>),
+    /// the passage itself will tell when it comes, and nobody pays.
+    /// </summary>
+    private double Displacement(Transit t, Gap gap, DateTimeOffset now, double need)
+    {
+        var cap = settings.AlarmLevel;
+        var bar = need + settings.GapRivalMargin;
+        // Candidates with a bound on their need that cheap terms give, so that the dear stories
+        // (changed lanes and drove on, every unmatched exit) are weighed for the likeliest rivals only.
+        _rivals.Clear();
+        // Only a vehicle that entered a fastest transit before the gap ended could have left by it: in
+        // entry order, the lanes' oldest vehicles.
+        var enteredBy = gap.Until - matcher.Shortest;
+        for (var lane = 1; lane <= matcher.Config.Lanes; lane++)
+            foreach (var u in matcher.OpenInLane(lane))
+            {
+                if (u.EnteredAt > enteredBy) break;
+                if (u == t || u.AlarmId is not null) continue;
+                var counts = timeCounts(u);
+                var passes = u.Passes.OwnLane * lanes.PassEvidence;
+                // Most of them: neither overtaken nor late enough to need anything.
+                if (passes <= bar && (!counts || !matcher.TimesFor(u).Reaches(now - u.EnteredAt, bar - passes))) continue;
+                var staying = Math.Min(cap, passes + (counts ? matcher.TimesFor(u).Surprise(now - u.EnteredAt) : 0));
+                // Leaving by it costs at least this much without its fit in time or where it changed lanes.
+                var least = GapIsItsExit(u, gap) + (gap.Lane == u.Lane ? u.Passes.OwnLaneBefore(gap.From) * lanes.PassEvidence : lanes.LaneChangeCost);
+                if (staying - least <= bar) continue;
+                var cost = LeftByGap(u, gap);
+                if (staying - cost > bar) _rivals.Add(new Rival(u, cost, staying - cost, counts));
+            }
+        var room = (int)Math.Clamp(gap.ToSeq - gap.FromSeq + 1, 1, MaxRoom);
+        if (_rivals.Count < room) return 0;
+        _rivals.Sort(static (a, b) => b.Bound.CompareTo(a.Bound));
+        // The neediest `room` rivals, least needy first.
+        Span<double> top = stackalloc double[MaxRoom];
+        var found = 0;
+        foreach (var r in _rivals)
+        {
+            if (found == room && r.Bound <= top[0]) break; // bounds only fall from here
+            // A need at or below this changes nothing: not worked out further.
+            var matters = found == room ? Math.Max(bar, top[0]) : bar;
+            var rivalNeed = OtherStoriesCost(r.Vehicle, gap, now, r.TimeCounts, cap, enough: r.Cost + matters) - r.Cost;
+            if (found < room) top[found++] = rivalNeed;
+            else if (rivalNeed > top[0]) top[0] = rivalNeed;
+            top[..found].Sort();
+        }
+        return found == room && top[0] > bar ? top[0] : 0;
+    }
+
+    private readonly record struct Rival(Transit Vehicle, double Cost, double Bound, bool TimeCounts);
+
+    private readonly List<Rival> _rivals = [];
+
+    /// <summary>A gap of more passages than this is weighed as this many: a camera's outbox, not a crowd of rivals.</summary>
+    private const int MaxRoom = 8;
+
+    /// <summary>
+    /// The cheapest story of <paramref name="u"/> but leaving by <paramref name="gap"/>, at most
+    /// <paramref name="cap"/>; once one costs no more than <paramref name="enough"/>, that one. The cheap
+    /// stories first.
+    /// </summary>
+    private double OtherStoriesCost(Transit u, Gap gap, DateTimeOffset now, bool timeCounts, double cap, double enough)
+    {
+        var cost = cap;
+        foreach (var other in matcher.ExitGaps.Open)
+            if (other != gap && other.Until >= u.EnteredAt + matcher.Shortest) cost = Math.Min(cost, LeftByGap(u, other));
+        if (cost <= enough) return cost;
+        cost = Math.Min(cost, Inside(u, now, timeCounts).Inside);
+        foreach (var orphan in matcher.Orphans)
+        {
+            if (cost <= enough) return cost;
+            cost = Math.Min(cost, ExplainCost(u, orphan, above: cost));
+        }
+        // Its unmatched exit is cheaper yet where nobody else could have made it.
+        if (cost > enough && u.ProbableExit is { } held) cost = Math.Min(cost, HeldExitCost(u, held));
+        return cost;
     }
 
     /// <summary>
