@@ -9,7 +9,7 @@ public sealed record DetectorSettings
     /// <summary>Evidence needed to raise an overdue alarm for an ordinary vehicle.</summary>
     public double AlarmLevel { get; init; } = 9.0;
     /// <summary>Hazmat vehicles: tighter, and their alarms are critical.</summary>
-    public double HazmatAlarmLevel { get; init; } = 7.0;
+    public double HazmatAlarmLevel { get; init; } = 8.0;
     /// <summary>Cost of "its exit plate was unread or misread beyond matching" (about 5 % of exits).</summary>
     public double UnmatchedExitCost { get; init; } = 3.0;
     /// <summary>Cost of "an exit passage that belongs to no vehicle that entered" (a camera's false trigger on top of an unread entry).</summary>
