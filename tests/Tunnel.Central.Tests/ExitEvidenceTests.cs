@@ -89,6 +89,33 @@ public class ExitEvidenceTests
     }
 
     [Fact]
+    public void Where_its_time_does_not_count_as_in_the_queue_behind_an_alarmed_stop_a_late_passage_fits_it_however_long_it_took()
+    {
+        var bore = SitesFile.Maoliling.Sites[0].Bores[0];
+        var settings = new DetectorSettings();
+        var entered = Traffic.T0;
+        double LateExitAfter(double transits, bool timeCounts)
+        {
+            var matcher = new BoreMatcher(bore);
+            var rng = new Random(3);
+            foreach (var model in matcher.Times)
+                for (var i = 0; i < 160; i++) model.Add(bore.NominalTransit * (0.95 + 0.1 * rng.NextDouble()));
+            var t = matcher.Open(Passage(Portal.Entry, entered, seq: 1));
+            var leftAt = entered + bore.NominalTransit * transits;
+            matcher.ExitGaps.Observe("maoliling-north-exit-1", 1, 1, leftAt - TimeSpan.FromSeconds(5));
+            matcher.ExitGaps.Observe("maoliling-north-exit-1", 3, 1, leftAt + TimeSpan.FromSeconds(5));
+            return new OverdueEvidence(settings, matcher, new LaneDiscipline(settings), _ => true)
+                .LateExit(t, leftAt + TimeSpan.FromSeconds(30), timeCounts, stay: settings.AlarmLevel);
+        }
+
+        var onTime = LateExitAfter(1, timeCounts: true);
+        // Two and a half usual transits: a poor fit for a vehicle whose time counts...
+        Assert.True(LateExitAfter(2.5, timeCounts: true) > onTime + 4, $"on time {onTime}, late {LateExitAfter(2.5, timeCounts: true)}");
+        // ...and none for one held in a queue, whose inside story does not count its time either.
+        Assert.True(Math.Abs(LateExitAfter(2.5, timeCounts: false) - onTime) < 0.5, $"on time {onTime}, queued {LateExitAfter(2.5, timeCounts: false)}");
+    }
+
+    [Fact]
     public void After_a_slow_spell_an_exit_at_free_flow_speed_behind_a_sequence_gap_costs_no_more_than_before_it()
     {
         var bore = SitesFile.Maoliling.Sites[0].Bores[0];
@@ -106,7 +133,7 @@ public class ExitEvidenceTests
             matcher.ExitGaps.Observe("maoliling-north-exit-1", 1, 1, entered + bore.NominalTransit - TimeSpan.FromSeconds(5));
             matcher.ExitGaps.Observe("maoliling-north-exit-1", 3, 1, entered + bore.NominalTransit + TimeSpan.FromSeconds(5));
             Assert.Single(matcher.ExitGaps.Open);
-            return new OverdueEvidence(settings, matcher, new LaneDiscipline(settings), _ => true).LateExit(t, entered + bore.NominalTransit * 2, stay: settings.AlarmLevel);
+            return new OverdueEvidence(settings, matcher, new LaneDiscipline(settings), _ => true).LateExit(t, entered + bore.NominalTransit * 2, timeCounts: true, stay: settings.AlarmLevel);
         }
 
         var freeFlow = LateExitAfter(1);

@@ -27,7 +27,7 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
     {
         var (inside, timePart, held, keptLane) = Inside(t, now, timeCounts);
         // Rivals for a late passage are looked for only where it is what keeps an alarm back.
-        var late = LateExit(t, now, stay: inside >= (t.Hazmat ? settings.HazmatAlarmLevel : settings.AlarmLevel) ? Math.Min(inside, settings.AlarmLevel) : 0);
+        var late = LateExit(t, now, timeCounts, stay: inside >= (t.Hazmat ? settings.HazmatAlarmLevel : settings.AlarmLevel) ? Math.Min(inside, settings.AlarmLevel) : 0);
         var unseen = t.ProbableExit is { } orphan ? Math.Min(HeldExitCost(t, orphan), late) : late;
         return new Weighing(Math.Min(inside, unseen), inside, timePart, inside - timePart, unseen, late, held, inside < keptLane);
     }
@@ -225,13 +225,13 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
     /// delivered yet. <paramref name="stay"/> is what staying inside costs it: a gap it needs less than
     /// other vehicles do is theirs (<see cref="Displacement"/>).
     /// </summary>
-    public double LateExit(Transit t, DateTimeOffset now, double stay)
+    public double LateExit(Transit t, DateTimeOffset now, bool timeCounts, double stay)
     {
         var best = double.PositiveInfinity;
         foreach (var gap in matcher.ExitGaps.Open)
         {
             if (gap.Until < t.EnteredAt + matcher.Shortest) continue;
-            var cost = LeftByGap(t, gap);
+            var cost = LeftByGap(t, gap, timeCounts);
             // Where staying inside is cheaper, the gap is not what keeps its alarm back.
             if (cost < best && stay > cost) cost += Displacement(t, gap, now, need: stay - cost);
             best = Math.Min(best, cost);
@@ -240,11 +240,11 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
     }
 
     /// <summary>Cost of "it left by the passage missing from <paramref name="gap"/>", on its own.</summary>
-    private double LeftByGap(Transit t, Gap gap)
+    private double LeftByGap(Transit t, Gap gap, bool timeCounts)
     {
         var times = matcher.TimesFor(t);
         // Then its transit ended inside the gap's time span.
-        var fit = !timeCounts(t) ? 0 : Math.Min(times.MismatchOrFreeFlow(gap.From - t.EnteredAt), times.MismatchOrFreeFlow(gap.Until - t.EnteredAt));
+        var fit = !timeCounts ? 0 : Math.Min(times.MismatchOrFreeFlow(gap.From - t.EnteredAt), times.MismatchOrFreeFlow(gap.Until - t.EnteredAt));
         if (gap.From - t.EnteredAt < times.Median && gap.Until - t.EnteredAt > times.Median) fit = 0;
         return GapIsItsExit(t, gap) + fit + PassEvidenceLeavingBy(t, gap.Lane, gap.From);
     }
@@ -283,7 +283,7 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
                 // Leaving by it costs at least this much without its fit in time or where it changed lanes.
                 var least = GapIsItsExit(u, gap) + (gap.Lane == u.Lane ? u.Passes.OwnLaneBefore(gap.From) * lanes.PassEvidence : lanes.LaneChangeCost);
                 if (staying - least <= bar) continue;
-                var cost = LeftByGap(u, gap);
+                var cost = LeftByGap(u, gap, counts);
                 if (staying - cost > bar) _rivals.Add(new Rival(u, cost, staying - cost, counts));
             }
         var room = (int)Math.Clamp(gap.ToSeq - gap.FromSeq + 1, 1, MaxRoom);
@@ -321,7 +321,7 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
     {
         var cost = cap;
         foreach (var other in matcher.ExitGaps.Open)
-            if (other != gap && other.Until >= u.EnteredAt + matcher.Shortest) cost = Math.Min(cost, LeftByGap(u, other));
+            if (other != gap && other.Until >= u.EnteredAt + matcher.Shortest) cost = Math.Min(cost, LeftByGap(u, other, timeCounts));
         if (cost <= enough) return cost;
         cost = Math.Min(cost, Inside(u, now, timeCounts).Inside);
         foreach (var orphan in matcher.Orphans)
