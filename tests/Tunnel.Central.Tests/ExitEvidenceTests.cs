@@ -116,6 +116,32 @@ public class ExitEvidenceTests
     }
 
     [Fact]
+    public void Where_its_time_does_not_count_the_unmatched_exit_it_holds_fits_it_however_long_it_took()
+    {
+        var bore = SitesFile.Maoliling.Sites[0].Bores[0];
+        var settings = new DetectorSettings();
+        var entered = Traffic.T0;
+        double LeftUnseen(bool timeCounts)
+        {
+            var matcher = new BoreMatcher(bore);
+            var rng = new Random(3);
+            foreach (var model in matcher.Times)
+                for (var i = 0; i < 160; i++) model.Add(bore.NominalTransit * (0.95 + 0.1 * rng.NextDouble()));
+            var t = matcher.Open(Passage(Portal.Entry, entered, seq: 1));
+            // Its exit plate unread, two and a half usual transits after it entered (squeezing past a stop).
+            var exit = Passage(Portal.Exit, entered + bore.NominalTransit * 2.5, seq: 1) with { Plate = null };
+            var orphan = new OrphanExit(exit) { ClaimedBy = t };
+            matcher.Orphans.Add(orphan);
+            t.ProbableExit = orphan;
+            return new OverdueEvidence(settings, matcher, new LaneDiscipline(settings), _ => true)
+                .Weigh(t, exit.CapturedAt + TimeSpan.FromSeconds(30), timeCounts).LeftUnseen;
+        }
+
+        Assert.Equal(settings.UnmatchedExitCost, LeftUnseen(timeCounts: false), 3);
+        Assert.True(LeftUnseen(timeCounts: true) > settings.UnmatchedExitCost + 2, $"time counts: {LeftUnseen(timeCounts: true)}");
+    }
+
+    [Fact]
     public void After_a_slow_spell_an_exit_at_free_flow_speed_behind_a_sequence_gap_costs_no_more_than_before_it()
     {
         var bore = SitesFile.Maoliling.Sites[0].Bores[0];

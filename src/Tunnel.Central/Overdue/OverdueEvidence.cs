@@ -28,7 +28,7 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
         var (inside, timePart, held, keptLane) = Inside(t, now, timeCounts);
         // Rivals for a late passage are looked for only where it is what keeps an alarm back.
         var late = LateExit(t, now, timeCounts, stay: inside >= (t.Hazmat ? settings.HazmatAlarmLevel : settings.AlarmLevel) ? Math.Min(inside, settings.AlarmLevel) : 0);
-        var unseen = t.ProbableExit is { } orphan ? Math.Min(HeldExitCost(t, orphan), late) : late;
+        var unseen = t.ProbableExit is { } orphan ? Math.Min(HeldExitCost(t, orphan, timeCounts), late) : late;
         return new Weighing(Math.Min(inside, unseen), inside, timePart, inside - timePart, unseen, late, held, inside < keptLane);
     }
 
@@ -330,7 +330,7 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
             cost = Math.Min(cost, ExplainCost(u, orphan, above: cost));
         }
         // Its unmatched exit is cheaper yet where nobody else could have made it.
-        if (cost > enough && u.ProbableExit is { } held) cost = Math.Min(cost, HeldExitCost(u, held));
+        if (cost > enough && u.ProbableExit is { } held) cost = Math.Min(cost, HeldExitCost(u, held, timeCounts));
         return cost;
     }
 
@@ -350,9 +350,9 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
     /// top of a misread character) is still by far the better explanation. Only looked into when the
     /// fit is poor enough to matter, since it asks every open transit.
     /// </summary>
-    private double HeldExitCost(Transit t, OrphanExit orphan)
+    private double HeldExitCost(Transit t, OrphanExit orphan, bool timeCounts)
     {
-        var cost = ExplainCost(t, orphan);
+        var cost = ExplainCost(t, orphan, timeMatters: timeCounts);
         if (cost < settings.InferredExitMaxCost - 1) return cost;
         return cost - OthersDiscount(orphan, except: t);
     }
@@ -407,7 +407,7 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
     /// some value that does. The searches over every vehicle inside want only the fits better than
     /// the best so far, and most vehicles are ruled out by their cheap terms before their plate is compared.
     /// </summary>
-    public double ExplainCost(Transit t, OrphanExit orphan, double above = double.PositiveInfinity)
+    public double ExplainCost(Transit t, OrphanExit orphan, double above = double.PositiveInfinity, bool? timeMatters = null)
     {
         var transit = orphan.At - t.EnteredAt;
         if (transit < matcher.Shortest) return double.PositiveInfinity;
@@ -417,7 +417,7 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
             + Consistency.ClassCost(t.Class, exit.Vehicle.Class)
             + Consistency.ColourCost(t.Plate?.Color, exit.Plate?.Color)
             // In a slow bore the usual transit says nothing about which exit was whose.
-            + (timeCounts(t) ? matcher.TimesFor(t).Mismatch(transit) : 0);
+            + (timeMatters ?? timeCounts(t) ? matcher.TimesFor(t).Mismatch(transit) : 0);
         if (cost > above) return cost;
         cost += PassEvidenceLeavingBy(t, orphan.Lane, orphan.At);
         if (cost > above) return cost;
