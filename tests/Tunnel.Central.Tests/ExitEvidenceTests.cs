@@ -96,10 +96,7 @@ public class ExitEvidenceTests
         var entered = Traffic.T0;
         double LateExitAfter(double transits, bool timeCounts)
         {
-            var matcher = new BoreMatcher(bore);
-            var rng = new Random(3);
-            foreach (var model in matcher.Times)
-                for (var i = 0; i < 160; i++) model.Add(bore.NominalTransit * (0.95 + 0.1 * rng.NextDouble()));
+            var matcher = Learnt(bore);
             var t = matcher.Open(Passage(Portal.Entry, entered, seq: 1));
             var leftAt = entered + bore.NominalTransit * transits;
             matcher.ExitGaps.Observe("maoliling-north-exit-1", 1, 1, leftAt - TimeSpan.FromSeconds(5));
@@ -123,10 +120,7 @@ public class ExitEvidenceTests
         var entered = Traffic.T0;
         double LeftUnseen(bool timeCounts)
         {
-            var matcher = new BoreMatcher(bore);
-            var rng = new Random(3);
-            foreach (var model in matcher.Times)
-                for (var i = 0; i < 160; i++) model.Add(bore.NominalTransit * (0.95 + 0.1 * rng.NextDouble()));
+            var matcher = Learnt(bore);
             var t = matcher.Open(Passage(Portal.Entry, entered, seq: 1));
             // Its exit plate unread, two and a half usual transits after it entered (squeezing past a stop).
             var exit = Passage(Portal.Exit, entered + bore.NominalTransit * 2.5, seq: 1) with { Plate = null };
@@ -150,10 +144,7 @@ public class ExitEvidenceTests
         double LateExitAfter(double slowdown)
         {
             // Every transit learnt so far took `slowdown` times the free-flow time, as behind a long blockage.
-            var matcher = new BoreMatcher(bore);
-            var rng = new Random(3);
-            foreach (var model in matcher.Times)
-                for (var i = 0; i < 160; i++) model.Add(bore.NominalTransit * slowdown * (0.95 + 0.1 * rng.NextDouble()));
+            var matcher = Learnt(bore, slowdown);
             var t = matcher.Open(Passage(Portal.Entry, entered, seq: 1));
             // The exit camera's passages 1 and 3 arrived: number 2, at about the free-flow time, is on its way.
             matcher.ExitGaps.Observe("maoliling-north-exit-1", 1, 1, entered + bore.NominalTransit - TimeSpan.FromSeconds(5));
@@ -167,6 +158,16 @@ public class ExitEvidenceTests
         // Twice as slow: the learnt times would call a free-flow transit far too short (about 8 nats more).
         var slow = LateExitAfter(2);
         Assert.True(Math.Abs(slow - freeFlow) < 0.5, $"free flow {freeFlow}, after the slow spell {slow}");
+    }
+
+    /// <summary>A bore that has learnt 160 transits of each kind, each about <paramref name="slowdown"/> times the free-flow time.</summary>
+    private static BoreMatcher Learnt(BoreConfig bore, double slowdown = 1)
+    {
+        var matcher = new BoreMatcher(bore);
+        var rng = new Random(3);
+        foreach (var model in matcher.Times)
+            for (var i = 0; i < 160; i++) model.Add(bore.NominalTransit * slowdown * (0.95 + 0.1 * rng.NextDouble()));
+        return matcher;
     }
 
     private static Passage Passage(Portal portal, DateTimeOffset at, long seq) => new()
