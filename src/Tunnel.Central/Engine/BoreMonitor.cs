@@ -298,7 +298,7 @@ public sealed class BoreMonitor
         if (!t.IsOpen || t.AlarmId is not null) return;
         var timeCounts = _congestion.TimeCounts(t) && !QueuedBehindAlarm(t, now);
         var w = _evidence.Weigh(t, now, timeCounts);
-        var level = t.Hazmat ? _settings.HazmatAlarmLevel : _settings.AlarmLevel;
+        var level = _settings.AlarmLevelFor(t.Hazmat);
         if (w.Evidence >= level && TakeBetterExplanation(t, now, w.Inside, level))
             w = _evidence.Weigh(t, now, timeCounts);
 

@@ -79,7 +79,7 @@ public sealed class CongestionWatch(BoreKey key, DetectorSettings settings, Bore
         recent = 0;
         var shortest = TimeSpan.MaxValue;
         foreach (var model in matcher.Times)
-            if (model.ShortOf(SlowSurprise) < shortest) shortest = model.ShortOf(SlowSurprise);
+            if (model.ShortOf(SlowSurprise) is var shortOf && shortOf < shortest) shortest = shortOf;
         var windowFrom = now - Window;
         var slowFrom = now - shortest;
         for (var lane = 1; lane <= matcher.Config.Lanes; lane++)

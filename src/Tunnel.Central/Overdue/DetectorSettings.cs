@@ -10,6 +10,9 @@ public sealed record DetectorSettings
     public double AlarmLevel { get; init; } = 9.0;
     /// <summary>Hazmat vehicles: tighter, and their alarms are critical.</summary>
     public double HazmatAlarmLevel { get; init; } = 8.0;
+
+    /// <summary>The evidence at which a vehicle is alarmed.</summary>
+    public double AlarmLevelFor(bool hazmat) => hazmat ? HazmatAlarmLevel : AlarmLevel;
     /// <summary>Cost of "its exit plate was unread or misread beyond matching" (about 5 % of exits).</summary>
     public double UnmatchedExitCost { get; init; } = 3.0;
     /// <summary>Cost of "an exit passage that belongs to no vehicle that entered" (a camera's false trigger on top of an unread entry).</summary>

@@ -27,7 +27,7 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
     {
         var (inside, timePart, held, keptLane) = Inside(t, now, timeCounts);
         // Rivals for a late passage are looked for only where it is what keeps an alarm back.
-        var late = LateExit(t, now, timeCounts, stay: inside >= (t.Hazmat ? settings.HazmatAlarmLevel : settings.AlarmLevel) ? Math.Min(inside, settings.AlarmLevel) : 0);
+        var late = LateExit(t, now, timeCounts, stay: inside >= settings.AlarmLevelFor(t.Hazmat) ? Math.Min(inside, settings.AlarmLevel) : 0);
         var unseen = t.ProbableExit is { } orphan ? Math.Min(HeldExitCost(t, orphan, timeCounts), late) : late;
         return new Weighing(Math.Min(inside, unseen), inside, timePart, inside - timePart, unseen, late, held, inside < keptLane);
     }
@@ -407,6 +407,11 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
     /// some value that does. The searches over every vehicle inside want only the fits better than
     /// the best so far, and most vehicles are ruled out by their cheap terms before their plate is compared.
     /// </summary>
+    /// <param name="timeMatters">
+    /// Whether its transit time says anything; by default the bore's rule (not while it is congested). A
+    /// weighing passes its own, which also knows the queue behind an alarmed stop. The hand-out of exits
+    /// among vehicles keeps the bore's rule: knowing the queue there too missed a stop (README).
+    /// </param>
     public double ExplainCost(Transit t, OrphanExit orphan, double above = double.PositiveInfinity, bool? timeMatters = null)
     {
         var transit = orphan.At - t.EnteredAt;
