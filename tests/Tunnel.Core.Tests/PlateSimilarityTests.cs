@@ -66,4 +66,39 @@ public class PlateSimilarityTests
         }
         Assert.InRange(below, 1_000, 4_000);
     }
+
+    [Fact]
+    public void A_search_cut_short_at_any_bound_gives_the_distance_of_a_nearby_read_exactly()
+    {
+        // Sure reads a few edits apart, confusable characters and provinces among them: the pairs a search
+        // must not turn away, at bounds all around their distances.
+        var random = new Random(11);
+        const string alphabet = "浙湘粤0DQ8B25S17T6GA4CHNMK9X";
+        string Edit(string text)
+        {
+            var at = random.Next(text.Length);
+            var c = alphabet[random.Next(alphabet.Length)];
+            return random.Next(3) switch
+            {
+                0 => text.Remove(at, 1),
+                1 => text.Insert(at, c.ToString()),
+                _ => text.Remove(at, 1).Insert(at, c.ToString()),
+            };
+        }
+        double[] Confidences(string text) => [.. text.Select(_ => random.NextDouble() < 0.1 ? random.NextDouble() : 0.9 + 0.1 * random.NextDouble())];
+        var (cut, kept) = (0, 0);
+        for (var k = 0; k < 20_000; k++)
+        {
+            var a = "浙" + new string([.. Enumerable.Range(0, 6).Select(_ => alphabet[3 + random.Next(alphabet.Length - 3)])]);
+            var b = a;
+            for (var edits = random.Next(4); edits > 0; edits--) b = Edit(b);
+            var (ca, cb) = (Confidences(a), Confidences(b));
+            var full = PlateSimilarity.Distance(a, ca, b, cb);
+            var bound = 3 * random.NextDouble();
+            var stopped = PlateSimilarity.Distance(a, ca, b, cb, bound);
+            if (full <= bound) { Assert.Equal(full, stopped); kept++; }
+            else { Assert.True(stopped > bound, $"{a} vs {b}: {stopped} within {bound}, the whole distance is {full}"); cut++; }
+        }
+        Assert.True(cut > 2_000 && kept > 2_000, $"{kept} kept and {cut} cut short: both sides of the bound must be exercised");
+    }
 }

@@ -56,6 +56,12 @@ public static class PlateSimilarity
         if (string.Equals(a, b, StringComparison.Ordinal)) return 0;
         int n = a.Length, m = b.Length;
         if (n > 16 || m > 16) return Math.Abs(n - m) + Math.Max(n, m);
+        // Most pairs a search weighs are plates of other vehicles: the floor turns them away without the table.
+        if (stopAbove < double.PositiveInfinity)
+        {
+            var floor = Floor(a, certainA, b, certainB);
+            if (floor > stopAbove) return floor;
+        }
         // The table's two rows on the stack: this runs for every candidate of every exit.
         Span<double> prev = stackalloc double[m + 1];
         Span<double> curr = stackalloc double[m + 1];
@@ -79,6 +85,51 @@ public static class PlateSimilarity
             var swap = prev; prev = curr; curr = swap;
         }
         return prev[m];
+    }
+
+    /// <summary>
+    /// A floor under <see cref="WeightedDistance"/>: a character of one read whose class (its confusion
+    /// group, every province character one class) has no character in the other read can be neither kept
+    /// nor confused cheaply, so it takes an edit of its own costing at least an insertion or deletion at
+    /// the least certain character of either read.
+    /// </summary>
+    internal static double Floor(string a, ReadOnlySpan<double> certainA, string b, ReadOnlySpan<double> certainB)
+    {
+        ulong classesA = 0, classesB = 0;
+        var least = 1.0;
+        for (var i = 0; i < a.Length; i++) { classesA |= ClassBit(a[i]); least = Math.Min(least, certainA[i]); }
+        for (var j = 0; j < b.Length; j++) { classesB |= ClassBit(b[j]); least = Math.Min(least, certainB[j]); }
+        var unmatched = Math.Max(ulong.PopCount(classesA & ~classesB), ulong.PopCount(classesB & ~classesA));
+        // Shaved a little so that rounding in the table's sums never leaves the distance below it.
+        return unmatched * IndelCost * least * (1 - 1e-9);
+    }
+
+    // One bit per class; characters past the 62nd ASCII class share the last bit, others outside ASCII one more
+    // (sharing a bit only lowers the floor).
+    private static readonly ulong[] ClassBits = BuildClassBits();
+    private const ulong ProvinceBit = 1UL << 62, OtherBit = 1UL << 63;
+
+    private static ulong ClassBit(char c) => c < 128 ? ClassBits[c] : IsChinese(c) ? ProvinceBit : OtherBit;
+
+    private static ulong[] BuildClassBits()
+    {
+        // Characters that share a confusion group, directly or through a third, are one class.
+        var classOf = new int[128];
+        for (var c = 0; c < 128; c++) classOf[c] = c;
+        int Root(int c) { while (classOf[c] != c) c = classOf[c]; return c; }
+        foreach (var group in ConfusionGroups)
+            for (var k = 1; k < group.Length; k++) classOf[Root(group[k])] = Root(group[0]);
+        // Plate characters (digits, capitals) get bits first, so they never share one.
+        var order = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ".Concat(Enumerable.Range(0, 128).Select(i => (char)i));
+        var bitOfRoot = new Dictionary<int, int>();
+        var bits = new ulong[128];
+        foreach (var c in order)
+        {
+            var root = Root(c);
+            if (!bitOfRoot.TryGetValue(root, out var bit)) bitOfRoot[root] = bit = Math.Min(bitOfRoot.Count, 61);
+            bits[c] = 1UL << bit;
+        }
+        return bits;
     }
 
     /// <summary>How much a disagreement at each character of <paramref name="read"/> counts, for <see cref="WeightedDistance"/>.</summary>
