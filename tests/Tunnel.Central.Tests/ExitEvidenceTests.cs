@@ -136,6 +136,32 @@ public class ExitEvidenceTests
     }
 
     [Fact]
+    public void A_late_passage_fits_a_vehicle_held_up_behind_a_slow_one_ahead_of_it_as_its_inside_story_does()
+    {
+        var bore = SitesFile.Maoliling.Sites[0].Bores[0];
+        var settings = new DetectorSettings();
+        var entered = Traffic.T0;
+        OverdueEvidence.Weighing Weighed(bool heldUp)
+        {
+            var matcher = Learnt(bore);
+            var t = matcher.Open(Passage(Portal.Entry, entered, seq: 1));
+            // Two and a half usual transits after it entered, its exit passage goes missing from the camera's sequence.
+            var leftAt = entered + bore.NominalTransit * 2.5;
+            // Where it was held up, the vehicle ahead of it in its lane (a crawling truck) left just before that.
+            if (heldUp) t.AheadLeftAt = leftAt - TimeSpan.FromSeconds(3);
+            matcher.ExitGaps.Observe("maoliling-north-exit-1", 1, 1, leftAt - TimeSpan.FromSeconds(5));
+            matcher.ExitGaps.Observe("maoliling-north-exit-1", 3, 1, leftAt + TimeSpan.FromSeconds(5));
+            return new OverdueEvidence(settings, matcher, new LaneDiscipline(settings), _ => true).Weigh(t, leftAt + TimeSpan.FromSeconds(30), timeCounts: true);
+        }
+
+        var (free, heldUp) = (Weighed(heldUp: false), Weighed(heldUp: true));
+        // Held up, its time says little against "still inside", nor may it against "left by the missing passage".
+        Assert.True(heldUp.HeldBack > TimeSpan.FromSeconds(200), $"held back {heldUp.HeldBack}");
+        Assert.True(heldUp.LateExit < 2, $"held up: late exit {heldUp.LateExit}");
+        Assert.True(free.LateExit > heldUp.LateExit + 4, $"free {free.LateExit}, held up {heldUp.LateExit}");
+    }
+
+    [Fact]
     public void After_a_slow_spell_an_exit_at_free_flow_speed_behind_a_sequence_gap_costs_no_more_than_before_it()
     {
         var bore = SitesFile.Maoliling.Sites[0].Bores[0];
