@@ -162,6 +162,32 @@ public class ExitEvidenceTests
     }
 
     [Fact]
+    public void The_unmatched_exit_it_holds_fits_a_vehicle_held_up_behind_a_slow_one_ahead_of_it_as_its_inside_story_does()
+    {
+        var bore = SitesFile.Maoliling.Sites[0].Bores[0];
+        var settings = new DetectorSettings();
+        var entered = Traffic.T0;
+        OverdueEvidence.Weighing Weighed(bool heldUp)
+        {
+            var matcher = Learnt(bore);
+            var t = matcher.Open(Passage(Portal.Entry, entered, seq: 1));
+            // Its exit plate unread, two and a half usual transits after it entered.
+            var exit = Passage(Portal.Exit, entered + bore.NominalTransit * 2.5, seq: 1) with { Plate = null };
+            // Where it was held up, the vehicle ahead of it in its lane (a crawling truck) left just before.
+            if (heldUp) t.AheadLeftAt = exit.CapturedAt - TimeSpan.FromSeconds(3);
+            var orphan = new OrphanExit(exit) { ClaimedBy = t };
+            matcher.Orphans.Add(orphan);
+            t.ProbableExit = orphan;
+            return new OverdueEvidence(settings, matcher, new LaneDiscipline(settings), _ => true).Weigh(t, exit.CapturedAt + TimeSpan.FromSeconds(30), timeCounts: true);
+        }
+
+        var (free, heldUp) = (Weighed(heldUp: false), Weighed(heldUp: true));
+        Assert.True(heldUp.HeldBack > TimeSpan.FromSeconds(200), $"held back {heldUp.HeldBack}");
+        Assert.True(heldUp.LeftUnseen < settings.UnmatchedExitCost + 1, $"held up: left unseen {heldUp.LeftUnseen}");
+        Assert.True(free.LeftUnseen > heldUp.LeftUnseen + 2, $"free {free.LeftUnseen}, held up {heldUp.LeftUnseen}");
+    }
+
+    [Fact]
     public void After_a_slow_spell_an_exit_at_free_flow_speed_behind_a_sequence_gap_costs_no_more_than_before_it()
     {
         var bore = SitesFile.Maoliling.Sites[0].Bores[0];

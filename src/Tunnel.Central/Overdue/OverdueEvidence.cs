@@ -27,7 +27,7 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
     {
         var (inside, timePart, held, keptLane) = Inside(t, now, timeCounts);
         // Rivals for a late passage are looked for only where it is what keeps an alarm back.
-        var late = LateExit(t, now, timeCounts, stay: inside >= settings.AlarmLevelFor(t.Hazmat) ? Math.Min(inside, settings.AlarmLevel) : 0, held);
+        var late = LateExit(t, now, timeCounts, stay: inside >= settings.AlarmLevelFor(t.Hazmat) ? Math.Min(inside, settings.AlarmLevel) : 0);
         var unseen = t.ProbableExit is { } orphan ? Math.Min(HeldExitCost(t, orphan, timeCounts), late) : late;
         return new Weighing(Math.Min(inside, unseen), inside, timePart, inside - timePart, unseen, late, held, inside < keptLane);
     }
@@ -68,14 +68,15 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
     }
 
     /// <summary>
-    /// Of <paramref name="held"/> (<see cref="HeldBackBy"/> now), what could have held it up had it left at
-    /// <paramref name="leftAt"/>: only vehicles that left before it.
+    /// Had it left at <paramref name="leftAt"/>, how long the vehicles ahead of it in its lane that left
+    /// before then kept it from leaving on its own time: a story in which it left then judges its transit
+    /// less that, as "still inside" judges its elapsed time less <see cref="HeldBackBy"/>.
     /// </summary>
-    private TimeSpan HeldUntil(Transit t, TimeSpan held, DateTimeOffset leftAt)
+    private TimeSpan HeldBefore(Transit t, DateTimeOffset leftAt)
     {
-        if (held <= TimeSpan.Zero) return TimeSpan.Zero;
-        var most = leftAt + Headway - (t.EnteredAt + matcher.TimesFor(t).Median);
-        return held < most ? held : most > TimeSpan.Zero ? most : TimeSpan.Zero;
+        var until = t.AheadLeftAt < leftAt ? t.AheadLeftAt : leftAt;
+        var late = until + Headway - (t.EnteredAt + matcher.TimesFor(t).Median);
+        return late > TimeSpan.Zero ? late : TimeSpan.Zero;
     }
 
     /// <summary>How soon a vehicle held behind another leaves after it: the headway, and some slack for the exit cameras' clocks.</summary>
@@ -234,16 +235,15 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
     /// <summary>
     /// Cost of the best story in which the vehicle left by an exit passage the exit cameras have not
     /// delivered yet. <paramref name="stay"/> is what staying inside costs it: a gap it needs less than
-    /// other vehicles do is theirs (<see cref="Displacement"/>). <paramref name="held"/> is how long the
-    /// vehicles ahead of it held it up (<see cref="Weighing.HeldBack"/>): as late as that, it fits the gap as it fits "still inside".
+    /// other vehicles do is theirs (<see cref="Displacement"/>).
     /// </summary>
-    public double LateExit(Transit t, DateTimeOffset now, bool timeCounts, double stay, TimeSpan held = default)
+    public double LateExit(Transit t, DateTimeOffset now, bool timeCounts, double stay)
     {
         var best = double.PositiveInfinity;
         foreach (var gap in matcher.ExitGaps.Open)
         {
             if (gap.Until < t.EnteredAt + matcher.Shortest) continue;
-            var cost = LeftByGap(t, gap, timeCounts, held);
+            var cost = LeftByGap(t, gap, timeCounts);
             // Where staying inside is cheaper, the gap is not what keeps its alarm back.
             if (cost < best && stay > cost) cost += Displacement(t, gap, now, need: stay - cost);
             best = Math.Min(best, cost);
@@ -252,15 +252,15 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
     }
 
     /// <summary>Cost of "it left by the passage missing from <paramref name="gap"/>", on its own.</summary>
-    private double LeftByGap(Transit t, Gap gap, bool timeCounts, TimeSpan held)
+    private double LeftByGap(Transit t, Gap gap, bool timeCounts)
     {
         var fit = 0.0;
         if (timeCounts)
         {
             var times = matcher.TimesFor(t);
-            // Then its transit ended inside the gap's time span, later by as long as the vehicles ahead of
-            // it held it up before then.
-            held = HeldUntil(t, held, gap.Until);
+            // Then its transit ended inside the gap's time span, late by as long as the vehicles ahead of it
+            // that had left by then held it up.
+            var held = HeldBefore(t, gap.Until);
             var (from, until) = (gap.From - t.EnteredAt - held, gap.Until - t.EnteredAt - held);
             fit = from < times.Median && until > times.Median ? 0 : Math.Min(times.MismatchOrFreeFlow(from), times.MismatchOrFreeFlow(until));
         }
@@ -301,9 +301,8 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
                 // Leaving by it costs at least this much without its fit in time or where it changed lanes.
                 var least = GapIsItsExit(u, gap) + (gap.Lane == u.Lane ? u.Passes.OwnLaneBefore(gap.From) * lanes.PassEvidence : lanes.LaneChangeCost);
                 if (staying - least <= bar) continue;
-                var held = counts ? HeldBackBy(u, u.Lane, now) : TimeSpan.Zero;
-                var cost = LeftByGap(u, gap, counts, held);
-                if (staying - cost > bar) _rivals.Add(new Rival(u, cost, staying - cost, counts, held));
+                var cost = LeftByGap(u, gap, counts);
+                if (staying - cost > bar) _rivals.Add(new Rival(u, cost, staying - cost, counts));
             }
         var room = (int)Math.Clamp(gap.ToSeq - gap.FromSeq + 1, 1, MaxRoom);
         if (_rivals.Count < room) return 0;
@@ -316,7 +315,7 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
             if (found == room && r.Bound <= top[0]) break; // bounds only fall from here
             // A need at or below this changes nothing: not worked out further.
             var matters = found == room ? Math.Max(bar, top[0]) : bar;
-            var rivalNeed = OtherStoriesCost(r.Vehicle, gap, now, r.TimeCounts, r.Held, cap, enough: r.Cost + matters) - r.Cost;
+            var rivalNeed = OtherStoriesCost(r.Vehicle, gap, now, r.TimeCounts, cap, enough: r.Cost + matters) - r.Cost;
             if (found < room) top[found++] = rivalNeed;
             else if (rivalNeed > top[0]) top[0] = rivalNeed;
             top[..found].Sort();
@@ -324,7 +323,7 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
         return found == room && top[0] > bar ? top[0] : 0;
     }
 
-    private readonly record struct Rival(Transit Vehicle, double Cost, double Bound, bool TimeCounts, TimeSpan Held);
+    private readonly record struct Rival(Transit Vehicle, double Cost, double Bound, bool TimeCounts);
 
     private readonly List<Rival> _rivals = [];
 
@@ -336,11 +335,11 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
     /// <paramref name="cap"/>; once one costs no more than <paramref name="enough"/>, that one. The cheap
     /// stories first.
     /// </summary>
-    private double OtherStoriesCost(Transit u, Gap gap, DateTimeOffset now, bool timeCounts, TimeSpan held, double cap, double enough)
+    private double OtherStoriesCost(Transit u, Gap gap, DateTimeOffset now, bool timeCounts, double cap, double enough)
     {
         var cost = cap;
         foreach (var other in matcher.ExitGaps.Open)
-            if (other != gap && other.Until >= u.EnteredAt + matcher.Shortest) cost = Math.Min(cost, LeftByGap(u, other, timeCounts, held));
+            if (other != gap && other.Until >= u.EnteredAt + matcher.Shortest) cost = Math.Min(cost, LeftByGap(u, other, timeCounts));
         if (cost <= enough) return cost;
         cost = Math.Min(cost, Inside(u, now, timeCounts).Inside);
         foreach (var orphan in matcher.Orphans)
@@ -349,7 +348,7 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
             cost = Math.Min(cost, ExplainCost(u, orphan, above: cost));
         }
         // Its unmatched exit is cheaper yet where nobody else could have made it.
-        if (cost > enough && u.ProbableExit is { } heldExit) cost = Math.Min(cost, HeldExitCost(u, heldExit, timeCounts));
+        if (cost > enough && u.ProbableExit is { } held) cost = Math.Min(cost, HeldExitCost(u, held, timeCounts));
         return cost;
     }
 
@@ -441,7 +440,7 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
             + Consistency.ClassCost(t.Class, exit.Vehicle.Class)
             + Consistency.ColourCost(t.Plate?.Color, exit.Plate?.Color)
             // In a slow bore the usual transit says nothing about which exit was whose.
-            + (timeMatters ?? timeCounts(t) ? matcher.TimesFor(t).Mismatch(transit) : 0);
+            + (timeMatters ?? timeCounts(t) ? matcher.TimesFor(t).Mismatch(transit - HeldBefore(t, orphan.At)) : 0);
         if (cost > above) return cost;
         cost += PassEvidenceLeavingBy(t, orphan.Lane, orphan.At);
         if (cost > above) return cost;
