@@ -136,53 +136,40 @@ public class ExitEvidenceTests
     }
 
     [Fact]
-    public void A_late_passage_fits_a_vehicle_held_up_behind_a_slow_one_ahead_of_it_as_its_inside_story_does()
+    public void A_late_passage_or_an_unmatched_exit_fits_a_vehicle_held_up_behind_a_slow_one_ahead_of_it_as_its_inside_story_does()
     {
         var bore = SitesFile.Maoliling.Sites[0].Bores[0];
         var settings = new DetectorSettings();
         var entered = Traffic.T0;
-        OverdueEvidence.Weighing Weighed(bool heldUp)
+        // It left two and a half usual transits after it entered: its exit plate unread, or its exit passage
+        // missing from the camera's sequence. Where it was held up, the vehicle ahead of it in its lane (a
+        // crawling truck) left just before.
+        var leftAt = entered + bore.NominalTransit * 2.5;
+        OverdueEvidence.Weighing Weighed(bool heldUp, bool unread)
         {
             var matcher = Learnt(bore);
             var t = matcher.Open(Passage(Portal.Entry, entered, seq: 1));
-            // Two and a half usual transits after it entered, its exit passage goes missing from the camera's sequence.
-            var leftAt = entered + bore.NominalTransit * 2.5;
-            // Where it was held up, the vehicle ahead of it in its lane (a crawling truck) left just before that.
             if (heldUp) t.AheadLeftAt = leftAt - TimeSpan.FromSeconds(3);
-            matcher.ExitGaps.Observe("maoliling-north-exit-1", 1, 1, leftAt - TimeSpan.FromSeconds(5));
-            matcher.ExitGaps.Observe("maoliling-north-exit-1", 3, 1, leftAt + TimeSpan.FromSeconds(5));
+            if (unread)
+            {
+                var orphan = new OrphanExit(Passage(Portal.Exit, leftAt, seq: 1) with { Plate = null }) { ClaimedBy = t };
+                matcher.Orphans.Add(orphan);
+                t.ProbableExit = orphan;
+            }
+            else
+            {
+                matcher.ExitGaps.Observe("maoliling-north-exit-1", 1, 1, leftAt - TimeSpan.FromSeconds(5));
+                matcher.ExitGaps.Observe("maoliling-north-exit-1", 3, 1, leftAt + TimeSpan.FromSeconds(5));
+            }
             return new OverdueEvidence(settings, matcher, new LaneDiscipline(settings), _ => true).Weigh(t, leftAt + TimeSpan.FromSeconds(30), timeCounts: true);
         }
 
-        var (free, heldUp) = (Weighed(heldUp: false), Weighed(heldUp: true));
-        // Held up, its time says little against "still inside", nor may it against "left by the missing passage".
+        // Held up, its time says little against "still inside", nor may it against leaving by either.
+        var (free, heldUp) = (Weighed(heldUp: false, unread: false), Weighed(heldUp: true, unread: false));
         Assert.True(heldUp.HeldBack > TimeSpan.FromSeconds(200), $"held back {heldUp.HeldBack}");
         Assert.True(heldUp.LateExit < 2, $"held up: late exit {heldUp.LateExit}");
         Assert.True(free.LateExit > heldUp.LateExit + 4, $"free {free.LateExit}, held up {heldUp.LateExit}");
-    }
-
-    [Fact]
-    public void The_unmatched_exit_it_holds_fits_a_vehicle_held_up_behind_a_slow_one_ahead_of_it_as_its_inside_story_does()
-    {
-        var bore = SitesFile.Maoliling.Sites[0].Bores[0];
-        var settings = new DetectorSettings();
-        var entered = Traffic.T0;
-        OverdueEvidence.Weighing Weighed(bool heldUp)
-        {
-            var matcher = Learnt(bore);
-            var t = matcher.Open(Passage(Portal.Entry, entered, seq: 1));
-            // Its exit plate unread, two and a half usual transits after it entered.
-            var exit = Passage(Portal.Exit, entered + bore.NominalTransit * 2.5, seq: 1) with { Plate = null };
-            // Where it was held up, the vehicle ahead of it in its lane (a crawling truck) left just before.
-            if (heldUp) t.AheadLeftAt = exit.CapturedAt - TimeSpan.FromSeconds(3);
-            var orphan = new OrphanExit(exit) { ClaimedBy = t };
-            matcher.Orphans.Add(orphan);
-            t.ProbableExit = orphan;
-            return new OverdueEvidence(settings, matcher, new LaneDiscipline(settings), _ => true).Weigh(t, exit.CapturedAt + TimeSpan.FromSeconds(30), timeCounts: true);
-        }
-
-        var (free, heldUp) = (Weighed(heldUp: false), Weighed(heldUp: true));
-        Assert.True(heldUp.HeldBack > TimeSpan.FromSeconds(200), $"held back {heldUp.HeldBack}");
+        (free, heldUp) = (Weighed(heldUp: false, unread: true), Weighed(heldUp: true, unread: true));
         Assert.True(heldUp.LeftUnseen < settings.UnmatchedExitCost + 1, $"held up: left unseen {heldUp.LeftUnseen}");
         Assert.True(free.LeftUnseen > heldUp.LeftUnseen + 2, $"free {free.LeftUnseen}, held up {heldUp.LeftUnseen}");
     }
