@@ -63,8 +63,7 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
             var leaves = ahead.ProbableExit?.At ?? now;
             if (leaves > until) until = leaves;
         }
-        var free = t.EnteredAt + matcher.TimesFor(t).Median;
-        return until + Headway > free ? until + Headway - free : TimeSpan.Zero;
+        return HeldUntil(t, until);
     }
 
     /// <summary>
@@ -72,11 +71,13 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
     /// before then kept it from leaving on its own time: a story in which it left then judges its transit
     /// less that, as "still inside" judges its elapsed time less <see cref="HeldBackBy"/>.
     /// </summary>
-    private TimeSpan HeldBefore(Transit t, DateTimeOffset leftAt)
+    private TimeSpan HeldBefore(Transit t, DateTimeOffset leftAt) => HeldUntil(t, t.AheadLeftAt < leftAt ? t.AheadLeftAt : leftAt);
+
+    /// <summary>How much later than on its own time it leaves, following out a vehicle ahead that left at <paramref name="until"/>.</summary>
+    private TimeSpan HeldUntil(Transit t, DateTimeOffset until)
     {
-        var until = t.AheadLeftAt < leftAt ? t.AheadLeftAt : leftAt;
-        var late = until + Headway - (t.EnteredAt + matcher.TimesFor(t).Median);
-        return late > TimeSpan.Zero ? late : TimeSpan.Zero;
+        var free = t.EnteredAt + matcher.TimesFor(t).Median;
+        return until + Headway > free ? until + Headway - free : TimeSpan.Zero;
     }
 
     /// <summary>How soon a vehicle held behind another leaves after it: the headway, and some slack for the exit cameras' clocks.</summary>
@@ -428,7 +429,7 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
     /// <param name="timeMatters">
     /// Whether its transit time says anything; by default the bore's rule (not while it is congested). A
     /// weighing passes its own, which also knows the queue behind an alarmed stop. The hand-out of exits
-    /// among vehicles keeps the bore's rule: knowing the queue there too missed a stop (README).
+    /// among vehicles keeps the bore's rule: knowing the queue there too missed a stop (docs/detection-history.md).
     /// </param>
     public double ExplainCost(Transit t, OrphanExit orphan, double above = double.PositiveInfinity, bool? timeMatters = null)
     {
