@@ -44,8 +44,10 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
     public static readonly TimeSpan DefaultCommitEvery = TimeSpan.FromMilliseconds(25);
 
     private readonly TimeSpan _commitEvery = commitEvery ?? DefaultCommitEvery;
-    // When the background writer last began a commit (Stopwatch timestamp); its thread's alone.
-    private long _lastCommitAt;
+    // When the background writer last began a commit (Stopwatch timestamp), null before the first; its
+    // thread's alone. Not 0 for "never": timestamps count from boot, and a machine up for less than the
+    // interval would hold its first commit back.
+    private long? _lastCommitAt;
 
     /// <summary>
     /// Passage bodies held before new ones are dropped: under a kilobyte each, some 40 MB. The reference
@@ -223,7 +225,7 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
             {
                 WaitHandle.WaitAny([_work, ct.WaitHandle], nextAck);
                 ct.ThrowIfCancellationRequested();
-                var since = Stopwatch.GetElapsedTime(_lastCommitAt);
+                var since = _lastCommitAt is { } last ? Stopwatch.GetElapsedTime(last) : TimeSpan.MaxValue;
                 if (since < _commitEvery && Backlog > 0)
                 {
                     ct.WaitHandle.WaitOne(_commitEvery - since);
