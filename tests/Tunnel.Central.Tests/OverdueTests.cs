@@ -365,6 +365,28 @@ public class OverdueTests
     }
 
     [Fact]
+    public void In_the_queue_behind_a_stopped_vehicle_the_other_lane_s_entrants_just_behind_do_not_place_a_lane_change()
+    {
+        var (traffic, raised) = StoppedWithItsFollowersGone();
+        // A car in the queue squeezes into lane 2 and leaves by it; its lane's followers, squeezing past
+        // in a loose order, and lane 2's entrants 14 to 22 s behind it leave first. Steady speeds would
+        // say where lane 2 overtook it and its lane's followers got past it, and that no change of lanes
+        // suits both; but nothing in a queue is steady.
+        var v = raised + 10;
+        traffic.Entry(v, "浙M00000", lane: 1);
+        for (var i = 0; i < 3; i++) traffic.Entry(v + 4 + 4 * i, $"浙M0000{i + 1}", lane: 1);
+        for (var i = 0; i < 3; i++) traffic.Entry(v + 14 + 4 * i, $"浙N0000{i}", lane: 2);
+        traffic.Exit(v + 180, "浙M00001", lane: 1);
+        traffic.Exit(v + 199, "浙N00000", lane: 2);
+        traffic.Exit(v + 200, "浙M00002", lane: 1);
+        traffic.Exit(v + 203, "浙N00001", lane: 2);
+        traffic.Exit(v + 204, "浙M00003", lane: 1);
+        traffic.Exit(v + 207, "浙N00002", lane: 2);
+        traffic.Exit(v + 225, "浙M00000", lane: 2);
+        Assert.Single(traffic.Raised(AlarmKind.Overdue));
+    }
+
+    [Fact]
     public void A_slow_lane_changer_overtaken_by_the_other_lane_before_it_changed_is_not_stopped()
     {
         var traffic = new Traffic();
@@ -383,6 +405,26 @@ public class OverdueTests
         Assert.Empty(traffic.Raised(AlarmKind.Overdue));
         traffic.Exit(t + 10 + 260, "浙J12345", lane: 1, cls: VehicleClass.Truck);
         Assert.Empty(traffic.Raised(AlarmKind.Overdue));
+    }
+
+    [Fact]
+    public void A_change_of_lanes_does_not_explain_a_vehicle_that_both_lanes_later_entrants_have_passed_at_the_usual_pace()
+    {
+        var traffic = new Traffic();
+        var t = traffic.Warmup(120);
+        traffic.Entry(t + 10, "浙J12345", lane: 1);   // stops
+        // Both lanes flow on at the usual pace, lane 2's entrants 12 to 30 s behind it. Had it changed into
+        // lane 2 and driven on, they would have had to overtake it there first. (Counting only entrants of
+        // the other lane 45 s or more behind it, it was alarmed 218 s after it entered; now 192 s.)
+        for (var i = 0; i < 4; i++) traffic.Entry(t + 14 + 6 * i, $"浙K0000{i}", lane: 1);
+        for (var i = 0; i < 4; i++) traffic.Entry(t + 22 + 6 * i, $"浙L0000{i}", lane: 2);
+        for (var i = 0; i < 4; i++)
+        {
+            traffic.Exit(t + 14 + 6 * i + 168, $"浙K0000{i}", lane: 1);
+            traffic.Exit(t + 22 + 6 * i + 168, $"浙L0000{i}", lane: 2);
+        }
+        traffic.Clock(t + 10 + 205);
+        Assert.Equal("浙J12345", Assert.Single(traffic.Raised(AlarmKind.Overdue)).Plate);
     }
 
     [Fact]

@@ -35,10 +35,17 @@ public sealed record DetectorSettings
     /// <summary>How many observations the priors are worth before the bore's own traffic takes over.</summary>
     public double PriorWeight { get; init; } = 200;
     /// <summary>
-    /// An entrant of another lane this much later than a vehicle was behind it all the way, had the
-    /// vehicle changed into that lane: its leaving first then speaks against "changed lanes and drove on".
+    /// An entrant of another lane this much later than a vehicle entered after it (the lanes' entry
+    /// cameras may disagree by a few seconds): its leaving first then speaks against "changed lanes and
+    /// drove on", as far as steady speeds say it must have overtaken the vehicle before the change.
     /// </summary>
-    public TimeSpan OtherLaneMargin { get; init; } = TimeSpan.FromSeconds(45);
+    public TimeSpan OtherLaneMargin { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// Where a vehicle's time does not count (congestion, the queue behind an alarm), vehicles crawl and
+    /// zip together and no steady speed says where they overtook: only an entrant of another lane this
+    /// much later was surely behind it all the way.
+    /// </summary>
+    public TimeSpan CrawlLaneMargin { get; init; } = TimeSpan.FromSeconds(45);
     /// <summary>An open transit is dropped after this long (its alarm, if any, stays with the operators).</summary>
     public TimeSpan MaxTracked { get; init; } = TimeSpan.FromHours(12);
     /// <summary>An overdue alarm turns critical when the vehicle is still inside this long after the alarm.</summary>

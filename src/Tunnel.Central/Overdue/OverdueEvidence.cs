@@ -112,7 +112,9 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
             if (slow >= best) break;
             if (!known)
             {
-                passers = new PasserTimes(t, ticks, seconds);
+                // Where time does not count the vehicles crawl and zip together: no steady speed places a
+                // change point, and only an entrant of another lane well behind it speaks against the story.
+                passers = new PasserTimes(t, ticks, seconds, timeCounts ? TimeSpan.Zero : settings.CrawlLaneMargin);
                 known = true;
             }
             best = Math.Min(best, slow + ChangePointCost(t, t.EnteredAt + leaves, passers));
@@ -136,7 +138,7 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
     /// </summary>
     internal double ChangePointCost(Transit t, DateTimeOffset leftAt)
     {
-        var passers = new PasserTimes(t, stackalloc long[PassLog.Keep * 2], stackalloc double[PassLog.Keep * 3]);
+        var passers = new PasserTimes(t, stackalloc long[PassLog.Keep * 2], stackalloc double[PassLog.Keep * 3], TimeSpan.Zero);
         return ChangePointCost(t, leftAt, passers);
     }
 
@@ -153,26 +155,29 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
         public readonly ReadOnlySpan<long> OwnLeft;
         public readonly ReadOnlySpan<double> OwnLeftAfter;
 
-        public PasserTimes(Transit t, Span<long> ticks, Span<double> seconds)
+        /// <param name="otherLater">Passers of other lanes that entered less than this after it are left out.</param>
+        public PasserTimes(Transit t, Span<long> ticks, Span<double> seconds, TimeSpan otherLater)
         {
             var others = t.Passes.OtherLanePassers;
             var own = t.Passes.OwnLaneLeftTimes;
-            for (var i = 0; i < others.Length; i++)
+            var n = 0;
+            foreach (var passer in others)
             {
-                var passer = others[i];
-                ticks[i] = passer.LeftAt.UtcTicks;
-                seconds[i] = (passer.EnteredAt - t.EnteredAt).TotalSeconds;
-                seconds[others.Length + i] = (passer.LeftAt - passer.EnteredAt).TotalSeconds;
+                if (passer.EnteredAt - t.EnteredAt < otherLater) continue;
+                ticks[n] = passer.LeftAt.UtcTicks;
+                seconds[n] = (passer.EnteredAt - t.EnteredAt).TotalSeconds;
+                seconds[others.Length + n] = (passer.LeftAt - passer.EnteredAt).TotalSeconds;
+                n++;
             }
             for (var i = 0; i < own.Length; i++)
             {
-                ticks[others.Length + i] = own[i].UtcTicks;
+                ticks[n + i] = own[i].UtcTicks;
                 seconds[2 * others.Length + i] = (own[i] - t.EnteredAt).TotalSeconds;
             }
-            OtherLeft = ticks[..others.Length];
-            OwnLeft = ticks.Slice(others.Length, own.Length);
-            OtherLater = seconds[..others.Length];
-            OtherTransit = seconds.Slice(others.Length, others.Length);
+            OtherLeft = ticks[..n];
+            OwnLeft = ticks.Slice(n, own.Length);
+            OtherLater = seconds[..n];
+            OtherTransit = seconds.Slice(others.Length, n);
             OwnLeftAfter = seconds.Slice(2 * others.Length, own.Length);
         }
     }
