@@ -199,6 +199,30 @@ public class ExitEvidenceTests
         Assert.True(Math.Abs(slow - freeFlow) < 0.5, $"free flow {freeFlow}, after the slow spell {slow}");
     }
 
+    [Fact]
+    public void After_a_slow_spell_a_misread_exit_at_free_flow_speed_still_matches_its_vehicle()
+    {
+        var bore = SitesFile.Maoliling.Sites[0].Bores[0];
+        Transit? MatchAfter(double slowdown)
+        {
+            var matcher = Learnt(bore, slowdown);
+            var entry = Passage(Portal.Entry, Traffic.T0, seq: 1) with { Lane = 2, Vehicle = new VehicleRead { Class = VehicleClass.Car } };
+            matcher.Open(entry);
+            // A lane changer at free-flow speed, its exit plate misread by one character and the car taken for a van.
+            var exit = Passage(Portal.Exit, Traffic.T0 + bore.NominalTransit, seq: 1) with
+            {
+                Vehicle = new VehicleRead { Class = VehicleClass.Van },
+                Plate = new PlateRead { Text = "浙J12845", Color = PlateColor.Blue, Confidence = 0.7, CharConfidences = [0.99, 0.98, 0.98, 0.97, 0.7, 0.98, 0.99] },
+            };
+            var found = matcher.FindMatch(exit);
+            return found.How == ExitMatch.Fuzzy ? found.Transit : null;
+        }
+
+        Assert.NotNull(MatchAfter(1));
+        // Behind a long blockage every learnt transit took twice as long; one at free-flow speed is no less its own.
+        Assert.NotNull(MatchAfter(2.5));
+    }
+
     /// <summary>A bore that has learnt 160 transits of each kind, each about <paramref name="slowdown"/> times the free-flow time.</summary>
     private static BoreMatcher Learnt(BoreConfig bore, double slowdown = 1)
     {

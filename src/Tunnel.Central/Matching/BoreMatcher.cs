@@ -194,10 +194,12 @@ public sealed class BoreMatcher
                 if (Math.Abs(read.Text.Length - plate.Text.Length) > 1) continue;
                 var distance = PlateSimilarity.WeightedDistance(read.Text, t.PlateCertainty, plate.Text, certainty, MaxFuzzyDistance);
                 if (distance > MaxFuzzyDistance) continue;
+                // Free flow judges a transit shorter than the learnt one too: after a long blockage the learnt
+                // times run long, and a vehicle that entered once it cleared drove through at the usual speed.
                 var score = 2.5 * distance + Consistency.ClassCost(t.Class, exit.Vehicle.Class)
                     + Consistency.ColourCost(read.Color, plate.Color)
                     + (t.Lane == exit.Lane ? 0 : 1.0)
-                    + Math.Min(TimesFor(t).Mismatch(now - t.EnteredAt), 3);
+                    + Math.Min(TimesFor(t).MismatchOrFreeFlow(now - t.EnteredAt), 3);
                 if (score < bestScore) { runnerUp = bestScore; (best, bestScore) = (t, score); }
                 else if (score < runnerUp) runnerUp = score;
             }
