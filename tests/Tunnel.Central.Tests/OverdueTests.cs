@@ -110,6 +110,26 @@ public class OverdueTests
     }
 
     [Fact]
+    public void A_vehicle_ahead_that_left_after_an_unread_exit_was_passed_by_whoever_left_by_it()
+    {
+        var traffic = new Traffic();
+        var t = traffic.Warmup(120);
+        traffic.Entry(t + 10, "浙J12345", lane: 1);          // slow
+        traffic.Entry(t + 40, "浙K00001", lane: 1);          // behind it
+        var unread = traffic.Exit(t + 40 + 172, null, lane: 1, deliver: false);
+        var bore = traffic.North;
+        var evidence = new OverdueEvidence(new DetectorSettings(), bore.Matcher, bore.Lanes, _ => true);
+        var orphan = new OrphanExit(unread);
+        var follower = bore.Matcher.AllOpen.Single(x => x.Plate?.Text == "浙K00001");
+        var inside = evidence.ExplainCost(follower, orphan);
+        // The slow one leaves after that exit: had the follower left by it, it got past the slow one all the
+        // same, though the slow one is no longer inside to say so.
+        traffic.Exit(t + 10 + 220, "浙J12345", lane: 1);
+        var left = evidence.ExplainCost(follower, orphan);
+        Assert.True(Math.Abs(left - inside) < 0.5, $"ahead inside {inside:0.00}, ahead left since {left:0.00}");
+    }
+
+    [Fact]
     public void A_hazmat_truck_queued_behind_a_slow_truck_of_its_lane_is_late_for_that_reason_alone()
     {
         var traffic = new Traffic();

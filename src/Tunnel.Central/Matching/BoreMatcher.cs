@@ -31,7 +31,7 @@ public sealed class BoreMatcher
         Config = config;
         _lanes = Enumerable.Range(0, config.Lanes).Select(_ => new List<Transit>()).ToArray();
         _laneEntries = new long[config.Lanes];
-        _keptLaneExits = Enumerable.Range(0, config.Lanes).Select(_ => new List<(DateTimeOffset, DateTimeOffset)>()).ToArray();
+        _keptLaneExits = Enumerable.Range(0, config.Lanes).Select(_ => new List<KeptLaneExit>()).ToArray();
         var nominal = config.NominalTransit;
         // Kept, not derived at each read: the config is immutable, and weighings and the fuzzy search ask for it per candidate.
         Shortest = nominal / 1.6;
@@ -68,20 +68,23 @@ public sealed class BoreMatcher
         for (var i = 0; i < exits.Count; i++)
             if (now - exits[i].LeftAt <= RememberKeptLaneExits) exits[kept++] = exits[i];
         exits.RemoveRange(kept, exits.Count - kept);
-        exits.Add((leaver.EnteredAt, leftAt));
+        exits.Add(new KeptLaneExit(leaver, leftAt));
     }
+
+    /// <summary>The vehicles that kept <paramref name="lane"/> and left by it in the last minute or so.</summary>
+    public ReadOnlySpan<KeptLaneExit> RecentKeptLaneExits(int lane) => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_keptLaneExits[LaneIndex(lane)]);
 
     /// <summary>When the last of the recent vehicles that entered <paramref name="lane"/> before <paramref name="enteredAt"/> and kept it left; MinValue if none did.</summary>
     public DateTimeOffset LastLeftAhead(int lane, DateTimeOffset enteredAt)
     {
         var last = DateTimeOffset.MinValue;
-        foreach (var (entered, left) in _keptLaneExits[LaneIndex(lane)])
-            if (entered < enteredAt && left > last) last = left;
+        foreach (var (leaver, left) in _keptLaneExits[LaneIndex(lane)])
+            if (leaver.EnteredAt < enteredAt && left > last) last = left;
         return last;
     }
 
     private static readonly TimeSpan RememberKeptLaneExits = TimeSpan.FromMinutes(1);
-    private readonly List<(DateTimeOffset EnteredAt, DateTimeOffset LeftAt)>[] _keptLaneExits;
+    private readonly List<KeptLaneExit>[] _keptLaneExits;
 
     /// <summary>Every open transit, lane by lane (a struct: the weighing loops walk it all the time).</summary>
     public OpenTransits AllOpen => new(_lanes);
@@ -228,6 +231,9 @@ public sealed class BoreMatcher
 
     private int LaneIndex(int lane) => Math.Clamp(lane, 1, _lanes.Length) - 1;
 }
+
+/// <summary>A vehicle that left by the lane it entered, and when.</summary>
+public readonly record struct KeptLaneExit(Transit Leaver, DateTimeOffset LeftAt);
 
 public readonly record struct ExitCandidate(Transit? Transit, ExitMatch How, bool Rematch);
 

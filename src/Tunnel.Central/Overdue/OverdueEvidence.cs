@@ -418,13 +418,15 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
         if (orphan.Lane != t.Lane) return 0;
         var lane = matcher.OpenInLane(t.Lane);
         for (var i = 0; i < lane.Length && lane[i].EnteredAt < t.EnteredAt; i++)
-        {
-            var ahead = lane[i];
-            if (ahead.AlarmId is null && ahead.ProbableExit is null && ahead.Passes.OwnLaneBefore(orphan.At) == 0)
-                return lanes.PassEvidence;
-        }
+            if (InOrderAt(lane[i], orphan.At) && lane[i].ProbableExit is null) return lanes.PassEvidence;
+        // One ahead of it that has left by its lane since then was passed by it as surely as one still inside.
+        foreach (var (ahead, leftAt) in matcher.RecentKeptLaneExits(t.Lane))
+            if (ahead.EnteredAt < t.EnteredAt && leftAt > orphan.At && InOrderAt(ahead, orphan.At)) return lanes.PassEvidence;
         return 0;
     }
+
+    /// <summary>Not alarmed, and nobody of its lane had got past it by then.</summary>
+    private static bool InOrderAt(Transit ahead, DateTimeOffset at) => ahead.AlarmId is null && ahead.Passes.OwnLaneBefore(at) == 0;
 
     /// <summary>
     /// Cost of "this unmatched exit was this vehicle"; where it surely exceeds <paramref name="above"/>,
