@@ -184,7 +184,7 @@ public sealed class BoreMonitor
 
     /// <summary>
     /// A vehicle that left, having kept its lane, tells on the vehicles still inside that entered
-    /// before it: those of its lane, and those of other lanes that entered well before it.
+    /// before it: those of its lane, and those of other lanes that entered before it (by a margin for the cameras' clocks).
     /// </summary>
     private void RecordOvertake(Transit leaver, Passage exit, DateTimeOffset now)
     {

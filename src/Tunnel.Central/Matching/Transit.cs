@@ -90,7 +90,7 @@ public sealed class Transit
 
 /// <summary>
 /// When later entrants left first: of its own lane (order there holds unless it stopped or changed
-/// lanes) and of other lanes, entering well after it (order there would have held behind it, had it
+/// lanes) and of other lanes, entering after it (order there would have held behind it, had it
 /// changed into that lane). A few of its own lane are plenty: the evidence saturates. Of other lanes
 /// the latest few are kept, with when they entered: the later a passer entered and left, the further
 /// in it must have overtaken.
