@@ -136,7 +136,7 @@ public class OverdueTests
         var t = traffic.Warmup(120);
         // A crawl: the bore has seen no truck yet, so a truck's usual transit is wide, but the hazmat
         // level is tight enough to alarm the second truck on time alone were it not held up.
-        const double slowTransit = 650;
+        const double slowTransit = 520;
         traffic.Entry(t + 10, "浙T00001", lane: 2, cls: VehicleClass.Truck);               // slow, at the head
         traffic.Entry(t + 25, "浙T00002", lane: 2, cls: VehicleClass.Truck, hazmat: true); // right behind it
         traffic.Clock(t + 10 + slowTransit);
@@ -150,7 +150,7 @@ public class OverdueTests
     {
         var traffic = new Traffic();
         var t = traffic.Warmup(120);
-        const double crawl = 600;
+        const double crawl = 500;
         traffic.Entry(t + 5, "浙T00001", lane: 2, cls: VehicleClass.Truck);   // crawls
         traffic.Entry(t + 10, "浙J12345", lane: 1);                            // changes into lane 2 behind it
         // Its own lane flows on and leaves before it.
@@ -285,12 +285,13 @@ public class OverdueTests
     {
         var traffic = new Traffic();
         var t = traffic.Warmup(120);
-        // The bore is empty: nobody overtakes it, so only its time inside speaks. It stops for two and a
-        // half minutes near the exit, and leaves at about twice the usual transit.
+        // The bore is empty: nobody overtakes it, so only its time inside speaks. It stops for two
+        // minutes near the exit, and leaves at 1.7 times the usual transit (with slow movers taken as 1 %
+        // of the traffic instead of 0.5 %, the alarm came 10 s after that).
         var entered = t + 600;
         traffic.Entry(entered, "浙J12345", lane: 1);
         var usual = traffic.North.Matcher.Times[0].Median.TotalSeconds;
-        var leaves = entered + usual + 150;
+        var leaves = entered + usual + 120;
         traffic.Clock(leaves - 1);
         var alarm = Assert.Single(traffic.Raised(AlarmKind.Overdue));
         Assert.Equal("浙J12345", alarm.Plate);
