@@ -24,8 +24,10 @@ public sealed record DetectorSettings
     /// <summary>
     /// Two vehicles whose need of a late exit passage (what their best other story costs more) is within
     /// this much of each other are indistinguishable by it until it comes (see <c>OverdueEvidence.Displacement</c>).
+    /// 1 nat, as for unmatched exits: at 2, eight stopped vehicles of the ten simulated days waited up to
+    /// 46 s for passages that others needed more, with the same false alarms; at 0, nine false alarms more.
     /// </summary>
-    public double GapRivalMargin { get; init; } = 2.0;
+    public double GapRivalMargin { get; init; } = 1.0;
     /// <summary>Least cost of "its exit passage is the one missing from an exit camera's sequence gap" (see <c>OverdueEvidence.GapIsItsExit</c>).</summary>
     public double LateExitCost { get; init; } = 0;
     /// <summary>Prior for how often a later entrant of a lane leaves before a vehicle that kept the lane and did not stop.</summary>
