@@ -449,6 +449,30 @@ public class OverdueTests
     }
 
     [Fact]
+    public void A_vehicle_of_the_other_lane_it_would_have_overtaken_before_changing_lanes_does_not_hold_it_up()
+    {
+        var traffic = new Traffic();
+        var t = traffic.Warmup(120);
+        var v = t + 30;
+        traffic.Entry(v - 20, "浙W00001", lane: 1);    // slow: 232 s
+        traffic.Entry(v, "浙J12345", lane: 2);         // stops
+        traffic.Entry(v + 6, "浙K00001", lane: 2);
+        traffic.Entry(v + 8, "浙L00001", lane: 1);
+        traffic.Entry(v + 12, "浙K00002", lane: 2);
+        traffic.Entry(v + 14, "浙L00002", lane: 1);
+        traffic.Exit(v + 170, "浙K00001", lane: 2);
+        traffic.Exit(v + 176, "浙K00002", lane: 2);
+        // Had it changed into lane 1 behind the slow car, it would follow it out within moments. But at its
+        // usual pace it overtook that car 30 % of the way in, and lane 1's entrants 8 and 14 s behind it,
+        // which left just after that car, were still behind it then: they could not have passed it in lane 1.
+        traffic.Exit(v + 212, "浙W00001", lane: 1);
+        traffic.Exit(v + 213, "浙L00001", lane: 1);
+        traffic.Exit(v + 214, "浙L00002", lane: 1);
+        traffic.Clock(v + 215);
+        Assert.Equal("浙J12345", Assert.Single(traffic.Raised(AlarmKind.Overdue)).Plate);
+    }
+
+    [Fact]
     public void The_queue_behind_a_stopped_vehicle_stays_held_up_while_it_blocks_the_lane()
     {
         var (traffic, raised) = StoppedWithItsFollowersGone();

@@ -75,11 +75,14 @@ public sealed class BoreMatcher
     public ReadOnlySpan<KeptLaneExit> RecentKeptLaneExits(int lane) => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_keptLaneExits[LaneIndex(lane)]);
 
     /// <summary>When the last of the recent vehicles that entered <paramref name="lane"/> before <paramref name="enteredAt"/> and kept it left; MinValue if none did.</summary>
-    public DateTimeOffset LastLeftAhead(int lane, DateTimeOffset enteredAt)
+    public DateTimeOffset LastLeftAhead(int lane, DateTimeOffset enteredAt) => LastLeaverAhead(lane, enteredAt).LeftAt;
+
+    /// <summary>Of the vehicles of a lane that entered before <paramref name="enteredAt"/> and left by it in the last minute, the last to leave.</summary>
+    public KeptLaneExit LastLeaverAhead(int lane, DateTimeOffset enteredAt)
     {
-        var last = DateTimeOffset.MinValue;
-        foreach (var (leaver, left) in _keptLaneExits[LaneIndex(lane)])
-            if (leaver.EnteredAt < enteredAt && left > last) last = left;
+        var last = new KeptLaneExit(null!, DateTimeOffset.MinValue);
+        foreach (var exit in _keptLaneExits[LaneIndex(lane)])
+            if (exit.Leaver.EnteredAt < enteredAt && exit.LeftAt > last.LeftAt) last = exit;
         return last;
     }
 

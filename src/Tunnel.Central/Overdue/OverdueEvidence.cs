@@ -97,10 +97,19 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
         var times = matcher.TimesFor(t);
         var elapsed = now - t.EnteredAt;
         var best = cheaper;
-        // After the change it was behind the vehicles of its new lane: the slowest lane it could be in.
+        // After the change it was behind the vehicles of its new lane: the slowest lane it could be in,
+        // as far as it could have changed in behind them (see HolderWindows).
+        var (into, ownHeld) = (t.Lane, held);
         if (timeCounts)
             for (var lane = 1; lane <= matcher.Config.Lanes; lane++)
-                if (lane != t.Lane && HeldBackBy(t, lane, now) is var other && other > held) held = other;
+                if (lane != t.Lane && HeldBackBy(t, lane, now) is var other && other > held) (held, into) = (other, lane);
+        Span<double> windowEnds = stackalloc double[MaxHolders + 1];
+        Span<double> windowHeld = stackalloc double[MaxHolders + 1];
+        Span<double> windowWeights = stackalloc double[MaxHolders + 1];
+        var windows = into == t.Lane ? 0 : HolderWindows(t, into, now, ownHeld, windowEnds, windowHeld);
+        // The longest hold of any window keeps "slow" below every window's cost, so the steps still stop early.
+        for (var k = 0; k < windows; k++)
+            if (TimeSpan.FromSeconds(windowHeld[k]) is var h && h > held) held = h;
         Span<long> ticks = stackalloc long[PassLog.Keep * 2];
         Span<double> seconds = stackalloc double[PassLog.Keep * 3];
         scoped PasserTimes passers = default;
@@ -117,7 +126,13 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
                 passers = new PasserTimes(t, ticks, seconds, timeCounts ? TimeSpan.Zero : settings.CrawlLaneMargin);
                 known = true;
             }
-            best = Math.Min(best, slow + ChangePointCost(t, t.EnteredAt + leaves, passers));
+            if (windows == 0) best = Math.Min(best, slow + ChangePointCost(t, t.EnteredAt + leaves, passers));
+            else
+            {
+                for (var k = 0; k < windows; k++)
+                    windowWeights[k] = Math.Exp(-times.Surprise(leaves - TimeSpan.FromSeconds(windowHeld[k])));
+                best = Math.Min(best, lanes.LaneChangeCost + ChangePointCost(t, t.EnteredAt + leaves, passers, windowEnds[..windows], windowWeights[..windows]));
+            }
             // Leaving later only helps against passers of other lanes, and only says more than "it
             // leaves now" where its speed can be weighed.
             if (t.Passes.OtherLanes == 0 || !timeCounts) break;
@@ -126,6 +141,55 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
     }
 
     private const int LeaveSteps = 40;
+
+    /// <summary>The most vehicles of the new lane looked at as the one it changed in behind.</summary>
+    private const int MaxHolders = 6;
+
+    /// <summary>
+    /// Which vehicle of <paramref name="lane"/> it would have been behind, had it changed into that lane a
+    /// given share of the way along: at its own pace in its lane (<paramref name="ownHeld"/> included) it
+    /// overtook a slower vehicle of that lane that entered d before it a share d / (T − τ) of the way in, and
+    /// changing later it came in ahead of that one, behind the next. Fills the shares at which each window
+    /// ends (the last at 1) and how long the vehicle ahead in each held it up; returns how many. Without
+    /// this, "it changed in behind that slow truck" excused it wherever the change came, even where the
+    /// other lane's later entrants that left first say it came too late to be behind the truck.
+    /// </summary>
+    private int HolderWindows(Transit t, int lane, DateTimeOffset now, TimeSpan ownHeld, Span<double> ends, Span<double> held)
+    {
+        var pace = (matcher.TimesFor(t).Median + ownHeld).TotalSeconds;
+        var open = matcher.OpenInLane(lane);
+        var i = open.Length - 1;
+        while (i >= 0 && open[i].EnteredAt >= t.EnteredAt) i--;
+        var n = 0;
+        var reach = 0.0;
+        for (; i >= 0 && n < MaxHolders - 1 && reach < 1; i--)
+        {
+            // Stopped, or gone with its exit unread: nobody behind it was held by it.
+            if (open[i] is { AlarmId: null, Passes.OwnLane: 0 } ahead)
+                Window(ahead, ahead.ProbableExit?.At ?? now, ends, held, ref n, ref reach);
+        }
+        // Ahead of all of them: behind one that has just left and followed it out within moments.
+        if (reach < 1 && matcher.LastLeaverAhead(lane, t.EnteredAt) is { Leaver: not null } left && now - left.LeftAt <= FollowsOutWithin)
+            Window(left.Leaver, left.LeftAt, ends, held, ref n, ref reach);
+        // Or held by nobody there.
+        if (reach < 1)
+        {
+            ends[n] = 1;
+            held[n++] = ownHeld.TotalSeconds;
+        }
+        return n;
+
+        void Window(Transit ahead, DateTimeOffset leaves, Span<double> ends, Span<double> held, ref int n, ref double reach)
+        {
+            var slower = (leaves - ahead.EnteredAt).TotalSeconds - pace;
+            var overtaken = slower <= 0 ? 1 : Math.Min(1, (t.EnteredAt - ahead.EnteredAt).TotalSeconds / slower);
+            if (overtaken <= reach) return;
+            var h = HeldUntil(t, leaves);
+            ends[n] = overtaken;
+            held[n++] = (h > ownHeld ? h : ownHeld).TotalSeconds;
+            reach = overtaken;
+        }
+    }
 
     /// <summary>
     /// Cost of "it changed lanes somewhere along the bore and left at <paramref name="leftAt"/>", from
@@ -182,7 +246,12 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
         }
     }
 
-    private double ChangePointCost(Transit t, DateTimeOffset leftAt, in PasserTimes passers)
+    private double ChangePointCost(Transit t, DateTimeOffset leftAt, in PasserTimes passers) =>
+        ChangePointCost(t, leftAt, passers, [1.0], [1.0]);
+
+    /// <param name="ends">Where along the bore each window of change points ends, the last at 1.</param>
+    /// <param name="weights">How likely the rest of the story is for a change point in each window.</param>
+    private double ChangePointCost(Transit t, DateTimeOffset leftAt, in PasserTimes passers, ReadOnlySpan<double> ends, ReadOnlySpan<double> weights)
     {
         var transit = (leftAt - t.EnteredAt).TotalSeconds;
         var leftTicks = leftAt.UtcTicks;
@@ -207,7 +276,12 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
             if (heldUntil <= 0) violated++;
             else if (heldUntil < 1) (at[count], change[count++]) = (heldUntil, +1);
         }
-        if (count == 0) return violated * lanes.PassEvidence;
+        if (count == 0)
+        {
+            var spread = 0.0;
+            for (var k = 0; k < ends.Length; k++) spread += (ends[k] - (k == 0 ? 0 : ends[k - 1])) * weights[k];
+            return violated * lanes.PassEvidence - Math.Log(spread);
+        }
         (at[count], change[count++]) = (1, 0);
         // At most 13 points: an insertion sort, without the library sort's generic dispatch (this runs at every step of every weighing).
         for (var i = 1; i < count; i++)
@@ -222,9 +296,15 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
         var power = lanes.OrderViolationPower(violated);
         var likelihood = 0.0;
         var from = 0.0;
+        var w = 0;
         for (var i = 0; i < count; i++)
         {
-            likelihood += (at[i] - from) * power;
+            for (; w < ends.Length - 1 && ends[w] < at[i]; w++)
+            {
+                likelihood += (ends[w] - from) * power * weights[w];
+                from = ends[w];
+            }
+            likelihood += (at[i] - from) * power * weights[w];
             if (change[i] > 0) power *= rate;
             else if (change[i] < 0) power /= rate;
             from = at[i];
