@@ -473,6 +473,24 @@ public class OverdueTests
     }
 
     [Fact]
+    public void A_slow_vehicle_ahead_in_its_lane_excuses_a_lane_changer_only_until_it_changed()
+    {
+        var traffic = new Traffic();
+        var t = traffic.Warmup(120);
+        var v = t + 10;
+        traffic.Entry(v - 5, "浙S00001", lane: 1);     // slow: 230 s
+        traffic.Entry(v, "浙J12345", lane: 1);         // stops
+        for (var i = 0; i < 4; i++) traffic.Entry(v + 6 + 6 * i, $"浙K0000{i}", lane: 1);
+        // Its followers get past it and leave behind the slow car. Kept in its lane behind that car, the
+        // vehicle could not have left before it; but had it changed lanes and driven on, it was held
+        // only until it changed, and by now it would have left wherever it changed.
+        traffic.Exit(v + 225, "浙S00001", lane: 1);
+        for (var i = 0; i < 4; i++) traffic.Exit(v + 227 + 2 * i, $"浙K0000{i}", lane: 1);
+        traffic.Clock(v + 265);
+        Assert.Equal("浙J12345", Assert.Single(traffic.Raised(AlarmKind.Overdue)).Plate);
+    }
+
+    [Fact]
     public void The_queue_behind_a_stopped_vehicle_stays_held_up_while_it_blocks_the_lane()
     {
         var (traffic, raised) = StoppedWithItsFollowersGone();

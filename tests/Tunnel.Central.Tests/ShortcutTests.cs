@@ -33,6 +33,20 @@ public sealed class ShortcutTests
         Assert.True(compared > 100);
     }
 
+    [Fact]
+    public void The_survival_read_from_its_table_is_e_to_the_minus_surprise_within_a_tenth_of_a_percent()
+    {
+        var model = new TransitTimeModel(TimeSpan.FromSeconds(160));
+        var rng = new Random(5);
+        for (var i = 0; i < 200; i++) model.Add(TimeSpan.FromSeconds(140 + 40 * rng.NextDouble()));
+        for (var seconds = 1.0; seconds < 2000; seconds *= 1.01)
+        {
+            var elapsed = TimeSpan.FromSeconds(seconds);
+            var exact = Math.Exp(-model.Surprise(elapsed));
+            Assert.InRange(model.Survival(elapsed), exact * 0.999 - 1e-12, exact * 1.001 + 1e-12);
+        }
+    }
+
     [Theory]
     [InlineData(4.5)]
     [InlineData(1.0)]

@@ -103,17 +103,17 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
         if (timeCounts)
             for (var lane = 1; lane <= matcher.Config.Lanes; lane++)
                 if (lane != t.Lane && HeldBackBy(t, lane, now) is var other && other > held) (held, into) = (other, lane);
-        Span<double> windowEnds = stackalloc double[MaxHolders + 1];
-        Span<double> windowHeld = stackalloc double[MaxHolders + 1];
-        Span<double> windowWeights = stackalloc double[MaxHolders + 1];
-        var windows = into == t.Lane ? 0 : HolderWindows(t, into, now, ownHeld, windowEnds, windowHeld);
-        // The longest hold of any window keeps "slow" below every window's cost, so the steps still stop early.
-        for (var k = 0; k < windows; k++)
-            if (TimeSpan.FromSeconds(windowHeld[k]) is var h && h > held) held = h;
+        // No window holds it past now: with that, "slow" stays below every window's cost, and most
+        // weighings stop at the first step, before any window is worked out.
+        if (into != t.Lane && HeldUntil(t, now) is var most && most > held) held = most;
+        Span<double> windowEnds = stackalloc double[MaxWindows];
+        Span<double> windowHeld = stackalloc double[MaxWindows];
+        Span<double> windowWeights = stackalloc double[MaxWindows];
+        var windows = 0;
         Span<long> ticks = stackalloc long[PassLog.Keep * 2];
         Span<double> seconds = stackalloc double[PassLog.Keep * 3];
         scoped PasserTimes passers = default;
-        var known = false; // most weighings stop at the first step, before any change point is weighed
+        var known = false; // most weighings stop at the first step, before any change point or window is weighed
         for (var step = 0; step <= LeaveSteps; step++)
         {
             var leaves = elapsed * (1 + (double)step / LeaveSteps);
@@ -124,13 +124,17 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
                 // Where time does not count the vehicles crawl and zip together: no steady speed places a
                 // change point, and only an entrant of another lane well behind it speaks against the story.
                 passers = new PasserTimes(t, ticks, seconds, timeCounts ? TimeSpan.Zero : settings.CrawlLaneMargin);
+                if (into != t.Lane) windows = HolderWindows(t, into, now, ownHeld, windowEnds, windowHeld);
+                if (timeCounts && ownHeld > TimeSpan.Zero) windows = WithOwnHold(windowEnds, windowHeld, windows, ownHeld.TotalSeconds);
                 known = true;
             }
-            if (windows == 0) best = Math.Min(best, slow + ChangePointCost(t, t.EnteredAt + leaves, passers));
+            // Where held by nobody it is hardly later than held the longest, every window weighs about alike
+            // (and the story is a little cheaper for taking them so).
+            if (windows == 0 || timeCounts && times.Surprise(leaves) - (slow - lanes.LaneChangeCost) < AlikeWithin) best = Math.Min(best, slow + ChangePointCost(t, t.EnteredAt + leaves, passers));
             else
             {
                 for (var k = 0; k < windows; k++)
-                    windowWeights[k] = Math.Exp(-times.Surprise(leaves - TimeSpan.FromSeconds(windowHeld[k])));
+                    windowWeights[k] = times.Survival(leaves - TimeSpan.FromSeconds(windowHeld[k]));
                 best = Math.Min(best, lanes.LaneChangeCost + ChangePointCost(t, t.EnteredAt + leaves, passers, windowEnds[..windows], windowWeights[..windows]));
             }
             // Leaving later only helps against passers of other lanes, and only says more than "it
@@ -142,8 +146,16 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
 
     private const int LeaveSteps = 40;
 
+    /// <summary>Windows whose time evidence differs by less than this (nats) are weighed as one.</summary>
+    private const double AlikeWithin = 0.05;
+
     /// <summary>The most vehicles of the new lane looked at as the one it changed in behind.</summary>
     private const int MaxHolders = 6;
+
+    /// <summary>Pieces of the bore in which its own lane's hold is weighed as one (<see cref="WithOwnHold"/>).</summary>
+    private const int OwnHoldPieces = 8;
+
+    private const int MaxWindows = MaxHolders + 1 + OwnHoldPieces;
 
     /// <summary>
     /// Which vehicle of <paramref name="lane"/> it would have been behind, had it changed into that lane a
@@ -175,7 +187,7 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
         if (reach < 1)
         {
             ends[n] = 1;
-            held[n++] = ownHeld.TotalSeconds;
+            held[n++] = 0;
         }
         return n;
 
@@ -186,9 +198,34 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
             if (overtaken <= reach) return;
             var h = HeldUntil(t, leaves);
             ends[n] = overtaken;
-            held[n++] = (h > ownHeld ? h : ownHeld).TotalSeconds;
+            held[n++] = h.TotalSeconds;
             reach = overtaken;
         }
+    }
+
+    /// <summary>
+    /// Its own lane held it up only until it changed lanes: for a change a share c of the way in, at most
+    /// a share c of <paramref name="ownHeld"/> (seconds; exactly that for a vehicle ahead that entered with
+    /// it, less for one further ahead). Splits the <paramref name="n"/> windows (none: one, held by nobody)
+    /// at every <see cref="OwnHoldPieces"/>-th of the bore, each piece held as at its far end, the
+    /// longer of the two holds; returns how many.
+    /// </summary>
+    private static int WithOwnHold(Span<double> ends, Span<double> held, int n, double ownHeld)
+    {
+        if (n == 0) (ends[0], held[0], n) = (1, 0, 1);
+        Span<double> pieceEnds = stackalloc double[MaxWindows];
+        Span<double> pieceHeld = stackalloc double[MaxWindows];
+        var (m, k, from) = (0, 0, 0.0);
+        for (var piece = 1; piece <= OwnHoldPieces; piece++)
+        {
+            var to = (double)piece / OwnHoldPieces;
+            for (; k < n && ends[k] <= to; from = ends[k++])
+                (pieceEnds[m], pieceHeld[m++]) = (ends[k], Math.Max(held[k], ends[k] * ownHeld));
+            if (k < n && from < to) (pieceEnds[m], pieceHeld[m++], from) = (to, Math.Max(held[k], to * ownHeld), to);
+        }
+        pieceEnds[..m].CopyTo(ends);
+        pieceHeld[..m].CopyTo(held);
+        return m;
     }
 
     /// <summary>
