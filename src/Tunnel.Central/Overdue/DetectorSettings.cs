@@ -23,7 +23,8 @@ public sealed record DetectorSettings
     public double AmbiguityMargin { get; init; } = 1.0;
     /// <summary>
     /// Two vehicles whose need of a late exit passage (what their best other story costs more) is within
-    /// this much of each other are indistinguishable by it until it comes (see <c>OverdueEvidence.Displacement</c>).
+    /// this much of each other are indistinguishable by it until it comes (see <c>OverdueEvidence.Displacement</c>;
+    /// where both would look stopped without it, one alarm names both meanwhile).
     /// 1 nat, as for unmatched exits: at 2, eight stopped vehicles of the ten simulated days waited up to
     /// 46 s for passages that others needed more, with the same false alarms; at 0, nine false alarms more.
     /// </summary>

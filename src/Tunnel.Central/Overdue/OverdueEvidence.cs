@@ -16,8 +16,9 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
     /// <param name="LateExit">Cost of "it left by an exit passage not delivered yet".</param>
     /// <param name="HeldBack">How long the vehicles ahead of it in its lane kept it from leaving on its own time (<see cref="HeldBackBy"/>).</param>
     /// <param name="ChangedLanes">Whether "it changed lanes and is still driving" is the cheapest story of it inside.</param>
+    /// <param name="LateGap">The sequence gap whose missing passage is its cheapest late exit, if any.</param>
     public readonly record struct Weighing(double Evidence, double Inside, double TimePart, double PassPart, double LeftUnseen, double LateExit,
-        TimeSpan HeldBack, bool ChangedLanes)
+        TimeSpan HeldBack, bool ChangedLanes, Gap? LateGap)
     {
         /// <summary>The evidence were it to hold no unmatched exit: what it loses if its exit goes to another vehicle.</summary>
         public double WithoutOrphan => Math.Min(Inside, LateExit);
@@ -27,9 +28,9 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
     {
         var (inside, timePart, held, keptLane) = Inside(t, now, timeCounts);
         // Rivals for a late passage are looked for only where it is what keeps an alarm back.
-        var late = LateExit(t, now, timeCounts, stay: inside >= settings.AlarmLevelFor(t.Hazmat) ? Math.Min(inside, settings.AlarmLevel) : 0);
+        var late = LateExit(t, now, timeCounts, stay: inside >= settings.AlarmLevelFor(t.Hazmat) ? Math.Min(inside, settings.AlarmLevel) : 0, out var lateGap);
         var unseen = t.ProbableExit is { } orphan ? Math.Min(HeldExitCost(t, orphan, timeCounts), late) : late;
-        return new Weighing(Math.Min(inside, unseen), inside, timePart, inside - timePart, unseen, late, held, inside < keptLane);
+        return new Weighing(Math.Min(inside, unseen), inside, timePart, inside - timePart, unseen, late, held, inside < keptLane, lateGap);
     }
 
     /// <summary>The cheapest story of it inside and fine, kept lane or changed, and the parts of the kept-lane one.</summary>
@@ -360,16 +361,19 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
     /// delivered yet. <paramref name="stay"/> is what staying inside costs it: a gap it needs less than
     /// other vehicles do is theirs (<see cref="Displacement"/>).
     /// </summary>
-    public double LateExit(Transit t, DateTimeOffset now, bool timeCounts, double stay)
+    public double LateExit(Transit t, DateTimeOffset now, bool timeCounts, double stay) => LateExit(t, now, timeCounts, stay, out _);
+
+    private double LateExit(Transit t, DateTimeOffset now, bool timeCounts, double stay, out Gap? bestGap)
     {
         var best = double.PositiveInfinity;
+        bestGap = null;
         foreach (var gap in matcher.ExitGaps.Open)
         {
             if (gap.Until < t.EnteredAt + matcher.Shortest) continue;
             var cost = LeftByGap(t, gap, timeCounts);
             // Where staying inside is cheaper, the gap is not what keeps its alarm back.
             if (cost < best && stay > cost) cost += Displacement(t, gap, now, need: stay - cost);
-            best = Math.Min(best, cost);
+            if (cost < best) (best, bestGap) = (cost, gap);
         }
         return best;
     }
@@ -399,7 +403,8 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
     /// unmatched exit, another gap). The passages go to the neediest; a vehicle that clearly needs the
     /// gap less than as many others as it holds pays the least of their needs, since one of them would
     /// then be inside instead. Where it needs it about as much (within <see cref="DetectorSettings.GapRivalMargin"/>),
-    /// the passage itself will tell when it comes, and nobody pays.
+    /// nobody pays: the passage itself will tell when it comes, and where both would be alarmed without it,
+    /// one alarm names both meanwhile (<see cref="LatePassageRival"/>).
     /// </summary>
     private double Displacement(Transit t, Gap gap, DateTimeOffset now, double need)
     {
@@ -445,6 +450,38 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
         }
         return found == room && top[0] > bar ? top[0] : 0;
     }
+
+    /// <summary>
+    /// Another vehicle that needs the one late passage <paramref name="t"/> waits for: the gap <paramref name="best"/>,
+    /// its cheapest way out, holds a single passage, and the other vehicle, one of <paramref name="waiting"/>
+    /// (those held back only by a late passage), would look stopped without it too. Then one of the two is
+    /// inside, and waiting for the passage to tell which only delays the alarm.
+    /// </summary>
+    public Transit? LatePassageRival(Transit t, Gap best, IEnumerable<Transit> waiting, DateTimeOffset now, bool itsTimeCounts, double level)
+    {
+        if (best.ToSeq != best.FromSeq) return null;
+        var enteredBy = best.Until - matcher.Shortest;
+        foreach (var u in waiting)
+        {
+            // One that holds an unmatched exit has a way out of its own (weighed against it as if this
+            // vehicle were still inside, the very question).
+            if (u == t || !u.IsOpen || u.AlarmId is not null || u.ProbableExit is not null || u.EnteredAt > enteredBy) continue;
+            var counts = timeCounts(u);
+            if (LeftByGap(u, best, counts) >= level) continue;
+            // Each needs the passage were the other gone by it: each one's other ways out are weighed
+            // with the other gone (a vehicle that left just behind the other did not overtake it).
+            _goneByGap = t;
+            var needs = OtherStoriesCost(u, best, now, counts, cap: level, enough: level - 1e-6) >= level;
+            _goneByGap = u;
+            needs = needs && OtherStoriesCost(t, best, now, itsTimeCounts, cap: level, enough: level - 1e-6) >= level;
+            _goneByGap = null;
+            if (needs) return u;
+        }
+        return null;
+    }
+
+    /// <summary>While two vehicles' need of one passage is weighed, the one taken to have left by it: nobody overtook it.</summary>
+    private Transit? _goneByGap;
 
     private readonly record struct Rival(Transit Vehicle, double Cost, double Bound, bool TimeCounts);
 
@@ -535,7 +572,7 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
         if (orphan.Lane != t.Lane) return 0;
         var lane = matcher.OpenInLane(t.Lane);
         for (var i = 0; i < lane.Length && lane[i].EnteredAt < t.EnteredAt; i++)
-            if (InOrderAt(lane[i], orphan.At) && lane[i].ProbableExit is null) return lanes.PassEvidence;
+            if (lane[i] != _goneByGap && InOrderAt(lane[i], orphan.At) && lane[i].ProbableExit is null) return lanes.PassEvidence;
         // One ahead of it that has left by its lane since then was passed by it as surely as one still inside.
         foreach (var (ahead, leftAt) in matcher.RecentKeptLaneExits(t.Lane))
             if (ahead.EnteredAt < t.EnteredAt && leftAt > orphan.At && InOrderAt(ahead, orphan.At)) return lanes.PassEvidence;
