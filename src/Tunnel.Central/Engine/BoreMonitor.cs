@@ -348,9 +348,9 @@ public sealed class BoreMonitor
             // Unless another vehicle that looks stopped needs that one passage as much: then one of the two is
             // inside whoever it turns out to be, and the alarm names both (the passage, when it comes, tells).
             // Looked for every few seconds, not at every passage: it asks every vehicle that waits as well.
-            if (w.LateExit <= w.LeftUnseen && w.LateGap is { } gap && now - t.RivalLookedFor >= RivalLookEvery)
+            if (w.LateExit <= w.LeftUnseen && w.LateGap is { } gap && now.UtcDateTime - t.RivalLookedFor >= RivalLookEvery)
             {
-                t.RivalLookedFor = now;
+                t.RivalLookedFor = now.UtcDateTime;
                 if (_evidence.LatePassageRival(t, gap, _awaitingLatePassage, now, timeCounts, level) is { } rival)
                 {
                     Raise(t, now, w, rival);

@@ -44,8 +44,8 @@ public sealed class Transit
     public OrphanExit? ProbableExit { get; set; }
     /// <summary>When the last vehicle ahead of it in its lane that kept the lane left (lanes are first in, first out).</summary>
     public DateTimeOffset AheadLeftAt { get; set; }
-    /// <summary>When another vehicle needing the same late exit passage was last looked for (see <c>BoreMonitor.Reweigh</c>).</summary>
-    public DateTimeOffset RivalLookedFor { get; set; }
+    /// <summary>When (UTC) another vehicle needing the same late exit passage was last looked for (see <c>BoreMonitor.Reweigh</c>); 8 bytes, not 16.</summary>
+    public DateTime RivalLookedFor { get; set; }
 
     /// <summary>How many vehicles had entered this lane when this one did: later entrants are the ones that could pass it.</summary>
     public long LaneEntryIndex { get; init; }
