@@ -463,8 +463,7 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
         var enteredBy = best.Until - matcher.Shortest;
         foreach (var u in waiting)
         {
-            // One that holds an unmatched exit has a way out of its own (weighed against it as if this
-            // vehicle were still inside, the very question).
+            // One that holds an unmatched exit has a way out of its own.
             if (u == t || !u.IsOpen || u.AlarmId is not null || u.ProbableExit is not null || u.EnteredAt > enteredBy) continue;
             var counts = timeCounts(u);
             if (LeftByGap(u, best, counts) >= level) continue;
