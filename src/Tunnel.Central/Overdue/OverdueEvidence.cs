@@ -457,7 +457,7 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
     /// (those held back only by a late passage), would look stopped without it too. Then one of the two is
     /// inside, and waiting for the passage to tell which only delays the alarm.
     /// </summary>
-    public Transit? LatePassageRival(Transit t, Gap best, IEnumerable<Transit> waiting, DateTimeOffset now, bool itsTimeCounts, double level)
+    public Transit? LatePassageRival(Transit t, Gap best, HashSet<Transit> waiting, DateTimeOffset now, bool itsTimeCounts, double level)
     {
         if (best.ToSeq != best.FromSeq) return null;
         var enteredBy = best.Until - matcher.Shortest;
