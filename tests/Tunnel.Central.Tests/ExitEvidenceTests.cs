@@ -92,6 +92,32 @@ public class ExitEvidenceTests
     }
 
     [Fact]
+    public void A_hazmat_van_alarmed_because_a_stopped_car_needs_the_late_passage_it_could_have_left_by_more_names_the_car_too()
+    {
+        var traffic = new Traffic();
+        var t = traffic.Warmup(120);
+        // As above, but the van that left first carries dangerous goods: its stricter alarm level is
+        // reached while the car behind it still needs the missing passage more, so the van gets no
+        // share of it and is alarmed. The passage may still be the van's, and the car inside.
+        traffic.Entry(t + 10, "浙U00001", lane: 1, cls: VehicleClass.Van, hazmat: true);
+        traffic.Entry(t + 12, "浙S00001", lane: 1);
+        for (var i = 0; i < 4; i++) traffic.Entry(t + 14 + 2 * i, $"浙F1000{i}", lane: 1);
+        var late = traffic.Exit(t + 176, "浙U00001", lane: 1, cls: VehicleClass.Van, deliver: false);
+        for (var i = 0; i < 4; i++) traffic.Exit(t + 181 + 2 * i, $"浙F1000{i}", lane: 1);
+        var deliveredAt = t + 176 + 200;
+        traffic.Clock(deliveredAt - 1);
+        // Until the thirteenth session the alarm named the van alone: the car's stop went unreported
+        // until the passage came.
+        var alarm = Assert.Single(traffic.Raised(AlarmKind.Overdue));
+        Assert.Equal(("浙U00001", "浙S00001"), (alarm.Plate, alarm.Alternative?.Plate));
+
+        traffic.Send(late, deliveredAtSeconds: deliveredAt);
+        traffic.Clock(deliveredAt + 600);
+        var open = traffic.Alarms.GroupBy(a => a.AlarmId).Select(g => g.Last()).Where(a => a.State == AlarmState.ActiveUnacknowledged);
+        Assert.Equal("浙S00001", Assert.Single(open).Plate);
+    }
+
+    [Fact]
     public void Where_its_time_does_not_count_as_in_the_queue_behind_an_alarmed_stop_a_late_passage_fits_it_however_long_it_took()
     {
         var bore = SitesFile.Maoliling.Sites[0].Bores[0];

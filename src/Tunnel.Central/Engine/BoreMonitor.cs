@@ -317,7 +317,7 @@ public sealed class BoreMonitor
                 _due.Schedule(this, t, now + TimeSpan.FromSeconds(30));
                 return;
             }
-            Raise(t, now, w, SecondSuspect(t, now, level));
+            Raise(t, now, w, SecondSuspect(t, now, level) ?? (w.LateGap is { } late ? _evidence.DisplacingRival(t, late, now, timeCounts, level) : null));
             return;
         }
         // Not while an exit passage still on its way explains it as well: that passage will settle it.

@@ -460,23 +460,40 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
     public Transit? LatePassageRival(Transit t, Gap best, HashSet<Transit> waiting, DateTimeOffset now, bool itsTimeCounts, double level)
     {
         if (best.ToSeq != best.FromSeq) return null;
-        var enteredBy = best.Until - matcher.Shortest;
         foreach (var u in waiting)
-        {
-            // One that holds an unmatched exit has a way out of its own.
-            if (u == t || !u.IsOpen || u.AlarmId is not null || u.ProbableExit is not null || u.EnteredAt > enteredBy) continue;
-            var counts = timeCounts(u);
-            if (LeftByGap(u, best, counts) >= level) continue;
-            // Each needs the passage were the other gone by it: each one's other ways out are weighed
-            // with the other gone (a vehicle that left just behind the other did not overtake it).
-            _goneByGap = t;
-            var needs = OtherStoriesCost(u, best, now, counts, cap: level, enough: level - 1e-6) >= level;
-            _goneByGap = u;
-            needs = needs && OtherStoriesCost(t, best, now, itsTimeCounts, cap: level, enough: level - 1e-6) >= level;
-            _goneByGap = null;
-            if (needs) return u;
-        }
+            if (NeedAlike(t, best, u, now, itsTimeCounts, level)) return u;
         return null;
+    }
+
+    /// <summary>
+    /// At the alarm of <paramref name="t"/>, the vehicle that keeps from it the one late passage it could have
+    /// left by (<see cref="Displacement"/>) where that one would look stopped without it too: then the passage
+    /// may still be <paramref name="t"/>'s and the other inside. Looked for among every vehicle inside, since
+    /// the other need not look stopped on its own level yet; alarms are few.
+    /// </summary>
+    public Transit? DisplacingRival(Transit t, Gap best, DateTimeOffset now, bool itsTimeCounts, double level)
+    {
+        if (best.ToSeq != best.FromSeq || LeftByGap(t, best, itsTimeCounts) >= level) return null;
+        foreach (var u in matcher.AllOpen)
+            if (NeedAlike(t, best, u, now, itsTimeCounts, level)) return u;
+        return null;
+    }
+
+    /// <summary>Whether <paramref name="t"/> and <paramref name="u"/> would each look stopped (at <paramref name="level"/>) but for the one passage of <paramref name="best"/>.</summary>
+    private bool NeedAlike(Transit t, Gap best, Transit u, DateTimeOffset now, bool itsTimeCounts, double level)
+    {
+        // One that holds an unmatched exit has a way out of its own.
+        if (u == t || !u.IsOpen || u.AlarmId is not null || u.ProbableExit is not null || u.EnteredAt > best.Until - matcher.Shortest) return false;
+        var counts = timeCounts(u);
+        if (LeftByGap(u, best, counts) >= level) return false;
+        // Each needs the passage were the other gone by it: each one's other ways out are weighed
+        // with the other gone (a vehicle that left just behind the other did not overtake it).
+        _goneByGap = t;
+        var needs = OtherStoriesCost(u, best, now, counts, cap: level, enough: level - 1e-6) >= level;
+        _goneByGap = u;
+        needs = needs && OtherStoriesCost(t, best, now, itsTimeCounts, cap: level, enough: level - 1e-6) >= level;
+        _goneByGap = null;
+        return needs;
     }
 
     /// <summary>While two vehicles' need of one passage is weighed, the one taken to have left by it: nobody overtook it.</summary>
