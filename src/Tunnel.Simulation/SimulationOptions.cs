@@ -59,6 +59,12 @@ public sealed record SimulationOptions
     public double LateRate { get; init; } = 0.02;
     public TimeSpan MinLate { get; init; } = TimeSpan.FromSeconds(5);
     public TimeSpan MaxLate { get; init; } = TimeSpan.FromSeconds(120);
+    /// <summary>
+    /// How often each agent says how far it has counted (its status with <c>lastSeq</c>), as the edge agent's
+    /// <c>StatusEverySeconds</c> does; zero for none. Sent after the agent's passages before it on the same
+    /// connection, so a status overtakes only the late ones.
+    /// </summary>
+    public TimeSpan StatusEvery { get; init; } = TimeSpan.FromSeconds(10);
 
     public static IReadOnlyList<double> DefaultHourlyProfile { get; } =
     [
@@ -71,6 +77,7 @@ public sealed record SimulationOptions
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
+        if (StatusEvery < TimeSpan.Zero) errors.Add("the status period must not be negative");
         if (!Identifiers.IsValid(Site)) errors.Add($"site '{Site}' is not a valid id");
         if (Bores.Count == 0) errors.Add("no bores");
         foreach (var bore in Bores)

@@ -95,11 +95,16 @@ public static class TrafficSimulator
                     byVehicle[v.Id] = (entry, exit);
                 }
 
+            var statuses = new List<DeliveredStatus>();
+            var statusRng = new Rng(options.Seed, "status");
             foreach (var agent in captures.GroupBy(c => AgentId(c)))
             {
                 long seq = 0;
-                foreach (var c in agent.OrderBy(c => c.At).ThenBy(c => c.Vehicle.Id)) c.Seq = ++seq;
+                var ordered = agent.OrderBy(c => c.At).ThenBy(c => c.Vehicle.Id).ToList();
+                foreach (var c in ordered) c.Seq = ++seq;
+                if (options.StatusEvery > TimeSpan.Zero) AddStatuses(ordered, statuses, statusRng);
             }
+            statuses.Sort((a, b) => a.DeliverAt.CompareTo(b.DeliverAt));
 
             var passages = captures
                 .OrderBy(c => c.DeliverAt).ThenBy(c => c.At).ThenBy(c => c.Vehicle.Id)
@@ -143,7 +148,34 @@ public static class TrafficSimulator
                 Bores = boreTruths,
                 Vehicles = vehicleTruths,
             };
-            return new SimulationResult(options, truth, passages);
+            return new SimulationResult(options, truth, passages, statuses);
+        }
+
+        /// <summary>
+        /// One agent's statuses, every <see cref="SimulationOptions.StatusEvery"/> from a random phase until its
+        /// last passage is delivered, each with the last number it gave by then. Sent on the connection its
+        /// passages take, a status arrives after those sent before it; only a late one (held in the outbox)
+        /// comes after the status that counts it.
+        /// </summary>
+        private void AddStatuses(List<Capture> ordered, List<DeliveredStatus> statuses, Rng rng)
+        {
+            var first = ordered[0];
+            var until = ordered.Max(c => c.DeliverAt);
+            var every = options.StatusEvery;
+            var at = first.At + every * rng.U();
+            var (next, sentBy) = (0, DateTimeOffset.MinValue);
+            for (; at <= until; at += every)
+            {
+                var stamp = At((at - _start).TotalSeconds);
+                for (; next < ordered.Count && ordered[next].At <= stamp; next++)
+                    if (!ordered[next].Late && ordered[next].DeliverAt > sentBy) sentBy = ordered[next].DeliverAt;
+                var deliverAt = stamp.AddMilliseconds(Math.Round(Delivery.OnTime(rng) * 1000));
+                statuses.Add(new DeliveredStatus(deliverAt > sentBy ? deliverAt : sentBy, new AgentStatus
+                {
+                    AgentId = AgentId(first), Online = true, Site = options.Site, Bore = first.Bore.Id, Portal = first.Portal,
+                    Lane = first.Lane, LastSeq = ordered[next - 1].Seq, At = stamp,
+                }));
+            }
         }
 
         private string AgentId(Capture c) => $"{options.Site}-{c.Bore.Id}-{TunnelJson.Name(c.Portal)}-{c.Lane}";
@@ -250,7 +282,8 @@ public static class TrafficSimulator
 }
 
 /// <summary>A finished run: the passages as the central service would receive them, and the truth behind them.</summary>
-public sealed class SimulationResult(SimulationOptions options, SimulationTruth truth, IReadOnlyList<DeliveredPassage> passages)
+public sealed class SimulationResult(SimulationOptions options, SimulationTruth truth, IReadOnlyList<DeliveredPassage> passages,
+    IReadOnlyList<DeliveredStatus> statuses)
 {
     public const string PassagesFile = "passages.jsonl";
     public const string TruthFile = "truth.json";
@@ -259,6 +292,8 @@ public sealed class SimulationResult(SimulationOptions options, SimulationTruth 
     public SimulationTruth Truth { get; } = truth;
     /// <summary>In delivery order.</summary>
     public IReadOnlyList<DeliveredPassage> Passages { get; } = passages;
+    /// <summary>The agents' statuses, in delivery order.</summary>
+    public IReadOnlyList<DeliveredStatus> Statuses { get; } = statuses;
 
     /// <summary>Writes <c>passages.jsonl</c>, <c>truth.json</c> and <c>vehicles.jsonl</c> into <paramref name="directory"/>.</summary>
     public void WriteTo(string directory)
@@ -271,13 +306,25 @@ public sealed class SimulationResult(SimulationOptions options, SimulationTruth 
     public void WritePassages(string path)
     {
         using var writer = new StreamWriter(path, false, new UTF8Encoding(false));
-        foreach (var p in Passages) writer.WriteLine(TunnelJson.Serialize(p.Passage));
+        WritePassages(writer);
+    }
+
+    /// <summary>The passages and the agents' statuses, one JSON object per line, in delivery order (a passage first at a tie).</summary>
+    public void WritePassages(TextWriter writer)
+    {
+        var s = 0;
+        foreach (var p in Passages)
+        {
+            for (; s < Statuses.Count && Statuses[s].DeliverAt < p.DeliverAt; s++) writer.WriteLine(TunnelJson.Serialize(Statuses[s].Status));
+            writer.WriteLine(TunnelJson.Serialize(p.Passage));
+        }
+        for (; s < Statuses.Count; s++) writer.WriteLine(TunnelJson.Serialize(Statuses[s].Status));
     }
 
     public string Summary()
     {
         var sb = new StringBuilder();
-        sb.AppendLine($"seed {Options.Seed}, {Truth.Start:u} .. {Truth.End:u} (last exit {Truth.LastExitAt:u}), {Passages.Count} passages");
+        sb.AppendLine($"seed {Options.Seed}, {Truth.Start:u} .. {Truth.End:u} (last exit {Truth.LastExitAt:u}), {Passages.Count} passages, {Statuses.Count} agent statuses");
         foreach (var b in Truth.Bores)
             sb.AppendLine($"{b.Site}/{b.Bore}: {b.Vehicles} vehicles, {b.LaneChanges} lane changes, unread {b.EntryUnread}+{b.ExitUnread}, " +
                           $"misread {b.EntryMisread}+{b.ExitMisread}, late {b.LatePassages}, {b.Stops.Count} stops " +

@@ -31,6 +31,53 @@ public class ExitEvidenceTests
         Assert.Equal(0, traffic.North.Matcher.OpenCount);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void At_night_an_exit_agents_status_shows_the_passage_it_has_yet_to_deliver_before_the_cameras_next_passage(bool status)
+    {
+        var traffic = new Traffic();
+        var t = traffic.Warmup(120);
+        // Nobody else about: the car left on time, but its exit passage waits in the camera's outbox for
+        // a resend, and no later passage of that camera shows the gap in its numbers.
+        traffic.Entry(t + 10, "浙J12345", lane: 1);
+        var late = traffic.Exit(t + 180, "浙J12345", lane: 1, deliver: false);
+        if (status) traffic.ExitStatus(t + 185, lane: 1);
+        var deliveredAt = t + 180 + 115;
+        traffic.Clock(deliveredAt - 1);
+        // Without the status the clock alone alarms it (about 1.45 usual transits after it entered).
+        Assert.Equal(status ? [] : ["浙J12345"], traffic.Raised(AlarmKind.Overdue).Select(a => a.Plate));
+
+        traffic.Send(late, deliveredAtSeconds: deliveredAt);
+        Assert.Equal(0, traffic.North.Matcher.OpenCount);
+    }
+
+    [Fact]
+    public void An_exit_agents_status_opens_a_gap_for_the_numbers_not_received_in_the_lane_its_passages_came_by()
+    {
+        var gaps = new SequenceGaps();
+        var t0 = Traffic.T0;
+        gaps.ObserveLastSeq("maoliling-north-exit-2", 5, t0); // nothing received from it yet: nothing to count from
+        Assert.Empty(gaps.Open);
+        gaps.Observe("maoliling-north-exit-2", 1, 2, t0);
+        gaps.ObserveLastSeq("maoliling-north-exit-2", 1, t0.AddSeconds(10)); // all received
+        Assert.Empty(gaps.Open);
+        gaps.ObserveLastSeq("maoliling-north-exit-2", 3, t0.AddSeconds(20));
+        var gap = Assert.Single(gaps.Open);
+        Assert.Equal((2L, 3L, 2, t0, t0.AddSeconds(20)), (gap.FromSeq, gap.ToSeq, gap.Lane, gap.From, gap.Until));
+        // The next status says nothing new, and the camera's next passage opens no second gap.
+        gaps.ObserveLastSeq("maoliling-north-exit-2", 3, t0.AddSeconds(30));
+        Assert.False(gaps.Observe("maoliling-north-exit-2", 4, 2, t0.AddSeconds(31)));
+        Assert.Single(gaps.Open);
+        // The late ones fill it.
+        Assert.True(gaps.Observe("maoliling-north-exit-2", 2, 2, t0.AddSeconds(5)));
+        Assert.True(gaps.Observe("maoliling-north-exit-2", 3, 2, t0.AddSeconds(8)));
+        Assert.Empty(gaps.Open);
+        // A restart (numbers far ahead) is not that many lost passages.
+        gaps.ObserveLastSeq("maoliling-north-exit-2", 1000, t0.AddSeconds(40));
+        Assert.Empty(gaps.Open);
+    }
+
     [Fact]
     public void A_late_exit_passage_another_vehicle_needs_more_does_not_hold_back_a_stopped_vehicles_alarm()
     {

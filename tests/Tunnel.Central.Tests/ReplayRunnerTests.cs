@@ -56,6 +56,37 @@ public sealed class ReplayRunnerTests
     }
 
     [Fact]
+    public void Replay_takes_the_agents_statuses_among_the_passages_as_the_engine_takes_them_in_memory()
+    {
+        var day = TrafficSimulator.Run(new SimulationOptions { Seed = 4, Duration = TimeSpan.FromHours(2), StopsPerBorePerDay = 80 });
+        var text = new StringWriter();
+        day.WritePassages(text);
+        var alarms = new StringWriter();
+
+        var summary = ReplayRunner.Run(SitesFile.Maoliling, new MemoryStream(Encoding.UTF8.GetBytes(text.ToString())), alarms);
+
+        Assert.Equal((day.Passages.Count, day.Statuses.Count, 0L), (summary.Accepted, summary.Statuses, summary.Rejected));
+        var expected = new StringWriter();
+        var engine = new TunnelEngine(SitesFile.Maoliling, new DetectorSettings(), t => expected.WriteLine(TunnelJson.Serialize(t)));
+        var watermark = DateTimeOffset.MinValue;
+        var statuses = day.Statuses.GetEnumerator();
+        var pending = statuses.MoveNext();
+        foreach (var p in day.Passages)
+        {
+            for (; pending && statuses.Current.DeliverAt < p.DeliverAt; pending = statuses.MoveNext())
+            {
+                if (statuses.Current.Status.At > watermark) watermark = statuses.Current.Status.At!.Value;
+                engine.Process(statuses.Current.Status, watermark);
+            }
+            if (p.Passage.CapturedAt > watermark) watermark = p.Passage.CapturedAt;
+            engine.Process(p.Passage, watermark);
+        }
+        Assert.Contains("\"kind\":\"overdue\"", expected.ToString());
+        Assert.DoesNotContain("\"kind\":\"congestion\"", expected.ToString()); // their ids are random
+        Assert.Equal(expected.ToString(), alarms.ToString());
+    }
+
+    [Fact]
     public void The_fast_passage_reader_reads_every_line_of_a_simulated_day_as_the_serializer_does()
     {
         var passages = TrafficSimulator.Run(new SimulationOptions { Seed = 2, Duration = TimeSpan.FromHours(24) }).Passages;

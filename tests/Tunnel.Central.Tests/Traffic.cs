@@ -35,6 +35,17 @@ internal sealed class Traffic
         return p;
     }
 
+    /// <summary>The exit agent of <paramref name="lane"/> says the last sequence number it gave (its status).</summary>
+    public void ExitStatus(double atSeconds, int lane)
+    {
+        var agent = $"maoliling-north-exit-{lane}";
+        Engine.Process(new AgentStatus
+        {
+            AgentId = agent, Online = true, Site = "maoliling", Bore = "north", Portal = Portal.Exit, Lane = lane,
+            LastSeq = _seq.GetValueOrDefault(agent), At = T0.AddSeconds(atSeconds),
+        }, T0.AddSeconds(atSeconds));
+    }
+
     public void Clock(double atSeconds) => Engine.AdvanceTo(T0.AddSeconds(atSeconds));
 
     /// <summary>Normal traffic to teach the bore what a transit looks like: n vehicles, one every gap seconds, each lane FIFO, transits spread over <paramref name="spread"/> seconds.</summary>

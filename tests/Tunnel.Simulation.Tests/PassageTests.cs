@@ -11,6 +11,39 @@ public sealed partial class PassageTests(DefaultDay day)
     private IReadOnlyList<DeliveredPassage> Passages => day.Result.Passages;
 
     [Fact]
+    public void Each_agent_says_every_ten_seconds_how_far_it_has_counted_after_the_passages_it_sent_before_and_ahead_of_those_held_up()
+    {
+        var statuses = day.Result.Statuses;
+        Assert.Equal(8, statuses.Select(s => s.Status.AgentId).Distinct().Count());
+        foreach (var agent in statuses.GroupBy(s => s.Status.AgentId))
+        {
+            var sent = Passages.Where(p => p.Passage.AgentId == agent.Key).OrderBy(p => p.Passage.CapturedAt).ToList();
+            var times = agent.Select(s => s.Status.At!.Value).ToList();
+            Assert.All(times.Zip(times.Skip(1)), pair => Assert.InRange((pair.Second - pair.First - day.Options.StatusEvery).Duration().TotalMilliseconds, 0, 1));
+            // Walked in step: the passages captured by each status's time, the highest number and the last on-time delivery among them.
+            var (next, highest, onTimeBy) = (0, 0L, DateTimeOffset.MinValue);
+            foreach (var (deliverAt, status) in agent.OrderBy(s => s.Status.At))
+            {
+                for (; next < sent.Count && sent[next].Passage.CapturedAt <= status.At; next++)
+                {
+                    highest = Math.Max(highest, sent[next].Passage.Seq);
+                    if (!sent[next].Late && sent[next].DeliverAt > onTimeBy) onTimeBy = sent[next].DeliverAt;
+                }
+                Assert.Equal(highest, status.LastSeq);
+                Assert.True(onTimeBy <= deliverAt, $"{agent.Key}: a passage it counts comes after the status of {status.At:HH:mm:ss.fff}");
+            }
+        }
+        // Some status overtakes a passage held up: that is how the central service learns of it early.
+        Assert.Contains(statuses, s => Passages.Any(p => p.Late && p.Passage.AgentId == s.Status.AgentId && p.Passage.Seq <= s.Status.LastSeq && p.DeliverAt > s.DeliverAt));
+
+        var lines = new StringWriter();
+        day.Result.WritePassages(lines);
+        var schemas = lines.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l[..40]).ToList();
+        Assert.Equal(statuses.Count, schemas.Count(l => l.Contains(AgentStatus.SchemaId)));
+        Assert.Equal(Passages.Count, schemas.Count(l => l.Contains(Passage.SchemaId)));
+    }
+
+    [Fact]
     public void Plates_go_unread_at_each_portal_at_the_configured_rate()
     {
         foreach (var portal in new[] { Portal.Entry, Portal.Exit })

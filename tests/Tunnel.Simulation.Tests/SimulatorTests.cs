@@ -68,7 +68,10 @@ public sealed class SimulatorTests
         try
         {
             r.WriteTo(dir);
-            var lines = File.ReadAllLines(Path.Combine(dir, SimulationResult.PassagesFile));
+            var all = File.ReadAllLines(Path.Combine(dir, SimulationResult.PassagesFile));
+            Assert.Equal(r.Passages.Count + r.Statuses.Count, all.Length);
+            // The agents' statuses among them (PassageTests says where).
+            var lines = all.Where(l => !l.Contains(AgentStatus.SchemaId)).ToArray();
             Assert.Equal(r.Passages.Count, lines.Length);
             Assert.Equal(r.Passages.Select(p => p.Passage.EventId), lines.Select(l => TunnelJson.Deserialize<Passage>(l)!.EventId));
             Assert.Contains("浙", lines[0] + lines[1] + lines[2] + lines[3] + lines[4] + lines[5]);   // raw UTF-8, not \u escapes

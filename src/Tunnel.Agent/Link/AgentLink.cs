@@ -281,7 +281,7 @@ public sealed class AgentLink : IAsyncDisposable
     private AgentStatus Status(bool online, string? error) => new()
     {
         AgentId = _identity.AgentId, Online = online, Site = _identity.Site, Bore = _identity.Bore, Portal = _identity.Portal,
-        Lane = _identity.Lane, QueueDepth = _outbox.Depth, ClockOffsetMs = _clockOffsetMs, LastError = error, At = _clock.GetUtcNow(),
+        Lane = _identity.Lane, QueueDepth = _outbox.Depth, LastSeq = _outbox.LastSeq, ClockOffsetMs = _clockOffsetMs, LastError = error, At = _clock.GetUtcNow(),
     };
 
     public async ValueTask DisposeAsync()

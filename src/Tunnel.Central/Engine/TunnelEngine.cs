@@ -83,6 +83,19 @@ public sealed class TunnelEngine
         return true;
     }
 
+    /// <summary>
+    /// Takes an agent's status at <paramref name="now"/>: an exit agent's last sequence number shows which of its
+    /// passages are late. Its place is checked against the passages it sent, not taken from the status.
+    /// </summary>
+    public void Process(AgentStatus status, DateTimeOffset now)
+    {
+        AdvanceTo(now);
+        if (status is not { Portal: Portal.Exit, Site: { } site, Bore: { } bore, LastSeq: { } lastSeq }) return;
+        // An agent's clock a little ahead must not date the missing passages after the present.
+        var at = status.At is { } said && said < Now ? said : Now;
+        if (_bores.TryGetValue(new BoreKey(site, bore), out var monitor)) monitor.Matcher.ExitGaps.ObserveLastSeq(status.AgentId, lastSeq, at);
+    }
+
     /// <summary>Moves the clock, firing every timer that falls due on the way at its own time.</summary>
     public void AdvanceTo(DateTimeOffset now)
     {

@@ -2,7 +2,8 @@ namespace Tunnel.Central.Matching;
 
 /// <summary>
 /// Per-agent sequence numbers show a passage that is missing (still in an agent's outbox, or late on
-/// the way) before it arrives. A missing exit is a vehicle that may already have left: evidence that
+/// the way) before it arrives: at the camera's next passage, or sooner at the agent's next status,
+/// which says the last number it gave. A missing exit is a vehicle that may already have left: evidence that
 /// the overdue detector must not read as "still inside".
 /// </summary>
 public sealed class SequenceGaps
@@ -16,13 +17,12 @@ public sealed class SequenceGaps
     {
         if (!_agents.TryGetValue(agentId, out var agent))
         {
-            _agents[agentId] = new AgentSequence(seq, capturedAt);
+            _agents[agentId] = new AgentSequence(seq, capturedAt, lane);
             return false;
         }
         if (seq > agent.Highest)
         {
-            // A jump far ahead is an agent restart or reset, not thousands of lost passages.
-            var reset = seq - agent.Highest > 50;
+            var reset = seq - agent.Highest > MaxMissing;
             if (!reset) agent.Count(seq - agent.Highest, capturedAt);
             if (seq > agent.Highest + 1 && !reset)
                 Open.Add(new Gap(agentId, agent.Highest + 1, seq - 1, lane, agent.HighestAt, capturedAt, agent.Rate));
@@ -43,6 +43,25 @@ public sealed class SequenceGaps
         return false;
     }
 
+    /// <summary>
+    /// Takes an exit agent's word (its status) that the last passage it captured by <paramref name="at"/> has
+    /// number <paramref name="lastSeq"/>. The agent sends it after the passages before it, so those not
+    /// received are late: known now, rather than when the camera's next passage comes (at night, minutes).
+    /// </summary>
+    public void ObserveLastSeq(string agentId, long lastSeq, DateTimeOffset at)
+    {
+        // Nothing received yet from this agent to count from; or nothing missing; or a restart.
+        if (!_agents.TryGetValue(agentId, out var agent) || lastSeq <= agent.Highest || lastSeq - agent.Highest > MaxMissing) return;
+        if (at < agent.HighestAt) at = agent.HighestAt;
+        agent.Count(lastSeq - agent.Highest, at);
+        Open.Add(new Gap(agentId, agent.Highest + 1, lastSeq, agent.Lane, agent.HighestAt, at, agent.Rate));
+        agent.Highest = lastSeq;
+        agent.HighestAt = at;
+    }
+
+    /// <summary>A jump further ahead than this is an agent restart or reset, not that many lost passages.</summary>
+    private const long MaxMissing = 50;
+
     /// <summary>Gaps older than <paramref name="lifetime"/> are written off; the rest keep their order. A loop: this runs on every tick.</summary>
     public void Expire(DateTimeOffset now, TimeSpan lifetime)
     {
@@ -52,8 +71,9 @@ public sealed class SequenceGaps
         Open.RemoveRange(kept, Open.Count - kept);
     }
 
-    private sealed class AgentSequence(long highest, DateTimeOffset at)
+    private sealed class AgentSequence(long highest, DateTimeOffset at, int lane)
     {
+        public int Lane { get; } = lane;
         public long Highest { get; set; } = highest;
         public DateTimeOffset HighestAt { get; set; } = at;
         /// <summary>Passages per second the camera captures, over the last few minutes.</summary>

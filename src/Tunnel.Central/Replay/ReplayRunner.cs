@@ -11,11 +11,12 @@ namespace Tunnel.Central.Replay;
 /// <summary>
 /// Runs the real matching and alarm code over a recorded passage stream on event time, as fast as it
 /// can. The stream is in delivery order; the clock is the latest capture time seen, so a late
-/// passage is handled as it would have been live, and every timer fires at its own due time.
+/// passage is handled as it would have been live, and every timer fires at its own due time. Agent
+/// statuses among the passages (schema <c>tunnel.agent-status.v1</c>) are taken as live.
 /// </summary>
 public static class ReplayRunner
 {
-    /// <param name="passages">UTF-8 JSONL, one passage per line, in delivery order.</param>
+    /// <param name="passages">UTF-8 JSONL, one passage or agent status per line, in delivery order.</param>
     public static ReplaySummary Run(SitesFile sites, Stream passages, TextWriter alarmsOut, DetectorSettings? settings = null,
         IProgress<long>? progress = null)
     {
@@ -25,13 +26,24 @@ public static class ReplayRunner
             transitions.Add(t);
             alarmsOut.WriteLine(TunnelJson.Serialize(t));
         });
-        long lines = 0, accepted = 0, rejected = 0;
+        long lines = 0, accepted = 0, rejected = 0, statuses = 0;
         var watermark = DateTimeOffset.MinValue;
         var clock = Stopwatch.StartNew();
         foreach (var line in Utf8Lines(passages))
         {
             lines++;
-            var p = Parse(line.Span, out var blank);
+            var blank = false;
+            if (!PassageReader.TryRead(line.Span, out var p))
+            {
+                if (AsStatus(line.Span) is { } status)
+                {
+                    if (status.At > watermark) watermark = status.At.Value;
+                    engine.Process(status, watermark);
+                    statuses++;
+                    continue;
+                }
+                p = Parse(line.Span, out blank);
+            }
             if (blank) continue;
             if (p is null) { rejected++; continue; }
             if (p.CapturedAt > watermark) watermark = p.CapturedAt;
@@ -40,23 +52,31 @@ public static class ReplayRunner
             if ((lines & 0xFFFF) == 0) progress?.Report(lines);
         }
         clock.Stop();
-        return new ReplaySummary(lines, accepted, rejected, engine.Duplicates, transitions.Count,
+        return new ReplaySummary(lines, accepted, rejected, statuses, engine.Duplicates, transitions.Count,
             transitions.Where(t => t.Kind == AlarmKind.Overdue).Select(t => t.AlarmId).Distinct().Count(),
             transitions.Where(t => t.Kind == AlarmKind.Congestion).Select(t => t.AlarmId).Distinct().Count(),
             clock.Elapsed, engine.Bores.Values.Select(b => new BoreSummary(b.Key, b.Counters, b.Occupancy, b.Matcher.OpenCount)).ToList());
     }
 
+    /// <summary>An agent status line, or null for any other (a passage the fast reader declined).</summary>
+    private static AgentStatus? AsStatus(ReadOnlySpan<byte> line)
+    {
+        if (line.IndexOf(StatusSchema) < 0) return null;
+        try { return TunnelJson.Deserialize<AgentStatus>(line); }
+        catch (JsonException) { return null; }
+    }
+
+    private static readonly byte[] StatusSchema = Encoding.UTF8.GetBytes($"\"{AgentStatus.SchemaId}\"");
+
     /// <summary>
-    /// A line as the agents write it goes through <see cref="PassageReader"/>; any other, the reader
-    /// declines, to the serializer. Only a line that fails to parse from its bytes is decoded and tried
-    /// again as text, the way replay used to read every line: so a line of any Unicode whitespace is
+    /// A line <see cref="PassageReader"/> declined goes to the serializer. Only a line that fails to parse
+    /// from its bytes is decoded and tried again as text, the way replay used to read every line: so a line of any Unicode whitespace is
     /// still skipped as blank, and invalid UTF-8 inside a string (decoded to U+FFFD) is still accepted
     /// rather than newly rejected.
     /// </summary>
     private static Passage? Parse(ReadOnlySpan<byte> line, out bool blank)
     {
         blank = false;
-        if (PassageReader.TryRead(line, out var passage)) return passage;
         try { return TunnelJson.Deserialize<Passage>(line); }
         catch (JsonException) { }
         var text = Encoding.UTF8.GetString(line);
@@ -116,7 +136,8 @@ public static class ReplayRunner
 
 public sealed record BoreSummary(BoreKey Bore, BoreCounters Counters, long Occupancy, int NamedInside);
 
-public sealed record ReplaySummary(long Lines, long Accepted, long Rejected, long Duplicates, int AlarmTransitions,
+/// <param name="Statuses">Agent statuses among the lines.</param>
+public sealed record ReplaySummary(long Lines, long Accepted, long Rejected, long Statuses, long Duplicates, int AlarmTransitions,
     int OverdueAlarms, int CongestionAlarms, TimeSpan Elapsed, IReadOnlyList<BoreSummary> Bores)
 {
     public double PassagesPerSecond => Accepted / Math.Max(Elapsed.TotalSeconds, 1e-9);

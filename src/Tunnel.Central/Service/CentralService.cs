@@ -338,14 +338,24 @@ public sealed class CentralService
     private IReadOnlyCollection<(string Site, string Agent)> HandleBatch(List<MqttMessage> batch, DateTimeOffset now)
     {
         var passages = new List<MqttMessage>(batch.Count);
+        List<AgentStatus>? statuses = null;
         foreach (var m in batch)
         {
-            if (Topics.IsAgentStatus(m.Topic, out var site, out var agentId)) OnAgentStatus(site, agentId, m, now);
+            if (Topics.IsAgentStatus(m.Topic, out var site, out var agentId))
+            {
+                if (OnAgentStatus(site, agentId, m, now) is { } status) (statuses ??= []).Add(status);
+            }
             else if (Topics.IsSnapshot(m.Topic, out _, out var eventId)) OnSnapshot(eventId, m, now);
             else passages.Add(m);
         }
-        if (passages.Count == 0) return [];
+        if (passages.Count == 0)
+        {
+            TakeLastSeqs(statuses, now);
+            return [];
+        }
         var result = _ingest.Ingest(passages, now);
+        // After the passages of the same batch: a status follows the passages its agent sent before it.
+        TakeLastSeqs(statuses, now);
         if (result.Decided.Count > 0) PassagesDecided?.Invoke(result.Decided);
         return result.Agents;
     }
@@ -365,19 +375,27 @@ public sealed class CentralService
         }
     }
 
-    private void OnAgentStatus(string site, string agentId, MqttMessage m, DateTimeOffset now)
+    /// <summary>An exit agent's last sequence number tells the engine which of its passages are late.</summary>
+    private void TakeLastSeqs(List<AgentStatus>? statuses, DateTimeOffset now)
+    {
+        if (statuses is null) return;
+        foreach (var status in statuses) _engine.Process(status, now);
+    }
+
+    /// <summary>Keeps an agent's status and raises or clears its agent-offline alarm; the status, or null if it was dead-lettered.</summary>
+    private AgentStatus? OnAgentStatus(string site, string agentId, MqttMessage m, DateTimeOffset now)
     {
         AgentStatus? status;
         try { status = TunnelJson.Deserialize<AgentStatus>(Encoding.UTF8.GetString(m.Payload)); }
         catch (Exception e) when (e is System.Text.Json.JsonException or ArgumentException or InvalidOperationException)
         {
             _store.AddDeadLetter(new DeadLetter { ReceivedAt = now, Topic = m.Topic, AgentId = agentId, ReasonCode = "bad-status", Reason = e.Message, Payload = m.Payload });
-            return;
+            return null;
         }
         if (status is null || status.AgentId != agentId)
         {
             _store.AddDeadLetter(new DeadLetter { ReceivedAt = now, Topic = m.Topic, AgentId = agentId, ReasonCode = "bad-status", Reason = "status agentId disagrees with its topic", Payload = m.Payload });
-            return;
+            return null;
         }
         _agents[agentId] = status;
         var bore = status.Bore ?? _sites.Sites.FirstOrDefault(s => s.Id == site)?.Bores.FirstOrDefault()?.Id ?? "";
@@ -399,6 +417,7 @@ public sealed class CentralService
         {
             _engine.Alarms.ConditionCleared(open, now, AlarmReason.AgentOnline(agentId));
         }
+        return status;
     }
 
     /// <summary>

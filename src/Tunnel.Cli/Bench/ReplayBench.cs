@@ -11,10 +11,12 @@ namespace Tunnel.Cli.Bench;
 /// <summary>Simulated traffic held in memory, so the replay bench times the engine and the JSON reader, not the disk.</summary>
 public sealed class ReplayWorkload
 {
-    private ReplayWorkload(SimulationOptions options, Passage[] passages, DateTimeOffset[] deliverAt, byte[] jsonl, TimeSpan simulatedIn)
+    private ReplayWorkload(SimulationOptions options, Passage[] passages, DateTimeOffset[] deliverAt, (int Before, AgentStatus Status)[] statuses,
+        byte[] jsonl, TimeSpan simulatedIn)
     {
         Options = options;
         Passages = passages;
+        Statuses = statuses;
         DeliverAt = deliverAt;
         Jsonl = jsonl;
         SimulatedIn = simulatedIn;
@@ -23,9 +25,11 @@ public sealed class ReplayWorkload
     public SimulationOptions Options { get; }
     /// <summary>In delivery order, as `tunnel replay` reads them.</summary>
     public Passage[] Passages { get; }
+    /// <summary>The agents' statuses, each with the index of the passage it came before, in delivery order.</summary>
+    public (int Before, AgentStatus Status)[] Statuses { get; }
     /// <summary>When each passage reached the central service in the simulation (non-decreasing).</summary>
     public DateTimeOffset[] DeliverAt { get; }
-    /// <summary>The passages as `tunnel replay` reads them from a file: UTF-8 JSONL.</summary>
+    /// <summary>The passages and statuses as `tunnel replay` reads them from a file: UTF-8 JSONL.</summary>
     public byte[] Jsonl { get; }
     public TimeSpan SimulatedIn { get; }
     public SitesFile Sites => SitesFile.Maoliling;
@@ -37,9 +41,23 @@ public sealed class ReplayWorkload
         var result = TrafficSimulator.Run(options);
         var passages = result.Passages.Select(p => p.Passage).ToArray();
         var deliverAt = result.Passages.Select(p => p.DeliverAt).ToArray();
-        var jsonl = new StringBuilder(passages.Length * 400);
-        foreach (var p in passages) jsonl.Append(TunnelJson.Serialize(p)).Append('\n');
-        return new ReplayWorkload(options, passages, deliverAt, Encoding.UTF8.GetBytes(jsonl.ToString()), clock.Elapsed);
+        // As the file puts them: before the first passage delivered after them.
+        var statuses = result.Statuses.Select(s => (Before: LowerBound(deliverAt, s.DeliverAt), s.Status)).ToArray();
+        var jsonl = new StringWriter(new StringBuilder(passages.Length * 500)) { NewLine = "\n" };
+        result.WritePassages(jsonl);
+        return new ReplayWorkload(options, passages, deliverAt, statuses, Encoding.UTF8.GetBytes(jsonl.ToString()), clock.Elapsed);
+    }
+
+    /// <summary>The index of the first of <paramref name="sorted"/> after <paramref name="at"/>, or its length.</summary>
+    private static int LowerBound(DateTimeOffset[] sorted, DateTimeOffset at)
+    {
+        int lo = 0, hi = sorted.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) / 2;
+            if (sorted[mid] > at) hi = mid; else lo = mid + 1;
+        }
+        return lo;
     }
 }
 
@@ -113,12 +131,19 @@ public static class ReplayBench
         var alarms = 0;
         var engine = new TunnelEngine(workload.Sites, new DetectorSettings(), _ => alarms++);
         var passages = workload.Passages;
+        var statuses = workload.Statuses;
         var watermark = DateTimeOffset.MinValue;
         long accepted = 0;
         var cpu0 = CpuPin.CurrentThreadCpuTime();
         var clock = Stopwatch.StartNew();
-        for (var i = 0; i < passages.Length; i++)
+        for (int i = 0, s = 0; i < passages.Length; i++)
         {
+            for (; s < statuses.Length && statuses[s].Before == i; s++)
+            {
+                var status = statuses[s].Status;
+                if (status.At > watermark) watermark = status.At.Value;
+                engine.Process(status, watermark);
+            }
             var p = passages[i];
             if (p.CapturedAt > watermark) watermark = p.CapturedAt;
             if (engine.Process(p, watermark)) accepted++;

@@ -136,7 +136,7 @@ public static class BenchCommand
         {
             workload = ReplayWorkload.Create(sizes.Hours, sizes.Seed);
             report.Notes.Add($"traffic: {sizes.Hours:0.#} h of the two default bores, seed {sizes.Seed}: {workload.Passages.Length:N0} passages " +
-                             $"({workload.Jsonl.Length / 1024.0 / 1024.0:0.0} MB of JSONL), simulated in {workload.SimulatedIn.TotalSeconds:0.0} s");
+                             $"and {workload.Statuses.Length:N0} agent statuses ({workload.Jsonl.Length / 1024.0 / 1024.0:0.0} MB of JSONL), simulated in {workload.SimulatedIn.TotalSeconds:0.0} s");
         }
         simulating?.Report(1);
 

@@ -27,7 +27,7 @@ public static class ReplayCommand
 
     public static void Print(ReplaySummary s)
     {
-        AnsiConsole.MarkupLine($"replayed [bold]{s.Accepted:N0}[/] passages ({s.Duplicates:N0} duplicates, {s.Rejected:N0} unreadable) in {s.Elapsed.TotalSeconds:0.00} s: [bold]{s.PassagesPerSecond:N0}[/] passages/s");
+        AnsiConsole.MarkupLine($"replayed [bold]{s.Accepted:N0}[/] passages ({s.Duplicates:N0} duplicates, {s.Rejected:N0} unreadable) and {s.Statuses:N0} agent statuses in {s.Elapsed.TotalSeconds:0.00} s: [bold]{s.PassagesPerSecond:N0}[/] passages/s");
         var table = new Table().AddColumns("bore", "entries", "exits", "occupancy", "named inside", "unread in/out", "exact", "fuzzy", "inferred", "unmatched exits", "overdue alarms", "retracted");
         foreach (var b in s.Bores)
         {

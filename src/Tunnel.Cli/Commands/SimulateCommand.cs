@@ -13,12 +13,17 @@ public static class SimulateCommand
         var seed = new Option<int>("--seed") { Description = "Random seed (same seed, same traffic)", DefaultValueFactory = _ => 1 };
         var stops = new Option<int?>("--stops") { Description = "Stops per bore per day (default 15)" };
         var peak = new Option<double?>("--peak") { Description = "Peak vehicles per hour per bore (default 1500)" };
-        var command = new Command("simulate", "Make realistic tunnel traffic with ground truth (two bores of 猫狸岭 by default)") { outDir, hours, seed, stops, peak };
+        var statusEvery = new Option<double?>("--status-every")
+        {
+            Description = "Seconds between each agent's status (its last sequence number), as the edge agent's StatusEverySeconds (default 10; 0 for none)",
+        };
+        var command = new Command("simulate", "Make realistic tunnel traffic with ground truth (two bores of 猫狸岭 by default)") { outDir, hours, seed, stops, peak, statusEvery };
         command.SetAction(parse =>
         {
             var options = new SimulationOptions { Seed = parse.GetValue(seed), Duration = TimeSpan.FromHours(parse.GetValue(hours)) };
             if (parse.GetValue(stops) is { } s) options = options with { StopsPerBorePerDay = s };
             if (parse.GetValue(peak) is { } p) options = options with { PeakVehiclesPerHour = p };
+            if (parse.GetValue(statusEvery) is { } every) options = options with { StatusEvery = TimeSpan.FromSeconds(every) };
             var errors = options.Validate();
             if (errors.Count > 0)
             {

@@ -213,7 +213,7 @@ public sealed class SimulatedAgent : IAsyncDisposable
         var status = new AgentStatus
         {
             AgentId = AgentId, Online = true, Site = Place.Site, Bore = Place.Bore, Portal = Place.Portal, Lane = Place.Lane,
-            Fps = CameraFps, QueueDepth = OutboxDepth, ClockOffsetMs = 0, At = _clock.GetUtcNow(),
+            Fps = CameraFps, QueueDepth = OutboxDepth, LastSeq = Volatile.Read(ref _seq), ClockOffsetMs = 0, At = _clock.GetUtcNow(),
         };
         try
         {

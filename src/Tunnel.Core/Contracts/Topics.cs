@@ -69,4 +69,9 @@ public sealed record AgentStatus
     /// </summary>
     public bool? Stopped { get; init; }
     public DateTimeOffset? At { get; init; }
+    /// <summary>
+    /// The highest sequence number the agent has given a passage. Sent after the passages before it on the same
+    /// connection, so one the central service has not received is late (lost on the way, waiting for its resend).
+    /// </summary>
+    public long? LastSeq { get; init; }
 }
