@@ -130,6 +130,8 @@ public class ExitEvidenceTests
         var alarm = Assert.Single(traffic.Raised(AlarmKind.Overdue));
         Assert.Equal(["浙S00001", "浙U00001"], new[] { alarm.Plate, alarm.Alternative?.Plate }.Order());
         Assert.True(alarm.At < Traffic.T0.AddSeconds(t + 12 + 300), $"raised at {alarm.At:HH:mm:ss}");
+        // Its reason gives the evidence that it is inside (the late passage alone answers it), not that of the passage.
+        Assert.True(double.Parse(alarm.ReasonArgs!["evidence"], System.Globalization.CultureInfo.InvariantCulture) >= new DetectorSettings().AlarmLevel, alarm.Reason);
 
         // The passage was the first car's: the one still inside is the one alarmed.
         traffic.Send(late, deliveredAtSeconds: deliveredAt);

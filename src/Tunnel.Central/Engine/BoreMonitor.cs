@@ -353,7 +353,8 @@ public sealed class BoreMonitor
                 t.RivalLookedFor = now.UtcDateTime;
                 if (_evidence.LatePassageRival(t, gap, _awaitingLatePassage, now, timeCounts, level) is { } rival)
                 {
-                    Raise(t, now, w, rival);
+                    // Its reason is the evidence that it is inside, which the late passage alone answers.
+                    Raise(t, now, w with { Evidence = w.Inside }, rival);
                     return;
                 }
             }
