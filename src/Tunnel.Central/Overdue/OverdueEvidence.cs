@@ -461,7 +461,7 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
     {
         if (best.ToSeq != best.FromSeq) return null;
         foreach (var u in waiting)
-            if (NeedAlike(t, best, u, now, itsTimeCounts, level)) return u;
+            if (BothNeed(t, best, u, now, itsTimeCounts, level)) return u;
         return null;
     }
 
@@ -475,12 +475,12 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
     {
         if (best.ToSeq != best.FromSeq || LeftByGap(t, best, itsTimeCounts) >= level) return null;
         foreach (var u in matcher.AllOpen)
-            if (NeedAlike(t, best, u, now, itsTimeCounts, level)) return u;
+            if (BothNeed(t, best, u, now, itsTimeCounts, level)) return u;
         return null;
     }
 
     /// <summary>Whether <paramref name="t"/> and <paramref name="u"/> would each look stopped (at <paramref name="level"/>) but for the one passage of <paramref name="best"/>.</summary>
-    private bool NeedAlike(Transit t, Gap best, Transit u, DateTimeOffset now, bool itsTimeCounts, double level)
+    private bool BothNeed(Transit t, Gap best, Transit u, DateTimeOffset now, bool itsTimeCounts, double level)
     {
         // One that holds an unmatched exit has a way out of its own.
         if (u == t || !u.IsOpen || u.AlarmId is not null || u.ProbableExit is not null || u.EnteredAt > best.Until - matcher.Shortest) return false;
