@@ -57,16 +57,16 @@ public class ExitEvidenceTests
     {
         var gaps = new SequenceGaps();
         var t0 = Traffic.T0;
-        gaps.ObserveLastSeq("maoliling-north-exit-2", 5, t0); // nothing received from it yet: nothing to count from
+        Assert.Equal(0, gaps.ObserveLastSeq("maoliling-north-exit-2", 5, t0)); // nothing received from it yet: nothing to count from
         Assert.Empty(gaps.Open);
         gaps.Observe("maoliling-north-exit-2", 1, 2, t0);
-        gaps.ObserveLastSeq("maoliling-north-exit-2", 1, t0.AddSeconds(10)); // all received
+        Assert.Equal(0, gaps.ObserveLastSeq("maoliling-north-exit-2", 1, t0.AddSeconds(10))); // all received
         Assert.Empty(gaps.Open);
-        gaps.ObserveLastSeq("maoliling-north-exit-2", 3, t0.AddSeconds(20));
+        Assert.Equal(2, gaps.ObserveLastSeq("maoliling-north-exit-2", 3, t0.AddSeconds(20)));
         var gap = Assert.Single(gaps.Open);
         Assert.Equal((2L, 3L, 2, t0, t0.AddSeconds(20)), (gap.FromSeq, gap.ToSeq, gap.Lane, gap.From, gap.Until));
         // The next status says nothing new, and the camera's next passage opens no second gap.
-        gaps.ObserveLastSeq("maoliling-north-exit-2", 3, t0.AddSeconds(30));
+        Assert.Equal(0, gaps.ObserveLastSeq("maoliling-north-exit-2", 3, t0.AddSeconds(30)));
         Assert.False(gaps.Observe("maoliling-north-exit-2", 4, 2, t0.AddSeconds(31)));
         Assert.Single(gaps.Open);
         // The late ones fill it.
@@ -74,7 +74,7 @@ public class ExitEvidenceTests
         Assert.True(gaps.Observe("maoliling-north-exit-2", 3, 2, t0.AddSeconds(8)));
         Assert.Empty(gaps.Open);
         // A restart (numbers far ahead) is not that many lost passages.
-        gaps.ObserveLastSeq("maoliling-north-exit-2", 1000, t0.AddSeconds(40));
+        Assert.Equal(0, gaps.ObserveLastSeq("maoliling-north-exit-2", 1000, t0.AddSeconds(40)));
         Assert.Empty(gaps.Open);
     }
 

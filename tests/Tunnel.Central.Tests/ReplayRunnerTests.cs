@@ -66,6 +66,9 @@ public sealed class ReplayRunnerTests
         var summary = ReplayRunner.Run(SitesFile.Maoliling, new MemoryStream(Encoding.UTF8.GetBytes(text.ToString())), alarms);
 
         Assert.Equal((day.Passages.Count, day.Statuses.Count, 0L), (summary.Accepted, summary.Statuses, summary.Rejected));
+        // Statuses told of late passages before their cameras' next passages did, as many as in memory.
+        var lateFromStatus = summary.Bores.Sum(b => b.Counters.LateFromStatus);
+        Assert.True(lateFromStatus > 0);
         var expected = new StringWriter();
         var engine = new TunnelEngine(SitesFile.Maoliling, new DetectorSettings(), t => expected.WriteLine(TunnelJson.Serialize(t)));
         var watermark = DateTimeOffset.MinValue;
@@ -81,6 +84,7 @@ public sealed class ReplayRunnerTests
             if (p.Passage.CapturedAt > watermark) watermark = p.Passage.CapturedAt;
             engine.Process(p.Passage, watermark);
         }
+        Assert.Equal(lateFromStatus, engine.Bores.Values.Sum(b => b.Counters.LateFromStatus));
         Assert.Contains("\"kind\":\"overdue\"", expected.ToString());
         Assert.DoesNotContain("\"kind\":\"congestion\"", expected.ToString()); // their ids are random
         Assert.Equal(expected.ToString(), alarms.ToString());

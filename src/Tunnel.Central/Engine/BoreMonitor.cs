@@ -92,6 +92,10 @@ public sealed class BoreMonitor
         return null;
     }
 
+    /// <summary>An exit agent says the last sequence number it gave: those not received are late.</summary>
+    public void OnExitAgentStatus(string agentId, long lastSeq, DateTimeOffset at) =>
+        Counters.LateFromStatus += Matcher.ExitGaps.ObserveLastSeq(agentId, lastSeq, at);
+
     private void OnExit(Passage p, DateTimeOffset now)
     {
         Counters.Exits++;
@@ -475,11 +479,7 @@ public sealed class BoreMonitor
             if (margin > _settings.AmbiguityMargin && _evidence.Weigh(holder, now, _congestion.TimeCounts(holder)).WithoutOrphan < level) continue;
             (best, bestExit, bestMargin) = (holder, orphan, margin);
         }
-        if (best is not null)
-        {
-            best.SecondSuspectOf = new SharedAlarm(t, bestExit!);
-            Counters.SharedAlarms++;
-        }
+        if (best is not null) best.SecondSuspectOf = new SharedAlarm(t, bestExit!);
         return best;
     }
 
@@ -527,6 +527,7 @@ public sealed class BoreMonitor
         t.AlarmId = id;
         t.AlarmRaisedAt = now;
         Counters.OverdueAlarms++;
+        if (secondSuspect is not null) Counters.SharedAlarms++;
         var expected = Matcher.TimesFor(t).Median;
         var inside = now - t.EnteredAt;
         var reason = w.PassPart >= w.TimePart
@@ -601,8 +602,10 @@ public sealed class BoreCounters
     public long OverdueAlarms { get; set; }
     public long RetractedAlarms { get; set; }
     public long LostPassages { get; set; }
-    /// <summary>Overdue alarms that name a second suspect: an unmatched exit fitted both vehicles alike.</summary>
+    /// <summary>Overdue alarms that name a second suspect: an unmatched exit or a late passage fits both vehicles.</summary>
     public long SharedAlarms { get; set; }
+    /// <summary>Exit passages an agent's status showed missing before the camera's next passage did.</summary>
+    public long LateFromStatus { get; set; }
     /// <summary>Unmatched exits moved to another vehicle they explain better.</summary>
     public long Reassigned { get; set; }
     /// <summary>Transits given up on after <see cref="DetectorSettings.MaxTracked"/>.</summary>

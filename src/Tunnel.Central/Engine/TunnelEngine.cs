@@ -93,7 +93,7 @@ public sealed class TunnelEngine
         if (status is not { Portal: Portal.Exit, Site: { } site, Bore: { } bore, LastSeq: { } lastSeq }) return;
         // An agent's clock a little ahead must not date the missing passages after the present.
         var at = status.At is { } said && said < Now ? said : Now;
-        if (_bores.TryGetValue(new BoreKey(site, bore), out var monitor)) monitor.Matcher.ExitGaps.ObserveLastSeq(status.AgentId, lastSeq, at);
+        if (_bores.TryGetValue(new BoreKey(site, bore), out var monitor)) monitor.OnExitAgentStatus(status.AgentId, lastSeq, at);
     }
 
     /// <summary>Moves the clock, firing every timer that falls due on the way at its own time.</summary>

@@ -47,16 +47,19 @@ public sealed class SequenceGaps
     /// Takes an exit agent's word (its status) that the last passage it captured by <paramref name="at"/> has
     /// number <paramref name="lastSeq"/>. The agent sends it after the passages before it, so those not
     /// received are late: known now, rather than when the camera's next passage comes (at night, minutes).
+    /// Returns how many it shows missing.
     /// </summary>
-    public void ObserveLastSeq(string agentId, long lastSeq, DateTimeOffset at)
+    public long ObserveLastSeq(string agentId, long lastSeq, DateTimeOffset at)
     {
         // Nothing received yet from this agent to count from; or nothing missing; or a restart.
-        if (!_agents.TryGetValue(agentId, out var agent) || lastSeq <= agent.Highest || lastSeq - agent.Highest > MaxMissing) return;
+        if (!_agents.TryGetValue(agentId, out var agent) || lastSeq <= agent.Highest || lastSeq - agent.Highest > MaxMissing) return 0;
+        var missing = lastSeq - agent.Highest;
         if (at < agent.HighestAt) at = agent.HighestAt;
-        agent.Count(lastSeq - agent.Highest, at);
+        agent.Count(missing, at);
         Open.Add(new Gap(agentId, agent.Highest + 1, lastSeq, agent.Lane, agent.HighestAt, at, agent.Rate));
         agent.Highest = lastSeq;
         agent.HighestAt = at;
+        return missing;
     }
 
     /// <summary>A jump further ahead than this is an agent restart or reset, not that many lost passages.</summary>

@@ -28,13 +28,13 @@ public static class ReplayCommand
     public static void Print(ReplaySummary s)
     {
         AnsiConsole.MarkupLine($"replayed [bold]{s.Accepted:N0}[/] passages ({s.Duplicates:N0} duplicates, {s.Rejected:N0} unreadable) and {s.Statuses:N0} agent statuses in {s.Elapsed.TotalSeconds:0.00} s: [bold]{s.PassagesPerSecond:N0}[/] passages/s");
-        var table = new Table().AddColumns("bore", "entries", "exits", "occupancy", "named inside", "unread in/out", "exact", "fuzzy", "inferred", "unmatched exits", "overdue alarms", "retracted");
+        var table = new Table().AddColumns("bore", "entries", "exits", "occupancy", "named inside", "unread in/out", "exact", "fuzzy", "inferred", "unmatched exits", "late by status", "overdue alarms", "retracted");
         foreach (var b in s.Bores)
         {
             var c = b.Counters;
             table.AddRow(Markup.Escape(b.Bore.ToString()), $"{c.Entries:N0}", $"{c.Exits:N0}", $"{b.Occupancy}", $"{b.NamedInside}",
                 $"{c.UnreadEntries}/{c.UnreadExits}", $"{c.ExactMatches:N0}", $"{c.FuzzyMatches:N0}", $"{c.InferredExits:N0}",
-                $"{c.UnmatchedExits:N0}", $"{c.OverdueAlarms}", $"{c.RetractedAlarms}");
+                $"{c.UnmatchedExits:N0}", $"{c.LateFromStatus:N0}", $"{c.OverdueAlarms}", $"{c.RetractedAlarms}");
         }
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine($"alarms: {s.OverdueAlarms} overdue, {s.CongestionAlarms} congestion, {s.AlarmTransitions} transitions");
