@@ -302,6 +302,32 @@ public class ExitEvidenceTests
     }
 
     /// <summary>A bore that has learnt 160 transits of each kind, each about <paramref name="slowdown"/> times the free-flow time.</summary>
+    [Fact]
+    public void A_lane_changer_may_have_left_by_the_other_lanes_late_passage_at_any_time_its_gap_spans_not_only_at_its_start()
+    {
+        var bore = SitesFile.Maoliling.Sites[0].Bores[0];
+        var settings = new DetectorSettings();
+        var entered = Traffic.T0;
+        // It entered lane 2. Three cars of lane 1 that entered 10, 20 and 30 s after it left before the
+        // exit camera of lane 1 skipped a number: they overtook it before it changed into their lane.
+        // Leaving at the gap's start it would have been barely slower than the last of them, which then
+        // caught it at the very end of the bore; leaving later in the gap, anywhere past two thirds in.
+        double LateExit(double gapEndsSeconds)
+        {
+            var matcher = Learnt(bore);
+            var t = matcher.Open(Passage(Portal.Entry, entered, seq: 1) with { Lane = 2, AgentId = "maoliling-north-entry-2" });
+            foreach (var (later, transit) in new[] { (10.0, 150.0), (20.0, 148.0), (30.0, 146.7) })
+                t.Passes.AddOtherLane(entered.AddSeconds(later), entered.AddSeconds(later + transit));
+            matcher.ExitGaps.Observe("maoliling-north-exit-1", 1, 1, entered.AddSeconds(177));
+            matcher.ExitGaps.Observe("maoliling-north-exit-1", 3, 1, entered.AddSeconds(gapEndsSeconds));
+            var evidence = new OverdueEvidence(settings, matcher, new LaneDiscipline(settings), _ => true);
+            return evidence.Weigh(t, entered.AddSeconds(gapEndsSeconds + 30), timeCounts: true).LateExit;
+        }
+
+        var (brief, longer) = (LateExit(178), LateExit(200));
+        Assert.True(longer < brief - 1, $"gap of 1 s: {brief}, of 23 s: {longer}");
+    }
+
     private static BoreMatcher Learnt(BoreConfig bore, double slowdown = 1)
     {
         var matcher = new BoreMatcher(bore);

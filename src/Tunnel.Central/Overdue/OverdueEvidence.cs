@@ -95,6 +95,8 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
     /// </summary>
     private double ChangedLanesAndDriving(Transit t, DateTimeOffset now, bool timeCounts, TimeSpan held, double cheaper)
     {
+        // The change alone costs more than keeping the lane: most weighings, where nobody has passed it.
+        if (cheaper <= lanes.LaneChangeCost) return cheaper;
         var times = matcher.TimesFor(t);
         var elapsed = now - t.EnteredAt;
         var best = cheaper;
