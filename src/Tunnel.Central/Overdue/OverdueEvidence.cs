@@ -383,17 +383,38 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
     /// <summary>Cost of "it left by the passage missing from <paramref name="gap"/>", on its own.</summary>
     private double LeftByGap(Transit t, Gap gap, bool timeCounts)
     {
-        var fit = 0.0;
-        if (timeCounts)
+        var times = matcher.TimesFor(t);
+        // Then its transit ended inside the gap's time span, late by as long as the vehicles ahead of it
+        // that had left by then held it up.
+        var held = timeCounts ? HeldBefore(t, gap.Until) : TimeSpan.Zero;
+        var (from, until) = (gap.From - t.EnteredAt - held, gap.Until - t.EnteredAt - held);
+        if (gap.Lane == t.Lane || gap.Until <= gap.From)
         {
-            var times = matcher.TimesFor(t);
-            // Then its transit ended inside the gap's time span, late by as long as the vehicles ahead of it
-            // that had left by then held it up.
-            var held = HeldBefore(t, gap.Until);
-            var (from, until) = (gap.From - t.EnteredAt - held, gap.Until - t.EnteredAt - held);
-            fit = from < times.Median && until > times.Median ? 0 : Math.Min(times.MismatchOrFreeFlow(from), times.MismatchOrFreeFlow(until));
+            // By its own lane its best time is the fit's: the lane order only gets worse later.
+            var fit = !timeCounts || from < times.Median && until > times.Median ? 0 : Math.Min(times.MismatchOrFreeFlow(from), times.MismatchOrFreeFlow(until));
+            return GapIsItsExit(t, gap) + fit + PassEvidenceLeavingBy(t, gap.Lane, gap.From);
         }
-        return GapIsItsExit(t, gap) + fit + PassEvidenceLeavingBy(t, gap.Lane, gap.From);
+        // By another lane, leaving later gives the other lane's passers longer to have overtaken it before
+        // it changed, while each passer that left meanwhile counts from then on: the fit and the change
+        // points are weighed together at the span's ends, its usual time, each passer's leaving and between.
+        Span<long> at = stackalloc long[PassLog.Keep * 2 + 3];
+        var n = 0;
+        at[n++] = gap.From.UtcTicks;
+        at[n++] = gap.Until.UtcTicks;
+        if (timeCounts && from < times.Median && until > times.Median) at[n++] = (t.EnteredAt + held + times.Median).UtcTicks;
+        foreach (var passer in t.Passes.OtherLanePassers)
+            if (passer.LeftAt > gap.From && passer.LeftAt < gap.Until) at[n++] = passer.LeftAt.UtcTicks;
+        foreach (var left in t.Passes.OwnLaneLeftTimes)
+            if (left > gap.From && left < gap.Until) at[n++] = left.UtcTicks;
+        at[..n].Sort();
+        var best = double.PositiveInfinity;
+        for (var i = 0; i < 2 * n - 1; i++)
+        {
+            var leftAt = new DateTimeOffset(i % 2 == 0 ? at[i / 2] : (at[i / 2] + at[i / 2 + 1]) / 2, TimeSpan.Zero);
+            var fit = timeCounts ? times.MismatchOrFreeFlow(leftAt - t.EnteredAt - held) : 0;
+            if (fit < best) best = Math.Min(best, fit + ChangePointCost(t, leftAt));
+        }
+        return GapIsItsExit(t, gap) + lanes.LaneChangeCost + best;
     }
 
     /// <summary>
