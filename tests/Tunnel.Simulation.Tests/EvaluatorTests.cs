@@ -145,6 +145,33 @@ public sealed class EvaluatorTests
     }
 
     [Fact]
+    public void Several_days_pooled_are_judged_on_all_their_stops_and_false_alarms_per_bore_day()
+    {
+        var misread = Oracle.Overdue(Site, Bore, _misreadAtExit.Plate, null, T(10, 5));
+        var first = AlarmEvaluator.Evaluate(_w.Truth,
+            [Oracle.Overdue(_w.Stops[0], T(10, 3)), Oracle.Overdue(_w.Stops[2], T(14, 3)), misread, Oracle.Congestion(Site, Bore, T(15, 35))]);
+        var second = AlarmEvaluator.Evaluate(_w.Truth,
+            [Oracle.Overdue(_w.Stops[0], T(10, 6)), Oracle.Overdue(_w.Stops[2], T(14, 2, 30)), misread with { AlarmId = Guid.NewGuid() },
+             Oracle.Overdue(Site, Bore, _slowed.Plate, _slowed.EntryEventId, T(18, 0))]);
+
+        var pooled = AlarmEvaluator.Pool([first, second]);
+
+        // Delays 120 and 60 s on the first day, 300 and 30 s on the second: the median of all four.
+        Assert.Equal(4, pooled.Overall.ReadStops.Total);
+        Assert.Equal(90, pooled.Overall.ReadStops.Delay.MedianSeconds);
+        Assert.Equal(2, pooled.Days);
+        var bore = Assert.Single(pooled.Bores);
+        Assert.Equal((3, 1.5), (bore.FalseOverdue.Count, bore.FalseOverduePerDay));
+        Assert.True(first.Targets.Single(t => t.Name == $"false overdue {Site}/{Bore}").Passed);
+        Assert.False(pooled.Targets.Single(t => t.Name == $"false overdue {Site}/{Bore}").Passed);
+        // The second day's slowdown raised no congestion alarm: one line for all slowdowns says so.
+        var congestion = pooled.Targets.Single(t => t.Name == "slowdowns congestion");
+        Assert.Equal(("1 of 2 slowdowns", false), (congestion.Actual, congestion.Passed));
+        var days = EvaluationReport.FormatDays([("day1", first), ("day2", second)]);
+        Assert.Contains("day2", days);
+    }
+
+    [Fact]
     public void An_alarm_before_the_stop_is_false_and_does_not_detect_it()
     {
         var report = AlarmEvaluator.Evaluate(_w.Truth, [Oracle.Overdue(_w.Stops[0], T(10, 0, 30))]);

@@ -132,9 +132,32 @@ public static class AlarmEvaluator
         };
     }
 
-    private static BoreEvaluation Combine(IReadOnlyList<BoreEvaluation> bores, double boreDays) => new()
+    /// <summary>
+    /// Several simulated days scored as one sample: each bore's stops, delays and false alarms over all of
+    /// them, judged against the same targets. A median or a rate from one day's thirty stops moves by
+    /// ten seconds or one alarm from day to day; the pooled figures are what the detector does.
+    /// </summary>
+    public static EvaluationReport Pool(IReadOnlyList<EvaluationReport> days, EvaluationTargets? targets = null)
     {
-        Name = "all",
+        if (days.Count == 0) throw new ArgumentException("no day to pool", nameof(days));
+        var bores = days.SelectMany(d => d.Bores).GroupBy(b => b.Name)
+            .Select(g => Combine(g.ToList(), g.Sum(b => b.BoreDays), g.Key)).ToList();
+        var overall = Combine(bores, bores.Sum(b => b.BoreDays));
+        return new EvaluationReport
+        {
+            Start = days.Min(d => d.Start),
+            End = days.Max(d => d.End),
+            Days = days.Sum(d => d.Days),
+            Bores = bores,
+            Overall = overall,
+            Targets = Judge(bores, overall, targets ?? new EvaluationTargets(), eachSlowdown: false),
+            IgnoredAlarms = days.Sum(d => d.IgnoredAlarms),
+        };
+    }
+
+    private static BoreEvaluation Combine(IReadOnlyList<BoreEvaluation> bores, double boreDays, string name = "all") => new()
+    {
+        Name = name,
         BoreDays = boreDays,
         Vehicles = bores.Sum(b => b.Vehicles),
         ReadStops = new StopGroup(bores.SelectMany(b => b.ReadStops.Stops).ToList()),
@@ -147,7 +170,8 @@ public static class AlarmEvaluator
         FalseCongestion = bores.SelectMany(b => b.FalseCongestion).ToList(),
     };
 
-    private static List<TargetResult> Judge(IReadOnlyList<BoreEvaluation> bores, BoreEvaluation all, EvaluationTargets t)
+    /// <param name="eachSlowdown">A line per slowdown; else (many days) one line per slowdown target, counting the slowdowns that meet it.</param>
+    private static List<TargetResult> Judge(IReadOnlyList<BoreEvaluation> bores, BoreEvaluation all, EvaluationTargets t, bool eachSlowdown = true)
     {
         static string Pct(double? x) => x is { } v ? v.ToString("P1", CultureInfo.InvariantCulture) : "n/a";
         static string Sec(double? x) => x is { } v ? $"{v:F0} s" : "n/a";
@@ -166,6 +190,16 @@ public static class AlarmEvaluator
         foreach (var b in bores)
             results.Add(new TargetResult($"false overdue {b.Name}", $"<= {t.MaxFalseOverduePerBoreDay:F1} per bore-day",
                 $"{b.FalseOverdue.Count} in {b.BoreDays:F2} d ({b.FalseOverduePerDay:F2}/d)", b.FalseOverduePerDay <= t.MaxFalseOverduePerBoreDay));
+        if (!eachSlowdown && all.Slowdowns.Count > 0)
+        {
+            var (n, one, few) = (all.Slowdowns.Count, all.Slowdowns.Count(s => s.Congestion.Count == t.CongestionAlarmsPerSlowdown),
+                all.Slowdowns.Count(s => s.Overdue.Count <= t.MaxOverduePerSlowdown));
+            results.Add(new TargetResult("slowdowns congestion", $"exactly {t.CongestionAlarmsPerSlowdown} congestion alarm each",
+                $"{one} of {n} slowdowns", one == n));
+            results.Add(new TargetResult("slowdowns overdue", $"<= {t.MaxOverduePerSlowdown} overdue alarms each (stopped vehicles excepted)",
+                $"{few} of {n} slowdowns", few == n));
+            return results;
+        }
         foreach (var s in all.Slowdowns)
         {
             var name = $"slowdown {s.Slowdown.Site}/{s.Slowdown.Bore} {s.Slowdown.From:HH:mm}Z";

@@ -91,4 +91,7 @@ public sealed record EvaluationReport
     public bool Passed => Targets.All(t => t.Passed);
 
     public string Format() => ReportFormatter.Format(this);
+
+    /// <summary>One line per day (read stops, median, p95, false alarms per bore), for the days pooled into one report.</summary>
+    public static string FormatDays(IReadOnlyList<(string Day, EvaluationReport Report)> days) => ReportFormatter.FormatDays(days);
 }

@@ -8,6 +8,21 @@ internal static class ReportFormatter
 {
     private const int MaxListed = 30;
 
+    public static string FormatDays(IReadOnlyList<(string Day, EvaluationReport Report)> days)
+    {
+        var sb = new StringBuilder();
+        var inv = CultureInfo.InvariantCulture;
+        var boreNames = days.SelectMany(d => d.Report.Bores).Select(b => b.Name).Distinct().ToList();
+        sb.AppendLine(inv, $"{"day",-24} {"read stops",10} {"detected",9} {"median",7} {"p95",6}  false overdue per bore ({string.Join(", ", boreNames)})");
+        foreach (var (day, r) in days)
+        {
+            var all = r.Overall.ReadStops;
+            var falses = boreNames.Select(n => r.Bores.FirstOrDefault(b => b.Name == n)?.FalseOverdue.Count.ToString(inv) ?? "-");
+            sb.AppendLine(inv, $"{day,-24} {all.Total,10} {Rate(all),9} {Sec(all.Delay.MedianSeconds),7} {Sec(all.Delay.P95Seconds),6}  {string.Join(" + ", falses)}");
+        }
+        return sb.ToString();
+    }
+
     public static string Format(EvaluationReport r)
     {
         var sb = new StringBuilder();
