@@ -169,6 +169,7 @@ public sealed class EvaluatorTests
         Assert.Equal(("1 of 2 slowdowns", false), (congestion.Actual, congestion.Passed));
         var days = EvaluationReport.FormatDays([("day1", first), ("day2", second)]);
         Assert.Contains("day2", days);
+        Assert.Contains("2.00 simulated days pooled", pooled.Format());
     }
 
     [Fact]

@@ -27,7 +27,10 @@ internal static class ReportFormatter
     {
         var sb = new StringBuilder();
         var inv = CultureInfo.InvariantCulture;
-        sb.AppendLine(inv, $"Evaluation {r.Start:yyyy-MM-dd HH:mm}Z .. {r.End:yyyy-MM-dd HH:mm}Z ({r.Days:F2} d)");
+        // Pooled days may share their dates (every seed simulates the same day): then the span says less than the count.
+        sb.AppendLine(r.Days > (r.End - r.Start).TotalDays + 1e-6
+            ? string.Create(inv, $"Evaluation of {r.Days:F2} simulated days pooled, each within {r.Start:yyyy-MM-dd HH:mm}Z .. {r.End:yyyy-MM-dd HH:mm}Z")
+            : string.Create(inv, $"Evaluation {r.Start:yyyy-MM-dd HH:mm}Z .. {r.End:yyyy-MM-dd HH:mm}Z ({r.Days:F2} d)"));
         sb.AppendLine();
         sb.AppendLine(inv, $"{"bore",-18} {"vehicles",8} {"read stops",11} {"detected",9} {"median",7} {"p95",6} {"max",6} {"unread",7} {"cong.",6} {"false",6} {"/day",6} {"in slow",7} {"repeat",6}");
         foreach (var b in r.Bores.Append(r.Overall))
