@@ -301,7 +301,6 @@ public class ExitEvidenceTests
         Assert.NotNull(MatchAfter(2.5));
     }
 
-    /// <summary>A bore that has learnt 160 transits of each kind, each about <paramref name="slowdown"/> times the free-flow time.</summary>
     [Fact]
     public void A_lane_changer_may_have_left_by_the_other_lanes_late_passage_at_any_time_its_gap_spans_not_only_at_its_start()
     {
@@ -328,6 +327,7 @@ public class ExitEvidenceTests
         Assert.True(longer < brief - 1, $"gap of 1 s: {brief}, of 23 s: {longer}");
     }
 
+    /// <summary>A bore that has learnt 160 transits of each kind, each about <paramref name="slowdown"/> times the free-flow time.</summary>
     private static BoreMatcher Learnt(BoreConfig bore, double slowdown = 1)
     {
         var matcher = new BoreMatcher(bore);
