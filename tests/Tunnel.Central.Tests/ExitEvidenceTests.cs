@@ -305,7 +305,8 @@ public class ExitEvidenceTests
     public void A_lane_changer_may_have_left_by_the_other_lanes_late_passage_at_any_time_its_gap_spans_not_only_at_its_start()
     {
         var bore = SitesFile.Maoliling.Sites[0].Bores[0];
-        var settings = new DetectorSettings();
+        // Where steady speeds place the change points exactly, as this story needs.
+        var settings = new DetectorSettings { ChangePointTolerance = 0 };
         var entered = Traffic.T0;
         // It entered lane 2. Three cars of lane 1 that entered 10, 20 and 30 s after it left before the
         // exit camera of lane 1 skipped a number: they overtook it before it changed into their lane.
@@ -325,6 +326,40 @@ public class ExitEvidenceTests
 
         var (brief, longer) = (LateExit(178), LateExit(200));
         Assert.True(longer < brief - 1, $"gap of 1 s: {brief}, of 23 s: {longer}");
+    }
+
+    [Fact]
+    public void A_slow_tanker_that_changed_lanes_late_is_not_called_stopped_when_its_followers_are_let_go_just_before_the_exit()
+    {
+        // Simulated seed 12, south bore, 11:32:03: a hazmat tanker at 53 km/h entered lane 2 and changed
+        // into lane 1 late. Five vehicles of lane 1 that entered after it overtook it before that; two of
+        // lane 2 held behind it until then left 23 and 7 s before it did. Steady speeds leave a sliver of
+        // the bore for the change, and the tanker was alarmed as stopped 7 s before it left.
+        var bore = SitesFile.Maoliling.Sites[0].Bores[0];
+        double Evidence(double tolerance)
+        {
+            var settings = new DetectorSettings { ChangePointTolerance = tolerance };
+            var matcher = new BoreMatcher(bore);
+            // The bore's recent transits as they were: cars 3.4 min, lorries 3.7, tankers 3.8.
+            var rng = new Random(5);
+            foreach (var (model, median, sigma) in new[] { (matcher.Times[0], 201.0, 0.13), (matcher.Times[1], 223.0, 0.1), (matcher.Times[2], 228.0, 0.1) })
+                for (var i = 0; i < 160; i++) model.Add(TimeSpan.FromSeconds(median * Math.Exp(2 * sigma * (rng.NextDouble() + rng.NextDouble() + rng.NextDouble() - 1.5))));
+            var entered = Traffic.T0;
+            var t = matcher.Open(Passage(Portal.Entry, entered, seq: 1) with
+            {
+                Lane = 2, AgentId = "maoliling-north-entry-2", Vehicle = new VehicleRead { Class = VehicleClass.Truck, Hazmat = true },
+            });
+            foreach (var (later, left) in new[] { (13.8, 228.4), (20.2, 230.2), (23.4, 231.5), (29.9, 233.0), (54.4, 234.5) })
+                t.Passes.AddOtherLane(entered.AddSeconds(later), entered.AddSeconds(left));
+            t.Passes.AddOwnLane(entered.AddSeconds(221.9));
+            t.Passes.AddOwnLane(entered.AddSeconds(238.1));
+            return new OverdueEvidence(settings, matcher, new LaneDiscipline(settings), _ => true).Weigh(t, entered.AddSeconds(238.2), timeCounts: true).Evidence;
+        }
+
+        var level = new DetectorSettings().HazmatAlarmLevel;
+        var (exact, tolerant) = (Evidence(0), Evidence(new DetectorSettings().ChangePointTolerance));
+        Assert.True(exact >= level, $"exact change points: {exact}");
+        Assert.True(tolerant < level, $"with the tolerance: {tolerant}");
     }
 
     /// <summary>A bore that has learnt 160 transits of each kind, each about <paramref name="slowdown"/> times the free-flow time.</summary>

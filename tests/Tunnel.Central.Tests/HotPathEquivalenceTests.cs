@@ -112,6 +112,8 @@ public class HotPathEquivalenceTests
         Assert.Equal(2, kept.Count(l => l == again || l == b || l == c));
     }
 
+    private static readonly double Tolerance = new DetectorSettings().ChangePointTolerance;
+
     /// <summary>ChangePointCost as it was written before its passer terms were hoisted out of the step loop.</summary>
     private static double Plain(Transit t, DateTimeOffset leftAt, LaneDiscipline lanes)
     {
@@ -124,7 +126,7 @@ public class HotPathEquivalenceTests
             var later = (passer.EnteredAt - t.EnteredAt).TotalSeconds;
             var gained = transit - (passer.LeftAt - passer.EnteredAt).TotalSeconds;
             violated++;
-            if (gained > later) points.Add((later / gained, -1));
+            if (gained > later) points.Add((Math.Max(0, later / gained - Tolerance), -1));
         }
         var fastest = (Bore.NominalTransit / 1.6).TotalSeconds;
         foreach (var left in t.Passes.OwnLaneLeftTimes)
@@ -132,7 +134,7 @@ public class HotPathEquivalenceTests
             if (left >= leftAt) continue;
             var heldUntil = transit <= fastest ? 1 : ((left - t.EnteredAt).TotalSeconds - fastest) / (transit - fastest);
             if (heldUntil <= 0) violated++;
-            else if (heldUntil < 1) points.Add((heldUntil, +1));
+            else if (heldUntil + Tolerance < 1) points.Add((heldUntil + Tolerance, +1));
         }
         if (points.Count == 0) return violated * lanes.PassEvidence;
         points.Add((1, 0));

@@ -237,7 +237,8 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
     /// front of it in that lane: at steady speeds, one that entered d later and took T caught up with
     /// it a share d / (τ − T) of the way in, and the change came after that. One of its own lane was
     /// held behind it until the change, and left no earlier than the rest of the bore at its fastest
-    /// after that: the change came early enough for that. Each passer a change point does not suit
+    /// after that: the change came early enough for that. Steady speeds place those points only roughly,
+    /// so each is moved <see cref="DetectorSettings.ChangePointTolerance"/> in the story's favour. Each passer a change point does not suit
     /// broke lane order anyway; the cost weighs every change point, equally likely along the bore.
     /// </summary>
     internal double ChangePointCost(Transit t, DateTimeOffset leftAt)
@@ -295,6 +296,7 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
     {
         var transit = (leftAt - t.EnteredAt).TotalSeconds;
         var leftTicks = leftAt.UtcTicks;
+        var tolerance = settings.ChangePointTolerance;
         // Where along the bore (0..1) each passer stops or starts to suit a change there, and which way.
         Span<double> at = stackalloc double[PassLog.Keep * 2 + 1];
         Span<int> change = stackalloc int[PassLog.Keep * 2 + 1];
@@ -306,7 +308,7 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
             var later = passers.OtherLater[p];
             var gained = transit - passers.OtherTransit[p];
             violated++;
-            if (gained > later) (at[count], change[count++]) = (later / gained, -1);
+            if (gained > later) (at[count], change[count++]) = (Math.Max(0, later / gained - tolerance), -1);
         }
         var fastest = matcher.Shortest.TotalSeconds;
         for (var p = 0; p < passers.OwnLeft.Length; p++)
@@ -314,7 +316,7 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
             if (passers.OwnLeft[p] >= leftTicks) continue;
             var heldUntil = transit <= fastest ? 1 : (passers.OwnLeftAfter[p] - fastest) / (transit - fastest);
             if (heldUntil <= 0) violated++;
-            else if (heldUntil < 1) (at[count], change[count++]) = (heldUntil, +1);
+            else if (heldUntil + tolerance < 1) (at[count], change[count++]) = (heldUntil + tolerance, +1);
         }
         if (count == 0)
         {
