@@ -237,9 +237,10 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
     /// front of it in that lane: at steady speeds, one that entered d later and took T caught up with
     /// it a share d / (τ − T) of the way in, and the change came after that. One of its own lane was
     /// held behind it until the change, and left no earlier than the rest of the bore at its fastest
-    /// after that: the change came early enough for that. Steady speeds place those points only roughly,
-    /// so each is moved <see cref="DetectorSettings.ChangePointTolerance"/> in the story's favour. Each passer a change point does not suit
-    /// broke lane order anyway; the cost weighs every change point, equally likely along the bore.
+    /// after that: the change came early enough for that. Steady speeds place those points only
+    /// roughly, so each is moved <see cref="DetectorSettings.ChangePointTolerance"/> in the story's
+    /// favour. Each passer a change point does not suit broke lane order anyway; the cost weighs every
+    /// change point, equally likely along the bore.
     /// </summary>
     internal double ChangePointCost(Transit t, DateTimeOffset leftAt)
     {
