@@ -35,7 +35,7 @@ public sealed record LatencyBenchOptions
 }
 
 /// <param name="CpuAfterWarmup">Per process (service, mosquitto, agents), CPU used and time waited for a CPU from the warm-up's end to the last send.</param>
-/// <param name="StoreCommits">Store transactions (each one disk sync) over the same span.</param>
+/// <param name="StoreCommits">Store transactions (each one disk sync) from the warm-up's end until every passage was acknowledged: the last sends' commits come after the last send.</param>
 /// <param name="SendLateMs">How long after its due instant each passage went out: a starved sender bunches sends up, and bunches queue at the service.</param>
 public sealed record LatencyBenchResult(string Label, string Setup, double Compression, int Agents, long Sent, long Counted, long Decided,
     long Unacknowledged, double SendRate, double DecisionRate, Distribution SendLateMs, Distribution DecisionMs, Distribution ReceivedMs, Distribution InServiceMs,
@@ -155,7 +155,6 @@ public static class LatencyBench
             var gc = new GcWhileSending(GC.CollectionCount(0) - gen0, GC.CollectionCount(1) - gen1, GC.CollectionCount(2) - gen2,
                 GC.GetTotalPauseDuration() - paused);
             var sentAfterWarmup = Math.Max(1, (long)Math.Round((sendEnd - cpuFrom) / freq * options.Rate));
-            var commits = host.Service.StoreCommits - commitsFrom;
             var cpu = cpuAtWarmupEnd is null ? [] : processes.Select((p, i) =>
             {
                 var now = ThreadCpu.Read(p.Pid);
@@ -165,9 +164,11 @@ public static class LatencyBench
                        $"{(double)(voluntary + involuntary) / sentAfterWarmup:0.00} context switches ({voluntary:N0} voluntary, {involuntary:N0} involuntary in all: " +
                        $"{string.Join(", ", now.SwitchesByName(cpuAtWarmupEnd[i]).Take(4).Select(t => $"{t.Name} {t.Switches:N0}"))})";
             }).ToList();
-            if (cpuAtWarmupEnd is not null)
-                cpu.Add($"store: {commits:N0} commits ({commits / Math.Max((sendEnd - cpuFrom) / freq, 1e-9):0} a second, {(double)sentAfterWarmup / Math.Max(commits, 1):0.0} passages each)");
             var timings = await agents.SettleAsync(ct);
+            // Read once every passage is acknowledged, which each one is only after the commit that stored it.
+            var commits = host.Service.StoreCommits - commitsFrom;
+            if (cpuAtWarmupEnd is not null)
+                cpu.Add($"store: {commits:N0} commits ({commits / Math.Max((Stopwatch.GetTimestamp() - cpuFrom) / freq, 1e-9):0} a second until the last was acknowledged, {(double)sentAfterWarmup / Math.Max(commits, 1):0.0} passages each)");
             if (timings.Frequency != Stopwatch.Frequency)
                 throw new InvalidOperationException($"the agents' clock ticks {timings.Frequency}/s, the service's {Stopwatch.Frequency}/s: their timestamps cannot be joined");
             progress?.Report(1.0);
