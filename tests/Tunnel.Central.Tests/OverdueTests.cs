@@ -205,22 +205,11 @@ public class OverdueTests
     [Fact]
     public void A_vehicle_that_looks_stopped_but_for_an_exit_that_fits_an_alarmed_vehicle_too_becomes_that_alarm_second_suspect()
     {
-        // The scenario's timings were drawn for these settings (the defaults before the fifteenth session):
-        // under today's lower levels and change-point tolerance the stopped car takes the exit outright or
-        // the tanker's alarm reads otherwise, and the sharing this test is about is not reached.
-        var traffic = new Traffic(new DetectorSettings { AlarmLevel = 9.0, HazmatAlarmLevel = 8.0, ChangePointTolerance = 0 });
-        var t = traffic.Warmup(120);
-        traffic.Entry(t + 10, "浙A40500", lane: 1, hazmat: true); // changes into lane 2, leaves unread, is alarmed
-        for (var i = 0; i < 6; i++) traffic.Entry(t + 16 + 6 * i, $"浙K0000{i}", lane: 1);
-        traffic.Entry(t + 40, "浙C97250", lane: 2);            // stops
-        for (var i = 0; i < 6; i++) traffic.Exit(t + 16 + 6 * i + 165, $"浙K0000{i}", lane: 1);
-        traffic.Exit(t + 40 + 170, null, lane: 2);              // fits 浙C97250 perfectly
-        traffic.Clock(t + 330);
-        var alarm = Assert.Single(traffic.Raised(AlarmKind.Overdue));
-        Assert.Equal("浙A40500", alarm.Plate);
-        for (var i = 0; i < 6; i++) traffic.Entry(t + 60 + 6 * i, $"浙M0000{i}", lane: 2);
-        for (var i = 0; i < 6; i++) traffic.Exit(t + 300 + 6 * i, $"浙M0000{i}", lane: 2);
-        traffic.Clock(t + 500);
+        var (traffic, t, alarm) = TankerAlarmedBesideAStoppedCar();
+        // Later entrants of lane 2 get past it: it looks stopped but for the exit it holds.
+        for (var i = 0; i < 6; i++) traffic.Entry(t + 330 + 6 * i, $"浙M0000{i}", lane: 2);
+        for (var i = 0; i < 6; i++) traffic.Exit(t + 330 + 6 * i + 165, $"浙M0000{i}", lane: 2);
+        traffic.Clock(t + 700);
 
         var named = traffic.Alarms.Last(a => a.AlarmId == alarm.AlarmId);
         Assert.Equal("浙C97250", named.Alternative?.Plate);
@@ -235,6 +224,39 @@ public class OverdueTests
         Assert.Equal(AlarmState.ClearedUnacknowledged, traffic.Alarms.Last(a => a.AlarmId == alarm.AlarmId).State);
         Assert.Equal(0, traffic.North.Matcher.OpenCount);
         Assert.Single(traffic.Raised(AlarmKind.Overdue));
+    }
+
+    [Fact]
+    public void A_second_suspect_stays_with_the_alarm_that_named_it_when_another_alarm_could_name_it_too()
+    {
+        var (traffic, t, alarm) = TankerAlarmedBesideAStoppedCar();
+        // Lane 2's later entrants arrive minutes late, an entry camera's outbox emptying: the first is
+        // alarmed on time alone, and the stopped car's exit fits it as well, until its own exit comes.
+        for (var i = 0; i < 6; i++) traffic.Entry(t + 60 + 6 * i, $"浙M0000{i}", lane: 2);
+        for (var i = 0; i < 6; i++) traffic.Exit(t + 300 + 6 * i, $"浙M0000{i}", lane: 2);
+        traffic.Clock(t + 500);
+
+        Assert.Equal("浙C97250", traffic.Alarms.Last(a => a.AlarmId == alarm.AlarmId).Alternative?.Plate);
+        Assert.Contains(traffic.North.Matcher.AllOpen, x => x.Plate?.Text == "浙C97250");
+    }
+
+    /// <summary>
+    /// A hazmat tanker that changed into lane 2 and left with its plate unread, alarmed as stopped; the car
+    /// that entered lane 2 behind it stopped, and the unread exit fits the car perfectly.
+    /// </summary>
+    private static (Traffic Traffic, double T, AlarmTransition Alarm) TankerAlarmedBesideAStoppedCar()
+    {
+        var traffic = new Traffic();
+        var t = traffic.Warmup(120);
+        traffic.Entry(t + 10, "浙A40500", lane: 1, hazmat: true);
+        for (var i = 0; i < 6; i++) traffic.Entry(t + 16 + 6 * i, $"浙K0000{i}", lane: 1);
+        traffic.Entry(t + 40, "浙C97250", lane: 2);
+        for (var i = 0; i < 6; i++) traffic.Exit(t + 16 + 6 * i + 165, $"浙K0000{i}", lane: 1);
+        traffic.Exit(t + 40 + 170, null, lane: 2);
+        traffic.Clock(t + 330);
+        var alarm = Assert.Single(traffic.Raised(AlarmKind.Overdue));
+        Assert.Equal("浙A40500", alarm.Plate);
+        return (traffic, t, alarm);
     }
 
     [Fact]

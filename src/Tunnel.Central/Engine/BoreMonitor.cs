@@ -471,7 +471,9 @@ public sealed class BoreMonitor
         var bestMargin = double.PositiveInfinity;
         foreach (var orphan in Matcher.Orphans)
         {
-            if (orphan.ClaimedBy is not { } holder || holder == t || holder.AlarmId is not null) continue;
+            // One already named by another active alarm stays with that one: naming it anew would drop the
+            // first alarm's link, and its exit would then close it as gone while that alarm still names it.
+            if (orphan.ClaimedBy is not { } holder || holder == t || holder.AlarmId is not null || NamedByActiveAlarm(holder)) continue;
             var fit = _evidence.ExplainCost(t, orphan);
             if (fit >= level) continue;
             var margin = fit - _evidence.ExplainCost(holder, orphan);
@@ -483,6 +485,10 @@ public sealed class BoreMonitor
         return best;
     }
 
+    /// <summary>Whether <paramref name="t"/> is the second suspect of an alarm still open on a vehicle inside.</summary>
+    private bool NamedByActiveAlarm(Transit t) =>
+        t.SecondSuspectOf is { Alarmed: { IsOpen: true, AlarmId: { } named } } && _alarms.Find(named) is { ConditionActive: true };
+
     /// <summary>
     /// Whether <paramref name="t"/> is, or now becomes, the second suspect of an active overdue alarm: it
     /// looks stopped but for the exit it holds, and that exit would explain an alarmed vehicle too. Then
@@ -491,7 +497,7 @@ public sealed class BoreMonitor
     /// </summary>
     private bool SharesAnAlarm(Transit t, OrphanExit exit, DateTimeOffset now, double level)
     {
-        if (t.SecondSuspectOf is { Alarmed: { IsOpen: true, AlarmId: { } named } } && _alarms.Find(named) is { ConditionActive: true }) return true;
+        if (NamedByActiveAlarm(t)) return true;
         foreach (var alarmed in Matcher.AllOpen)
         {
             if (alarmed.AlarmId is not { } id || _alarms.Find(id) is not { ConditionActive: true, Raised.Alternative: null }) continue;
