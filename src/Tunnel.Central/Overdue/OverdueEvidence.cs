@@ -410,12 +410,13 @@ public sealed class OverdueEvidence(DetectorSettings settings, BoreMatcher match
         foreach (var left in t.Passes.OwnLaneLeftTimes)
             if (left > gap.From && left < gap.Until) at[n++] = left.UtcTicks;
         at[..n].Sort();
+        var passers = new PasserTimes(t, stackalloc long[PassLog.Keep * 2], stackalloc double[PassLog.Keep * 3], TimeSpan.Zero);
         var best = double.PositiveInfinity;
         for (var i = 0; i < 2 * n - 1; i++)
         {
             var leftAt = new DateTimeOffset(i % 2 == 0 ? at[i / 2] : (at[i / 2] + at[i / 2 + 1]) / 2, TimeSpan.Zero);
             var fit = timeCounts ? times.MismatchOrFreeFlow(leftAt - t.EnteredAt - held) : 0;
-            if (fit < best) best = Math.Min(best, fit + ChangePointCost(t, leftAt));
+            if (fit < best) best = Math.Min(best, fit + ChangePointCost(t, leftAt, passers));
         }
         return GapIsItsExit(t, gap) + lanes.LaneChangeCost + best;
     }
