@@ -3,6 +3,9 @@ using Tunnel.Storage.Internal;
 
 namespace Tunnel.Storage;
 
+/// <summary>An operator's verdict on an alarm: <see cref="TunnelStore.Confirmed"/> or <see cref="TunnelStore.FalseAlarm"/>.</summary>
+public sealed record AlarmVerdict(long Id, Guid AlarmId, DateTimeOffset At, string Actor, string Verdict, string? Note);
+
 public sealed partial class TunnelStore
 {
     private static readonly BulkInsert AlarmHistoryInsert = new("alarm_transitions",
@@ -59,6 +62,22 @@ public sealed partial class TunnelStore
     public IReadOnlyList<AlarmTransition> CurrentAlarms(bool includeClosed = false) =>
         Query($"SELECT json FROM alarms_current{(includeClosed ? "" : " WHERE state <> @closed")} ORDER BY at, alarm_id",
             r => ReadAlarm(r.GetString(0)), ("@closed", Col.Text, TunnelJson.Name(AlarmState.Closed)));
+
+    /// <summary>A vehicle really was in trouble (stopped, broken down, on fire).</summary>
+    public const string Confirmed = "confirmed";
+    /// <summary>Nothing was stopped: the vehicle had left, or was moving.</summary>
+    public const string FalseAlarm = "false";
+
+    public void AddAlarmVerdict(Guid alarmId, string actor, string verdict, string? note, DateTimeOffset at) =>
+        Write((connection, transaction) => _dialect.Execute(connection, transaction,
+            "INSERT INTO alarm_verdicts (alarm_id, at, actor, verdict, note) VALUES (@alarm, @at, @actor, @verdict, @note)",
+            ("@alarm", Col.Uuid, alarmId), ("@at", Col.Time, at), ("@actor", Col.Text, actor), ("@verdict", Col.Text, verdict), ("@note", Col.Text, note)));
+
+    /// <summary>Verdicts given on one alarm, oldest first (the last one stands).</summary>
+    public IReadOnlyList<AlarmVerdict> AlarmVerdicts(Guid alarmId) =>
+        Query("SELECT id, alarm_id, at, actor, verdict, note FROM alarm_verdicts WHERE alarm_id = @alarm ORDER BY at, id",
+            r => new AlarmVerdict(r.GetInt64(0), r.GetGuid(1), _dialect.ReadTime(r, 2), r.GetString(3), r.GetString(4), NullableString(r, 5)),
+            ("@alarm", Col.Uuid, alarmId));
 
     private static AlarmTransition ReadAlarm(string json) =>
         TunnelJson.Deserialize<AlarmTransition>(json) ?? throw new InvalidDataException("null alarm json in store");

@@ -9,9 +9,12 @@ public sealed record HourlyCount(DateTimeOffset Hour, string Site, string Bore, 
 /// <summary>One finished transit's duration, for transit-time statistics (no plates).</summary>
 public sealed record TransitDuration(DateTimeOffset EnteredAt, string Site, string Bore, string? VehicleClass, bool Hazmat, double Seconds);
 
-/// <summary>One overdue alarm: when it was raised and first acknowledged (by a person), and how it stands now.</summary>
+/// <summary>
+/// One overdue alarm: when it was raised and first acknowledged (by a person), how it stands now, the
+/// operators' last verdict on it, and whether a late passage showed the vehicle had left before it was raised.
+/// </summary>
 public sealed record OverdueIncident(Guid AlarmId, string Site, string Bore, string? Plate, string Priority, string State,
-    DateTimeOffset RaisedAt, DateTimeOffset? AcknowledgedAt, string? AcknowledgedBy);
+    DateTimeOffset RaisedAt, DateTimeOffset? AcknowledgedAt, string? AcknowledgedBy, string? Verdict, bool Retracted);
 
 public sealed partial class TunnelStore
 {
@@ -51,7 +54,10 @@ public sealed partial class TunnelStore
         Query("""
               SELECT c.alarm_id, c.site, c.bore, c.plate_text, c.priority, c.state, t.raised, t.acked,
                      (SELECT MIN(a.actor) FROM alarm_transitions a WHERE a.alarm_id = c.alarm_id AND a.at = t.acked AND a.actor IS NOT NULL
-                        AND a.state IN (@acknowledged, @closed))
+                        AND a.state IN (@acknowledged, @closed)),
+                     (SELECT v.verdict FROM alarm_verdicts v WHERE v.alarm_id = c.alarm_id ORDER BY v.at DESC, v.id DESC LIMIT 1),
+                     CASE WHEN EXISTS (SELECT 1 FROM alarm_transitions a WHERE a.alarm_id = c.alarm_id AND a.json LIKE @retracted)
+                          THEN 1 ELSE 0 END
               FROM alarms_current c
               JOIN (SELECT alarm_id,
                            MIN(CASE WHEN state = @raised THEN at END) AS raised,
@@ -61,10 +67,12 @@ public sealed partial class TunnelStore
               ORDER BY t.raised, c.alarm_id
               """,
             r => new OverdueIncident(r.GetGuid(0), r.GetString(1), r.GetString(2), NullableString(r, 3), r.GetString(4), r.GetString(5),
-                _dialect.ReadTime(r, 6), _dialect.ReadTimeOrNull(r, 7), NullableString(r, 8)),
+                _dialect.ReadTime(r, 6), _dialect.ReadTimeOrNull(r, 7), NullableString(r, 8), NullableString(r, 9), Convert.ToInt32(r.GetValue(10)) == 1),
             ("@raised", Col.Text, TunnelJson.Name(AlarmState.ActiveUnacknowledged)),
             ("@acknowledged", Col.Text, TunnelJson.Name(AlarmState.ActiveAcknowledged)),
             ("@closed", Col.Text, TunnelJson.Name(AlarmState.Closed)),
             ("@overdue", Col.Text, TunnelJson.Name(AlarmKind.Overdue)),
+            // The reason code as the serializer writes it; its transitions are stored as that JSON.
+            ("@retracted", Col.Text, $"%\"reasonCode\":\"{AlarmReason.Retracted(default).Code}\"%"),
             ("@from", Col.Time, from), ("@to", Col.Time, to));
 }

@@ -19,9 +19,9 @@ public abstract class ConsoleStoreContract : IDisposable
     }
 
     [Fact]
-    public void The_schema_is_at_version_3()
+    public void The_schema_is_at_version_4()
     {
-        Assert.Equal(3, Store.SchemaVersion);
+        Assert.Equal(4, Store.SchemaVersion);
     }
 
     [Fact]
@@ -145,6 +145,27 @@ public abstract class ConsoleStoreContract : IDisposable
         Assert.Equal(T0, incidents[0].RaisedAt);
         Assert.Null(incidents[1].AcknowledgedAt);
         Assert.Null(incidents[1].Plate);
+    }
+
+    [Fact]
+    public void Incidents_carry_the_last_verdict_and_whether_a_late_passage_retracted_the_alarm()
+    {
+        var (judgedTwice, retracted, unjudged) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        Store.AddAlarmTransitions(
+        [
+            Alarm(judgedTwice, AlarmState.ActiveUnacknowledged, T0),
+            Alarm(retracted, AlarmState.ActiveUnacknowledged, T0.AddMinutes(1)),
+            Alarm(retracted, AlarmState.ClearedUnacknowledged, T0.AddMinutes(2)).WithReason(AlarmReason.Retracted(T0.AddSeconds(50))),
+            Alarm(unjudged, AlarmState.ActiveUnacknowledged, T0.AddMinutes(3)).WithReason(AlarmReason.Left(T0.AddMinutes(3), 1)),
+        ]);
+        Store.AddAlarmVerdict(judgedTwice, "op", TunnelStore.FalseAlarm, null, T0.AddMinutes(4));
+        Store.AddAlarmVerdict(judgedTwice, "op2", TunnelStore.Confirmed, "broken down, towed", T0.AddMinutes(9));
+
+        Assert.Equal([("op", "false", (string?)null), ("op2", "confirmed", "broken down, towed")],
+            Store.AlarmVerdicts(judgedTwice).Select(v => (v.Actor, v.Verdict, v.Note)));
+        var incidents = Store.OverdueIncidents(T0, T0.AddHours(1));
+        Assert.Equal([(judgedTwice, "confirmed", false), (retracted, (string?)null, true), (unjudged, null, false)],
+            incidents.Select(i => (i.AlarmId, i.Verdict, i.Retracted)));
     }
 
     [Fact]

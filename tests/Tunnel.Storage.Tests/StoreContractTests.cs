@@ -354,8 +354,8 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
         var store = Reopen();
 
         // One row per migration, none re-run on reopening.
-        Assert.Equal(3, store.SchemaVersion);
-        Assert.Equal(3L, Convert.ToInt64(store.ScalarForTests("SELECT COUNT(*) FROM schema_version")));
+        Assert.Equal(4, store.SchemaVersion);
+        Assert.Equal(4L, Convert.ToInt64(store.ScalarForTests("SELECT COUNT(*) FROM schema_version")));
         Assert.Equal(Json(p), Json(All()[0].Passage));
         var progress = store.Progress("a1");
         Assert.Equal((1L, 3L), (progress.Contiguous, progress.Highest));

@@ -160,6 +160,19 @@ internal static class Schema
             CREATE INDEX ix_alarms_current_plate ON alarms_current (plate_text);
             CREATE INDEX ix_transits_exit_event ON transits (exit_event_id);
             """),
+        // Operators' verdicts on alarms: a vehicle was really in trouble, or nothing was. They count the
+        // false alarms; a later verdict on the same alarm replaces an earlier one, and all are kept.
+        (4, """
+            CREATE TABLE alarm_verdicts (
+                id {id},
+                alarm_id {uuid} NOT NULL,
+                at {time} NOT NULL,
+                actor TEXT NOT NULL,
+                verdict TEXT NOT NULL,
+                note TEXT NULL
+            );
+            CREATE INDEX ix_alarm_verdicts_alarm ON alarm_verdicts (alarm_id, at);
+            """),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;
