@@ -243,12 +243,19 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
     }
 
     [Fact]
-    public async Task A_manager_reads_daily_volumes_transit_times_and_incidents_with_masked_plates()
+    public async Task A_manager_reads_daily_volumes_transit_times_and_incidents_with_masked_plates_and_operators_verdicts()
     {
         var raised = Host.NextAlarmAsync(t => t.Plate == "浙N80001" && t.State == AlarmState.ActiveUnacknowledged);
         await Host.PublishAsync("浙N80001", bore: "south", lane: 2, ago: TimeSpan.FromMinutes(20), cls: VehicleClass.Truck, hazmat: true);
         var alarm = await raised;
         await Host.Service.AcknowledgeAsync(alarm.AlarmId, "op", null);
+
+        // The operator, having found nothing on the cameras, calls it a false alarm from the wall.
+        var wall = await fixture.LoginAsync("op");
+        var card = wall.Locator($"li.alarm[data-alarm-id='{alarm.AlarmId}']");
+        await card.Locator("button[data-action=verdict-false]").ClickAsync();
+        await Expect(card.GetByTestId("alarm-note")).ToHaveTextAsync("研判：误报");
+        await wall.Context.CloseAsync();
 
         var page = await fixture.LoginAsync("boss");
         await Expect(page.GetByTestId("daily").Locator("tr", new() { HasText = "南洞" }).First).ToBeVisibleAsync();
@@ -257,6 +264,8 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
         var incident = page.Locator($"[data-incident='{alarm.AlarmId}']");
         await Expect(incident.Locator(".plate")).ToHaveTextAsync("浙N8***1");
         await Expect(incident.GetByTestId("to-ack")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^\d+ s$"));
+        await Expect(incident.GetByTestId("verdict")).ToHaveTextAsync("误报");
+        await Expect(page.GetByTestId("false-summary")).ToContainTextAsync("误报");
         await Expect(page.Locator("#incidents-csv")).ToHaveAttributeAsync("href", "/api/v1/reports/incidents.csv?days=7");
         await fixture.ScreenshotAsync(page, "reports-daily");
         await page.Context.CloseAsync();

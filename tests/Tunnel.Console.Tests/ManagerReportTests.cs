@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using Tunnel.Core.Contracts;
 using Tunnel.WebConsole.Api;
 
@@ -75,6 +76,53 @@ public sealed class ManagerReportTests(TestServerFixture fixture) : IClassFixtur
 
         using var opClient = await Host.LoginAsync("op");
         Assert.Equal(HttpStatusCode.Forbidden, (await opClient.GetAsync("/api/v1/reports/incidents")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Operators_judge_alarms_and_the_incidents_report_counts_false_alarms_and_those_a_late_passage_retracted()
+    {
+        // The north bore: the south one keeps another test's alarmed vehicle, and those behind it in its lane are not alarmed.
+        var judgedRaised = Host.NextAlarmAsync(t => t.Plate == "浙G93001" && t.State == AlarmState.ActiveUnacknowledged);
+        var leftRaised = Host.NextAlarmAsync(t => t.Plate == "浙G93002" && t.State == AlarmState.ActiveUnacknowledged);
+        var leftRetracted = Host.NextAlarmAsync(t => t.Plate == "浙G93002" && t.ReasonCode == "retracted");
+        await Host.PublishAsync("浙G93001", bore: "north", lane: 2, ago: TimeSpan.FromMinutes(20));
+        await Host.PublishAsync("浙G93002", bore: "north", lane: 1, ago: TimeSpan.FromMinutes(20));
+        var judged = await judgedRaised;
+        var left = await leftRaised;
+        // Its exit, captured long before the alarm, delivered only now: the vehicle had left before it.
+        await Host.PublishAsync("浙G93002", Portal.Exit, bore: "north", lane: 1, ago: TimeSpan.FromMinutes(17));
+        Assert.Equal(AlarmState.ClearedUnacknowledged, (await leftRetracted).State);
+
+        using var boss = await Host.LoginAsync("boss");
+        var before = (await boss.GetFromJsonAsync<Incidents>("/api/v1/reports/incidents?days=1"))!;
+        Assert.Equal((null, true), Row(before, left.AlarmId));
+        Assert.Equal((null, false), Row(before, judged.AlarmId));
+        Assert.Equal(HttpStatusCode.Forbidden, (await boss.PostAsJsonAsync($"/api/v1/alarms/{judged.AlarmId}/verdict", new VerdictRequest("false", null))).StatusCode);
+
+        using var op = await Host.LoginAsync("op");
+        Assert.Equal(HttpStatusCode.BadRequest, (await op.PostAsJsonAsync($"/api/v1/alarms/{judged.AlarmId}/verdict", new VerdictRequest("maybe", null))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await op.PostAsJsonAsync($"/api/v1/alarms/{Guid.NewGuid()}/verdict", new VerdictRequest("false", null))).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await op.PostAsJsonAsync($"/api/v1/alarms/{judged.AlarmId}/verdict", new VerdictRequest("false", "nothing on CCTV"))).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await op.PostAsJsonAsync($"/api/v1/alarms/{judged.AlarmId}/verdict", new VerdictRequest("confirmed", " broken down at K3 "))).StatusCode);
+        var history = (await op.GetFromJsonAsync<List<JsonElement>>($"/api/v1/alarms/{judged.AlarmId}/history"))!;
+        Assert.Contains(history, h => h.TryGetProperty("note", out var n) && n.GetString() == "verdict confirmed: broken down at K3");
+        Assert.Equal(2, Host.Store.ReadAudit(actor: "op").Count(a => a.Action == "alarm-verdict" && a.Subject == "alarm:" + judged.AlarmId));
+
+        var after = (await boss.GetFromJsonAsync<Incidents>("/api/v1/reports/incidents?days=1"))!;
+        Assert.Equal(("confirmed", false), Row(after, judged.AlarmId));
+        Assert.Equal((before.Confirmed + 1, before.FalseAlarms, before.Retracted), (after.Confirmed, after.FalseAlarms, after.Retracted));
+        Assert.True(after.FalseAlarms >= 1 && after.Retracted >= 1);
+
+        // An operator who knows better overrides the retraction.
+        Assert.Equal(HttpStatusCode.NoContent, (await op.PostAsJsonAsync($"/api/v1/alarms/{left.AlarmId}/verdict", new VerdictRequest("confirmed", null))).StatusCode);
+        var overridden = (await boss.GetFromJsonAsync<Incidents>("/api/v1/reports/incidents?days=1"))!;
+        Assert.Equal((after.Confirmed + 1, after.FalseAlarms - 1, after.Retracted), (overridden.Confirmed, overridden.FalseAlarms, overridden.Retracted));
+
+        var csv = await boss.GetStringAsync("/api/v1/reports/incidents.csv?days=1");
+        Assert.Contains("seconds_to_acknowledge,verdict,retracted", csv);
+        Assert.Contains(",confirmed,yes", csv);
+
+        static (string?, bool) Row(Incidents report, Guid id) => report.Rows.Single(r => r.AlarmId == id) is var r ? (r.Verdict, r.Retracted) : default;
     }
 
     [Theory]

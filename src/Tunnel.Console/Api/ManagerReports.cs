@@ -18,10 +18,13 @@ public sealed record DailyVolumes(DateTimeOffset From, DateTimeOffset To, string
 public sealed record TransitTimeRow(string Day, string Site, string Bore, string VehicleClass, int Transits, double MedianSeconds, double P95Seconds);
 public sealed record TransitTimes(DateTimeOffset From, DateTimeOffset To, string TimeZone, IReadOnlyList<TransitTimeRow> Rows);
 
+/// <param name="Verdict">The operators' last verdict: <c>confirmed</c> (a vehicle really was in trouble), <c>false</c>, or none yet.</param>
+/// <param name="Retracted">A late passage showed the vehicle had left before the alarm was raised.</param>
 public sealed record IncidentRow(Guid AlarmId, string Site, string Bore, string? Plate, string Priority, string State, DateTimeOffset RaisedAt,
-    DateTimeOffset? AcknowledgedAt, string? AcknowledgedBy, double? SecondsToAcknowledge);
+    DateTimeOffset? AcknowledgedAt, string? AcknowledgedBy, double? SecondsToAcknowledge, string? Verdict, bool Retracted);
+/// <param name="FalseAlarms">Judged false, or retracted and not judged confirmed.</param>
 public sealed record Incidents(DateTimeOffset From, DateTimeOffset To, string TimeZone, bool PlatesMasked, int Count, int Acknowledged,
-    double? MedianSecondsToAcknowledge, double? P95SecondsToAcknowledge, IReadOnlyList<IncidentRow> Rows);
+    double? MedianSecondsToAcknowledge, double? P95SecondsToAcknowledge, IReadOnlyList<IncidentRow> Rows, int Confirmed, int FalseAlarms, int Retracted);
 
 /// <summary>The managers' reports over whole local days (the console's time zone), each as JSON and as CSV.</summary>
 internal static class ManagerReports
@@ -54,14 +57,15 @@ internal static class ManagerReports
 
         group.MapGet("/incidents", (int? days, ClaimsPrincipal user, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
                 Overdue(store, user, clock, Days(days), o.Value.TimeZone))
-            .WithSummary("Overdue incidents with the time to acknowledge; plates masked unless the manager is granted them (audited when shown)");
+            .WithSummary("Overdue incidents with the time to acknowledge and how many were false alarms (operators' verdicts, and alarms a late passage retracted); plates masked unless the manager is granted them (audited when shown)");
         group.MapGet("/incidents.csv", (int? days, ClaimsPrincipal user, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
             {
                 var r = Overdue(store, user, clock, Days(days), o.Value.TimeZone);
                 var zone = ReportApi.FindZone(r.TimeZone);
-                return Csv.File("incidents.csv", ["raised", "site", "bore", "plate", "priority", "state", "acknowledged", "acknowledged_by", "seconds_to_acknowledge"],
+                return Csv.File("incidents.csv", ["raised", "site", "bore", "plate", "priority", "state", "acknowledged", "acknowledged_by", "seconds_to_acknowledge",
+                        "verdict", "retracted"],
                     r.Rows.Select(x => new object?[] { Local(x.RaisedAt, zone), x.Site, x.Bore, x.Plate, x.Priority, x.State,
-                        x.AcknowledgedAt is { } a ? Local(a, zone) : null, x.AcknowledgedBy, x.SecondsToAcknowledge }));
+                        x.AcknowledgedAt is { } a ? Local(a, zone) : null, x.AcknowledgedBy, x.SecondsToAcknowledge, x.Verdict, x.Retracted ? "yes" : "no" }));
             })
             .WithSummary("The overdue incidents as CSV, plates as on screen (manager)");
     }
@@ -119,13 +123,16 @@ internal static class ManagerReports
         var plates = Roles.CanSeePlates(user);
         var rows = store.OverdueIncidents(from, to).Select(i => new IncidentRow(i.AlarmId, i.Site, i.Bore, PlateMask.Apply(i.Plate, plates), i.Priority,
             i.State, i.RaisedAt, i.AcknowledgedAt, i.AcknowledgedBy,
-            i.AcknowledgedAt is { } a ? Math.Round((a - i.RaisedAt).TotalSeconds, 1) : null)).ToList();
+            i.AcknowledgedAt is { } a ? Math.Round((a - i.RaisedAt).TotalSeconds, 1) : null, i.Verdict, i.Retracted)).ToList();
         // Plates of many vehicles at once: a granted look is recorded like any other.
         if (plates && rows.Any(r => r.Plate is not null))
             store.Audit(user.Identity!.Name!, "view-incidents-report", "report:incidents", $"{days} days, {rows.Count} incidents", now);
         var acknowledged = rows.Where(r => r.SecondsToAcknowledge is not null).Select(r => r.SecondsToAcknowledge!.Value).Order().ToList();
         return new Incidents(from, to, timeZone, !plates, rows.Count, acknowledged.Count,
-            Percentile(acknowledged, 0.5) is { } m ? Math.Round(m, 1) : null, Percentile(acknowledged, 0.95) is { } p ? Math.Round(p, 1) : null, rows);
+            Percentile(acknowledged, 0.5) is { } m ? Math.Round(m, 1) : null, Percentile(acknowledged, 0.95) is { } p ? Math.Round(p, 1) : null, rows,
+            rows.Count(r => r.Verdict == TunnelStore.Confirmed),
+            rows.Count(r => r.Verdict == TunnelStore.FalseAlarm || r.Retracted && r.Verdict != TunnelStore.Confirmed),
+            rows.Count(r => r.Retracted));
     }
 
     /// <summary>Nearest-rank percentile of sorted values; null for none.</summary>

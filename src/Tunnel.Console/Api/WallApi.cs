@@ -14,6 +14,8 @@ namespace Tunnel.WebConsole.Api;
 public sealed record AcknowledgeRequest(string? Note);
 public sealed record ShelveRequest(string Reason, int Minutes);
 public sealed record NoteRequest(string Note);
+/// <param name="Verdict"><c>confirmed</c>: a vehicle really was in trouble; <c>false</c>: nothing was.</param>
+public sealed record VerdictRequest(string Verdict, string? Note);
 
 internal static class WallApi
 {
@@ -65,6 +67,32 @@ internal static class WallApi
             .RequireAuthorization(Policies.Act)
             .WithSummary("Add a note to an alarm (operator)");
 
+        alarms.MapPost("/{id:guid}/verdict", async (Guid id, VerdictRequest request, ClaimsPrincipal user, CentralService service, TunnelStore store,
+                TimeProvider clock) =>
+            {
+                if (request.Verdict is not (TunnelStore.Confirmed or TunnelStore.FalseAlarm))
+                    return Results.BadRequest(new ApiError("invalid", $"verdict must be {TunnelStore.Confirmed} or {TunnelStore.FalseAlarm}"));
+                if (request.Note is { Length: > MaxNoteLength }) return Results.BadRequest(new ApiError("invalid", $"a note has at most {MaxNoteLength} characters"));
+                if (store.AlarmHistory(id).Count == 0) return Results.NotFound(new ApiError("not-found", $"no alarm {id}"));
+                var by = user.Identity!.Name!;
+                var note = string.IsNullOrWhiteSpace(request.Note) ? null : request.Note.Trim();
+                try
+                {
+                    // On the alarm itself while it is open, so everyone handling it sees the verdict.
+                    await service.AddNoteAsync(id, by, VerdictNote(request.Verdict, note));
+                }
+                catch (AlarmStateException)
+                {
+                    // Closed already: the verdict counts all the same.
+                }
+                var now = clock.GetUtcNow();
+                store.AddAlarmVerdict(id, by, request.Verdict, note, now);
+                store.Audit(by, "alarm-verdict", "alarm:" + id, request.Verdict, now);
+                return Results.NoContent();
+            })
+            .RequireAuthorization(Policies.Act)
+            .WithSummary("Judge an alarm, open or closed: confirmed (a vehicle really was in trouble) or false; the last verdict counts in the incidents report (operator; audited)");
+
         api.MapGet("/speech", async (string text, SpeechService speech, CancellationToken ct) =>
             {
                 if (!SpeechService.IsSpeakable(text))
@@ -79,6 +107,9 @@ internal static class WallApi
             .RequireAuthorization(Policies.Act).WithTags("Wall")
             .WithSummary("The plate and bore spoken in Mandarin (espeak-ng cmn), WAV, cached per text");
     }
+
+    /// <summary>The alarm note; the console recognises the prefix and shows it in the reader's language.</summary>
+    public static string VerdictNote(string verdict, string? note) => note is null ? $"verdict {verdict}" : $"verdict {verdict}: {note}";
 
     /// <summary>Validates, runs the action on the service loop as the logged-in user, audits it.</summary>
     private static async Task<IResult> Act(ClaimsPrincipal user, TunnelStore store, TimeProvider clock, string action, Guid id, string? detail,

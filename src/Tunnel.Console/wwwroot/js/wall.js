@@ -221,6 +221,9 @@ function fillAlarm(node, a) {
     el('button', { type: 'button', 'data-action': 'history', text: t('act.history'), onclick: () => history(node, a) }),
     a.kind === 'overdue' &&
       el('button', { type: 'button', 'data-action': 'contact', text: t('act.contact'), onclick: () => contact(node, a) }),
+    a.kind === 'overdue' && ['confirmed', 'false'].map(v =>
+      el('button', { type: 'button', 'data-action': 'verdict-' + v, title: t('verdict.title'), text: t('act.verdict-' + v),
+        onclick: () => act(a, 'verdict', { verdict: v }) })),
     canInvestigate && a.kind === 'overdue' &&
       el('button', { type: 'button', 'data-action': 'vehicle', text: t('act.vehicle'), onclick: () => vehicle(node, a) })) : null;
   replace(node.body,
@@ -300,10 +303,12 @@ async function history(node, a) {
   }
 }
 
-/** Contact attempts are stored as "contact-driver OUTCOME[: note]"; shown in the reader's language. */
+/** Contact attempts and verdicts are stored as "contact-driver OUTCOME[: note]" and "verdict VERDICT[: note]"; shown in the reader's language. */
 function noteText(note) {
   const m = /^contact-driver (reached|no-answer|wrong-number|not-in-directory)(?:: ([\s\S]*))?$/.exec(note);
-  return m ? t('contact.noted', { outcome: t('outcome.' + m[1]) }) + (m[2] ? ' · ' + m[2] : '') : note;
+  if (m) return t('contact.noted', { outcome: t('outcome.' + m[1]) }) + (m[2] ? ' · ' + m[2] : '');
+  const v = /^verdict (confirmed|false)(?:: ([\s\S]*))?$/.exec(note);
+  return v ? t('verdict.noted', { verdict: t('verdict.' + v[1]) }) + (v[2] ? ' · ' + v[2] : '') : note;
 }
 
 async function contact(node, a) {
