@@ -266,6 +266,7 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
         await Expect(incident.GetByTestId("to-ack")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^\d+ s$"));
         await Expect(incident.GetByTestId("verdict")).ToHaveTextAsync("误报");
         await Expect(page.GetByTestId("false-summary")).ToContainTextAsync("误报");
+        await Expect(page.GetByTestId("incident-chart").Locator("canvas")).ToBeVisibleAsync();
         await Expect(page.Locator("#incidents-csv")).ToHaveAttributeAsync("href", "/api/v1/reports/incidents.csv?days=7");
         await fixture.ScreenshotAsync(page, "reports-daily");
         await page.Context.CloseAsync();

@@ -57,6 +57,19 @@ document.getElementById('incident-summary').textContent = t('report.incident-sum
   n: incidents.count, acked: incidents.acknowledged, median: seconds(incidents.medianSecondsToAcknowledge), p95: seconds(incidents.p95SecondsToAcknowledge) });
 document.getElementById('false-summary').textContent = t('report.false-summary', {
   false: incidents.falseAlarms, retracted: incidents.retracted, confirmed: incidents.confirmed });
+// Incidents per local day, by what they turned out to be: the share of false alarms at a glance.
+const dayOf = iso => new Intl.DateTimeFormat('en-CA', { timeZone: incidents.timeZone }).format(new Date(iso));
+const outcome = r => r.verdict === 'confirmed' ? 'confirmed' : r.verdict === 'false' || r.retracted ? 'false' : 'unjudged';
+const incidentChart = echarts.init(document.getElementById('incident-chart'));
+incidentChart.setOption({
+  animation: false, tooltip: { trigger: 'axis', renderMode: 'richText' }, legend: { top: 0 },
+  grid: { top: 48, left: 56, right: 24, bottom: 40 }, xAxis: { type: 'category', data: daily.days }, yAxis: { type: 'value', minInterval: 1 },
+  series: [['confirmed', '#e5484d'], ['false', '#f5a524'], ['unjudged', '#6b7280']].map(([o, color]) => ({
+    name: t('report.outcome.' + o), type: 'bar', stack: 'incidents', itemStyle: { color },
+    data: daily.days.map(d => incidents.rows.filter(r => dayOf(r.raisedAt) === d && outcome(r) === o).length),
+  })),
+});
+addEventListener('resize', () => incidentChart.resize());
 const verdict = r => [r.verdict && t('verdict.' + r.verdict), r.retracted && t('report.retracted')].filter(Boolean).join(' · ') || '–';
 replace(document.getElementById('incidents'), grid(['report.raised', 'sites.bore', 'col.plate', 'report.priority', 'agent.status', 'report.acked', 'report.to-ack', 'report.verdict'],
   incidents.rows.map(r => el('tr', { 'data-incident': r.alarmId },
