@@ -61,6 +61,7 @@ public sealed class ApiTests(TestServerFixture fixture) : IClassFixture<TestServ
     [InlineData("/api/v1/contacts")]
     [InlineData("/api/v1/sites")]
     [InlineData("/api/v1/reports/incidents")]
+    [InlineData("/api/v1/reports/monthly-volumes")]
     [InlineData("/api/v1/bores/maoliling/north/passages")]
     [InlineData("/api/v1/snapshots/00000000-0000-0000-0000-000000000001")]
     public async Task Without_a_session_the_api_answers_401(string path)
@@ -283,7 +284,7 @@ public sealed class ApiTests(TestServerFixture fixture) : IClassFixture<TestServ
                      ("/api/v1/snapshots/{eventId}", "get"), ("/api/v1/alarms/{id}/vehicle", "get"), ("/api/v1/alarms/{id}/contact-attempts", "post"),
                      ("/api/v1/contacts", "post"), ("/api/v1/auth/password", "post"), ("/api/v1/users/{userName}/unlock", "post"),
                      ("/api/v1/sites/{site}/bores/{bore}", "post"), ("/api/v1/reports/incidents.csv", "get"), ("/api/v1/reports/daily-volumes", "get"),
-                     ("/api/v1/alarms/{id}/verdict", "post"),
+                     ("/api/v1/alarms/{id}/verdict", "post"), ("/api/v1/reports/monthly-volumes", "get"), ("/api/v1/reports/monthly-volumes.csv", "get"),
                  })
             Assert.False(string.IsNullOrEmpty(paths.GetProperty(path).GetProperty(verb).GetProperty("summary").GetString()), path);
     }

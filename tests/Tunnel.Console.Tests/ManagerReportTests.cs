@@ -32,6 +32,32 @@ public sealed class ManagerReportTests(TestServerFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task Monthly_volumes_count_this_months_passages_by_bore_portal_and_class_with_hazmat_and_download_as_csv()
+    {
+        using var boss = await Host.LoginAsync("boss");
+        var before = (await boss.GetFromJsonAsync<MonthlyVolumes>("/api/v1/reports/monthly-volumes"))!;
+        await Host.PublishAsync("浙G94001", bore: "north", lane: 2, cls: VehicleClass.Bus, hazmat: true);
+        var last = await Host.PublishAsync("浙G94002", bore: "north", lane: 2, cls: VehicleClass.Bus);
+        await Host.UntilAsync(_ => Host.Store.GetPassage(last.EventId));
+
+        var report = (await boss.GetFromJsonAsync<MonthlyVolumes>("/api/v1/reports/monthly-volumes"))!;
+        Assert.Equal(12, report.Months.Count);
+        Assert.Equal(ThisMonth, report.Months[^1]);
+        var start = TimeZoneInfo.ConvertTime(report.From, ReportApi.FindZone("Asia/Shanghai"));
+        Assert.Equal((1, TimeSpan.Zero), (start.Day, start.TimeOfDay));
+        (long, long) Buses(MonthlyVolumes r) => r.Rows.SingleOrDefault(x => x.Month == ThisMonth && x.Bore == "north" && x.Portal == "entry" && x.VehicleClass == "bus")
+            is { } row ? (row.Passages, row.Hazmat) : (0, 0);
+        Assert.Equal((Buses(before).Item1 + 2, Buses(before).Item2 + 1), Buses(report));
+        Assert.Equal(before.TotalHazmat + 1, report.TotalHazmat);
+        Assert.Equal(3, (await boss.GetFromJsonAsync<MonthlyVolumes>("/api/v1/reports/monthly-volumes?months=3"))!.Months.Count);
+        var csv = await boss.GetStringAsync("/api/v1/reports/monthly-volumes.csv");
+        Assert.StartsWith("month,site,bore,portal,class,passages,hazmat", csv.TrimStart('\uFEFF'));
+        Assert.Contains($"{ThisMonth},maoliling,north,entry,bus,{Buses(report).Item1},{Buses(report).Item2}", csv);
+    }
+
+    private static string ThisMonth => TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, ReportApi.FindZone("Asia/Shanghai")).ToString("yyyy-MM");
+
+    [Fact]
     public async Task Transit_times_give_the_median_and_95th_percentile_of_finished_transits()
     {
         await Host.PublishAsync("浙G91001", bore: "north", lane: 2, cls: VehicleClass.Van, ago: TimeSpan.FromMinutes(3));

@@ -15,6 +15,11 @@ public sealed record DailyVolume(string Day, string Site, string Bore, string Po
 public sealed record DailyVolumes(DateTimeOffset From, DateTimeOffset To, string TimeZone, IReadOnlyList<string> Days, IReadOnlyList<DailyVolume> Rows,
     long TotalHazmat);
 
+/// <summary>Vehicles per local month (yyyy-MM), bore, portal and class; hazmat among them.</summary>
+public sealed record MonthlyVolume(string Month, string Site, string Bore, string Portal, string VehicleClass, long Passages, long Hazmat);
+public sealed record MonthlyVolumes(DateTimeOffset From, DateTimeOffset To, string TimeZone, IReadOnlyList<string> Months, IReadOnlyList<MonthlyVolume> Rows,
+    long TotalHazmat);
+
 public sealed record TransitTimeRow(string Day, string Site, string Bore, string VehicleClass, int Transits, double MedianSeconds, double P95Seconds);
 public sealed record TransitTimes(DateTimeOffset From, DateTimeOffset To, string TimeZone, IReadOnlyList<TransitTimeRow> Rows);
 
@@ -30,6 +35,7 @@ public sealed record Incidents(DateTimeOffset From, DateTimeOffset To, string Ti
 internal static class ManagerReports
 {
     private const int MaxDays = 31;
+    private const int MaxMonths = 24;
 
     public static void Map(RouteGroupBuilder group)
     {
@@ -43,6 +49,17 @@ internal static class ManagerReports
                     r.Rows.Select(x => new object?[] { x.Day, x.Site, x.Bore, x.Portal, x.VehicleClass, x.Passages, x.Hazmat }));
             })
             .WithSummary("The daily volumes as CSV (manager)");
+
+        group.MapGet("/monthly-volumes", (int? months, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
+                Monthly(store, clock.GetUtcNow(), Months(months), o.Value.TimeZone))
+            .WithSummary("Passages per month by bore, portal and vehicle class, with the hazmat count; whole months in the console's time zone, the current one so far (manager)");
+        group.MapGet("/monthly-volumes.csv", (int? months, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
+            {
+                var r = Monthly(store, clock.GetUtcNow(), Months(months), o.Value.TimeZone);
+                return Csv.File($"monthly-volumes-{r.Months[^1]}.csv", ["month", "site", "bore", "portal", "class", "passages", "hazmat"],
+                    r.Rows.Select(x => new object?[] { x.Month, x.Site, x.Bore, x.Portal, x.VehicleClass, x.Passages, x.Hazmat }));
+            })
+            .WithSummary("The monthly volumes as CSV (manager)");
 
         group.MapGet("/transit-times", (int? days, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
                 Times(store, clock.GetUtcNow(), Days(days), o.Value.TimeZone))
@@ -71,6 +88,7 @@ internal static class ManagerReports
     }
 
     private static int Days(int? days) => Math.Clamp(days ?? 7, 1, MaxDays);
+    private static int Months(int? months) => Math.Clamp(months ?? 12, 1, MaxMonths);
 
     /// <summary>[from, to): the last <paramref name="days"/> local days, today included.</summary>
     private static (DateTimeOffset From, DateTimeOffset To, TimeZoneInfo Zone) Period(DateTimeOffset now, int days, string timeZone)
@@ -89,16 +107,35 @@ internal static class ManagerReports
     internal static DailyVolumes Volumes(TunnelStore store, DateTimeOffset now, int days, string timeZone)
     {
         var (from, to, zone) = Period(now, days, timeZone);
-        // Hours are whole UTC hours: exact for zones a whole number of hours from UTC (China's is).
-        var rows = store.HourlyCounts(from, to)
-            .GroupBy(c => (Day: Day(c.Hour, zone), c.Site, c.Bore, c.Portal, c.VehicleClass))
-            .Select(g => new DailyVolume(g.Key.Day, g.Key.Site, g.Key.Bore, g.Key.Portal, g.Key.VehicleClass, g.Sum(c => c.Passages),
-                g.Where(c => c.Hazmat).Sum(c => c.Passages)))
-            .OrderBy(r => r.Day, StringComparer.Ordinal).ThenBy(r => r.Site, StringComparer.Ordinal).ThenBy(r => r.Bore, StringComparer.Ordinal)
-            .ThenBy(r => r.Portal, StringComparer.Ordinal).ThenBy(r => r.VehicleClass, StringComparer.Ordinal).ToList();
+        var rows = CountsBy(store, from, to, hour => Day(hour, zone))
+            .Select(c => new DailyVolume(c.Period, c.Site, c.Bore, c.Portal, c.VehicleClass, c.Passages, c.Hazmat)).ToList();
         var dayList = Enumerable.Range(0, days).Select(d => Day(from.AddDays(d).AddHours(12), zone)).ToList();
         return new DailyVolumes(from, to, timeZone, dayList, rows, rows.Where(r => r.Portal == "entry").Sum(r => r.Hazmat));
     }
+
+    /// <summary>The last <paramref name="months"/> local months, this one so far included.</summary>
+    internal static MonthlyVolumes Monthly(TunnelStore store, DateTimeOffset now, int months, string timeZone)
+    {
+        var zone = ReportApi.FindZone(timeZone);
+        var local = TimeZoneInfo.ConvertTime(now, zone);
+        var first = new DateTime(local.Year, local.Month, 1).AddMonths(1 - months);
+        DateTimeOffset Start(DateTime day) => new(day, zone.GetUtcOffset(day));
+        var (from, to) = (Start(first), Start(first.AddMonths(months)));
+        var rows = CountsBy(store, from, to, hour => TimeZoneInfo.ConvertTime(hour, zone).ToString("yyyy-MM", CultureInfo.InvariantCulture))
+            .Select(c => new MonthlyVolume(c.Period, c.Site, c.Bore, c.Portal, c.VehicleClass, c.Passages, c.Hazmat)).ToList();
+        var monthList = Enumerable.Range(0, months).Select(m => first.AddMonths(m).ToString("yyyy-MM", CultureInfo.InvariantCulture)).ToList();
+        return new MonthlyVolumes(from, to, timeZone, monthList, rows, rows.Where(r => r.Portal == "entry").Sum(r => r.Hazmat));
+    }
+
+    /// <summary>The store's hourly counts summed per period (a local day or month), bore, portal and class, in order.</summary>
+    private static IEnumerable<(string Period, string Site, string Bore, string Portal, string VehicleClass, long Passages, long Hazmat)> CountsBy(
+        TunnelStore store, DateTimeOffset from, DateTimeOffset to, Func<DateTimeOffset, string> period) =>
+        // Hours are whole UTC hours: exact for zones a whole number of hours from UTC (China's is).
+        store.HourlyCounts(from, to)
+            .GroupBy(c => (Period: period(c.Hour), c.Site, c.Bore, c.Portal, c.VehicleClass))
+            .Select(g => (g.Key.Period, g.Key.Site, g.Key.Bore, g.Key.Portal, g.Key.VehicleClass, g.Sum(c => c.Passages), g.Where(c => c.Hazmat).Sum(c => c.Passages)))
+            .OrderBy(r => r.Period, StringComparer.Ordinal).ThenBy(r => r.Site, StringComparer.Ordinal).ThenBy(r => r.Bore, StringComparer.Ordinal)
+            .ThenBy(r => r.Portal, StringComparer.Ordinal).ThenBy(r => r.VehicleClass, StringComparer.Ordinal);
 
     internal static TransitTimes Times(TunnelStore store, DateTimeOffset now, int days, string timeZone)
     {

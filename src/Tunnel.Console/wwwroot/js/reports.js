@@ -24,30 +24,36 @@ chart.setOption({
 addEventListener('resize', () => chart.resize());
 
 // --- daily volumes, transit times, overdue incidents (last 7 local days) ---------------------------
-const [daily, transit, incidents] = await Promise.all([
-  get('/api/v1/reports/daily-volumes?days=7'), get('/api/v1/reports/transit-times?days=7'), get('/api/v1/reports/incidents?days=7'),
+const [daily, monthly, transit, incidents] = await Promise.all([
+  get('/api/v1/reports/daily-volumes?days=7'), get('/api/v1/reports/monthly-volumes?months=12'), get('/api/v1/reports/transit-times?days=7'),
+  get('/api/v1/reports/incidents?days=7'),
 ]);
 const grid = (headers, rows) => rows.length === 0 ? el('p', { class: 'muted', text: t('report.none') }) :
   el('table', { class: 'grid' }, el('thead', {}, el('tr', {}, headers.map(h => el('th', { text: t(h) })))), el('tbody', {}, rows));
 const seconds = s => s === null || s === undefined ? '–' : `${Math.round(s)} s`;
 
-document.getElementById('hazmat-total').textContent = t('report.hazmat-total', { n: daily.totalHazmat });
-const entries = daily.rows.filter(r => r.portal === 'entry');
-const dailyChart = echarts.init(document.getElementById('daily-chart'));
-const keys = [...new Set(entries.map(r => `${r.bore}|${r.vehicleClass}`))].sort();
-dailyChart.setOption({
-  animation: false, tooltip: { trigger: 'axis', renderMode: 'richText' }, legend: { type: 'scroll', top: 0 },
-  grid: { top: 48, left: 56, right: 24, bottom: 40 }, xAxis: { type: 'category', data: daily.days }, yAxis: { type: 'value', name: t('bore.entries') },
-  series: keys.map(k => {
-    const [bore, cls] = k.split('|');
-    return { name: `${boreName(bore)} · ${t('class.' + cls)}`, type: 'bar', stack: bore,
-      data: daily.days.map(d => entries.filter(r => r.day === d && r.bore === bore && r.vehicleClass === cls).reduce((n, r) => n + r.passages, 0)) };
-  }),
-});
-addEventListener('resize', () => dailyChart.resize());
-replace(document.getElementById('daily'), grid(['report.day', 'sites.bore', 'report.portal', 'col.class', 'report.passages', 'report.hazmat'],
-  daily.rows.map(r => el('tr', {}, el('td', { text: r.day }), el('td', { text: boreName(r.bore) }), el('td', { text: t('portal.' + r.portal) }),
-    el('td', { text: t('class.' + r.vehicleClass) }), el('td', { text: r.passages }), el('td', { text: r.hazmat })))));
+/** Entries per period (a day or a month), stacked by class for each bore, and every row as a table. */
+function volumes(report, periods, periodOf, prefix, periodHeader) {
+  document.getElementById(prefix + '-hazmat').textContent = t('report.hazmat-total', { n: report.totalHazmat });
+  const entries = report.rows.filter(r => r.portal === 'entry');
+  const chart = echarts.init(document.getElementById(prefix + '-chart'));
+  const keys = [...new Set(entries.map(r => `${r.bore}|${r.vehicleClass}`))].sort();
+  chart.setOption({
+    animation: false, tooltip: { trigger: 'axis', renderMode: 'richText' }, legend: { type: 'scroll', top: 0 },
+    grid: { top: 48, left: 56, right: 24, bottom: 40 }, xAxis: { type: 'category', data: periods }, yAxis: { type: 'value', name: t('bore.entries') },
+    series: keys.map(k => {
+      const [bore, cls] = k.split('|');
+      return { name: `${boreName(bore)} · ${t('class.' + cls)}`, type: 'bar', stack: bore,
+        data: periods.map(p => entries.filter(r => periodOf(r) === p && r.bore === bore && r.vehicleClass === cls).reduce((n, r) => n + r.passages, 0)) };
+    }),
+  });
+  addEventListener('resize', () => chart.resize());
+  replace(document.getElementById(prefix), grid([periodHeader, 'sites.bore', 'report.portal', 'col.class', 'report.passages', 'report.hazmat'],
+    report.rows.map(r => el('tr', {}, el('td', { text: periodOf(r) }), el('td', { text: boreName(r.bore) }), el('td', { text: t('portal.' + r.portal) }),
+      el('td', { text: t('class.' + r.vehicleClass) }), el('td', { text: r.passages }), el('td', { text: r.hazmat })))));
+}
+volumes(daily, daily.days, r => r.day, 'daily', 'report.day');
+volumes(monthly, monthly.months, r => r.month, 'monthly', 'report.month');
 
 replace(document.getElementById('transit'), grid(['report.day', 'sites.bore', 'col.class', 'report.transits', 'report.median', 'report.p95'],
   transit.rows.map(r => el('tr', {}, el('td', { text: r.day }), el('td', { text: boreName(r.bore) }), el('td', { text: t('class.' + r.vehicleClass) }),
