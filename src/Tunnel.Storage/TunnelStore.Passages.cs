@@ -15,6 +15,12 @@ public sealed partial class TunnelStore
         ("plate_text", Col.Text), ("plate_color", Col.Text), ("vehicle_class", Col.Text), ("hazmat", Col.Bool), ("json", Col.Text),
     ], "ON CONFLICT (event_id) DO NOTHING");
 
+    private static readonly BulkInsert HourlyCountUpsert = new("hourly_counts",
+    [
+        ("hour_start", Col.Time), ("site", Col.Text), ("bore", Col.Text), ("portal", Col.Text), ("vehicle_class", Col.Text), ("hazmat", Col.Bool),
+        ("passages", Col.Long),
+    ], "ON CONFLICT (hour_start, site, bore, portal, vehicle_class, hazmat) DO UPDATE SET passages = hourly_counts.passages + excluded.passages");
+
     /// <summary>
     /// Stores a batch in one transaction and records each agent's sequence numbers. The event id is
     /// the idempotency key: a passage already stored (or repeated in the batch) changes nothing.
@@ -59,6 +65,7 @@ public sealed partial class TunnelStore
                 var inserted = PassageInsert.RunReturningNewKeys(session, transaction, passageRows, r => r.GetGuid(0));
                 fresh = unique.Select(b => b.Passage).Where(p => inserted.Contains(p.EventId)).ToList();
                 foreach (var p in fresh) Handled(p.AgentId).Add(p.Seq);
+                if (fresh.Count > 0) HourlyCountUpsert.Run(session, transaction, HourlyRows(fresh));
             }
             foreach (var (letter, seq) in batch.DeadLetters)
             {
@@ -78,6 +85,15 @@ public sealed partial class TunnelStore
                 handled.TryGetValue(agent, out var set) ? set : handled[agent] = [];
         });
     }
+
+    /// <summary>New passages counted per UTC hour of capture and kind, each key once (one statement may not update a row twice).</summary>
+    private static List<object?[]> HourlyRows(IReadOnlyList<Passage> fresh) =>
+        fresh.GroupBy(p => (Hour: p.CapturedAt.UtcTicks - p.CapturedAt.UtcTicks % TimeSpan.TicksPerHour, p.Site, p.Bore, p.Portal, p.Vehicle.Class, p.Vehicle.Hazmat))
+            .Select(g => (object?[])
+            [
+                new DateTimeOffset(g.Key.Hour, TimeSpan.Zero), g.Key.Site, g.Key.Bore, TunnelJson.Name(g.Key.Portal), TunnelJson.Name(g.Key.Class),
+                g.Key.Hazmat, (long)g.Count(),
+            ]).ToList();
 
     private static object?[] PassageRow(Passage p, DateTimeOffset receivedAt) =>
     [

@@ -18,23 +18,20 @@ public sealed record OverdueIncident(Guid AlarmId, string Site, string Bore, str
 
 public sealed partial class TunnelStore
 {
-    private const long MillisPerHour = 3_600_000;
-
-    /// <summary>Passages captured in [from, to), counted per UTC hour, site, bore, portal, class and hazmat flag, in the database.</summary>
-    public IReadOnlyList<HourlyCount> HourlyCounts(DateTimeOffset from, DateTimeOffset to)
-    {
-        // The one provider difference: how a time becomes an hour number.
-        var hour = _dialect is SqliteDialect ? $"(captured_at / {MillisPerHour})" : "CAST(FLOOR(EXTRACT(EPOCH FROM captured_at) / 3600) AS BIGINT)";
-        return Query($"""
-                      SELECT {hour} AS h, site, bore, portal, vehicle_class, hazmat, COUNT(*) FROM passages
-                      WHERE captured_at >= @from AND captured_at < @to
-                      GROUP BY {hour}, site, bore, portal, vehicle_class, hazmat
-                      ORDER BY h, site, bore, portal, vehicle_class
-                      """,
-            r => new HourlyCount(DateTimeOffset.FromUnixTimeMilliseconds(Convert.ToInt64(r.GetValue(0)) * MillisPerHour), r.GetString(1), r.GetString(2),
-                r.GetString(3), r.GetString(4), r.GetBoolean(5), Convert.ToInt64(r.GetValue(6))),
-            ("@from", Col.Time, from), ("@to", Col.Time, to));
-    }
+    /// <summary>
+    /// Passages counted per UTC hour of capture, site, bore, portal, class and hazmat flag, for the hours
+    /// that begin in [from, to) (<paramref name="from"/> taken back to its hour). Read from the counts kept
+    /// as passages are stored, so a year costs about as little as a day.
+    /// </summary>
+    public IReadOnlyList<HourlyCount> HourlyCounts(DateTimeOffset from, DateTimeOffset to) =>
+        Query("""
+              SELECT hour_start, site, bore, portal, vehicle_class, hazmat, passages FROM hourly_counts
+              WHERE hour_start >= @from AND hour_start < @to
+              ORDER BY hour_start, site, bore, portal, vehicle_class, hazmat
+              """,
+            r => new HourlyCount(_dialect.ReadTime(r, 0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetBoolean(5),
+                Convert.ToInt64(r.GetValue(6))),
+            ("@from", Col.Time, new DateTimeOffset(from.UtcTicks - from.UtcTicks % TimeSpan.TicksPerHour, TimeSpan.Zero)), ("@to", Col.Time, to));
 
     /// <summary>Durations of the transits entered in [from, to) that ended with an exit.</summary>
     public IReadOnlyList<TransitDuration> TransitDurations(DateTimeOffset from, DateTimeOffset to) =>

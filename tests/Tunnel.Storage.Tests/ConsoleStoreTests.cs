@@ -113,6 +113,22 @@ public abstract class ConsoleStoreContract : IDisposable
     }
 
     [Fact]
+    public void Hourly_counts_are_kept_as_passages_are_stored_a_repeat_counts_once_and_a_late_one_in_its_own_hour()
+    {
+        var first = Passage("a1", 1, "浙A00001", T0.AddMinutes(10));
+        Store.AddPassages(Received(first, first, Passage("a1", 2, "浙A00002", T0.AddMinutes(20))));
+        Store.AddPassages(Received(first)); // an agent's re-send after a lost acknowledgement
+        // Delivered an hour late: it counts in the hour it was captured.
+        Store.AddPassages([(Passage("a1", 3, "浙A00003", T0.AddMinutes(30)), T0.AddHours(1.5))]);
+        Store.AddPassages(Received(Passage("a1", 4, "浙A00004", T0.AddMinutes(70))));
+
+        Assert.Equal([(T0, 3L), (T0.AddHours(1), 1L)], Store.HourlyCounts(T0, T0.AddHours(2)).Select(c => (c.Hour, c.Passages)));
+        // A start inside an hour takes that whole hour.
+        Assert.Equal([(T0, 3L)], Store.HourlyCounts(T0.AddMinutes(59), T0.AddHours(1)).Select(c => (c.Hour, c.Passages)));
+        Assert.Equal(4L, Convert.ToInt64(Store.ScalarForTests("SELECT SUM(passages) FROM hourly_counts")));
+    }
+
+    [Fact]
     public void Transit_durations_are_those_of_transits_that_ended_with_an_exit()
     {
         Store.UpsertTransits(

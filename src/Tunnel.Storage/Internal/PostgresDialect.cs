@@ -20,7 +20,8 @@ internal sealed class PostgresDialect(string connectionString) : Dialect
         .Replace("{time}", "TIMESTAMPTZ")
         .Replace("{bool}", "BOOLEAN")
         .Replace("{bytes}", "BYTEA")
-        .Replace("{real}", "DOUBLE PRECISION");
+        .Replace("{real}", "DOUBLE PRECISION")
+        .Replace("{hour_of_captured_at}", "to_timestamp(FLOOR(EXTRACT(EPOCH FROM captured_at) / 3600) * 3600)");
 
     protected override DbType TypeOf(Col type) => type switch
     {

@@ -162,6 +162,8 @@ internal static class Schema
             """),
         // Operators' verdicts on alarms: a vehicle was really in trouble, or nothing was. They count the
         // false alarms; a later verdict on the same alarm replaces an earlier one, and all are kept.
+        // Passages counted per UTC hour as they are stored (and, once, those stored before): volume
+        // reports read these instead of grouping every passage of the period (about 2 µs each on SQLite).
         (4, """
             CREATE TABLE alarm_verdicts (
                 id {id},
@@ -172,6 +174,20 @@ internal static class Schema
                 note TEXT NULL
             );
             CREATE INDEX ix_alarm_verdicts_alarm ON alarm_verdicts (alarm_id, at);
+
+            CREATE TABLE hourly_counts (
+                hour_start {time} NOT NULL,
+                site TEXT NOT NULL,
+                bore TEXT NOT NULL,
+                portal TEXT NOT NULL,
+                vehicle_class TEXT NOT NULL,
+                hazmat {bool} NOT NULL,
+                passages BIGINT NOT NULL,
+                PRIMARY KEY (hour_start, site, bore, portal, vehicle_class, hazmat)
+            );
+            INSERT INTO hourly_counts (hour_start, site, bore, portal, vehicle_class, hazmat, passages)
+                SELECT {hour_of_captured_at}, site, bore, portal, vehicle_class, hazmat, COUNT(*) FROM passages
+                GROUP BY {hour_of_captured_at}, site, bore, portal, vehicle_class, hazmat;
             """),
     ];
 

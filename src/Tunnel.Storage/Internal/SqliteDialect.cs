@@ -74,7 +74,8 @@ internal sealed class SqliteDialect : Dialect
         .Replace("{time}", "INTEGER")
         .Replace("{bool}", "INTEGER")
         .Replace("{bytes}", "BLOB")
-        .Replace("{real}", "REAL");
+        .Replace("{real}", "REAL")
+        .Replace("{hour_of_captured_at}", "(captured_at / 3600000) * 3600000");
 
     protected override DbType TypeOf(Col type) => type switch
     {
