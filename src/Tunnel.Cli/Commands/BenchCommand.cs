@@ -173,6 +173,8 @@ public static class BenchCommand
             foreach (var (batch, commit) in s.CommitMs)
                 report.Add(new BenchFigure("store", $"SQLite commit of {batch} passages, p50", commit.P50, "ms",
                     Note: batch == s.CommitMs[0].Batch ? $"AddPassages + HighestStoredSeq, {s.Batches} batches each, synchronous=FULL (WAL); p99 {commit.P99:0.00} ms" : $"p99 {commit.P99:0.00} ms"));
+            report.Add(new BenchFigure("store", $"volume counts of {s.VolumeDays} days, p50", s.VolumeMs.P50, "ms",
+                Note: $"HourlyCounts over {s.VolumePassages:N0} stored passages (the traffic once a day), 5 reads; max {s.VolumeMs.Max:0.0} ms"));
         }
 
         if (parts.Contains("agent")) AgentBench.Run(report, sizes.Video, sizes.AgentFrames, progress("agent"));
