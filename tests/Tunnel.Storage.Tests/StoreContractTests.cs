@@ -369,6 +369,28 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void The_upgrade_to_schema_4_counts_the_passages_already_stored_per_hour()
+    {
+        Store.AddPassages(Received(
+            Passage("a1", 1, "浙A00001", T0.AddMinutes(1)), Passage("a1", 2, "浙A00002", T0.AddMinutes(59), hazmat: true),
+            Passage("a1", 3, "浙A00003", T0.AddMinutes(61)), Passage("b1", 1, "浙A00004", T0.AddMinutes(5), Portal.Exit, bore: "south")));
+        var counted = Store.HourlyCounts(T0, T0.AddHours(2)).Select(c => (c.Hour, c.Bore, c.Portal, c.VehicleClass, c.Hazmat, c.Passages)).ToList();
+        // Back to schema 3, as a database stored by an older build is.
+        Store.WriteScalarForTests("DROP TABLE hourly_counts");
+        Store.WriteScalarForTests("DROP TABLE alarm_verdicts");
+        Store.WriteScalarForTests("DELETE FROM schema_version WHERE version = 4");
+
+        var upgraded = Reopen();
+        Assert.Equal(4, upgraded.SchemaVersion);
+        Assert.Equal(
+        [
+            (T0, "north", "entry", "car", false, 1L), (T0, "north", "entry", "truck", true, 1L), (T0, "south", "exit", "car", false, 1L),
+            (T0.AddHours(1), "north", "entry", "car", false, 1L),
+        ], upgraded.HourlyCounts(T0, T0.AddHours(2)).Select(c => (c.Hour, c.Bore, c.Portal, c.VehicleClass, c.Hazmat, c.Passages)));
+        Assert.Equal(counted, upgraded.HourlyCounts(T0, T0.AddHours(2)).Select(c => (c.Hour, c.Bore, c.Portal, c.VehicleClass, c.Hazmat, c.Passages)));
+    }
+
+    [Fact]
     public void Readers_see_whole_batches_while_a_writer_stores()
     {
         const int batches = 40, size = 250;
