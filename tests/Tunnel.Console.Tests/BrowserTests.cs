@@ -263,6 +263,7 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
         await Expect(page.GetByTestId("hazmat-total")).ToContainTextAsync("危险品车辆驶入");
         await Expect(page.GetByTestId("monthly").Locator("tr", new() { HasText = "南洞" }).First).ToBeVisibleAsync();
         await Expect(page.GetByTestId("monthly-chart").Locator("canvas")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("transit-chart").Locator("canvas")).ToBeVisibleAsync();
         await Expect(page.Locator("#monthly-csv")).ToHaveAttributeAsync("href", "/api/v1/reports/monthly-volumes.csv?months=12");
         var incident = page.Locator($"[data-incident='{alarm.AlarmId}']");
         await Expect(incident.Locator(".plate")).ToHaveTextAsync("浙N8***1");

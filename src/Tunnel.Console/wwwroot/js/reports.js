@@ -55,6 +55,20 @@ function volumes(report, periods, periodOf, prefix, periodHeader) {
 volumes(daily, daily.days, r => r.day, 'daily', 'report.day');
 volumes(monthly, monthly.months, r => r.month, 'monthly', 'report.month');
 
+// Median transit per day, a line per bore and class: a slow day or a slow class shows at a glance.
+const transitChart = echarts.init(document.getElementById('transit-chart'));
+const transitKeys = [...new Set(transit.rows.map(r => `${r.bore}|${r.vehicleClass}`))].sort();
+transitChart.setOption({
+  animation: false, tooltip: { trigger: 'axis', renderMode: 'richText' }, legend: { type: 'scroll', top: 0 },
+  grid: { top: 48, left: 56, right: 24, bottom: 40 }, xAxis: { type: 'category', data: daily.days },
+  yAxis: { type: 'value', name: t('report.median') + ' (s)', scale: true },
+  series: transitKeys.map(k => {
+    const [bore, cls] = k.split('|');
+    return { name: `${boreName(bore)} · ${t('class.' + cls)}`, type: 'line', connectNulls: true,
+      data: daily.days.map(d => transit.rows.find(r => r.day === d && r.bore === bore && r.vehicleClass === cls)?.medianSeconds ?? null) };
+  }),
+});
+addEventListener('resize', () => transitChart.resize());
 replace(document.getElementById('transit'), grid(['report.day', 'sites.bore', 'col.class', 'report.transits', 'report.median', 'report.p95'],
   transit.rows.map(r => el('tr', {}, el('td', { text: r.day }), el('td', { text: boreName(r.bore) }), el('td', { text: t('class.' + r.vehicleClass) }),
     el('td', { text: r.transits }), el('td', { text: seconds(r.medianSeconds) }), el('td', { text: seconds(r.p95Seconds) })))));
