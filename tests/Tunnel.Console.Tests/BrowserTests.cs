@@ -249,6 +249,10 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
         await Host.PublishAsync("浙N80001", bore: "south", lane: 2, ago: TimeSpan.FromMinutes(20), cls: VehicleClass.Truck, hazmat: true);
         var alarm = await raised;
         await Host.Service.AcknowledgeAsync(alarm.AlarmId, "op", null);
+        // And a van that drove through, for the transit times.
+        await Host.PublishAsync("浙N80002", bore: "north", lane: 2, ago: TimeSpan.FromMinutes(3), cls: VehicleClass.Van);
+        var exit = await Host.PublishAsync("浙N80002", Portal.Exit, bore: "north", lane: 2, cls: VehicleClass.Van);
+        await Host.UntilAsync(_ => Host.Store.TransitsByPlate("浙N80002").FirstOrDefault(t => t.ExitEventId == exit.EventId));
 
         // The operator, having found nothing on the cameras, calls it a false alarm from the wall.
         var wall = await fixture.LoginAsync("op");
@@ -264,6 +268,9 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
         await Expect(page.GetByTestId("monthly").Locator("tr", new() { HasText = "南洞" }).First).ToBeVisibleAsync();
         await Expect(page.GetByTestId("monthly-chart").Locator("canvas")).ToBeVisibleAsync();
         await Expect(page.GetByTestId("transit-chart").Locator("canvas")).ToBeVisibleAsync();
+        // The median of the north bore's vans: the fifth cell.
+        await Expect(page.GetByTestId("transit-times").Locator("tr", new() { HasText = "北洞" }).Filter(new() { HasText = "面包车" }).First.Locator("td").Nth(4))
+            .ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^18[0-9] s$"));
         await Expect(page.Locator("#monthly-csv")).ToHaveAttributeAsync("href", "/api/v1/reports/monthly-volumes.csv?months=12");
         var incident = page.Locator($"[data-incident='{alarm.AlarmId}']");
         await Expect(incident.Locator(".plate")).ToHaveTextAsync("浙N8***1");
