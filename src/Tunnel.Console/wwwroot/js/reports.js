@@ -32,22 +32,31 @@ const grid = (headers, rows) => rows.length === 0 ? el('p', { class: 'muted', te
   el('table', { class: 'grid' }, el('thead', {}, el('tr', {}, headers.map(h => el('th', { text: t(h) })))), el('tbody', {}, rows));
 const seconds = s => s === null || s === undefined ? '–' : `${Math.round(s)} s`;
 
+/** A chart of one value per day or month, in the page's style; plain-text tooltips, as the content security policy wants. */
+function drawChart(id, periods, options) {
+  const chart = echarts.init(document.getElementById(id));
+  chart.setOption({
+    animation: false, tooltip: { trigger: 'axis', renderMode: 'richText' }, legend: { type: 'scroll', top: 0 },
+    grid: { top: 48, left: 56, right: 24, bottom: 40 }, xAxis: { type: 'category', data: periods }, ...options,
+  });
+  addEventListener('resize', () => chart.resize());
+}
+
+/** The bore and class pairs among the rows, in order, each with its legend name. */
+const boreClasses = rows => [...new Set(rows.map(r => `${r.bore}|${r.vehicleClass}`))].sort().map(k => {
+  const [bore, cls] = k.split('|');
+  return { bore, cls, name: `${boreName(bore)} · ${t('class.' + cls)}` };
+});
+
 /** Entries per period (a day or a month), stacked by class for each bore, and every row as a table. */
 function volumes(report, periods, periodOf, prefix, periodHeader) {
   document.getElementById(prefix + '-hazmat').textContent = t('report.hazmat-total', { n: report.totalHazmat });
   const entries = report.rows.filter(r => r.portal === 'entry');
-  const chart = echarts.init(document.getElementById(prefix + '-chart'));
-  const keys = [...new Set(entries.map(r => `${r.bore}|${r.vehicleClass}`))].sort();
-  chart.setOption({
-    animation: false, tooltip: { trigger: 'axis', renderMode: 'richText' }, legend: { type: 'scroll', top: 0 },
-    grid: { top: 48, left: 56, right: 24, bottom: 40 }, xAxis: { type: 'category', data: periods }, yAxis: { type: 'value', name: t('bore.entries') },
-    series: keys.map(k => {
-      const [bore, cls] = k.split('|');
-      return { name: `${boreName(bore)} · ${t('class.' + cls)}`, type: 'bar', stack: bore,
-        data: periods.map(p => entries.filter(r => periodOf(r) === p && r.bore === bore && r.vehicleClass === cls).reduce((n, r) => n + r.passages, 0)) };
-    }),
+  drawChart(prefix + '-chart', periods, {
+    yAxis: { type: 'value', name: t('bore.entries') },
+    series: boreClasses(entries).map(({ bore, cls, name }) => ({ name, type: 'bar', stack: bore,
+      data: periods.map(p => entries.filter(r => periodOf(r) === p && r.bore === bore && r.vehicleClass === cls).reduce((n, r) => n + r.passages, 0)) })),
   });
-  addEventListener('resize', () => chart.resize());
   replace(document.getElementById(prefix), grid([periodHeader, 'sites.bore', 'report.portal', 'col.class', 'report.passages', 'report.hazmat'],
     report.rows.map(r => el('tr', {}, el('td', { text: periodOf(r) }), el('td', { text: boreName(r.bore) }), el('td', { text: t('portal.' + r.portal) }),
       el('td', { text: t('class.' + r.vehicleClass) }), el('td', { text: r.passages }), el('td', { text: r.hazmat })))));
@@ -56,19 +65,11 @@ volumes(daily, daily.days, r => r.day, 'daily', 'report.day');
 volumes(monthly, monthly.months, r => r.month, 'monthly', 'report.month');
 
 // Median transit per day, a line per bore and class: a slow day or a slow class shows at a glance.
-const transitChart = echarts.init(document.getElementById('transit-chart'));
-const transitKeys = [...new Set(transit.rows.map(r => `${r.bore}|${r.vehicleClass}`))].sort();
-transitChart.setOption({
-  animation: false, tooltip: { trigger: 'axis', renderMode: 'richText' }, legend: { type: 'scroll', top: 0 },
-  grid: { top: 48, left: 56, right: 24, bottom: 40 }, xAxis: { type: 'category', data: daily.days },
+drawChart('transit-chart', daily.days, {
   yAxis: { type: 'value', name: t('report.median') + ' (s)', scale: true },
-  series: transitKeys.map(k => {
-    const [bore, cls] = k.split('|');
-    return { name: `${boreName(bore)} · ${t('class.' + cls)}`, type: 'line', connectNulls: true,
-      data: daily.days.map(d => transit.rows.find(r => r.day === d && r.bore === bore && r.vehicleClass === cls)?.medianSeconds ?? null) };
-  }),
+  series: boreClasses(transit.rows).map(({ bore, cls, name }) => ({ name, type: 'line', connectNulls: true,
+    data: daily.days.map(d => transit.rows.find(r => r.day === d && r.bore === bore && r.vehicleClass === cls)?.medianSeconds ?? null) })),
 });
-addEventListener('resize', () => transitChart.resize());
 replace(document.getElementById('transit'), grid(['report.day', 'sites.bore', 'col.class', 'report.transits', 'report.median', 'report.p95'],
   transit.rows.map(r => el('tr', {}, el('td', { text: r.day }), el('td', { text: boreName(r.bore) }), el('td', { text: t('class.' + r.vehicleClass) }),
     el('td', { text: r.transits }), el('td', { text: seconds(r.medianSeconds) }), el('td', { text: seconds(r.p95Seconds) })))));
@@ -80,16 +81,13 @@ document.getElementById('false-summary').textContent = t('report.false-summary',
 // Incidents per local day, by what they turned out to be: the share of false alarms at a glance.
 const dayOf = iso => new Intl.DateTimeFormat('en-CA', { timeZone: incidents.timeZone }).format(new Date(iso));
 const outcome = r => r.verdict === 'confirmed' ? 'confirmed' : r.verdict === 'false' || r.retracted ? 'false' : 'unjudged';
-const incidentChart = echarts.init(document.getElementById('incident-chart'));
-incidentChart.setOption({
-  animation: false, tooltip: { trigger: 'axis', renderMode: 'richText' }, legend: { top: 0 },
-  grid: { top: 48, left: 56, right: 24, bottom: 40 }, xAxis: { type: 'category', data: daily.days }, yAxis: { type: 'value', minInterval: 1 },
+drawChart('incident-chart', daily.days, {
+  yAxis: { type: 'value', minInterval: 1 },
   series: [['confirmed', '#e5484d'], ['false', '#f5a524'], ['unjudged', '#6b7280']].map(([o, color]) => ({
     name: t('report.outcome.' + o), type: 'bar', stack: 'incidents', itemStyle: { color },
     data: daily.days.map(d => incidents.rows.filter(r => dayOf(r.raisedAt) === d && outcome(r) === o).length),
   })),
 });
-addEventListener('resize', () => incidentChart.resize());
 const verdict = r => [r.verdict && t('verdict.' + r.verdict), r.retracted && t('report.retracted')].filter(Boolean).join(' · ') || '–';
 replace(document.getElementById('incidents'), grid(['report.raised', 'sites.bore', 'col.plate', 'report.priority', 'agent.status', 'report.acked', 'report.to-ack', 'report.verdict'],
   incidents.rows.map(r => el('tr', { 'data-incident': r.alarmId },
