@@ -157,19 +157,28 @@ internal static class ManagerReports
     {
         var now = clock.GetUtcNow();
         var (from, to, _) = Period(now, days, timeZone);
-        var plates = Roles.CanSeePlates(user);
-        var rows = store.OverdueIncidents(from, to).Select(i => new IncidentRow(i.AlarmId, i.Site, i.Bore, PlateMask.Apply(i.Plate, plates), i.Priority,
-            i.State, i.RaisedAt, i.AcknowledgedAt, i.AcknowledgedBy,
-            i.AcknowledgedAt is { } a ? Math.Round((a - i.RaisedAt).TotalSeconds, 1) : null, i.Verdict, i.Retracted)).ToList();
-        // Plates of many vehicles at once: a granted look is recorded like any other.
-        if (plates && rows.Any(r => r.Plate is not null))
-            store.Audit(user.Identity!.Name!, "view-incidents-report", "report:incidents", $"{days} days, {rows.Count} incidents", now);
+        var rows = IncidentRows(store.OverdueIncidents(from, to), user, store, "view-incidents-report", "report:incidents", $"{days} days", now);
         var acknowledged = rows.Where(r => r.SecondsToAcknowledge is not null).Select(r => r.SecondsToAcknowledge!.Value).Order().ToList();
-        return new Incidents(from, to, timeZone, !plates, rows.Count, acknowledged.Count,
+        return new Incidents(from, to, timeZone, !Roles.CanSeePlates(user), rows.Count, acknowledged.Count,
             Percentile(acknowledged, 0.5) is { } m ? Math.Round(m, 1) : null, Percentile(acknowledged, 0.95) is { } p ? Math.Round(p, 1) : null, rows,
             rows.Count(r => r.Verdict == TunnelStore.Confirmed),
             rows.Count(r => r.Verdict == TunnelStore.FalseAlarm || r.Retracted && r.Verdict != TunnelStore.Confirmed),
             rows.Count(r => r.Retracted));
+    }
+
+    /// <summary>
+    /// The incidents as rows, plates masked unless the reader is granted them. Plates of many vehicles at
+    /// once: a granted look is recorded (<paramref name="action"/>) like any other.
+    /// </summary>
+    internal static List<IncidentRow> IncidentRows(IEnumerable<OverdueIncident> incidents, ClaimsPrincipal user, TunnelStore store, string action,
+        string subject, string detail, DateTimeOffset now)
+    {
+        var plates = Roles.CanSeePlates(user);
+        var rows = incidents.Select(i => new IncidentRow(i.AlarmId, i.Site, i.Bore, PlateMask.Apply(i.Plate, plates), i.Priority,
+            i.State, i.RaisedAt, i.AcknowledgedAt, i.AcknowledgedBy,
+            i.AcknowledgedAt is { } a ? Math.Round((a - i.RaisedAt).TotalSeconds, 1) : null, i.Verdict, i.Retracted)).ToList();
+        if (plates && rows.Any(r => r.Plate is not null)) store.Audit(user.Identity!.Name!, action, subject, $"{detail}, {rows.Count} incidents", now);
+        return rows;
     }
 
     /// <summary>Nearest-rank percentile of sorted values; null for none.</summary>

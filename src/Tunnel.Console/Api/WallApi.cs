@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Tunnel.Central.Alarms;
 using Tunnel.Central.Service;
+using Tunnel.Core.Contracts;
 using Tunnel.Storage;
 using Tunnel.WebConsole.Security;
 using Tunnel.WebConsole.Speech;
@@ -21,6 +22,7 @@ internal static class WallApi
 {
     public const int MaxNoteLength = 500;
     public const int MaxShelfMinutes = 8 * 60;
+    public const int MaxClosedHours = 24;
 
     public static void Map(RouteGroupBuilder api)
     {
@@ -33,6 +35,18 @@ internal static class WallApi
                 service.Snapshot.OpenAlarms.Select(a => WallProjection.Of(a, Roles.CanSeePlates(user))).ToList())
             .RequireAuthorization(Policies.Watch)
             .WithSummary("Open alarms, most urgent first");
+
+        alarms.MapGet("/closed", (int? hours, ClaimsPrincipal user, TunnelStore store, TimeProvider clock) =>
+            {
+                // The shift's closed alarms, so an operator can still judge one the vehicle's exit took off the wall.
+                var span = Math.Clamp(hours ?? 12, 1, MaxClosedHours);
+                var now = clock.GetUtcNow();
+                var closed = store.OverdueIncidents(now.AddHours(-span), now.AddTicks(1))
+                    .Where(i => i.State == TunnelJson.Name(AlarmState.Closed)).OrderByDescending(i => i.RaisedAt);
+                return ManagerReports.IncidentRows(closed, user, store, "view-closed-alarms", "alarms:closed", $"{span} h", now);
+            })
+            .RequireAuthorization(Policies.Watch)
+            .WithSummary("Overdue alarms raised in the last hours (12 by default, at most 24) and closed since, newest first, with the operators' last verdict; plates masked without the grant (audited when shown)");
 
         alarms.MapGet("/{id:guid}/history", (Guid id, ClaimsPrincipal user, TunnelStore store, TimeProvider clock) =>
             {

@@ -57,7 +57,7 @@ connection.on('snapshot', snapshot => {
 });
 connection.on('alarm', transition => {
   // Shown at once; the next snapshot (within a second) confirms the whole picture.
-  if (transition.state === 'closed') state.alarms.delete(transition.alarmId);
+  if (transition.state === 'closed') { state.alarms.delete(transition.alarmId); refreshClosedIfOpen(); }
   else state.alarms.set(transition.alarmId, { ...state.alarms.get(transition.alarmId), ...transition,
     raisedAt: state.alarms.get(transition.alarmId)?.raisedAt ?? transition.raisedAt });
   renderAlarms();
@@ -245,6 +245,33 @@ function fillAlarm(node, a) {
       a.by && el('span', { class: 'by', text: a.by }),
       a.note && el('span', { class: 'note', 'data-testid': 'alarm-note', text: noteText(a.note) })),
     actions);
+}
+
+// --- closed alarms: judged after the vehicle's exit took them off the wall ------------------------
+document.getElementById('closed').addEventListener('toggle', refreshClosedIfOpen);
+// While open, kept as fresh as the shift's review needs; folded, it costs nothing.
+setInterval(refreshClosedIfOpen, 60000);
+
+function refreshClosedIfOpen() {
+  if (document.getElementById('closed').open) renderClosed();
+}
+
+async function renderClosed() {
+  let rows;
+  try { rows = await get('/api/v1/alarms/closed?hours=12'); } catch { return; }
+  const body = document.getElementById('closed-rows');
+  if (rows.length === 0) { replace(body, el('tr', {}, el('td', { class: 'none', text: t('closed.none') }))); return; }
+  replace(body, rows.map(r => el('tr', { 'data-alarm-id': r.alarmId },
+    el('td', { text: formatTime(r.raisedAt, true) }),
+    el('td', { text: boreName(r.bore) }),
+    el('td', {}, plateChip(r.plate, null)),
+    el('td', { text: t('prio.' + r.priority) }),
+    el('td', { text: r.acknowledgedBy ?? '–' }),
+    el('td', { 'data-testid': 'verdict', text: [r.verdict ? t('verdict.' + r.verdict) : t('closed.unjudged'),
+      r.retracted && t('report.retracted')].filter(Boolean).join(' · ') }),
+    canAct && el('td', { class: 'actions' }, ['confirmed', 'false'].map(v =>
+      el('button', { type: 'button', 'data-action': 'verdict-' + v, title: t('verdict.title'), text: t('act.verdict-' + v),
+        onclick: async () => { if (await act(r, 'verdict', { verdict: v })) renderClosed(); } }))))));
 }
 
 /** The alarm's vehicle, if still inside, knows the plate's colour. */
