@@ -91,9 +91,17 @@ public sealed class ReplayRunnerTests
     }
 
     [Fact]
-    public void The_fast_passage_reader_reads_every_line_of_a_simulated_day_as_the_serializer_does()
+    public void The_fast_readers_read_every_line_of_a_simulated_day_as_the_serializer_does()
     {
-        var passages = TrafficSimulator.Run(new SimulationOptions { Seed = 2, Duration = TimeSpan.FromHours(24) }).Passages;
+        var day = TrafficSimulator.Run(new SimulationOptions { Seed = 2, Duration = TimeSpan.FromHours(24) });
+        Assert.True(day.Statuses.Count > 50_000);
+        foreach (var simulated in day.Statuses)
+        {
+            var line = Encoding.UTF8.GetBytes(TunnelJson.Serialize(simulated.Status));
+            Assert.True(AgentStatusReader.TryRead(line, out var fast));
+            Assert.Equal(TunnelJson.Deserialize<AgentStatus>(line), fast);
+        }
+        var passages = day.Passages;
         Assert.True(passages.Count > 50_000);
         foreach (var simulated in passages)
         {

@@ -33,16 +33,20 @@ public static class ReplayRunner
         {
             lines++;
             var blank = false;
-            if (!PassageReader.TryRead(line.Span, out var p))
+            // Statuses as the agents write them, schema first, go straight to their own reader.
+            var status = line.Span.StartsWith(StatusPrefix) && AgentStatusReader.TryRead(line.Span, out var read) ? read : null;
+            Passage? p = null;
+            if (status is null && !PassageReader.TryRead(line.Span, out p))
             {
-                if (AsStatus(line.Span) is { } status)
-                {
-                    if (status.At > watermark) watermark = status.At.Value;
-                    engine.Process(status, watermark);
-                    statuses++;
-                    continue;
-                }
-                p = Parse(line.Span, out blank);
+                status = AsStatus(line.Span);
+                if (status is null) p = Parse(line.Span, out blank);
+            }
+            if (status is not null)
+            {
+                if (status.At > watermark) watermark = status.At.Value;
+                engine.Process(status, watermark);
+                statuses++;
+                continue;
             }
             if (blank) continue;
             if (p is null) { rejected++; continue; }
@@ -67,6 +71,7 @@ public static class ReplayRunner
     }
 
     private static readonly byte[] StatusSchema = Encoding.UTF8.GetBytes($"\"{AgentStatus.SchemaId}\"");
+    private static readonly byte[] StatusPrefix = Encoding.UTF8.GetBytes($"{{\"schema\":\"{AgentStatus.SchemaId}\"");
 
     /// <summary>
     /// A line <see cref="PassageReader"/> declined goes to the serializer. Only a line that fails to parse

@@ -136,7 +136,7 @@ public static class PassageReader
     /// Moves to the next property of the object being read and onto its value; false at the object's end.
     /// An escaped name is given as empty, which no property matches: the serializer unescapes names.
     /// </summary>
-    private static bool NextProperty(ref Utf8JsonReader reader, out ReadOnlySpan<byte> name)
+    internal static bool NextProperty(ref Utf8JsonReader reader, out ReadOnlySpan<byte> name)
     {
         reader.Read();
         if (reader.TokenType == JsonTokenType.EndObject)
@@ -149,7 +149,7 @@ public static class PassageReader
         return true;
     }
 
-    private static bool TryString(ref Utf8JsonReader reader, out string value)
+    internal static bool TryString(ref Utf8JsonReader reader, out string value)
     {
         value = null!;
         if (reader.TokenType != JsonTokenType.String) return false; // a null included: declined
@@ -157,7 +157,7 @@ public static class PassageReader
         return true;
     }
 
-    private static bool TryDouble(ref Utf8JsonReader reader, out double value)
+    internal static bool TryDouble(ref Utf8JsonReader reader, out double value)
     {
         value = 0;
         return reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out value);
@@ -179,7 +179,7 @@ public static class PassageReader
     }
 
     // Enums: only the exact kebab-case names the serializer writes; it also reads other spellings, and those are its call.
-    private static bool TryPortal(ref Utf8JsonReader reader, out Portal value)
+    internal static bool TryPortal(ref Utf8JsonReader reader, out Portal value)
     {
         value = default;
         if (reader.TokenType != JsonTokenType.String || reader.ValueIsEscaped) return false;
