@@ -74,14 +74,6 @@ public static class AgentStatusReader
         return true;
     }
 
-    private static bool TryBool(ref Utf8JsonReader reader, out bool value)
-    {
-        value = false;
-        if (reader.TokenType is not (JsonTokenType.True or JsonTokenType.False)) return false;
-        value = reader.GetBoolean();
-        return true;
-    }
-
     private static bool TryInt64(ref Utf8JsonReader reader, out long value)
     {
         value = 0;

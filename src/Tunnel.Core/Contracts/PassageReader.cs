@@ -117,12 +117,7 @@ public static class PassageReader
             int bit;
             if (name.SequenceEqual("class"u8)) { bit = 1; if (!TryClass(ref reader, out cls)) return false; }
             else if (name.SequenceEqual("confidence"u8)) { bit = 2; if (!TryDouble(ref reader, out confidence)) return false; }
-            else if (name.SequenceEqual("hazmat"u8))
-            {
-                bit = 4;
-                if (reader.TokenType is not (JsonTokenType.True or JsonTokenType.False)) return false;
-                hazmat = reader.GetBoolean();
-            }
+            else if (name.SequenceEqual("hazmat"u8)) { bit = 4; if (!TryBool(ref reader, out hazmat)) return false; }
             else if (name.SequenceEqual("hazmatConfidence"u8)) { bit = 8; if (!TryDouble(ref reader, out hazmatConfidence)) return false; }
             else return false;
             if ((seen & bit) != 0) return false;
@@ -154,6 +149,14 @@ public static class PassageReader
         value = null!;
         if (reader.TokenType != JsonTokenType.String) return false; // a null included: declined
         value = reader.GetString()!;
+        return true;
+    }
+
+    internal static bool TryBool(ref Utf8JsonReader reader, out bool value)
+    {
+        value = false;
+        if (reader.TokenType is not (JsonTokenType.True or JsonTokenType.False)) return false;
+        value = reader.GetBoolean();
         return true;
     }
 
