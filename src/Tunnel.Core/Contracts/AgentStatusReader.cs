@@ -12,22 +12,7 @@ namespace Tunnel.Core.Contracts;
 public static class AgentStatusReader
 {
     /// <summary>The status of one JSON text, or false when only the serializer can say what it is (or that it is none).</summary>
-    public static bool TryRead(ReadOnlySpan<byte> utf8Json, out AgentStatus? status)
-    {
-        status = null;
-        var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { MaxDepth = 64 });
-        try
-        {
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return false;
-            if (!TryReadStatus(ref reader, out status)) return false;
-            return !reader.Read();
-        }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
-        {
-            status = null;
-            return false;
-        }
-    }
+    public static bool TryRead(ReadOnlySpan<byte> utf8Json, out AgentStatus? status) => TryReadWhole(utf8Json, TryReadStatus, out status);
 
     private static bool TryReadStatus(ref Utf8JsonReader reader, out AgentStatus? status)
     {

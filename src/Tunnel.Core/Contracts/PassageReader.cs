@@ -15,22 +15,27 @@ namespace Tunnel.Core.Contracts;
 public static class PassageReader
 {
     /// <summary>The passage of one JSON text, or false when only the serializer can say what it is (or that it is none).</summary>
-    public static bool TryRead(ReadOnlySpan<byte> utf8Json, out Passage? passage)
+    public static bool TryRead(ReadOnlySpan<byte> utf8Json, out Passage? passage) => TryReadWhole(utf8Json, TryReadPassage, out passage);
+
+    internal delegate bool ObjectReader<T>(ref Utf8JsonReader reader, out T? value) where T : class;
+
+    /// <summary>One JSON object read by <paramref name="read"/>, and nothing after it but whitespace.</summary>
+    internal static bool TryReadWhole<T>(ReadOnlySpan<byte> utf8Json, ObjectReader<T> read, out T? value) where T : class
     {
-        passage = null;
+        value = null;
         // The serializer's reader settings: no comments, no trailing commas, depth 64.
         var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { MaxDepth = 64 });
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return false;
-            if (!TryReadPassage(ref reader, out passage)) return false;
+            if (!read(ref reader, out value)) return false;
             // Only whitespace may follow (the reader throws at anything else).
             return !reader.Read();
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {
             // Malformed JSON, invalid UTF-8 in a string, an id or a time in another format: the serializer's call.
-            passage = null;
+            value = null;
             return false;
         }
     }
