@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Tunnel.Core.Contracts;
 using Tunnel.Storage.Internal;
 
@@ -14,7 +15,7 @@ public sealed record TransitDuration(DateTimeOffset EnteredAt, string Site, stri
 /// operators' last verdict on it, and whether a late passage showed the vehicle had left before it was raised.
 /// </summary>
 public sealed record OverdueIncident(Guid AlarmId, string Site, string Bore, string? Plate, string Priority, string State,
-    DateTimeOffset RaisedAt, DateTimeOffset? AcknowledgedAt, string? AcknowledgedBy, string? Verdict, bool Retracted);
+    DateTimeOffset RaisedAt, DateTimeOffset? AcknowledgedAt, string? AcknowledgedBy, string? Verdict, bool Retracted, string? PlateColor);
 
 public sealed partial class TunnelStore
 {
@@ -54,7 +55,8 @@ public sealed partial class TunnelStore
                         AND a.state IN (@acknowledged, @closed)),
                      (SELECT v.verdict FROM alarm_verdicts v WHERE v.alarm_id = c.alarm_id ORDER BY v.at DESC, v.id DESC LIMIT 1),
                      CASE WHEN EXISTS (SELECT 1 FROM alarm_transitions a WHERE a.alarm_id = c.alarm_id AND a.json LIKE @retracted)
-                          THEN 1 ELSE 0 END
+                          THEN 1 ELSE 0 END,
+                     c.json
               FROM alarms_current c
               JOIN (SELECT alarm_id,
                            MIN(CASE WHEN state = @raised THEN at END) AS raised,
@@ -64,7 +66,8 @@ public sealed partial class TunnelStore
               ORDER BY t.raised, c.alarm_id
               """,
             r => new OverdueIncident(r.GetGuid(0), r.GetString(1), r.GetString(2), NullableString(r, 3), r.GetString(4), r.GetString(5),
-                _dialect.ReadTime(r, 6), _dialect.ReadTimeOrNull(r, 7), NullableString(r, 8), NullableString(r, 9), Convert.ToInt32(r.GetValue(10)) == 1),
+                _dialect.ReadTime(r, 6), _dialect.ReadTimeOrNull(r, 7), NullableString(r, 8), NullableString(r, 9), Convert.ToInt32(r.GetValue(10)) == 1,
+                PlateColorOf(r.GetString(11))),
             ("@raised", Col.Text, TunnelJson.Name(AlarmState.ActiveUnacknowledged)),
             ("@acknowledged", Col.Text, TunnelJson.Name(AlarmState.ActiveAcknowledged)),
             ("@closed", Col.Text, TunnelJson.Name(AlarmState.Closed)),
@@ -72,4 +75,11 @@ public sealed partial class TunnelStore
             // The reason code as the serializer writes it; its transitions are stored as that JSON.
             ("@retracted", Col.Text, $"%\"reasonCode\":\"{AlarmReason.Retracted(default).Code}\"%"),
             ("@from", Col.Time, from), ("@to", Col.Time, to));
+
+    /// <summary>The plate's colour as the alarm's latest transition gives it (kept apart from the plate, which retention blanks).</summary>
+    private static string? PlateColorOf(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        return doc.RootElement.TryGetProperty("plateColor", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
+    }
 }

@@ -26,6 +26,7 @@ public sealed class ClosedAlarmsBrowserTests(BrowserFixture fixture) : IClassFix
         await closed.Locator("summary").ClickAsync();
         var row = closed.Locator($"tr[data-alarm-id='{alarm.AlarmId}']");
         await Expect(row.Locator(".plate")).ToHaveTextAsync("浙P40001");
+        await Expect(row.Locator(".plate")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("plate-yellow"));
         await Expect(row.GetByTestId("verdict")).ToHaveTextAsync("未研判");
         await row.Locator("button[data-action=verdict-false]").ClickAsync();
         await Expect(row.GetByTestId("verdict")).ToHaveTextAsync("误报");

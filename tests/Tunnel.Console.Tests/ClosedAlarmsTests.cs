@@ -34,7 +34,7 @@ public sealed class ClosedAlarmsTests(TestServerFixture fixture) : IClassFixture
         using var op = await Host.LoginAsync("op");
         var rows = (await op.GetFromJsonAsync<List<IncidentRow>>("/api/v1/alarms/closed"))!;
         var row = rows.Single(r => r.AlarmId == closed.AlarmId);
-        Assert.Equal(("浙G95001", "closed", "op", null, false), (row.Plate, row.State, row.AcknowledgedBy, row.Verdict, row.Retracted));
+        Assert.Equal(("浙G95001", "yellow", "closed", "op", null, false), (row.Plate, row.PlateColor, row.State, row.AcknowledgedBy, row.Verdict, row.Retracted));
         Assert.DoesNotContain(rows, r => r.AlarmId == open.AlarmId);
         Assert.Equal([later.AlarmId, closed.AlarmId], rows.Select(r => r.AlarmId));
         Assert.Contains(Host.Store.ReadAudit(actor: "op"), a => a.Action == "view-closed-alarms");

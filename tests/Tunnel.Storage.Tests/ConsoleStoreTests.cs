@@ -151,7 +151,7 @@ public abstract class ConsoleStoreContract : IDisposable
             Alarm(acked, AlarmState.ActiveUnacknowledged, T0),
             Alarm(acked, AlarmState.ActiveUnacknowledged, T0.AddSeconds(20), by: "op2", note: "looking"),
             Alarm(acked, AlarmState.ActiveAcknowledged, T0.AddSeconds(45), by: "op"),
-            Alarm(acked, AlarmState.ActiveAcknowledged, T0.AddSeconds(90), by: "op3", note: "tow truck"),
+            Alarm(acked, AlarmState.ActiveAcknowledged, T0.AddSeconds(90), by: "op3", note: "tow truck") with { PlateColor = PlateColor.Yellow },
             Alarm(open, AlarmState.ActiveUnacknowledged, T0.AddMinutes(5), plate: null),
             Alarm(Guid.NewGuid(), AlarmState.ActiveUnacknowledged, T0.AddHours(2)),
         ]);
@@ -161,6 +161,8 @@ public abstract class ConsoleStoreContract : IDisposable
         Assert.Equal(T0, incidents[0].RaisedAt);
         Assert.Null(incidents[1].AcknowledgedAt);
         Assert.Null(incidents[1].Plate);
+        // The colour as the latest transition gives it.
+        Assert.Equal(("yellow", (string?)null), (incidents[0].PlateColor, incidents[1].PlateColor));
     }
 
     [Fact]

@@ -26,7 +26,7 @@ public sealed record TransitTimes(DateTimeOffset From, DateTimeOffset To, string
 /// <param name="Verdict">The operators' last verdict: <c>confirmed</c> (a vehicle really was in trouble), <c>false</c>, or none yet.</param>
 /// <param name="Retracted">A late passage showed the vehicle had left before the alarm was raised.</param>
 public sealed record IncidentRow(Guid AlarmId, string Site, string Bore, string? Plate, string Priority, string State, DateTimeOffset RaisedAt,
-    DateTimeOffset? AcknowledgedAt, string? AcknowledgedBy, double? SecondsToAcknowledge, string? Verdict, bool Retracted);
+    DateTimeOffset? AcknowledgedAt, string? AcknowledgedBy, double? SecondsToAcknowledge, string? Verdict, bool Retracted, string? PlateColor);
 /// <param name="FalseAlarms">Judged false, or retracted and not judged confirmed.</param>
 public sealed record Incidents(DateTimeOffset From, DateTimeOffset To, string TimeZone, bool PlatesMasked, int Count, int Acknowledged,
     double? MedianSecondsToAcknowledge, double? P95SecondsToAcknowledge, IReadOnlyList<IncidentRow> Rows, int Confirmed, int FalseAlarms, int Retracted);
@@ -176,7 +176,7 @@ internal static class ManagerReports
         var plates = Roles.CanSeePlates(user);
         var rows = incidents.Select(i => new IncidentRow(i.AlarmId, i.Site, i.Bore, PlateMask.Apply(i.Plate, plates), i.Priority,
             i.State, i.RaisedAt, i.AcknowledgedAt, i.AcknowledgedBy,
-            i.AcknowledgedAt is { } a ? Math.Round((a - i.RaisedAt).TotalSeconds, 1) : null, i.Verdict, i.Retracted)).ToList();
+            i.AcknowledgedAt is { } a ? Math.Round((a - i.RaisedAt).TotalSeconds, 1) : null, i.Verdict, i.Retracted, i.PlateColor)).ToList();
         if (plates && rows.Any(r => r.Plate is not null)) store.Audit(user.Identity!.Name!, action, subject, $"{detail}, {rows.Count} incidents", now);
         return rows;
     }

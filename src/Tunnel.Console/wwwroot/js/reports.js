@@ -91,7 +91,7 @@ drawChart('incident-chart', daily.days, {
 const verdict = r => [r.verdict && t('verdict.' + r.verdict), r.retracted && t('report.retracted')].filter(Boolean).join(' · ') || '–';
 replace(document.getElementById('incidents'), grid(['report.raised', 'sites.bore', 'col.plate', 'report.priority', 'agent.status', 'report.acked', 'report.to-ack', 'report.verdict'],
   incidents.rows.map(r => el('tr', { 'data-incident': r.alarmId },
-    el('td', { text: formatTime(r.raisedAt, true) }), el('td', { text: boreName(r.bore) }), el('td', {}, plateChip(r.plate, null)),
+    el('td', { text: formatTime(r.raisedAt, true) }), el('td', { text: boreName(r.bore) }), el('td', {}, plateChip(r.plate, r.plateColor)),
     el('td', { text: t('prio.' + r.priority) }), el('td', { text: t('state.' + r.state) }),
     el('td', { text: r.acknowledgedAt ? `${formatTime(r.acknowledgedAt, true)} · ${r.acknowledgedBy ?? ''}` : '–' }),
     el('td', { 'data-testid': 'to-ack', text: seconds(r.secondsToAcknowledge) }),

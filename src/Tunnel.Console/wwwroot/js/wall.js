@@ -264,7 +264,7 @@ async function renderClosed() {
   replace(body, rows.map(r => el('tr', { 'data-alarm-id': r.alarmId },
     el('td', { text: formatTime(r.raisedAt, true) }),
     el('td', { text: boreName(r.bore) }),
-    el('td', {}, plateChip(r.plate, null)),
+    el('td', {}, plateChip(r.plate, r.plateColor)),
     el('td', { text: t('prio.' + r.priority) }),
     el('td', { text: r.acknowledgedBy ?? '–' }),
     el('td', { 'data-testid': 'verdict', text: [r.verdict ? t('verdict.' + r.verdict) : t('closed.unjudged'),
