@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Tunnel.Core.Contracts;
 using Tunnel.Storage.Internal;
 
@@ -12,7 +11,8 @@ public sealed record TransitDuration(DateTimeOffset EnteredAt, string Site, stri
 
 /// <summary>
 /// One overdue alarm: when it was raised and first acknowledged (by a person), how it stands now, the
-/// operators' last verdict on it, and whether a late passage showed the vehicle had left before it was raised.
+/// operators' last verdict on it, whether a late passage showed the vehicle had left before it was raised, and
+/// the plate's colour as its latest transition gives it (retention blanks the plate, not the colour).
 /// </summary>
 public sealed record OverdueIncident(Guid AlarmId, string Site, string Bore, string? Plate, string Priority, string State,
     DateTimeOffset RaisedAt, DateTimeOffset? AcknowledgedAt, string? AcknowledgedBy, string? Verdict, bool Retracted, string? PlateColor);
@@ -67,7 +67,7 @@ public sealed partial class TunnelStore
               """,
             r => new OverdueIncident(r.GetGuid(0), r.GetString(1), r.GetString(2), NullableString(r, 3), r.GetString(4), r.GetString(5),
                 _dialect.ReadTime(r, 6), _dialect.ReadTimeOrNull(r, 7), NullableString(r, 8), NullableString(r, 9), Convert.ToInt32(r.GetValue(10)) == 1,
-                PlateColorOf(r.GetString(11))),
+                ReadAlarm(r.GetString(11)).PlateColor is { } color ? TunnelJson.Name(color) : null),
             ("@raised", Col.Text, TunnelJson.Name(AlarmState.ActiveUnacknowledged)),
             ("@acknowledged", Col.Text, TunnelJson.Name(AlarmState.ActiveAcknowledged)),
             ("@closed", Col.Text, TunnelJson.Name(AlarmState.Closed)),
@@ -75,11 +75,4 @@ public sealed partial class TunnelStore
             // The reason code as the serializer writes it; its transitions are stored as that JSON.
             ("@retracted", Col.Text, $"%\"reasonCode\":\"{AlarmReason.Retracted(default).Code}\"%"),
             ("@from", Col.Time, from), ("@to", Col.Time, to));
-
-    /// <summary>The plate's colour as the alarm's latest transition gives it (kept apart from the plate, which retention blanks).</summary>
-    private static string? PlateColorOf(string json)
-    {
-        using var doc = JsonDocument.Parse(json);
-        return doc.RootElement.TryGetProperty("plateColor", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
-    }
 }
