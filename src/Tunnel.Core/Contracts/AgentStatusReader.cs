@@ -5,8 +5,8 @@ namespace Tunnel.Core.Contracts;
 
 /// <summary>
 /// <see cref="PassageReader"/>'s counterpart for <c>tunnel.agent-status.v1</c> lines: a simulated day's file
-/// holds almost as many agents' statuses as passages, and the serializer took half a microsecond more for
-/// each. Same rules: it returns what the serializer returns, and declines whatever only the serializer can
+/// holds almost as many agents' statuses as passages, and each took the serializer about 0.6 µs after the
+/// passage reader had spent 0.23 µs declining it (measured on seed 1's day). Same rules: it returns what the serializer returns, and declines whatever only the serializer can
 /// decide (a null, another spelling, an unknown property, malformed JSON).
 /// </summary>
 public static class AgentStatusReader
