@@ -30,11 +30,11 @@ public static class AgentStatusReader
         while (NextProperty(ref reader, out var name))
         {
             int bit;
-            if (name.SequenceEqual("schema"u8)) { bit = 1 << 0; if (!TryString(ref reader, out schema)) return false; }
-            else if (name.SequenceEqual("agentId"u8)) { bit = 1 << 1; if (!TryString(ref reader, out agentId)) return false; }
+            if (name.SequenceEqual("schema"u8)) { bit = 1 << 0; if (!TryIdentifier(ref reader, out schema)) return false; }
+            else if (name.SequenceEqual("agentId"u8)) { bit = 1 << 1; if (!TryIdentifier(ref reader, out agentId)) return false; }
             else if (name.SequenceEqual("online"u8)) { bit = 1 << 2; if (!TryBool(ref reader, out online)) return false; }
-            else if (name.SequenceEqual("site"u8)) { bit = 1 << 3; if (!TryString(ref reader, out var s)) return false; site = s; }
-            else if (name.SequenceEqual("bore"u8)) { bit = 1 << 4; if (!TryString(ref reader, out var s)) return false; bore = s; }
+            else if (name.SequenceEqual("site"u8)) { bit = 1 << 3; if (!TryIdentifier(ref reader, out var s)) return false; site = s; }
+            else if (name.SequenceEqual("bore"u8)) { bit = 1 << 4; if (!TryIdentifier(ref reader, out var s)) return false; bore = s; }
             else if (name.SequenceEqual("portal"u8)) { bit = 1 << 5; if (!TryPortal(ref reader, out var p)) return false; portal = p; }
             else if (name.SequenceEqual("lane"u8)) { bit = 1 << 6; if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out var n)) return false; lane = n; }
             else if (name.SequenceEqual("fps"u8)) { bit = 1 << 7; if (!TryDouble(ref reader, out var x)) return false; fps = x; }

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 
 namespace Tunnel.Core.Contracts;
@@ -56,15 +57,15 @@ public static class PassageReader
         while (NextProperty(ref reader, out var name))
         {
             int bit;
-            if (name.SequenceEqual("schema"u8)) { bit = 1 << 0; if (!TryString(ref reader, out schema)) return false; }
+            if (name.SequenceEqual("schema"u8)) { bit = 1 << 0; if (!TryIdentifier(ref reader, out schema)) return false; }
             else if (name.SequenceEqual("eventId"u8)) { bit = 1 << 1; if (reader.TokenType != JsonTokenType.String) return false; eventId = reader.GetGuid(); }
-            else if (name.SequenceEqual("agentId"u8)) { bit = 1 << 2; if (!TryString(ref reader, out agentId)) return false; }
+            else if (name.SequenceEqual("agentId"u8)) { bit = 1 << 2; if (!TryIdentifier(ref reader, out agentId)) return false; }
             else if (name.SequenceEqual("seq"u8)) { bit = 1 << 3; if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out seq)) return false; }
-            else if (name.SequenceEqual("site"u8)) { bit = 1 << 4; if (!TryString(ref reader, out site)) return false; }
-            else if (name.SequenceEqual("bore"u8)) { bit = 1 << 5; if (!TryString(ref reader, out bore)) return false; }
+            else if (name.SequenceEqual("site"u8)) { bit = 1 << 4; if (!TryIdentifier(ref reader, out site)) return false; }
+            else if (name.SequenceEqual("bore"u8)) { bit = 1 << 5; if (!TryIdentifier(ref reader, out bore)) return false; }
             else if (name.SequenceEqual("portal"u8)) { bit = 1 << 6; if (!TryPortal(ref reader, out portal)) return false; }
             else if (name.SequenceEqual("lane"u8)) { bit = 1 << 7; if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out lane)) return false; }
-            else if (name.SequenceEqual("cameraId"u8)) { bit = 1 << 8; if (!TryString(ref reader, out cameraId)) return false; }
+            else if (name.SequenceEqual("cameraId"u8)) { bit = 1 << 8; if (!TryIdentifier(ref reader, out cameraId)) return false; }
             else if (name.SequenceEqual("capturedAt"u8)) { bit = 1 << 9; if (reader.TokenType != JsonTokenType.String) return false; capturedAt = reader.GetDateTimeOffset(); }
             else if (name.SequenceEqual("plate"u8)) { bit = 1 << 10; if (!TryReadPlate(ref reader, out plate)) return false; }
             else if (name.SequenceEqual("vehicle"u8)) { bit = 1 << 11; if (!TryReadVehicle(ref reader, out vehicle)) return false; }
@@ -157,6 +158,31 @@ public static class PassageReader
         return true;
     }
 
+    /// <summary>
+    /// A string that repeats from line to line (schema, agent, site, bore, camera) as the one string it was last time,
+    /// not a new one per line: a day's replay read about 800,000 of them.
+    /// </summary>
+    internal static bool TryIdentifier(ref Utf8JsonReader reader, out string value)
+    {
+        if (reader.TokenType != JsonTokenType.String || reader.ValueIsEscaped || reader.HasValueSequence) return TryString(ref reader, out value);
+        var utf8 = reader.ValueSpan;
+        var hash = new HashCode();
+        hash.AddBytes(utf8);
+        ref var slot = ref Identifiers[hash.ToHashCode() & (Identifiers.Length - 1)];
+        // A slot another thread overwrites meanwhile holds another whole string, and only an equal one is taken.
+        var known = slot;
+        if (known is not null && Ascii.Equals(utf8, known))
+        {
+            value = known;
+            return true;
+        }
+        value = reader.GetString()!;
+        if (Ascii.IsValid(value)) slot = value;
+        return true;
+    }
+
+    private static readonly string?[] Identifiers = new string?[256];
+
     internal static bool TryBool(ref Utf8JsonReader reader, out bool value)
     {
         value = false;
@@ -168,8 +194,37 @@ public static class PassageReader
     internal static bool TryDouble(ref Utf8JsonReader reader, out double value)
     {
         value = 0;
-        return reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out value);
+        if (reader.TokenType != JsonTokenType.Number) return false;
+        return !reader.HasValueSequence && TryShortDecimal(reader.ValueSpan, out value) || reader.TryGetDouble(out value);
     }
+
+    /// <summary>
+    /// A number of at most 15 digits and no exponent, as confidences are written ("0.947"): its digits and the
+    /// power of ten its point stands for are both exact doubles, so one division rounds to the nearest double,
+    /// which is what the full parser returns too, at a fraction of its cost (a day's replay reads a million of them).
+    /// </summary>
+    internal static bool TryShortDecimal(ReadOnlySpan<byte> number, out double value)
+    {
+        value = 0;
+        var negative = number.Length > 0 && number[0] == '-';
+        long digits = 0;
+        int count = 0, decimals = -1;
+        for (var i = negative ? 1 : 0; i < number.Length; i++)
+        {
+            var c = number[i];
+            if (c == '.' && decimals < 0) { decimals = 0; continue; }
+            var digit = c - '0';
+            if ((uint)digit > 9 || ++count > 15) return false; // an exponent, or more digits than a double holds exactly
+            digits = digits * 10 + digit;
+            if (decimals >= 0) decimals++;
+        }
+        if (count == 0) return false;
+        value = digits / PowersOfTen[Math.Max(decimals, 0)];
+        if (negative) value = -value;
+        return true;
+    }
+
+    private static readonly double[] PowersOfTen = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 
     private static bool TryDoubles(ref Utf8JsonReader reader, out List<double>? values)
     {

@@ -79,6 +79,45 @@ public sealed class PassageReaderTests
         Assert.ThrowsAny<JsonException>(() => TunnelJson.Deserialize<Passage>(utf8));
     }
 
+    [Fact]
+    public void Every_number_is_the_double_the_serializer_reads_to_the_last_bit()
+    {
+        // The short decimals the reader works out itself (up to 15 digits, no exponent) and the longer ones it leaves to the parser.
+        var random = new Random(18);
+        var numbers = new List<string> { "0", "-0", "-0.0", "0.5", "1.0", "0.1", "0.947", "999999999999999", "0.999999999999999", "1000000000000000", "0.1234567890123456", "9007199254740993", "1e-3", "2.5E+2" };
+        for (var i = 0; i < 20_000; i++)
+        {
+            var length = random.Next(1, 19);
+            var digits = string.Concat(Enumerable.Range(0, length).Select(k => (char)('0' + random.Next(k == 0 && length > 1 ? 1 : 0, 10))));
+            var point = random.Next(0, length);
+            var text = point == 0 ? digits : digits[..point] + "." + digits[point..];
+            numbers.Add(random.Next(4) == 0 ? "-" + text : text);
+        }
+        foreach (var chunk in numbers.Chunk(50))
+        {
+            var line = Head + ",\"portal\":\"exit\",\"plate\":{\"text\":\"X\",\"charConfidences\":[" + string.Join(',', chunk) + "]}" + Tail;
+            var utf8 = Encoding.UTF8.GetBytes(line);
+            Assert.True(PassageReader.TryRead(utf8, out var fast), line);
+            var expected = TunnelJson.Deserialize<Passage>(utf8)!.Plate!.CharConfidences!;
+            var actual = fast!.Plate!.CharConfidences!;
+            for (var k = 0; k < chunk.Length; k++)
+                Assert.True(BitConverter.DoubleToInt64Bits(expected[k]) == BitConverter.DoubleToInt64Bits(actual[k]), $"{chunk[k]}: {expected[k]:R} read as {actual[k]:R}");
+        }
+    }
+
+    [Fact]
+    public void Identifiers_read_again_are_the_same_text_however_many_there_are()
+    {
+        // More agents than the reader keeps strings for, some of them not ASCII, each read three times in turn.
+        var agents = Enumerable.Range(0, 1_000).Select(i => i % 7 == 0 ? $"隧道-{i}" : $"maoliling-north-entry-{i}").ToList();
+        for (var round = 0; round < 3; round++)
+            foreach (var agent in agents)
+            {
+                Assert.True(PassageReader.TryRead(Encoding.UTF8.GetBytes(Head.Replace("\"agentId\":\"a\"", $"\"agentId\":\"{agent}\"") + ",\"portal\":\"exit\"" + Tail), out var p));
+                Assert.Equal(agent, p!.AgentId);
+            }
+    }
+
     /// <summary>Equal as records, and the character confidences (a list, compared by reference there) equal item by item, in the same type.</summary>
     private static void AssertSame(Passage? expected, Passage? actual)
     {
