@@ -160,7 +160,7 @@ public static class PassageReader
 
     /// <summary>
     /// A string that repeats from line to line (schema, agent, site, bore, camera) as the one string it was last time,
-    /// not a new one per line: a day's replay read about 800,000 of them.
+    /// not a new one per line: a simulated day's replay reads about 730,000 of them.
     /// </summary>
     internal static bool TryIdentifier(ref Utf8JsonReader reader, out string value)
     {
@@ -203,7 +203,7 @@ public static class PassageReader
     /// power of ten its point stands for are both exact doubles, so one division rounds to the nearest double,
     /// which is what the full parser returns too, at a fraction of its cost (a day's replay reads a million of them).
     /// </summary>
-    internal static bool TryShortDecimal(ReadOnlySpan<byte> number, out double value)
+    private static bool TryShortDecimal(ReadOnlySpan<byte> number, out double value)
     {
         value = 0;
         var negative = number.Length > 0 && number[0] == '-';
