@@ -58,10 +58,4 @@ public static class AgentStatusReader
         };
         return true;
     }
-
-    private static bool TryInt64(ref Utf8JsonReader reader, out long value)
-    {
-        value = 0;
-        return reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out value);
-    }
 }

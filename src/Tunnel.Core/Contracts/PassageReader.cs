@@ -60,7 +60,7 @@ public static class PassageReader
             if (name.SequenceEqual("schema"u8)) { bit = 1 << 0; if (!TryIdentifier(ref reader, out schema)) return false; }
             else if (name.SequenceEqual("eventId"u8)) { bit = 1 << 1; if (reader.TokenType != JsonTokenType.String) return false; eventId = reader.GetGuid(); }
             else if (name.SequenceEqual("agentId"u8)) { bit = 1 << 2; if (!TryIdentifier(ref reader, out agentId)) return false; }
-            else if (name.SequenceEqual("seq"u8)) { bit = 1 << 3; if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out seq)) return false; }
+            else if (name.SequenceEqual("seq"u8)) { bit = 1 << 3; if (!TryInt64(ref reader, out seq)) return false; }
             else if (name.SequenceEqual("site"u8)) { bit = 1 << 4; if (!TryIdentifier(ref reader, out site)) return false; }
             else if (name.SequenceEqual("bore"u8)) { bit = 1 << 5; if (!TryIdentifier(ref reader, out bore)) return false; }
             else if (name.SequenceEqual("portal"u8)) { bit = 1 << 6; if (!TryPortal(ref reader, out portal)) return false; }
@@ -189,6 +189,12 @@ public static class PassageReader
         if (reader.TokenType is not (JsonTokenType.True or JsonTokenType.False)) return false;
         value = reader.GetBoolean();
         return true;
+    }
+
+    internal static bool TryInt64(ref Utf8JsonReader reader, out long value)
+    {
+        value = 0;
+        return reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out value);
     }
 
     internal static bool TryDouble(ref Utf8JsonReader reader, out double value)

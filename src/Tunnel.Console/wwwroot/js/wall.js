@@ -221,9 +221,7 @@ function fillAlarm(node, a) {
     el('button', { type: 'button', 'data-action': 'history', text: t('act.history'), onclick: () => history(node, a) }),
     a.kind === 'overdue' &&
       el('button', { type: 'button', 'data-action': 'contact', text: t('act.contact'), onclick: () => contact(node, a) }),
-    a.kind === 'overdue' && ['confirmed', 'false'].map(v =>
-      el('button', { type: 'button', 'data-action': 'verdict-' + v, title: t('verdict.title'), text: t('act.verdict-' + v),
-        onclick: () => act(a, 'verdict', { verdict: v }) })),
+    a.kind === 'overdue' && verdictButtons(a),
     canInvestigate && a.kind === 'overdue' &&
       el('button', { type: 'button', 'data-action': 'vehicle', text: t('act.vehicle'), onclick: () => vehicle(node, a) })) : null;
   replace(node.body,
@@ -269,9 +267,14 @@ async function renderClosed() {
     el('td', { text: r.acknowledgedBy ?? '–' }),
     el('td', { 'data-testid': 'verdict', text: [r.verdict ? t('verdict.' + r.verdict) : t('closed.unjudged'),
       r.retracted && t('report.retracted')].filter(Boolean).join(' · ') }),
-    canAct && el('td', { class: 'actions' }, ['confirmed', 'false'].map(v =>
-      el('button', { type: 'button', 'data-action': 'verdict-' + v, title: t('verdict.title'), text: t('act.verdict-' + v),
-        onclick: async () => { if (await act(r, 'verdict', { verdict: v })) renderClosed(); } }))))));
+    canAct && el('td', { class: 'actions' }, verdictButtons(r, renderClosed)))));
+}
+
+/** "Real incident" and "false alarm" for an alarm, open or closed; then() runs once a verdict is taken. */
+function verdictButtons(alarm, then) {
+  return ['confirmed', 'false'].map(v =>
+    el('button', { type: 'button', 'data-action': 'verdict-' + v, title: t('verdict.title'), text: t('act.verdict-' + v),
+      onclick: async () => { if (await act(alarm, 'verdict', { verdict: v })) then?.(); } }));
 }
 
 /** The alarm's vehicle, if still inside, knows the plate's colour. */
