@@ -92,6 +92,7 @@ public static class ConsoleSetup
             o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
         });
         services.AddSignalR();
+        services.AddSingleton<LiveSessions>();
         services.AddHostedService<LiveBroadcaster>();
         return services;
     }
@@ -133,7 +134,8 @@ public static class ConsoleSetup
         ContactApi.Map(api);
         AccountApi.Map(api);
         SitesApi.Map(api);
-        app.MapHub<LiveHub>(LiveHub.Path);
+        // A connection ends when its cookie expires, not only when its socket drops.
+        app.MapHub<LiveHub>(LiveHub.Path, o => o.CloseOnAuthenticationExpiration = true);
         return app;
     }
 

@@ -43,6 +43,25 @@ public sealed class ApiTests(TestServerFixture fixture) : IClassFixture<TestServ
     }
 
     [Fact]
+    public async Task The_live_hub_answers_a_page_of_its_own_origin_and_refuses_one_of_another()
+    {
+        using var client = await Host.LoginAsync("op");
+        async Task<HttpStatusCode> Negotiate(string? origin)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/hub/live/negotiate?negotiateVersion=1");
+            if (origin is not null) request.Headers.Add("Origin", origin);
+            return (await client.SendAsync(request)).StatusCode;
+        }
+        var own = Host.BaseAddress.GetLeftPart(UriPartial.Authority);
+        Assert.Equal(HttpStatusCode.OK, await Negotiate(own));
+        Assert.Equal(HttpStatusCode.OK, await Negotiate(null));
+        // Another port of the same host is the same site, so the Strict cookie goes along: the origin check is what refuses it.
+        Assert.Equal(HttpStatusCode.Forbidden, await Negotiate(new UriBuilder(Host.BaseAddress) { Port = Host.BaseAddress.Port + 1 }.Uri.GetLeftPart(UriPartial.Authority)));
+        Assert.Equal(HttpStatusCode.Forbidden, await Negotiate("https://evil.example"));
+        Assert.Equal(HttpStatusCode.Forbidden, await Negotiate("null"));
+    }
+
+    [Fact]
     public async Task Passwords_are_stored_as_identity_hashes_never_as_text()
     {
         var stored = Host.Store.GetUser("op")!;

@@ -190,6 +190,10 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
         users.Create("browser-leaver", ConsoleHost.Password, [Security.Roles.Operator]);
         users.Create("browser-self", ConsoleHost.Password, [Security.Roles.Manager]);
 
+        // The leaver's wall is open and live when the admin retires the account.
+        var leaver = await fixture.LoginAsync("browser-leaver");
+        await Expect(leaver.Locator("#conn.up")).ToBeVisibleAsync();
+
         var admin = await fixture.LoginAsync("admin", ConsoleHost.AdminPassword);
         await admin.GotoAsync("/users");
         var row = admin.Locator("[data-user=browser-leaver]");
@@ -197,6 +201,11 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
         await Expect(row.GetByTestId("user-status")).ToHaveTextAsync("已停用");
         await fixture.ScreenshotAsync(admin, "users");
         await admin.Context.CloseAsync();
+
+        // Its live feed ends too, and does not come back: the WebSocket made no HTTP request the cookie check could refuse.
+        await Expect(leaver.Locator("#conn.down")).ToBeVisibleAsync();
+        Assert.Equal(401, (await leaver.APIRequest.GetAsync("/api/v1/auth/me")).Status);
+        await leaver.Context.CloseAsync();
 
         var self = await fixture.LoginAsync("browser-self");
         await self.GetByTestId("user").ClickAsync();

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Tunnel.Central.Service;
 using Tunnel.Core.Contracts;
+using Tunnel.Storage;
 using Tunnel.WebConsole.Views;
 
 namespace Tunnel.WebConsole.Live;
@@ -13,8 +14,8 @@ namespace Tunnel.WebConsole.Live;
 /// Feeds <see cref="LiveHub"/>. AlarmChanged is raised on the service's loop thread, which must
 /// never wait for a browser, so transitions go through a channel to this service's own loop.
 /// </summary>
-internal sealed class LiveBroadcaster(CentralService service, IHubContext<LiveHub> hub, IOptions<ConsoleOptions> options, TimeProvider clock,
-    ILogger<LiveBroadcaster> log) : BackgroundService
+internal sealed class LiveBroadcaster(CentralService service, IHubContext<LiveHub> hub, LiveSessions sessions, TunnelStore store,
+    IOptions<ConsoleOptions> options, TimeProvider clock, ILogger<LiveBroadcaster> log) : BackgroundService
 {
     private readonly Channel<AlarmTransition> _alarms = Channel.CreateUnbounded<AlarmTransition>(new UnboundedChannelOptions { SingleReader = true });
 
@@ -57,6 +58,8 @@ internal sealed class LiveBroadcaster(CentralService service, IHubContext<LiveHu
                 if (tick.IsCompleted)
                 {
                     tick = timer.WaitForNextTickAsync(ct).AsTask();
+                    // Sessions ended since (a retired user, a password reset) lose their live feed within a tick.
+                    if (sessions.EndStale(store.GetUser) is > 0 and var ended) log.LogInformation("closed {Count} live connection(s) whose session had ended", ended);
                     var snapshot = service.Snapshot;
                     if (snapshot.At != sentAt)
                     {

@@ -9,7 +9,7 @@ namespace Tunnel.WebConsole.Live;
 /// transition at once. Read-only: actions go through the HTTP API (role checks, anti-forgery, audit).
 /// </summary>
 [Authorize(Policy = Policies.Watch)]
-public sealed class LiveHub : Hub
+public sealed class LiveHub(LiveSessions sessions) : Hub
 {
     public const string Path = "/hub/live";
     public const string PlainGroup = "plates";
@@ -19,6 +19,13 @@ public sealed class LiveHub : Hub
     {
         var plates = Context.User is { } user && Roles.CanSeePlates(user);
         await Groups.AddToGroupAsync(Context.ConnectionId, plates ? PlainGroup : MaskedGroup);
+        sessions.Opened(Context);
         await base.OnConnectedAsync();
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        sessions.Closed(Context.ConnectionId);
+        return base.OnDisconnectedAsync(exception);
     }
 }

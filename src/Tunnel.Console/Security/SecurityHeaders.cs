@@ -38,6 +38,14 @@ internal static class AntiforgeryCheck
 
     public static async Task Apply(HttpContext context, Func<Task> next)
     {
+        // The live hub takes no token: a page of another origin must not open it with the user's cookie.
+        // SameSite keeps out other sites only, and another port of the same host is the same site.
+        if (context.Request.Path.StartsWithSegments("/hub") && ForeignOrigin(context.Request))
+        {
+            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            await context.Response.WriteAsJsonAsync(new ApiError("origin", "the live hub answers pages of its own origin only"));
+            return;
+        }
         if (context.Request.Path.StartsWithSegments("/api") && !HttpMethods.IsGet(context.Request.Method)
             && !HttpMethods.IsHead(context.Request.Method) && !HttpMethods.IsOptions(context.Request.Method))
         {
@@ -55,6 +63,16 @@ internal static class AntiforgeryCheck
             }
         }
         await next();
+    }
+
+    /// <summary>An Origin header naming another scheme, host or port than the request's own (none at all: not a browser's cross-origin request).</summary>
+    internal static bool ForeignOrigin(HttpRequest request)
+    {
+        var origin = request.Headers.Origin.ToString();
+        if (string.IsNullOrEmpty(origin)) return false;
+        return !Uri.TryCreate(origin, UriKind.Absolute, out var uri)
+            || !string.Equals(uri.Scheme, request.Scheme, StringComparison.OrdinalIgnoreCase)
+            || !string.Equals(uri.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase);
     }
 }
 
