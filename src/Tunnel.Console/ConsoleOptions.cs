@@ -17,4 +17,17 @@ public sealed class ConsoleOptions
     public int SnapshotIntervalMs { get; set; } = 1000;
     /// <summary>Filled from Tunnel:DataDirectory: keys, speech cache.</summary>
     public string DataDirectory { get; set; } = "data";
+
+    /// <summary>What is wrong with these options, each naming its configuration key; checked before anything starts.</summary>
+    public IReadOnlyList<string> Problems()
+    {
+        var problems = new List<string>();
+        if (!string.IsNullOrEmpty(AdminPassword) && AdminPassword.Length < Security.UserDirectory.MinPasswordLength)
+            problems.Add($"{Section}:AdminPassword has {AdminPassword.Length} characters; passwords have at least {Security.UserDirectory.MinPasswordLength}");
+        if (!TimeZoneInfo.TryFindSystemTimeZoneById(TimeZone, out _)) problems.Add($"{Section}:TimeZone '{TimeZone}' is no time zone this machine knows (an IANA id, such as Asia/Shanghai)");
+        if (MaxFailedLogins < 1) problems.Add($"{Section}:MaxFailedLogins must be at least 1");
+        if (LockoutMinutes < 1) problems.Add($"{Section}:LockoutMinutes must be at least 1");
+        if (SessionHours < 1) problems.Add($"{Section}:SessionHours must be at least 1");
+        return problems;
+    }
 }

@@ -22,3 +22,29 @@ public class ShippedConfigurationTests
         Assert.Equal(new DetectorSettings(), shipped.Get<DetectorSettings>());
     }
 }
+
+public class ConfigurationProblemTests
+{
+    /// <summary>
+    /// README's example once chose an eight-character admin password: the host started the broker and the store,
+    /// then died with a stack trace. Now it refuses before anything starts, one line per key.
+    /// </summary>
+    [Fact]
+    public async Task A_short_admin_password_or_an_unknown_time_zone_stops_the_start_before_anything_is_created()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "tunnel-config-problem-" + Guid.NewGuid().ToString("N"));
+        var configuration = Hosting.CentralHost.LoadConfiguration(new Dictionary<string, string?>
+        {
+            ["Tunnel:DataDirectory"] = dir,
+            ["Tunnel:Console:AdminPassword"] = "pick-one",
+            ["Tunnel:Console:TimeZone"] = "Mars/Olympus",
+        });
+        var logs = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
+        var problem = await Assert.ThrowsAsync<Hosting.ConfigurationProblem>(() => Hosting.CentralHost.StartAsync(configuration, TimeProvider.System, logs));
+        var lines = problem.Message.Split(Environment.NewLine);
+        Assert.Equal(2, lines.Length);
+        Assert.Contains("Tunnel:Console:AdminPassword has 8 characters", lines[0]);
+        Assert.Contains("Tunnel:Console:TimeZone 'Mars/Olympus'", lines[1]);
+        Assert.False(Directory.Exists(dir), "nothing is created for a start that is refused");
+    }
+}

@@ -6,7 +6,7 @@ namespace Tunnel.Cli.Commands;
 
 public static class CentralCommand
 {
-    public static Option<DirectoryInfo?> DataDir { get; } = new("--data-dir") { Description = "Data directory (database, private broker); default from appsettings.json: ./data" };
+    public static Option<DirectoryInfo?> DataDir { get; } = new("--data-dir") { Description = "Data directory (database, private broker); default: ./data from appsettings.json for central, a fresh ./data/demo-<time> for demo" };
     public static Option<FileInfo?> Sites { get; } = new("--sites") { Description = "Sites file (JSON); default: the 猫狸岭 reference deployment" };
     public static Option<string?> Urls { get; } = new("--urls") { Description = "HTTP listen address(es); default http://127.0.0.1:5080" };
 
@@ -16,7 +16,17 @@ public static class CentralCommand
         command.SetAction(async (parse, ct) =>
         {
             using var logs = Logging.Create();
-            await using var host = await CentralHost.StartAsync(CentralHost.LoadConfiguration(Overrides(parse)), TimeProvider.System, logs, ct: ct);
+            CentralHost host;
+            try
+            {
+                host = await CentralHost.StartAsync(CentralHost.LoadConfiguration(Overrides(parse)), TimeProvider.System, logs, ct: ct);
+            }
+            catch (ConfigurationProblem e)
+            {
+                Console.Error.WriteLine(e.Message);
+                return 2;
+            }
+            await using var _ = host;
             logs.CreateLogger("tunnel").LogInformation("central service running; broker {Host}:{Port}; HTTP {Urls}; Ctrl+C stops",
                 host.BrokerHost, host.BrokerPort, host.HttpUrls);
             await WaitForStopAsync(host, ct);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 using Tunnel.Cli.Demo;
+using Tunnel.Cli.Hosting;
 
 namespace Tunnel.Cli.Commands;
 
@@ -110,6 +111,11 @@ public static class DemoCommand
         catch (OperationCanceledException)
         {
             return 130;
+        }
+        catch (ConfigurationProblem e)
+        {
+            Console.Error.WriteLine(e.Message);
+            return 2;
         }
         await using (demo)
         {

@@ -67,6 +67,9 @@ public sealed class CentralHost : IAsyncDisposable
         bool quietHttp = false, CancellationToken ct = default)
     {
         var settings = configuration.GetSection("Tunnel").Get<TunnelSettings>() ?? new TunnelSettings();
+        // A bad console setting stops the start with one line naming the key, not a stack trace once the broker is up.
+        var console = configuration.GetSection(ConsoleOptions.Section).Get<ConsoleOptions>() ?? new ConsoleOptions();
+        if (console.Problems() is { Count: > 0 } problems) throw new ConfigurationProblem(problems);
         var detector = configuration.GetSection("Tunnel:Detector").Get<DetectorSettings>() ?? new DetectorSettings();
         var sites = settings.SitesFile is { } path ? SitesFile.Load(path) : SitesFile.Maoliling;
         // The data directory holds plates, password hashes, broker passwords and session keys: owner only.

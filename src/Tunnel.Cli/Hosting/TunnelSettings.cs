@@ -43,3 +43,7 @@ public sealed class RetentionSettings
     /// <summary>Plates older than this are blanked everywhere (personal data). 0 keeps them.</summary>
     public int PlateDays { get; set; } = 90;
 }
+
+/// <summary>Settings the host refuses to start with: each line names its configuration key.</summary>
+public sealed class ConfigurationProblem(IReadOnlyList<string> problems)
+    : Exception("configuration: " + string.Join(Environment.NewLine + "configuration: ", problems));
