@@ -319,10 +319,13 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
         await page.Context.CloseAsync();
 
         await Host.PublishRawAsync("tunnel/v1/maoliling/north/entry/passage",
-            """{"schema":"tunnel.passage.v1","agentId":"maoliling-north-entry-1","plate":{"text":"<script>window.pwned=4</script>"}}""");
+            """{"schema":"tunnel.passage.v1","agentId":"maoliling-north-entry-1","cameraId":"<script>window.pwned=4</script>","plate":{"text":"<script>window.pwned=5</script>"}}""");
         var maintenance = await fixture.LoginAsync("maint");
         Assert.EndsWith("/maintenance", maintenance.Url);
-        await Expect(maintenance.GetByTestId("payload").Filter(new() { HasText = "window.pwned=4" })).ToBeVisibleAsync();
+        var payload = maintenance.GetByTestId("payload").Filter(new() { HasText = "window.pwned=4" });
+        await Expect(payload).ToBeVisibleAsync();
+        // The plate itself is masked for maintenance without the grant, markup or not.
+        await Expect(payload).Not.ToContainTextAsync("window.pwned=5");
         Assert.Null(await maintenance.EvaluateAsync<int?>("() => window.pwned ?? null"));
         await fixture.ScreenshotAsync(maintenance, "maintenance");
         Assert.Empty(fixture.Dialogs);

@@ -38,6 +38,59 @@ public sealed class PlateMaskTests
         Assert.Null(WallProjection.Of(alarm with { Alternative = null }, plates: true).SecondSuspect);
     }
 
+    [Theory]
+    [InlineData("浙J12345 司机已联系", "浙J1***5 司机已联系")]
+    [InlineData("plate J12345 read without its province", "plate J12**5 read without its province")]
+    [InlineData("WJ浙12345", "WJ浙****5")]
+    [InlineData("使123456", "使12***6")]
+    [InlineData("lower-case 浙j12345 was refused", "lower-case 浙j1***5 was refused")]
+    [InlineData("司机电话13812345678", "司机电话138*******8")]
+    [InlineData("粤B12345挂 towed", "粤B1****挂 towed")]
+    public void Free_text_masks_every_form_of_plate_an_agent_may_send_and_phone_numbers(string text, string masked) =>
+        Assert.Equal(masked, PlateMask.InText(text, visible: false));
+
+    [Theory]
+    [InlineData("inside 230 s, expected 190 s; lane 1")]
+    [InlineData("event 8ca3acf1-d42e-4607-86fe-c38a47be5965 at 2026-11-02T08:15:42.123Z")]
+    [InlineData("maoliling-north-entry-1 on cam-north-exit-1, seq 1042")]
+    [InlineData("Overdue alarm raised")]
+    public void Free_text_without_plates_is_left_as_it_is(string text) =>
+        Assert.Equal(text, PlateMask.InText(text, visible: false));
+
+    [Fact]
+    public void A_rejected_payload_shows_masked_plates_and_everything_else_as_sent()
+    {
+        const string payload = """{"schema":"tunnel.passage.v1","eventId":"8ca3acf1-d42e-4607-86fe-c38a47be5965","seq":104200,"capturedAt":"2026-11-02T08:15:42.123Z","plate":{"text":"j1234","color":"blue"},"snapshot":"entry of 浙A12345"}""";
+        var shown = PlateMask.InPayload(payload, visible: false)!;
+        Assert.Contains("\"eventId\":\"8ca3acf1-d42e-4607-86fe-c38a47be5965\"", shown);
+        Assert.Contains("\"seq\":104200", shown);
+        Assert.Contains("\"capturedAt\":\"2026-11-02T08:15:42.123Z\"", shown);
+        Assert.Contains("\"text\":\"j12*4\"", shown);
+        Assert.Contains("\"color\":\"b***\"", shown); // under "plate": masked whole, whatever it is
+        Assert.Contains("entry of 浙A1***5", shown);
+        Assert.DoesNotContain("j1234", shown);
+        Assert.Equal(payload, PlateMask.InPayload(payload, visible: true));
+        // Not JSON: no structure tells the plate from the rest, so a role without the grant sees none of it.
+        Assert.Null(PlateMask.InPayload("plate=浙J12345&garbage", visible: false));
+    }
+
+    [Fact]
+    public void An_operators_note_and_shelve_reason_are_masked_for_roles_without_the_grant()
+    {
+        var alarm = new AlarmTransition
+        {
+            AlarmId = Guid.NewGuid(), Kind = AlarmKind.Overdue, State = AlarmState.Shelved, Priority = AlarmPriority.High,
+            Site = "maoliling", Bore = "north", Plate = "浙J12345", At = DateTimeOffset.UnixEpoch,
+            Reason = "浙J12345 towed by the patrol", Note = "driver 13812345678", By = "op",
+        };
+        var hidden = WallProjection.Of(alarm, plates: false);
+        Assert.Equal("浙J1***5 towed by the patrol", hidden.Reason);
+        Assert.Equal("driver 138*******8", hidden.Note);
+        var shown = WallProjection.Of(alarm, plates: true);
+        Assert.Equal(alarm.Reason, shown.Reason);
+        Assert.Equal(alarm.Note, shown.Note);
+    }
+
     [Fact]
     public void Speech_reads_plates_character_by_character()
     {

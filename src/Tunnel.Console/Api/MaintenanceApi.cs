@@ -41,7 +41,7 @@ internal static class MaintenanceApi
                 var plates = Roles.CanSeePlates(user);
                 return store.ReadDeadLetters(Math.Clamp(limit ?? 100, 1, 1000)).Select(d => new DeadLetterView(
                     d.Id, d.ReceivedAt, d.Topic, d.AgentId, d.ReasonCode, PlateMask.InText(d.Reason, plates), d.OriginalLength ?? d.Payload.Length,
-                    d.Truncated, PlateMask.InText(Preview(d.Payload), plates))).ToList();
+                    d.Truncated, Preview(d.Payload, plates))).ToList();
             })
             .WithSummary("Rejected messages, newest first, with the reason and the start of the payload as text (maintenance)");
     }
@@ -70,10 +70,11 @@ internal static class MaintenanceApi
 
     private static double? Round(double? share) => share is { } s ? Math.Round(s, 4) : null;
 
-    private static string Preview(byte[] payload)
+    private static string Preview(byte[] payload, bool plates)
     {
         // Invalid UTF-8 becomes U+FFFD; the browser shows this as text, never as markup.
-        var text = Encoding.UTF8.GetString(payload, 0, Math.Min(payload.Length, PreviewChars * 4));
-        return text.Length > PreviewChars ? text[..PreviewChars] + "…" : text;
+        var text = Encoding.UTF8.GetString(payload);
+        if (PlateMask.InPayload(text, plates) is not { } shown) return "(not JSON: shown only to roles that may see plates)";
+        return shown.Length > PreviewChars ? shown[..PreviewChars] + "…" : shown;
     }
 }

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
 namespace Tunnel.WebConsole.Security;
@@ -17,10 +19,57 @@ public static partial class PlateMask
         return string.Concat(chars.Take(3)) + new string('*', chars.Count - 4) + chars[^1];
     }
 
-    /// <summary>Masks everything that looks like a Chinese plate inside free text (a rejected payload, a reason).</summary>
+    /// <summary>
+    /// Masks what may be a plate or a phone number inside free text (an operator's note or shelve reason, a
+    /// rejection reason): a plate read with or without its province, WJ or 使 first, in either case (a
+    /// rejected read may be lower-case), and any run of seven digits or more.
+    /// </summary>
     public static string InText(string text, bool visible) =>
         visible ? text : PlateLike().Replace(text, m => Apply(m.Value, visible: false)!);
 
-    [GeneratedRegex(@"[\u4e00-\u9fff][A-Z][A-Z0-9]{3,7}[\u4e00-\u9fff]?")]
+    /// <summary>
+    /// A rejected message's payload for a role without the grant: every string value that is a plate, or that
+    /// sits under "plate", masked whole, and plates inside longer strings as <see cref="InText"/> masks them;
+    /// numbers, keys and ids are left as they were. Null when the payload is no JSON at all: no structure then
+    /// tells a plate from the rest, so it is not shown.
+    /// </summary>
+    public static string? InPayload(string json, bool visible)
+    {
+        if (visible) return json;
+        JsonNode? root;
+        try { root = JsonNode.Parse(json); }
+        catch (JsonException) { return null; }
+        if (root is null) return json;
+        return Mask(root, underPlate: false)?.ToJsonString(Compact) ?? "null";
+    }
+
+    private static readonly JsonSerializerOptions Compact = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private static JsonNode? Mask(JsonNode? node, bool underPlate)
+    {
+        switch (node)
+        {
+            case JsonObject o:
+                foreach (var key in o.Select(p => p.Key).ToList())
+                    o[key] = Mask(o[key]?.DeepClone(), underPlate || key.Equals("plate", StringComparison.OrdinalIgnoreCase));
+                return o;
+            case JsonArray a:
+                for (var i = 0; i < a.Count; i++) a[i] = Mask(a[i]?.DeepClone(), underPlate);
+                return a;
+            case JsonValue v when v.TryGetValue<string>(out var s):
+                return underPlate || WholePlate().IsMatch(s) ? Apply(s, visible: false) : InText(s, visible: false);
+            default:
+                return node;
+        }
+    }
+
+    // A plate as agents send it (PlateTextRule), province optional and in either case, with a letter first and a
+    // digit somewhere (so words and ids pass); a province or 使 before digits only; or a phone number.
+    private const string Plate = @"(?:WJ)?[\u4e00-\u9fff]?(?=[A-Za-z0-9]*[0-9])[A-Za-z][A-Za-z0-9]{4,9}[学警港澳挂领使临应急]{0,2}|(?:WJ)?[\u4e00-\u9fff][0-9]{4,10}";
+
+    [GeneratedRegex(@"(?<![A-Za-z0-9])(?:" + Plate + @"|[0-9]{7,})(?![A-Za-z0-9])")]
     private static partial Regex PlateLike();
+
+    [GeneratedRegex(@"^\s*(?:" + Plate + @")\s*$")]
+    private static partial Regex WholePlate();
 }

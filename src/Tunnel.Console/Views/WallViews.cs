@@ -46,12 +46,14 @@ public static class WallProjection
     public static AlarmDto Of(AlarmView a, bool plates) => new(
         a.AlarmId, TunnelJson.Name(a.Kind), TunnelJson.Name(a.State), TunnelJson.Name(a.Priority), a.Bore.Site, a.Bore.Bore,
         PlateMask.Apply(a.Plate, plates), a.RaisedAt, a.EnteredAt, a.Lane, a.VehicleClass is { } k ? TunnelJson.Name(k) : null,
-        a.Hazmat, a.Reason, a.ShelvedUntil, SecondSuspect: SuspectDto.Of(a.SecondSuspect, plates), ReasonCode: a.ReasonCode, ReasonArgs: a.ReasonArgs);
+        a.Hazmat, a.Reason is null ? null : PlateMask.InText(a.Reason, plates), a.ShelvedUntil, SecondSuspect: SuspectDto.Of(a.SecondSuspect, plates), ReasonCode: a.ReasonCode, ReasonArgs: a.ReasonArgs);
 
     /// <summary>One transition as it went by (RaisedAt is unknown here; the next snapshot fills it in).</summary>
     public static AlarmDto Of(AlarmTransition t, bool plates) => new(
         t.AlarmId, TunnelJson.Name(t.Kind), TunnelJson.Name(t.State), TunnelJson.Name(t.Priority), t.Site, t.Bore,
         PlateMask.Apply(t.Plate, plates), t.At, t.EnteredAt, t.Lane, t.VehicleClass is { } k ? TunnelJson.Name(k) : null,
-        t.Hazmat ?? false, t.Reason, t.ShelvedUntil, t.By, t.Note, t.At, t.PlateColor is { } c ? TunnelJson.Name(c) : null,
+        // A shelve reason and a note are an operator's words, which may name a vehicle or a driver's phone.
+        t.Hazmat ?? false, t.Reason is null ? null : PlateMask.InText(t.Reason, plates), t.ShelvedUntil, t.By,
+        t.Note is null ? null : PlateMask.InText(t.Note, plates), t.At, t.PlateColor is { } c ? TunnelJson.Name(c) : null,
         SuspectDto.Of(t.Alternative, plates), t.ReasonCode, t.ReasonArgs);
 }
