@@ -242,6 +242,7 @@ public sealed class ApiTests(TestServerFixture fixture) : IClassFixture<TestServ
         Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
         var letters = JsonSerializer.Deserialize<List<DeadLetterView>>(body, JsonSerializerOptions.Web)!;
         Assert.Contains(letters, d => d.PayloadPreview.Contains("<script>alert(1)</script>")); // intact, as data
+        Assert.Contains(Host.Store.ReadAudit(actor: UserDirectory.FirstAdmin), a => a.Action == "view-dead-letters"); // plates shown: recorded
     }
 
     [Fact]

@@ -99,6 +99,9 @@ public sealed class ManagerReportTests(TestServerFixture fixture) : IClassFixtur
         var plain = await granted.GetFromJsonAsync<Incidents>("/api/v1/reports/incidents?days=1");
         Assert.Equal("浙G92001", plain!.Rows.Single(r => r.AlarmId == alarm.AlarmId).Plate);
         Assert.Contains(Host.Store.ReadAudit(actor: "boss-plates"), a => a.Action == "view-incidents-report");
+        // A file that leaves the console is recorded as an export, not as another look.
+        Assert.Contains("浙G92001", await granted.GetStringAsync("/api/v1/reports/incidents.csv?days=1"));
+        Assert.Contains(Host.Store.ReadAudit(actor: "boss-plates"), a => a.Action == "export-incidents-csv");
 
         using var opClient = await Host.LoginAsync("op");
         Assert.Equal(HttpStatusCode.Forbidden, (await opClient.GetAsync("/api/v1/reports/incidents")).StatusCode);

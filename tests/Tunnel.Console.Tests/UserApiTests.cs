@@ -38,6 +38,21 @@ public sealed class UserApiTests(TestServerFixture fixture) : IClassFixture<Test
     }
 
     [Fact]
+    public async Task Guessing_the_current_password_on_a_console_left_logged_in_counts_as_failed_logins_and_locks_the_user()
+    {
+        Users.Create("guessed", ConsoleHost.Password, [Roles.Operator]);
+        using var left = await Host.LoginAsync("guessed");
+        for (var i = 0; i < 5; i++)
+            Assert.Equal(HttpStatusCode.BadRequest, (await left.PostAsJsonAsync("/api/v1/auth/password", new ChangePasswordRequest($"guess-number-{i}", "new-password-1"))).StatusCode);
+        // Locked: the right current password no longer changes it, and a new login is refused.
+        Assert.Equal(HttpStatusCode.BadRequest, (await left.PostAsJsonAsync("/api/v1/auth/password", new ChangePasswordRequest(ConsoleHost.Password, "new-password-1"))).StatusCode);
+        Assert.Equal((HttpStatusCode)423, await LoginStatusAsync("guessed", ConsoleHost.Password));
+        var audit = Host.Store.ReadAudit(actor: "guessed", subject: "user:guessed");
+        Assert.Equal(5, audit.Count(a => a.Action == "password-change-failed"));
+        Assert.Contains(audit, a => a.Action == "locked-out");
+    }
+
+    [Fact]
     public async Task The_admin_resets_a_password_which_lifts_the_lock_and_ends_the_sessions()
     {
         Users.Create("forgot", ConsoleHost.Password, [Roles.Operator]);

@@ -58,6 +58,9 @@ public sealed class VehicleApiTests(TestServerFixture fixture) : IClassFixture<T
         var masked = (await boss.GetFromJsonAsync<List<PassageDto>>("/api/v1/bores/maoliling/south/passages?limit=5"))!.Single(p => p.EventId == passage.EventId);
         Assert.Equal("浙A1***3", masked.Plate);
         Assert.Null(masked.SnapshotUrl);
+        // Plates of many vehicles at once: the operator's look is recorded, the manager's masked one is not.
+        Assert.Contains(Host.Store.ReadAudit(actor: "op"), a => a.Action == "view-recent-passages" && a.Subject == "bore:maoliling/south");
+        Assert.DoesNotContain(Host.Store.ReadAudit(actor: "boss"), a => a.Action == "view-recent-passages");
     }
 
     [Fact]

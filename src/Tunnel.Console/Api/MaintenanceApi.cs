@@ -35,15 +35,17 @@ internal static class MaintenanceApi
             .WithSummary("Edge agent health: online, last heartbeat, frames per second, outbox depth, clock offset, and over the last hour " +
                          "the share of unread plates and of unmatched exits, with the latest snapshot per camera (maintenance)");
 
-        group.MapGet("/dead-letters", (TunnelStore store, System.Security.Claims.ClaimsPrincipal user, int? limit) =>
+        group.MapGet("/dead-letters", (TunnelStore store, System.Security.Claims.ClaimsPrincipal user, TimeProvider clock, int? limit) =>
             {
                 // A rejected passage still carries a plate: personal data, masked for roles without the grant.
                 var plates = Roles.CanSeePlates(user);
-                return store.ReadDeadLetters(Math.Clamp(limit ?? 100, 1, 1000)).Select(d => new DeadLetterView(
+                var letters = store.ReadDeadLetters(Math.Clamp(limit ?? 100, 1, 1000)).Select(d => new DeadLetterView(
                     d.Id, d.ReceivedAt, d.Topic, d.AgentId, d.ReasonCode, PlateMask.InText(d.Reason, plates), d.OriginalLength ?? d.Payload.Length,
                     d.Truncated, Preview(d.Payload, plates))).ToList();
+                if (plates && letters.Count > 0) store.Audit(user.Identity!.Name!, "view-dead-letters", "dead-letters", $"{letters.Count} messages", clock.GetUtcNow());
+                return letters;
             })
-            .WithSummary("Rejected messages, newest first, with the reason and the start of the payload as text (maintenance)");
+            .WithSummary("Rejected messages, newest first, with the reason and the start of the payload as text; plates masked unless the reader is granted them (audited when shown) (maintenance)");
     }
 
     /// <summary>Agents that reported a status, and those only seen through their passages (no status yet: not reported).</summary>

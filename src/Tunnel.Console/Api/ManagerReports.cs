@@ -73,11 +73,12 @@ internal static class ManagerReports
             .WithSummary("The transit times as CSV (manager)");
 
         group.MapGet("/incidents", (int? days, ClaimsPrincipal user, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
-                Overdue(store, user, clock, Days(days), o.Value.TimeZone))
+                Overdue(store, user, clock, Days(days), o.Value.TimeZone, "view-incidents-report"))
             .WithSummary("Overdue incidents with the time to acknowledge and how many were false alarms (operators' verdicts, and alarms a late passage retracted); plates masked unless the manager is granted them (audited when shown)");
         group.MapGet("/incidents.csv", (int? days, ClaimsPrincipal user, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
             {
-                var r = Overdue(store, user, clock, Days(days), o.Value.TimeZone);
+                // A file leaves the console: recorded as an export, not as another look at the page.
+                var r = Overdue(store, user, clock, Days(days), o.Value.TimeZone, "export-incidents-csv");
                 var zone = ReportApi.FindZone(r.TimeZone);
                 return Csv.File("incidents.csv", ["raised", "site", "bore", "plate", "priority", "state", "acknowledged", "acknowledged_by", "seconds_to_acknowledge",
                         "verdict", "retracted"],
@@ -153,11 +154,11 @@ internal static class ManagerReports
         return new TransitTimes(from, to, timeZone, rows);
     }
 
-    internal static Incidents Overdue(TunnelStore store, ClaimsPrincipal user, TimeProvider clock, int days, string timeZone)
+    internal static Incidents Overdue(TunnelStore store, ClaimsPrincipal user, TimeProvider clock, int days, string timeZone, string auditAction)
     {
         var now = clock.GetUtcNow();
         var (from, to, _) = Period(now, days, timeZone);
-        var rows = IncidentRows(store.OverdueIncidents(from, to), user, store, "view-incidents-report", "report:incidents", $"{days} days", now);
+        var rows = IncidentRows(store.OverdueIncidents(from, to), user, store, auditAction, "report:incidents", $"{days} days", now);
         var acknowledged = rows.Where(r => r.SecondsToAcknowledge is not null).Select(r => r.SecondsToAcknowledge!.Value).Order().ToList();
         return new Incidents(from, to, timeZone, !Roles.CanSeePlates(user), rows.Count, acknowledged.Count,
             Percentile(acknowledged, 0.5) is { } m ? Math.Round(m, 1) : null, Percentile(acknowledged, 0.95) is { } p ? Math.Round(p, 1) : null, rows,

@@ -78,12 +78,22 @@ public sealed class UserDirectory(TunnelStore store, IOptions<ConsoleOptions> op
         return user;
     }
 
-    /// <summary>Changes a password after checking the current one; throws <see cref="ArgumentException"/> on a wrong current or a weak new one.</summary>
+    /// <summary>
+    /// Changes a password after checking the current one; throws <see cref="ArgumentException"/> on a wrong current or a weak new one.
+    /// A wrong current password counts as a failed login: a console left logged in is no place to guess the password on end.
+    /// </summary>
     public void ChangePassword(string userName, string current, string replacement)
     {
         var user = store.GetUser(userName) ?? throw new ArgumentException("no such user", nameof(userName));
+        var now = clock.GetUtcNow();
+        if (user.LockedUntil > now) throw new ArgumentException($"too many wrong passwords; locked until {user.LockedUntil:O}", nameof(current));
         if (Hasher.VerifyHashedPassword(user, user.PasswordHash, current) == PasswordVerificationResult.Failed)
+        {
+            var after = store.RecordFailedLogin(user.UserName, Options.MaxFailedLogins, now.AddMinutes(Options.LockoutMinutes), now);
+            store.Audit(user.UserName, "password-change-failed", "user:" + user.UserName, "wrong current password", now);
+            if (after?.LockedUntil > now) store.Audit(user.UserName, "locked-out", "user:" + user.UserName, $"until {after.LockedUntil:O}", now);
             throw new ArgumentException("the current password is wrong", nameof(current));
+        }
         if (current == replacement) throw new ArgumentException("the new password must differ from the current one", nameof(replacement));
         SetPassword(user, replacement);
     }
