@@ -12,6 +12,11 @@ public sealed class ConsoleOptions
     public int MaxFailedLogins { get; set; } = 5;
     public int LockoutMinutes { get; set; } = 15;
     public int SessionHours { get; set; } = 12;
+    /// <summary>
+    /// Login attempts one client address may make in a minute, whatever the user names: the lock-out stops guessing
+    /// at one account, this stops trying a few passwords on every account, and each attempt costs a password hash.
+    /// </summary>
+    public int LoginAttemptsPerMinute { get; set; } = 30;
     /// <summary>The speech synthesiser; a bare name is looked up on PATH.</summary>
     public string Espeak { get; set; } = "espeak-ng";
     public int SnapshotIntervalMs { get; set; } = 1000;
@@ -28,6 +33,7 @@ public sealed class ConsoleOptions
         if (MaxFailedLogins < 1) problems.Add($"{Section}:MaxFailedLogins must be at least 1");
         if (LockoutMinutes < 1) problems.Add($"{Section}:LockoutMinutes must be at least 1");
         if (SessionHours < 1) problems.Add($"{Section}:SessionHours must be at least 1");
+        if (LoginAttemptsPerMinute < 1) problems.Add($"{Section}:LoginAttemptsPerMinute must be at least 1");
         return problems;
     }
 }

@@ -2,9 +2,11 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using System.Threading.RateLimiting;
 using Tunnel.Central.Service;
 using Tunnel.Storage;
 using Tunnel.WebConsole.Api;
@@ -22,6 +24,7 @@ public static class ConsoleSetup
 {
     public const string AuthCookie = "tunnel.auth";
     public const string AntiforgeryCookie = "tunnel.af";
+    public const string LoginLimit = "login";
 
     private static readonly (string Path, string File, string? Policy)[] Pages =
     [
@@ -91,6 +94,23 @@ public static class ConsoleSetup
             o.Cookie.SameSite = SameSiteMode.Strict;
             o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
         });
+        services.AddRateLimiter(o =>
+        {
+            o.AddPolicy(LoginLimit, context =>
+            {
+                var perMinute = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<ConsoleOptions>>().Value.LoginAttemptsPerMinute;
+                var address = context.Connection.RemoteIpAddress?.ToString() ?? "local";
+                return RateLimitPartition.GetFixedWindowLimiter($"{address}/{perMinute}",
+                    _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 });
+            });
+            o.OnRejected = async (rejected, ct) =>
+            {
+                var response = rejected.HttpContext.Response;
+                response.StatusCode = StatusCodes.Status429TooManyRequests;
+                if (rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after)) response.Headers.RetryAfter = ((int)Math.Ceiling(after.TotalSeconds)).ToString();
+                await response.WriteAsJsonAsync(new ApiError("too-many-attempts", "too many login attempts from this address; wait a minute"), ct);
+            };
+        });
         services.AddSignalR();
         services.AddSingleton<LiveSessions>();
         services.AddHostedService<LiveBroadcaster>();
@@ -113,6 +133,7 @@ public static class ConsoleSetup
             FileProvider = assets,
             OnPrepareResponse = c => c.Context.Response.Headers.CacheControl = "no-cache",
         });
+        app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
         app.Use(AntiforgeryCheck.Apply);

@@ -62,6 +62,30 @@ public sealed class ApiTests(TestServerFixture fixture) : IClassFixture<TestServ
     }
 
     [Fact]
+    public async Task Logins_from_one_address_beyond_the_limit_a_minute_are_refused_whatever_the_user_names()
+    {
+        var options = (Microsoft.Extensions.Options.IOptions<ConsoleOptions>)Host.App.Services.GetService(typeof(Microsoft.Extensions.Options.IOptions<ConsoleOptions>))!;
+        var configured = options.Value.LoginAttemptsPerMinute;
+        options.Value.LoginAttemptsPerMinute = 3;
+        try
+        {
+            using var client = Host.CreateClient();
+            await ConsoleHost.UseAntiforgeryAsync(client);
+            // Password spraying: one guess at each of several accounts, which the per-user lock-out never sees.
+            foreach (var user in new[] { "op", "maint", "boss" })
+                Assert.Equal(HttpStatusCode.Unauthorized, (await client.PostAsJsonAsync("/api/v1/auth/login", new LoginRequest(user, "spray-password-1"))).StatusCode);
+            var refused = await client.PostAsJsonAsync("/api/v1/auth/login", new LoginRequest("boss-plates", "spray-password-1"));
+            Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+            Assert.Equal("too-many-attempts", (await refused.Content.ReadFromJsonAsync<ApiError>())!.Error);
+            Assert.Equal(0, Host.Store.GetUser("boss-plates")!.FailedLogins); // refused before the password was looked at
+        }
+        finally
+        {
+            options.Value.LoginAttemptsPerMinute = configured;
+        }
+    }
+
+    [Fact]
     public async Task Passwords_are_stored_as_identity_hashes_never_as_text()
     {
         var stored = Host.Store.GetUser("op")!;

@@ -81,6 +81,8 @@ public sealed class ConsoleHost : IAsyncDisposable
         {
             ["Tunnel:DataDirectory"] = DataDirectory,
             ["Tunnel:Console:AdminPassword"] = AdminPassword,
+            // Every test of a class logs in from the same address, many times a minute.
+            ["Tunnel:Console:LoginAttemptsPerMinute"] = "1000",
         });
         if (kestrel) builder.WebHost.UseUrls("http://127.0.0.1:0");
         else builder.WebHost.UseTestServer();

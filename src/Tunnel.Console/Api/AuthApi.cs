@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using Tunnel.Storage;
@@ -31,8 +32,9 @@ internal static class AuthApi
             .AllowAnonymous()
             .WithSummary("Anti-forgery token for the X-CSRF-TOKEN header of every POST; fetch again after logging in or out");
 
-        auth.MapPost("/login", Login).AllowAnonymous()
-            .WithSummary("Log in with user name and password; sets the session cookie. 5 failures lock the user out for 15 minutes (423)");
+        auth.MapPost("/login", Login).AllowAnonymous().RequireRateLimiting(ConsoleSetup.LoginLimit)
+            .WithSummary("Log in with user name and password; sets the session cookie. 5 failures lock the user out for 15 minutes (423); " +
+                         "more attempts a minute from one address than Tunnel:Console:LoginAttemptsPerMinute (30) are refused (429)");
 
         auth.MapPost("/logout", async (HttpContext context) =>
             {
