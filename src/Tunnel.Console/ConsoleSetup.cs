@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Configuration;
@@ -127,6 +128,9 @@ public static class ConsoleSetup
         app.Services.GetRequiredService<UserDirectory>().EnsureFirstAdmin();
         var assets = new EmbeddedAssets();
 
+        // A reverse proxy on this machine (the only one trusted) tells the client's address, which the login limit
+        // counts by, and whether it came over HTTPS, which the session cookie's Secure flag follows.
+        app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto });
         app.Use(SecurityHeaders.Apply);
         app.UseStaticFiles(new StaticFileOptions
         {

@@ -8,6 +8,25 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
 {
     private ConsoleHost Host => fixture.Host;
 
+    [Theory]
+    [InlineData("https", true)]
+    [InlineData(null, false)]
+    public async Task Behind_a_proxy_on_this_machine_that_serves_https_the_session_cookie_is_secure(string? forwardedProto, bool secure)
+    {
+        // Kestrel over loopback, as a proxy on the same machine reaches it.
+        using var client = Host.CreateClient();
+        await ConsoleHost.UseAntiforgeryAsync(client);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/auth/login")
+        {
+            Content = System.Net.Http.Json.JsonContent.Create(new Api.LoginRequest("op", ConsoleHost.Password)),
+        };
+        if (forwardedProto is not null) request.Headers.Add("X-Forwarded-Proto", forwardedProto);
+        var response = await client.SendAsync(request);
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        var cookie = Assert.Single(response.Headers.GetValues("Set-Cookie"), c => c.StartsWith(ConsoleSetup.AuthCookie + "="));
+        Assert.Equal(secure, cookie.Contains("; secure", StringComparison.OrdinalIgnoreCase));
+    }
+
     [Fact]
     public async Task The_login_page_is_in_chinese_by_default_and_english_on_request()
     {
