@@ -28,6 +28,25 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
     }
 
     [Fact]
+    public async Task An_alarms_minutes_inside_are_counted_on_the_services_clock_not_the_browsers()
+    {
+        const string plate = "浙L71234";
+        var page = await fixture.LoginAsync("op");
+        // A control-room PC whose clock is three hours behind (the demo's faster clock looks the same to a page).
+        await page.Clock.InstallAsync(new ClockInstallOptions { TimeDate = DateTime.UtcNow.AddHours(-3) });
+        await page.ReloadAsync();
+        await Expect(page.Locator("#conn.up")).ToBeVisibleAsync();
+        await Host.Service.Post((engine, now) => engine.Alarms.Raise(new AlarmTransition
+        {
+            AlarmId = Guid.NewGuid(), Kind = AlarmKind.Overdue, State = AlarmState.ActiveUnacknowledged, Priority = AlarmPriority.High,
+            Site = "maoliling", Bore = "north", Plate = plate, At = now, EnteredAt = now.AddMinutes(-12).AddSeconds(-20), Lane = 1,
+        }));
+        var alarm = page.Locator("li.alarm", new() { HasText = plate });
+        await Expect(alarm.Locator(".elapsed")).ToHaveTextAsync("已 12 分钟");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task The_login_page_is_in_chinese_by_default_and_english_on_request()
     {
         var page = await fixture.Browser.NewPageAsync(new BrowserNewPageOptions { BaseURL = Host.BaseAddress.ToString() });

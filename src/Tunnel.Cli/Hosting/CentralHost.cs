@@ -128,7 +128,7 @@ public sealed class CentralHost : IAsyncDisposable
         if (_loop.IsFaulted) await _loop;
 
         _retention = Task.Run(() => RetentionLoopAsync(clock, log, _stop.Token), CancellationToken.None);
-        _web = BuildWeb(configuration);
+        _web = BuildWeb(configuration, clock);
         await _web.StartAsync(ct);
         // Tests and benchmarks start many hosts; the address line is for people.
         if (!quietHttp) log.LogInformation("HTTP on {Urls}: console /, /healthz, /metrics, /openapi/v1.json", HttpUrls);
@@ -151,7 +151,7 @@ public sealed class CentralHost : IAsyncDisposable
         return stored is not null && stored.Validate().Count == 0 ? stored : _startSites;
     }
 
-    private WebApplication BuildWeb(IConfiguration configuration)
+    private WebApplication BuildWeb(IConfiguration configuration, TimeProvider clock)
     {
         // The configuration is loaded once, above. Left to reload appsettings.json on change, the host
         // watches its content root (the working directory) recursively, and with the data directory
@@ -164,6 +164,9 @@ public sealed class CentralHost : IAsyncDisposable
         builder.Services.AddSingleton(Logs);
         builder.Services.AddOpenApi();
         builder.Services.AddSingleton(Snapshots);
+        // The console's "now" is the service's: in the demo that clock runs --speed times faster, and a
+        // heartbeat's age or an alarm's time inside read against the real clock came out negative.
+        builder.Services.AddSingleton(clock);
         if (_broker is { } broker)
             builder.Services.AddSingleton<ISitesChangeHook>(new BrokerSitesHook(broker, Settings.DataDirectory, Logs.CreateLogger<BrokerSitesHook>()));
         builder.Services.AddTunnelConsole(builder.Configuration, Service, Store);

@@ -7,7 +7,12 @@ import { AlarmSound } from './sound.js';
 import { reasonText } from './reasons.js';
 
 const priorities = ['critical', 'high', 'medium', 'low'];
-const state = { snapshot: null, alarms: new Map(), me: null };
+const state = { snapshot: null, alarms: new Map(), me: null, clockOffset: 0 };
+
+// The service's clock as of the latest snapshot: ages read against the browser's own clock come out wrong
+// when the two disagree (a PC's drifting clock, or the demo's clock running --speed times faster).
+function serviceNow() { return Date.now() + state.clockOffset; }
+function setServiceClock(snapshot) { if (snapshot?.at) state.clockOffset = Date.parse(snapshot.at) - Date.now(); }
 const sound = new AlarmSound();
 const alarmNodes = new Map();
 
@@ -48,6 +53,7 @@ const connection = new signalR.HubConnectionBuilder()
 
 connection.on('snapshot', snapshot => {
   state.snapshot = snapshot;
+  setServiceClock(snapshot);
   // Snapshots carry each alarm's state, not who acted last or the latest note: keep those from the pushes.
   state.alarms = new Map(snapshot.alarms.map(a => {
     const known = state.alarms.get(a.alarmId);
@@ -86,7 +92,7 @@ async function start() {
 // Until the first push arrives, show what the API says.
 try {
   const first = await get('/api/v1/snapshot');
-  if (!state.snapshot) { state.snapshot = first; state.alarms = new Map(first.alarms.map(a => [a.alarmId, a])); render(); }
+  if (!state.snapshot) { state.snapshot = first; setServiceClock(first); state.alarms = new Map(first.alarms.map(a => [a.alarmId, a])); render(); }
 } catch { /* the live feed will fill in */ }
 await start();
 
@@ -212,7 +218,7 @@ function fillAlarm(node, a) {
   node.li.dataset.alarmId = a.alarmId;
   node.li.dataset.state = a.state;
   node.li.dataset.priority = a.priority;
-  const elapsed = a.enteredAt ? Math.floor((Date.now() - Date.parse(a.enteredAt)) / 60000) : null;
+  const elapsed = a.enteredAt ? Math.floor((serviceNow() - Date.parse(a.enteredAt)) / 60000) : null;
   const actions = canAct ? el('div', { class: 'actions' },
     el('button', { type: 'button', 'data-action': 'ack', disabled: !(a.state === 'active-unacknowledged' || a.state === 'cleared-unacknowledged'),
       text: t('act.ack'), onclick: () => act(a, 'acknowledge', {}) }),
