@@ -124,7 +124,9 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
         var hostileError = AlarmReason.AgentOfflineError("maoliling-south-exit-2", "<img src=x onerror=window.pwned=5>");
         const string uncoded = "<b>inside 6.0 min</b>, usual transit 3.0 min; evidence 9.4"; // written before codes
         var shelved = AlarmReason.Shelved("拖车已出发 <i>tow truck</i>");
-        var ids = Enumerable.Range(0, 6).Select(_ => Guid.NewGuid()).ToArray();
+        // Agents stamp UTC: the unread exit at 00:22:27Z is 08:22:27 on a console in Asia/Shanghai, in either language.
+        var secondSuspect = AlarmReason.SecondSuspect(2, new DateTimeOffset(2026, 11, 2, 0, 22, 27, TimeSpan.Zero));
+        var ids = Enumerable.Range(0, 7).Select(_ => Guid.NewGuid()).ToArray();
         AlarmTransition Alarm(int i, string plate) => new()
         {
             AlarmId = ids[i], Kind = AlarmKind.Overdue, State = AlarmState.ActiveUnacknowledged, Priority = AlarmPriority.High,
@@ -137,6 +139,7 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
             engine.Alarms.Raise(Alarm(2, "浙J51002").WithReason(hostileError) with { Kind = AlarmKind.AgentOffline, Plate = null, AgentId = "maoliling-south-exit-2" });
             engine.Alarms.Raise(Alarm(3, "浙J51003") with { Reason = uncoded });
             engine.Alarms.Raise(Alarm(4, "浙J51004").WithReason(shelved));
+            engine.Alarms.Raise(Alarm(6, "浙J51006").WithReason(secondSuspect));
             // A code of a later build: this one does not know it, and shows the sentence.
             return engine.Alarms.Raise(Alarm(5, "浙J51005") with
             {
@@ -152,8 +155,10 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
         await Expect(Reason(3)).ToHaveTextAsync(uncoded);
         await Expect(Reason(4)).ToHaveTextAsync(shelved.Text);
         await Expect(Reason(5)).ToHaveTextAsync("wheel clamp fitted at 08:15:42");
+        await Expect(Reason(6)).ToHaveTextAsync("另一辆车（2 车道）也可能是滞留车：08:22:27 未识别车牌的出口记录与两车都吻合");
 
         await page.GotoAsync("/?lang=en");
+        await Expect(Reason(6)).ToHaveTextAsync("a second vehicle, of lane 2, may be the one inside: the unread exit at 08:22:27 fits both");
         await Expect(Reason(0)).ToHaveTextAsync(overtaken.Text);
         await Expect(Reason(1)).ToHaveTextAsync("still inside 30 min after entry");
         await Expect(Reason(2)).ToHaveTextAsync(hostileError.Text);

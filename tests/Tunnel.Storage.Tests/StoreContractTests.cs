@@ -171,7 +171,7 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(("拖车 'on its way'", null), (history[1].Reason, history[1].ReasonArgs));
         var current = Store.CurrentAlarms().Single();
         Assert.Equal(("left", "left the bore at 08:02:00 by lane 2"), (current.ReasonCode, current.Reason));
-        Assert.Equal(new Dictionary<string, string> { ["time"] = "08:02:00", ["lane"] = "2" }, current.ReasonArgs);
+        Assert.Equal(new Dictionary<string, string> { ["lane"] = "2", ["time"] = "08:02:00", ["timeAt"] = "2025-03-01T08:02:00.000Z" }, current.ReasonArgs);
 
         // As an older build stored it: the sentence alone.
         var old = Guid.NewGuid();

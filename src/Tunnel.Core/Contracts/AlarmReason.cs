@@ -9,7 +9,9 @@ namespace Tunnel.Core.Contracts;
 /// </summary>
 /// <remarks>
 /// Arguments are strings: numbers in invariant culture, durations as the whole seconds the sentence
-/// states (under names ending in <c>Duration</c>), clock times as the sentence writes them (HH:mm:ss).
+/// states (under names ending in <c>Duration</c>), clock times as the sentence writes them (HH:mm:ss, in the
+/// passage's own offset), each with its instant under the same name ending in <c>At</c> (ISO 8601), so a reader
+/// in another time zone (the console shows Asia/Shanghai; agents stamp UTC) can say it in theirs.
 /// The sentence is made from the same figures, so the two never disagree.
 /// </remarks>
 public sealed class AlarmReason
@@ -68,13 +70,15 @@ public sealed class AlarmReason
     {
         var time = Clock(leftAt);
         return new("retracted", $"retracted: a late passage shows it left at {time}, before the alarm",
-            new Dictionary<string, string> { ["time"] = time });
+            WithClock(new Dictionary<string, string>(), "time", leftAt));
     }
 
     public static AlarmReason Left(DateTimeOffset at, int lane)
     {
         var time = Clock(at);
-        return new("left", $"left the bore at {time} by lane {Number(lane)}", new Dictionary<string, string> { ["time"] = time, ["lane"] = Number(lane) });
+        var args = WithClock(new Dictionary<string, string>(), "time", at);
+        args["lane"] = Number(lane);
+        return new("left", $"left the bore at {time} by lane {Number(lane)}", args);
     }
 
     /// <summary>Still inside long after its alarm: the alarm becomes critical.</summary>
@@ -119,7 +123,7 @@ public sealed class AlarmReason
     {
         var time = Clock(unreadExitAt);
         return new("second-suspect", $"a second vehicle, of lane {Number(lane)}, may be the one inside: the unread exit at {time} fits both",
-            new Dictionary<string, string> { ["lane"] = Number(lane), ["time"] = time });
+            WithClock(new Dictionary<string, string> { ["lane"] = Number(lane) }, "time", unreadExitAt));
     }
 
     /// <summary>The second suspect was seen leaving, so the alarmed vehicle is the one that left by the shared unread exit.</summary>
@@ -127,7 +131,7 @@ public sealed class AlarmReason
     {
         var (time, unseen) = (Clock(otherLeftAt), Clock(leftUnseenAt));
         return new("other-suspect-left", $"the other suspect left at {time}, so this vehicle left unseen at {unseen}",
-            new Dictionary<string, string> { ["time"] = time, ["unseen"] = unseen });
+            WithClock(WithClock(new Dictionary<string, string>(), "time", otherLeftAt), "unseen", leftUnseenAt));
     }
 
     /// <summary>An operator's own words for shelving: no arguments, nothing to translate; shown as written.</summary>
@@ -136,6 +140,14 @@ public sealed class AlarmReason
     private static string Number(int value) => value.ToString(Invariant);
 
     private static string Clock(DateTimeOffset at) => at.ToString("HH:mm:ss", Invariant);
+
+    /// <summary>A clock time as the sentence says it, and its instant beside it (see the remarks).</summary>
+    private static Dictionary<string, string> WithClock(Dictionary<string, string> args, string name, DateTimeOffset at)
+    {
+        args[name] = Clock(at);
+        args[name + "At"] = at.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", Invariant);
+        return args;
+    }
 
     /// <summary>"4.5 min" or "38 s", as the sentences have always put it, and the same amount in whole seconds.</summary>
     private static (string Text, string Seconds) Duration(TimeSpan span)

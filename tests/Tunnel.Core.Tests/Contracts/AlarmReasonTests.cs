@@ -9,7 +9,7 @@ namespace Tunnel.Core.Tests.Contracts;
 /// </summary>
 public sealed class AlarmReasonTests
 {
-    // Beijing time: a clock time is the vehicle's own, as captured, not UTC.
+    // Beijing time: a clock time is the vehicle's own, as captured; its instant beside it is in UTC.
     private static readonly DateTimeOffset At = new(2026, 11, 2, 8, 15, 42, 900, TimeSpan.FromHours(8));
 
     private static readonly Dictionary<string, Func<AlarmReason>> Make = new()
@@ -39,8 +39,8 @@ public sealed class AlarmReasonTests
     [InlineData("time, under a minute", "overdue-time", "inside 38 s, usual transit 2.7 min; evidence 11.0", "insideDuration=38 usualDuration=162 evidence=11.0")]
     [InlineData("congestion", "congestion", "12 of 30 vehicles that entered in the last 20 min are far slower than usual", "slow=12 recent=30 windowDuration=1200")]
     [InlineData("congestion cleared", "congestion-cleared", "traffic in the bore is back to its usual speed", "")]
-    [InlineData("retracted", "retracted", "retracted: a late passage shows it left at 08:15:42, before the alarm", "time=08:15:42")]
-    [InlineData("left", "left", "left the bore at 08:15:42 by lane 2", "time=08:15:42 lane=2")]
+    [InlineData("retracted", "retracted", "retracted: a late passage shows it left at 08:15:42, before the alarm", "time=08:15:42 timeAt=2026-11-02T00:15:42.900Z")]
+    [InlineData("left", "left", "left the bore at 08:15:42 by lane 2", "time=08:15:42 timeAt=2026-11-02T00:15:42.900Z lane=2")]
     // 30.5 min rounds to even, as the sentence always did.
     [InlineData("escalated", "escalated", "still inside 30 min after entry", "insideDuration=1800")]
     [InlineData("untracked", "untracked", "no longer tracked after 12 h inside", "trackedDuration=43200")]
@@ -51,8 +51,8 @@ public sealed class AlarmReasonTests
     [InlineData("agent stopped", "agent-stopped", "agent maoliling-north-exit-1 stopped", "agent=maoliling-north-exit-1")]
     [InlineData("left while down", "left-while-down", "the vehicle left while the central service was down", "")]
     [InlineData("shelf expired", "shelf-expired", "shelf expired", "")]
-    [InlineData("second suspect", "second-suspect", "a second vehicle, of lane 2, may be the one inside: the unread exit at 08:15:42 fits both", "lane=2 time=08:15:42")]
-    [InlineData("other suspect left", "other-suspect-left", "the other suspect left at 08:30:00, so this vehicle left unseen at 08:15:42", "time=08:30:00 unseen=08:15:42")]
+    [InlineData("second suspect", "second-suspect", "a second vehicle, of lane 2, may be the one inside: the unread exit at 08:15:42 fits both", "lane=2 time=08:15:42 timeAt=2026-11-02T00:15:42.900Z")]
+    [InlineData("other suspect left", "other-suspect-left", "the other suspect left at 08:30:00, so this vehicle left unseen at 08:15:42", "time=08:30:00 timeAt=2026-11-02T00:30:00.900Z unseen=08:15:42 unseenAt=2026-11-02T00:15:42.900Z")]
     [InlineData("shelved", "shelved", "tow truck on its way, 拖车已出发", "")]
     public void Each_code_says_the_english_sentence_of_before_and_carries_its_figures_in_order(string name, string code, string text, string args)
     {
@@ -110,7 +110,7 @@ public sealed class AlarmReasonTests
         Assert.Equal("2", left.ReasonArgs?["lane"]);
         var json = TunnelJson.Serialize(left);
         Assert.EndsWith("""
-            "reason":"left the bore at 08:15:42 by lane 2","reasonCode":"left","reasonArgs":{"time":"08:15:42","lane":"2"}}
+            "reason":"left the bore at 08:15:42 by lane 2","reasonCode":"left","reasonArgs":{"time":"08:15:42","timeAt":"2026-11-02T00:15:42.900Z","lane":"2"}}
             """, json, StringComparison.Ordinal);
         var read = TunnelJson.Deserialize<AlarmTransition>(json)!;
         Assert.Equal(left.ReasonArgs, read.ReasonArgs);
