@@ -65,7 +65,10 @@ public sealed class SimulatedAgent : IAsyncDisposable
     /// <summary>Passages sent again after a reconnect because the central service had not confirmed them.</summary>
     public long Resent => Interlocked.Read(ref _resent);
     public int OutboxDepth { get { lock (_gate) return _outbox.Count; } }
-    /// <summary>Heartbeat period in real time: the status is infrastructure, not traffic, so it does not speed up.</summary>
+    /// <summary>
+    /// Heartbeat period on the demo's clock, which the console reads ages by: at --speed 10 a heartbeat every 10 real
+    /// seconds was 100 s old on that clock before the next, and maintenance saw agents go stale (past 90 s).
+    /// </summary>
     public TimeSpan HeartbeatEvery { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
@@ -200,7 +203,7 @@ public sealed class SimulatedAgent : IAsyncDisposable
 
     private async Task HeartbeatLoopAsync(CancellationToken ct)
     {
-        using var timer = new PeriodicTimer(HeartbeatEvery);
+        using var timer = new PeriodicTimer(HeartbeatEvery, _clock);
         try
         {
             while (await timer.WaitForNextTickAsync(ct)) await PublishStatusAsync(ct);
