@@ -65,8 +65,18 @@ public sealed class DemoSmokeTests : IDisposable
         Assert.True(summary.MaxInside > 0, summary.ToString());
         Assert.True(summary.AlarmsRaised.GetValueOrDefault(AlarmKind.Overdue) >= 1, summary.ToString());
         Assert.Equal(8, demo.Host.Service.Snapshot.Agents.Count(a => a.Online));
-        Assert.Contains("Tunnel demo: HTTP http://127.0.0.1:", output.ToString());
+        Assert.Contains("Tunnel demo: console http://127.0.0.1:", output.ToString());
         Assert.Matches(@"north: \d+ inside", output.ToString());
+
+        // A fresh demo says how to log in, and that login works.
+        var password = Regex.Match(output.ToString(), @"log in as admin / (\S+) ").Groups[1].Value;
+        Assert.Equal(16, password.Length);
+        using var http = new HttpClient(new HttpClientHandler { CookieContainer = new System.Net.CookieContainer() }) { BaseAddress = new Uri(demo.Host.HttpUrls) };
+        var token = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("/api/v1/auth/antiforgery")).RootElement;
+        http.DefaultRequestHeaders.Add(token.GetProperty("headerName").GetString()!, token.GetProperty("token").GetString());
+        var login = await http.PostAsync("/api/v1/auth/login",
+            new StringContent($$"""{"userName":"admin","password":"{{password}}"}""", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(System.Net.HttpStatusCode.OK, login.StatusCode);
     }
 
     [Fact]

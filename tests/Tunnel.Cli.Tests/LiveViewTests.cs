@@ -21,7 +21,7 @@ public class LiveViewTests
             Now.AddMinutes(-4), Now.AddMinutes(-9), 2, VehicleClass.Truck, true, $"reason with {hostilePlate}", null);
         var snapshot = new CentralSnapshot(Now, [new BoreView(bore, 2, false, TimeSpan.FromMinutes(2.7), 10, 8, inside)], [alarm],
             [new AgentStatus { AgentId = "maoliling-north-entry-1", Online = false }], 10, 1, 2, new Dictionary<string, long>(), 0);
-        return new DemoFrame(snapshot, Now, 30, "http://127.0.0.1:5080", 8, 11, 0, 1, 1, [$"log line about {hostilePlate}"]);
+        return new DemoFrame(snapshot, Now, 30, "http://127.0.0.1:5080", "admin / [red]x[/]", 8, 11, 0, 1, 1, [$"log line about {hostilePlate}"]);
     }
 
     private static string Draw(DemoFrame frame)

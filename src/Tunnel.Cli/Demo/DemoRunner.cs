@@ -75,17 +75,35 @@ public sealed class DemoRunner : IAsyncDisposable
     public TrafficFeed Feed => _feed;
     public int AlarmsRaised => _raised.Count;
 
+    /// <summary>How to log in to the console, as the screen says it.</summary>
+    public string Login { get; private init; } = "";
+
+    private static bool IsFresh(string? dataDirectory) =>
+        dataDirectory is null || !Directory.Exists(dataDirectory) || !Directory.EnumerateFileSystemEntries(dataDirectory).Any();
+
     public static async Task<DemoRunner> StartAsync(DemoOptions options, ILoggerFactory logs, CancellationToken ct)
     {
         var clock = new ScaledClock(options.Speed);
-        var host = await CentralHost.StartAsync(CentralHost.LoadConfiguration(options.Configuration), clock, logs, ct: ct);
+        var configuration = CentralHost.LoadConfiguration(options.Configuration);
+        // A fresh demo with no admin password chosen: one made here, so the screen can say how to log in (the
+        // service's log line with the password it would make scrolls out of the live view).
+        string? madePassword = null;
+        if (string.IsNullOrEmpty(configuration["Tunnel:Console:AdminPassword"]) && IsFresh(configuration["Tunnel:DataDirectory"]))
+        {
+            madePassword = WebConsole.Security.UserDirectory.RandomPassword();
+            configuration = CentralHost.LoadConfiguration(new Dictionary<string, string?>(options.Configuration) { ["Tunnel:Console:AdminPassword"] = madePassword });
+        }
+        var host = await CentralHost.StartAsync(configuration, clock, logs, ct: ct);
         try
         {
             var agents = await SimulatedAgents.ConnectAsync(host, clock, ct);
             // Pictures need the CJK font (fonts-noto-cjk); without it the demo runs without them.
             try { agents.SendSnapshots(new DemoSnapshots()); }
             catch (Exception e) when (e is Recognition.Native.OpenCvException or FileNotFoundException) { logs.CreateLogger<DemoRunner>().LogWarning("demo snapshots off: {Error}", e.Message); }
-            return new DemoRunner(options, clock, host, agents, new TrafficFeed(host.Sites, options.Traffic, clock.GetUtcNow()));
+            return new DemoRunner(options, clock, host, agents, new TrafficFeed(host.Sites, options.Traffic, clock.GetUtcNow()))
+            {
+                Login = madePassword is null ? $"{WebConsole.Security.UserDirectory.FirstAdmin} (with the password you chose)" : $"{WebConsole.Security.UserDirectory.FirstAdmin} / {madePassword}",
+            };
         }
         catch
         {
@@ -144,7 +162,7 @@ public sealed class DemoRunner : IAsyncDisposable
     public DemoFrame Frame(IReadOnlyList<string> recentEvents)
     {
         var now = _clock.GetUtcNow();
-        return new DemoFrame(Sample(), now, _clock.Speed, _host.HttpUrls, _agents.All.Count, _agents.Published, _agents.OutboxDepth,
+        return new DemoFrame(Sample(), now, _clock.Speed, _host.HttpUrls, Login, _agents.All.Count, _agents.Published, _agents.OutboxDepth,
             AlarmsRaised, _feed.Stops.Count(x => x.StoppedAt <= now), recentEvents);
     }
 
@@ -203,7 +221,7 @@ public abstract class DemoScreen
     {
         public override async Task RunAsync(DemoRunner demo, CancellationToken stop)
         {
-            output.WriteLine($"Tunnel demo: HTTP {demo.Host.HttpUrls} (/healthz, /metrics), broker {demo.Host.BrokerHost}:{demo.Host.BrokerPort}, " +
+            output.WriteLine($"Tunnel demo: console {demo.Host.HttpUrls}, log in as {demo.Login} (/healthz, /metrics), broker {demo.Host.BrokerHost}:{demo.Host.BrokerPort}, " +
                              $"{demo.Agents.All.Count} simulated agents, speed x{demo.Clock.Speed.ToString("0.##", CultureInfo.InvariantCulture)}; Ctrl+C stops");
             using var timer = new PeriodicTimer(every);
             try

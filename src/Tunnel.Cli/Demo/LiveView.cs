@@ -13,6 +13,7 @@ public sealed record DemoFrame(
     DateTimeOffset Now,
     double Speed,
     string HttpUrls,
+    string Login,
     int AgentsExpected,
     long Published,
     int Outbox,
@@ -37,7 +38,7 @@ public static class LiveView
         var s = f.Snapshot;
         var header = new Markup(
             $"[bold]Tunnel demo[/]  simulated time [bold]{Clock(f.Now)}[/]" + (f.Speed != 1 ? $" (×{f.Speed.ToString("0.##", CultureInfo.InvariantCulture)})" : "") +
-            $"  ·  HTTP [link]{Markup.Escape(f.HttpUrls)}[/] (/healthz, /metrics)  ·  [bold]Ctrl+C[/] stops");
+            $"  ·  console [link]{Markup.Escape(f.HttpUrls)}[/], log in as [bold]{Markup.Escape(f.Login)}[/]  ·  [bold]Ctrl+C[/] stops");
 
         var bores = new Grid();
         foreach (var _ in s.Bores) bores.AddColumn(new GridColumn().PadRight(1));

@@ -143,7 +143,8 @@ public sealed class UserDirectory(TunnelStore store, IOptions<ConsoleOptions> op
             log.LogInformation("console: created user '{User}' with the password from Tunnel:Console:AdminPassword", FirstAdmin);
     }
 
-    private static string RandomPassword()
+    /// <summary>A password for a first admin nobody chose: 16 characters, none that look alike.</summary>
+    public static string RandomPassword()
     {
         // No look-alike characters: the password is read off a log and typed by hand.
         const string alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
