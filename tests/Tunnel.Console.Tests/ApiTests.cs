@@ -21,6 +21,9 @@ public sealed class ApiTests(TestServerFixture fixture) : IClassFixture<TestServ
         Assert.True(me.CanSeePlates);
         Assert.Equal("Asia/Shanghai", me.TimeZone);
         Assert.Contains(Host.Store.ReadAudit(actor: "admin"), a => a.Action == "login");
+        Assert.Equal(HttpStatusCode.NoContent, (await client.PostAsync("/api/v1/auth/logout", null)).StatusCode);
+        Assert.Contains(Host.Store.ReadAudit(actor: "admin"), a => a.Action == "logout");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/v1/auth/me")).StatusCode);
     }
 
     [Fact]

@@ -36,8 +36,9 @@ internal static class AuthApi
             .WithSummary("Log in with user name and password; sets the session cookie. 5 failures lock the user out for 15 minutes (423); " +
                          "more attempts a minute from one address than Tunnel:Console:LoginAttemptsPerMinute (30) are refused (429)");
 
-        auth.MapPost("/logout", async (HttpContext context) =>
+        auth.MapPost("/logout", async (HttpContext context, TunnelStore store, TimeProvider clock) =>
             {
+                if (context.User.Identity is { IsAuthenticated: true, Name: { } name }) store.Audit(name, "logout", "user:" + name, null, clock.GetUtcNow());
                 await context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
                 return Results.NoContent();
             })

@@ -40,15 +40,8 @@ public sealed class UserDirectory(TunnelStore store, IOptions<ConsoleOptions> op
         var verdict = Hasher.VerifyHashedPassword(user, user.PasswordHash, password);
         if (verdict == PasswordVerificationResult.Failed)
         {
-            var after = store.RecordFailedLogin(user.UserName, Options.MaxFailedLogins, now.AddMinutes(Options.LockoutMinutes), now);
-            store.Audit(user.UserName, "login-failed", "user:" + user.UserName, null, now);
-            if (after?.LockedUntil > now)
-            {
-                log.LogWarning("console user {User} locked out until {Until:u} after {N} failed logins", user.UserName, after.LockedUntil, Options.MaxFailedLogins);
-                store.Audit(user.UserName, "locked-out", "user:" + user.UserName, $"until {after.LockedUntil:O}", now);
-                return new SignInResult(SignInOutcome.LockedOut, after, after.LockedUntil);
-            }
-            return new SignInResult(SignInOutcome.Failed, null);
+            var after = RecordWrongPassword(user, "login-failed", null, now);
+            return after?.LockedUntil > now ? new SignInResult(SignInOutcome.LockedOut, after, after.LockedUntil) : new SignInResult(SignInOutcome.Failed, null);
         }
         if (verdict == PasswordVerificationResult.SuccessRehashNeeded)
         {
@@ -59,6 +52,19 @@ public sealed class UserDirectory(TunnelStore store, IOptions<ConsoleOptions> op
         store.RecordSuccessfulLogin(user.UserName, now);
         store.Audit(user.UserName, "login", "user:" + user.UserName, null, now);
         return new SignInResult(SignInOutcome.Succeeded, user);
+    }
+
+    /// <summary>Counts a wrong password against the user, audited as <paramref name="action"/>; the user as stored after, locked out or not.</summary>
+    private UserRecord? RecordWrongPassword(UserRecord user, string action, string? detail, DateTimeOffset now)
+    {
+        var after = store.RecordFailedLogin(user.UserName, Options.MaxFailedLogins, now.AddMinutes(Options.LockoutMinutes), now);
+        store.Audit(user.UserName, action, "user:" + user.UserName, detail, now);
+        if (after?.LockedUntil > now)
+        {
+            log.LogWarning("console user {User} locked out until {Until:u} after {N} wrong passwords", user.UserName, after.LockedUntil, Options.MaxFailedLogins);
+            store.Audit(user.UserName, "locked-out", "user:" + user.UserName, $"until {after.LockedUntil:O}", now);
+        }
+        return after;
     }
 
     /// <summary>Creates a user; throws <see cref="ArgumentException"/> on a bad name, role or password, <see cref="InvalidOperationException"/> when the name is taken.</summary>
@@ -89,9 +95,7 @@ public sealed class UserDirectory(TunnelStore store, IOptions<ConsoleOptions> op
         if (user.LockedUntil > now) throw new ArgumentException($"too many wrong passwords; locked until {user.LockedUntil:O}", nameof(current));
         if (Hasher.VerifyHashedPassword(user, user.PasswordHash, current) == PasswordVerificationResult.Failed)
         {
-            var after = store.RecordFailedLogin(user.UserName, Options.MaxFailedLogins, now.AddMinutes(Options.LockoutMinutes), now);
-            store.Audit(user.UserName, "password-change-failed", "user:" + user.UserName, "wrong current password", now);
-            if (after?.LockedUntil > now) store.Audit(user.UserName, "locked-out", "user:" + user.UserName, $"until {after.LockedUntil:O}", now);
+            RecordWrongPassword(user, "password-change-failed", "wrong current password", now);
             throw new ArgumentException("the current password is wrong", nameof(current));
         }
         if (current == replacement) throw new ArgumentException("the new password must differ from the current one", nameof(replacement));
