@@ -63,6 +63,11 @@ public sealed partial class TunnelStore
         Query($"SELECT json FROM alarms_current{(includeClosed ? "" : " WHERE state <> @closed")} ORDER BY at, alarm_id",
             r => ReadAlarm(r.GetString(0)), ("@closed", Col.Text, TunnelJson.Name(AlarmState.Closed)));
 
+    /// <summary>Alarms closed with their last transition at or after <paramref name="since"/>: what a rebuild must not raise again.</summary>
+    public IReadOnlySet<Guid> ClosedAlarmIds(DateTimeOffset since) =>
+        Query("SELECT alarm_id FROM alarms_current WHERE state = @closed AND at >= @since", r => r.GetGuid(0),
+            ("@closed", Col.Text, TunnelJson.Name(AlarmState.Closed)), ("@since", Col.Time, since)).ToHashSet();
+
     /// <summary>A vehicle really was in trouble (stopped, broken down, on fire).</summary>
     public const string Confirmed = "confirmed";
     /// <summary>Nothing was stopped: the vehicle had left, or was moving.</summary>

@@ -143,6 +143,9 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
         Assert.Equal([Json(other)], Store.CurrentAlarms().Select(Json));
         Assert.Equal([Json(other), Json(closed)], Store.CurrentAlarms(includeClosed: true).Select(Json));
         Assert.Empty(Store.AlarmHistory(Guid.NewGuid()));
+        // What a rebuild must not raise again: closed, and closed within its window.
+        Assert.Equal([x], Store.ClosedAlarmIds(T0.AddMinutes(3)));
+        Assert.Empty(Store.ClosedAlarmIds(T0.AddMinutes(4)));
 
         // Within one batch the latest by time wins, and of equal times the later one.
         var z = Guid.NewGuid();

@@ -10,7 +10,8 @@ public sealed class Alarm
     public required BoreKey Bore { get; init; }
     public required AlarmPriority Priority { get; set; }
     public required AlarmState State { get; set; }
-    public required DateTimeOffset RaisedAt { get; init; }
+    /// <summary>When it was first raised: a rebuild keeps the stored moment, not its own replay's.</summary>
+    public required DateTimeOffset RaisedAt { get; set; }
     /// <summary>Whether what raised it is still true (the vehicle is still inside, the bore still slow).</summary>
     public bool ConditionActive { get; set; } = true;
     public DateTimeOffset? ShelvedUntil { get; set; }

@@ -180,7 +180,7 @@ public sealed class CentralService
         {
             foreach (var key in removed) _engine.RemoveBore(key);
             foreach (var (key, config) in added) _engine.AddBore(key, config);
-            _ingest = new PassageIngest(_validator, _store, _engine, _writer);
+            _ingest = _ingest.Over(_validator, _engine);
         }
         _log.LogInformation("sites changed: {Added} bore(s) added, {Changed} changed, {Removed} retired", added.Count, changed.Count, removed.Count);
         return [];
@@ -488,6 +488,9 @@ public sealed class CentralService
         _engine.EndedTransits.Clear();
     }
 
+    /// <summary>When a stored alarm was raised: its first transition (the current one may be an acknowledgement, a note).</summary>
+    private DateTimeOffset FirstRaised(AlarmTransition known) => _store.AlarmHistory(known.AlarmId) is [var first, ..] ? first.At : known.At;
+
     private static Matching.Transit? StillInside(TunnelEngine engine, AlarmTransition alarm) =>
         alarm.EntryEventId is { } entry && engine.Bores.GetValueOrDefault(new BoreKey(alarm.Site, alarm.Bore)) is { } bore
             ? bore.Matcher.AllOpen.FirstOrDefault(t => t.EntryEventId == entry)
@@ -518,13 +521,24 @@ public sealed class CentralService
 
         engine.Alarms.Sink = _pendingAlarms.Add;
         var stored = _store.CurrentAlarms().ToDictionary(a => a.AlarmId);
+        // Closed after it was raised, so within the window the rebuild replays.
+        var closed = _store.ClosedAlarmIds(now - RebuildWindow);
         foreach (var known in stored.Values.Where(a => a.Kind == AlarmKind.Congestion))
             engine.Bores.GetValueOrDefault(new BoreKey(known.Site, known.Bore))?.AdoptCongestionAlarm(known.AlarmId);
         foreach (var alarm in engine.Alarms.Open.ToList())
         {
+            // Replayed from the stored passages, but an operator closed it long since: it stays closed, off the wall.
+            if (closed.Contains(alarm.Id))
+            {
+                engine.Alarms.Forget(alarm.Id);
+                continue;
+            }
             if (stored.Remove(alarm.Id, out var known))
             {
-                // Operator actions live only in the store.
+                // Operator actions live only in the store, and so does the moment it was raised (a replay with
+                // changed bore settings weighs the evidence anew and raises it at another moment).
+                alarm.RaisedAt = FirstRaised(known);
+                if (StillInside(engine, known) is { } inside) inside.AlarmRaisedAt = alarm.RaisedAt;
                 alarm.State = known.State;
                 alarm.Priority = known.Priority;
                 alarm.ShelvedUntil = known.ShelvedUntil;
@@ -540,10 +554,11 @@ public sealed class CentralService
         }
         foreach (var known in stored.Values)
         {
+            var raisedAt = FirstRaised(known);
             engine.Alarms.Restore(new Alarm
             {
                 Id = known.AlarmId, Kind = known.Kind, Bore = new BoreKey(known.Site, known.Bore), Priority = known.Priority,
-                State = known.State, RaisedAt = known.At, ShelvedUntil = known.ShelvedUntil, Raised = known,
+                State = known.State, RaisedAt = raisedAt, ShelvedUntil = known.ShelvedUntil, Raised = known,
                 ConditionActive = known.State != AlarmState.ClearedUnacknowledged,
             });
             if (known.Kind == AlarmKind.AgentOffline && known.AgentId is { } agent) _offlineAlarms[agent] = known.AlarmId;
@@ -553,7 +568,7 @@ public sealed class CentralService
             if (known.Kind == AlarmKind.Overdue && StillInside(engine, known) is { } transit)
             {
                 transit.AlarmId = known.AlarmId;
-                transit.AlarmRaisedAt = known.At;
+                transit.AlarmRaisedAt = raisedAt;
                 continue;
             }
             // An overdue alarm the rebuild did not raise again: its vehicle left while we were down.
@@ -562,7 +577,7 @@ public sealed class CentralService
                 engine.Alarms.ConditionCleared(known.AlarmId, now, AlarmReason.LeftWhileDown());
         }
         _engine = engine;
-        _ingest = new PassageIngest(_validator, _store, _engine, _writer);
+        _ingest = _ingest.Over(_validator, _engine);
         _log.LogInformation("rebuilt from {Count} stored passages since {Since:u}", count, now - RebuildWindow);
     }
 }

@@ -23,6 +23,15 @@ public sealed class PassageIngest(PassageValidator validator, TunnelStore store,
     public long EngineErrors { get; private set; }
     public string? LastEngineError { get; private set; }
 
+    /// <summary>
+    /// The same path over a new sites file or a rebuilt engine. The counts carry on: they are the service's
+    /// since it started, and a sites edit once made the demo report half its passages as never accepted.
+    /// </summary>
+    public PassageIngest Over(PassageValidator newValidator, TunnelEngine newEngine) => new(newValidator, store, newEngine, writer)
+    {
+        Accepted = Accepted, Duplicates = Duplicates, DeadLettered = DeadLettered, EngineErrors = EngineErrors, LastEngineError = LastEngineError,
+    };
+
     public IngestResult Ingest(IReadOnlyList<MqttMessage> batch, DateTimeOffset now)
     {
         var decided = new List<DecidedPassage>(batch.Count);
