@@ -47,6 +47,41 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
     }
 
     [Fact]
+    public async Task Alarms_whose_vehicle_is_still_inside_come_first_and_a_silent_wall_says_so()
+    {
+        var (left, inside) = (Guid.NewGuid(), Guid.NewGuid());
+        await Host.Service.Post((engine, now) =>
+        {
+            AlarmTransition Alarm(Guid id, string plate, AlarmPriority priority) => new()
+            {
+                AlarmId = id, Kind = AlarmKind.Overdue, State = AlarmState.ActiveUnacknowledged, Priority = priority,
+                Site = "maoliling", Bore = "south", Plate = plate, At = now, EnteredAt = now.AddMinutes(-11), Lane = 2,
+            };
+            // A critical alarm whose vehicle has left since, and a medium one whose vehicle is still inside.
+            engine.Alarms.Raise(Alarm(left, "浙L80001", AlarmPriority.Critical));
+            engine.Alarms.Raise(Alarm(inside, "浙L80002", AlarmPriority.Medium));
+            engine.Alarms.ConditionCleared(left, now, AlarmReason.Left(now, 2));
+            return 0;
+        });
+        var page = await fixture.LoginAsync("op");
+        var cards = page.Locator($"li.alarm[data-alarm-id='{left}'], li.alarm[data-alarm-id='{inside}']");
+        await Expect(cards).ToHaveCountAsync(2);
+        Assert.Equal(inside.ToString(), await cards.Nth(0).GetAttributeAsync("data-alarm-id"));
+        Assert.Equal(left.ToString(), await cards.Nth(1).GetAttributeAsync("data-alarm-id"));
+        // Minutes inside only while inside; when it entered, on both.
+        await Expect(cards.Nth(0).Locator(".elapsed")).ToHaveTextAsync("已 11 分钟");
+        await Expect(cards.Nth(1).Locator(".elapsed")).ToHaveCountAsync(0);
+        await Expect(cards.Nth(1).GetByTestId("alarm-entered")).ToContainTextAsync("驶入 ");
+        // Headless, the page was never clicked: it cannot sound, and says so, its button flashing while an alarm waits.
+        await Expect(page.GetByTestId("sound-off")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("sound-enable")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex(@"\bflash\b"));
+        // Off the wall again for the other tests of this host: cleared and acknowledged, so closed.
+        await Host.Service.Post((engine, now) => { engine.Alarms.ConditionCleared(inside, now, AlarmReason.Left(now, 2)); return 0; });
+        foreach (var id in new[] { left, inside }) await Host.Service.AcknowledgeAsync(id, "op", null);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task The_login_page_is_in_chinese_by_default_and_english_on_request()
     {
         var page = await fixture.Browser.NewPageAsync(new BrowserNewPageOptions { BaseURL = Host.BaseAddress.ToString() });

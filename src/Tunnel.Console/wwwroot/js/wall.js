@@ -30,6 +30,8 @@ function renderNotices() {
   if (state.snapshot?.platesMasked) items.push(el('p', { class: 'notice', text: t('masked') }));
   if (canAct) {
     if (!sound.enabled) {
+      // Browsers keep a page silent until someone clicks on it: say so, so a silent wall is no surprise at 3 a.m.
+      items.push(el('p', { class: 'notice warn', 'data-testid': 'sound-off', text: t('sound.off') }));
       items.push(el('button', {
         type: 'button', class: 'sound-enable', 'data-testid': 'sound-enable', text: t('sound.enable'),
         onclick: async () => { await sound.enable(); renderNotices(); },
@@ -185,8 +187,12 @@ function vehicleRow(v) {
       el('span', { class: 'bar-text', text: `${Math.round(v.elapsedSeconds)} / ${Math.round(v.expectedSeconds)} s` })));
 }
 
+// What needs the operator first: unacknowledged and active, then active, then those whose vehicle has left
+// (only an acknowledgement outstanding), shelved last; within each, by priority, then oldest first.
+const stateOrder = ['active-unacknowledged', 'active-acknowledged', 'cleared-unacknowledged', 'shelved'];
 function sortedAlarms() {
-  return [...state.alarms.values()].sort((a, b) =>
+  const rank = a => { const i = stateOrder.indexOf(a.state); return i < 0 ? stateOrder.length : i; };
+  return [...state.alarms.values()].sort((a, b) => rank(a) - rank(b) ||
     priorities.indexOf(a.priority) - priorities.indexOf(b.priority) || String(a.raisedAt).localeCompare(String(b.raisedAt)));
 }
 
@@ -218,7 +224,9 @@ function fillAlarm(node, a) {
   node.li.dataset.alarmId = a.alarmId;
   node.li.dataset.state = a.state;
   node.li.dataset.priority = a.priority;
-  const elapsed = a.enteredAt ? Math.floor((serviceNow() - Date.parse(a.enteredAt)) / 60000) : null;
+  // Minutes inside only while it is: once its vehicle has left, a running count would only mislead.
+  const inside = a.state === 'active-unacknowledged' || a.state === 'active-acknowledged';
+  const elapsed = a.enteredAt && inside ? Math.floor((serviceNow() - Date.parse(a.enteredAt)) / 60000) : null;
   const actions = canAct ? el('div', { class: 'actions' },
     el('button', { type: 'button', 'data-action': 'ack', disabled: !(a.state === 'active-unacknowledged' || a.state === 'cleared-unacknowledged'),
       text: t('act.ack'), onclick: () => act(a, 'acknowledge', {}) }),
@@ -244,6 +252,7 @@ function fillAlarm(node, a) {
       elapsed !== null && el('span', { class: 'elapsed', text: t('alarm.elapsed', { m: elapsed }) }),
       el('span', { class: 'state', 'data-testid': 'alarm-state', text: t('state.' + a.state) })),
     el('div', { class: 'alarm-detail' },
+      a.enteredAt && el('span', { class: 'entered', 'data-testid': 'alarm-entered', text: t('alarm.entered', { t: formatTime(a.enteredAt) }) }),
       el('span', { text: t('alarm.raised', { t: formatTime(a.raisedAt) }) }),
       a.reason && el('span', { class: 'reason', 'data-testid': 'alarm-reason', title: a.reason, text: reasonText(a) }),
       a.by && el('span', { class: 'by', text: a.by }),
@@ -414,6 +423,8 @@ function spokenText(a) {
 
 function soundNow() {
   const waiting = sortedAlarms().filter(a => a.state === 'active-unacknowledged');
+  // An alarm waits and the page cannot sound it: the button that would let it flashes.
+  document.querySelector('[data-testid=sound-enable]')?.classList.toggle('flash', waiting.length > 0);
   if (waiting.length === 0) return;
   sound.tone(waiting[0].priority);
   for (const a of waiting) if (me.speechAvailable && !state.snapshot?.platesMasked) sound.speak(a.alarmId, spokenText(a));
