@@ -58,4 +58,47 @@ public sealed class AgentStatusAlarmTests : IAsyncLifetime
         Assert.Equal(("agent-stopped", "agent maoliling-north-exit-1 stopped"), (raised.ReasonCode, raised.Reason));
         Assert.Equal("maoliling-north-exit-1", raised.AgentId);
     }
+    [Fact]
+    public async Task An_agents_huge_error_text_is_cut_and_every_alarm_still_reaches_mqtt()
+    {
+        await using var listener = await Listen();
+        // 200 KB of error text: within a status's size, but doubled into an alarm no broker would take, and every
+        // alarm after it used to wait behind it for good.
+        await Send("maoliling-north-exit-1", online: false, lastError: new string('x', 200_000));
+        var cut = Next();
+        Assert.True(cut.Reason!.Length < 1_000, $"reason of {cut.Reason.Length} characters");
+        Assert.EndsWith("…", cut.ReasonArgs!["error"]);
+        await Send("maoliling-north-exit-2", online: false, lastError: "camera stream lost");
+        var after = Next();
+
+        var published = new HashSet<Guid>();
+        using var limit = new CancellationTokenSource(Deadline);
+        while (!published.Contains(after.AlarmId))
+            published.Add(TunnelJson.Deserialize<AlarmTransition>((await listener.Messages.ReadAsync(limit.Token)).Payload)!.AlarmId);
+        Assert.Contains(cut.AlarmId, published);
+    }
+
+    [Fact]
+    public async Task A_status_that_is_no_status_is_dead_lettered_with_its_reason_and_the_next_good_one_is_taken()
+    {
+        await _live.Agent.PublishAsync(Topics.AgentStatus("maoliling", "maoliling-north-exit-1"), "not json at all"u8.ToArray(), qos: 1, retain: false)
+            .WaitAsync(Deadline);
+        await Send("maoliling-north-exit-1", online: false, lastError: "connection lost (last will)");
+        // The writer stores in the order it was given work: the alarm the good status raised comes after the dead letter.
+        Assert.Equal(AlarmKind.AgentOffline, Next().Kind);
+        var letter = Assert.Single(_live.Store.ReadDeadLetters(10), d => d.ReasonCode == "bad-status");
+        Assert.Equal("maoliling-north-exit-1", letter.AgentId);
+        Assert.Equal("not json at all", Encoding.UTF8.GetString(letter.Payload));
+    }
+
+    private async Task<Mqtt.MqttClient> Listen()
+    {
+        var client = new Mqtt.MqttClient(new Mqtt.MqttClientOptions
+        {
+            Host = _live.Broker.Host, Port = _live.Broker.Port, ClientId = "alarm-listener", Username = "central", Password = "central-secret",
+        });
+        await client.ConnectAsync().WaitAsync(Deadline);
+        await client.SubscribeAsync(Topics.Alarms("maoliling")).WaitAsync(Deadline);
+        return client;
+    }
 }

@@ -364,7 +364,7 @@ public sealed class CentralService
     {
         if (SnapshotStore.Reject(m.Payload) is { } reason)
         {
-            _store.AddDeadLetter(new DeadLetter { ReceivedAt = now, Topic = m.Topic, ReasonCode = "bad-snapshot", Reason = reason, Payload = m.Payload });
+            _writer.AddDeadLetter(new DeadLetter { ReceivedAt = now, Topic = m.Topic, ReasonCode = "bad-snapshot", Reason = reason, Payload = m.Payload }, seq: null);
             return;
         }
         try { _snapshots!.Save(eventId, m.Payload); }
@@ -382,6 +382,8 @@ public sealed class CentralService
         foreach (var status in statuses) _engine.Process(status, now);
     }
 
+    private const int MaxAgentErrorChars = 500;
+
     /// <summary>Keeps an agent's status and raises or clears its agent-offline alarm; the status, or null if it was dead-lettered.</summary>
     private AgentStatus? OnAgentStatus(string site, string agentId, MqttMessage m, DateTimeOffset now)
     {
@@ -389,14 +391,17 @@ public sealed class CentralService
         try { status = TunnelJson.Deserialize<AgentStatus>(Encoding.UTF8.GetString(m.Payload)); }
         catch (Exception e) when (e is System.Text.Json.JsonException or ArgumentException or InvalidOperationException)
         {
-            _store.AddDeadLetter(new DeadLetter { ReceivedAt = now, Topic = m.Topic, AgentId = agentId, ReasonCode = "bad-status", Reason = e.Message, Payload = m.Payload });
+            _writer.AddDeadLetter(new DeadLetter { ReceivedAt = now, Topic = m.Topic, AgentId = agentId, ReasonCode = "bad-status", Reason = e.Message, Payload = m.Payload }, seq: null);
             return null;
         }
         if (status is null || status.AgentId != agentId)
         {
-            _store.AddDeadLetter(new DeadLetter { ReceivedAt = now, Topic = m.Topic, AgentId = agentId, ReasonCode = "bad-status", Reason = "status agentId disagrees with its topic", Payload = m.Payload });
+            _writer.AddDeadLetter(new DeadLetter { ReceivedAt = now, Topic = m.Topic, AgentId = agentId, ReasonCode = "bad-status", Reason = "status agentId disagrees with its topic", Payload = m.Payload }, seq: null);
             return null;
         }
+        // An agent's own error text goes into an alarm twice (reason and its argument): a long one would make an
+        // alarm the broker refuses, and every alarm after it would wait behind it.
+        if (status.LastError is { Length: > MaxAgentErrorChars } error) status = status with { LastError = error[..MaxAgentErrorChars] + "…" };
         _agents[agentId] = status;
         var bore = status.Bore ?? _sites.Sites.FirstOrDefault(s => s.Id == site)?.Bores.FirstOrDefault()?.Id ?? "";
         if (!status.Online && !_offlineAlarms.ContainsKey(agentId))
@@ -439,8 +444,17 @@ public sealed class CentralService
         while (sent < _unpublished.Count && _mqtt.IsConnected)
         {
             var t = _unpublished[sent];
+            var payload = Encoding.UTF8.GetBytes(TunnelJson.Serialize(t));
+            if (payload.Length > MaxAlarmBytes)
+            {
+                // No broker would ever take it, and the alarms behind it would wait for good: stored and on the
+                // console, it is left off MQTT.
+                _log.LogError("alarm {AlarmId} not published: {Bytes} bytes, over {Max}", t.AlarmId, payload.Length, MaxAlarmBytes);
+                sent++;
+                continue;
+            }
             // Stored already; what cannot go out now goes when the broker is back.
-            if (!FireAndObserve.TryPublish(_mqtt, Topics.Alarms(t.Site), Encoding.UTF8.GetBytes(TunnelJson.Serialize(t)), retain: false,
+            if (!FireAndObserve.TryPublish(_mqtt, Topics.Alarms(t.Site), payload, retain: false,
                     error => _log.LogWarning("alarm {AlarmId} not published: {Error}", t.AlarmId, error), out var refused))
             {
                 _log.LogWarning("alarm publish deferred: {Error}", refused);
@@ -450,6 +464,9 @@ public sealed class CentralService
         }
         _unpublished.RemoveRange(0, sent);
     }
+
+    /// <summary>Far above any alarm the service makes (about 1 KB), and below any broker's packet limit.</summary>
+    private const int MaxAlarmBytes = 64 * 1024;
 
     private static readonly Action NoAnswer = () => { };
 
