@@ -34,6 +34,18 @@ public sealed partial class TunnelStore
         return result;
     }
 
+    /// <summary>
+    /// Deletes dead letters received before <paramref name="cutoff"/>: kept for inspection, not for ever. An agent
+    /// sending garbage would otherwise fill the disk with them. Audited; safe to repeat.
+    /// </summary>
+    public long DeleteDeadLetters(DateTimeOffset cutoff, string actor = "retention")
+    {
+        var deleted = Write((connection, transaction) => _dialect.Execute(connection, transaction,
+            "DELETE FROM dead_letters WHERE received_at < @cutoff", ("@cutoff", Col.Time, cutoff)));
+        if (deleted > 0) Audit(actor, "purge-dead-letters", $"before {cutoff.UtcDateTime:O}", $"dead-letters={deleted}", _clock.GetUtcNow());
+        return deleted;
+    }
+
     private static string BlankAlarmPlate(string json)
     {
         var alarm = TunnelJson.Deserialize<AlarmTransition>(json)!;

@@ -339,6 +339,12 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("passages=1", audit.Detail);
 
         Assert.Equal(0, Store.PurgePlates(cutoff).Total);
+
+        // Kept for inspection, not for ever: the old one goes, the recent one stays.
+        Assert.Equal(1, Store.DeleteDeadLetters(cutoff, actor: "retention-job"));
+        Assert.Equal(["schema"], Store.ReadDeadLetters(10).Select(d => d.ReasonCode));
+        Assert.Contains(Store.ReadAudit(actor: "retention-job"), a => a.Action == "purge-dead-letters" && a.Detail == "dead-letters=1");
+        Assert.Equal(0, Store.DeleteDeadLetters(cutoff));
     }
 
     [Fact]

@@ -192,12 +192,16 @@ public sealed class CentralHost : IAsyncDisposable
 
     private async Task RetentionLoopAsync(TimeProvider clock, ILogger log, CancellationToken ct)
     {
-        if (Settings.Retention.PlateDays <= 0) return;
+        var retention = Settings.Retention;
+        if (retention.PlateDays <= 0 && retention.DeadLetterDays <= 0) return;
         using var timer = new PeriodicTimer(TimeSpan.FromHours(1), clock);
         do
         {
             try
             {
+                if (retention.DeadLetterDays > 0 && _store!.DeleteDeadLetters(clock.GetUtcNow() - TimeSpan.FromDays(retention.DeadLetterDays)) is > 0 and var letters)
+                    log.LogInformation("retention: deleted {Count} dead letters older than {Days} days", letters, retention.DeadLetterDays);
+                if (retention.PlateDays <= 0) continue;
                 var cutoff = clock.GetUtcNow() - TimeSpan.FromDays(Settings.Retention.PlateDays);
                 var purged = _store!.PurgePlates(cutoff);
                 var pictures = Snapshots.Purge(cutoff);

@@ -42,6 +42,8 @@ public sealed class RetentionSettings
 {
     /// <summary>Plates older than this are blanked everywhere (personal data). 0 keeps them.</summary>
     public int PlateDays { get; set; } = 90;
+    /// <summary>Rejected messages older than this are deleted: kept for inspection, not for ever. 0 keeps them.</summary>
+    public int DeadLetterDays { get; set; } = 30;
 }
 
 /// <summary>Settings the host refuses to start with: each line names its configuration key.</summary>
