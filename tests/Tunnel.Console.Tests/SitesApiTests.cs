@@ -47,6 +47,11 @@ public sealed class SitesApiTests(SitesApiTests.Host fixture) : IClassFixture<Si
         Assert.Contains(Console.SitesChanges, s => s.FindBore("maoliling", "east") is { Lanes: 1 });
         Assert.Contains(Console.Store.ReadAudit(actor: "maint", subject: "bore:maoliling/east"), a => a.Action == "bore-created");
         Assert.Equal(HttpStatusCode.Conflict, (await maint.PostAsJsonAsync("/api/v1/sites/maoliling/bores", new BoreRequest("east", 2400, 60, 1))).StatusCode);
+
+        // Its exit camera's box has not said a word yet: listed, as not reporting, not missing while the rest looks green.
+        var agents = (await maint.GetFromJsonAsync<List<AgentHealth>>("/api/v1/agents"))!;
+        var silent = Assert.Single(agents, a => a.AgentId == "maoliling-east-exit-1");
+        Assert.Equal(("maoliling", "east", "exit", 1, false, false), (silent.Site, silent.Bore, silent.Portal, silent.Lane, silent.Online, silent.Reported));
     }
 
     [Theory]

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Tunnel.Central.Service;
 using Tunnel.Core.Contracts;
+using Tunnel.Core.Validation;
 using Tunnel.Storage;
 using Tunnel.WebConsole.Security;
 
@@ -54,14 +55,25 @@ internal static class MaintenanceApi
         var quality = store.AgentQualities(now - TimeSpan.FromHours(1), now.AddMinutes(5)).ToDictionary(q => q.AgentId, StringComparer.Ordinal);
         var latest = store.LatestPassagePerAgent(now - TimeSpan.FromDays(1)).ToDictionary(p => p.Passage.AgentId, p => p.Passage, StringComparer.Ordinal);
         var statuses = service.Snapshot.Agents.ToDictionary(a => a.AgentId, StringComparer.Ordinal);
-        return statuses.Keys.Union(latest.Keys).Union(quality.Keys).Order(StringComparer.Ordinal).Select(id =>
+        // The agent of every active camera is expected: one never heard from (a camera added, a box never
+        // powered up) is listed too, not missing from the list while everything else looks green.
+        var expected = service.Sites.AllBores()
+            .SelectMany(x => x.Bore.EffectiveCameras().Where(c => !c.Retired)
+                .Select(c => (Id: PassageValidator.ConventionalAgentId(x.Site.Id, x.Bore.Id, c.Portal, c.Lane), x.Site, x.Bore, Camera: c)))
+            .ToDictionary(x => x.Id, StringComparer.Ordinal);
+        return statuses.Keys.Union(latest.Keys).Union(quality.Keys).Union(expected.Keys).Order(StringComparer.Ordinal).Select(id =>
         {
             quality.TryGetValue(id, out var q);
             latest.TryGetValue(id, out var last);
             var lastDto = last is null ? null : VehicleApi.ToDto(last, plates);
             if (!statuses.TryGetValue(id, out var a))
-                return new AgentHealth(id, last?.Site, last?.Bore, lastDto?.Portal, last?.Lane, Online: false, Stale: true, null, null, null, null, null, null,
+            {
+                var camera = expected.TryGetValue(id, out var x) ? x : default;
+                return new AgentHealth(id, last?.Site ?? camera.Site?.Id, last?.Bore ?? camera.Bore?.Id,
+                    lastDto?.Portal ?? (camera.Camera is { } c ? TunnelJson.Name(c.Portal) : null), last?.Lane ?? camera.Camera?.Lane,
+                    Online: false, Stale: true, null, null, null, null, null, null,
                     q?.Passages ?? 0, Round(q?.UnreadShare), Round(q?.UnmatchedExitShare), last?.CapturedAt, lastDto?.SnapshotUrl, Reported: false);
+            }
             var age = a.At is { } at ? (now - at).TotalSeconds : (double?)null;
             return new AgentHealth(a.AgentId, a.Site, a.Bore, a.Portal is { } p ? TunnelJson.Name(p) : null, a.Lane, a.Online,
                 age is null || age > StaleAfter.TotalSeconds, a.At, age is null ? null : Math.Round(age.Value, 1),

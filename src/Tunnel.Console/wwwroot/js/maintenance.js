@@ -26,6 +26,10 @@ function snapshotCell(a) {
   return el('span', {}, img, when);
 }
 
+// No status (heartbeat) yet: seen only through its passages, or not at all (a camera set up whose box never reported).
+function agentStatus(a) { return !a.reported ? 'unreported' : !a.online ? 'offline' : a.stale ? 'stale' : 'online'; }
+const statusOrder = ['offline', 'unreported', 'stale', 'online'];
+
 function num(value, digits = 1) { return value === null || value === undefined ? '–' : Number(value).toFixed(digits); }
 
 async function refresh() {
@@ -33,9 +37,8 @@ async function refresh() {
   replace(document.getElementById('agents'), agents.length === 0 ? el('p', { text: t('agents.none') }) : table(
     ['agent.id', 'agent.where', 'agent.status', 'agent.heartbeat', 'agent.fps', 'agent.queue', 'agent.offset',
       'agent.hour', 'agent.unread', 'agent.unmatched', 'agent.snapshot', 'agent.error'],
-    agents.map(a => {
-      // Seen only through its passages: it has not sent a status (heartbeat) yet.
-      const status = !a.reported ? 'unreported' : !a.online ? 'offline' : a.stale ? 'stale' : 'online';
+    // What needs a ladder first: offline, never heard from, silent; then the ones that work.
+    agents.map(a => ({ a, status: agentStatus(a) })).sort((x, y) => statusOrder.indexOf(x.status) - statusOrder.indexOf(y.status)).map(({ a, status }) => {
       return el('tr', { class: 'agent-' + status, 'data-agent': a.agentId },
         el('td', { text: a.agentId }),
         el('td', { text: [a.site, a.bore && boreName(a.bore), a.portal && t('portal.' + a.portal), a.lane && t('alarm.lane', { n: a.lane })].filter(Boolean).join(' · ') }),
