@@ -367,6 +367,15 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
         await Expect(page.GetByTestId("incident-chart").Locator("canvas")).ToBeVisibleAsync();
         await Expect(page.Locator("#incidents-csv")).ToHaveAttributeAsync("href", "/api/v1/reports/incidents.csv?days=7");
         await fixture.ScreenshotAsync(page, "reports-daily");
+
+        // Another period, chosen above the reports: the address keeps it, the files follow it.
+        await page.Locator("#period-days").SelectOptionAsync("14");
+        await page.Locator("#period-to").FillAsync("2026-01-31");
+        await page.Locator("#period-month").FillAsync("2025-12");
+        await page.Locator("#period button[type=submit]").ClickAsync();
+        await Expect(page.GetByTestId("period-range")).ToHaveTextAsync("日报 2026-01-18 至 2026-01-31；月报 2025-01 至 2025-12");
+        await Expect(page.Locator("#daily-csv")).ToHaveAttributeAsync("href", "/api/v1/reports/daily-volumes.csv?days=14&to=2026-01-31");
+        await Expect(page.Locator("#monthly-csv")).ToHaveAttributeAsync("href", "/api/v1/reports/monthly-volumes.csv?months=12&to=2025-12-01");
         await page.Context.CloseAsync();
     }
 

@@ -29,6 +29,18 @@ public sealed class ManagerReportTests(TestServerFixture fixture) : IClassFixtur
         var csv = await boss.GetStringAsync("/api/v1/reports/daily-volumes.csv?days=7");
         Assert.StartsWith("day,site,bore,portal,class,passages,hazmat", csv.TrimStart('\uFEFF'));
         Assert.Contains($"{Today},maoliling,south,entry,truck,2,1", csv);
+
+        // An earlier period: the fortnight up to yesterday, without today's passages; then a month up to last month.
+        var yesterday = DateOnly.ParseExact(Today, "yyyy-MM-dd").AddDays(-1).ToString("yyyy-MM-dd");
+        var earlier = (await boss.GetFromJsonAsync<DailyVolumes>($"/api/v1/reports/daily-volumes?days=14&to={yesterday}"))!;
+        Assert.Equal(14, earlier.Days.Count);
+        Assert.Equal(yesterday, earlier.Days[^1]);
+        Assert.DoesNotContain(earlier.Rows, r => r.Day == Today);
+        Assert.DoesNotContain(Today, await boss.GetStringAsync($"/api/v1/reports/daily-volumes.csv?days=14&to={yesterday}"));
+        var lastMonth = DateOnly.ParseExact(Today, "yyyy-MM-dd").AddMonths(-1);
+        var months = (await boss.GetFromJsonAsync<MonthlyVolumes>($"/api/v1/reports/monthly-volumes?months=3&to={lastMonth:yyyy-MM-dd}"))!;
+        Assert.Equal(lastMonth.ToString("yyyy-MM"), months.Months[^1]);
+        Assert.Equal(HttpStatusCode.BadRequest, (await boss.GetAsync("/api/v1/reports/daily-volumes?to=last-tuesday")).StatusCode);
     }
 
     [Fact]

@@ -39,46 +39,48 @@ internal static class ManagerReports
 
     public static void Map(RouteGroupBuilder group)
     {
-        group.MapGet("/daily-volumes", (int? days, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
-                Volumes(store, clock.GetUtcNow(), Days(days), o.Value.TimeZone))
-            .WithSummary("Passages per day by bore, portal and vehicle class, with the hazmat count; whole days in the console's time zone (manager)");
-        group.MapGet("/daily-volumes.csv", (int? days, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
+        group.MapGet("/daily-volumes", (int? days, DateOnly? to, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
+                Volumes(store, Until(to, clock, o.Value.TimeZone), Days(days), o.Value.TimeZone))
+            .WithSummary("Passages per day by bore, portal and vehicle class, with the hazmat count; whole days in the console's time zone, " +
+                         "the last `days` (7) up to `to` (yyyy-MM-dd, today) (manager)");
+        group.MapGet("/daily-volumes.csv", (int? days, DateOnly? to, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
             {
-                var r = Volumes(store, clock.GetUtcNow(), Days(days), o.Value.TimeZone);
+                var r = Volumes(store, Until(to, clock, o.Value.TimeZone), Days(days), o.Value.TimeZone);
                 return Csv.File($"daily-volumes-{r.Days[^1]}.csv", ["day", "site", "bore", "portal", "class", "passages", "hazmat"],
                     r.Rows.Select(x => new object?[] { x.Day, x.Site, x.Bore, x.Portal, x.VehicleClass, x.Passages, x.Hazmat }));
             })
             .WithSummary("The daily volumes as CSV (manager)");
 
-        group.MapGet("/monthly-volumes", (int? months, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
-                Monthly(store, clock.GetUtcNow(), Months(months), o.Value.TimeZone))
-            .WithSummary("Passages per month by bore, portal and vehicle class, with the hazmat count; whole months in the console's time zone, the current one so far (manager)");
-        group.MapGet("/monthly-volumes.csv", (int? months, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
+        group.MapGet("/monthly-volumes", (int? months, DateOnly? to, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
+                Monthly(store, Until(to, clock, o.Value.TimeZone), Months(months), o.Value.TimeZone))
+            .WithSummary("Passages per month by bore, portal and vehicle class, with the hazmat count; whole months in the console's time zone, " +
+                         "the last `months` (12) up to the month of `to` (yyyy-MM-dd, today), the current one so far (manager)");
+        group.MapGet("/monthly-volumes.csv", (int? months, DateOnly? to, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
             {
-                var r = Monthly(store, clock.GetUtcNow(), Months(months), o.Value.TimeZone);
+                var r = Monthly(store, Until(to, clock, o.Value.TimeZone), Months(months), o.Value.TimeZone);
                 return Csv.File($"monthly-volumes-{r.Months[^1]}.csv", ["month", "site", "bore", "portal", "class", "passages", "hazmat"],
                     r.Rows.Select(x => new object?[] { x.Month, x.Site, x.Bore, x.Portal, x.VehicleClass, x.Passages, x.Hazmat }));
             })
             .WithSummary("The monthly volumes as CSV (manager)");
 
-        group.MapGet("/transit-times", (int? days, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
-                Times(store, clock.GetUtcNow(), Days(days), o.Value.TimeZone))
+        group.MapGet("/transit-times", (int? days, DateOnly? to, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
+                Times(store, Until(to, clock, o.Value.TimeZone), Days(days), o.Value.TimeZone))
             .WithSummary("Transit time median and 95th percentile per day, bore and vehicle class, from finished transits (manager)");
-        group.MapGet("/transit-times.csv", (int? days, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
+        group.MapGet("/transit-times.csv", (int? days, DateOnly? to, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
             {
-                var r = Times(store, clock.GetUtcNow(), Days(days), o.Value.TimeZone);
+                var r = Times(store, Until(to, clock, o.Value.TimeZone), Days(days), o.Value.TimeZone);
                 return Csv.File("transit-times.csv", ["day", "site", "bore", "class", "transits", "median_s", "p95_s"],
                     r.Rows.Select(x => new object?[] { x.Day, x.Site, x.Bore, x.VehicleClass, x.Transits, x.MedianSeconds, x.P95Seconds }));
             })
             .WithSummary("The transit times as CSV (manager)");
 
-        group.MapGet("/incidents", (int? days, ClaimsPrincipal user, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
-                Overdue(store, user, clock, Days(days), o.Value.TimeZone, "view-incidents-report"))
+        group.MapGet("/incidents", (int? days, DateOnly? to, ClaimsPrincipal user, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
+                Overdue(store, user, clock, Until(to, clock, o.Value.TimeZone), Days(days), o.Value.TimeZone, "view-incidents-report"))
             .WithSummary("Overdue incidents with the time to acknowledge and how many were false alarms (operators' verdicts, and alarms a late passage retracted); plates masked unless the manager is granted them (audited when shown)");
-        group.MapGet("/incidents.csv", (int? days, ClaimsPrincipal user, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
+        group.MapGet("/incidents.csv", (int? days, DateOnly? to, ClaimsPrincipal user, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
             {
                 // A file leaves the console: recorded as an export, not as another look at the page.
-                var r = Overdue(store, user, clock, Days(days), o.Value.TimeZone, "export-incidents-csv");
+                var r = Overdue(store, user, clock, Until(to, clock, o.Value.TimeZone), Days(days), o.Value.TimeZone, "export-incidents-csv");
                 var zone = ReportApi.FindZone(r.TimeZone);
                 return Csv.File("incidents.csv", ["raised", "site", "bore", "plate", "priority", "state", "acknowledged", "acknowledged_by", "seconds_to_acknowledge",
                         "verdict", "retracted"],
@@ -89,6 +91,14 @@ internal static class ManagerReports
     }
 
     private static int Days(int? days) => Math.Clamp(days ?? 7, 1, MaxDays);
+
+    /// <summary>An instant on the local day a report ends with: the day asked for, or today.</summary>
+    private static DateTimeOffset Until(DateOnly? to, TimeProvider clock, string timeZone)
+    {
+        if (to is not { } day) return clock.GetUtcNow();
+        var noon = day.ToDateTime(new TimeOnly(12, 0));
+        return new DateTimeOffset(noon, ReportApi.FindZone(timeZone).GetUtcOffset(noon));
+    }
     private static int Months(int? months) => Math.Clamp(months ?? 12, 1, MaxMonths);
 
     /// <summary>[from, to): the last <paramref name="days"/> local days, today included.</summary>
@@ -154,11 +164,10 @@ internal static class ManagerReports
         return new TransitTimes(from, to, timeZone, rows);
     }
 
-    internal static Incidents Overdue(TunnelStore store, ClaimsPrincipal user, TimeProvider clock, int days, string timeZone, string auditAction)
+    internal static Incidents Overdue(TunnelStore store, ClaimsPrincipal user, TimeProvider clock, DateTimeOffset until, int days, string timeZone, string auditAction)
     {
-        var now = clock.GetUtcNow();
-        var (from, to, _) = Period(now, days, timeZone);
-        var rows = IncidentRows(store.OverdueIncidents(from, to), user, store, auditAction, "report:incidents", $"{days} days", now);
+        var (from, to, _) = Period(until, days, timeZone);
+        var rows = IncidentRows(store.OverdueIncidents(from, to), user, store, auditAction, "report:incidents", $"{days} days to {to.AddDays(-1):yyyy-MM-dd}", clock.GetUtcNow());
         var acknowledged = rows.Where(r => r.SecondsToAcknowledge is not null).Select(r => r.SecondsToAcknowledge!.Value).Order().ToList();
         return new Incidents(from, to, timeZone, !Roles.CanSeePlates(user), rows.Count, acknowledged.Count,
             Percentile(acknowledged, 0.5) is { } m ? Math.Round(m, 1) : null, Percentile(acknowledged, 0.95) is { } p ? Math.Round(p, 1) : null, rows,

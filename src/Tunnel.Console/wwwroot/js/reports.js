@@ -23,11 +23,25 @@ chart.setOption({
 });
 addEventListener('resize', () => chart.resize());
 
-// --- daily volumes, transit times, overdue incidents (last 7 local days) ---------------------------
+// --- daily volumes, transit times, overdue incidents (local days up to a day), monthly volumes ------
+// The period comes from the page's own address (the form above the reports submits to it): a link keeps it.
+const asked = new URLSearchParams(location.search);
+const dayParam = /^\d{4}-\d{2}-\d{2}$/.test(asked.get('to') ?? '') ? `&to=${asked.get('to')}` : '';
+const days = ['7', '14', '31'].includes(asked.get('days')) ? asked.get('days') : '7';
+const monthParam = /^\d{4}-\d{2}$/.test(asked.get('month') ?? '') ? `&to=${asked.get('month')}-01` : '';
+const dailyQuery = `days=${days}${dayParam}`, monthlyQuery = `months=12${monthParam}`;
+for (const [id, path, query] of [['daily-csv', 'daily-volumes', dailyQuery], ['monthly-csv', 'monthly-volumes', monthlyQuery],
+  ['transit-csv', 'transit-times', dailyQuery], ['incidents-csv', 'incidents', dailyQuery]])
+  document.getElementById(id).href = `/api/v1/reports/${path}.csv?${query}`;
 const [daily, monthly, transit, incidents] = await Promise.all([
-  get('/api/v1/reports/daily-volumes?days=7'), get('/api/v1/reports/monthly-volumes?months=12'), get('/api/v1/reports/transit-times?days=7'),
-  get('/api/v1/reports/incidents?days=7'),
+  get(`/api/v1/reports/daily-volumes?${dailyQuery}`), get(`/api/v1/reports/monthly-volumes?${monthlyQuery}`), get(`/api/v1/reports/transit-times?${dailyQuery}`),
+  get(`/api/v1/reports/incidents?${dailyQuery}`),
 ]);
+document.getElementById('period-to').value = daily.days[daily.days.length - 1];
+document.getElementById('period-days').value = days;
+document.getElementById('period-month').value = monthly.months[monthly.months.length - 1];
+document.getElementById('period-range').textContent = t('report.range', {
+  from: daily.days[0], to: daily.days[daily.days.length - 1], mfrom: monthly.months[0], mto: monthly.months[monthly.months.length - 1] });
 const grid = (headers, rows) => rows.length === 0 ? el('p', { class: 'muted', text: t('report.none') }) :
   el('table', { class: 'grid' }, el('thead', {}, el('tr', {}, headers.map(h => el('th', { text: t(h) })))), el('tbody', {}, rows));
 const seconds = s => s === null || s === undefined ? '–' : `${Math.round(s)} s`;
