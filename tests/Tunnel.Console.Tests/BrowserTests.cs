@@ -350,6 +350,14 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
 
         var page = await fixture.LoginAsync("boss");
         await Expect(page.GetByTestId("daily").Locator("tr", new() { HasText = "南洞" }).First).ToBeVisibleAsync();
+        // The period's totals per bore and portal come first: the north bore's entries, all classes together.
+        var northEntries = page.GetByTestId("daily").GetByTestId("total").Filter(new() { HasText = "北洞" }).Filter(new() { HasText = "驶入" });
+        await Expect(northEntries.Locator("td").Nth(0)).ToHaveTextAsync("合计");
+        await Expect(northEntries.Locator("td").Nth(3)).ToHaveTextAsync("全部车型");
+        using var api = await Host.LoginAsync("boss");
+        var daily = await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<Api.DailyVolumes>(api, "/api/v1/reports/daily-volumes?days=7");
+        var northTotal = daily!.Rows.Where(r => r.Bore == "north" && r.Portal == "entry").Sum(r => r.Passages);
+        await Expect(northEntries.Locator("td").Nth(4)).ToHaveTextAsync(northTotal.ToString());
         await Expect(page.GetByTestId("daily-chart").Locator("canvas")).ToBeVisibleAsync();
         await Expect(page.GetByTestId("hazmat-total")).ToContainTextAsync("危险品车辆驶入");
         await Expect(page.GetByTestId("monthly").Locator("tr", new() { HasText = "南洞" }).First).ToBeVisibleAsync();

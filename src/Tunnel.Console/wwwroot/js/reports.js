@@ -71,9 +71,20 @@ function volumes(report, periods, periodOf, prefix, periodHeader) {
     series: boreClasses(entries).map(({ bore, cls, name }) => ({ name, type: 'bar', stack: bore,
       data: periods.map(p => entries.filter(r => periodOf(r) === p && r.bore === bore && r.vehicleClass === cls).reduce((n, r) => n + r.passages, 0)) })),
   });
+  // The period's total per bore and portal first, so nobody adds the rows up by hand; then every row.
+  const totals = new Map();
+  for (const r of report.rows) {
+    const key = `${r.bore}|${r.portal}`;
+    const sum = totals.get(key) ?? { bore: r.bore, portal: r.portal, passages: 0, hazmat: 0 };
+    sum.passages += r.passages; sum.hazmat += r.hazmat;
+    totals.set(key, sum);
+  }
+  const totalRows = [...totals.values()].sort((a, b) => a.bore.localeCompare(b.bore) || a.portal.localeCompare(b.portal)).map(x =>
+    el('tr', { class: 'total', 'data-testid': 'total' }, el('td', { text: t('report.total') }), el('td', { text: boreName(x.bore) }),
+      el('td', { text: t('portal.' + x.portal) }), el('td', { text: t('report.all-classes') }), el('td', { text: x.passages }), el('td', { text: x.hazmat })));
   replace(document.getElementById(prefix), grid([periodHeader, 'sites.bore', 'report.portal', 'col.class', 'report.passages', 'report.hazmat'],
-    report.rows.map(r => el('tr', {}, el('td', { text: periodOf(r) }), el('td', { text: boreName(r.bore) }), el('td', { text: t('portal.' + r.portal) }),
-      el('td', { text: t('class.' + r.vehicleClass) }), el('td', { text: r.passages }), el('td', { text: r.hazmat })))));
+    [...totalRows, ...report.rows.map(r => el('tr', {}, el('td', { text: periodOf(r) }), el('td', { text: boreName(r.bore) }), el('td', { text: t('portal.' + r.portal) }),
+      el('td', { text: t('class.' + r.vehicleClass) }), el('td', { text: r.passages }), el('td', { text: r.hazmat })))]));
 }
 volumes(daily, daily.days, r => r.day, 'daily', 'report.day');
 volumes(monthly, monthly.months, r => r.month, 'monthly', 'report.month');
