@@ -8,7 +8,8 @@ public sealed class ConsoleOptions
     /// <summary>Password of the first admin. Empty: a random one is made and logged once.</summary>
     public string? AdminPassword { get; set; }
     /// <summary>How times are shown (IANA id).</summary>
-    public string TimeZone { get; set; } = "Asia/Shanghai";
+    public string TimeZone { get; set; } = DefaultTimeZone;
+    public const string DefaultTimeZone = "Asia/Shanghai";
     public int MaxFailedLogins { get; set; } = 5;
     public int LockoutMinutes { get; set; } = 15;
     public int SessionHours { get; set; } = 12;
@@ -29,7 +30,9 @@ public sealed class ConsoleOptions
         var problems = new List<string>();
         if (!string.IsNullOrEmpty(AdminPassword) && AdminPassword.Length < Security.UserDirectory.MinPasswordLength)
             problems.Add($"{Section}:AdminPassword has {AdminPassword.Length} characters; passwords have at least {Security.UserDirectory.MinPasswordLength}");
-        if (!TimeZoneInfo.TryFindSystemTimeZoneById(TimeZone, out _)) problems.Add($"{Section}:TimeZone '{TimeZone}' is no time zone this machine knows (an IANA id, such as Asia/Shanghai)");
+        // China's zone has no daylight saving: without tzdata a fixed UTC+8 stands in for it exactly, and for no other.
+        if (TimeZone != DefaultTimeZone && !TimeZoneInfo.TryFindSystemTimeZoneById(TimeZone, out _))
+            problems.Add($"{Section}:TimeZone '{TimeZone}' is no time zone this machine knows (an IANA id, such as {DefaultTimeZone})");
         if (MaxFailedLogins < 1) problems.Add($"{Section}:MaxFailedLogins must be at least 1");
         if (LockoutMinutes < 1) problems.Add($"{Section}:LockoutMinutes must be at least 1");
         if (SessionHours < 1) problems.Add($"{Section}:SessionHours must be at least 1");
