@@ -40,28 +40,37 @@ public static partial class PlateMask
         try { root = JsonNode.Parse(json); }
         catch (JsonException) { return null; }
         if (root is null) return json;
-        return Mask(root, underPlate: false)?.ToJsonString(Compact) ?? "null";
+        if (root is JsonValue) return Masked(root, underPlate: false)?.ToJsonString(Readable) ?? json;
+        MaskWithin(root, underPlate: false);
+        return root.ToJsonString(Readable);
     }
 
-    private static readonly JsonSerializerOptions Compact = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    // Chinese text stays readable in the preview; the page shows it as text, never as markup.
+    private static readonly JsonSerializerOptions Readable = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    private static JsonNode? Mask(JsonNode? node, bool underPlate)
+    /// <summary>Replaces, inside an object or array, every string value with its masked form.</summary>
+    private static void MaskWithin(JsonNode node, bool underPlate)
     {
-        switch (node)
-        {
-            case JsonObject o:
-                foreach (var key in o.Select(p => p.Key).ToList())
-                    o[key] = Mask(o[key]?.DeepClone(), underPlate || key.Equals("plate", StringComparison.OrdinalIgnoreCase));
-                return o;
-            case JsonArray a:
-                for (var i = 0; i < a.Count; i++) a[i] = Mask(a[i]?.DeepClone(), underPlate);
-                return a;
-            case JsonValue v when v.TryGetValue<string>(out var s):
-                return underPlate || WholePlate().IsMatch(s) ? Apply(s, visible: false) : InText(s, visible: false);
-            default:
-                return node;
-        }
+        if (node is JsonObject o)
+            foreach (var key in o.Select(p => p.Key).ToList())
+            {
+                var plate = underPlate || key.Equals("plate", StringComparison.OrdinalIgnoreCase);
+                if (o[key] is JsonValue) o[key] = Masked(o[key]!, plate);
+                else if (o[key] is { } child) MaskWithin(child, plate);
+            }
+        else if (node is JsonArray a)
+            for (var i = 0; i < a.Count; i++)
+            {
+                if (a[i] is JsonValue) a[i] = Masked(a[i]!, underPlate);
+                else if (a[i] is { } child) MaskWithin(child, underPlate);
+            }
     }
+
+    /// <summary>A string value masked (whole, under "plate" or when it is a plate; else the plates inside it); any other value as it was.</summary>
+    private static JsonNode? Masked(JsonNode value, bool underPlate) =>
+        value is JsonValue v && v.TryGetValue<string>(out var s)
+            ? JsonValue.Create(underPlate || WholePlate().IsMatch(s) ? Apply(s, visible: false) : InText(s, visible: false))
+            : value.DeepClone();
 
     // A plate as agents send it (PlateTextRule), province optional and in either case, with a letter first and a
     // digit somewhere (so words and ids pass); a province or 使 before digits only; or a phone number.
