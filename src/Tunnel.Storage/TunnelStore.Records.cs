@@ -66,6 +66,12 @@ public sealed partial class TunnelStore
         Query("SELECT reason_code, COUNT(*) FROM dead_letters GROUP BY reason_code", r => (Code: r.GetString(0), Count: Convert.ToInt64(r.GetValue(1))))
             .ToDictionary(x => x.Code, x => x.Count, StringComparer.Ordinal);
 
+    /// <summary>Rejected messages per agent received since <paramref name="since"/>: a camera misreading, or one whose clock is off, at a glance.</summary>
+    public IReadOnlyDictionary<string, long> DeadLettersPerAgent(DateTimeOffset since) =>
+        Query("SELECT agent_id, COUNT(*) FROM dead_letters WHERE received_at >= @since AND agent_id IS NOT NULL GROUP BY agent_id",
+                r => (Agent: r.GetString(0), Count: Convert.ToInt64(r.GetValue(1))), ("@since", Col.Time, since))
+            .ToDictionary(x => x.Agent, x => x.Count, StringComparer.Ordinal);
+
     /// <summary>Saves (or replaces) a configuration document such as the sites file.</summary>
     public void SaveConfig(string key, string json, DateTimeOffset at) =>
         Write((connection, transaction) => _dialect.Execute(connection, transaction,

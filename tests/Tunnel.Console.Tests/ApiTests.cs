@@ -288,6 +288,9 @@ public sealed class ApiTests(TestServerFixture fixture) : IClassFixture<TestServ
         Assert.DoesNotContain("浙J73519", letter.PayloadPreview);
         Assert.Contains("浙J7***9", letter.PayloadPreview);
         Assert.Equal("topic-mismatch", letter.ReasonCode);
+        // And the agent's row counts what of its was refused in the last hour.
+        var agents = (await client.GetFromJsonAsync<List<AgentHealth>>("/api/v1/agents"))!;
+        Assert.True(agents.Single(a => a.AgentId == "maoliling-north-entry-1").RejectedLastHour >= 1);
     }
 
     [Fact]

@@ -340,9 +340,13 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
 
         Assert.Equal(0, Store.PurgePlates(cutoff).Total);
 
-        // Kept for inspection, not for ever: the old one goes, the recent one stays.
+        Store.AddDeadLetter(new DeadLetter { ReceivedAt = T0, Topic = "t", AgentId = "maoliling-north-exit-1", ReasonCode = "future-timestamp", Reason = "r", Payload = [2] });
+        Assert.Equal(new Dictionary<string, long> { ["maoliling-north-exit-1"] = 1 }, Store.DeadLettersPerAgent(T0.AddMinutes(-1)));
+        Assert.Empty(Store.DeadLettersPerAgent(T0.AddMinutes(1)));
+
+        // Kept for inspection, not for ever: the old one goes, the recent ones stay.
         Assert.Equal(1, Store.DeleteDeadLetters(cutoff, actor: "retention-job"));
-        Assert.Equal(["schema"], Store.ReadDeadLetters(10).Select(d => d.ReasonCode));
+        Assert.Equal(["future-timestamp", "schema"], Store.ReadDeadLetters(10).Select(d => d.ReasonCode));
         Assert.Contains(Store.ReadAudit(actor: "retention-job"), a => a.Action == "purge-dead-letters" && a.Detail == "dead-letters=1");
         Assert.Equal(0, Store.DeleteDeadLetters(cutoff));
     }

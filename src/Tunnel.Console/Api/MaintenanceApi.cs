@@ -17,7 +17,7 @@ namespace Tunnel.WebConsole.Api;
 public sealed record AgentHealth(string AgentId, string? Site, string? Bore, string? Portal, int? Lane, bool Online, bool Stale,
     DateTimeOffset? LastHeartbeat, double? HeartbeatAgeSeconds, double? Fps, long? QueueDepth, double? ClockOffsetMs, string? LastError,
     long PassagesLastHour = 0, double? UnreadShare = null, double? UnmatchedExitShare = null,
-    DateTimeOffset? LatestPassageAt = null, string? LatestSnapshotUrl = null, bool Reported = true);
+    DateTimeOffset? LatestPassageAt = null, string? LatestSnapshotUrl = null, bool Reported = true, long RejectedLastHour = 0);
 
 public sealed record DeadLetterView(long Id, DateTimeOffset ReceivedAt, string Topic, string? AgentId, string ReasonCode, string Reason,
     int OriginalLength, bool Truncated, string PayloadPreview);
@@ -34,7 +34,7 @@ internal static class MaintenanceApi
         group.MapGet("/agents", (CentralService service, TunnelStore store, System.Security.Claims.ClaimsPrincipal user, TimeProvider clock) =>
                 AgentsAt(service, store, clock.GetUtcNow(), Roles.CanSeePlates(user)))
             .WithSummary("Edge agent health: online, last heartbeat, frames per second, outbox depth, clock offset, and over the last hour " +
-                         "the share of unread plates and of unmatched exits, with the latest snapshot per camera (maintenance)");
+                         "the share of unread plates and of unmatched exits and the messages refused, with the latest snapshot per camera (maintenance)");
 
         group.MapGet("/dead-letters", (TunnelStore store, System.Security.Claims.ClaimsPrincipal user, TimeProvider clock, int? limit) =>
             {
@@ -55,14 +55,17 @@ internal static class MaintenanceApi
         var quality = store.AgentQualities(now - TimeSpan.FromHours(1), now.AddMinutes(5)).ToDictionary(q => q.AgentId, StringComparer.Ordinal);
         var latest = store.LatestPassagePerAgent(now - TimeSpan.FromDays(1)).ToDictionary(p => p.Passage.AgentId, p => p.Passage, StringComparer.Ordinal);
         var statuses = service.Snapshot.Agents.ToDictionary(a => a.AgentId, StringComparer.Ordinal);
+        // All of a camera's passages refused (its clock hours off, say) leaves the portal blind while the agent looks fine.
+        var rejected = store.DeadLettersPerAgent(now - TimeSpan.FromHours(1));
         // The agent of every active camera is expected: one never heard from (a camera added, a box never
         // powered up) is listed too, not missing from the list while everything else looks green.
         var expected = service.Sites.AllBores()
             .SelectMany(x => x.Bore.EffectiveCameras().Where(c => !c.Retired)
                 .Select(c => (Id: PassageValidator.ConventionalAgentId(x.Site.Id, x.Bore.Id, c.Portal, c.Lane), x.Site, x.Bore, Camera: c)))
             .ToDictionary(x => x.Id, StringComparer.Ordinal);
-        return statuses.Keys.Union(latest.Keys).Union(quality.Keys).Union(expected.Keys).Order(StringComparer.Ordinal).Select(id =>
+        return statuses.Keys.Union(latest.Keys).Union(quality.Keys).Union(expected.Keys).Union(rejected.Keys).Order(StringComparer.Ordinal).Select(id =>
         {
+            var refused = rejected.GetValueOrDefault(id);
             quality.TryGetValue(id, out var q);
             latest.TryGetValue(id, out var last);
             var lastDto = last is null ? null : VehicleApi.ToDto(last, plates);
@@ -72,13 +75,14 @@ internal static class MaintenanceApi
                 return new AgentHealth(id, last?.Site ?? camera.Site?.Id, last?.Bore ?? camera.Bore?.Id,
                     lastDto?.Portal ?? (camera.Camera is { } c ? TunnelJson.Name(c.Portal) : null), last?.Lane ?? camera.Camera?.Lane,
                     Online: false, Stale: true, null, null, null, null, null, null,
-                    q?.Passages ?? 0, Round(q?.UnreadShare), Round(q?.UnmatchedExitShare), last?.CapturedAt, lastDto?.SnapshotUrl, Reported: false);
+                    q?.Passages ?? 0, Round(q?.UnreadShare), Round(q?.UnmatchedExitShare), last?.CapturedAt, lastDto?.SnapshotUrl, Reported: false,
+                    RejectedLastHour: refused);
             }
             var age = a.At is { } at ? (now - at).TotalSeconds : (double?)null;
             return new AgentHealth(a.AgentId, a.Site, a.Bore, a.Portal is { } p ? TunnelJson.Name(p) : null, a.Lane, a.Online,
                 age is null || age > StaleAfter.TotalSeconds, a.At, age is null ? null : Math.Round(age.Value, 1),
                 a.Fps, a.QueueDepth, a.ClockOffsetMs, a.LastError,
-                q?.Passages ?? 0, Round(q?.UnreadShare), Round(q?.UnmatchedExitShare), last?.CapturedAt, lastDto?.SnapshotUrl);
+                q?.Passages ?? 0, Round(q?.UnreadShare), Round(q?.UnmatchedExitShare), last?.CapturedAt, lastDto?.SnapshotUrl, RejectedLastHour: refused);
         }).ToList();
     }
 

@@ -36,7 +36,7 @@ async function refresh() {
   const [agents, dead] = await Promise.all([get('/api/v1/agents'), get('/api/v1/dead-letters?limit=100')]);
   replace(document.getElementById('agents'), agents.length === 0 ? el('p', { text: t('agents.none') }) : table(
     ['agent.id', 'agent.where', 'agent.status', 'agent.heartbeat', 'agent.fps', 'agent.queue', 'agent.offset',
-      'agent.hour', 'agent.unread', 'agent.unmatched', 'agent.snapshot', 'agent.error'],
+      'agent.hour', 'agent.rejected', 'agent.unread', 'agent.unmatched', 'agent.snapshot', 'agent.error'],
     // What needs a ladder first: offline, never heard from, silent; then the ones that work.
     agents.map(a => ({ a, status: agentStatus(a) })).sort((x, y) => statusOrder.indexOf(x.status) - statusOrder.indexOf(y.status)).map(({ a, status }) => {
       return el('tr', { class: 'agent-' + status, 'data-agent': a.agentId },
@@ -46,8 +46,10 @@ async function refresh() {
         el('td', { text: a.lastHeartbeat ? `${formatTime(a.lastHeartbeat, true)} (${Math.round(a.heartbeatAgeSeconds)} s)` : '–' }),
         el('td', { text: num(a.fps) }),
         el('td', { text: a.queueDepth ?? '–' }),
-        el('td', { text: num(a.clockOffsetMs, 0) }),
+        // Ten seconds off already puts its passages out of step with the other portal's.
+        el('td', { class: Math.abs(a.clockOffsetMs ?? 0) > 10000 ? 'warn' : '', 'data-testid': 'offset', text: num(a.clockOffsetMs, 0) }),
         el('td', { text: a.passagesLastHour }),
+        el('td', { class: a.rejectedLastHour > 0 ? 'warn' : '', 'data-testid': 'rejected', text: a.rejectedLastHour }),
         el('td', { 'data-testid': 'unread', text: pct(a.unreadShare) }),
         el('td', { 'data-testid': 'unmatched', text: pct(a.unmatchedExitShare) }),
         el('td', {}, snapshotCell(a)),
