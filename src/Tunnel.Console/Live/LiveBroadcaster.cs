@@ -33,6 +33,22 @@ internal sealed class LiveBroadcaster(CentralService service, IHubContext<LiveHu
 
     private void OnAlarm(AlarmTransition t) => _alarms.Writer.TryWrite(t);
 
+    /// <summary>
+    /// Sessions ended since (a retired user, a password reset) lose their live feed within a tick. With the store
+    /// away this waits for it: the walls' feed must not stop because the user table cannot be read.
+    /// </summary>
+    private void EndStaleSessions()
+    {
+        try
+        {
+            if (sessions.EndStale(store.GetUser) is > 0 and var ended) log.LogInformation("closed {Count} live connection(s) whose session had ended", ended);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log.LogWarning("live sessions not checked: {Error}", e.Message);
+        }
+    }
+
     protected override async Task ExecuteAsync(CancellationToken ct)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Max(100, options.Value.SnapshotIntervalMs)), clock);
@@ -58,8 +74,7 @@ internal sealed class LiveBroadcaster(CentralService service, IHubContext<LiveHu
                 if (tick.IsCompleted)
                 {
                     tick = timer.WaitForNextTickAsync(ct).AsTask();
-                    // Sessions ended since (a retired user, a password reset) lose their live feed within a tick.
-                    if (sessions.EndStale(store.GetUser) is > 0 and var ended) log.LogInformation("closed {Count} live connection(s) whose session had ended", ended);
+                    EndStaleSessions();
                     var snapshot = service.Snapshot;
                     if (snapshot.At != sentAt)
                     {
