@@ -58,6 +58,7 @@ public static class ConsoleSetup
         // The host registers the service's own snapshot store; this fallback reads the same folder.
         services.TryAddSingleton(sp => SnapshotStore.InDataDirectory(dataDirectory, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<UserDirectory>();
+        services.AddSingleton<LookAudit>();
         services.AddHttpContextAccessor();
         services.AddScoped<SitesApi.Edit>();
         services.AddSingleton<SpeechService>();
@@ -74,6 +75,9 @@ public static class ConsoleSetup
             o.Cookie.SameSite = SameSiteMode.Strict;
             o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             o.SlidingExpiration = true;
+            // Sessions expire in real time: the service's clock (the demo's runs --speed times faster) would let a
+            // cookie issued now already be expired on it.
+            o.TimeProvider = TimeProvider.System;
             o.LoginPath = "/login";
             o.AccessDeniedPath = "/denied";
             o.Events.OnValidatePrincipal = Sessions.ValidateAsync;

@@ -41,6 +41,8 @@ public sealed class ManagerReportTests(TestServerFixture fixture) : IClassFixtur
         var months = (await boss.GetFromJsonAsync<MonthlyVolumes>($"/api/v1/reports/monthly-volumes?months=3&to={lastMonth:yyyy-MM-dd}"))!;
         Assert.Equal(lastMonth.ToString("yyyy-MM"), months.Months[^1]);
         Assert.Equal(HttpStatusCode.BadRequest, (await boss.GetAsync("/api/v1/reports/daily-volumes?to=last-tuesday")).StatusCode);
+        foreach (var edge in new[] { "0001-01-01", "9999-12-31" })
+            Assert.Equal(HttpStatusCode.OK, (await boss.GetAsync($"/api/v1/reports/monthly-volumes?months=24&to={edge}")).StatusCode);
     }
 
     [Fact]

@@ -46,6 +46,8 @@ public sealed class PlateMaskTests
     [InlineData("lower-case 浙j12345 was refused", "lower-case 浙j1***5 was refused")]
     [InlineData("司机电话13812345678", "司机电话138*******8")]
     [InlineData("粤B12345挂 towed", "粤B1****挂 towed")]
+    [InlineData("粤B·12345 已拖走", "粤B·****5 已拖走")]
+    [InlineData("粤B 12345 towed", "粤B ****5 towed")]
     public void Free_text_masks_every_form_of_plate_an_agent_may_send_and_phone_numbers(string text, string masked) =>
         Assert.Equal(masked, PlateMask.InText(text, visible: false));
 
@@ -72,6 +74,8 @@ public sealed class PlateMaskTests
         Assert.Equal(payload, PlateMask.InPayload(payload, visible: true));
         // Not JSON: no structure tells the plate from the rest, so a role without the grant sees none of it.
         Assert.Null(PlateMask.InPayload("plate=浙J12345&garbage", visible: false));
+        // A repeated key is no JSON the parser takes either (it throws another exception than malformed text does).
+        Assert.Null(PlateMask.InPayload("""{"plate":"粤B12345","plate":"x"}""", visible: false));
     }
 
     [Fact]

@@ -92,10 +92,14 @@ internal static class ManagerReports
 
     private static int Days(int? days) => Math.Clamp(days ?? 7, 1, MaxDays);
 
+    private static readonly DateOnly EarliestDay = new(2000, 1, 1), LatestDay = new(2999, 12, 31);
+
     /// <summary>An instant on the local day a report ends with: the day asked for, or today.</summary>
     private static DateTimeOffset Until(DateOnly? to, TimeProvider clock, string timeZone)
     {
         if (to is not { } day) return clock.GetUtcNow();
+        // Far enough from the calendar's ends for a report's days and months to be counted back and forth.
+        day = day < EarliestDay ? EarliestDay : day > LatestDay ? LatestDay : day;
         var noon = day.ToDateTime(new TimeOnly(12, 0));
         return new DateTimeOffset(noon, ReportApi.FindZone(timeZone).GetUtcOffset(noon));
     }

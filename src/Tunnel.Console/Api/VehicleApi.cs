@@ -40,18 +40,19 @@ internal static class VehicleApi
             .RequireAuthorization(Policies.SeePlates).WithTags("Vehicles")
             .WithSummary("The JPEG snapshot of one passage (roles that may see plates; never cached; every look audited)");
 
-        api.MapGet("/bores/{site}/{bore}/passages", (string site, string bore, int? limit, ClaimsPrincipal user, TunnelStore store, TimeProvider clock) =>
+        api.MapGet("/bores/{site}/{bore}/passages", (string site, string bore, int? limit, ClaimsPrincipal user, TunnelStore store, LookAudit audit) =>
             {
                 var plates = Roles.CanSeePlates(user);
                 var rows = store.RecentPassages(new BoreKey(site, bore), Math.Clamp(limit ?? 10, 1, MaxRecent))
                     .Select(p => ToDto(p.Passage, plates)).ToList();
-                // Plates of many vehicles at once: a look that shows them is recorded, as the reports' are.
+                // Plates of many vehicles at once: a look that shows them is recorded, as the reports' are (the wall
+                // asks again at every passage, so once per user and bore every few minutes).
                 if (plates && rows.Any(r => r.Plate is not null))
-                    store.Audit(user.Identity!.Name!, "view-recent-passages", $"bore:{site}/{bore}", $"{rows.Count} passages", clock.GetUtcNow());
+                    audit.Record(user.Identity!.Name!, "view-recent-passages", $"bore:{site}/{bore}", $"{rows.Count} passages");
                 return rows;
             })
             .RequireAuthorization(Policies.Watch).WithTags("Vehicles")
-            .WithSummary("The latest passages of one bore, newest first, with snapshot links for roles that may see plates (audited when plates are shown)");
+            .WithSummary("The latest passages of one bore, newest first, with snapshot links for roles that may see plates (audited when plates are shown, once per user and bore every 10 minutes)");
 
         api.MapGet("/alarms/{id:guid}/vehicle", (Guid id, ClaimsPrincipal user, TunnelStore store, TimeProvider clock) =>
             {

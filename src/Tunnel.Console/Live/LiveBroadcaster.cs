@@ -34,8 +34,8 @@ internal sealed class LiveBroadcaster(CentralService service, IHubContext<LiveHu
     private void OnAlarm(AlarmTransition t) => _alarms.Writer.TryWrite(t);
 
     /// <summary>
-    /// Sessions ended since (a retired user, a password reset) lose their live feed within a tick. With the store
-    /// away this waits for it: the walls' feed must not stop because the user table cannot be read.
+    /// Sessions ended since (a retired user, a password reset) lose their live feed within a tick or so. With the
+    /// store away the check waits for it: the walls' feed must not stop because the user table cannot be read.
     /// </summary>
     private void EndStaleSessions()
     {
@@ -55,6 +55,7 @@ internal sealed class LiveBroadcaster(CentralService service, IHubContext<LiveHu
         var tick = timer.WaitForNextTickAsync(ct).AsTask();
         var alarm = _alarms.Reader.WaitToReadAsync(ct).AsTask();
         var sentAt = DateTimeOffset.MinValue;
+        var sessionCheck = Task.CompletedTask;
         while (!ct.IsCancellationRequested)
         {
             try
@@ -74,7 +75,8 @@ internal sealed class LiveBroadcaster(CentralService service, IHubContext<LiveHu
                 if (tick.IsCompleted)
                 {
                     tick = timer.WaitForNextTickAsync(ct).AsTask();
-                    EndStaleSessions();
+                    // Off the push's path, one check at a time: a store that hangs must not slow the walls' feed.
+                    if (sessionCheck.IsCompleted) sessionCheck = Task.Run(EndStaleSessions, ct);
                     var snapshot = service.Snapshot;
                     if (snapshot.At != sentAt)
                     {

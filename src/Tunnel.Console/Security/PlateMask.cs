@@ -36,13 +36,16 @@ public static partial class PlateMask
     public static string? InPayload(string json, bool visible)
     {
         if (visible) return json;
-        JsonNode? root;
-        try { root = JsonNode.Parse(json); }
-        catch (JsonException) { return null; }
-        if (root is null) return json;
-        if (root is JsonValue) return Masked(root, underPlate: false)?.ToJsonString(Readable) ?? json;
-        MaskWithin(root, underPlate: false);
-        return root.ToJsonString(Readable);
+        try
+        {
+            var root = JsonNode.Parse(json);
+            if (root is null) return json;
+            if (root is JsonValue) return Masked(root, underPlate: false)?.ToJsonString(Readable) ?? json;
+            MaskWithin(root, underPlate: false);
+            return root.ToJsonString(Readable);
+        }
+        // A repeated key surfaces only once the object is walked, as an ArgumentException: either way, no structure to go by.
+        catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException) { return null; }
     }
 
     // Chinese text stays readable in the preview; the page shows it as text, never as markup.
@@ -74,7 +77,9 @@ public static partial class PlateMask
 
     // A plate as agents send it (PlateTextRule), province optional and in either case, with a letter first and a
     // digit somewhere (so words and ids pass); a province or 使 before digits only; or a phone number.
-    private const string Plate = @"(?:WJ)?[\u4e00-\u9fff]?(?=[A-Za-z0-9]*[0-9])[A-Za-z][A-Za-z0-9]{4,9}[学警港澳挂领使临应急]{0,2}|(?:WJ)?[\u4e00-\u9fff][0-9]{4,10}";
+    private const string Plate = @"(?:WJ)?[\u4e00-\u9fff]?(?=[A-Za-z0-9]*[0-9])[A-Za-z][A-Za-z0-9]{4,9}[学警港澳挂领使临应急]{0,2}|(?:WJ)?[\u4e00-\u9fff][0-9]{4,10}" +
+        // As people write them by hand: 粤B·12345, 粤B 12345, 粤B-12345.
+        @"|[\u4e00-\u9fff][A-Za-z][·・ -][A-Za-z0-9]{4,6}[学警港澳挂领使临应急]{0,2}";
 
     [GeneratedRegex(@"(?<![A-Za-z0-9])(?:" + Plate + @"|[0-9]{7,})(?![A-Za-z0-9])")]
     private static partial Regex PlateLike();
