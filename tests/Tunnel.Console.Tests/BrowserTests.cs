@@ -66,8 +66,8 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
         var page = await fixture.LoginAsync("op");
         var cards = page.Locator($"li.alarm[data-alarm-id='{left}'], li.alarm[data-alarm-id='{inside}']");
         await Expect(cards).ToHaveCountAsync(2);
-        Assert.Equal(inside.ToString(), await cards.Nth(0).GetAttributeAsync("data-alarm-id"));
-        Assert.Equal(left.ToString(), await cards.Nth(1).GetAttributeAsync("data-alarm-id"));
+        await Expect(cards.Nth(0)).ToHaveAttributeAsync("data-alarm-id", inside.ToString());
+        await Expect(cards.Nth(1)).ToHaveAttributeAsync("data-alarm-id", left.ToString());
         // Minutes inside only while inside; when it entered, on both.
         await Expect(cards.Nth(0).Locator(".elapsed")).ToHaveTextAsync("已 11 分钟");
         await Expect(cards.Nth(1).Locator(".elapsed")).ToHaveCountAsync(0);

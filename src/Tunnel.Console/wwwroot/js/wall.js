@@ -32,8 +32,9 @@ function renderNotices() {
     if (!sound.enabled) {
       // Browsers keep a page silent until someone clicks on it: say so, so a silent wall is no surprise at 3 a.m.
       items.push(el('p', { class: 'notice warn', 'data-testid': 'sound-off', text: t('sound.off') }));
+      // Rebuilt with every snapshot: it flashes from the start while an alarm waits (soundNow keeps it so between).
       items.push(el('button', {
-        type: 'button', class: 'sound-enable', 'data-testid': 'sound-enable', text: t('sound.enable'),
+        type: 'button', class: 'sound-enable' + (alarmWaiting() ? ' flash' : ''), 'data-testid': 'sound-enable', text: t('sound.enable'),
         onclick: async () => { await sound.enable(); renderNotices(); },
       }));
     } else {
@@ -420,6 +421,8 @@ function spokenText(a) {
   const second = a.secondSuspect ? ` 或 ${a.secondSuspect.plate ?? '未识别车牌'}` : '';
   return `${where} ${a.plate ?? '未识别车牌'}${second} ${spokenKind.overdue}`;
 }
+
+function alarmWaiting() { return [...state.alarms.values()].some(a => a.state === 'active-unacknowledged'); }
 
 function soundNow() {
   const waiting = sortedAlarms().filter(a => a.state === 'active-unacknowledged');
