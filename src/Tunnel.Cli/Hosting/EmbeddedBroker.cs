@@ -66,10 +66,7 @@ public static class EmbeddedBroker
     public static IEnumerable<string> AgentIds(SitesFile sites) => Agents(sites).Select(a => a.AgentId);
 
     private static IEnumerable<(string Site, string Bore, Portal Portal, string AgentId)> Agents(SitesFile sites) =>
-        from sb in sites.AllBores()
-        from camera in sb.Bore.EffectiveCameras()
-        where !camera.Retired
-        select (sb.Site.Id, sb.Bore.Id, camera.Portal, AgentId(sb.Site.Id, sb.Bore.Id, camera.Portal, camera.Lane));
+        sites.ActiveCameraAgents().Select(a => (a.Site.Id, a.Bore.Id, a.Camera.Portal, a.AgentId));
 }
 
 /// <summary>Generated broker passwords, readable only by the owner of the data directory.</summary>

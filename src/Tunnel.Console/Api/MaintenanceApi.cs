@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Tunnel.Central.Service;
 using Tunnel.Core.Contracts;
-using Tunnel.Core.Validation;
 using Tunnel.Storage;
 using Tunnel.WebConsole.Security;
 
@@ -59,10 +58,7 @@ internal static class MaintenanceApi
         var rejected = store.DeadLettersPerAgent(now - TimeSpan.FromHours(1));
         // The agent of every active camera is expected: one never heard from (a camera added, a box never
         // powered up) is listed too, not missing from the list while everything else looks green.
-        var expected = service.Sites.AllBores()
-            .SelectMany(x => x.Bore.EffectiveCameras().Where(c => !c.Retired)
-                .Select(c => (Id: PassageValidator.ConventionalAgentId(x.Site.Id, x.Bore.Id, c.Portal, c.Lane), x.Site, x.Bore, Camera: c)))
-            .ToDictionary(x => x.Id, StringComparer.Ordinal);
+        var expected = service.Sites.ActiveCameraAgents().ToDictionary(x => x.AgentId, StringComparer.Ordinal);
         return statuses.Keys.Union(latest.Keys).Union(quality.Keys).Union(expected.Keys).Union(rejected.Keys).Order(StringComparer.Ordinal).Select(id =>
         {
             var refused = rejected.GetValueOrDefault(id);

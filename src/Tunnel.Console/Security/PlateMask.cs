@@ -39,10 +39,9 @@ public static partial class PlateMask
         try
         {
             var root = JsonNode.Parse(json);
-            if (root is null) return json;
-            if (root is JsonValue) return Masked(root, underPlate: false)?.ToJsonString(Readable) ?? json;
-            MaskWithin(root, underPlate: false);
-            return root.ToJsonString(Readable);
+            if (root is JsonValue value) return value.TryGetValue<string>(out var text) ? JsonValue.Create(Masked(text, underPlate: false)).ToJsonString(Readable) : json;
+            if (root is not null) MaskWithin(root, underPlate: false);
+            return root?.ToJsonString(Readable) ?? json;
         }
         // A repeated key surfaces only once the object is walked, as an ArgumentException: either way, no structure to go by.
         catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException) { return null; }
@@ -54,26 +53,20 @@ public static partial class PlateMask
     /// <summary>Replaces, inside an object or array, every string value with its masked form.</summary>
     private static void MaskWithin(JsonNode node, bool underPlate)
     {
-        if (node is JsonObject o)
-            foreach (var key in o.Select(p => p.Key).ToList())
-            {
-                var plate = underPlate || key.Equals("plate", StringComparison.OrdinalIgnoreCase);
-                if (o[key] is JsonValue) o[key] = Masked(o[key]!, plate);
-                else if (o[key] is { } child) MaskWithin(child, plate);
-            }
-        else if (node is JsonArray a)
-            for (var i = 0; i < a.Count; i++)
-            {
-                if (a[i] is JsonValue) a[i] = Masked(a[i]!, underPlate);
-                else if (a[i] is { } child) MaskWithin(child, underPlate);
-            }
+        List<(JsonNode? Child, bool UnderPlate)> children = node switch
+        {
+            JsonObject o => [.. o.Select(p => (p.Value, underPlate || p.Key.Equals("plate", StringComparison.OrdinalIgnoreCase)))],
+            JsonArray a => [.. a.Select(child => (child, underPlate))],
+            _ => [],
+        };
+        foreach (var (child, plate) in children)
+            if (child is JsonValue v && v.TryGetValue<string>(out var text)) child.ReplaceWith(Masked(text, plate));
+            else if (child is not null) MaskWithin(child, plate);
     }
 
-    /// <summary>A string value masked (whole, under "plate" or when it is a plate; else the plates inside it); any other value as it was.</summary>
-    private static JsonNode? Masked(JsonNode value, bool underPlate) =>
-        value is JsonValue v && v.TryGetValue<string>(out var s)
-            ? JsonValue.Create(underPlate || WholePlate().IsMatch(s) ? Apply(s, visible: false) : InText(s, visible: false))
-            : value.DeepClone();
+    /// <summary>A string value: masked whole when under "plate" or a plate itself, otherwise the plates inside it.</summary>
+    private static string Masked(string text, bool underPlate) =>
+        underPlate || WholePlate().IsMatch(text) ? Apply(text, visible: false)! : InText(text, visible: false);
 
     // A plate as agents send it (PlateTextRule), province optional and in either case, with a letter first and a
     // digit somewhere (so words and ids pass); a province or 使 before digits only; or a phone number.

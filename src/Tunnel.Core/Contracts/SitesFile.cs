@@ -70,6 +70,13 @@ public sealed record SitesFile
     public IEnumerable<(SiteConfig Site, BoreConfig Bore)> AllBores() =>
         Sites.SelectMany(s => s.Bores.Select(b => (s, b)));
 
+    /// <summary>Every active camera with the agent that reports it: one agent per active portal camera, named by <see cref="Validation.PassageValidator.ConventionalAgentId"/>.</summary>
+    public IEnumerable<(SiteConfig Site, BoreConfig Bore, CameraConfig Camera, string AgentId)> ActiveCameraAgents() =>
+        from sb in AllBores()
+        from camera in sb.Bore.EffectiveCameras()
+        where !camera.Retired
+        select (sb.Site, sb.Bore, camera, Validation.PassageValidator.ConventionalAgentId(sb.Site.Id, sb.Bore.Id, camera.Portal, camera.Lane));
+
     /// <summary>The reference deployment: 猫狸岭 on the G15, two bores of 3.6 km at 80 km/h.</summary>
     public static SitesFile Maoliling => new()
     {
