@@ -91,7 +91,8 @@ public sealed class DemoRunner : IAsyncDisposable
         if (string.IsNullOrEmpty(configuration["Tunnel:Console:AdminPassword"]) && IsFresh(configuration["Tunnel:DataDirectory"]))
         {
             madePassword = WebConsole.Security.UserDirectory.RandomPassword();
-            configuration = CentralHost.LoadConfiguration(new Dictionary<string, string?>(options.Configuration) { ["Tunnel:Console:AdminPassword"] = madePassword });
+            configuration = new ConfigurationBuilder().AddConfiguration(configuration)
+                .AddInMemoryCollection([new("Tunnel:Console:AdminPassword", madePassword)]).Build();
         }
         var host = await CentralHost.StartAsync(configuration, clock, logs, ct: ct);
         try

@@ -92,6 +92,8 @@ internal static class ManagerReports
 
     private static int Days(int? days) => Math.Clamp(days ?? 7, 1, MaxDays);
 
+    private static int Months(int? months) => Math.Clamp(months ?? 12, 1, MaxMonths);
+
     private static readonly DateOnly EarliestDay = new(2000, 1, 1), LatestDay = new(2999, 12, 31);
 
     /// <summary>An instant on the local day a report ends with: the day asked for, or today.</summary>
@@ -103,7 +105,6 @@ internal static class ManagerReports
         var noon = day.ToDateTime(new TimeOnly(12, 0));
         return new DateTimeOffset(noon, ReportApi.FindZone(timeZone).GetUtcOffset(noon));
     }
-    private static int Months(int? months) => Math.Clamp(months ?? 12, 1, MaxMonths);
 
     /// <summary>[from, to): the last <paramref name="days"/> local days, today included.</summary>
     private static (DateTimeOffset From, DateTimeOffset To, TimeZoneInfo Zone) Period(DateTimeOffset now, int days, string timeZone)

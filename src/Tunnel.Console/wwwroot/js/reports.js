@@ -37,11 +37,11 @@ const [daily, monthly, transit, incidents] = await Promise.all([
   get(`/api/v1/reports/daily-volumes?${dailyQuery}`), get(`/api/v1/reports/monthly-volumes?${monthlyQuery}`), get(`/api/v1/reports/transit-times?${dailyQuery}`),
   get(`/api/v1/reports/incidents?${dailyQuery}`),
 ]);
-document.getElementById('period-to').value = daily.days[daily.days.length - 1];
+document.getElementById('period-to').value = daily.days.at(-1);
 document.getElementById('period-days').value = days;
-document.getElementById('period-month').value = monthly.months[monthly.months.length - 1];
+document.getElementById('period-month').value = monthly.months.at(-1);
 document.getElementById('period-range').textContent = t('report.range', {
-  from: daily.days[0], to: daily.days[daily.days.length - 1], mfrom: monthly.months[0], mto: monthly.months[monthly.months.length - 1] });
+  from: daily.days[0], to: daily.days.at(-1), mfrom: monthly.months[0], mto: monthly.months.at(-1) });
 const grid = (headers, rows) => rows.length === 0 ? el('p', { class: 'muted', text: t('report.none') }) :
   el('table', { class: 'grid' }, el('thead', {}, el('tr', {}, headers.map(h => el('th', { text: t(h) })))), el('tbody', {}, rows));
 const seconds = s => s === null || s === undefined ? '–' : `${Math.round(s)} s`;
@@ -79,12 +79,12 @@ function volumes(report, periods, periodOf, prefix, periodHeader) {
     sum.passages += r.passages; sum.hazmat += r.hazmat;
     totals.set(key, sum);
   }
-  const totalRows = [...totals.values()].sort((a, b) => a.bore.localeCompare(b.bore) || a.portal.localeCompare(b.portal)).map(x =>
-    el('tr', { class: 'total', 'data-testid': 'total' }, el('td', { text: t('report.total') }), el('td', { text: boreName(x.bore) }),
-      el('td', { text: t('portal.' + x.portal) }), el('td', { text: t('report.all-classes') }), el('td', { text: x.passages }), el('td', { text: x.hazmat })));
+  const row = (attributes, period, r, cls) => el('tr', attributes,
+    [period, boreName(r.bore), t('portal.' + r.portal), cls, r.passages, r.hazmat].map(text => el('td', { text })));
+  const totalRows = [...totals.values()].sort((a, b) => a.bore.localeCompare(b.bore) || a.portal.localeCompare(b.portal))
+    .map(x => row({ class: 'total', 'data-testid': 'total' }, t('report.total'), x, t('report.all-classes')));
   replace(document.getElementById(prefix), grid([periodHeader, 'sites.bore', 'report.portal', 'col.class', 'report.passages', 'report.hazmat'],
-    [...totalRows, ...report.rows.map(r => el('tr', {}, el('td', { text: periodOf(r) }), el('td', { text: boreName(r.bore) }), el('td', { text: t('portal.' + r.portal) }),
-      el('td', { text: t('class.' + r.vehicleClass) }), el('td', { text: r.passages }), el('td', { text: r.hazmat })))]));
+    [...totalRows, ...report.rows.map(r => row({}, periodOf(r), r, t('class.' + r.vehicleClass)))]));
 }
 volumes(daily, daily.days, r => r.day, 'daily', 'report.day');
 volumes(monthly, monthly.months, r => r.month, 'monthly', 'report.month');

@@ -34,7 +34,7 @@ function renderNotices() {
       items.push(el('p', { class: 'notice warn', 'data-testid': 'sound-off', text: t('sound.off') }));
       // Rebuilt with every snapshot: it flashes from the start while an alarm waits (soundNow keeps it so between).
       items.push(el('button', {
-        type: 'button', class: 'sound-enable' + (alarmWaiting() ? ' flash' : ''), 'data-testid': 'sound-enable', text: t('sound.enable'),
+        type: 'button', class: 'sound-enable' + (waitingAlarms().length > 0 ? ' flash' : ''), 'data-testid': 'sound-enable', text: t('sound.enable'),
         onclick: async () => { await sound.enable(); renderNotices(); },
       }));
     } else {
@@ -422,10 +422,11 @@ function spokenText(a) {
   return `${where} ${a.plate ?? '未识别车牌'}${second} ${spokenKind.overdue}`;
 }
 
-function alarmWaiting() { return [...state.alarms.values()].some(a => a.state === 'active-unacknowledged'); }
+/** The alarms no one has acknowledged yet and whose condition holds, most urgent first. */
+function waitingAlarms() { return sortedAlarms().filter(a => a.state === 'active-unacknowledged'); }
 
 function soundNow() {
-  const waiting = sortedAlarms().filter(a => a.state === 'active-unacknowledged');
+  const waiting = waitingAlarms();
   // An alarm waits and the page cannot sound it: the button that would let it flashes.
   document.querySelector('[data-testid=sound-enable]')?.classList.toggle('flash', waiting.length > 0);
   if (waiting.length === 0) return;
