@@ -107,17 +107,10 @@ public sealed class RestartTests(ITestOutputHelper output)
         var clock = ManualClock.StartingNow();
         var settings = Hosts.Embedded(dir.Path);
         AlarmTransition raised;
-        Passage stopped;
         await using (var first = await Hosts.StartAsync(settings, logs, clock))
         {
-            await using var observer = await MqttPeer.ConnectAsync(first.BrokerHost, first.BrokerPort, EmbeddedBroker.CentralUser,
-                first.Credentials!.For(EmbeddedBroker.CentralUser), Topics.Alarms("maoliling"));
-            await using var entry = await TestAgent.ConnectAsync(first.BrokerHost, first.BrokerPort, first.Credentials.For, "north", Portal.Entry, 2);
-            stopped = await entry.SendAsync(clock.GetUtcNow(), "浙B88888");
-            await entry.AckAsync(1);
-            raised = await AlarmTests.AdvanceUntilOverdueAsync(first, clock, observer, stopped);
-            await first.Service.AcknowledgeAsync(raised.AlarmId, "operator-2", null);
-            await observer.AlarmAsync(a => a.AlarmId == raised.AlarmId && a.State == AlarmState.ActiveAcknowledged, "acknowledged on MQTT");
+            await using var observer = await AlarmObserverAsync(first);
+            raised = await AcknowledgedOverdueAsync(first, clock, observer, "浙B88888");
         }
 
         clock.Advance(TimeSpan.FromMinutes(1));
@@ -135,15 +128,15 @@ public sealed class RestartTests(ITestOutputHelper output)
         Assert.Equal(raised.AlarmId, Assert.Single(InsideNorth(second)).AlarmId);
 
         // And it is live, not a copy: the vehicle leaving closes that very alarm (acknowledged + cleared = closed).
-        await using var observer2 = await MqttPeer.ConnectAsync(second.BrokerHost, second.BrokerPort, EmbeddedBroker.CentralUser,
-            second.Credentials!.For(EmbeddedBroker.CentralUser), Topics.Alarms("maoliling"));
-        await using var exit = await TestAgent.ConnectAsync(second.BrokerHost, second.BrokerPort, second.Credentials.For, "north", Portal.Exit, 2);
+        await using var observer2 = await AlarmObserverAsync(second);
+        await using var exit = await TestAgent.ConnectAsync(second.BrokerHost, second.BrokerPort, second.Credentials!.For, "north", Portal.Exit, 2);
         await exit.SendAsync(clock.GetUtcNow(), "浙B88888");
         var closed = await observer2.AlarmAsync(a => a.AlarmId == raised.AlarmId, "the alarm's next transition");
         Assert.Equal(AlarmState.Closed, closed.State);
         Assert.DoesNotContain(observer2.Alarms(), a => a.State == AlarmState.ActiveUnacknowledged);
         await Wait.UntilAsync(() => second.Service.Snapshot.OpenAlarms.Count == 0, "no open alarm");
     }
+
     [Fact]
     public async Task A_closed_overdue_alarm_stays_closed_after_a_restart_and_is_not_raised_again()
     {
@@ -154,14 +147,9 @@ public sealed class RestartTests(ITestOutputHelper output)
         AlarmTransition raised;
         await using (var first = await Hosts.StartAsync(settings, logs, clock))
         {
-            await using var observer = await MqttPeer.ConnectAsync(first.BrokerHost, first.BrokerPort, EmbeddedBroker.CentralUser,
-                first.Credentials!.For(EmbeddedBroker.CentralUser), Topics.Alarms("maoliling"));
-            await using var entry = await TestAgent.ConnectAsync(first.BrokerHost, first.BrokerPort, first.Credentials.For, "north", Portal.Entry, 2);
-            var stopped = await entry.SendAsync(clock.GetUtcNow(), "浙B77777");
-            await entry.AckAsync(1);
-            raised = await AlarmTests.AdvanceUntilOverdueAsync(first, clock, observer, stopped);
-            await first.Service.AcknowledgeAsync(raised.AlarmId, "operator-3", null);
-            await using var exit = await TestAgent.ConnectAsync(first.BrokerHost, first.BrokerPort, first.Credentials.For, "north", Portal.Exit, 2);
+            await using var observer = await AlarmObserverAsync(first);
+            raised = await AcknowledgedOverdueAsync(first, clock, observer, "浙B77777");
+            await using var exit = await TestAgent.ConnectAsync(first.BrokerHost, first.BrokerPort, first.Credentials!.For, "north", Portal.Exit, 2);
             await exit.SendAsync(clock.GetUtcNow(), "浙B77777");
             await observer.AlarmAsync(a => a.AlarmId == raised.AlarmId && a.State == AlarmState.Closed, "closed on MQTT");
         }
@@ -177,5 +165,19 @@ public sealed class RestartTests(ITestOutputHelper output)
         Assert.Empty(second.Service.Snapshot.OpenAlarms);
         Assert.Equal(history, second.Store.AlarmHistory(raised.AlarmId).Select(t => t.State));
         Assert.DoesNotContain(second.Store.CurrentAlarms(), a => a.AlarmId == raised.AlarmId);
+    }
+    private static Task<MqttPeer> AlarmObserverAsync(CentralHost host) =>
+        MqttPeer.ConnectAsync(host.BrokerHost, host.BrokerPort, EmbeddedBroker.CentralUser, host.Credentials!.For(EmbeddedBroker.CentralUser), Topics.Alarms("maoliling"));
+
+    /// <summary>A vehicle that enters lane 2 of the north bore and stops: its overdue alarm, acknowledged by an operator as MQTT tells it.</summary>
+    private static async Task<AlarmTransition> AcknowledgedOverdueAsync(CentralHost host, ManualClock clock, MqttPeer observer, string plate)
+    {
+        await using var entry = await TestAgent.ConnectAsync(host.BrokerHost, host.BrokerPort, host.Credentials!.For, "north", Portal.Entry, 2);
+        var stopped = await entry.SendAsync(clock.GetUtcNow(), plate);
+        await entry.AckAsync(1);
+        var raised = await AlarmTests.AdvanceUntilOverdueAsync(host, clock, observer, stopped);
+        await host.Service.AcknowledgeAsync(raised.AlarmId, "operator-2", null);
+        await observer.AlarmAsync(a => a.AlarmId == raised.AlarmId && a.State == AlarmState.ActiveAcknowledged, "acknowledged on MQTT");
+        return raised;
     }
 }
