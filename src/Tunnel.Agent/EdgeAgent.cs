@@ -33,12 +33,13 @@ public sealed class EdgeAgent : IAsyncDisposable
         _log = logs.CreateLogger<EdgeAgent>();
         _fps = new FrameRate(clock);
         _outbox = PassageOutbox.Open(options.DataDirectory, options.AgentId, options.OutboxSnapshotBudgetMb * 1024L * 1024);
-        _feed = new CameraFeed(options.Source, options.RealTime, clock, logs.CreateLogger<CameraFeed>());
-        _reader = reader;
         _link = new AgentLink(options.Identity, options.Login(), _outbox, clock, logs.CreateLogger<AgentLink>(), Describe)
         {
             StatusEvery = TimeSpan.FromSeconds(options.StatusEverySeconds),
         };
+        // Frames are stamped on the central service's clock: a transit is one agent's time taken from another's.
+        _feed = new CameraFeed(options.Source, options.RealTime, _link.ServiceClock, logs.CreateLogger<CameraFeed>());
+        _reader = reader;
     }
 
     public PassageOutbox Outbox => _outbox;

@@ -41,7 +41,6 @@ public sealed class AgentLink : IAsyncDisposable
     private long _progressAt;
     private TimeSpan _resendWait;
     private long _sent, _resent;
-    private double? _clockOffsetMs;
     private volatile string? _lastError;
 
     public AgentLink(AgentIdentity identity, BrokerLogin login, PassageOutbox outbox, TimeProvider clock, ILogger log,
@@ -55,7 +54,11 @@ public sealed class AgentLink : IAsyncDisposable
         _describe = describe ?? (s => s);
         _nextToSend = outbox.ConfirmedThrough + 1;
         _progressAt = clock.GetTimestamp();
+        ServiceClock = new ServiceClock(clock, outbox.ClockOffset);
     }
+
+    /// <summary>The central service's clock, set by its acknowledgements: what passages and statuses are stamped with.</summary>
+    public ServiceClock ServiceClock { get; }
 
     public TimeSpan StatusEvery { get; init; } = TimeSpan.FromSeconds(10);
     /// <summary>
@@ -67,8 +70,8 @@ public sealed class AgentLink : IAsyncDisposable
     public bool IsConnected => _client?.IsConnected == true;
     public long Sent => Interlocked.Read(ref _sent);
     public long Resent => Interlocked.Read(ref _resent);
-    /// <summary>The central service's clock minus ours, from its last acknowledgement (network delay included).</summary>
-    public double? ClockOffsetMs => _clockOffsetMs;
+    /// <summary>The central service's clock minus ours, from its last acknowledgement this run (network delay included).</summary>
+    public double? ClockOffsetMs => ServiceClock.Synchronised ? ServiceClock.Offset?.TotalMilliseconds : null;
     public string? LastError { get => _lastError; set => _lastError = value; }
 
     /// <summary>Raised after each acknowledgement that confirmed something, with the new confirmed sequence number.</summary>
@@ -245,7 +248,8 @@ public sealed class AgentLink : IAsyncDisposable
                 continue;
             }
             if (ack is null || ack.AgentId != _identity.AgentId) continue;
-            _clockOffsetMs = (ack.At - _clock.GetUtcNow()).TotalMilliseconds;
+            // A retained acknowledgement is as old as the last one sent, perhaps hours: its time says nothing of the clock.
+            if (!message.Retain) TakeServiceTime(ack.At);
             // A replaced outbox file starts again at 1; numbers the central service already holds would be dropped as duplicates.
             if (ack.StoredThroughSeq > _outbox.LastSeq && _outbox.Depth == 0) _outbox.ContinueAfter(ack.StoredThroughSeq);
             var before = _outbox.ConfirmedThrough;
@@ -255,6 +259,22 @@ public sealed class AgentLink : IAsyncDisposable
             Confirmed?.Invoke(_outbox.ConfirmedThrough);
         }
     }
+
+    private void TakeServiceTime(DateTimeOffset serviceAt)
+    {
+        ServiceClock.Observe(serviceAt, _clock.GetTimestamp());
+        if (ServiceClock.Offset is not { } offset) return;
+        // Kept for the next start, which may come before the network does; rewritten only when it moved, not at every acknowledgement.
+        if (_outbox.ClockOffset is not { } kept || (offset - kept).Duration() > RememberOffsetChange) _outbox.RememberClockOffset(offset);
+        if (offset.Duration() > WarnOffset && !_offsetWarned)
+        {
+            _offsetWarned = true;
+            _log.LogWarning("this agent's clock is {Offset} off the central service's; passages are stamped on the service's clock", offset);
+        }
+    }
+
+    private static readonly TimeSpan RememberOffsetChange = TimeSpan.FromSeconds(1), WarnOffset = TimeSpan.FromSeconds(2);
+    private bool _offsetWarned;
 
     private async Task StatusLoopAsync(CancellationToken ct)
     {
@@ -281,7 +301,7 @@ public sealed class AgentLink : IAsyncDisposable
     private AgentStatus Status(bool online, string? error) => new()
     {
         AgentId = _identity.AgentId, Online = online, Site = _identity.Site, Bore = _identity.Bore, Portal = _identity.Portal,
-        Lane = _identity.Lane, QueueDepth = _outbox.Depth, LastSeq = _outbox.LastSeq, ClockOffsetMs = _clockOffsetMs, LastError = error, At = _clock.GetUtcNow(),
+        Lane = _identity.Lane, QueueDepth = _outbox.Depth, LastSeq = _outbox.LastSeq, ClockOffsetMs = ClockOffsetMs, LastError = error, At = ServiceClock.GetUtcNow(),
     };
 
     public async ValueTask DisposeAsync()

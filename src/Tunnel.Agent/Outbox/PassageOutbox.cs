@@ -36,6 +36,19 @@ public sealed class PassageOutbox : IDisposable
     public long ConfirmedThrough { get { lock (_gate) return _confirmedThrough; } }
     /// <summary>Passages not yet confirmed.</summary>
     public int Depth { get { lock (_gate) return _depth; } }
+    /// <summary>What the agent's clock was last found off the central service's by (see <see cref="Link.ServiceClock"/>), or null.</summary>
+    public TimeSpan? ClockOffset { get { lock (_gate) return _clockOffset; } }
+    private TimeSpan? _clockOffset;
+
+    public void RememberClockOffset(TimeSpan offset)
+    {
+        lock (_gate)
+        {
+            Execute(_db, "INSERT INTO counters VALUES ('clock_offset_ms', @ms) ON CONFLICT (name) DO UPDATE SET value = @ms", null,
+                ("@ms", (long)Math.Round(offset.TotalMilliseconds)));
+            _clockOffset = offset;
+        }
+    }
 
     /// <summary>Opens (or creates) the outbox of <paramref name="agentId"/> in <paramref name="directory"/>.</summary>
     public static PassageOutbox Open(string directory, string agentId, long snapshotBudgetBytes = 512L * 1024 * 1024)
@@ -61,6 +74,8 @@ public sealed class PassageOutbox : IDisposable
         outbox._confirmedThrough = Scalar(db, "SELECT value FROM counters WHERE name = 'confirmed_through'");
         outbox._depth = (int)Scalar(db, "SELECT COUNT(*) FROM outbox");
         outbox._snapshotBytes = Scalar(db, "SELECT COALESCE(SUM(LENGTH(snapshot)), 0) FROM outbox");
+        if (Scalar(db, "SELECT COUNT(*) FROM counters WHERE name = 'clock_offset_ms'") > 0)
+            outbox._clockOffset = TimeSpan.FromMilliseconds(Scalar(db, "SELECT value FROM counters WHERE name = 'clock_offset_ms'"));
         return outbox;
     }
 

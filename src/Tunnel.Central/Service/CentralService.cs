@@ -339,11 +339,16 @@ public sealed class CentralService
     {
         var passages = new List<MqttMessage>(batch.Count);
         List<AgentStatus>? statuses = null;
+        HashSet<(string Site, string Agent)>? statusSenders = null;
         foreach (var m in batch)
         {
             if (Topics.IsAgentStatus(m.Topic, out var site, out var agentId))
             {
-                if (OnAgentStatus(site, agentId, m, now) is { } status) (statuses ??= []).Add(status);
+                if (OnAgentStatus(site, agentId, m, now) is not { } status) continue;
+                (statuses ??= []).Add(status);
+                // Acknowledged too: the acknowledgement carries the service's time, which the agent stamps its passages
+                // with, and it should have it within moments of connecting, before its first passage.
+                if (status.Online) (statusSenders ??= []).Add((site, agentId));
             }
             else if (Topics.IsSnapshot(m.Topic, out _, out var eventId)) OnSnapshot(eventId, m, now);
             else passages.Add(m);
@@ -351,13 +356,15 @@ public sealed class CentralService
         if (passages.Count == 0)
         {
             TakeLastSeqs(statuses, now);
-            return [];
+            return statusSenders ?? [];
         }
         var result = _ingest.Ingest(passages, now);
         // After the passages of the same batch: a status follows the passages its agent sent before it.
         TakeLastSeqs(statuses, now);
         if (result.Decided.Count > 0) PassagesDecided?.Invoke(result.Decided);
-        return result.Agents;
+        if (statusSenders is null) return result.Agents;
+        statusSenders.UnionWith(result.Agents);
+        return statusSenders;
     }
 
     private void OnSnapshot(Guid eventId, MqttMessage m, DateTimeOffset now)

@@ -40,8 +40,8 @@ public sealed class AgentLinkTests : IAsyncLifetime
         Directory.Delete(_dir, recursive: true);
     }
 
-    private AgentLink Link(PassageOutbox outbox) =>
-        new(Identity, new BrokerLogin(_broker.Host, _broker.Port, Identity.AgentId, AgentPassword), outbox, TimeProvider.System, NullLogger.Instance)
+    private AgentLink Link(PassageOutbox outbox, TimeProvider? clock = null) =>
+        new(Identity, new BrokerLogin(_broker.Host, _broker.Port, Identity.AgentId, AgentPassword), outbox, clock ?? TimeProvider.System, NullLogger.Instance)
         {
             ResendUnconfirmedAfter = TimeSpan.FromSeconds(1),
         };
@@ -136,5 +136,72 @@ public sealed class AgentLinkTests : IAsyncLifetime
         await central.WhenHolding(5).WaitAsync(Limit);
         await WhenEmpty(link, outbox);
         Assert.Equal(5, central.Passages.Count);
+    }
+
+    [Fact]
+    public async Task An_agent_whose_clock_is_seven_minutes_fast_takes_the_service_clock_from_its_acknowledgements_and_remembers_it()
+    {
+        var fast = new SkewedClock(TimeSpan.FromMinutes(7));
+        await using var central = await TestCentral.StartAsync(_broker, CentralPassword);
+        using (var outbox = PassageOutbox.Open(_dir, Identity.AgentId))
+        {
+            await using var link = Link(outbox, fast);
+            Assert.False(link.ServiceClock.Synchronised);
+            Assert.Null(link.ClockOffsetMs);
+            Assert.InRange((link.ServiceClock.GetUtcNow() - DateTimeOffset.UtcNow).TotalMinutes, 6.9, 7.1);
+
+            link.Start();
+            outbox.Add(PassageOutboxTests.Draft("浙J00001"), null);
+            link.Notify();
+            await WhenEmpty(link, outbox);
+
+            // The test central acknowledges on the real clock: from now on the agent stamps on it, and says how far off its own clock is.
+            Assert.True(link.ServiceClock.Synchronised);
+            Assert.InRange((link.ServiceClock.GetUtcNow() - DateTimeOffset.UtcNow).TotalSeconds, -1, 1);
+            Assert.InRange(link.ClockOffsetMs!.Value / 60_000, -7.02, -6.98);
+        }
+
+        // Restarted while the network is still down, it keeps stamping on the service's clock as last measured.
+        using (var outbox = PassageOutbox.Open(_dir, Identity.AgentId))
+        {
+            Assert.InRange(outbox.ClockOffset!.Value.TotalMinutes, -7.02, -6.98);
+            var link = new ServiceClock(fast, outbox.ClockOffset);
+            Assert.InRange((link.GetUtcNow() - DateTimeOffset.UtcNow).TotalSeconds, -1.5, 1.5);
+        }
+    }
+
+    [Fact]
+    public async Task A_retained_acknowledgement_an_hour_old_confirms_but_does_not_set_the_clock()
+    {
+        // What a central service that has been away for an hour left on the agent's topic.
+        await using (var old = new MqttClient(new MqttClientOptions
+        {
+            Host = _broker.Host, Port = _broker.Port, ClientId = "old-central", Username = "central", Password = CentralPassword,
+        }))
+        {
+            await old.ConnectAsync().WaitAsync(Limit);
+            var ack = new AgentAck { AgentId = Identity.AgentId, StoredThroughSeq = 5, At = DateTimeOffset.UtcNow.AddHours(-1) };
+            await old.PublishAsync(Topics.AgentAck("maoliling", Identity.AgentId), System.Text.Encoding.UTF8.GetBytes(TunnelJson.Serialize(ack)), 1, true).WaitAsync(Limit);
+        }
+
+        // Five passages kept while no central service was listening (none is now, so no live acknowledgement can come).
+        using var outbox = PassageOutbox.Open(_dir, Identity.AgentId);
+        for (var i = 1; i <= 5; i++) outbox.Add(PassageOutboxTests.Draft($"浙J{i:00000}"), null);
+        await using var link = Link(outbox);
+        var confirmed = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        link.Confirmed += seq => confirmed.TrySetResult(seq);
+        link.Start();
+        Assert.Equal(5, await confirmed.Task.WaitAsync(Limit));
+
+        Assert.False(link.ServiceClock.Synchronised);
+        Assert.Null(link.ClockOffsetMs);
+        Assert.Null(outbox.ClockOffset);
+        Assert.InRange((link.ServiceClock.GetUtcNow() - DateTimeOffset.UtcNow).TotalSeconds, -1, 1);
+    }
+
+    /// <summary>A wall clock off by a fixed amount, as an edge box without a time server keeps it; its monotonic clock is the real one.</summary>
+    private sealed class SkewedClock(TimeSpan skew) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => DateTimeOffset.UtcNow + skew;
     }
 }
