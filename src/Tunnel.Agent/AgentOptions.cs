@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Tunnel.Agent.Link;
+using Tunnel.Agent.Vision;
+using Tunnel.Recognition.Plates;
 using Tunnel.Core.Contracts;
 using Tunnel.Core.Validation;
 
@@ -40,6 +42,13 @@ public sealed class AgentOptions
     public string AgentId => PassageValidator.ConventionalAgentId(Site, Bore, Portal, Lane);
     public string EffectiveCameraId => CameraId ?? $"cam-{Bore}-{TunnelJson.Name(Portal)}-{Lane}";
     public AgentIdentity Identity => new(Site, Bore, Portal, Lane, AgentId);
+
+    /// <summary>The lane as the camera's frames show it; the region defaults to the frame, whose size only the camera knows.</summary>
+    public LaneView LaneView(int frameWidth, int frameHeight)
+    {
+        var r = Region.Length == 4 ? Region : [0, 0, frameWidth, frameHeight];
+        return new LaneView(Lane, new RegionOfInterest(r[0], r[1], r[2], r[3]), LoopLine, PixelsPerMetre);
+    }
 
     /// <summary>Every problem with the configuration, each in words a technician on a ladder can act on; empty when it is usable.</summary>
     public IReadOnlyList<string> Validate()

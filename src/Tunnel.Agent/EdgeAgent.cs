@@ -70,7 +70,7 @@ public sealed class EdgeAgent : IAsyncDisposable
                 using (frame)
                 {
                     _fps.Tick();
-                    _detector ??= new PassageDetector([LaneView(frame.Image.Width, frame.Image.Height)], _reader,
+                    _detector ??= new PassageDetector([_options.LaneView(frame.Image.Width, frame.Image.Height)], _reader,
                         new PassageDetectorOptions { Snapshots = _options.Snapshots });
                     if (frame.Still) Keep(_detector.ProcessStill(frame.Image, frame.At, _options.Lane));
                     else foreach (var vehicle in _detector.Process(frame.Image, frame.At)) Keep(vehicle);
@@ -116,12 +116,6 @@ public sealed class EdgeAgent : IAsyncDisposable
         _link.Notify();
         _log.LogInformation("passage {Seq} lane {Lane} {Plate} {Class} at {At:O}", passage.Seq, passage.Lane,
             passage.Plate?.Text ?? "(unread)", TunnelJson.Name(passage.Vehicle.Class), passage.CapturedAt);
-    }
-
-    private LaneView LaneView(int frameWidth, int frameHeight)
-    {
-        var r = _options.Region.Length == 4 ? _options.Region : [0, 0, frameWidth, frameHeight];
-        return new LaneView(_options.Lane, new RegionOfInterest(r[0], r[1], r[2], r[3]), _options.LoopLine, _options.PixelsPerMetre);
     }
 
     private AgentStatus Describe(AgentStatus status) => status with

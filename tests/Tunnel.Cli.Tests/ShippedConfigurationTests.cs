@@ -47,4 +47,30 @@ public class ConfigurationProblemTests
         Assert.Contains("Tunnel:Console:TimeZone 'Mars/Olympus'", lines[1]);
         Assert.False(Directory.Exists(dir), "nothing is created for a start that is refused");
     }
+
+    [Fact]
+    public async Task A_broker_port_already_taken_is_one_line_that_names_the_key_not_a_stack_trace()
+    {
+        var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var dir = Path.Combine(Path.GetTempPath(), "tunnel-port-taken-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+            var configuration = Hosting.CentralHost.LoadConfiguration(new Dictionary<string, string?>
+            {
+                ["Tunnel:DataDirectory"] = dir,
+                ["Tunnel:Broker:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Tunnel:Console:Urls"] = "http://127.0.0.1:0",
+            });
+            var logs = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
+            var problem = await Assert.ThrowsAsync<Hosting.ConfigurationProblem>(() => Hosting.CentralHost.StartAsync(configuration, TimeProvider.System, logs));
+            Assert.Contains($"Tunnel:Broker:Port {port} on 127.0.0.1 is already in use", Assert.Single(problem.Message.Split(Environment.NewLine)));
+        }
+        finally
+        {
+            taken.Stop();
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+    }
 }

@@ -20,7 +20,18 @@ public static class EmbeddedBroker
         var dir = Path.Combine(dataDirectory, "broker");
         Directory.CreateDirectory(dir);
         var (credentials, users, acl) = Access(dir, sites);
-        var broker = await MosquittoBroker.StartAsync(new MosquittoBrokerOptions
+        MosquittoBroker broker;
+        try
+        {
+            broker = await StartBrokerAsync();
+        }
+        catch (BrokerPortInUseException)
+        {
+            throw new ConfigurationProblem([$"Tunnel:Broker:Port {port} on {host} is already in use: another Tunnel or MQTT broker runs on this machine. Stop it, or give this one another port (environment variable Tunnel__Broker__Port)"]);
+        }
+        return (broker, credentials);
+
+        Task<MosquittoBroker> StartBrokerAsync() => MosquittoBroker.StartAsync(new MosquittoBrokerOptions
         {
             DataDirectory = dir, Host = host, Port = port, Users = users, Acl = acl,
             // Not on every change: `tunnel bench` measured the broker rewriting its database after each
@@ -30,7 +41,6 @@ public static class EmbeddedBroker
             // it is stored, and the service ignores the duplicates a broker restart brings back.
             SaveOnEveryChange = saveOnEveryChange,
         }, ct);
-        return (broker, credentials);
     }
 
     /// <summary>

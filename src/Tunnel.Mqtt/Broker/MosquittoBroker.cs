@@ -277,7 +277,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
                 await LaunchAsync(program, ct).ConfigureAwait(false);
                 return;
             }
-            catch (PortInUseException) when (pickPort && attempt < MaxPortAttempts)
+            catch (BrokerPortInUseException) when (pickPort && attempt < MaxPortAttempts)
             {
                 // Another process took the port between probing and binding: probe again.
             }
@@ -333,7 +333,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
         {
             var output = string.Join(Environment.NewLine, recentLines);
             ready.TrySetException(output.Contains("Address already in use", StringComparison.Ordinal)
-                ? new PortInUseException(Port)
+                ? new BrokerPortInUseException(Port)
                 : new InvalidOperationException($"mosquitto exited with code {process.ExitCode} while starting (config {ConfigPath}):{Environment.NewLine}{output}"));
         }, TaskScheduler.Default);
 
@@ -468,5 +468,10 @@ public sealed class MosquittoBroker : IAsyncDisposable
         }
     }
 
-    private sealed class PortInUseException(int port) : Exception($"Port {port} is already in use.");
+}
+
+/// <summary>The broker's configured port is taken: another broker, or another instance of the program, runs on this machine.</summary>
+public sealed class BrokerPortInUseException(int port) : Exception($"Port {port} is already in use.")
+{
+    public int Port { get; } = port;
 }

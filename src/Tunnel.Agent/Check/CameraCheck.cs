@@ -1,0 +1,274 @@
+using System.Diagnostics;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Tunnel.Agent.Link;
+using Tunnel.Agent.Sources;
+using Tunnel.Agent.Vision;
+using Tunnel.Core.Contracts;
+using Tunnel.Mqtt;
+using Tunnel.Recognition.Native;
+using Tunnel.Recognition.Plates;
+
+namespace Tunnel.Agent.Check;
+
+public enum CheckOutcome { Passed, Warning, Failed, Skipped }
+
+/// <summary>One line of a camera check: what was looked at, how it went, and what was seen, in words.</summary>
+public sealed record CheckItem(string Name, CheckOutcome Outcome, string Detail);
+
+public sealed record CheckReport(IReadOnlyList<CheckItem> Items, IReadOnlyList<string> Pictures)
+{
+    public bool Passed => Items.All(i => i.Outcome != CheckOutcome.Failed);
+    public CheckItem this[string name] => Items.Single(i => i.Name == name);
+}
+
+/// <summary>
+/// What a technician at the portal runs after mounting or moving a camera: the agent's whole path, once,
+/// for a short while, with nothing sent that the central service would count (no passage, no status).
+/// Configuration, models, the camera's frames, the lane region against the frame, what the recogniser reads
+/// of the vehicles that pass and what that costs the CPU, the broker login and what the central service last
+/// acknowledged; and a picture of the camera's view with the lane region and the loop line drawn, so the
+/// aim can be judged without a laptop in the cabinet.
+/// </summary>
+public static class CameraCheck
+{
+    private static readonly TimeSpan BrokerWait = TimeSpan.FromSeconds(5), RetainedWait = TimeSpan.FromSeconds(2);
+    private const int MaxVehiclePictures = 5;
+
+    /// <param name="loadReader">Loads the models; the check disposes what it returns.</param>
+    public static async Task<CheckReport> RunAsync(AgentOptions options, Func<PlateReader> loadReader, TimeSpan duration, ILoggerFactory logs,
+        CancellationToken ct = default)
+    {
+        var items = new List<CheckItem>();
+        var pictures = new List<string>();
+        var errors = options.Validate();
+        if (errors.Count > 0)
+        {
+            items.Add(new("configuration", CheckOutcome.Failed, string.Join("; ", errors)));
+            return new CheckReport(items, pictures);
+        }
+        items.Add(new("configuration", CheckOutcome.Passed,
+            $"{options.AgentId}: site {options.Site}, bore {options.Bore}, {TunnelJson.Name(options.Portal)} lane {options.Lane}" +
+            (options.SitesFile is { Length: > 0 } sites ? $" (checked against {sites})" : " (no sites file to check against)")));
+
+        PlateReader? reader = null;
+        var loading = Stopwatch.StartNew();
+        try
+        {
+            reader = loadReader();
+            items.Add(new("models", CheckOutcome.Passed, $"loaded in {loading.Elapsed.TotalSeconds:0.0} s"));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            items.Add(new("models", CheckOutcome.Failed, e.Message));
+        }
+
+        using (reader)
+        {
+            var seen = await WatchAsync(options, reader, duration, logs, ct);
+            items.AddRange(seen.Items);
+            pictures.AddRange(seen.Pictures);
+        }
+        items.AddRange(await AskBrokerAsync(options, ct));
+        return new CheckReport(items, pictures);
+    }
+
+    private static async Task<(List<CheckItem> Items, List<string> Pictures)> WatchAsync(AgentOptions options, PlateReader? reader, TimeSpan duration,
+        ILoggerFactory logs, CancellationToken ct)
+    {
+        var items = new List<CheckItem>();
+        var pictures = new List<string>();
+        var feed = new CameraFeed(options.Source, options.RealTime, TimeProvider.System, logs.CreateLogger<CameraFeed>());
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        stop.CancelAfter(duration);
+        var clock = Stopwatch.StartNew();
+        TimeSpan? first = null;
+        long frames = 0;
+        Mat? last = null;
+        PassageDetector? detector = null;
+        string? regionProblem = null;
+        var vehicles = new List<VehiclePassed>();
+        var perFrameMs = new List<double>();
+        try
+        {
+            await foreach (var frame in feed.ReadAsync(stop.Token))
+            {
+                using (frame)
+                {
+                    first ??= clock.Elapsed;
+                    frames++;
+                    last?.Dispose();
+                    last = frame.Image.Clone();
+                    if (regionProblem is not null) continue;
+                    detector ??= new PassageDetector([options.LaneView(frame.Image.Width, frame.Image.Height)], reader,
+                        new PassageDetectorOptions { Snapshots = true });
+                    var work = Stopwatch.StartNew();
+                    try
+                    {
+                        if (frame.Still) vehicles.Add(detector.ProcessStill(frame.Image, frame.At, options.Lane));
+                        else vehicles.AddRange(detector.Process(frame.Image, frame.At));
+                    }
+                    catch (ArgumentException e) { regionProblem = e.Message; }
+                    perFrameMs.Add(work.Elapsed.TotalMilliseconds);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested) { }
+        var watched = clock.Elapsed;
+        try
+        {
+            if (detector is not null && regionProblem is null) vehicles.AddRange(detector.Flush());
+            if (last is null)
+            {
+                items.Add(new("camera", CheckOutcome.Failed, feed.Problem ?? $"{options.Source}: no frame in {duration.TotalSeconds:0} s"));
+                items.Add(new("lane region", CheckOutcome.Skipped, "no frame to check it against"));
+                items.Add(new("recognition", CheckOutcome.Skipped, "no frame"));
+                return (items, pictures);
+            }
+            var span = watched - first!.Value;
+            var rate = frames > 1 && span > TimeSpan.Zero ? (frames - 1) / span.TotalSeconds : 0;
+            items.Add(new("camera", CheckOutcome.Passed,
+                $"{DescribeKind(feed.Kind)} {options.Source}: first frame after {first.Value.TotalSeconds:0.0} s, {last.Width}x{last.Height}, " +
+                $"{frames} frames" + (feed.Kind == SourceKind.ImageFolder ? "" : $" at {rate:0.0} per second")));
+
+            var view = options.LaneView(last.Width, last.Height);
+            var loopY = view.Region.Y + (int)Math.Round(view.LoopLine * view.Region.Height);
+            items.Add(regionProblem is null
+                ? new("lane region", CheckOutcome.Passed, $"x {view.Region.X}, y {view.Region.Y}, {view.Region.Width}x{view.Region.Height} inside the {last.Width}x{last.Height} frame; loop line at y {loopY}")
+                : new("lane region", CheckOutcome.Failed, regionProblem));
+            items.Add(regionProblem is null ? Recognition(reader, vehicles, perFrameMs, feed.Kind, options.RealTime, rate, watched) : new("recognition", CheckOutcome.Skipped, "the lane region does not fit the frame"));
+
+            Directory.CreateDirectory(options.DataDirectory);
+            var view1 = Path.GetFullPath(Path.Combine(options.DataDirectory, $"check-{options.AgentId}.jpg"));
+            File.WriteAllBytes(view1, DrawLane(last, view, loopY));
+            pictures.Add(view1);
+            foreach (var (v, i) in vehicles.Where(v => v.SnapshotJpeg.Length > 0).Take(MaxVehiclePictures).Select((v, i) => (v, i + 1)))
+            {
+                var path = Path.GetFullPath(Path.Combine(options.DataDirectory, $"check-{options.AgentId}-vehicle-{i}.jpg"));
+                File.WriteAllBytes(path, v.SnapshotJpeg);
+                pictures.Add(path);
+            }
+            return (items, pictures);
+        }
+        finally
+        {
+            last?.Dispose();
+            detector?.Dispose();
+        }
+    }
+
+    private static CheckItem Recognition(PlateReader? reader, List<VehiclePassed> vehicles, List<double> perFrameMs, SourceKind kind, bool realTime,
+        double rate, TimeSpan watched)
+    {
+        var read = vehicles.Count(v => v.Plate is not null);
+        var plates = string.Join(", ", vehicles.Take(8).Select(v => v.Plate is { } p
+            ? $"{p.Text} ({TunnelJson.Name(p.Color)}, {p.Confidence:0.00}, {TunnelJson.Name(v.Class)})"
+            : $"unread ({TunnelJson.Name(v.Class)})")) + (vehicles.Count > 8 ? ", …" : "");
+        var sorted = perFrameMs.Order().ToArray();
+        var mean = sorted.Length == 0 ? 0 : sorted.Average();
+        var cost = kind == SourceKind.ImageFolder
+            ? $"{Percentile(sorted, 0.5):0} ms per image (median), {Percentile(sorted, 0.95):0} ms at the 95th percentile"
+            : $"{mean:0.0} ms per frame on average, {Percentile(sorted, 0.95):0.0} ms at the 95th percentile";
+        if (reader is null)
+            return new("recognition", CheckOutcome.Skipped, $"no models: {vehicles.Count} vehicles counted at the loop without reading plates; {cost}");
+        if (vehicles.Count == 0)
+            return new("recognition", CheckOutcome.Warning,
+                $"no vehicle reached the loop line in {watched.TotalSeconds:0} s: let one pass, or check the region and the loop line in the picture; {cost}");
+        // A camera must be kept up with on one core: its frames of a second must take less than a second. A file read
+        // as fast as it decodes has no pace of its own to keep up with.
+        var paced = kind == SourceKind.Stream || kind == SourceKind.VideoFile && realTime;
+        var share = paced ? mean * rate / 1000 : 0;
+        var keepsUp = paced ? $"; {share:P0} of one core at the camera's {rate:0.0} frames per second"
+            : kind == SourceKind.VideoFile && mean > 0 ? $"; up to {1000 / mean:0} frames per second on one core" : "";
+        var outcome = share > 1 ? CheckOutcome.Failed : read == 0 ? CheckOutcome.Warning : CheckOutcome.Passed;
+        return new("recognition", outcome, $"{vehicles.Count} vehicles passed, {read} plates read: {plates}; {cost}{keepsUp}");
+    }
+
+    private static double Percentile(double[] sorted, double q) => sorted.Length == 0 ? 0 : sorted[(int)Math.Min(sorted.Length - 1, Math.Floor(q * sorted.Length))];
+
+    private static string DescribeKind(SourceKind kind) => kind switch
+    {
+        SourceKind.Stream => "stream",
+        SourceKind.VideoFile => "video file",
+        _ => "image folder",
+    };
+
+    private static byte[] DrawLane(Mat frame, LaneView view, int loopY)
+    {
+        using var picture = frame.Clone();
+        var r = view.Region;
+        var thickness = Math.Max(2, frame.Width / 400);
+        Cv.Rectangle(picture, new PixelBox(r.X, r.Y, r.Width, r.Height), new BgrColor(0, 255, 0), thickness);
+        Cv.Line(picture, (r.X, loopY), (r.X + r.Width - 1, loopY), new BgrColor(0, 0, 255), thickness);
+        return Cv.Encode(picture);
+    }
+
+    /// <summary>Logs in as the agent and reads what the broker keeps for it: the central service's last acknowledgement and the agent's last status.</summary>
+    private static async Task<List<CheckItem>> AskBrokerAsync(AgentOptions options, CancellationToken ct)
+    {
+        var items = new List<CheckItem>();
+        BrokerLogin login;
+        try { login = options.Login(); }
+        catch (InvalidOperationException e)
+        {
+            items.Add(new("broker", CheckOutcome.Failed, e.Message));
+            items.Add(new("central service", CheckOutcome.Skipped, "no broker login"));
+            return items;
+        }
+        // Its own client id: the same as the running agent's would throw that agent off the broker.
+        await using var client = new MqttClient(new MqttClientOptions
+        {
+            Host = login.Host, Port = login.Port, ClientId = $"{options.AgentId}-check-{Random.Shared.Next():x8}",
+            Username = login.Username, Password = login.Password,
+        });
+        try { await client.ConnectAsync(ct).WaitAsync(BrokerWait, ct); }
+        catch (Exception e) when (e is MqttException or TimeoutException)
+        {
+            items.Add(new("broker", CheckOutcome.Failed, $"{login.Host}:{login.Port} as {login.Username}: " +
+                (e is TimeoutException ? $"no answer in {BrokerWait.TotalSeconds:0} s" : e.Message)));
+            items.Add(new("central service", CheckOutcome.Skipped, "no broker connection"));
+            return items;
+        }
+        var ackTopic = Topics.AgentAck(options.Site, options.AgentId);
+        var statusTopic = Topics.AgentStatus(options.Site, options.AgentId);
+        try
+        {
+            await client.SubscribeAsync(ackTopic, 1, ct).WaitAsync(BrokerWait, ct);
+            await client.SubscribeAsync(statusTopic, 1, ct).WaitAsync(BrokerWait, ct);
+        }
+        catch (Exception e) when (e is MqttException or TimeoutException)
+        {
+            items.Add(new("broker", CheckOutcome.Failed, $"logged in as {login.Username}, but may not read its own topics: {e.Message}"));
+            items.Add(new("central service", CheckOutcome.Skipped, "its acknowledgements cannot be read"));
+            return items;
+        }
+        items.Add(new("broker", CheckOutcome.Passed, $"{login.Host}:{login.Port}: logged in as {login.Username}"));
+
+        AgentAck? ack = null;
+        AgentStatus? status = null;
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        wait.CancelAfter(RetainedWait);
+        try
+        {
+            // Retained messages come right after the subscription, or not at all.
+            await foreach (var m in client.Messages.ReadAllAsync(wait.Token))
+            {
+                try
+                {
+                    if (m.Topic == ackTopic) ack = TunnelJson.Deserialize<AgentAck>(Encoding.UTF8.GetString(m.Payload));
+                    else if (m.Topic == statusTopic) status = TunnelJson.Deserialize<AgentStatus>(Encoding.UTF8.GetString(m.Payload));
+                }
+                catch (System.Text.Json.JsonException) { }
+                if (ack is not null && status is not null) break;
+            }
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested) { }
+        var agent = status is null ? "no status of this agent kept yet"
+            : $"its last status says {(status.Online ? "online" : "offline")}" + (status.At is { } at ? $" at {at:yyyy-MM-dd HH:mm:ss}Z" : "") +
+              (status.LastError is { } error ? $" ({error})" : "");
+        items.Add(ack is null
+            ? new("central service", CheckOutcome.Warning, $"no acknowledgement kept for this agent: the central service has not heard it yet, or runs on another broker; {agent}")
+            : new("central service", CheckOutcome.Passed, $"stored this agent's passages through number {ack.StoredThroughSeq} (acknowledged {ack.At:yyyy-MM-dd HH:mm:ss}Z); {agent}"));
+        return items;
+    }
+}
