@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
+using Tunnel.Central.Service;
 using Tunnel.Cli.Hosting;
 
 namespace Tunnel.Cli.Commands;
@@ -19,7 +20,8 @@ public static class CentralCommand
             CentralHost host;
             try
             {
-                host = await CentralHost.StartAsync(CentralHost.LoadConfiguration(Overrides(parse)), TimeProvider.System, logs, ct: ct);
+                // A step of the machine's wall clock must not move the service's: see SteadyClock.
+                host = await CentralHost.StartAsync(CentralHost.LoadConfiguration(Overrides(parse)), new SteadyClock(), logs, ct: ct);
             }
             catch (ConfigurationProblem e)
             {

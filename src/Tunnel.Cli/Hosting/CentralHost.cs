@@ -183,9 +183,11 @@ public sealed class CentralHost : IAsyncDisposable
                 loop = _loop is { IsCompleted: false } ? "running" : "stopped",
                 loopErrors = Service.LoopErrors,
                 at = Service.Snapshot.At,
+                // The system clock stepped since the start (the service kept its own time): worth a look at the time server.
+                clockDivergenceSeconds = clock is SteadyClock steady ? Math.Round(steady.Divergence.TotalSeconds, 1) : (double?)null,
             }, statusCode: ok ? 200 : 503);
         }).WithSummary("Liveness and readiness of the central service");
-        app.MapGet("/metrics", () => Results.Text(Metrics.Render(Service), "text/plain; version=0.0.4"))
+        app.MapGet("/metrics", () => Results.Text(Metrics.Render(Service, clock), "text/plain; version=0.0.4"))
             .WithSummary("Prometheus text exposition of counters and gauges");
         return app;
     }
@@ -243,10 +245,12 @@ internal sealed class BrokerSitesHook(MosquittoBroker broker, string dataDirecto
 /// <summary>The Prometheus text format, written by hand: prometheus-net is not obtainable here.</summary>
 public static class Metrics
 {
-    public static string Render(CentralService service)
+    public static string Render(CentralService service, TimeProvider clock)
     {
         var s = service.Snapshot;
         var sb = new StringBuilder();
+        if (clock is SteadyClock steady)
+            sb.AppendLine("# TYPE tunnel_clock_divergence_seconds gauge").AppendLine(FormattableString.Invariant($"tunnel_clock_divergence_seconds {steady.Divergence.TotalSeconds:0.000}"));
         sb.AppendLine("# TYPE tunnel_loop_errors_total counter").AppendLine($"tunnel_loop_errors_total {service.LoopErrors}");
         sb.AppendLine("# TYPE tunnel_store_write_errors_total counter").AppendLine($"tunnel_store_write_errors_total {service.StoreWriteErrors}");
         sb.AppendLine("# TYPE tunnel_store_backlog gauge").AppendLine($"tunnel_store_backlog {s.StoreBacklog}");
