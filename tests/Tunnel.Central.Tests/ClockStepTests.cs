@@ -1,12 +1,8 @@
 using System.Collections.Concurrent;
 using System.Text;
-using Microsoft.Extensions.Logging.Abstractions;
-using Tunnel.Central.Overdue;
 using Tunnel.Central.Service;
 using Tunnel.Core.Contracts;
 using Tunnel.Core.Validation;
-using Tunnel.Mqtt;
-using Tunnel.Storage;
 using Xunit.Abstractions;
 
 namespace Tunnel.Central.Tests;
@@ -18,55 +14,25 @@ namespace Tunnel.Central.Tests;
 /// <see cref="SteadyClock"/> `tunnel central` gives it. On the stepping clock itself both tests fail: 2 overdue
 /// alarms for cars driving normally after a step forward, every passage dead-lettered after a step back.
 /// </summary>
-public sealed class ClockStepTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class ClockStepTests : IAsyncLifetime
 {
     private static readonly TimeSpan Deadline = LiveCentral.Deadline;
-    private readonly string _dir = Directory.CreateTempSubdirectory("tunnel-clock-step-").FullName;
-    private readonly CancellationTokenSource _stop = new();
+    private readonly ITestOutputHelper _output;
     private readonly SteppingWallClock _system = new();
-    private SteadyClock _clock = null!;
+    private readonly SteadyClock _clock;
     private readonly ConcurrentQueue<AlarmTransition> _alarms = new();
     private readonly Dictionary<string, long> _seq = [];
-    private Task _running = Task.CompletedTask;
-    private MosquittoBroker _broker = null!;
-    private TunnelStore _store = null!;
-    private MqttClient _central = null!, _agent = null!;
-    private CentralService _service = null!;
+    private LiveCentral _live = null!;
 
-    public async Task InitializeAsync()
+    public ClockStepTests(ITestOutputHelper output)
     {
-        _broker = await MosquittoBroker.StartAsync(new MosquittoBrokerOptions
-        {
-            Users = new Dictionary<string, string> { ["central"] = "central-secret", ["agent"] = "agent-secret" },
-        });
+        _output = output;
         _clock = new SteadyClock(_system);
-        _store = TunnelStore.Open(StoreOptions.SqliteInDataDirectory(_dir));
-        _central = await Connect("tunnel-central", "central", "central-secret");
-        _agent = await Connect("test-agents", "agent", "agent-secret");
-        _service = new CentralService(SitesFile.Maoliling, _store, _central, new DetectorSettings(), _clock, NullLogger<CentralService>.Instance);
-        _service.AlarmChanged += _alarms.Enqueue;
-        _running = _service.RunAsync(_stop.Token);
-        await _service.Ready.WaitAsync(Deadline);
     }
 
-    private async Task<MqttClient> Connect(string id, string user, string password)
-    {
-        var client = new MqttClient(new MqttClientOptions { Host = _broker.Host, Port = _broker.Port, ClientId = id, Username = user, Password = password });
-        await client.ConnectAsync().WaitAsync(Deadline);
-        return client;
-    }
+    public async Task InitializeAsync() => _live = await LiveCentral.StartAsync("test-agents", s => s.AlarmChanged += _alarms.Enqueue, _clock);
 
-    public async Task DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        await _running;
-        await _agent.DisposeAsync();
-        await _central.DisposeAsync();
-        _store.Dispose();
-        await _broker.DisposeAsync();
-        _stop.Dispose();
-        Directory.Delete(_dir, recursive: true);
-    }
+    public async Task DisposeAsync() => await _live.DisposeAsync();
 
     /// <summary>A passage stamped by the agent's own (right) clock: <paramref name="agoSeconds"/> before the real now.</summary>
     private async Task Send(Portal portal, int lane, string plate, double agoSeconds)
@@ -80,21 +46,21 @@ public sealed class ClockStepTests(ITestOutputHelper output) : IAsyncLifetime
             Plate = new PlateRead { Text = plate, Color = PlateColor.Blue, Confidence = 0.97 },
             Vehicle = new VehicleRead { Class = VehicleClass.Car, Confidence = 0.9, HazmatConfidence = 0.02 },
         };
-        await _agent.PublishAsync(Topics.Passage("maoliling", "north", portal), Encoding.UTF8.GetBytes(TunnelJson.Serialize(passage))).WaitAsync(Deadline);
+        await _live.Agent.PublishAsync(Topics.Passage("maoliling", "north", portal), Encoding.UTF8.GetBytes(TunnelJson.Serialize(passage))).WaitAsync(Deadline);
     }
 
     private void WaitHandled(long passages) =>
-        Assert.True(SpinWait.SpinUntil(() => _service.Ingest.Accepted + _service.Ingest.DeadLettered >= passages, Deadline), "passages not handled");
+        Assert.True(SpinWait.SpinUntil(() => _live.Service.Ingest.Accepted + _live.Service.Ingest.DeadLettered >= passages, Deadline), "passages not handled");
 
     private List<AlarmTransition> Overdue() => _alarms.Where(a => a.Kind == AlarmKind.Overdue).ToList();
 
     private void Show(string title)
     {
-        output.WriteLine($"-- {title}: accepted {_service.Ingest.Accepted}, dead-lettered {_service.Ingest.DeadLettered}, snapshot at {_service.Snapshot.At:HH:mm:ss}, real {DateTimeOffset.UtcNow:HH:mm:ss}");
-        foreach (var b in _service.Snapshot.Bores.Where(b => b.Inside.Count > 0))
-            foreach (var v in b.Inside) output.WriteLine($"   inside {b.Bore}: {v.Plate} lane {v.Lane} elapsed {v.Elapsed.TotalSeconds:0} s (expected {v.Expected.TotalSeconds:0} s) alarm {v.AlarmId is not null}");
-        foreach (var a in _alarms) output.WriteLine($"   alarm {TunnelJson.Name(a.Kind)} {TunnelJson.Name(a.State)} {TunnelJson.Name(a.Priority)} {a.Plate} at {a.At:HH:mm:ss}: {a.Reason}");
-        foreach (var d in _store.ReadDeadLetters(10)) output.WriteLine($"   dead letter {d.ReasonCode}: {d.Reason}");
+        _output.WriteLine($"-- {title}: accepted {_live.Service.Ingest.Accepted}, dead-lettered {_live.Service.Ingest.DeadLettered}, snapshot at {_live.Service.Snapshot.At:HH:mm:ss}, real {DateTimeOffset.UtcNow:HH:mm:ss}");
+        foreach (var b in _live.Service.Snapshot.Bores.Where(b => b.Inside.Count > 0))
+            foreach (var v in b.Inside) _output.WriteLine($"   inside {b.Bore}: {v.Plate} lane {v.Lane} elapsed {v.Elapsed.TotalSeconds:0} s (expected {v.Expected.TotalSeconds:0} s) alarm {v.AlarmId is not null}");
+        foreach (var a in _alarms) _output.WriteLine($"   alarm {TunnelJson.Name(a.Kind)} {TunnelJson.Name(a.State)} {TunnelJson.Name(a.Priority)} {a.Plate} at {a.At:HH:mm:ss}: {a.Reason}");
+        foreach (var d in _live.Store.ReadDeadLetters(10)) _output.WriteLine($"   dead letter {d.ReasonCode}: {d.Reason}");
     }
 
     [Fact]
@@ -110,7 +76,7 @@ public sealed class ClockStepTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.InRange(_clock.Divergence.TotalMinutes, 9.99, 10.01);
         Assert.InRange((_clock.GetUtcNow() - DateTimeOffset.UtcNow).TotalSeconds, -1, 1);
         // The engine weighs every vehicle inside at the service's "now" of this turn: nobody is ten minutes late.
-        var inside = await _service.Post((engine, now) =>
+        var inside = await _live.Service.Post((engine, now) =>
         {
             var elapsed = new List<TimeSpan>();
             foreach (var bore in engine.Bores.Values)
@@ -127,10 +93,10 @@ public sealed class ClockStepTests(ITestOutputHelper output) : IAsyncLifetime
         await Send(Portal.Exit, 2, "浙A10002", agoSeconds: 0);
         await Send(Portal.Exit, 1, "浙A10003", agoSeconds: 0);
         WaitHandled(7);
-        var open = await _service.Post((engine, now) => engine.Bores.Values.Sum(b => b.Matcher.OpenCount)).WaitAsync(Deadline);
+        var open = await _live.Service.Post((engine, now) => engine.Bores.Values.Sum(b => b.Matcher.OpenCount)).WaitAsync(Deadline);
         Show("after the step");
         Assert.Equal(1, open);
-        Assert.Equal(7, _service.Ingest.Accepted);
+        Assert.Equal(7, _live.Service.Ingest.Accepted);
         Assert.Empty(Overdue());
     }
 
@@ -146,8 +112,8 @@ public sealed class ClockStepTests(ITestOutputHelper output) : IAsyncLifetime
         await Send(Portal.Entry, 1, "浙A20003", agoSeconds: 0);
         WaitHandled(3);
         Show("after the step");
-        Assert.Equal(0, _service.Ingest.DeadLettered);
-        Assert.Equal(3, _service.Ingest.Accepted);
+        Assert.Equal(0, _live.Service.Ingest.DeadLettered);
+        Assert.Equal(3, _live.Service.Ingest.Accepted);
     }
 }
 

@@ -24,7 +24,7 @@ internal sealed class LiveCentral : IAsyncDisposable
     public CentralService Service { get; private set; } = null!;
 
     /// <summary>Starts everything; <paramref name="watch"/> attaches to the service before it runs.</summary>
-    public static async Task<LiveCentral> StartAsync(string agentId, Action<CentralService> watch)
+    public static async Task<LiveCentral> StartAsync(string agentId, Action<CentralService> watch, TimeProvider? clock = null)
     {
         var live = new LiveCentral();
         live.Broker = await MosquittoBroker.StartAsync(new MosquittoBrokerOptions
@@ -34,7 +34,7 @@ internal sealed class LiveCentral : IAsyncDisposable
         live.Store = TunnelStore.Open(StoreOptions.SqliteInDataDirectory(live._dir));
         live.CentralClient = await live.Connect("tunnel-central", "central", "central-secret");
         live.Agent = await live.Connect(agentId, "agent", "agent-secret");
-        live.Service = new CentralService(SitesFile.Maoliling, live.Store, live.CentralClient, new DetectorSettings(), TimeProvider.System,
+        live.Service = new CentralService(SitesFile.Maoliling, live.Store, live.CentralClient, new DetectorSettings(), clock ?? TimeProvider.System,
             NullLogger<CentralService>.Instance);
         watch(live.Service);
         live._running = live.Service.RunAsync(live._stop.Token);
