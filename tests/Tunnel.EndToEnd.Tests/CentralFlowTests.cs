@@ -72,6 +72,29 @@ public sealed class CentralFlowTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_private_broker_killed_under_the_service_is_started_again_and_passages_flow_as_before()
+    {
+        var crashed = _host.EmbeddedBrokerProcessId!.Value;
+        System.Diagnostics.Process.GetProcessById(crashed).Kill();
+        await Wait.UntilAsync(() => _host.EmbeddedBrokerProcessId is { } pid && pid != crashed, "the private broker started again");
+
+        // Same port, same logins: an agent gets in, and the service takes its passage once its own client is back (its
+        // reconnects back off up to seconds, and the killed broker kept no session): sent again until acknowledged, as an
+        // agent's outbox does.
+        await using var entry = await AgentAsync("north", Portal.Entry, 1);
+        var passage = entry.Next(DateTimeOffset.UtcNow.AddSeconds(-5), "浙J33333");
+        AgentAck? ack = null;
+        for (var attempt = 1; ack is null; attempt++)
+        {
+            await entry.PublishAsync(passage);
+            try { ack = await entry.AckAsync(1, TimeSpan.FromSeconds(3)); }
+            catch (TimeoutException) when (attempt < 20) { }
+        }
+        Assert.Equal(1, ack.StoredThroughSeq);
+        Assert.Equal(1, StoredCount(passage.EventId));
+    }
+
+    [Fact]
     public async Task The_engine_decides_while_the_store_is_busy_and_the_acknowledgement_waits_for_the_store()
     {
         await using var entry = await AgentAsync("north", Portal.Entry, 1);

@@ -1,4 +1,5 @@
 using Tunnel.Core.Contracts;
+using Tunnel.Mqtt;
 using Tunnel.EndToEnd.Tests.Support;
 using Tunnel.Storage;
 using Xunit.Abstractions;
@@ -79,6 +80,60 @@ public sealed class KillTests(ITestOutputHelper output)
             Assert.Equal(outbox.Select(p => p.EventId).Order(), stored.Select(p => p.EventId).Order());
             Assert.Equal(Enumerable.Range(1, Passages).Select(i => (long)i), stored.Select(p => p.Seq).Order());
             Assert.Empty(final.ReadDeadLetters(10));
+        }
+        catch
+        {
+            output.WriteLine(central.Output);
+            throw;
+        }
+        finally
+        {
+            await central.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task After_a_kill_9_the_private_broker_still_holds_the_alarms_queued_for_a_subscriber_that_is_away()
+    {
+        using var dir = new TempDirectory();
+        var (brokerPort, httpPort) = (Hosts.FreeTcpPort(), Hosts.FreeTcpPort());
+        var central = await CentralProcess.StartAsync(dir.Path, brokerPort, httpPort);
+        try
+        {
+            var passwords = central.Passwords();
+            // Another system's persistent subscription to the alarms; it is away while the alarm comes.
+            MqttClient OtherSystem() => new(new MqttClientOptions
+            {
+                Host = "127.0.0.1", Port = brokerPort, ClientId = "traffic-control-centre", Username = "central", Password = passwords["central"],
+                CleanStart = false, SessionExpirySeconds = 3600,
+            });
+            await using (var away = OtherSystem())
+            {
+                await away.ConnectAsync();
+                await away.SubscribeAsync(Topics.Alarms("maoliling"), 1);
+            }
+            await using (var watcher = await MqttPeer.ConnectAsync("127.0.0.1", brokerPort, "central", passwords["central"], Topics.Alarms("maoliling")))
+            await using (var agent = await TestAgent.ConnectAsync("127.0.0.1", brokerPort, u => passwords[u], "north", Portal.Exit, 2))
+            {
+                var status = new AgentStatus { AgentId = agent.AgentId, Online = false, Site = "maoliling", Bore = "north", Portal = Portal.Exit, Lane = 2, LastError = "camera power lost" };
+                await agent.Client.PublishAsync(Topics.AgentStatus("maoliling", agent.AgentId), System.Text.Encoding.UTF8.GetBytes(TunnelJson.Serialize(status)), 1, true);
+                var raised = await watcher.AlarmAsync(a => a.Kind == AlarmKind.AgentOffline && a.AgentId == agent.AgentId, "the agent-offline alarm on MQTT");
+
+                // The service dies hard; its watchdog stops the broker, which saves what it holds.
+                await central.KillAsync();
+                central = await CentralProcess.StartAsync(dir.Path, brokerPort, httpPort);
+
+                await using var back = OtherSystem();
+                var delivered = new List<AlarmTransition>();
+                await back.ConnectAsync();
+                using var wait = new CancellationTokenSource(Wait.Deadline);
+                await foreach (var m in back.Messages.ReadAllAsync(wait.Token))
+                {
+                    delivered.Add(TunnelJson.Deserialize<AlarmTransition>(System.Text.Encoding.UTF8.GetString(m.Payload))!);
+                    if (delivered[^1].AlarmId == raised.AlarmId) break;
+                }
+                Assert.Equal(AlarmState.ActiveUnacknowledged, delivered[^1].State);
+            }
         }
         catch
         {

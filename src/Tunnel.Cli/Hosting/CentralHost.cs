@@ -105,6 +105,7 @@ public sealed class CentralHost : IAsyncDisposable
             (_broker, Credentials) = await EmbeddedBroker.StartAsync(Settings.DataDirectory, _startSites, broker.Host, broker.Port, ct);
             (BrokerHost, BrokerPort, password) = (_broker.Host, _broker.Port, Credentials.For(EmbeddedBroker.CentralUser));
             log.LogInformation("private mosquitto on {Host}:{Port}, data in {Dir}", BrokerHost, BrokerPort, _broker.DataDirectory);
+            _broker.Crashed += code => _ = RestartBrokerAsync(code, log);
         }
         else
         {
@@ -149,6 +150,33 @@ public sealed class CentralHost : IAsyncDisposable
             return _startSites;
         }
         return stored is not null && stored.Validate().Count == 0 ? stored : _startSites;
+    }
+
+    /// <summary>
+    /// The private broker died under the service: without it no passage arrives and no agent's last will tells the
+    /// wall, so it is started again at once, on the same port and data, and again with a growing pause while that fails.
+    /// </summary>
+    private async Task RestartBrokerAsync(int exitCode, ILogger log)
+    {
+        log.LogError("the private mosquitto exited unexpectedly (code {Code}); starting it again", exitCode);
+        var pause = TimeSpan.FromSeconds(1);
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                await _broker!.RestartAsync(_stop.Token);
+                log.LogWarning("private mosquitto running again on {Host}:{Port}", BrokerHost, BrokerPort);
+                return;
+            }
+            // The service is stopping.
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException) { return; }
+            catch (Exception e)
+            {
+                log.LogError("the private mosquitto did not start again: {Error}; next try in {Pause}", e.Message, pause);
+            }
+            try { await Task.Delay(pause, _stop.Token); } catch (OperationCanceledException) { return; }
+            pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+        }
     }
 
     private WebApplication BuildWeb(IConfiguration configuration, TimeProvider clock)

@@ -26,6 +26,8 @@ public sealed class MosquittoBroker : IAsyncDisposable
     private Process? _broker;
     private Process? _watchdog;
     private bool _disposed;
+    // Set before this class itself stops or kills the process, so only an exit nobody asked for is a crash.
+    private volatile bool _exitExpected;
 
     private MosquittoBroker(MosquittoBrokerOptions options, string dataDirectory, bool ownsDirectory)
     {
@@ -43,6 +45,12 @@ public sealed class MosquittoBroker : IAsyncDisposable
     public bool IsRunning => _broker is { HasExited: false };
     /// <summary>The running broker's process id, for whoever accounts for its CPU; null when it is not running.</summary>
     public int? ProcessId => _broker is { HasExited: false } process ? process.Id : null;
+
+    /// <summary>
+    /// Raised with the exit code when the running broker exits without this class having stopped or killed it (a crash,
+    /// the OOM killer, someone's kill -9): its owner decides whether to <see cref="RestartAsync"/> it.
+    /// </summary>
+    public event Action<int>? Crashed;
 
     /// <summary>Writes the configuration, hashes the passwords, starts mosquitto and returns once it reports itself running.</summary>
     /// <exception cref="FileNotFoundException">mosquitto is not installed (the message says which package to install).</exception>
@@ -88,6 +96,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
         _lifecycle.Wait();
         try
         {
+            _exitExpected = true;
             KillWatchdog();
             if (_broker is { } broker)
             {
@@ -329,8 +338,15 @@ public sealed class MosquittoBroker : IAsyncDisposable
         _broker = process;
         process.BeginErrorReadLine();
         process.BeginOutputReadLine();
+        _exitExpected = false;
         _ = process.WaitForExitAsync(CancellationToken.None).ContinueWith(_ =>
         {
+            if (ready.Task.IsCompletedSuccessfully)
+            {
+                if (!_exitExpected) Crashed?.Invoke(process.ExitCode);
+                return;
+            }
+
             var output = string.Join(Environment.NewLine, recentLines);
             ready.TrySetException(output.Contains("Address already in use", StringComparison.Ordinal)
                 ? new BrokerPortInUseException(Port)
@@ -357,7 +373,10 @@ public sealed class MosquittoBroker : IAsyncDisposable
 
     /// <summary>
     /// A shell that waits on a pipe only this process writes to. When this process dies, however
-    /// it dies, the kernel closes the pipe, the read returns and the shell kills the broker.
+    /// it dies, the kernel closes the pipe, the read returns and the shell stops the broker: SIGTERM,
+    /// so mosquitto saves its database (retained acknowledgements and statuses, the sessions and the
+    /// messages queued for them, such as alarms for a subscriber that is away), and SIGKILL if it has
+    /// not gone within five seconds.
     /// </summary>
     // util-linux, part of every Debian system.
     private const string Setsid = "/usr/bin/setsid";
@@ -366,7 +385,12 @@ public sealed class MosquittoBroker : IAsyncDisposable
     {
         var start = new ProcessStartInfo(Setsid)
         {
-            ArgumentList = { "/bin/sh", "-c", "read -r _; kill -KILL \"$0\" 2>/dev/null", brokerPid.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            ArgumentList =
+            {
+                "/bin/sh", "-c",
+                "read -r _; kill -TERM \"$0\" 2>/dev/null; i=0; while kill -0 \"$0\" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done; kill -KILL \"$0\" 2>/dev/null",
+                brokerPid.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            },
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
@@ -385,6 +409,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
 
     private async Task StopProcessAsync()
     {
+        _exitExpected = true;
         KillWatchdog();
         if (_broker is not { } broker)
         {
