@@ -71,8 +71,8 @@ public sealed record AgentProgress(string AgentId, long Contiguous, long Highest
 
 /// <summary>
 /// What the central service's writer stores in one commit (<see cref="TunnelStore.Store"/>): passages with
-/// when they were received, dead letters with the seq each counts as handled (or none), ended transits and
-/// alarm transitions.
+/// when they were received, dead letters with the seq each counts as handled (or none), ended transits,
+/// alarm transitions, and which stored ones have since been published.
 /// </summary>
 public sealed record StoreBatch
 {
@@ -80,6 +80,8 @@ public sealed record StoreBatch
     public IReadOnlyList<(DeadLetter Letter, long? HandledSeq)> DeadLetters { get; init; } = [];
     public IReadOnlyList<TransitRecord> Transits { get; init; } = [];
     public IReadOnlyList<AlarmTransition> Alarms { get; init; } = [];
+    /// <summary>Stored alarm transitions the MQTT broker has since accepted.</summary>
+    public IReadOnlyList<AlarmTransition> PublishedAlarms { get; init; } = [];
 }
 
 /// <summary>What <see cref="TunnelStore.Store"/> did: the passages that were new (not stored before), in batch order.</summary>

@@ -12,6 +12,7 @@ public sealed partial class TunnelStore
     [
         ("alarm_id", Col.Uuid), ("at", Col.Time), ("kind", Col.Text), ("state", Col.Text), ("priority", Col.Text),
         ("site", Col.Text), ("bore", Col.Text), ("plate_text", Col.Text), ("actor", Col.Text), ("note", Col.Text), ("json", Col.Text),
+        ("published", Col.Bool),
     ], "");
 
     // A transition older than the current row (a late one) goes to the history only.
@@ -40,7 +41,7 @@ public sealed partial class TunnelStore
         var history = transitions.Select(t => (object?[])
         [
             t.AlarmId, t.At, TunnelJson.Name(t.Kind), TunnelJson.Name(t.State), TunnelJson.Name(t.Priority),
-            t.Site, t.Bore, t.Plate, t.By, t.Note, TunnelJson.Serialize(t),
+            t.Site, t.Bore, t.Plate, t.By, t.Note, TunnelJson.Serialize(t), false,
         ]).ToList();
         // Millisecond order, as stored; among equal times the later in the batch wins.
         var current = transitions
@@ -52,6 +53,18 @@ public sealed partial class TunnelStore
                 t.Site, t.Bore, t.Plate, TunnelJson.Serialize(t),
             ]).ToList();
         return (history, current);
+    }
+
+    /// <summary>Stored alarm transitions the MQTT broker has not accepted yet, in the order they were stored.</summary>
+    public IReadOnlyList<AlarmTransition> UnpublishedAlarms() =>
+        Query("SELECT json FROM alarm_transitions WHERE published = @no ORDER BY id", r => ReadAlarm(r.GetString(0)), ("@no", Col.Bool, false));
+
+    private void MarkPublished(WriteSession session, System.Data.Common.DbTransaction transaction, IReadOnlyList<AlarmTransition> published)
+    {
+        // By its exact text: one alarm's transitions are few, and the (alarm_id, at) index finds them.
+        foreach (var t in published)
+            _dialect.Execute(session.Connection, transaction, "UPDATE alarm_transitions SET published = @yes WHERE alarm_id = @id AND json = @json AND published = @no",
+                ("@yes", Col.Bool, true), ("@no", Col.Bool, false), ("@id", Col.Uuid, t.AlarmId), ("@json", Col.Text, TunnelJson.Serialize(t)));
     }
 
     /// <summary>Every stored transition of one alarm, oldest first.</summary>

@@ -53,7 +53,7 @@ public sealed partial class TunnelStore
         var passageRows = unique.Select(b => PassageRow(b.Passage, b.ReceivedAt)).ToList();
         var transitRows = TransitRows(batch.Transits);
         var (alarmHistory, alarmCurrent) = AlarmRows(batch.Alarms);
-        if (passageRows.Count == 0 && batch.DeadLetters.Count == 0 && transitRows.Count == 0 && alarmHistory.Count == 0)
+        if (passageRows.Count == 0 && batch.DeadLetters.Count == 0 && transitRows.Count == 0 && alarmHistory.Count == 0 && batch.PublishedAlarms.Count == 0)
             return new StoreBatchResult([]);
         return WriteWith((session, transaction) =>
         {
@@ -79,6 +79,7 @@ public sealed partial class TunnelStore
                 AlarmHistoryInsert.Run(session, transaction, alarmHistory);
                 AlarmCurrentUpsert.Run(session, transaction, alarmCurrent);
             }
+            if (batch.PublishedAlarms.Count > 0) MarkPublished(session, transaction, batch.PublishedAlarms);
             return new StoreBatchResult(fresh);
 
             HashSet<long> Handled(string agent) =>

@@ -23,8 +23,12 @@ internal sealed class LiveCentral : IAsyncDisposable
     public MqttClient Agent { get; private set; } = null!;
     public CentralService Service { get; private set; } = null!;
 
-    /// <summary>Starts everything; <paramref name="watch"/> attaches to the service before it runs.</summary>
-    public static async Task<LiveCentral> StartAsync(string agentId, Action<CentralService> watch, TimeProvider? clock = null)
+    /// <summary>
+    /// Starts everything; <paramref name="watch"/> attaches to the service before it runs, and <paramref name="beforeService"/> runs once the
+    /// broker, the store and the clients are up and before the service is made (to seed the store, or subscribe the agent's client).
+    /// </summary>
+    public static async Task<LiveCentral> StartAsync(string agentId, Action<CentralService> watch, TimeProvider? clock = null,
+        Func<LiveCentral, Task>? beforeService = null)
     {
         var live = new LiveCentral();
         live.Broker = await MosquittoBroker.StartAsync(new MosquittoBrokerOptions
@@ -34,6 +38,7 @@ internal sealed class LiveCentral : IAsyncDisposable
         live.Store = TunnelStore.Open(StoreOptions.SqliteInDataDirectory(live._dir));
         live.CentralClient = await live.Connect("tunnel-central", "central", "central-secret");
         live.Agent = await live.Connect(agentId, "agent", "agent-secret");
+        if (beforeService is not null) await beforeService(live);
         live.Service = new CentralService(SitesFile.Maoliling, live.Store, live.CentralClient, new DetectorSettings(), clock ?? TimeProvider.System,
             NullLogger<CentralService>.Instance);
         watch(live.Service);

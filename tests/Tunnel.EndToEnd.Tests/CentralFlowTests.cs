@@ -139,6 +139,31 @@ public sealed class CentralFlowTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_operators_action_while_the_store_is_busy_waits_for_the_store_and_the_engine_goes_on_deciding()
+    {
+        await using var entry = await AgentAsync("north", Portal.Entry, 1);
+        // Inside for half an hour: overdue the moment the engine takes it.
+        await entry.SendAsync(DateTimeOffset.UtcNow.AddMinutes(-30), "浙J55555");
+        var raised = await Wait.UntilAsync(() => _host.Store.CurrentAlarms().FirstOrDefault(a => a.Plate == "浙J55555"), "the overdue alarm stored");
+        Task acknowledged;
+        await using (var blocker = new SqliteConnection($"Data Source={Path.Combine(_dir.Path, "tunnel.db")};Pooling=False"))
+        {
+            blocker.Open();
+            using var hold = blocker.BeginTransaction();
+            acknowledged = _host.Service.AcknowledgeAsync(raised.AlarmId, "operator1", note: null);
+            // The engine has taken the acknowledgement, and still takes the next passage, while the store waits.
+            await Wait.UntilAsync(() => _host.Service.Snapshot.OpenAlarms.Any(a => a.AlarmId == raised.AlarmId && a.State == AlarmState.ActiveAcknowledged),
+                "the acknowledgement taken by the engine");
+            await entry.SendAsync(DateTimeOffset.UtcNow.AddSeconds(-5), "浙J66666");
+            await Wait.UntilAsync(() => _host.Service.Snapshot.Accepted == 2, "a passage decided while the store is held");
+            // The operator hears only of what is stored.
+            Assert.False(acknowledged.IsCompleted, "answered before the acknowledgement was stored");
+        }
+        await acknowledged.WaitAsync(Wait.Deadline);
+        Assert.Equal(AlarmState.ActiveAcknowledged, _host.Store.AlarmHistory(raised.AlarmId)[^1].State);
+    }
+
+    [Fact]
     public async Task Duplicates_change_nothing_and_a_gap_holds_the_ack_back_until_it_fills()
     {
         await using var entry = await AgentAsync("north", Portal.Entry, 2);

@@ -19,9 +19,9 @@ public abstract class ConsoleStoreContract : IDisposable
     }
 
     [Fact]
-    public void The_schema_is_at_version_4()
+    public void The_schema_is_at_version_5()
     {
-        Assert.Equal(4, Store.SchemaVersion);
+        Assert.Equal(5, Store.SchemaVersion);
     }
 
     [Fact]

@@ -367,8 +367,8 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
         var store = Reopen();
 
         // One row per migration, none re-run on reopening.
-        Assert.Equal(4, store.SchemaVersion);
-        Assert.Equal(4L, Convert.ToInt64(store.ScalarForTests("SELECT COUNT(*) FROM schema_version")));
+        Assert.Equal(5, store.SchemaVersion);
+        Assert.Equal(5L, Convert.ToInt64(store.ScalarForTests("SELECT COUNT(*) FROM schema_version")));
         Assert.Equal(Json(p), Json(All()[0].Passage));
         var progress = store.Progress("a1");
         Assert.Equal((1L, 3L), (progress.Contiguous, progress.Highest));
@@ -389,18 +389,57 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
             Passage("a1", 3, "浙A00003", T0.AddMinutes(61)), Passage("b1", 1, "浙A00004", T0.AddMinutes(5), Portal.Exit, bore: "south")));
         var counted = Store.HourlyCounts(T0, T0.AddHours(2)).Select(c => (c.Hour, c.Bore, c.Portal, c.VehicleClass, c.Hazmat, c.Passages)).ToList();
         // Back to schema 3, as a database stored by an older build is.
+        BackToSchema4();
         Store.WriteScalarForTests("DROP TABLE hourly_counts");
         Store.WriteScalarForTests("DROP TABLE alarm_verdicts");
         Store.WriteScalarForTests("DELETE FROM schema_version WHERE version = 4");
 
         var upgraded = Reopen();
-        Assert.Equal(4, upgraded.SchemaVersion);
+        Assert.Equal(5, upgraded.SchemaVersion);
         Assert.Equal(
         [
             (T0, "north", "entry", "car", false, 1L), (T0, "north", "entry", "truck", true, 1L), (T0, "south", "exit", "car", false, 1L),
             (T0.AddHours(1), "north", "entry", "car", false, 1L),
         ], upgraded.HourlyCounts(T0, T0.AddHours(2)).Select(c => (c.Hour, c.Bore, c.Portal, c.VehicleClass, c.Hazmat, c.Passages)));
         Assert.Equal(counted, upgraded.HourlyCounts(T0, T0.AddHours(2)).Select(c => (c.Hour, c.Bore, c.Portal, c.VehicleClass, c.Hazmat, c.Passages)));
+    }
+
+    private void BackToSchema4()
+    {
+        Store.WriteScalarForTests("DROP INDEX ix_alarm_transitions_unpublished");
+        Store.WriteScalarForTests("ALTER TABLE alarm_transitions DROP COLUMN published");
+        Store.WriteScalarForTests("DELETE FROM schema_version WHERE version = 5");
+    }
+
+    [Fact]
+    public void Alarm_transitions_wait_to_be_published_in_the_order_stored_and_across_a_reopen_until_the_broker_took_them()
+    {
+        var id = Guid.NewGuid();
+        var raised = Alarm(id, AlarmState.ActiveUnacknowledged, T0);
+        var acknowledged = Alarm(id, AlarmState.ActiveAcknowledged, T0.AddSeconds(30));
+        var other = Alarm(Guid.NewGuid(), AlarmState.ActiveUnacknowledged, T0.AddSeconds(10));
+        Store.AddAlarmTransitions([raised, other]);
+        Store.AddAlarmTransitions([acknowledged]);
+        Assert.Equal([Json(raised), Json(other), Json(acknowledged)], Store.UnpublishedAlarms().Select(Json));
+
+        Store.Store(new StoreBatch { PublishedAlarms = [raised, other] });
+        Store.Store(new StoreBatch { PublishedAlarms = [other] }); // a PUBACK told twice changes nothing
+        Assert.Equal([Json(acknowledged)], Store.UnpublishedAlarms().Select(Json));
+        Assert.Equal([Json(acknowledged)], Reopen().UnpublishedAlarms().Select(Json));
+    }
+
+    [Fact]
+    public void The_upgrade_to_schema_5_counts_the_alarm_transitions_already_stored_as_published()
+    {
+        // Stored by an older build, which published it (or never could say).
+        Store.AddAlarmTransitions([Alarm(Guid.NewGuid(), AlarmState.Closed, T0)]);
+        BackToSchema4();
+        var upgraded = Reopen();
+        Assert.Equal(5, upgraded.SchemaVersion);
+        Assert.Empty(upgraded.UnpublishedAlarms());
+        var later = Alarm(Guid.NewGuid(), AlarmState.ActiveUnacknowledged, T0.AddMinutes(1));
+        upgraded.AddAlarmTransitions([later]);
+        Assert.Equal([Json(later)], upgraded.UnpublishedAlarms().Select(Json));
     }
 
     [Fact]

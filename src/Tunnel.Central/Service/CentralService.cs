@@ -188,6 +188,8 @@ public sealed class CentralService
 
     public async Task RunAsync(CancellationToken ct)
     {
+        // Stored before the last stop and never accepted by the broker: they go first, in the order they were stored.
+        _unpublished.AddRange(_store.UnpublishedAlarms());
         Rebuild();
         _mqtt.MessageQueued = OnMessageQueued;
         await _mqtt.SubscribeAsync(Topics.AllPassages, 1, ct);
@@ -226,21 +228,16 @@ public sealed class CentralService
             {
                 _signal.WaitFor(hasWork);
                 if (ct.IsCancellationRequested) break;
-                try
-                {
-                    lock (_turn) Turn(answers);
-                }
-                finally
-                {
-                    foreach (var answer in answers) answer();
-                    answers.Clear();
-                }
+                // Answers a failed turn could not hand on stay for the next one: an operator hears only of what is stored.
+                lock (_turn) Turn(answers);
             }
         }
         finally
         {
             // From here on nothing may touch the engine from the network thread: the writer is stopping.
             lock (_turn) Volatile.Write(ref _inlineTurns, false);
+            // The writer's last commit on its way out answers them.
+            if (answers.Count > 0) _writer.AfterStored([.. answers]);
         }
     }
 
@@ -306,7 +303,14 @@ public sealed class CentralService
                 if (tick) _engine.AdvanceTo(now);
             }
             var waiting = answers is { Count: > 0 };
-            FlushAlarms(storeNow: waiting);
+            FlushAlarms();
+            if (waiting)
+            {
+                // Answered by the writer once what the commands caused is stored: a store that is locked or slow holds up
+                // the operator's answer, never the loop's next decision.
+                _writer.AfterStored([.. answers!]);
+                answers!.Clear();
+            }
             _writer.Acknowledge(owed);
             if (waiting || Stopwatch.GetElapsedTime(_snapshotAt) >= SnapshotEvery) TakeSnapshot(now);
         }
@@ -434,18 +438,16 @@ public sealed class CentralService
 
     /// <summary>
     /// Queues the turn's alarm transitions to the writer, behind the passages that raised (or cleared)
-    /// them: a disk sync on the loop would hold up every decision behind it. Where an operator waits
-    /// for the answer (<paramref name="storeNow"/>), they are stored before it, as <see cref="Post"/> promises.
-    /// Then sends what is stored and not yet published.
+    /// them: a disk sync on the loop would hold up every decision behind it. Then sends what is stored and not
+    /// yet published.
     /// </summary>
-    private void FlushAlarms(bool storeNow)
+    private void FlushAlarms()
     {
         StoreEndedTransits();
         if (_pendingAlarms.Count > 0)
         {
             _writer.AddAlarms(_pendingAlarms);
             _pendingAlarms.Clear();
-            if (storeNow) _writer.Flush();
         }
         var sent = 0;
         while (sent < _unpublished.Count && _mqtt.IsConnected)
@@ -457,12 +459,14 @@ public sealed class CentralService
                 // No broker would ever take it, and the alarms behind it would wait for good: stored and on the
                 // console, it is left off MQTT.
                 _log.LogError("alarm {AlarmId} not published: {Bytes} bytes, over {Max}", t.AlarmId, payload.Length, MaxAlarmBytes);
+                _writer.AddPublished(t);
                 sent++;
                 continue;
             }
-            // Stored already; what cannot go out now goes when the broker is back.
+            // Stored already; what cannot go out now goes when the broker is back, or after a restart if the broker never took it.
             if (!FireAndObserve.TryPublish(_mqtt, Topics.Alarms(t.Site), payload, retain: false,
-                    error => _log.LogWarning("alarm {AlarmId} not published: {Error}", t.AlarmId, error), out var refused))
+                    error => _log.LogWarning("alarm {AlarmId} not published: {Error}", t.AlarmId, error), out var refused,
+                    accepted: () => _writer.AddPublished(t)))
             {
                 _log.LogWarning("alarm publish deferred: {Error}", refused);
                 break;
@@ -566,9 +570,6 @@ public sealed class CentralService
                 alarm.State = known.State;
                 alarm.Priority = known.Priority;
                 alarm.ShelvedUntil = known.ShelvedUntil;
-                // Its last transition may have been stored but never published before the stop:
-                // announce the current state again (consumers key on alarmId and state).
-                _unpublished.Add(known);
             }
             else
             {
@@ -586,7 +587,6 @@ public sealed class CentralService
                 ConditionActive = known.State != AlarmState.ClearedUnacknowledged,
             });
             if (known.Kind == AlarmKind.AgentOffline && known.AgentId is { } agent) _offlineAlarms[agent] = known.AlarmId;
-            _unpublished.Add(known);
             // Not raised again, yet its vehicle is still inside (a rebuild with changed bore settings weighs
             // the evidence anew): the alarm stands, and the vehicle's exit will clear it as usual.
             if (known.Kind == AlarmKind.Overdue && StillInside(engine, known) is { } transit)

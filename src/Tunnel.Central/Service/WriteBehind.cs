@@ -176,6 +176,24 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
     }
 
     /// <summary>
+    /// Runs <paramref name="callbacks"/> on the writer's thread once everything queued so far is stored (at once if
+    /// nothing is): an operator's answer waits for the store this way, and the loop goes on deciding meanwhile.
+    /// </summary>
+    public void AfterStored(IReadOnlyList<Action> callbacks)
+    {
+        lock (_queue) _pending.AfterStored.AddRange(callbacks);
+        _work.Set();
+    }
+
+    /// <summary>A stored alarm transition the broker has accepted (called on the MQTT client's network thread): not to be sent again after a restart.</summary>
+    public void AddPublished(AlarmTransition transition)
+    {
+        lock (_queue) _pending.PublishedAlarms.Add(transition);
+        // A PUBACK may come in as the writer shuts down; the row then stays unpublished and goes once more after the restart.
+        try { _work.Set(); } catch (ObjectDisposedException) { }
+    }
+
+    /// <summary>
     /// Queues an acknowledgement for each agent once what is queued now is stored, and wakes the
     /// writer. Called last in a loop turn, so an acknowledgement also covers the transits the turn ended.
     /// </summary>
@@ -272,7 +290,11 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
             // One transaction, so one disk sync, for everything queued; the alarms still land with (never before) the passages that raised them.
             if (taken.Count > 0)
             {
-                store.Store(new StoreBatch { Passages = taken.Passages, DeadLetters = taken.DeadLetters, Transits = taken.Transits, Alarms = taken.Alarms });
+                store.Store(new StoreBatch
+                {
+                    Passages = taken.Passages, DeadLetters = taken.DeadLetters, Transits = taken.Transits, Alarms = taken.Alarms,
+                    PublishedAlarms = taken.PublishedAlarms,
+                });
                 Interlocked.Increment(ref _commits);
             }
         }
@@ -294,6 +316,7 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
             log.LogInformation("store backlog below {MaxQueuedPassages} passages again: {Dropped} passages dropped so far, {Recovered} recovered from re-sends",
                 maxQueuedPassages, PassagesDropped, PassagesRecovered);
         if (taken.Alarms.Count > 0) alarmsStored(taken.Alarms);
+        foreach (var callback in taken.AfterStored) callback();
     }
 
     /// <summary>
@@ -348,8 +371,11 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
         public List<(DeadLetter, long?)> DeadLetters { get; private init; } = [];
         public List<TransitRecord> Transits { get; private init; } = [];
         public List<AlarmTransition> Alarms { get; private init; } = [];
+        public List<AlarmTransition> PublishedAlarms { get; private init; } = [];
+        /// <summary>Run once this batch is stored; not counted: they are no rows.</summary>
+        public List<Action> AfterStored { get; private init; } = [];
         public HashSet<(string Site, string Agent)> Agents { get; private init; } = [];
-        public int Count => Passages.Count + DeadLetters.Count + Transits.Count + Alarms.Count;
+        public int Count => Passages.Count + DeadLetters.Count + Transits.Count + Alarms.Count + PublishedAlarms.Count;
 
         public Pending Before(Pending later) => new()
         {
@@ -357,6 +383,8 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
             DeadLetters = [.. DeadLetters, .. later.DeadLetters],
             Transits = [.. Transits, .. later.Transits],
             Alarms = [.. Alarms, .. later.Alarms],
+            PublishedAlarms = [.. PublishedAlarms, .. later.PublishedAlarms],
+            AfterStored = [.. AfterStored, .. later.AfterStored],
             Agents = [.. Agents, .. later.Agents],
         };
     }

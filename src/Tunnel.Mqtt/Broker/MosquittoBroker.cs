@@ -28,6 +28,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
     private bool _disposed;
     // Set before this class itself stops or kills the process, so only an exit nobody asked for is a crash.
     private volatile bool _exitExpected;
+    private volatile bool _serving;
 
     private MosquittoBroker(MosquittoBrokerOptions options, string dataDirectory, bool ownsDirectory)
     {
@@ -42,9 +43,10 @@ public sealed class MosquittoBroker : IAsyncDisposable
     public string DataDirectory { get; }
     public string ConfigPath => Path.Combine(DataDirectory, "mosquitto.conf");
     public string LogPath => Path.Combine(DataDirectory, "mosquitto.log");
-    public bool IsRunning => _broker is { HasExited: false };
+    /// <summary>Started and serving: mosquitto has said it is running, and has not exited since.</summary>
+    public bool IsRunning => _serving && _broker is { HasExited: false };
     /// <summary>The running broker's process id, for whoever accounts for its CPU; null when it is not running.</summary>
-    public int? ProcessId => _broker is { HasExited: false } process ? process.Id : null;
+    public int? ProcessId => IsRunning ? _broker?.Id : null;
 
     /// <summary>
     /// Raised with the exit code when the running broker exits without this class having stopped or killed it (a crash,
@@ -97,6 +99,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
         try
         {
             _exitExpected = true;
+            _serving = false;
             KillWatchdog();
             if (_broker is { } broker)
             {
@@ -343,6 +346,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
         {
             if (ready.Task.IsCompletedSuccessfully)
             {
+                _serving = false;
                 if (!_exitExpected) Crashed?.Invoke(process.ExitCode);
                 return;
             }
@@ -369,6 +373,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
         }
 
         StartWatchdog(process.Id);
+        _serving = true;
     }
 
     /// <summary>
@@ -410,6 +415,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
     private async Task StopProcessAsync()
     {
         _exitExpected = true;
+        _serving = false;
         KillWatchdog();
         if (_broker is not { } broker)
         {

@@ -29,7 +29,7 @@ internal abstract class Dialect : IDisposable
     /// <summary>Rows per multi-row INSERT.</summary>
     public abstract int RowsPerInsert { get; }
 
-    /// <summary>Fills {id} {uuid} {time} {bool} {bytes} {real}, and {hour_of_captured_at} (the start of its UTC hour, as a {time}), in shared DDL.</summary>
+    /// <summary>Fills {id} {uuid} {time} {bool} {true} {false} {bytes} {real}, and {hour_of_captured_at} (the start of its UTC hour, as a {time}), in shared DDL.</summary>
     public abstract string Ddl(string template);
 
     /// <summary>Runs once when the store opens, before migrations.</summary>

@@ -19,6 +19,8 @@ internal sealed class PostgresDialect(string connectionString) : Dialect
         .Replace("{uuid}", "UUID")
         .Replace("{time}", "TIMESTAMPTZ")
         .Replace("{bool}", "BOOLEAN")
+        .Replace("{true}", "TRUE")
+        .Replace("{false}", "FALSE")
         .Replace("{bytes}", "BYTEA")
         .Replace("{real}", "DOUBLE PRECISION")
         .Replace("{hour_of_captured_at}", "to_timestamp(FLOOR(EXTRACT(EPOCH FROM captured_at) / 3600) * 3600)");

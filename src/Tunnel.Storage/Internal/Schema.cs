@@ -189,6 +189,13 @@ internal static class Schema
                 SELECT {hour_of_captured_at}, site, bore, portal, vehicle_class, hazmat, COUNT(*) FROM passages
                 GROUP BY {hour_of_captured_at}, site, bore, portal, vehicle_class, hazmat;
             """),
+        // Alarm transitions the MQTT broker has not yet accepted: sent again, in order, after a restart, so another
+        // system listening to the alarms misses none when the service dies between storing one and publishing it.
+        // Rows stored before this version count as sent.
+        (5, """
+            ALTER TABLE alarm_transitions ADD COLUMN published {bool} NOT NULL DEFAULT {true};
+            CREATE INDEX ix_alarm_transitions_unpublished ON alarm_transitions (id) WHERE published = {false};
+            """),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

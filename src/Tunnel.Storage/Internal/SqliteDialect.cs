@@ -73,6 +73,8 @@ internal sealed class SqliteDialect : Dialect
         .Replace("{uuid}", "TEXT")
         .Replace("{time}", "INTEGER")
         .Replace("{bool}", "INTEGER")
+        .Replace("{true}", "1")
+        .Replace("{false}", "0")
         .Replace("{bytes}", "BLOB")
         .Replace("{real}", "REAL")
         .Replace("{hour_of_captured_at}", "(captured_at / 3600000) * 3600000");
