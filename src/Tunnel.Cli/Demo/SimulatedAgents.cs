@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using Tunnel.Central.Service;
 using Tunnel.Cli.Hosting;
@@ -39,6 +40,9 @@ public sealed class SimulatedAgent : IAsyncDisposable
     private TaskCompletionSource _drained = Completed();
     private long _seq;
     private long _storedThrough;
+    // When the outbox last made progress (real time): unconfirmed for ResendUnconfirmedAfter, it all goes again.
+    private long _progressAt = Stopwatch.GetTimestamp();
+    private static readonly TimeSpan ResendUnconfirmedAfter = TimeSpan.FromSeconds(30);
     private long _published;
     private long _resent;
     private bool _connectedOnce;
@@ -136,6 +140,7 @@ public sealed class SimulatedAgent : IAsyncDisposable
         lock (_gate)
         {
             if (passage.Seq <= _storedThrough) return;
+            if (_outbox.Count == 0) _progressAt = Stopwatch.GetTimestamp();
             _outbox[passage.Seq] = payload;
             if (_drained.Task.IsCompleted) _drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
@@ -173,10 +178,24 @@ public sealed class SimulatedAgent : IAsyncDisposable
         if (!_connectedOnce) { _connectedOnce = true; return; }
         // Back after an outage: the broker may have lost what it had accepted, so everything unconfirmed goes again
         // (duplicates are harmless, the central service recognises them by event id).
-        List<byte[]> unconfirmed;
-        lock (_gate) unconfirmed = [.. _outbox.Values];
-        foreach (var payload in unconfirmed) _ = PublishAsync(payload, resend: true);
+        ResendUnconfirmed(ifStalled: false);
         _ = PublishStatusAsync(_stop.Token);
+    }
+
+    /// <summary>
+    /// Sends every unconfirmed passage again; with <paramref name="ifStalled"/>, only when nothing was confirmed for a while:
+    /// a broker that crashed may come back before the central service has subscribed again, and what it took meanwhile went nowhere.
+    /// </summary>
+    private void ResendUnconfirmed(bool ifStalled)
+    {
+        List<byte[]> unconfirmed;
+        lock (_gate)
+        {
+            if (ifStalled && (_outbox.Count == 0 || Stopwatch.GetElapsedTime(_progressAt) < ResendUnconfirmedAfter)) return;
+            _progressAt = Stopwatch.GetTimestamp();
+            unconfirmed = [.. _outbox.Values];
+        }
+        foreach (var payload in unconfirmed) _ = PublishAsync(payload, resend: true);
     }
 
     private async Task ReadAcksAsync(CancellationToken ct)
@@ -192,6 +211,7 @@ public sealed class SimulatedAgent : IAsyncDisposable
                 if (ack is null || ack.AgentId != AgentId) continue;
                 lock (_gate)
                 {
+                    if (ack.StoredThroughSeq > _storedThrough) _progressAt = Stopwatch.GetTimestamp();
                     _storedThrough = Math.Max(_storedThrough, ack.StoredThroughSeq);
                     while (_outbox.Count > 0 && _outbox.First().Key <= _storedThrough) _outbox.Remove(_outbox.First().Key);
                     if (_outbox.Count == 0) _drained.TrySetResult();
@@ -206,7 +226,11 @@ public sealed class SimulatedAgent : IAsyncDisposable
         using var timer = new PeriodicTimer(HeartbeatEvery, _clock);
         try
         {
-            while (await timer.WaitForNextTickAsync(ct)) await PublishStatusAsync(ct);
+            while (await timer.WaitForNextTickAsync(ct))
+            {
+                ResendUnconfirmed(ifStalled: true);
+                await PublishStatusAsync(ct);
+            }
         }
         catch (OperationCanceledException) { }
     }
