@@ -102,3 +102,35 @@ public sealed class AgentStatusAlarmTests : IAsyncLifetime
         return client;
     }
 }
+
+/// <summary>The on-delay of agent-offline alarms: an agent back within it raises nothing. Real service, private mosquitto, SQLite.</summary>
+public sealed class AgentOfflineDelayTests
+{
+    [Fact]
+    public async Task An_agent_back_within_the_delay_raises_nothing_and_one_still_away_after_it_raises_its_alarm()
+    {
+        var alarms = new BlockingCollection<AlarmTransition>();
+        await using var live = await LiveCentral.StartAsync("maoliling-north-exit-1", s => s.AlarmChanged += alarms.Add,
+            agentOfflineDelay: TimeSpan.FromSeconds(1));
+        Task Send(string agentId, bool online) =>
+            live.Agent.PublishAsync(Topics.AgentStatus("maoliling", agentId),
+                Encoding.UTF8.GetBytes(TunnelJson.Serialize(new AgentStatus
+                {
+                    AgentId = agentId, Online = online, Site = "maoliling", Bore = "north", Portal = Portal.Exit, Lane = 1,
+                    LastError = online ? null : "connection lost (last will)",
+                })), qos: 1, retain: true).WaitAsync(LiveCentral.Deadline);
+
+        // Restarted: gone, and back at once. The other agent went away just after it, and stays away.
+        var sent = DateTimeOffset.UtcNow;
+        await Send("maoliling-north-exit-1", online: false);
+        await Send("maoliling-north-exit-1", online: true);
+        await Send("maoliling-north-exit-2", online: false);
+
+        Assert.True(alarms.TryTake(out var raised, LiveCentral.Deadline), "no alarm for the agent that stayed away");
+        // The first agent's alarm would have come first; the only one is the second agent's, a delay after it left.
+        Assert.Equal((AlarmKind.AgentOffline, "maoliling-north-exit-2"), (raised.Kind, raised.AgentId));
+        Assert.True(raised.At - sent >= TimeSpan.FromSeconds(1), $"raised {(raised.At - sent).TotalMilliseconds:0} ms after it left");
+        Assert.False(alarms.TryTake(out var more, 0), $"another alarm: {more?.AgentId}");
+    }
+}
+

@@ -27,8 +27,9 @@ internal sealed class LiveCentral : IAsyncDisposable
     /// Starts everything; <paramref name="watch"/> attaches to the service before it runs, and <paramref name="beforeService"/> runs once the
     /// broker, the store and the clients are up and before the service is made (to seed the store, or subscribe the agent's client).
     /// </summary>
+    /// <param name="agentOfflineDelay">At once unless given.</param>
     public static async Task<LiveCentral> StartAsync(string agentId, Action<CentralService> watch, TimeProvider? clock = null,
-        Func<LiveCentral, Task>? beforeService = null)
+        Func<LiveCentral, Task>? beforeService = null, TimeSpan? agentOfflineDelay = null)
     {
         var live = new LiveCentral();
         live.Broker = await MosquittoBroker.StartAsync(new MosquittoBrokerOptions
@@ -40,7 +41,10 @@ internal sealed class LiveCentral : IAsyncDisposable
         live.Agent = await live.Connect(agentId, "agent", "agent-secret");
         if (beforeService is not null) await beforeService(live);
         live.Service = new CentralService(SitesFile.Maoliling, live.Store, live.CentralClient, new DetectorSettings(), clock ?? TimeProvider.System,
-            NullLogger<CentralService>.Instance);
+            NullLogger<CentralService>.Instance)
+        {
+            AgentOfflineDelay = agentOfflineDelay ?? TimeSpan.Zero,
+        };
         watch(live.Service);
         live._running = live.Service.RunAsync(live._stop.Token);
         await live.Service.Ready.WaitAsync(Deadline);

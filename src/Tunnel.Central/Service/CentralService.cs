@@ -40,6 +40,8 @@ public sealed class CentralService
     private readonly List<AlarmTransition> _unpublished = [];
     private readonly Dictionary<string, AgentStatus> _agents = [];
     private readonly Dictionary<string, Guid> _offlineAlarms = [];
+    // Agents that said they are offline, not yet for AgentOfflineDelay.
+    private readonly Dictionary<string, (string Site, string Bore, AgentStatus Status, DateTimeOffset Since)> _goingOffline = [];
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     // Wakes the loop's thread: messages (from the MQTT client's network thread), commands, ticks.
     private readonly LoopSignal _signal = new();
@@ -83,6 +85,8 @@ public sealed class CentralService
 
     public DetectorSettings Settings { get; }
     public TimeSpan RebuildWindow { get; init; } = TimeSpan.FromHours(12);
+    /// <summary>How long an agent must stay offline before its alarm is raised (zero: at once).</summary>
+    public TimeSpan AgentOfflineDelay { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>Completes when the state is rebuilt and the subscriptions are in place.</summary>
     public Task Ready => _ready.Task;
     /// <summary>A consistent picture of every bore, refreshed by the loop; safe to read from any thread.</summary>
@@ -300,7 +304,11 @@ public sealed class CentralService
                     // Announcing stored alarms answers nobody: it must not make the turn store its own alarms on this thread.
                     if (work(this, now) is var answer && answer != NoAnswer) answers!.Add(answer);
                 }
-                if (tick) _engine.AdvanceTo(now);
+                if (tick)
+                {
+                    _engine.AdvanceTo(now);
+                    RaiseOfflineAlarms(now);
+                }
             }
             var waiting = answers is { Count: > 0 };
             FlushAlarms();
@@ -417,6 +425,34 @@ public sealed class CentralService
         var bore = status.Bore ?? _sites.Sites.FirstOrDefault(s => s.Id == site)?.Bores.FirstOrDefault()?.Id ?? "";
         if (!status.Online && !_offlineAlarms.ContainsKey(agentId))
         {
+            // The latest status says why; the first says since when.
+            var since = _goingOffline.TryGetValue(agentId, out var earlier) ? earlier.Since : now;
+            _goingOffline[agentId] = (site, bore, status, since);
+            RaiseOfflineAlarms(now);
+        }
+        else if (status.Online)
+        {
+            // Back within the delay (a restarted agent, a broker restart): nobody needs to hear of it.
+            _goingOffline.Remove(agentId);
+            if (_offlineAlarms.Remove(agentId, out var open)) _engine.Alarms.ConditionCleared(open, now, AlarmReason.AgentOnline(agentId));
+        }
+        return status;
+    }
+
+    /// <summary>
+    /// Raises the agent-offline alarm of each agent offline for <see cref="AgentOfflineDelay"/> (ISA-18.2's on-delay): an
+    /// agent restarted for an update, or every agent at once when the broker restarts, is back within seconds, and
+    /// an alarm that has cleared before anyone could look only teaches the operators to ignore the next one.
+    /// </summary>
+    private void RaiseOfflineAlarms(DateTimeOffset now)
+    {
+        List<string>? due = null;
+        foreach (var (agentId, pending) in _goingOffline)
+            if (now - pending.Since >= AgentOfflineDelay) (due ??= []).Add(agentId);
+        foreach (var agentId in due ?? [])
+        {
+            _goingOffline.Remove(agentId, out var pending);
+            var (site, bore, status, _) = pending;
             var id = Guid.NewGuid();
             _offlineAlarms[agentId] = id;
             // Stopped on purpose, the camera is still out and the operators still see it, without a call to action.
@@ -429,11 +465,6 @@ public sealed class CentralService
             }.WithReason(stopped ? AlarmReason.AgentStopped(agentId)
                 : status.LastError is { } err ? AlarmReason.AgentOfflineError(agentId, err) : AlarmReason.AgentOffline(agentId)));
         }
-        else if (status.Online && _offlineAlarms.Remove(agentId, out var open))
-        {
-            _engine.Alarms.ConditionCleared(open, now, AlarmReason.AgentOnline(agentId));
-        }
-        return status;
     }
 
     /// <summary>

@@ -123,7 +123,10 @@ public sealed class CentralHost : IAsyncDisposable
         await _mqtt.ConnectAsync(ct);
 
         Snapshots = SnapshotStore.InDataDirectory(Settings.DataDirectory, clock);
-        Service = new CentralService(_startSites, _store, _mqtt, detector, clock, Logs.CreateLogger<CentralService>(), snapshots: Snapshots);
+        Service = new CentralService(_startSites, _store, _mqtt, detector, clock, Logs.CreateLogger<CentralService>(), snapshots: Snapshots)
+        {
+            AgentOfflineDelay = TimeSpan.FromSeconds(Math.Max(0, Settings.AgentOfflineDelaySeconds)),
+        };
         _loop = Task.Run(() => Service.RunAsync(_stop.Token), CancellationToken.None);
         await Task.WhenAny(Service.Ready, _loop);
         if (_loop.IsFaulted) await _loop;

@@ -12,6 +12,8 @@ public sealed class TunnelSettings
     public BrokerSettings Broker { get; set; } = new();
     public DatabaseSettings Database { get; set; } = new();
     public RetentionSettings Retention { get; set; } = new();
+    /// <summary>How long an agent must stay offline before its agent-offline alarm is raised; 0 raises it at once.</summary>
+    public int AgentOfflineDelaySeconds { get; set; } = 30;
 }
 
 public sealed class HttpSettings

@@ -52,6 +52,7 @@ public sealed class CentralProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         start.Environment["Tunnel__Broker__Port"] = brokerPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["Tunnel__AgentOfflineDelaySeconds"] = "0";
         start.Environment["DOTNET_NOLOGO"] = "1";
         var process = new Process { StartInfo = start };
         var child = new CentralProcess(process, dataDirectory, brokerPort, httpPort);

@@ -17,6 +17,7 @@ public static class Hosts
         ["Tunnel:Broker:Embedded"] = "true",
         ["Tunnel:Broker:Port"] = "0",
         ["Tunnel:Http:Urls"] = "http://127.0.0.1:0",
+        ["Tunnel:AgentOfflineDelaySeconds"] = "0",
     };
 
     /// <summary>A broker the test runs itself (so it outlives the host, or has its own users).</summary>
@@ -29,6 +30,7 @@ public static class Hosts
         ["Tunnel:Broker:Username"] = user,
         ["Tunnel:Broker:Password"] = password,
         ["Tunnel:Http:Urls"] = "http://127.0.0.1:0",
+        ["Tunnel:AgentOfflineDelaySeconds"] = "0",
     };
 
     /// <summary>
