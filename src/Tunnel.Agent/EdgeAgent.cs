@@ -37,8 +37,7 @@ public sealed class EdgeAgent : IAsyncDisposable
         {
             StatusEvery = TimeSpan.FromSeconds(options.StatusEverySeconds),
         };
-        // Frames are stamped on the central service's clock: a transit is one agent's time taken from another's.
-        _feed = new CameraFeed(options.Source, options.RealTime, _link.ServiceClock, logs.CreateLogger<CameraFeed>());
+        _feed = new CameraFeed(options.Source, options.RealTime, clock, logs.CreateLogger<CameraFeed>());
         _reader = reader;
     }
 
@@ -107,7 +106,8 @@ public sealed class EdgeAgent : IAsyncDisposable
         var draft = new Passage
         {
             EventId = Guid.Empty, Seq = 0, AgentId = _options.AgentId, Site = _options.Site, Bore = _options.Bore, Portal = _options.Portal,
-            Lane = _options.Lane, CameraId = _options.EffectiveCameraId, CapturedAt = vehicle.CapturedAt,
+            // On the central service's clock: a transit is one agent's time taken from another's.
+            Lane = _options.Lane, CameraId = _options.EffectiveCameraId, CapturedAt = _link.ServiceClock.FromLocal(vehicle.CapturedAt),
             Plate = vehicle.Plate?.ToPlateRead(),
             Vehicle = new VehicleRead { Class = vehicle.Class, Confidence = vehicle.ClassConfidence, Hazmat = vehicle.Hazmat, HazmatConfidence = vehicle.HazmatConfidence },
         };

@@ -327,8 +327,6 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
     {
         HashSet<(string Site, string Agent)> due;
         lock (_queue) (due, _ackDue) = (_ackDue, []);
-        // On the service clock: agents take their clock offset from it.
-        var now = clock.GetUtcNow();
         var next = Timeout.InfiniteTimeSpan;
         List<(string Site, string Agent)>? ready = null;
         foreach (var target in due)
@@ -356,7 +354,8 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
             var (site, agent) = target;
             _lastAck[target] = Stopwatch.GetTimestamp();
             var through = stored[agent];
-            var ack = new AgentAck { AgentId = agent, StoredThroughSeq = through, At = now };
+            // The service's clock as the acknowledgement leaves (after the store's answer, not before): agents set their clocks by it.
+            var ack = new AgentAck { AgentId = agent, StoredThroughSeq = through, At = clock.GetUtcNow() };
             // Not sent: the agent keeps its outbox and sends again, and the next commit acknowledges again.
             void Unsent(string error) => log.LogWarning("could not acknowledge agent {Agent}: {Error}", agent, error);
             if (!FireAndObserve.TryPublish(mqtt, Topics.AgentAck(site, agent), Encoding.UTF8.GetBytes(TunnelJson.Serialize(ack)), retain: true, Unsent, out var refused))

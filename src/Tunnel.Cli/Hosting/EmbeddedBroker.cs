@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Tunnel.Core.Contracts;
@@ -13,6 +14,7 @@ namespace Tunnel.Cli.Hosting;
 public static class EmbeddedBroker
 {
     public const string CentralUser = "central";
+    private static readonly TimeSpan PortReleaseWait = TimeSpan.FromSeconds(7);
 
     public static async Task<(MosquittoBroker Broker, BrokerCredentials Credentials)> StartAsync(
         string dataDirectory, SitesFile sites, string host, int port, CancellationToken ct, bool saveOnEveryChange = false)
@@ -20,16 +22,24 @@ public static class EmbeddedBroker
         var dir = Path.Combine(dataDirectory, "broker");
         Directory.CreateDirectory(dir);
         var (credentials, users, acl) = Access(dir, sites);
-        MosquittoBroker broker;
-        try
+        // The previous run's broker, if that run was killed, takes up to 5 s to save its data and go (see MosquittoBroker's
+        // watchdog): a service restarted at once waits for it rather than taking it for another program.
+        var givingUpAt = Stopwatch.GetTimestamp() + (long)(PortReleaseWait.TotalSeconds * Stopwatch.Frequency);
+        while (true)
         {
-            broker = await StartBrokerAsync();
+            try
+            {
+                return (await StartBrokerAsync(), credentials);
+            }
+            catch (BrokerPortInUseException) when (Stopwatch.GetTimestamp() < givingUpAt)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(250), ct);
+            }
+            catch (BrokerPortInUseException)
+            {
+                throw new ConfigurationProblem([$"Tunnel:Broker:Port {port} on {host} is already in use: another Tunnel or MQTT broker runs on this machine. Stop it, or give this one another port (environment variable Tunnel__Broker__Port)"]);
+            }
         }
-        catch (BrokerPortInUseException)
-        {
-            throw new ConfigurationProblem([$"Tunnel:Broker:Port {port} on {host} is already in use: another Tunnel or MQTT broker runs on this machine. Stop it, or give this one another port (environment variable Tunnel__Broker__Port)"]);
-        }
-        return (broker, credentials);
 
         Task<MosquittoBroker> StartBrokerAsync() => MosquittoBroker.StartAsync(new MosquittoBrokerOptions
         {

@@ -346,6 +346,8 @@ public sealed class MosquittoBroker : IAsyncDisposable
         {
             if (ready.Task.IsCompletedSuccessfully)
             {
+                // A restart may already have started the next process: this one's exit is no news about it.
+                if (!ReferenceEquals(Volatile.Read(ref _broker), process)) return;
                 _serving = false;
                 if (!_exitExpected) Crashed?.Invoke(process.ExitCode);
                 return;

@@ -84,12 +84,15 @@ public sealed class CentralProcess : IAsyncDisposable
     public IReadOnlyDictionary<string, string> Passwords() =>
         JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(Path.Combine(DataDirectory, "broker", "credentials.json")))!;
 
-    /// <summary>SIGKILL, then waits until the process is reaped and its ports (its broker's too) are free again.</summary>
-    public async Task KillAsync()
+    /// <summary>
+    /// SIGKILL, then waits until the process is reaped and, unless <paramref name="waitForPorts"/> is false (a supervisor
+    /// restarting it at once), until its ports (its broker's too) are free again.
+    /// </summary>
+    public async Task KillAsync(bool waitForPorts = true)
     {
         _process.Kill(entireProcessTree: false);
         await _process.WaitForExitAsync();
-        await Wait.UntilAsync(() => Hosts.PortIsFree(BrokerPort) && Hosts.PortIsFree(HttpPort), "the killed service's ports released");
+        if (waitForPorts) await Wait.UntilAsync(() => Hosts.PortIsFree(BrokerPort) && Hosts.PortIsFree(HttpPort), "the killed service's ports released");
     }
 
     public async ValueTask DisposeAsync()
