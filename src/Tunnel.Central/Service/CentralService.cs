@@ -35,13 +35,14 @@ public sealed class CentralService
     private readonly TimeProvider _clock;
     private readonly ILogger _log;
     // Each command runs on the loop and hands back how to tell its caller, which happens once its transitions are stored.
-    private readonly Channel<Func<CentralService, DateTimeOffset, Action>> _commands = Channel.CreateUnbounded<Func<CentralService, DateTimeOffset, Action>>();
+    // A command's answer, if it has one, is told whether what the command caused was stored (null) or why not.
+    private readonly Channel<Func<CentralService, DateTimeOffset, Action<Exception?>?>> _commands = Channel.CreateUnbounded<Func<CentralService, DateTimeOffset, Action<Exception?>?>>();
     private readonly List<AlarmTransition> _pendingAlarms = [];
     private readonly List<AlarmTransition> _unpublished = [];
     private readonly Dictionary<string, AgentStatus> _agents = [];
     private readonly Dictionary<string, Guid> _offlineAlarms = [];
-    // Agents that said they are offline, not yet for AgentOfflineDelay.
-    private readonly Dictionary<string, (string Site, string Bore, AgentStatus Status, DateTimeOffset Since)> _goingOffline = [];
+    // Agents that went offline and have not been back for AgentOfflineDelay since (BackAt: online again, since then).
+    private readonly Dictionary<string, (string Site, string Bore, AgentStatus Status, DateTimeOffset Since, DateTimeOffset? BackAt)> _goingOffline = [];
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     // Wakes the loop's thread: messages (from the MQTT client's network thread), commands, ticks.
     private readonly LoopSignal _signal = new();
@@ -78,7 +79,7 @@ public sealed class CentralService
         _writer = new WriteBehind(store, mqtt, clock, log, stored => Enqueue((service, now) =>
         {
             service.Announce(stored, now);
-            return NoAnswer;
+            return null;
         }));
         _ingest = new PassageIngest(_validator, store, _engine, _writer);
     }
@@ -117,14 +118,18 @@ public sealed class CentralService
             try
             {
                 var result = work(service._engine, now);
-                return () => done.TrySetResult(result);
+                return notStored =>
+                {
+                    if (notStored is null) done.TrySetResult(result);
+                    else done.TrySetException(notStored);
+                };
             }
-            catch (Exception e) { return () => done.TrySetException(e); }
+            catch (Exception e) { return _ => done.TrySetException(e); }
         });
         return done.Task;
     }
 
-    private void Enqueue(Func<CentralService, DateTimeOffset, Action> command)
+    private void Enqueue(Func<CentralService, DateTimeOffset, Action<Exception?>?> command)
     {
         _commands.Writer.TryWrite(command);
         _signal.Set();
@@ -220,7 +225,7 @@ public sealed class CentralService
             _signal.Set();
         }, null, TickEvery, TickEvery);
         var messages = _mqtt.Messages;
-        var answers = new List<Action>();
+        var answers = new List<Action<Exception?>>();
         var commands = _commands.Reader;
         // After a failed turn only the tick (or the end) brings the next one: its batch is retried then, not at once.
         Func<bool> hasWork = () => ct.IsCancellationRequested || Volatile.Read(ref _tickDue) != 0
@@ -278,7 +283,7 @@ public sealed class CentralService
     /// thread (<paramref name="answers"/> given), the commands and the tick; then the alarms, the
     /// acknowledgements owed and the screens' snapshot. A turn that fails keeps its batch for the next tick.
     /// </summary>
-    private void Turn(List<Action>? answers)
+    private void Turn(List<Action<Exception?>>? answers)
     {
         var now = _clock.GetUtcNow();
         IReadOnlyCollection<(string Site, string Agent)> owed = [];
@@ -301,8 +306,8 @@ public sealed class CentralService
             {
                 while (_commands.Reader.TryRead(out var work))
                 {
-                    // Announcing stored alarms answers nobody: it must not make the turn store its own alarms on this thread.
-                    if (work(this, now) is var answer && answer != NoAnswer) answers!.Add(answer);
+                    // Announcing stored alarms answers nobody.
+                    if (work(this, now) is { } answer) answers!.Add(answer);
                 }
                 if (tick)
                 {
@@ -425,15 +430,15 @@ public sealed class CentralService
         var bore = status.Bore ?? _sites.Sites.FirstOrDefault(s => s.Id == site)?.Bores.FirstOrDefault()?.Id ?? "";
         if (!status.Online && !_offlineAlarms.ContainsKey(agentId))
         {
-            // The latest status says why; the first says since when.
+            // The latest status says why; the first says since when. An agent that keeps dropping off is counted from its
+            // first drop until it has stayed back for the delay: one on a bad link is offline most of the time.
             var since = _goingOffline.TryGetValue(agentId, out var earlier) ? earlier.Since : now;
-            _goingOffline[agentId] = (site, bore, status, since);
+            _goingOffline[agentId] = (site, bore, status, since, BackAt: null);
             RaiseOfflineAlarms(now);
         }
         else if (status.Online)
         {
-            // Back within the delay (a restarted agent, a broker restart): nobody needs to hear of it.
-            _goingOffline.Remove(agentId);
+            if (_goingOffline.TryGetValue(agentId, out var pending) && pending.BackAt is null) _goingOffline[agentId] = pending with { BackAt = now };
             if (_offlineAlarms.Remove(agentId, out var open)) _engine.Alarms.ConditionCleared(open, now, AlarmReason.AgentOnline(agentId));
         }
         return status;
@@ -446,13 +451,18 @@ public sealed class CentralService
     /// </summary>
     private void RaiseOfflineAlarms(DateTimeOffset now)
     {
-        List<string>? due = null;
+        List<string>? due = null, settled = null;
         foreach (var (agentId, pending) in _goingOffline)
-            if (now - pending.Since >= AgentOfflineDelay) (due ??= []).Add(agentId);
+        {
+            // Back within the delay (restarted for an update, every agent during a broker restart), and staying: nobody needs to hear of it.
+            if (pending.BackAt is { } back) { if (now - back >= AgentOfflineDelay) (settled ??= []).Add(agentId); }
+            else if (now - pending.Since >= AgentOfflineDelay) (due ??= []).Add(agentId);
+        }
+        foreach (var agentId in settled ?? []) _goingOffline.Remove(agentId);
         foreach (var agentId in due ?? [])
         {
             _goingOffline.Remove(agentId, out var pending);
-            var (site, bore, status, _) = pending;
+            var (site, bore, status, _, _) = pending;
             var id = Guid.NewGuid();
             _offlineAlarms[agentId] = id;
             // Stopped on purpose, the camera is still out and the operators still see it, without a call to action.
@@ -509,8 +519,6 @@ public sealed class CentralService
 
     /// <summary>Far above any alarm the service makes (about 1 KB), and below any broker's packet limit.</summary>
     private const int MaxAlarmBytes = 64 * 1024;
-
-    private static readonly Action NoAnswer = () => { };
 
     /// <summary>Alarm transitions the writer has stored: logged, handed to the console, published next.</summary>
     private void TakeSnapshot(DateTimeOffset now)

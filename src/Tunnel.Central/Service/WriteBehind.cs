@@ -179,11 +179,23 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
     /// Runs <paramref name="callbacks"/> on the writer's thread once everything queued so far is stored (at once if
     /// nothing is): an operator's answer waits for the store this way, and the loop goes on deciding meanwhile.
     /// </summary>
-    public void AfterStored(IReadOnlyList<Action> callbacks)
+    public void AfterStored(IReadOnlyList<Action<Exception?>> callbacks)
     {
-        lock (_queue) _pending.AfterStored.AddRange(callbacks);
-        _work.Set();
+        lock (_queue)
+        {
+            if (!_finished)
+            {
+                _pending.AfterStored.AddRange(callbacks);
+                _work.Set();
+                return;
+            }
+        }
+        foreach (var callback in callbacks) callback(NotStored);
     }
+
+    private static readonly InvalidOperationException NotStored = new("the service stopped before this was stored");
+    // Set when the writer has made its last commit: nothing queued afterwards will be stored.
+    private bool _finished;
 
     /// <summary>A stored alarm transition the broker has accepted (called on the MQTT client's network thread): not to be sent again after a restart.</summary>
     public void AddPublished(AlarmTransition transition)
@@ -277,6 +289,14 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
         }
         finally
         {
+            List<Action<Exception?>> unanswered;
+            lock (_queue)
+            {
+                _finished = true;
+                unanswered = [.. _inFlight.AfterStored, .. _pending.AfterStored];
+                _pending.AfterStored.Clear();
+            }
+            foreach (var callback in unanswered) callback(NotStored);
             _work.Dispose();
         }
     }
@@ -316,7 +336,7 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
             log.LogInformation("store backlog below {MaxQueuedPassages} passages again: {Dropped} passages dropped so far, {Recovered} recovered from re-sends",
                 maxQueuedPassages, PassagesDropped, PassagesRecovered);
         if (taken.Alarms.Count > 0) alarmsStored(taken.Alarms);
-        foreach (var callback in taken.AfterStored) callback();
+        foreach (var callback in taken.AfterStored) callback(null);
     }
 
     /// <summary>
@@ -371,8 +391,8 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
         public List<TransitRecord> Transits { get; private init; } = [];
         public List<AlarmTransition> Alarms { get; private init; } = [];
         public List<AlarmTransition> PublishedAlarms { get; private init; } = [];
-        /// <summary>Run once this batch is stored; not counted: they are no rows.</summary>
-        public List<Action> AfterStored { get; private init; } = [];
+        /// <summary>Told once this batch is stored; not counted: they are no rows.</summary>
+        public List<Action<Exception?>> AfterStored { get; private init; } = [];
         public HashSet<(string Site, string Agent)> Agents { get; private init; } = [];
         public int Count => Passages.Count + DeadLetters.Count + Transits.Count + Alarms.Count + PublishedAlarms.Count;
 
