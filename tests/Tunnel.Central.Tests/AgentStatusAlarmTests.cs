@@ -132,5 +132,40 @@ public sealed class AgentOfflineDelayTests
         Assert.True(raised.At - sent >= TimeSpan.FromSeconds(1), $"raised {(raised.At - sent).TotalMilliseconds:0} ms after it left");
         Assert.False(alarms.TryTake(out var more, 0), $"another alarm: {more?.AgentId}");
     }
+
+    [Fact]
+    public async Task An_agent_that_keeps_dropping_off_is_alarmed_counting_from_its_first_drop()
+    {
+        // The service's clock is stepped by hand between the statuses: 20 s away, 5 s back, away again.
+        var clock = new SteppingWallClock();
+        var alarms = new BlockingCollection<AlarmTransition>();
+        await using var live = await LiveCentral.StartAsync("maoliling-north-exit-1", s => s.AlarmChanged += alarms.Add, clock,
+            agentOfflineDelay: TimeSpan.FromSeconds(30));
+        async Task Say(bool online, string error)
+        {
+            await live.Agent.PublishAsync(Topics.AgentStatus("maoliling", "maoliling-north-exit-1"),
+                Encoding.UTF8.GetBytes(TunnelJson.Serialize(new AgentStatus
+                {
+                    AgentId = "maoliling-north-exit-1", Online = online, Site = "maoliling", Bore = "north", Portal = Portal.Exit, Lane = 1, LastError = error,
+                })), qos: 1, retain: true).WaitAsync(LiveCentral.Deadline);
+            // Taken by the service before the clock moves on.
+            Assert.True(SpinWait.SpinUntil(() => live.Service.Snapshot.Agents.Any(a => a.AgentId == "maoliling-north-exit-1" && a.LastError == error),
+                LiveCentral.Deadline), $"status '{error}' not taken");
+        }
+
+        var firstDrop = clock.GetUtcNow();
+        await Say(online: false, "drop 1");
+        clock.Step(TimeSpan.FromSeconds(20));
+        await Say(online: true, "back 1");
+        clock.Step(TimeSpan.FromSeconds(5));
+        await Say(online: false, "drop 2");
+        Assert.Empty(alarms);
+        // 35 s after the first drop, 10 s after the second: away most of the time, so alarmed now.
+        clock.Step(TimeSpan.FromSeconds(10));
+        Assert.True(alarms.TryTake(out var raised, LiveCentral.Deadline), "a flapping agent was never alarmed");
+        Assert.Equal((AlarmKind.AgentOffline, "maoliling-north-exit-1"), (raised.Kind, raised.AgentId));
+        // Counted from the second drop it would come 30 s after that, 55 s after the first.
+        Assert.True(raised.At - firstDrop < TimeSpan.FromSeconds(50), $"raised {(raised.At - firstDrop).TotalSeconds:0} s after the first drop");
+    }
 }
 
