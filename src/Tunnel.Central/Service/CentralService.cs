@@ -505,8 +505,12 @@ public sealed class CentralService
                 continue;
             }
             // Stored already; what cannot go out now goes when the broker is back, or after a restart if the broker never took it.
-            if (!FireAndObserve.TryPublish(_mqtt, Topics.Alarms(t.Site), payload, retain: false,
-                    error => _log.LogWarning("alarm {AlarmId} not published: {Error}", t.AlarmId, error), out var refused,
+            if (!FireAndObserve.TryPublish(_mqtt, Topics.Alarms(t.Site), payload, retain: false, error =>
+                    {
+                        _log.LogWarning("alarm {AlarmId} not published: {Error}", t.AlarmId, error.Message);
+                        // Refused by the broker itself (its ACL, say): sending it again at every start would change nothing.
+                        if (error is MqttException { ReasonCode: not null }) _writer.AddPublished(t);
+                    }, out var refused,
                     accepted: () => _writer.AddPublished(t)))
             {
                 _log.LogWarning("alarm publish deferred: {Error}", refused);

@@ -11,16 +11,17 @@ internal static class FireAndObserve
 {
     /// <summary>
     /// Starts a QoS 1 publish; false with the reason when the client refused it outright (closed, too
-    /// large), in which case the caller keeps the message. A refusal by the broker later is reported to <paramref name="failedLater"/>,
+    /// large), in which case the caller keeps the message. A refusal by the broker later (an <see cref="MqttException"/> with its
+    /// reason code), or the client closed first, is reported to <paramref name="failedLater"/>,
     /// the broker's acceptance to <paramref name="accepted"/>, both on the MQTT client's network thread (so they must be quick).
     /// </summary>
-    public static bool TryPublish(MqttClient mqtt, string topic, byte[] payload, bool retain, Action<string> failedLater, out string? refused,
+    public static bool TryPublish(MqttClient mqtt, string topic, byte[] payload, bool retain, Action<Exception> failedLater, out string? refused,
         Action? accepted = null)
     {
         try
         {
             // No task: nobody awaits it, and a task's completion would wake a pool thread for every PUBACK.
-            mqtt.Publish(topic, payload, 1, retain, error => failedLater(error.Message), accepted);
+            mqtt.Publish(topic, payload, 1, retain, failedLater, accepted);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

@@ -378,7 +378,7 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
             var ack = new AgentAck { AgentId = agent, StoredThroughSeq = through, At = clock.GetUtcNow() };
             // Not sent: the agent keeps its outbox and sends again, and the next commit acknowledges again.
             void Unsent(string error) => log.LogWarning("could not acknowledge agent {Agent}: {Error}", agent, error);
-            if (!FireAndObserve.TryPublish(mqtt, Topics.AgentAck(site, agent), Encoding.UTF8.GetBytes(TunnelJson.Serialize(ack)), retain: true, Unsent, out var refused))
+            if (!FireAndObserve.TryPublish(mqtt, Topics.AgentAck(site, agent), Encoding.UTF8.GetBytes(TunnelJson.Serialize(ack)), retain: true, error => Unsent(error.Message), out var refused))
                 Unsent(refused!);
         }
         return next;
