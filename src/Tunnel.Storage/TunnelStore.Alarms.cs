@@ -61,10 +61,12 @@ public sealed partial class TunnelStore
 
     private void MarkPublished(WriteSession session, System.Data.Common.DbTransaction transaction, IReadOnlyList<AlarmTransition> published)
     {
-        // By its exact text: one alarm's transitions are few, and the (alarm_id, at) index finds them.
+        // By alarm, time and state, which the (alarm_id, at) index finds, not by its text: the plate retention rewrites that.
         foreach (var t in published)
-            _dialect.Execute(session.Connection, transaction, "UPDATE alarm_transitions SET published = @yes WHERE alarm_id = @id AND json = @json AND published = @no",
-                ("@yes", Col.Bool, true), ("@no", Col.Bool, false), ("@id", Col.Uuid, t.AlarmId), ("@json", Col.Text, TunnelJson.Serialize(t)));
+            _dialect.Execute(session.Connection, transaction,
+                "UPDATE alarm_transitions SET published = @yes WHERE alarm_id = @id AND at = @at AND state = @state AND published = @no",
+                ("@yes", Col.Bool, true), ("@no", Col.Bool, false), ("@id", Col.Uuid, t.AlarmId), ("@at", Col.Time, t.At),
+                ("@state", Col.Text, TunnelJson.Name(t.State)));
     }
 
     /// <summary>Every stored transition of one alarm, oldest first.</summary>
