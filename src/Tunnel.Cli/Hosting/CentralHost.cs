@@ -215,7 +215,7 @@ public sealed class CentralHost : IAsyncDisposable
                 loopErrors = Service.LoopErrors,
                 at = Service.Snapshot.At,
                 // The system clock stepped since the start (the service kept its own time): worth a look at the time server.
-                clockDivergenceSeconds = clock is SteadyClock steady ? Math.Round(steady.Divergence.TotalSeconds, 1) : (double?)null,
+                clockDivergenceSeconds = clock is SteadyClock steady ? Math.Round(steady.Divergence.TotalSeconds, 1) + 0.0 : (double?)null, // + 0.0: never "-0"
             }, statusCode: ok ? 200 : 503);
         }).WithSummary("Liveness and readiness of the central service");
         app.MapGet("/metrics", () => Results.Text(Metrics.Render(Service, clock), "text/plain; version=0.0.4"))
