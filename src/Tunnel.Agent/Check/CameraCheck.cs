@@ -6,6 +6,7 @@ using Tunnel.Agent.Sources;
 using Tunnel.Agent.Vision;
 using Tunnel.Core.Contracts;
 using Tunnel.Mqtt;
+using Tunnel.Recognition.Batch;
 using Tunnel.Recognition.Native;
 using Tunnel.Recognition.Plates;
 
@@ -183,8 +184,8 @@ public static class CameraCheck
         var sorted = perFrameMs.Order().ToArray();
         var mean = sorted.Length == 0 ? 0 : sorted.Average();
         var cost = kind == SourceKind.ImageFolder
-            ? $"{Percentile(sorted, 0.5):0} ms per image (median), {Percentile(sorted, 0.95):0} ms at the 95th percentile"
-            : $"{mean:0.0} ms per frame on average, {Percentile(sorted, 0.95):0.0} ms at the 95th percentile";
+            ? $"{RecognitionReport.Percentile(sorted, 0.5):0} ms per image (median), {RecognitionReport.Percentile(sorted, 0.95):0} ms at the 95th percentile"
+            : $"{mean:0.0} ms per frame on average, {RecognitionReport.Percentile(sorted, 0.95):0.0} ms at the 95th percentile";
         if (reader is null)
             return new("recognition", CheckOutcome.Skipped, $"no models: {vehicles.Count} vehicles counted at the loop without reading plates; {cost}");
         if (vehicles.Count == 0)
@@ -199,8 +200,6 @@ public static class CameraCheck
         var outcome = paced && cpuShare > MaxCpuShare ? CheckOutcome.Failed : read == 0 ? CheckOutcome.Warning : CheckOutcome.Passed;
         return new("recognition", outcome, $"{vehicles.Count} vehicles passed, {read} plates read: {plates}; {cost}{keepsUp}");
     }
-
-    private static double Percentile(double[] sorted, double q) => sorted.Length == 0 ? 0 : sorted[(int)Math.Min(sorted.Length - 1, Math.Floor(q * sorted.Length))];
 
     private static string DescribeKind(SourceKind kind) => kind switch
     {

@@ -15,7 +15,7 @@ namespace Tunnel.Agent.Link;
 /// passage's capture time is moved onto this clock as it is kept (<see cref="FromLocal"/>).
 /// </para>
 /// </summary>
-public sealed class ServiceClock(TimeProvider local, TimeSpan? rememberedOffset = null) : TimeProvider
+public sealed class ServiceClock(TimeProvider local, TimeSpan? rememberedOffset = null)
 {
     /// <summary>How long an acknowledgement counts: long enough to meet a quick one, short enough that the two clocks' drift stays in milliseconds.</summary>
     private static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
@@ -57,17 +57,12 @@ public sealed class ServiceClock(TimeProvider local, TimeSpan? rememberedOffset 
         }
     }
 
-    public override DateTimeOffset GetUtcNow()
+    /// <summary>Now, on the service's clock as far as this agent knows it.</summary>
+    public DateTimeOffset GetUtcNow()
     {
         DateTimeOffset? atOrigin;
         lock (_gate) atOrigin = _atOrigin;
         if (atOrigin is { } a) return a + local.GetElapsedTime(_origin);
         return local.GetUtcNow() + (_remembered ?? TimeSpan.Zero);
     }
-
-    public override long GetTimestamp() => local.GetTimestamp();
-    public override long TimestampFrequency => local.TimestampFrequency;
-    public override TimeZoneInfo LocalTimeZone => local.LocalTimeZone;
-    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
-        local.CreateTimer(callback, state, dueTime, period);
 }

@@ -200,9 +200,13 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
     /// <summary>A stored alarm transition the broker has accepted (called on the MQTT client's network thread): not to be sent again after a restart.</summary>
     public void AddPublished(AlarmTransition transition)
     {
-        lock (_queue) _pending.PublishedAlarms.Add(transition);
-        // A PUBACK may come in as the writer shuts down; the row then stays unpublished and goes once more after the restart.
-        try { _work.Set(); } catch (ObjectDisposedException) { }
+        lock (_queue)
+        {
+            // A PUBACK that comes in after the writer's last commit: the row stays unpublished and goes once more after the restart.
+            if (_finished) return;
+            _pending.PublishedAlarms.Add(transition);
+            _work.Set();
+        }
     }
 
     /// <summary>

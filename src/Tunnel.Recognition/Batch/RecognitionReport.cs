@@ -84,7 +84,8 @@ public sealed class RecognitionReport
         foreach (var i in diffs) yield return $"{expected[i]}→{got[i]}";
     }
 
-    private static double Percentile(double[] sorted, double p)
+    /// <summary>Nearest-rank percentile of ascending values (0 when there are none): a value some sample really had.</summary>
+    public static double Percentile(double[] sorted, double p)
     {
         if (sorted.Length == 0) return 0;
         var idx = (int)Math.Ceiling(p * sorted.Length) - 1;

@@ -165,8 +165,8 @@ public sealed class AgentLinkTests : IAsyncLifetime
         using (var outbox = PassageOutbox.Open(_dir, Identity.AgentId))
         {
             Assert.InRange(outbox.ClockOffset!.Value.TotalMinutes, -7.02, -6.98);
-            var link = new ServiceClock(fast, outbox.ClockOffset);
-            Assert.InRange((link.GetUtcNow() - DateTimeOffset.UtcNow).TotalSeconds, -1.5, 1.5);
+            var clock = new ServiceClock(fast, outbox.ClockOffset);
+            Assert.InRange((clock.GetUtcNow() - DateTimeOffset.UtcNow).TotalSeconds, -1.5, 1.5);
         }
     }
 
