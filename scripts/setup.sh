@@ -15,6 +15,7 @@ packages=(
   tesseract-ocr tesseract-ocr-chi-sim            # the recognition benchmark's reference peer
   chromium                                       # browser tests of the console
   postgresql                                     # storage tests against PostgreSQL 15
+  python3-pymodbus python3-serial python3-serial-asyncio  # a real Modbus TCP device for the alarm-tower tests
 )
 missing=()
 for p in "${packages[@]}"; do
