@@ -8,6 +8,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Tunnel.Central.Overdue;
 using Tunnel.Central.Service;
+using Tunnel.Central.Towers;
 using Tunnel.Core.Contracts;
 using Tunnel.Mqtt;
 using Tunnel.Storage;
@@ -30,6 +31,7 @@ public sealed class CentralHost : IAsyncDisposable
     private WebApplication? _web;
     private Task? _loop;
     private Task? _retention;
+    private AlarmTowers? _towers;
     private SitesFile _startSites;
 
     private CentralHost(TunnelSettings settings, SitesFile sites, ILoggerFactory logs)
@@ -53,6 +55,7 @@ public sealed class CentralHost : IAsyncDisposable
     public int? EmbeddedBrokerProcessId => _broker?.ProcessId;
     public string HttpUrls => string.Join(", ", _web?.Urls ?? []);
     public Task Loop => _loop ?? Task.CompletedTask;
+    public AlarmTowers Towers => _towers!;
 
     /// <summary>Reads appsettings.json, environment variables (Tunnel__Broker__Port=…) and the given overrides.</summary>
     public static IConfiguration LoadConfiguration(IDictionary<string, string?> overrides) =>
@@ -72,6 +75,7 @@ public sealed class CentralHost : IAsyncDisposable
         if (console.Problems() is { Count: > 0 } problems) throw new ConfigurationProblem(problems);
         var detector = configuration.GetSection("Tunnel:Detector").Get<DetectorSettings>() ?? new DetectorSettings();
         var sites = settings.SitesFile is { } path ? SitesFile.Load(path) : SitesFile.Maoliling;
+        if (AlarmTowerSettings.Problems(settings.AlarmTowers, sites) is { Count: > 0 } towerProblems) throw new ConfigurationProblem(towerProblems);
         // The data directory holds plates, password hashes, broker passwords and session keys: owner only.
         var dataDir = Directory.CreateDirectory(settings.DataDirectory);
         if (!OperatingSystem.IsWindows()) dataDir.UnixFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
@@ -130,6 +134,8 @@ public sealed class CentralHost : IAsyncDisposable
         _loop = Task.Run(() => Service.RunAsync(_stop.Token), CancellationToken.None);
         await Task.WhenAny(Service.Ready, _loop);
         if (_loop.IsFaulted) await _loop;
+        _towers = new AlarmTowers(Settings.AlarmTowers, Service, clock, Logs);
+        _towers.Start();
 
         _retention = Task.Run(() => RetentionLoopAsync(clock, log, _stop.Token), CancellationToken.None);
         _web = BuildWeb(configuration, clock);
@@ -198,6 +204,7 @@ public sealed class CentralHost : IAsyncDisposable
         // The console's "now" is the service's: in the demo that clock runs --speed times faster, and a
         // heartbeat's age or an alarm's time inside read against the real clock came out negative.
         builder.Services.AddSingleton(clock);
+        builder.Services.AddSingleton(_towers!);
         if (_broker is { } broker)
             builder.Services.AddSingleton<ISitesChangeHook>(new BrokerSitesHook(broker, Settings.DataDirectory, Logs.CreateLogger<BrokerSitesHook>()));
         builder.Services.AddTunnelConsole(builder.Configuration, Service, Store);
@@ -207,18 +214,21 @@ public sealed class CentralHost : IAsyncDisposable
         app.MapGet("/healthz", () =>
         {
             var ok = _mqtt?.IsConnected == true && _loop is { IsCompleted: false };
+            var towers = _towers!.Statuses;
             return Results.Json(new
             {
-                status = ok ? "healthy" : "unhealthy",
+                // An alarm tower out of reach does not stop the service, but a beacon that cannot light is worth a ladder.
+                status = !ok ? "unhealthy" : towers.Any(t => !t.Online) ? "degraded" : "healthy",
                 broker = _mqtt?.IsConnected == true ? "connected" : "disconnected",
                 loop = _loop is { IsCompleted: false } ? "running" : "stopped",
                 loopErrors = Service.LoopErrors,
                 at = Service.Snapshot.At,
                 // The system clock stepped since the start (the service kept its own time): worth a look at the time server.
                 clockDivergenceSeconds = clock is SteadyClock steady ? Math.Round(steady.Divergence.TotalSeconds, 1) + 0.0 : (double?)null, // + 0.0: never "-0"
+                alarmTowers = towers.Select(t => new { t.Id, state = t.Online ? "online" : "offline", t.OutputsLit }),
             }, statusCode: ok ? 200 : 503);
         }).WithSummary("Liveness and readiness of the central service");
-        app.MapGet("/metrics", () => Results.Text(Metrics.Render(Service, clock), "text/plain; version=0.0.4"))
+        app.MapGet("/metrics", () => Results.Text(Metrics.Render(Service, _towers!, clock), "text/plain; version=0.0.4"))
             .WithSummary("Prometheus text exposition of counters and gauges");
         return app;
     }
@@ -253,6 +263,7 @@ public sealed class CentralHost : IAsyncDisposable
     {
         _stop.Cancel();
         if (_web is not null) await _web.DisposeAsync();
+        if (_towers is not null) await _towers.DisposeAsync();
         foreach (var task in new[] { _loop, _retention })
             if (task is not null)
                 try { await task; } catch (OperationCanceledException) { }
@@ -276,7 +287,7 @@ internal sealed class BrokerSitesHook(MosquittoBroker broker, string dataDirecto
 /// <summary>The Prometheus text format, written by hand: prometheus-net is not obtainable here.</summary>
 public static class Metrics
 {
-    public static string Render(CentralService service, TimeProvider clock)
+    public static string Render(CentralService service, AlarmTowers towers, TimeProvider clock)
     {
         var s = service.Snapshot;
         var sb = new StringBuilder();
@@ -300,6 +311,14 @@ public static class Metrics
         sb.AppendLine("# TYPE tunnel_alarms_open gauge");
         foreach (var g in s.OpenAlarms.GroupBy(a => (a.Kind, a.Priority)))
             sb.AppendLine($"tunnel_alarms_open{{kind=\"{TunnelJson.Name(g.Key.Kind)}\",priority=\"{TunnelJson.Name(g.Key.Priority)}\"}} {g.Count()}");
+        var towerStatuses = towers.Statuses;
+        if (towerStatuses.Count == 0) return sb.ToString();
+        sb.AppendLine("# TYPE tunnel_alarm_tower_up gauge");
+        foreach (var t in towerStatuses) sb.AppendLine($"tunnel_alarm_tower_up{{tower=\"{t.Id}\"}} {(t.Online ? 1 : 0)}");
+        sb.AppendLine("# TYPE tunnel_alarm_tower_outputs_lit gauge");
+        foreach (var t in towerStatuses) sb.AppendLine($"tunnel_alarm_tower_outputs_lit{{tower=\"{t.Id}\"}} {t.OutputsLit}");
+        sb.AppendLine("# TYPE tunnel_alarm_tower_failures_total counter");
+        foreach (var t in towerStatuses) sb.AppendLine($"tunnel_alarm_tower_failures_total{{tower=\"{t.Id}\"}} {t.Failures}");
         return sb.ToString();
     }
 }

@@ -1,3 +1,4 @@
+using Tunnel.Central.Towers;
 using Tunnel.Storage;
 
 namespace Tunnel.Cli.Hosting;
@@ -14,6 +15,8 @@ public sealed class TunnelSettings
     public RetentionSettings Retention { get; set; } = new();
     /// <summary>How long an agent must stay offline before its agent-offline alarm is raised; 0 raises it at once.</summary>
     public int AgentOfflineDelaySeconds { get; set; } = 30;
+    /// <summary>Beacons and sirens over Modbus TCP (none by default); see hardware/README.md.</summary>
+    public List<AlarmTowerSettings> AlarmTowers { get; set; } = [];
 }
 
 public sealed class HttpSettings

@@ -2,7 +2,9 @@ using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Mvc;
 using Tunnel.Central.Service;
+using Tunnel.Central.Towers;
 using Tunnel.Core.Contracts;
 using Tunnel.Storage;
 using Tunnel.WebConsole.Security;
@@ -46,7 +48,22 @@ internal static class MaintenanceApi
                 return letters;
             })
             .WithSummary("Rejected messages, newest first, with the reason and the start of the payload as text; plates masked unless the reader is granted them (audited when shown) (maintenance)");
+
+        // Hosts without alarm towers (the console's own tests) register none.
+        group.MapGet("/alarm-towers", ([FromServices] AlarmTowers? towers) => towers?.Statuses ?? [])
+            .WithSummary("Alarm towers (beacons, sirens) over Modbus TCP: reachable or not and why, outputs lit, last write (maintenance)");
+
+        group.MapPost("/alarm-towers/{id}/test", (string id, [FromServices] AlarmTowers? towers, TunnelStore store,
+                System.Security.Claims.ClaimsPrincipal user, TimeProvider clock) =>
+            {
+                if (towers is null || !towers.Test(id, LampTest)) return Results.NotFound(new { error = $"no alarm tower '{id}'" });
+                store.Audit(user.Identity!.Name!, "alarm-tower-tested", "alarm-tower:" + id, $"every output on for {LampTest.TotalSeconds:0} s", clock.GetUtcNow());
+                return Results.Ok(new { id, seconds = LampTest.TotalSeconds });
+            })
+            .WithSummary("Lamp test: every output of the tower on for 10 s, then back to what the alarms call for (maintenance; audited)");
     }
+
+    private static readonly TimeSpan LampTest = TimeSpan.FromSeconds(10);
 
     /// <summary>Agents that reported a status, and those only seen through their passages (no status yet: not reported).</summary>
     internal static List<AgentHealth> AgentsAt(CentralService service, TunnelStore store, DateTimeOffset now, bool plates)

@@ -33,7 +33,8 @@ const statusOrder = ['offline', 'unreported', 'stale', 'online'];
 function num(value, digits = 1) { return value === null || value === undefined ? '–' : Number(value).toFixed(digits); }
 
 async function refresh() {
-  const [agents, dead] = await Promise.all([get('/api/v1/agents'), get('/api/v1/dead-letters?limit=100')]);
+  const [agents, towers, dead] = await Promise.all([get('/api/v1/agents'), get('/api/v1/alarm-towers'), get('/api/v1/dead-letters?limit=100')]);
+  renderTowers(towers);
   replace(document.getElementById('agents'), agents.length === 0 ? el('p', { text: t('agents.none') }) : table(
     ['agent.id', 'agent.where', 'agent.status', 'agent.heartbeat', 'agent.fps', 'agent.queue', 'agent.offset',
       'agent.hour', 'agent.rejected', 'agent.unread', 'agent.unmatched', 'agent.snapshot', 'agent.error'],
@@ -63,6 +64,24 @@ async function refresh() {
       el('td', { text: d.agentId ?? '–' }),
       el('td', {}, el('b', { text: d.reasonCode }), el('br'), d.reason),
       el('td', {}, el('pre', { class: 'payload', 'data-testid': 'payload', text: d.payloadPreview }))))));
+}
+
+// Beacons and sirens: one that cannot be reached would stay dark through an alarm, so it comes first.
+function renderTowers(towers) {
+  replace(document.getElementById('towers'), towers.length === 0 ? el('p', { text: t('towers.none') }) : table(
+    ['tower.id', 'tower.endpoint', 'tower.status', 'tower.lit', 'tower.last', 'tower.error', ''],
+    towers.slice().sort((x, y) => Number(x.online) - Number(y.online)).map(tw => {
+      const status = tw.online ? 'online' : 'offline';
+      return el('tr', { class: 'agent-' + status, 'data-tower': tw.id },
+        el('td', { text: tw.id }),
+        el('td', { class: 'mono', text: tw.endpoint }),
+        el('td', {}, el('span', { class: 'badge ' + status, text: t('tower.' + status) }), tw.testing ? ' ' + t('tower.testing') : ''),
+        el('td', { 'data-testid': 'lit', text: tw.outputsLit }),
+        el('td', { text: tw.lastWriteAt ? formatTime(tw.lastWriteAt, true) : '–' }),
+        el('td', { class: 'error', text: tw.lastError ?? '' }),
+        el('td', {}, el('button', { type: 'button', 'data-action': 'test-tower', text: t('tower.test'),
+          onclick: () => post(`/api/v1/alarm-towers/${encodeURIComponent(tw.id)}/test`, {}).then(refresh) })));
+    })));
 }
 
 // --- sites, bores and their cameras ------------------------------------------------------------
