@@ -1,3 +1,4 @@
+using Tunnel.Central.Towers;
 using Microsoft.Playwright;
 
 namespace Tunnel.WebConsole.Tests;
@@ -16,6 +17,7 @@ public sealed class BrowserFixture : IAsyncLifetime
     public ConsoleHost Host { get; private set; } = null!;
     public IBrowser Browser { get; private set; } = null!;
     public System.Collections.Concurrent.ConcurrentBag<string> Dialogs { get; } = [];
+    public static readonly int DeadTowerPort = FreePort();
     public string Screenshots { get; } = Path.Combine(AppContext.BaseDirectory, "artifacts", "screenshots");
 
     public async Task InitializeAsync()
@@ -23,7 +25,9 @@ public sealed class BrowserFixture : IAsyncLifetime
         Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
         Assert.True(File.Exists(Chromium), $"{Chromium} is missing: apt-get install -y chromium");
         Directory.CreateDirectory(Screenshots);
-        Host = await ConsoleHost.StartAsync(kestrel: true);
+        // A tower nobody answers for: the maintenance page must show it dark and say why.
+        Host = await ConsoleHost.StartAsync(kestrel: true,
+            [new AlarmTowerSettings { Id = "control-room", Host = "127.0.0.1", Port = DeadTowerPort, Outputs = [new TowerOutput { Coil = 0 }] }]);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -61,5 +65,12 @@ public sealed class BrowserFixture : IAsyncLifetime
         if (Browser is not null) await Browser.DisposeAsync();
         _playwright?.Dispose();
         if (Host is not null) await Host.DisposeAsync();
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        return ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
     }
 }

@@ -428,6 +428,23 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
     }
 
     [Fact]
+    public async Task An_alarm_tower_out_of_reach_is_shown_offline_with_why_and_its_lamp_test_can_be_started()
+    {
+        var page = await fixture.LoginAsync("maint", lang: "?lang=en");
+        var row = page.Locator("[data-tower='control-room']");
+        await Expect(row.Locator(".badge")).ToHaveTextAsync("offline");
+        await Expect(row.Locator(".error")).ToContainTextAsync($"127.0.0.1:{BrowserFixture.DeadTowerPort}");
+
+        var answer = page.WaitForResponseAsync(r => r.Url.EndsWith("/api/v1/alarm-towers/control-room/test"));
+        await row.Locator("[data-action='test-tower']").ClickAsync();
+        Assert.Equal(200, (await answer).Status);
+        Assert.Contains(Host.Store.ReadAudit(actor: "maint", subject: "alarm-tower:control-room"), a => a.Action == "alarm-tower-tested");
+        await fixture.ScreenshotAsync(page, "maintenance-towers");
+        Assert.Empty(fixture.Dialogs);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task Each_role_lands_on_its_page_and_is_turned_away_from_the_others()
     {
         var maintenance = await fixture.LoginAsync("maint");

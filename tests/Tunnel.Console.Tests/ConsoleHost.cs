@@ -12,6 +12,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Tunnel.Central.Overdue;
 using Tunnel.Central.Service;
+using Tunnel.Central.Towers;
 using Tunnel.Core.Contracts;
 using Tunnel.Mqtt;
 using Tunnel.Storage;
@@ -50,14 +51,17 @@ public sealed class ConsoleHost : IAsyncDisposable
     /// <summary>Every sites file the console handed to its hooks, as the host's broker hook would get it.</summary>
     public List<SitesFile> SitesChanges { get; } = [];
 
-    public static async Task<ConsoleHost> StartAsync(bool kestrel)
+    /// <summary>With <paramref name="towers"/>, the alarm towers the host drives (the console's maintenance page shows them).</summary>
+    public static async Task<ConsoleHost> StartAsync(bool kestrel, IReadOnlyList<AlarmTowerSettings>? towers = null)
     {
         var host = new ConsoleHost();
-        await host.StartCoreAsync(kestrel);
+        await host.StartCoreAsync(kestrel, towers);
         return host;
     }
 
-    private async Task StartCoreAsync(bool kestrel)
+    public AlarmTowers? Towers { get; private set; }
+
+    private async Task StartCoreAsync(bool kestrel, IReadOnlyList<AlarmTowerSettings>? towers)
     {
         Directory.CreateDirectory(DataDirectory);
         _broker = await MosquittoBroker.StartAsync(new MosquittoBrokerOptions
@@ -90,6 +94,12 @@ public sealed class ConsoleHost : IAsyncDisposable
         builder.Services.AddOpenApi();
         builder.Services.AddSingleton(Snapshots);
         builder.Services.AddSingleton<ISitesChangeHook>(new RecordingHook(SitesChanges));
+        if (towers is not null)
+        {
+            Towers = new AlarmTowers(towers, Service, TimeProvider.System, NullLoggerFactory.Instance);
+            builder.Services.AddSingleton(Towers);
+            Towers.Start();
+        }
         builder.Services.AddTunnelConsole(builder.Configuration, Service, Store);
         App = builder.Build();
         App.MapOpenApi();
@@ -199,6 +209,7 @@ public sealed class ConsoleHost : IAsyncDisposable
     {
         _stop.Cancel();
         if (App is not null) await App.DisposeAsync();
+        if (Towers is not null) await Towers.DisposeAsync();
         try { await _loop; } catch (OperationCanceledException) { }
         if (_agent is not null) await _agent.DisposeAsync();
         if (_central is not null) await _central.DisposeAsync();
