@@ -21,6 +21,28 @@ public class ShippedConfigurationTests
         Assert.True(shipped.Exists(), "appsettings.json has no Tunnel:Detector section");
         Assert.Equal(new DetectorSettings(), shipped.Get<DetectorSettings>());
     }
+
+    /// <summary>hardware/alarm-towers.example.json is what README tells a deployment to copy: it must bind and be accepted as it stands.</summary>
+    [Fact]
+    public void The_alarm_tower_example_binds_and_is_accepted_for_the_reference_sites()
+    {
+        var hardware = Path.Combine(RepositoryRoot(), "hardware");
+        var settings = new ConfigurationBuilder().AddJsonFile(Path.Combine(hardware, "alarm-towers.example.json"), optional: false).Build()
+            .GetSection("Tunnel").Get<Hosting.TunnelSettings>()!;
+
+        Assert.Equal(["control-room", "north-entry-portal"], settings.AlarmTowers.Select(t => t.Id));
+        Assert.Equal(Tunnel.Central.Towers.TowerSignal.Audible, settings.AlarmTowers[0].Outputs[2].Signal);
+        Assert.Equal((ushort)2, settings.AlarmTowers[1].Outputs[0].OnValue);
+        Assert.Empty(Tunnel.Central.Towers.AlarmTowerSettings.Problems(settings.AlarmTowers,
+            Tunnel.Core.Contracts.SitesFile.Load(Path.Combine(hardware, "sites.maoliling.json"))));
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "Tunnel.sln"))) return d.FullName;
+        throw new DirectoryNotFoundException($"no Tunnel.sln above {AppContext.BaseDirectory}");
+    }
 }
 
 public class ConfigurationProblemTests
