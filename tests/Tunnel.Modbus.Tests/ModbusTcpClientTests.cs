@@ -15,6 +15,8 @@ public sealed class ModbusTcpClientTests
         await client.WriteCoilAsync(1, 9, true);
         await client.WriteCoilAsync(1, 2, false);
 
+        // The answer can reach the test before the device's report of the write: wait for the report.
+        await device.WaitUntilAsync(d => d.Writes.Count == 3, "three writes");
         Assert.Equal(["coil 2 1", "coil 9 1", "coil 2 0"], device.Writes);
         var coils = await client.ReadCoilsAsync(1, 0, 12);
         Assert.Equal(Enumerable.Range(0, 12).Select(i => i == 9), coils);
@@ -28,7 +30,7 @@ public sealed class ModbusTcpClientTests
 
         await client.WriteRegisterAsync(1, 3, 0xBEEF);
 
-        Assert.Equal(0xBEEF, device.Register(3));
+        await device.WaitUntilAsync(d => d.Register(3) == 0xBEEF, "register 3 written");
         Assert.Equal(new ushort[] { 0, 0xBEEF, 0 }, await client.ReadRegistersAsync(1, 2, 3));
     }
 
@@ -44,7 +46,7 @@ public sealed class ModbusTcpClientTests
         Assert.Contains("illegal data address", refused.Message);
         Assert.True(client.IsConnected);
         await client.WriteCoilAsync(1, 1, true);
-        Assert.True(device.Coil(1));
+        await device.WaitUntilAsync(d => d.Coil(1), "coil 1 on");
     }
 
     [Fact]
@@ -117,7 +119,7 @@ public sealed class ModbusTcpClientTests
         // The old connection is gone: one request may fail finding that out, the next connects anew.
         try { await client.WriteCoilAsync(1, 1, true); }
         catch (ModbusException e) { Assert.Null(e.ExceptionCode); await client.WriteCoilAsync(1, 1, true); }
-        Assert.True(device.Coil(1));
+        await device.WaitUntilAsync(d => d.Coil(1), "coil 1 on");
         Assert.False(device.Coil(0));
     }
 

@@ -5,9 +5,12 @@ using Tunnel.Modbus;
 
 namespace Tunnel.Central.Towers;
 
-/// <summary>How a tower is doing, for /healthz, /metrics and the maintenance page. <see cref="LastError"/> is why it is offline.</summary>
+/// <summary>
+/// How a tower is doing, for /healthz, /metrics and the maintenance page: <see cref="Rounds"/> written whole and
+/// <see cref="Failures"/> that were not; <see cref="LastError"/> is why it is offline.
+/// </summary>
 public sealed record AlarmTowerStatus(string Id, string Endpoint, bool Online, int OutputsLit, bool Testing,
-    DateTimeOffset? LastWriteAt, string? LastError, long Writes, long Failures);
+    DateTimeOffset? LastWriteAt, string? LastError, long Rounds, long Failures);
 
 /// <summary>
 /// Drives one alarm tower from the open alarms. The outputs follow the alarms' state, not their transitions: every
@@ -123,7 +126,7 @@ public sealed class AlarmTower : IAsyncDisposable
             _status = before with
             {
                 Online = online, OutputsLit = lit, Testing = testing, LastWriteAt = wroteAt ?? before.LastWriteAt, LastError = error,
-                Writes = before.Writes + (online ? 1 : 0), Failures = before.Failures + (online ? 0 : 1),
+                Rounds = before.Rounds + (online ? 1 : 0), Failures = before.Failures + (online ? 0 : 1),
             };
         }
         // Once per change of state, not once per round: a tower that stays away would fill the log.

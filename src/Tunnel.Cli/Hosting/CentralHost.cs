@@ -55,7 +55,6 @@ public sealed class CentralHost : IAsyncDisposable
     public int? EmbeddedBrokerProcessId => _broker?.ProcessId;
     public string HttpUrls => string.Join(", ", _web?.Urls ?? []);
     public Task Loop => _loop ?? Task.CompletedTask;
-    public AlarmTowers Towers => _towers!;
 
     /// <summary>Reads appsettings.json, environment variables (Tunnel__Broker__Port=…) and the given overrides.</summary>
     public static IConfiguration LoadConfiguration(IDictionary<string, string?> overrides) =>
