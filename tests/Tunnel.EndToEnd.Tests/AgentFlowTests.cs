@@ -55,10 +55,14 @@ public sealed class AgentFlowTests(ITestOutputHelper output)
             Assert.NotNull(jpeg);
             Assert.Null(SnapshotStore.Reject(jpeg));
         });
-        // Capture times follow the video: each passage when its vehicle's front reached the loop line.
+        // Capture times follow the video: each passage when its vehicle's front reached the loop line. They are
+        // stamped on the service's clock as the agent knows it, and that knowledge only gets better while it runs:
+        // a quicker acknowledgement than the first moves later passages forward by the difference (0.11 s once,
+        // on a loaded CI machine). So later passages may be up to ClockLearning late against the first, never early.
+        const double ClockLearning = 0.3;
         var start = stored[0].CapturedAt - TimeSpan.FromSeconds(drawn[0].ReachesLoopAt);
         foreach (var (p, d) in stored.Zip(drawn))
-            Assert.InRange((p.CapturedAt - start).TotalSeconds, d.ReachesLoopAt - 0.1, d.ReachesLoopAt + 0.1);
+            Assert.InRange((p.CapturedAt - start).TotalSeconds, d.ReachesLoopAt - 0.1, d.ReachesLoopAt + 0.1 + ClockLearning);
     }
 
     [Fact]
