@@ -46,6 +46,23 @@ public sealed class ApiTests(TestServerFixture fixture) : IClassFixture<TestServ
     }
 
     [Fact]
+    public async Task A_name_that_is_no_user_is_locked_out_after_five_tries_like_a_user_so_a_lock_out_does_not_tell_that_a_name_exists()
+    {
+        using var client = Host.CreateClient();
+        await ConsoleHost.UseAntiforgeryAsync(client);
+        var answers = new List<HttpStatusCode>();
+        for (var i = 0; i < 6; i++)
+            answers.Add((await client.PostAsJsonAsync("/api/v1/auth/login", new LoginRequest("no-such-user", "wrong-password"))).StatusCode);
+
+        Assert.Equal([.. Enumerable.Repeat(HttpStatusCode.Unauthorized, 4), (HttpStatusCode)423, (HttpStatusCode)423], answers);
+        var locked = await client.PostAsJsonAsync("/api/v1/auth/login", new LoginRequest("No-Such-User", "wrong-password"));
+        Assert.Equal((HttpStatusCode)423, locked.StatusCode);
+        Assert.Contains("locked until", await locked.Content.ReadAsStringAsync());
+        // Another unknown name is counted on its own.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.PostAsJsonAsync("/api/v1/auth/login", new LoginRequest("no-such-user-2", "wrong-password"))).StatusCode);
+    }
+
+    [Fact]
     public async Task The_live_hub_answers_a_page_of_its_own_origin_and_refuses_one_of_another()
     {
         using var client = await Host.LoginAsync("op");

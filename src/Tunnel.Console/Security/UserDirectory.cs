@@ -23,6 +23,8 @@ public sealed class UserDirectory(TunnelStore store, IOptions<ConsoleOptions> op
     // Verifying against a real hash for unknown users keeps their answer as slow as a wrong password.
     private static readonly string DummyHash = Hasher.HashPassword(Nobody, RandomPassword());
 
+    private readonly UnknownNameLockouts _unknownNames = new();
+
     private ConsoleOptions Options => options.Value;
 
     public SignInResult SignIn(string userName, string password)
@@ -31,8 +33,12 @@ public sealed class UserDirectory(TunnelStore store, IOptions<ConsoleOptions> op
         var user = string.IsNullOrWhiteSpace(userName) ? null : store.GetUser(userName);
         if (user is null || user.Disabled)
         {
+            var name = TunnelStore.NormaliseUserName(userName ?? "");
+            if (_unknownNames.LockedUntil(name, now) is { } locked) return new SignInResult(SignInOutcome.LockedOut, null, locked);
             Hasher.VerifyHashedPassword(Nobody, DummyHash, password);
-            return new SignInResult(SignInOutcome.Failed, null);
+            return _unknownNames.RecordFailure(name, Options.MaxFailedLogins, now.AddMinutes(Options.LockoutMinutes), now) is { } until
+                ? new SignInResult(SignInOutcome.LockedOut, null, until)
+                : new SignInResult(SignInOutcome.Failed, null);
         }
         // A locked user is not even checked: guessing on during the lock-out gains nothing.
         if (user.LockedUntil > now) return new SignInResult(SignInOutcome.LockedOut, user, user.LockedUntil);
