@@ -366,14 +366,14 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
         // The median of the north bore's vans: the fifth cell.
         await Expect(page.GetByTestId("transit-times").Locator("tr", new() { HasText = "北洞" }).Filter(new() { HasText = "面包车" }).First.Locator("td").Nth(4))
             .ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^18[0-9] s$"));
-        await Expect(page.Locator("#monthly-csv")).ToHaveAttributeAsync("href", "/api/v1/reports/monthly-volumes.csv?months=12");
+        await Expect(page.Locator("#monthly-csv")).ToHaveAttributeAsync("href", "/api/v1/reports/monthly-volumes.csv?months=12&lang=zh");
         var incident = page.Locator($"[data-incident='{alarm.AlarmId}']");
         await Expect(incident.Locator(".plate")).ToHaveTextAsync("浙N8***1");
         await Expect(incident.GetByTestId("to-ack")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^\d+ s$"));
         await Expect(incident.GetByTestId("verdict")).ToHaveTextAsync("误报");
         await Expect(page.GetByTestId("false-summary")).ToContainTextAsync("误报");
         await Expect(page.GetByTestId("incident-chart").Locator("canvas")).ToBeVisibleAsync();
-        await Expect(page.Locator("#incidents-csv")).ToHaveAttributeAsync("href", "/api/v1/reports/incidents.csv?days=7");
+        await Expect(page.Locator("#incidents-csv")).ToHaveAttributeAsync("href", "/api/v1/reports/incidents.csv?days=7&lang=zh");
         await fixture.ScreenshotAsync(page, "reports-daily");
 
         // Another period, chosen above the reports: the address keeps it, the files follow it.
@@ -382,8 +382,8 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
         await page.Locator("#period-month").FillAsync("2025-12");
         await page.Locator("#period button[type=submit]").ClickAsync();
         await Expect(page.GetByTestId("period-range")).ToHaveTextAsync("日报 2026-01-18 至 2026-01-31；月报 2025-01 至 2025-12");
-        await Expect(page.Locator("#daily-csv")).ToHaveAttributeAsync("href", "/api/v1/reports/daily-volumes.csv?days=14&to=2026-01-31");
-        await Expect(page.Locator("#monthly-csv")).ToHaveAttributeAsync("href", "/api/v1/reports/monthly-volumes.csv?months=12&to=2025-12-01");
+        await Expect(page.Locator("#daily-csv")).ToHaveAttributeAsync("href", "/api/v1/reports/daily-volumes.csv?days=14&to=2026-01-31&lang=zh");
+        await Expect(page.Locator("#monthly-csv")).ToHaveAttributeAsync("href", "/api/v1/reports/monthly-volumes.csv?months=12&to=2025-12-01&lang=zh");
         await page.Context.CloseAsync();
     }
 
@@ -457,7 +457,7 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
         var manager = await fixture.LoginAsync("boss");
         Assert.EndsWith("/reports", manager.Url);
         await Expect(manager.GetByTestId("chart").Locator("canvas")).ToBeVisibleAsync();
-        await Expect(manager.Locator("#csv")).ToHaveAttributeAsync("href", "/api/v1/reports/passages-per-hour.csv");
+        await Expect(manager.Locator("#csv")).ToHaveAttributeAsync("href", "/api/v1/reports/passages-per-hour.csv?lang=zh");
         await fixture.ScreenshotAsync(manager, "reports");
         await manager.GotoAsync("/maintenance");
         Assert.Contains("/denied", manager.Url);

@@ -43,41 +43,41 @@ internal static class ManagerReports
                 Volumes(store, Until(to, clock, o.Value.TimeZone), Days(days), o.Value.TimeZone))
             .WithSummary("Passages per day by bore, portal and vehicle class, with the hazmat count; whole days in the console's time zone, " +
                          "the last `days` (7) up to `to` (yyyy-MM-dd, today) (manager)");
-        group.MapGet("/daily-volumes.csv", (int? days, DateOnly? to, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
+        group.MapGet("/daily-volumes.csv", (int? days, DateOnly? to, string? lang, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
             {
                 var r = Volumes(store, Until(to, clock, o.Value.TimeZone), Days(days), o.Value.TimeZone);
                 return Csv.File($"daily-volumes-{r.Days[^1]}.csv", ["day", "site", "bore", "portal", "class", "passages", "hazmat"],
-                    r.Rows.Select(x => new object?[] { x.Day, x.Site, x.Bore, x.Portal, x.VehicleClass, x.Passages, x.Hazmat }));
+                    r.Rows.Select(x => new object?[] { x.Day, x.Site, x.Bore, x.Portal, x.VehicleClass, x.Passages, x.Hazmat }), lang);
             })
-            .WithSummary("The daily volumes as CSV (manager)");
+            .WithSummary("The daily volumes as CSV; `lang=zh` for a Chinese header and names (manager)");
 
         group.MapGet("/monthly-volumes", (int? months, DateOnly? to, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
                 Monthly(store, Until(to, clock, o.Value.TimeZone), Months(months), o.Value.TimeZone))
             .WithSummary("Passages per month by bore, portal and vehicle class, with the hazmat count; whole months in the console's time zone, " +
                          "the last `months` (12) up to the month of `to` (yyyy-MM-dd, today), the current one so far (manager)");
-        group.MapGet("/monthly-volumes.csv", (int? months, DateOnly? to, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
+        group.MapGet("/monthly-volumes.csv", (int? months, DateOnly? to, string? lang, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
             {
                 var r = Monthly(store, Until(to, clock, o.Value.TimeZone), Months(months), o.Value.TimeZone);
                 return Csv.File($"monthly-volumes-{r.Months[^1]}.csv", ["month", "site", "bore", "portal", "class", "passages", "hazmat"],
-                    r.Rows.Select(x => new object?[] { x.Month, x.Site, x.Bore, x.Portal, x.VehicleClass, x.Passages, x.Hazmat }));
+                    r.Rows.Select(x => new object?[] { x.Month, x.Site, x.Bore, x.Portal, x.VehicleClass, x.Passages, x.Hazmat }), lang);
             })
-            .WithSummary("The monthly volumes as CSV (manager)");
+            .WithSummary("The monthly volumes as CSV; `lang=zh` for a Chinese header and names (manager)");
 
         group.MapGet("/transit-times", (int? days, DateOnly? to, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
                 Times(store, Until(to, clock, o.Value.TimeZone), Days(days), o.Value.TimeZone))
             .WithSummary("Transit time median and 95th percentile per day, bore and vehicle class, from finished transits (manager)");
-        group.MapGet("/transit-times.csv", (int? days, DateOnly? to, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
+        group.MapGet("/transit-times.csv", (int? days, DateOnly? to, string? lang, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
             {
                 var r = Times(store, Until(to, clock, o.Value.TimeZone), Days(days), o.Value.TimeZone);
                 return Csv.File("transit-times.csv", ["day", "site", "bore", "class", "transits", "median_s", "p95_s"],
-                    r.Rows.Select(x => new object?[] { x.Day, x.Site, x.Bore, x.VehicleClass, x.Transits, x.MedianSeconds, x.P95Seconds }));
+                    r.Rows.Select(x => new object?[] { x.Day, x.Site, x.Bore, x.VehicleClass, x.Transits, x.MedianSeconds, x.P95Seconds }), lang);
             })
-            .WithSummary("The transit times as CSV (manager)");
+            .WithSummary("The transit times as CSV; `lang=zh` for a Chinese header and names (manager)");
 
         group.MapGet("/incidents", (int? days, DateOnly? to, ClaimsPrincipal user, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
                 Overdue(store, user, clock, Until(to, clock, o.Value.TimeZone), Days(days), o.Value.TimeZone, "view-incidents-report"))
             .WithSummary("Overdue incidents with the time to acknowledge and how many were false alarms (operators' verdicts, and alarms a late passage retracted); plates masked unless the manager is granted them (audited when shown)");
-        group.MapGet("/incidents.csv", (int? days, DateOnly? to, ClaimsPrincipal user, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
+        group.MapGet("/incidents.csv", (int? days, DateOnly? to, string? lang, ClaimsPrincipal user, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
             {
                 // A file leaves the console: recorded as an export, not as another look at the page.
                 var r = Overdue(store, user, clock, Until(to, clock, o.Value.TimeZone), Days(days), o.Value.TimeZone, "export-incidents-csv");
@@ -85,9 +85,9 @@ internal static class ManagerReports
                 return Csv.File("incidents.csv", ["raised", "site", "bore", "plate", "priority", "state", "acknowledged", "acknowledged_by", "seconds_to_acknowledge",
                         "verdict", "retracted"],
                     r.Rows.Select(x => new object?[] { Local(x.RaisedAt, zone), x.Site, x.Bore, x.Plate, x.Priority, x.State,
-                        x.AcknowledgedAt is { } a ? Local(a, zone) : null, x.AcknowledgedBy, x.SecondsToAcknowledge, x.Verdict, x.Retracted ? "yes" : "no" }));
+                        x.AcknowledgedAt is { } a ? Local(a, zone) : null, x.AcknowledgedBy, x.SecondsToAcknowledge, x.Verdict, x.Retracted ? "yes" : "no" }), lang);
             })
-            .WithSummary("The overdue incidents as CSV, plates as on screen (manager)");
+            .WithSummary("The overdue incidents as CSV, plates as on screen; `lang=zh` for a Chinese header and names (manager)");
     }
 
     private static int Days(int? days) => Math.Clamp(days ?? 7, 1, MaxDays);
@@ -202,14 +202,43 @@ internal static class ManagerReports
 }
 
 /// <summary>CSV for spreadsheets: UTF-8 with a BOM, fields quoted when needed, and text that a spreadsheet would run as a formula defused.</summary>
+/// <summary>
+/// Reports as CSV files (UTF-8 with a byte order mark, so spreadsheet programs read the Chinese right). With
+/// <c>lang=zh</c> the header and the named values (class, portal, priority, state, verdict) are in Chinese, for a
+/// file sent on as it is; otherwise they are the API's own names, for a file read by a program.
+/// </summary>
 internal static class Csv
 {
-    public static IResult File(string name, IReadOnlyList<string> header, IEnumerable<object?[]> rows)
+    public static IResult File(string name, IReadOnlyList<string> header, IEnumerable<object?[]> rows, string? lang = null)
     {
-        var text = new StringBuilder(string.Join(',', header)).Append("\r\n");
-        foreach (var row in rows) text.Append(string.Join(',', row.Select(Field))).Append("\r\n");
+        var chinese = lang is "zh" or "zh-CN";
+        var named = header.Select(h => chinese && NamedValueColumns.Contains(h)).ToArray();
+        var text = new StringBuilder(string.Join(',', header.Select(h => chinese ? ChineseHeaders.GetValueOrDefault(h, h) : h))).Append("\r\n");
+        foreach (var row in rows)
+            text.Append(string.Join(',', row.Select((v, i) => Field(named[i] && v is string word ? ChineseWords.GetValueOrDefault(word, word) : v)))).Append("\r\n");
         return Results.File(Encoding.UTF8.GetPreamble().Concat(Encoding.UTF8.GetBytes(text.ToString())).ToArray(), "text/csv; charset=utf-8", name);
     }
+
+    private static readonly HashSet<string> NamedValueColumns = ["portal", "class", "priority", "state", "verdict", "retracted"];
+
+    private static readonly Dictionary<string, string> ChineseHeaders = new()
+    {
+        ["hour"] = "小时", ["day"] = "日期", ["month"] = "月份", ["site"] = "隧道", ["bore"] = "洞", ["portal"] = "出入口", ["class"] = "车型",
+        ["passages"] = "车次", ["hazmat"] = "危险品车辆", ["transits"] = "通行车次", ["median_s"] = "通行时间中位数（秒）",
+        ["p95_s"] = "通行时间95%分位（秒）", ["raised"] = "报警时间", ["plate"] = "车牌", ["priority"] = "级别", ["state"] = "状态",
+        ["acknowledged"] = "确认时间", ["acknowledged_by"] = "确认人", ["seconds_to_acknowledge"] = "确认用时（秒）", ["verdict"] = "研判",
+        ["retracted"] = "撤回",
+    };
+
+    private static readonly Dictionary<string, string> ChineseWords = new()
+    {
+        ["car"] = "小客车", ["van"] = "面包车", ["bus"] = "客车", ["truck"] = "货车", ["motorcycle"] = "摩托车", ["unknown"] = "未知",
+        ["entry"] = "入口", ["exit"] = "出口",
+        ["critical"] = "紧急", ["high"] = "高", ["medium"] = "中", ["low"] = "低",
+        ["active-unacknowledged"] = "未确认", ["active-acknowledged"] = "已确认", ["cleared-unacknowledged"] = "已恢复·未确认",
+        ["closed"] = "已关闭", ["shelved"] = "已搁置",
+        ["confirmed"] = "属实", ["false"] = "误报", ["yes"] = "是", ["no"] = "否",
+    };
 
     internal static string Field(object? value)
     {

@@ -24,7 +24,7 @@ internal static class ReportApi
                 Build(store, clock.GetUtcNow(), Math.Clamp(hours ?? 24, 1, 24 * 7), options.Value.TimeZone))
             .WithSummary("Vehicles entering each bore per hour and vehicle class, over the last 24 hours (manager)");
 
-        group.MapGet("/passages-per-hour.csv", (TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> options, int? hours) =>
+        group.MapGet("/passages-per-hour.csv", (TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> options, int? hours, string? lang) =>
             {
                 var report = Build(store, clock.GetUtcNow(), Math.Clamp(hours ?? 24, 1, 24 * 7), options.Value.TimeZone);
                 var zone = FindZone(report.TimeZone);
@@ -32,9 +32,9 @@ internal static class ReportApi
                     from series in report.Series
                     from i in Enumerable.Range(0, report.Hours.Count)
                     select new object?[] { TimeZoneInfo.ConvertTime(report.Hours[i], zone).ToString("yyyy-MM-dd'T'HH:mmzzz", CultureInfo.InvariantCulture),
-                        series.Site, series.Bore, series.VehicleClass, series.Counts[i] });
+                        series.Site, series.Bore, series.VehicleClass, series.Counts[i] }, lang);
             })
-            .WithSummary("The same report as CSV (UTF-8), hours in the console's time zone (manager)");
+            .WithSummary("The same report as CSV (UTF-8), hours in the console's time zone; `lang=zh` for a Chinese header and names (manager)");
 
         ManagerReports.Map(group);
     }

@@ -1,6 +1,6 @@
 // Manager reports: passages per hour by bore and class over the last 24 h, with CSV download.
 import { get } from './api.js';
-import { t } from './i18n.js';
+import { lang, t } from './i18n.js';
 import { boreName, el, formatHour, formatTime, plateChip, replace } from './dom.js';
 import { startPage } from './shell.js';
 
@@ -32,7 +32,9 @@ const monthParam = /^\d{4}-\d{2}$/.test(asked.get('month') ?? '') ? `&to=${asked
 const dailyQuery = `days=${days}${dayParam}`, monthlyQuery = `months=12${monthParam}`;
 for (const [id, path, query] of [['daily-csv', 'daily-volumes', dailyQuery], ['monthly-csv', 'monthly-volumes', monthlyQuery],
   ['transit-csv', 'transit-times', dailyQuery], ['incidents-csv', 'incidents', dailyQuery]])
-  document.getElementById(id).href = `/api/v1/reports/${path}.csv?${query}`;
+  document.getElementById(id).href = `/api/v1/reports/${path}.csv?${query}&lang=${lang()}`;
+// The file speaks the page's language: a manager sends it on as it is.
+document.getElementById('csv').href = `/api/v1/reports/passages-per-hour.csv?lang=${lang()}`;
 const [daily, monthly, transit, incidents] = await Promise.all([
   get(`/api/v1/reports/daily-volumes?${dailyQuery}`), get(`/api/v1/reports/monthly-volumes?${monthlyQuery}`), get(`/api/v1/reports/transit-times?${dailyQuery}`),
   get(`/api/v1/reports/incidents?${dailyQuery}`),
