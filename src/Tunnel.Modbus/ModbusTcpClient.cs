@@ -5,9 +5,10 @@ namespace Tunnel.Modbus;
 
 /// <summary>
 /// A Modbus TCP client for one device: the few functions alarm towers and IO modules need (read and write
-/// coils, read and write holding registers), one request at a time. Any failure other than the device's own
-/// Modbus exception closes the connection, and the next request opens a new one: after a timeout a late answer
-/// could otherwise be taken for the next request's.
+/// coils, read and write holding registers), one request at a time. A request that gets no well-framed answer
+/// (refused, timed out, cut off, garbled) closes the connection, and the next request opens a new one: after a
+/// timeout a late answer could otherwise be taken for the next request's. The device's own Modbus exception leaves it
+/// open: the stream is still in step.
 /// </summary>
 /// <remarks>NModbus and FluentModbus are not obtainable here; the protocol is small (MBAP header and PDU).</remarks>
 public sealed class ModbusTcpClient(string host, int port = ModbusTcpClient.DefaultPort, TimeSpan? timeout = null) : IAsyncDisposable
@@ -118,17 +119,14 @@ public sealed class ModbusTcpClient(string host, int port = ModbusTcpClient.Defa
                 return answer;
             }
             catch (ModbusException e) when (e.ExceptionCode is not null) { throw; }
-            catch (Exception e) when (e is not ModbusException && !ct.IsCancellationRequested)
+            catch (Exception e)
             {
                 Close();
+                if (ct.IsCancellationRequested) throw new OperationCanceledException($"{Endpoint}: request abandoned", e, ct);
+                if (e is ModbusException) throw;
                 throw new ModbusException(e is OperationCanceledException
                     ? $"{Endpoint}: no answer within {_timeout.TotalSeconds:0.#} s"
                     : $"{Endpoint}: {e.Message}", inner: e);
-            }
-            catch
-            {
-                Close();
-                throw;
             }
         }
         finally

@@ -30,7 +30,7 @@ public sealed class AlarmTowerTests
     };
 
     private static bool[] Lit(AlarmTowerSettings settings, params AlarmView[] open) =>
-        new AlarmTower(settings, () => open, TimeProvider.System, NullLogger.Instance).Desired(open, testing: false);
+        new AlarmTower(settings, () => open, TimeProvider.System, NullLogger.Instance).Desired(open, testing: null);
 
     [Fact]
     public void The_siren_calls_until_acknowledged_the_flashing_lamp_until_acknowledged_or_cleared_the_steady_lamp_while_active()
@@ -69,12 +69,12 @@ public sealed class AlarmTowerTests
         var ok = Tower(site: "maoliling", bore: "north");
         var bad = new AlarmTowerSettings
         {
-            Id = "a b\"", Host = "", Port = 0, Site = "nowhere", RefreshSeconds = 0,
+            Id = "a b\"", Host = "", Port = 0, Bore = "north", RefreshSeconds = 0,
             Outputs = [new TowerOutput { Signal = TowerSignal.Audible }, new TowerOutput { Coil = 1, Register = 1 }],
         };
         var twice = Tower(site: "maoliling", bore: "west");
-
-        var problems = AlarmTowerSettings.Problems([ok, bad, twice], SitesFile.Maoliling);
+        var elsewhere = Tower(site: "nowhere");
+        elsewhere.Id = "elsewhere";
 
         Assert.Equal(
         [
@@ -82,13 +82,60 @@ public sealed class AlarmTowerTests
             "Tunnel:AlarmTowers:1:Host is required",
             "Tunnel:AlarmTowers:1:Port 0 is not a TCP port",
             "Tunnel:AlarmTowers:1:RefreshSeconds 0 is outside 0.5..3600",
-            "Tunnel:AlarmTowers:1:Site 'nowhere' is not in the sites file",
+            "Tunnel:AlarmTowers:1:Bore needs a Site",
             "Tunnel:AlarmTowers:1:Outputs:0 needs either a Coil or a Register",
             "Tunnel:AlarmTowers:1:Outputs:1 needs either a Coil or a Register",
             "Tunnel:AlarmTowers:2:Id 'control-room' is used twice",
+        ], AlarmTowerSettings.Problems([ok, bad, twice, elsewhere]));
+        Assert.Equal(
+        [
             "Tunnel:AlarmTowers:2:Bore 'west' is not a bore of maoliling",
-        ], problems);
-        Assert.Empty(AlarmTowerSettings.Problems([ok], SitesFile.Maoliling));
+            "Tunnel:AlarmTowers:3:Site 'nowhere' is not one of the sites",
+        ], AlarmTowerSettings.SiteProblems([ok, bad, twice, elsewhere], SitesFile.Maoliling));
+        Assert.Empty(AlarmTowerSettings.Problems([ok]));
+        Assert.Empty(AlarmTowerSettings.SiteProblems([ok], SitesFile.Maoliling));
+    }
+
+    [Fact]
+    public async Task Outputs_sharing_a_signal_towers_pattern_register_write_the_first_lit_ones_value()
+    {
+        await using var device = await ModbusTestDevice.StartAsync();
+        var settings = Tower(device.Port);
+        // One pattern register: 3 (red, flashing) for critical alarms, before 1 (amber, steady) for any active one; 0 off.
+        settings.Outputs = [
+            new TowerOutput { Signal = TowerSignal.Active, MinPriority = AlarmPriority.Critical, Register = 5, OnValue = 3 },
+            new TowerOutput { Signal = TowerSignal.Active, Register = 5, OnValue = 1 },
+        ];
+        var open = new List<AlarmView>();
+        await using var tower = new AlarmTower(settings, () => open, TimeProvider.System, NullLogger.Instance);
+
+        await tower.RoundAsync(CancellationToken.None);
+        open.Add(Alarm(AlarmState.ActiveAcknowledged, AlarmPriority.High));
+        await tower.RoundAsync(CancellationToken.None);
+        open.Add(Alarm(AlarmState.ActiveUnacknowledged, AlarmPriority.Critical));
+        await tower.RoundAsync(CancellationToken.None);
+
+        // One write a round, not one per output: a register written twice a round would flicker.
+        await device.WaitUntilAsync(d => d.Writes.Count == 3, "three rounds");
+        Assert.Equal(["register 5 0", "register 5 1", "register 5 3"], device.Writes);
+    }
+
+    [Fact]
+    public async Task An_output_the_module_does_not_have_is_reported_and_the_others_are_still_written()
+    {
+        await using var device = await ModbusTestDevice.StartAsync(size: 8);
+        var settings = Tower(device.Port);
+        settings.Outputs[1].Coil = 40; // a typo: the module has 8 outputs
+        var open = new[] { Alarm(AlarmState.ActiveUnacknowledged, AlarmPriority.High) };
+        await using var tower = new AlarmTower(settings, () => open, TimeProvider.System, NullLogger.Instance);
+
+        await tower.RoundAsync(CancellationToken.None);
+
+        await device.WaitUntilAsync(d => d.Coil(0) && d.Coil(2), "the steady lamp and the siren despite the missing output");
+        Assert.True(tower.Status.Online);
+        Assert.False(tower.Status.Working);
+        Assert.Contains("coil 40", tower.Status.LastError);
+        Assert.Contains("illegal data address", tower.Status.LastError);
     }
 
     [Fact]
@@ -118,13 +165,10 @@ public sealed class AlarmTowerTests
 
         await SendStatus(live, online: true);
         await device.WaitUntilAsync(d => !d.Coil(0) && !d.Coil(1) && !d.Coil(2), "everything off once the alarm closed");
-        var status = Assert.Single(towers.Statuses);
-        Assert.True(status.Online);
-        Assert.Null(status.LastError);
     }
 
     [Fact]
-    public async Task A_lamp_test_lights_every_output_then_gives_them_back_to_the_alarms()
+    public async Task A_lamp_test_lights_the_lamps_a_siren_test_the_sirens_then_both_give_them_back_to_the_alarms()
     {
         await using var device = await ModbusTestDevice.StartAsync();
         var open = new[] { Alarm(AlarmState.ActiveAcknowledged, AlarmPriority.High) };
@@ -133,18 +177,26 @@ public sealed class AlarmTowerTests
         await Rounds(device, 1);
         Assert.Equal([true, false, false], [device.Coil(0), device.Coil(1), device.Coil(2)]);
 
-        tower.Test(TimeSpan.FromMinutes(1));
+        tower.Test(TowerTest.Lamps, TimeSpan.FromMinutes(1));
         await tower.RoundAsync(CancellationToken.None);
         await Rounds(device, 2);
-        Assert.Equal([true, true, true], [device.Coil(0), device.Coil(1), device.Coil(2)]);
+        // Every lamp, the siren left to the alarms (drivers at a portal would hear it).
+        Assert.Equal([true, true, false], [device.Coil(0), device.Coil(1), device.Coil(2)]);
         Assert.Equal(2, device.Register(3));
-        Assert.True(tower.Status.Testing);
+        Assert.Equal(TowerTest.Lamps, tower.Status.Testing);
 
-        tower.Test(TimeSpan.Zero);
+        tower.Test(TowerTest.Sirens, TimeSpan.FromMinutes(1));
         await tower.RoundAsync(CancellationToken.None);
         await Rounds(device, 3);
-        Assert.Equal([true, false, false], [device.Coil(0), device.Coil(1), device.Coil(2)]);
+        Assert.Equal([true, false, true], [device.Coil(0), device.Coil(1), device.Coil(2)]);
         Assert.Equal(0, device.Register(3));
+
+        tower.Test(TowerTest.Sirens, TimeSpan.Zero);
+        var refresh = await tower.RoundAsync(CancellationToken.None);
+        await Rounds(device, 4);
+        Assert.Equal([true, false, false], [device.Coil(0), device.Coil(1), device.Coil(2)]);
+        Assert.Null(tower.Status.Testing);
+        Assert.Equal(TimeSpan.FromSeconds(0.5), refresh);
     }
 
     [Fact]

@@ -33,7 +33,8 @@ public class ShippedConfigurationTests
         Assert.Equal(["control-room", "north-entry-portal"], settings.AlarmTowers.Select(t => t.Id));
         Assert.Equal(Tunnel.Central.Towers.TowerSignal.Audible, settings.AlarmTowers[0].Outputs[2].Signal);
         Assert.Equal((ushort)2, settings.AlarmTowers[1].Outputs[0].OnValue);
-        Assert.Empty(Tunnel.Central.Towers.AlarmTowerSettings.Problems(settings.AlarmTowers,
+        Assert.Empty(Tunnel.Central.Towers.AlarmTowerSettings.Problems(settings.AlarmTowers));
+        Assert.Empty(Tunnel.Central.Towers.AlarmTowerSettings.SiteProblems(settings.AlarmTowers,
             Tunnel.Core.Contracts.SitesFile.Load(Path.Combine(hardware, "sites.maoliling.json"))));
     }
 

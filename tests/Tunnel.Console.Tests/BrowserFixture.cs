@@ -17,7 +17,7 @@ public sealed class BrowserFixture : IAsyncLifetime
     public ConsoleHost Host { get; private set; } = null!;
     public IBrowser Browser { get; private set; } = null!;
     public System.Collections.Concurrent.ConcurrentBag<string> Dialogs { get; } = [];
-    public static readonly int DeadTowerPort = FreePort();
+    public static int DeadTowerPort => ((System.Net.IPEndPoint)DeadTower.LocalEndPoint!).Port;
     public string Screenshots { get; } = Path.Combine(AppContext.BaseDirectory, "artifacts", "screenshots");
 
     public async Task InitializeAsync()
@@ -67,10 +67,13 @@ public sealed class BrowserFixture : IAsyncLifetime
         if (Host is not null) await Host.DisposeAsync();
     }
 
-    private static int FreePort()
+    // Bound and never listening: connections are refused, and nothing else on the machine can take the port meanwhile.
+    private static readonly System.Net.Sockets.Socket DeadTower = Bind();
+
+    private static System.Net.Sockets.Socket Bind()
     {
-        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        probe.Start();
-        return ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        socket.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        return socket;
     }
 }

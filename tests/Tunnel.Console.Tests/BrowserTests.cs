@@ -428,17 +428,18 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
     }
 
     [Fact]
-    public async Task An_alarm_tower_out_of_reach_is_shown_offline_with_why_and_its_lamp_test_can_be_started()
+    public async Task An_alarm_tower_out_of_reach_is_shown_offline_with_why_and_its_test_is_refused_with_a_message()
     {
         var page = await fixture.LoginAsync("maint", lang: "?lang=en");
         var row = page.Locator("[data-tower='control-room']");
         await Expect(row.Locator(".badge")).ToHaveTextAsync("offline");
         await Expect(row.Locator(".error")).ToContainTextAsync($"127.0.0.1:{BrowserFixture.DeadTowerPort}");
+        await Expect(row.GetByTestId("lit")).ToHaveTextAsync("–");
 
-        var answer = page.WaitForResponseAsync(r => r.Url.EndsWith("/api/v1/alarm-towers/control-room/test"));
-        await row.Locator("[data-action='test-tower']").ClickAsync();
-        Assert.Equal(200, (await answer).Status);
-        Assert.Contains(Host.Store.ReadAudit(actor: "maint", subject: "alarm-tower:control-room"), a => a.Action == "alarm-tower-tested");
+        var answer = page.WaitForResponseAsync(r => r.Url.EndsWith("/api/v1/alarm-towers/control-room/test?kind=lamps"));
+        await row.Locator("[data-action='test-lamps']").ClickAsync();
+        Assert.Equal(409, (await answer).Status);
+        await Expect(page.GetByTestId("towers-message")).ToContainTextAsync("Test not run: alarm tower 'control-room' is out of reach");
         await fixture.ScreenshotAsync(page, "maintenance-towers");
         Assert.Empty(fixture.Dialogs);
         await page.Context.CloseAsync();

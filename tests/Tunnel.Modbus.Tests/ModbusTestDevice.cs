@@ -18,6 +18,8 @@ public sealed class ModbusTestDevice : IAsyncDisposable
     private readonly List<string> _writes = [];
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Process? _process;
+    // Each launch's reader reports under its own generation: lines of a killed process still in its pipe are not the new one's.
+    private int _generation;
 
     private ModbusTestDevice(int size)
     {
@@ -76,6 +78,7 @@ public sealed class ModbusTestDevice : IAsyncDisposable
 
     public void Kill()
     {
+        lock (_lock) _generation++;
         if (_process is null) return;
         try { _process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
         _process.WaitForExit();
@@ -91,6 +94,12 @@ public sealed class ModbusTestDevice : IAsyncDisposable
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         }) ?? throw new InvalidOperationException("python3 did not start");
         _process = process;
+        int generation;
+        lock (_lock) generation = _generation;
+        // Drained as it comes, so a talkative server never blocks on a full pipe; kept for the error if it exits.
+        var errors = new System.Text.StringBuilder();
+        process.ErrorDataReceived += (_, e) => { if (e.Data is { } line) lock (errors) errors.AppendLine(line); };
+        process.BeginErrorReadLine();
         var listening = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         _ = Task.Run(async () =>
         {
@@ -100,6 +109,7 @@ public sealed class ModbusTestDevice : IAsyncDisposable
                 if (parts[0] == "listening") { listening.TrySetResult(int.Parse(parts[1])); continue; }
                 lock (_lock)
                 {
+                    if (generation != _generation) return;
                     var address = int.Parse(parts[1]);
                     for (var i = 2; i < parts.Length; i++)
                         if (parts[0] == "coil") _coils[address + i - 2] = parts[i] == "1";
@@ -109,7 +119,9 @@ public sealed class ModbusTestDevice : IAsyncDisposable
                     _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
                 }
             }
-            listening.TrySetException(new InvalidOperationException($"the Modbus server exited: {await process.StandardError.ReadToEndAsync()}"));
+            if (listening.Task.IsCompleted) return;
+            process.WaitForExit();
+            lock (errors) listening.TrySetException(new InvalidOperationException($"the Modbus server exited: {errors}"));
         });
         Port = await listening.Task.WaitAsync(WaitLimit);
     }

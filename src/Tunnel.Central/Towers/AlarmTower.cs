@@ -7,10 +7,18 @@ namespace Tunnel.Central.Towers;
 
 /// <summary>
 /// How a tower is doing, for /healthz, /metrics and the maintenance page: <see cref="Rounds"/> written whole and
-/// <see cref="Failures"/> that were not; <see cref="LastError"/> is why it is offline.
+/// <see cref="Failures"/> that were not. <see cref="LastError"/> says why it is offline, or which output it refused
+/// while online (a coil the module does not have, say).
 /// </summary>
-public sealed record AlarmTowerStatus(string Id, string Endpoint, bool Online, int OutputsLit, bool Testing,
-    DateTimeOffset? LastWriteAt, string? LastError, long Rounds, long Failures);
+public sealed record AlarmTowerStatus(string Id, string Endpoint, bool Online, int OutputsLit, TowerTest? Testing,
+    DateTimeOffset? LastWriteAt, string? LastError, long Rounds, long Failures)
+{
+    /// <summary>Every output as the alarms call for it.</summary>
+    public bool Working => Online && LastError is null;
+}
+
+/// <summary>What a test from the console turns on: the lamps, or the sirens (which a portal's drivers hear too).</summary>
+public enum TowerTest { Lamps, Sirens }
 
 /// <summary>
 /// Drives one alarm tower from the open alarms. The outputs follow the alarms' state, not their transitions: every
@@ -22,15 +30,18 @@ public sealed class AlarmTower : IAsyncDisposable
 {
     private static readonly TimeSpan FirstPause = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MaxPause = TimeSpan.FromSeconds(30);
+    // Pauses and tests are for the network and the people at the tower: real time, even when the service's clock
+    // runs faster (the demo) or is a test's.
+    private static readonly TimeProvider Real = TimeProvider.System;
 
     private readonly Func<IReadOnlyList<AlarmView>> _openAlarms;
     private readonly TimeProvider _clock;
     private readonly ILogger _log;
     private readonly ModbusTcpClient _client;
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-    private readonly object _lock = new();
+    private readonly Lock _lock = new();
     private AlarmTowerStatus _status;
-    private DateTimeOffset _testUntil = DateTimeOffset.MinValue;
+    private (TowerTest Kind, DateTimeOffset Until)? _test;
     private TimeSpan _pause = FirstPause;
 
     public AlarmTower(AlarmTowerSettings settings, Func<IReadOnlyList<AlarmView>> openAlarms, TimeProvider clock, ILogger log)
@@ -40,7 +51,7 @@ public sealed class AlarmTower : IAsyncDisposable
         _clock = clock;
         _log = log;
         _client = new ModbusTcpClient(settings.Host, settings.Port);
-        _status = new AlarmTowerStatus(settings.Id, _client.Endpoint, false, 0, false, null, null, 0, 0);
+        _status = new AlarmTowerStatus(settings.Id, _client.Endpoint, false, 0, null, null, null, 0, 0);
     }
 
     public AlarmTowerSettings Settings { get; }
@@ -50,18 +61,24 @@ public sealed class AlarmTower : IAsyncDisposable
     public void Changed() => _wake.Writer.TryWrite(true);
 
     /// <summary>
-    /// A lamp test from the portal or the control room: every output on for <paramref name="duration"/>, then back
-    /// to what the alarms call for.
+    /// A test from the portal or the control room: the lamps (or the sirens) on for <paramref name="duration"/>, the
+    /// other outputs as the alarms call for them, then everything back to the alarms.
     /// </summary>
-    public void Test(TimeSpan duration)
+    public void Test(TowerTest kind, TimeSpan duration)
     {
-        lock (_lock) _testUntil = _clock.GetUtcNow() + duration;
+        lock (_lock) _test = (kind, Real.GetUtcNow() + duration);
         Changed();
     }
 
-    /// <summary>Which outputs the open alarms (or a lamp test) light now.</summary>
-    public bool[] Desired(IReadOnlyList<AlarmView> open, bool testing) =>
-        Settings.Outputs.Select(o => testing || open.Any(a => Settings.Covers(a) && o.LitBy(a))).ToArray();
+    /// <summary>
+    /// Which outputs the open alarms (or a test) light now. Outputs that share a coil or register are one output:
+    /// the first of them in the list that is lit decides (a signal tower's pattern register: critical before steady).
+    /// </summary>
+    public bool[] Desired(IReadOnlyList<AlarmView> open, TowerTest? testing) =>
+        Settings.Outputs.Select(o => Tested(o, testing) || open.Any(a => Settings.Covers(a) && o.LitBy(a))).ToArray();
+
+    private static bool Tested(TowerOutput output, TowerTest? testing) =>
+        testing == (output.Signal == TowerSignal.Audible ? TowerTest.Sirens : TowerTest.Lamps);
 
     public async Task RunAsync(CancellationToken ct)
     {
@@ -71,13 +88,19 @@ public sealed class AlarmTower : IAsyncDisposable
             try { wait = await RoundAsync(ct); }
             catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
 
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(wait);
             try
             {
-                if (await _wake.Reader.WaitToReadAsync(timeout.Token)) _wake.Reader.TryRead(out _);
+                // While the tower is out of reach the pause stands: an alarm changing does not make it reachable.
+                if (!Status.Online) await Task.Delay(wait, ct);
+                else
+                {
+                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                    timeout.CancelAfter(wait);
+                    try { await _wake.Reader.WaitToReadAsync(timeout.Token); }
+                    catch (OperationCanceledException) when (!ct.IsCancellationRequested) { }
+                }
+                _wake.Reader.TryRead(out _);
             }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested) { }
             catch (OperationCanceledException) { return; }
         }
     }
@@ -85,39 +108,64 @@ public sealed class AlarmTower : IAsyncDisposable
     /// <summary>Writes every output once; returns how long to wait for the next round unless an alarm changes first.</summary>
     internal async Task<TimeSpan> RoundAsync(CancellationToken ct)
     {
-        var now = _clock.GetUtcNow();
-        DateTimeOffset testUntil;
-        lock (_lock) testUntil = _testUntil;
-        var testing = now < testUntil;
-        var desired = Desired(_openAlarms(), testing);
+        var now = Real.GetUtcNow();
+        (TowerTest Kind, DateTimeOffset Until)? test;
+        lock (_lock) test = _test is { } t && now < t.Until ? t : null;
+        int lit;
+        string? refused;
         try
         {
-            await WriteAsync(desired, ct);
+            var desired = Desired(_openAlarms(), test?.Kind);
+            lit = desired.Count(on => on);
+            refused = await WriteAsync(desired, ct);
         }
-        catch (ModbusException e)
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { throw; }
+        catch (Exception e)
         {
-            Record(online: false, Status.OutputsLit, testing, null, e.Message);
+            // Anything but the service stopping is one failed round: the loop must outlive it, or the lamps stop following the alarms.
+            if (e is not ModbusException) _log.LogError(e, "alarm tower {Tower}: round failed", Settings.Id);
+            Record(online: false, test?.Kind, null, e.Message, lit: null);
             var pause = _pause;
             _pause = TimeSpan.FromTicks(Math.Min(_pause.Ticks * 2, MaxPause.Ticks));
             return pause;
         }
-        Record(online: true, desired.Count(on => on), testing, now, error: null);
+        Record(online: true, test?.Kind, _clock.GetUtcNow(), refused, lit);
         _pause = FirstPause;
         var wait = TimeSpan.FromSeconds(Settings.RefreshSeconds);
-        return testing && testUntil - now < wait ? testUntil - now : wait;
+        return test is { } running && running.Until - now < wait ? running.Until - now : wait;
     }
 
-    private async Task WriteAsync(bool[] desired, CancellationToken ct)
+    /// <summary>Writes each coil and register once; the device's refusals of single outputs, which do not stop the others.</summary>
+    private async Task<string?> WriteAsync(bool[] desired, CancellationToken ct)
     {
+        var refusals = new List<string>();
+        var written = new HashSet<(bool Coil, ushort Address)>();
         for (var i = 0; i < desired.Length; i++)
         {
             var output = Settings.Outputs[i];
-            if (output.Coil is { } coil) await _client.WriteCoilAsync(Settings.UnitId, coil, desired[i], ct);
-            else await _client.WriteRegisterAsync(Settings.UnitId, output.Register!.Value, desired[i] ? output.OnValue : output.OffValue, ct);
+            var address = (output.Coil.HasValue, output.Coil ?? output.Register!.Value);
+            if (!written.Add(address)) continue;
+            // The first lit output of this address decides; with none lit, the first one's off state.
+            var decider = Enumerable.Range(i, desired.Length - i)
+                .FirstOrDefault(j => desired[j] && SameAddress(Settings.Outputs[j], output), -1);
+            var on = decider >= 0;
+            var value = on ? Settings.Outputs[decider].OnValue : output.OffValue;
+            try
+            {
+                if (output.Coil is { } coil) await _client.WriteCoilAsync(Settings.UnitId, coil, on, ct);
+                else await _client.WriteRegisterAsync(Settings.UnitId, output.Register!.Value, value, ct);
+            }
+            catch (ModbusException e) when (e.ExceptionCode is not null)
+            {
+                refusals.Add($"{output}: {e.Message}");
+            }
         }
+        return refusals.Count == 0 ? null : string.Join("; ", refusals);
     }
 
-    private void Record(bool online, int lit, bool testing, DateTimeOffset? wroteAt, string? error)
+    private static bool SameAddress(TowerOutput a, TowerOutput b) => a.Coil is { } coil ? b.Coil == coil : b.Register == a.Register && b.Coil is null;
+
+    private void Record(bool online, TowerTest? testing, DateTimeOffset? wroteAt, string? error, int? lit)
     {
         AlarmTowerStatus before;
         lock (_lock)
@@ -125,13 +173,15 @@ public sealed class AlarmTower : IAsyncDisposable
             before = _status;
             _status = before with
             {
-                Online = online, OutputsLit = lit, Testing = testing, LastWriteAt = wroteAt ?? before.LastWriteAt, LastError = error,
+                // Out of reach, what its outputs show is not known: a module that lost power shows nothing.
+                Online = online, OutputsLit = lit ?? 0, Testing = testing, LastWriteAt = wroteAt ?? before.LastWriteAt, LastError = error,
                 Rounds = before.Rounds + (online ? 1 : 0), Failures = before.Failures + (online ? 0 : 1),
             };
         }
         // Once per change of state, not once per round: a tower that stays away would fill the log.
         if (online && !before.Online) _log.LogInformation("alarm tower {Tower} at {Endpoint} online, {Lit} output(s) lit", Settings.Id, _client.Endpoint, lit);
         else if (!online && (before.Online || before.Failures == 0)) _log.LogWarning("alarm tower {Tower} unreachable: {Error}; retrying", Settings.Id, error);
+        if (online && error is not null && error != before.LastError) _log.LogWarning("alarm tower {Tower} refused an output: {Error}", Settings.Id, error);
     }
 
     public ValueTask DisposeAsync() => _client.DisposeAsync();

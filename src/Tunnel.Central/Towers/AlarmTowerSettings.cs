@@ -48,6 +48,7 @@ public sealed class AlarmTowerSettings
     public string Id { get; set; } = "";
     public string Host { get; set; } = "";
     public int Port { get; set; } = 502;
+    /// <summary>The Modbus unit: behind a gateway the serial device's address; a device on TCP itself often takes any (255 is the guide's advice).</summary>
     public byte UnitId { get; set; } = 1;
     /// <summary>Only this site's alarms; unset: every site's.</summary>
     public string? Site { get; set; }
@@ -63,25 +64,21 @@ public sealed class AlarmTowerSettings
     public bool Covers(AlarmView alarm) =>
         (Site is null || alarm.Bore.Site == Site) && (Bore is null || alarm.Bore.Bore == Bore);
 
-    /// <summary>What is wrong with the list, one line per problem naming its key; empty when it can be used.</summary>
-    public static IReadOnlyList<string> Problems(IReadOnlyList<AlarmTowerSettings> towers, SitesFile sites)
+    /// <summary>What is wrong with the list itself, one line per problem naming its key; empty when it can be used.</summary>
+    public static IReadOnlyList<string> Problems(IReadOnlyList<AlarmTowerSettings> towers)
     {
         var problems = new List<string>();
         for (var i = 0; i < towers.Count; i++)
         {
             var t = towers[i];
-            var key = $"Tunnel:AlarmTowers:{i}";
+            var key = Key(i);
             // The id names the tower in metrics' labels and the console's addresses.
             if (!System.Text.RegularExpressions.Regex.IsMatch(t.Id, "^[A-Za-z0-9._-]{1,64}$")) problems.Add($"{key}:Id '{t.Id}' needs 1 to 64 letters, digits, '.', '_' or '-'");
             else if (towers.Take(i).Any(o => o.Id == t.Id)) problems.Add($"{key}:Id '{t.Id}' is used twice");
             if (string.IsNullOrWhiteSpace(t.Host)) problems.Add($"{key}:Host is required");
             if (t.Port is < 1 or > 65535) problems.Add($"{key}:Port {t.Port} is not a TCP port");
-            if (t.UnitId > 247) problems.Add($"{key}:UnitId {t.UnitId} is outside 0..247");
             if (t.RefreshSeconds is < 0.5 or > 3600) problems.Add($"{key}:RefreshSeconds {t.RefreshSeconds} is outside 0.5..3600");
-            var site = sites.Sites.FirstOrDefault(s => s.Id == t.Site);
             if (t.Bore is not null && t.Site is null) problems.Add($"{key}:Bore needs a Site");
-            else if (t.Site is not null && site is null) problems.Add($"{key}:Site '{t.Site}' is not in the sites file");
-            else if (t.Bore is not null && site!.Bores.All(b => b.Id != t.Bore)) problems.Add($"{key}:Bore '{t.Bore}' is not a bore of {t.Site}");
             if (t.Outputs.Count == 0) problems.Add($"{key}:Outputs is empty");
             for (var j = 0; j < t.Outputs.Count; j++)
                 if (t.Outputs[j].Coil.HasValue == t.Outputs[j].Register.HasValue)
@@ -89,4 +86,20 @@ public sealed class AlarmTowerSettings
         }
         return problems;
     }
+
+    /// <summary>Towers showing a site or bore that the sites in force do not have (a typo would leave the tower dark for good).</summary>
+    public static IReadOnlyList<string> SiteProblems(IReadOnlyList<AlarmTowerSettings> towers, SitesFile sites)
+    {
+        var problems = new List<string>();
+        for (var i = 0; i < towers.Count; i++)
+        {
+            var t = towers[i];
+            if (t.Site is null) continue;
+            if (sites.Sites.FirstOrDefault(s => s.Id == t.Site) is not { } site) problems.Add($"{Key(i)}:Site '{t.Site}' is not one of the sites");
+            else if (t.Bore is not null && site.Bores.All(b => b.Id != t.Bore)) problems.Add($"{Key(i)}:Bore '{t.Bore}' is not a bore of {t.Site}");
+        }
+        return problems;
+    }
+
+    private static string Key(int index) => $"Tunnel:AlarmTowers:{index}";
 }

@@ -25,19 +25,16 @@ public sealed class AlarmTowers : IAsyncDisposable
         foreach (var t in _towers) _loops.Add(Task.Run(() => t.RunAsync(_stop.Token)));
     }
 
-    /// <summary>Lights every output of one tower for <paramref name="duration"/>; false if no tower has that id.</summary>
-    public bool Test(string id, TimeSpan duration)
-    {
-        if (_towers.FirstOrDefault(t => t.Settings.Id == id) is not { } tower) return false;
-        tower.Test(duration);
-        return true;
-    }
+    public AlarmTower? Find(string id) => _towers.FirstOrDefault(t => t.Settings.Id == id);
 
     /// <summary>Stops writing and leaves the outputs as they are: the alarms they show are still open, and stored.</summary>
     public async ValueTask DisposeAsync()
     {
         _stop.Cancel();
-        await Task.WhenAll(_loops);
+        // A loop ends on the cancellation only (each round catches its own failures); nothing here may stop the
+        // host's shutdown from reaching the broker and the store.
+        try { await Task.WhenAll(_loops); }
+        catch (Exception) { }
         foreach (var t in _towers) await t.DisposeAsync();
         _stop.Dispose();
     }

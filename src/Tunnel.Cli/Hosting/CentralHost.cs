@@ -74,7 +74,7 @@ public sealed class CentralHost : IAsyncDisposable
         if (console.Problems() is { Count: > 0 } problems) throw new ConfigurationProblem(problems);
         var detector = configuration.GetSection("Tunnel:Detector").Get<DetectorSettings>() ?? new DetectorSettings();
         var sites = settings.SitesFile is { } path ? SitesFile.Load(path) : SitesFile.Maoliling;
-        if (AlarmTowerSettings.Problems(settings.AlarmTowers, sites) is { Count: > 0 } towerProblems) throw new ConfigurationProblem(towerProblems);
+        if (AlarmTowerSettings.Problems(settings.AlarmTowers) is { Count: > 0 } towerProblems) throw new ConfigurationProblem(towerProblems);
         // The data directory holds plates, password hashes, broker passwords and session keys: owner only.
         var dataDir = Directory.CreateDirectory(settings.DataDirectory);
         if (!OperatingSystem.IsWindows()) dataDir.UnixFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
@@ -99,6 +99,8 @@ public sealed class CentralHost : IAsyncDisposable
             : new StoreOptions(Settings.Database.Provider, Settings.Database.ConnectionString ?? "");
         _store = TunnelStore.Open(storeOptions with { Clock = clock });
         _startSites = StartSites(_store, log);
+        // Against the sites in force, which maintenance may have changed in the console since the sites file.
+        if (AlarmTowerSettings.SiteProblems(Settings.AlarmTowers, _startSites) is { Count: > 0 } towerSites) throw new ConfigurationProblem(towerSites);
         _store.SaveConfig("sites", TunnelJson.Serialize(_startSites), clock.GetUtcNow());
 
         var broker = Settings.Broker;
@@ -217,14 +219,15 @@ public sealed class CentralHost : IAsyncDisposable
             return Results.Json(new
             {
                 // An alarm tower out of reach does not stop the service, but a beacon that cannot light is worth a ladder.
-                status = !ok ? "unhealthy" : towers.Any(t => !t.Online) ? "degraded" : "healthy",
+                status = !ok ? "unhealthy" : towers.Any(t => !t.Working) ? "degraded" : "healthy",
                 broker = _mqtt?.IsConnected == true ? "connected" : "disconnected",
                 loop = _loop is { IsCompleted: false } ? "running" : "stopped",
                 loopErrors = Service.LoopErrors,
                 at = Service.Snapshot.At,
                 // The system clock stepped since the start (the service kept its own time): worth a look at the time server.
                 clockDivergenceSeconds = clock is SteadyClock steady ? Math.Round(steady.Divergence.TotalSeconds, 1) + 0.0 : (double?)null, // + 0.0: never "-0"
-                alarmTowers = towers.Select(t => new { t.Id, state = t.Online ? "online" : "offline", t.OutputsLit }),
+                // Counts only: which tower and why is for the maintenance page, behind a login.
+                alarmTowers = new { working = towers.Count(t => t.Working), notWorking = towers.Count(t => !t.Working) },
             }, statusCode: ok ? 200 : 503);
         }).WithSummary("Liveness and readiness of the central service");
         app.MapGet("/metrics", () => Results.Text(Metrics.Render(Service, _towers!, clock), "text/plain; version=0.0.4"))

@@ -20,6 +20,10 @@ public sealed record AgentHealth(string AgentId, string? Site, string? Bore, str
     long PassagesLastHour = 0, double? UnreadShare = null, double? UnmatchedExitShare = null,
     DateTimeOffset? LatestPassageAt = null, string? LatestSnapshotUrl = null, bool Reported = true, long RejectedLastHour = 0);
 
+/// <summary>An alarm tower at a glance; <see cref="Testing"/> is <c>lamps</c> or <c>sirens</c> while a test runs.</summary>
+public sealed record AlarmTowerView(string Id, string Endpoint, bool Online, bool Working, int OutputsLit, string? Testing,
+    DateTimeOffset? LastWriteAt, string? LastError, long Rounds, long Failures);
+
 public sealed record DeadLetterView(long Id, DateTimeOffset ReceivedAt, string Topic, string? AgentId, string ReasonCode, string Reason,
     int OriginalLength, bool Truncated, string PayloadPreview);
 
@@ -50,20 +54,29 @@ internal static class MaintenanceApi
             .WithSummary("Rejected messages, newest first, with the reason and the start of the payload as text; plates masked unless the reader is granted them (audited when shown) (maintenance)");
 
         // Hosts without alarm towers (the console's own tests) register none.
-        group.MapGet("/alarm-towers", ([FromServices] AlarmTowers? towers) => towers?.Statuses ?? [])
+        group.MapGet("/alarm-towers", ([FromServices] AlarmTowers? towers) => (towers?.Statuses ?? []).Select(t => new AlarmTowerView(
+                t.Id, t.Endpoint, t.Online, t.Working, t.OutputsLit, t.Testing is { } kind ? TunnelJson.Name(kind) : null, t.LastWriteAt, t.LastError,
+                t.Rounds, t.Failures)).ToList())
             .WithSummary("Alarm towers (beacons, sirens) over Modbus TCP: reachable or not and why, outputs lit, last write (maintenance)");
 
-        group.MapPost("/alarm-towers/{id}/test", (string id, [FromServices] AlarmTowers? towers, TunnelStore store,
+        group.MapPost("/alarm-towers/{id}/test", (string id, string? kind, [FromServices] AlarmTowers? towers, TunnelStore store,
                 System.Security.Claims.ClaimsPrincipal user, TimeProvider clock) =>
             {
-                if (towers is null || !towers.Test(id, LampTest)) return Results.NotFound(new { error = $"no alarm tower '{id}'" });
-                store.Audit(user.Identity!.Name!, "alarm-tower-tested", "alarm-tower:" + id, $"every output on for {LampTest.TotalSeconds:0} s", clock.GetUtcNow());
-                return Results.Ok(new { id, seconds = LampTest.TotalSeconds });
+                if (!Enum.TryParse<TowerTest>(kind ?? nameof(TowerTest.Lamps), ignoreCase: true, out var what) || !Enum.IsDefined(what))
+                    return Results.BadRequest(new ApiError("bad-kind", $"kind '{kind}' is neither lamps nor sirens"));
+                if (towers?.Find(id) is not { } tower) return Results.NotFound(new ApiError("not-found", $"no alarm tower '{id}'"));
+                // Nothing would light, and the audit would say it had.
+                if (!tower.Status.Online) return Results.Conflict(new ApiError("offline", $"alarm tower '{id}' is out of reach: {tower.Status.LastError}"));
+                tower.Test(what, TowerTestDuration);
+                store.Audit(user.Identity!.Name!, "alarm-tower-tested", "alarm-tower:" + id,
+                    $"{TunnelJson.Name(what)} on for {TowerTestDuration.TotalSeconds:0} s", clock.GetUtcNow());
+                return Results.Ok(new { id, kind = TunnelJson.Name(what), seconds = TowerTestDuration.TotalSeconds });
             })
-            .WithSummary("Lamp test: every output of the tower on for 10 s, then back to what the alarms call for (maintenance; audited)");
+            .WithSummary("Tower test: its lamps (`kind=lamps`, the default) or its sirens (`kind=sirens`) on for 10 s, the other outputs " +
+                         "as the alarms call for them, then all back to the alarms; 409 while the tower is out of reach (maintenance; audited)");
     }
 
-    private static readonly TimeSpan LampTest = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan TowerTestDuration = TimeSpan.FromSeconds(10);
 
     /// <summary>Agents that reported a status, and those only seen through their passages (no status yet: not reported).</summary>
     internal static List<AgentHealth> AgentsAt(CentralService service, TunnelStore store, DateTimeOffset now, bool plates)

@@ -17,6 +17,7 @@ public sealed record SignInResult(SignInOutcome Outcome, UserRecord? User, DateT
 public sealed class UserDirectory(TunnelStore store, IOptions<ConsoleOptions> options, TimeProvider clock, ILogger<UserDirectory> log)
 {
     public const int MinPasswordLength = 10;
+    public const int MaxUserNameLength = 64;
     public const string FirstAdmin = "admin";
     private static readonly PasswordHasher<UserRecord> Hasher = new();
     private static readonly UserRecord Nobody = new() { UserName = "", PasswordHash = "", Roles = [] };
@@ -30,10 +31,12 @@ public sealed class UserDirectory(TunnelStore store, IOptions<ConsoleOptions> op
     public SignInResult SignIn(string userName, string password)
     {
         var now = clock.GetUtcNow();
-        var user = string.IsNullOrWhiteSpace(userName) ? null : store.GetUser(userName);
+        // No user has a longer name; a longer one is counted under its first characters, so guesses cannot fill memory.
+        userName ??= "";
+        var name = TunnelStore.NormaliseUserName(userName.Length > MaxUserNameLength ? userName[..(MaxUserNameLength + 1)] : userName);
+        var user = string.IsNullOrWhiteSpace(name) || name.Length > MaxUserNameLength ? null : store.GetUser(name);
         if (user is null || user.Disabled)
         {
-            var name = TunnelStore.NormaliseUserName(userName ?? "");
             if (_unknownNames.LockedUntil(name, now) is { } locked) return new SignInResult(SignInOutcome.LockedOut, null, locked);
             Hasher.VerifyHashedPassword(Nobody, DummyHash, password);
             return _unknownNames.RecordFailure(name, Options.MaxFailedLogins, now.AddMinutes(Options.LockoutMinutes), now) is { } until
@@ -77,7 +80,7 @@ public sealed class UserDirectory(TunnelStore store, IOptions<ConsoleOptions> op
     public UserRecord Create(string userName, string password, IReadOnlyList<string> roles, IReadOnlyList<string>? claims = null, string? displayName = null)
     {
         var name = TunnelStore.NormaliseUserName(userName);
-        if (name.Length is < 2 or > 64 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+        if (name.Length is < 2 or > MaxUserNameLength || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
             throw new ArgumentException("user names are 2 to 64 of a-z 0-9 - _ .", nameof(userName));
         if (roles.Count == 0 || roles.Any(r => !Roles.All.Contains(r)))
             throw new ArgumentException($"roles must be some of {string.Join(", ", Roles.All)}", nameof(roles));

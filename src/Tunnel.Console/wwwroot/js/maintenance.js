@@ -67,20 +67,35 @@ async function refresh() {
 }
 
 // Beacons and sirens: one that cannot be reached would stay dark through an alarm, so it comes first.
+const towersMessage = document.getElementById('towers-message');
+async function testTower(id, kind) {
+  try {
+    await post(`/api/v1/alarm-towers/${encodeURIComponent(id)}/test?kind=${kind}`, {});
+    towersMessage.className = 'message ok';
+    towersMessage.textContent = t('tower.tested-' + kind, { id });
+  } catch (e) {
+    towersMessage.className = 'message';
+    towersMessage.textContent = t('tower.test-failed', { msg: e.body?.message ?? e.message });
+  }
+  await refresh();
+}
+
 function renderTowers(towers) {
   replace(document.getElementById('towers'), towers.length === 0 ? el('p', { text: t('towers.none') }) : table(
     ['tower.id', 'tower.endpoint', 'tower.status', 'tower.lit', 'tower.last', 'tower.error', ''],
-    towers.slice().sort((x, y) => Number(x.online) - Number(y.online)).map(tw => {
-      const status = tw.online ? 'online' : 'offline';
-      return el('tr', { class: 'agent-' + status, 'data-tower': tw.id },
+    towers.slice().sort((x, y) => Number(x.working) - Number(y.working)).map(tw => {
+      const status = !tw.online ? 'offline' : tw.working ? 'online' : 'refused';
+      return el('tr', { class: 'agent-' + (tw.working ? 'online' : 'offline'), 'data-tower': tw.id },
         el('td', { text: tw.id }),
         el('td', { class: 'mono', text: tw.endpoint }),
-        el('td', {}, el('span', { class: 'badge ' + status, text: t('tower.' + status) }), tw.testing ? ' ' + t('tower.testing') : ''),
-        el('td', { 'data-testid': 'lit', text: tw.outputsLit }),
+        el('td', {}, el('span', { class: 'badge ' + (tw.working ? 'online' : 'offline'), text: t('tower.' + status) }),
+          tw.testing ? ' ' + t('tower.testing-' + tw.testing) : ''),
+        el('td', { 'data-testid': 'lit', text: tw.online ? tw.outputsLit : '–' }),
         el('td', { text: tw.lastWriteAt ? formatTime(tw.lastWriteAt, true) : '–' }),
         el('td', { class: 'error', text: tw.lastError ?? '' }),
-        el('td', {}, el('button', { type: 'button', 'data-action': 'test-tower', text: t('tower.test'),
-          onclick: () => post(`/api/v1/alarm-towers/${encodeURIComponent(tw.id)}/test`, {}).then(refresh) })));
+        el('td', {},
+          el('button', { type: 'button', 'data-action': 'test-lamps', text: t('tower.test-lamps'), onclick: () => testTower(tw.id, 'lamps') }), ' ',
+          el('button', { type: 'button', 'data-action': 'test-sirens', text: t('tower.test-sirens'), onclick: () => testTower(tw.id, 'sirens') })));
     })));
 }
 
