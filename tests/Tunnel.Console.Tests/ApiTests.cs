@@ -63,6 +63,19 @@ public sealed class ApiTests(TestServerFixture fixture) : IClassFixture<TestServ
     }
 
     [Fact]
+    public async Task Names_longer_than_any_user_can_have_are_counted_under_their_start_so_guesses_cannot_fill_memory()
+    {
+        using var client = Host.CreateClient();
+        await ConsoleHost.UseAntiforgeryAsync(client);
+        var start = new string('x', 70);
+        var answers = new List<HttpStatusCode>();
+        // Five names that differ only past the 65th character are one name to the lock-out.
+        for (var i = 0; i < 5; i++)
+            answers.Add((await client.PostAsJsonAsync("/api/v1/auth/login", new LoginRequest(start + i + new string('y', 5_000), "wrong-password"))).StatusCode);
+        Assert.Equal([.. Enumerable.Repeat(HttpStatusCode.Unauthorized, 4), (HttpStatusCode)423], answers);
+    }
+
+    [Fact]
     public async Task The_live_hub_answers_a_page_of_its_own_origin_and_refuses_one_of_another()
     {
         using var client = await Host.LoginAsync("op");
