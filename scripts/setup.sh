@@ -16,6 +16,7 @@ packages=(
   chromium                                       # browser tests of the console
   postgresql                                     # storage tests against PostgreSQL 15
   python3-pymodbus python3-serial python3-serial-asyncio  # a real Modbus TCP device for the alarm-tower tests
+  systemd                                        # systemd-analyze checks the shipped units (hardware/systemd)
 )
 missing=()
 for p in "${packages[@]}"; do
