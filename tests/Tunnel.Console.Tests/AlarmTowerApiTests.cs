@@ -24,6 +24,8 @@ public sealed class AlarmTowerApiTests : IAsyncLifetime
             },
             // Nothing listens on port 1 of this machine: a tower out of reach.
             new AlarmTowerSettings { Id = "unplugged", Host = "127.0.0.1", Port = 1, Outputs = [new TowerOutput { Coil = 0 }] },
+            // Reachable, but for a bore that is not there (retired in the console since, say): it could never light.
+            new AlarmTowerSettings { Id = "west-portal", Host = "127.0.0.1", Port = _device.Port, Site = "maoliling", Bore = "west", Outputs = [new TowerOutput { Coil = 5 }] },
         ]);
     }
 
@@ -67,6 +69,15 @@ public sealed class AlarmTowerApiTests : IAsyncLifetime
         await _device.WaitUntilAsync(d => d.Coil(1), "the siren on for its test");
         Assert.Equal(HttpStatusCode.NotFound, (await maint.PostAsJsonAsync("/api/v1/alarm-towers/nowhere/test", new { })).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await maint.PostAsJsonAsync("/api/v1/alarm-towers/north-portal/test?kind=horn", new { })).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_tower_for_a_bore_that_is_not_there_is_reachable_but_not_working_and_says_why()
+    {
+        using var maint = await _console.LoginAsync("maint");
+        var west = await TowerAsync(maint, "west-portal", t => t.Online);
+        Assert.False(west.Working);
+        Assert.Equal("Bore 'west' is not a bore of maoliling", west.LastError);
     }
 
     [Fact]

@@ -6,9 +6,10 @@ using Tunnel.Modbus;
 namespace Tunnel.Central.Towers;
 
 /// <summary>
-/// How a tower is doing, for /healthz, /metrics and the maintenance page: <see cref="Rounds"/> written whole and
-/// <see cref="Failures"/> that were not. <see cref="LastError"/> says why it is offline, or which output it refused
-/// while online (a coil the module does not have, say).
+/// How a tower is doing, for /healthz, /metrics and the maintenance page: <see cref="Rounds"/> that reached it
+/// and <see cref="Failures"/> that did not; <see cref="OutputsLit"/> counts its coils and registers on.
+/// <see cref="LastError"/> says why it is offline, which output it refused while online (a coil the module does
+/// not have, say), or why it can never show an alarm (a site that does not exist).
 /// </summary>
 public sealed record AlarmTowerStatus(string Id, string Endpoint, bool Online, int OutputsLit, TowerTest? Testing,
     DateTimeOffset? LastWriteAt, string? LastError, long Rounds, long Failures)
@@ -55,6 +56,8 @@ public sealed class AlarmTower : IAsyncDisposable
     }
 
     public AlarmTowerSettings Settings { get; }
+    /// <summary>Why the tower can never show its alarms (a site or bore that does not exist); kept as its error.</summary>
+    public string? Problem { get; init; }
     public AlarmTowerStatus Status { get { lock (_lock) return _status; } }
 
     /// <summary>The open alarms changed: write the outputs now. Cheap, from any thread.</summary>
@@ -115,9 +118,7 @@ public sealed class AlarmTower : IAsyncDisposable
         string? refused;
         try
         {
-            var desired = Desired(_openAlarms(), test?.Kind);
-            lit = desired.Count(on => on);
-            refused = await WriteAsync(desired, ct);
+            (refused, lit) = await WriteAsync(Desired(_openAlarms(), test?.Kind), test?.Kind, ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested) { throw; }
         catch (Exception e)
@@ -135,32 +136,37 @@ public sealed class AlarmTower : IAsyncDisposable
         return test is { } running && running.Until - now < wait ? running.Until - now : wait;
     }
 
-    /// <summary>Writes each coil and register once; the device's refusals of single outputs, which do not stop the others.</summary>
-    private async Task<string?> WriteAsync(bool[] desired, CancellationToken ct)
+    /// <summary>
+    /// Writes each coil and register once; returns the device's refusals of single outputs (which do not stop the
+    /// others) and how many coils and registers are on.
+    /// </summary>
+    private async Task<(string? Refused, int Lit)> WriteAsync(bool[] desired, TowerTest? testing, CancellationToken ct)
     {
         var refusals = new List<string>();
         var written = new HashSet<(bool Coil, ushort Address)>();
+        var lit = 0;
         for (var i = 0; i < desired.Length; i++)
         {
             var output = Settings.Outputs[i];
-            var address = (output.Coil.HasValue, output.Coil ?? output.Register!.Value);
-            if (!written.Add(address)) continue;
-            // The first lit output of this address decides; with none lit, the first one's off state.
-            var decider = Enumerable.Range(i, desired.Length - i)
-                .FirstOrDefault(j => desired[j] && SameAddress(Settings.Outputs[j], output), -1);
+            if (!written.Add((output.Coil.HasValue, output.Coil ?? output.Register!.Value))) continue;
+            // Of the outputs at this address (i is the first), one under test decides, else the first lit one;
+            // with none lit, the first one's off state.
+            var sharing = Enumerable.Range(i, desired.Length - i).Where(j => SameAddress(Settings.Outputs[j], output)).ToList();
+            var decider = sharing.Where(j => desired[j] && Tested(Settings.Outputs[j], testing)).Concat(sharing.Where(j => desired[j])).FirstOrDefault(-1);
             var on = decider >= 0;
-            var value = on ? Settings.Outputs[decider].OnValue : output.OffValue;
+            if (on) lit++;
             try
             {
                 if (output.Coil is { } coil) await _client.WriteCoilAsync(Settings.UnitId, coil, on, ct);
-                else await _client.WriteRegisterAsync(Settings.UnitId, output.Register!.Value, value, ct);
+                else await _client.WriteRegisterAsync(Settings.UnitId, output.Register!.Value, on ? Settings.Outputs[decider].OnValue : output.OffValue, ct);
             }
-            catch (ModbusException e) when (e.ExceptionCode is not null)
+            // 10 and 11: a gateway that cannot reach the device behind it, which is the whole tower out of reach.
+            catch (ModbusException e) when (e.ExceptionCode is not (null or 10 or 11))
             {
                 refusals.Add($"{output}: {e.Message}");
             }
         }
-        return refusals.Count == 0 ? null : string.Join("; ", refusals);
+        return (refusals.Count == 0 ? null : string.Join("; ", refusals), lit);
     }
 
     private static bool SameAddress(TowerOutput a, TowerOutput b) => a.Coil is { } coil ? b.Coil == coil : b.Register == a.Register && b.Coil is null;
@@ -174,7 +180,7 @@ public sealed class AlarmTower : IAsyncDisposable
             _status = before with
             {
                 // Out of reach, what its outputs show is not known: a module that lost power shows nothing.
-                Online = online, OutputsLit = lit ?? 0, Testing = testing, LastWriteAt = wroteAt ?? before.LastWriteAt, LastError = error,
+                Online = online, OutputsLit = lit ?? 0, Testing = testing, LastWriteAt = wroteAt ?? before.LastWriteAt, LastError = error ?? Problem,
                 Rounds = before.Rounds + (online ? 1 : 0), Failures = before.Failures + (online ? 0 : 1),
             };
         }

@@ -87,19 +87,16 @@ public sealed class AlarmTowerSettings
         return problems;
     }
 
-    /// <summary>Towers showing a site or bore that the sites in force do not have (a typo would leave the tower dark for good).</summary>
-    public static IReadOnlyList<string> SiteProblems(IReadOnlyList<AlarmTowerSettings> towers, SitesFile sites)
+    /// <summary>Why this tower shows nothing whatever the alarms: a site or bore the sites in force do not have (a typo, or retired in the console).</summary>
+    public string? SiteProblem(SitesFile sites)
     {
-        var problems = new List<string>();
-        for (var i = 0; i < towers.Count; i++)
-        {
-            var t = towers[i];
-            if (t.Site is null) continue;
-            if (sites.Sites.FirstOrDefault(s => s.Id == t.Site) is not { } site) problems.Add($"{Key(i)}:Site '{t.Site}' is not one of the sites");
-            else if (t.Bore is not null && site.Bores.All(b => b.Id != t.Bore)) problems.Add($"{Key(i)}:Bore '{t.Bore}' is not a bore of {t.Site}");
-        }
-        return problems;
+        if (Site is null) return null;
+        if (sites.Sites.FirstOrDefault(s => s.Id == Site) is not { } site) return $"Site '{Site}' is not one of the sites";
+        return Bore is not null && site.Bores.All(b => b.Id != Bore) ? $"Bore '{Bore}' is not a bore of {Site}" : null;
     }
+
+    public static IReadOnlyList<string> SiteProblems(IReadOnlyList<AlarmTowerSettings> towers, SitesFile sites) =>
+        towers.Select((t, i) => t.SiteProblem(sites) is { } problem ? $"{Key(i)}:{problem}" : null).OfType<string>().ToList();
 
     private static string Key(int index) => $"Tunnel:AlarmTowers:{index}";
 }

@@ -13,7 +13,14 @@ public sealed class AlarmTowers : IAsyncDisposable
     public AlarmTowers(IReadOnlyList<AlarmTowerSettings> settings, CentralService service, TimeProvider clock, ILoggerFactory logs)
     {
         var log = logs.CreateLogger<AlarmTower>();
-        _towers = settings.Select(s => new AlarmTower(s, () => service.Snapshot.OpenAlarms, clock, log)).ToList();
+        _towers = settings.Select(s => new AlarmTower(s, () => service.Snapshot.OpenAlarms, clock, log)
+        {
+            // Checked against the sites in force, which maintenance may have changed in the console since the
+            // configuration was written. Not a reason to stop the service: its other towers and outputs still work.
+            Problem = s.SiteProblem(service.Sites),
+        }).ToList();
+        foreach (var t in _towers.Where(t => t.Problem is not null))
+            log.LogWarning("alarm tower {Tower} will show nothing: {Problem}", t.Settings.Id, t.Problem);
         // Raised after the snapshot the towers read is taken, so the change is already in it.
         if (_towers.Count > 0) service.AlarmChanged += _ => { foreach (var t in _towers) t.Changed(); };
     }

@@ -99,8 +99,6 @@ public sealed class CentralHost : IAsyncDisposable
             : new StoreOptions(Settings.Database.Provider, Settings.Database.ConnectionString ?? "");
         _store = TunnelStore.Open(storeOptions with { Clock = clock });
         _startSites = StartSites(_store, log);
-        // Against the sites in force, which maintenance may have changed in the console since the sites file.
-        if (AlarmTowerSettings.SiteProblems(Settings.AlarmTowers, _startSites) is { Count: > 0 } towerSites) throw new ConfigurationProblem(towerSites);
         _store.SaveConfig("sites", TunnelJson.Serialize(_startSites), clock.GetUtcNow());
 
         var broker = Settings.Broker;

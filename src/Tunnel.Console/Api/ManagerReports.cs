@@ -201,9 +201,9 @@ internal static class ManagerReports
         sorted.Count == 0 ? null : sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Count) - 1, 0, sorted.Count - 1)];
 }
 
-/// <summary>CSV for spreadsheets: UTF-8 with a BOM, fields quoted when needed, and text that a spreadsheet would run as a formula defused.</summary>
 /// <summary>
-/// Reports as CSV files (UTF-8 with a byte order mark, so spreadsheet programs read the Chinese right). With
+/// Reports as CSV files for spreadsheets: UTF-8 with a byte order mark (so spreadsheet programs read the Chinese
+/// right), fields quoted when needed, and text that a spreadsheet would run as a formula defused. With
 /// <c>lang=zh</c> the header and the named values (class, portal, priority, state, verdict) are in Chinese, for a
 /// file sent on as it is; otherwise they are the API's own names, for a file read by a program.
 /// </summary>

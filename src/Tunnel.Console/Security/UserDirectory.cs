@@ -32,8 +32,8 @@ public sealed class UserDirectory(TunnelStore store, IOptions<ConsoleOptions> op
     {
         var now = clock.GetUtcNow();
         // No user has a longer name; a longer one is counted under its first characters, so guesses cannot fill memory.
-        userName ??= "";
-        var name = TunnelStore.NormaliseUserName(userName.Length > MaxUserNameLength ? userName[..(MaxUserNameLength + 1)] : userName);
+        var name = TunnelStore.NormaliseUserName(userName ?? "");
+        if (name.Length > MaxUserNameLength) name = name[..(MaxUserNameLength + 1)];
         var user = string.IsNullOrWhiteSpace(name) || name.Length > MaxUserNameLength ? null : store.GetUser(name);
         if (user is null || user.Disabled)
         {
