@@ -94,6 +94,20 @@ public sealed class AlarmTowerApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Operators_hear_which_towers_cannot_show_every_alarm_but_not_why()
+    {
+        using var maint = await _console.LoginAsync("maint");
+        await TowerAsync(maint, "unplugged", t => t.Failures > 0);
+        await TowerAsync(maint, "west-portal", t => t.Online);
+        await TowerAsync(maint, "north-portal", t => t.Online);
+        using var op = await _console.LoginAsync("op");
+
+        var down = await op.GetFromJsonAsync<List<string>>("/api/v1/alarm-towers/not-working");
+
+        Assert.Equal(["unplugged", "west-portal"], down);
+    }
+
+    [Fact]
     public async Task Operators_neither_see_nor_test_the_towers()
     {
         using var op = await _console.LoginAsync("op");

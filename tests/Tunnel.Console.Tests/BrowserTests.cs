@@ -428,6 +428,14 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
     }
 
     [Fact]
+    public async Task The_wall_tells_operators_which_alarm_tower_cannot_sound()
+    {
+        var page = await fixture.LoginAsync("op");
+        await Expect(page.GetByTestId("towers-down")).ToHaveTextAsync("报警灯/警报器不可用：control-room（请通知运维）");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task An_alarm_tower_out_of_reach_is_shown_offline_with_why_and_its_test_is_refused_with_a_message()
     {
         var page = await fixture.LoginAsync("maint", lang: "?lang=en");

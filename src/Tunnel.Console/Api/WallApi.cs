@@ -30,6 +30,14 @@ internal static class WallApi
             .RequireAuthorization(Policies.Watch).WithTags("Wall")
             .WithSummary("Every bore: occupancy, vehicles inside, open alarms (plates masked without the grant)");
 
+        // Operators rely on the control room's beacon and siren as much as on this page: they hear of one that cannot
+        // sound. Ids only; why, and where it is, is for maintenance.
+        api.MapGet("/alarm-towers/not-working", ([Microsoft.AspNetCore.Mvc.FromServices] Tunnel.Central.Towers.AlarmTowers? towers) =>
+                // A tower not tried yet (the first seconds after a start) is not news.
+                (towers?.Statuses ?? []).Where(t => !t.Working && t.Rounds + t.Failures > 0).Select(t => t.Id).ToList())
+            .RequireAuthorization(Policies.Watch).WithTags("Wall")
+            .WithSummary("Ids of the alarm towers (beacons, sirens) that cannot show every alarm now: out of reach, an output refused, or a site that is not there");
+
         var alarms = api.MapGroup("/alarms").WithTags("Alarms");
         alarms.MapGet("/", (ClaimsPrincipal user, CentralService service) =>
                 service.Snapshot.OpenAlarms.Select(a => WallProjection.Of(a, Roles.CanSeePlates(user))).ToList())

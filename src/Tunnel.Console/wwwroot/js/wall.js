@@ -7,7 +7,7 @@ import { AlarmSound } from './sound.js';
 import { reasonText } from './reasons.js';
 
 const priorities = ['critical', 'high', 'medium', 'low'];
-const state = { snapshot: null, alarms: new Map(), me: null, clockOffset: 0 };
+const state = { snapshot: null, alarms: new Map(), me: null, clockOffset: 0, towersDown: [] };
 
 // The service's clock as of the latest snapshot: ages read against the browser's own clock come out wrong
 // when the two disagree (a PC's drifting clock, or the demo's clock running --speed times faster).
@@ -28,6 +28,8 @@ function renderNotices() {
   const items = [];
   if (!me.speechAvailable && canAct) items.push(el('p', { class: 'notice', 'data-testid': 'speech-unavailable', text: t('speech.unavailable') }));
   if (state.snapshot?.platesMasked) items.push(el('p', { class: 'notice', text: t('masked') }));
+  if (state.towersDown.length > 0)
+    items.push(el('p', { class: 'notice warn', 'data-testid': 'towers-down', text: t('towers.down', { ids: state.towersDown.join(', ') }) }));
   if (canAct) {
     if (!sound.enabled) {
       // Browsers keep a page silent until someone clicks on it: say so, so a silent wall is no surprise at 3 a.m.
@@ -434,3 +436,11 @@ function soundNow() {
   for (const a of waiting) if (me.speechAvailable && !state.snapshot?.platesMasked) sound.speak(a.alarmId, spokenText(a));
 }
 setInterval(soundNow, 3000);
+
+// A beacon or siren that cannot sound: said on the wall until maintenance has it back.
+async function refreshTowers() {
+  const down = await get('/api/v1/alarm-towers/not-working').catch(() => state.towersDown);
+  if (down.join() !== state.towersDown.join()) { state.towersDown = down; renderNotices(); }
+}
+await refreshTowers();
+setInterval(refreshTowers, 10000);
