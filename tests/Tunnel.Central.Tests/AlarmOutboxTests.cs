@@ -61,4 +61,31 @@ public sealed class AlarmOutboxTests
         Assert.Single(live.Store.AlarmHistory(raised.AlarmId));
         await Task.Run(() => Assert.True(SpinWait.SpinUntil(() => live.Store.UnpublishedAlarms().Count == 0, Deadline), "still unpublished in the store"));
     }
+
+    [Fact]
+    public async Task A_transition_the_broker_refuses_is_not_sent_again_at_every_start()
+    {
+        // The deployment's broker does not let the service publish alarms (its ACL): sending them again would change nothing.
+        MosquittoAclRule[] acl =
+        [
+            MosquittoAclRule.ForUser("central", MqttTopicAccess.ReadWrite, "#"),
+            MosquittoAclRule.ForUser("central", MqttTopicAccess.Deny, "tunnel/v1/+/alarms"),
+            MosquittoAclRule.ForUser("agent", MqttTopicAccess.ReadWrite, "#"),
+        ];
+        await using var live = await LiveCentral.StartAsync("maoliling-north-exit-1", _ => { }, acl: acl);
+        var status = new AgentStatus { AgentId = "maoliling-north-exit-1", Online = false, Site = "maoliling", Bore = "north", Portal = Portal.Exit, Lane = 1 };
+        await live.Agent.PublishAsync(Topics.AgentStatus("maoliling", status.AgentId), Encoding.UTF8.GetBytes(TunnelJson.Serialize(status)), 1, true)
+            .WaitAsync(Deadline);
+
+        // Stored, refused by the broker (PUBACK 135, not authorised), and marked so: nothing left to send.
+        await Task.Run(() => Assert.True(SpinWait.SpinUntil(
+            () => live.Store.CurrentAlarms().Any(a => a.Kind == AlarmKind.AgentOffline) && live.Store.UnpublishedAlarms().Count == 0, Deadline),
+            "the refused transition is still waiting to be published"));
+        // The service goes on: the agent's return clears the alarm as ever.
+        await live.Agent.PublishAsync(Topics.AgentStatus("maoliling", status.AgentId), Encoding.UTF8.GetBytes(TunnelJson.Serialize(status with { Online = true })), 1, true)
+            .WaitAsync(Deadline);
+        await Task.Run(() => Assert.True(SpinWait.SpinUntil(
+            () => live.Store.CurrentAlarms().Any(a => a.Kind == AlarmKind.AgentOffline && a.State == AlarmState.ClearedUnacknowledged), Deadline),
+            "the agent's return did not clear the alarm"));
+    }
 }

@@ -28,13 +28,15 @@ internal sealed class LiveCentral : IAsyncDisposable
     /// broker, the store and the clients are up and before the service is made (to seed the store, or subscribe the agent's client).
     /// </summary>
     /// <param name="agentOfflineDelay">At once unless given.</param>
+    /// <param name="acl">The broker's access rules for the users <c>central</c> and <c>agent</c>; none: everyone everywhere.</param>
     public static async Task<LiveCentral> StartAsync(string agentId, Action<CentralService> watch, TimeProvider? clock = null,
-        Func<LiveCentral, Task>? beforeService = null, TimeSpan? agentOfflineDelay = null)
+        Func<LiveCentral, Task>? beforeService = null, TimeSpan? agentOfflineDelay = null, IReadOnlyList<MosquittoAclRule>? acl = null)
     {
         var live = new LiveCentral();
         live.Broker = await MosquittoBroker.StartAsync(new MosquittoBrokerOptions
         {
             Users = new Dictionary<string, string> { ["central"] = "central-secret", ["agent"] = "agent-secret" },
+            Acl = acl ?? [],
         });
         live.Store = TunnelStore.Open(StoreOptions.SqliteInDataDirectory(live._dir));
         live.CentralClient = await live.Connect("tunnel-central", "central", "central-secret");
