@@ -151,8 +151,10 @@ public sealed class AlarmTowerTests
         Assert.All(Enumerable.Range(0, 3), i => Assert.False(device.Coil(i)));
 
         await SendStatus(live, online: false);
-        await device.WaitUntilAsync(d => d.Coil(0) && d.Coil(1) && d.Coil(2), "the alarm's lamps and siren");
-        Assert.Equal(0, device.Register(3));
+        // The register is written after the coils in a round: wait for the round that lit the siren to reach it.
+        await device.WaitUntilAsync(d => d.Coil(0) && d.Coil(1) && d.Writes.SkipWhile(w => w != "coil 2 1").Any(w => w.StartsWith("register 3 ")),
+            "the alarm's lamps and siren, then the critical pattern register");
+        Assert.Equal(0, device.Register(3)); // medium, not critical
         var alarm = Assert.Single(live.Service.Snapshot.OpenAlarms);
 
         await live.Service.AcknowledgeAsync(alarm.AlarmId, "operator", null);

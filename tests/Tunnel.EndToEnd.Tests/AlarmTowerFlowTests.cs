@@ -64,7 +64,9 @@ public sealed class AlarmTowerFlowTests(ITestOutputHelper output)
                 var raised = await AlarmTests.AdvanceUntilOverdueAsync(host, clock, observer, stopped);
                 Assert.Equal(AlarmPriority.High, raised.Priority);
             }
-            await device.WaitUntilAsync(d => d.Coil(0) && d.Coil(1), "the beacon and the siren");
+            // The register is written after the coils in a round: wait for the round that sounded the siren to reach it.
+            await device.WaitUntilAsync(d => d.Coil(0) && d.Writes.SkipWhile(w => w != "coil 1 1").Any(w => w.StartsWith("register 4 ")),
+                "the beacon and the siren, then the critical pattern register");
             Assert.Equal(0, device.Register(4)); // a truck, not a hazmat tanker: the critical pattern stays off
 
             // The service restarts and the tower loses power meanwhile: the alarm is still open, so it is shown again.

@@ -500,7 +500,6 @@ public sealed class MosquittoBroker : IAsyncDisposable
             throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} failed with code {process.ExitCode}: {await stderr.ConfigureAwait(false)}{await stdout.ConfigureAwait(false)}");
         }
     }
-
 }
 
 /// <summary>The broker's configured port is taken: another broker, or another instance of the program, runs on this machine.</summary>
