@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Tunnel.Modbus.Tests;
 
 /// <summary>
-/// A real Modbus TCP device for tests: Debian's pymodbus server (<c>modbus_server.py</c>) in a process of its
+/// A real Modbus TCP device for tests: Debian's pymodbus server (<c>hardware/modbus-device.py</c>) in a process of its
 /// own, whose coils and registers the test follows through the writes the server reports on its output.
 /// </summary>
 public sealed class ModbusTestDevice : IAsyncDisposable
@@ -88,7 +88,7 @@ public sealed class ModbusTestDevice : IAsyncDisposable
 
     private async Task LaunchAsync(int port)
     {
-        var script = Path.Combine(AppContext.BaseDirectory, "modbus_server.py");
+        var script = Path.Combine(AppContext.BaseDirectory, "modbus-device.py");
         var process = Process.Start(new ProcessStartInfo(Python, [script, port.ToString(), _size.ToString()])
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,

@@ -1,8 +1,8 @@
-"""A real Modbus TCP server for the tests: Debian's pymodbus 3.0 with coils and holding registers.
+"""A Modbus TCP device (an alarm tower's I/O module) for the demo and the tests: Debian's pymodbus 3.0, coils and holding registers.
 
 Prints "listening PORT" once it serves, then one line per write ("coil ADDRESS 0 1 ..." or
 "register ADDRESS VALUE ..."), so a test can wait for what a device was told.
-Usage: /usr/bin/python3 modbus_server.py PORT [SIZE]   (PORT 0: any free port)
+Usage: /usr/bin/python3 modbus-device.py PORT [SIZE]   (PORT 0: any free port)
 """
 import asyncio
 import sys
