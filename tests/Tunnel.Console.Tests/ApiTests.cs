@@ -300,6 +300,10 @@ public sealed class ApiTests(TestServerFixture fixture) : IClassFixture<TestServ
         var letters = JsonSerializer.Deserialize<List<DeadLetterView>>(body, JsonSerializerOptions.Web)!;
         Assert.Contains(letters, d => d.PayloadPreview.Contains("<script>alert(1)</script>")); // intact, as data
         Assert.Contains(Host.Store.ReadAudit(actor: UserDirectory.FirstAdmin), a => a.Action == "view-dead-letters"); // plates shown: recorded
+        // The page asks every five seconds: the same user's looks are recorded once every ten minutes, not each time.
+        var recorded = Host.Store.ReadAudit(actor: UserDirectory.FirstAdmin).Count(a => a.Action == "view-dead-letters");
+        (await client.GetAsync("/api/v1/dead-letters")).EnsureSuccessStatusCode();
+        Assert.Equal(recorded, Host.Store.ReadAudit(actor: UserDirectory.FirstAdmin).Count(a => a.Action == "view-dead-letters"));
     }
 
     [Fact]

@@ -453,6 +453,25 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
         await page.Context.CloseAsync();
     }
 
+    [Theory]
+    [InlineData("/.//evil.example/x", "/maintenance")]   // resolves to the path //evil.example/x, which alone reads as another site
+    [InlineData("https://evil.example/x", "/maintenance")]
+    [InlineData("/maintenance?tab=agents", "/maintenance?tab=agents")]
+    public async Task After_login_a_return_address_leads_only_to_a_page_of_the_console(string returnUrl, string expectedPathAndQuery)
+    {
+        var context = await fixture.Browser.NewContextAsync(new() { BaseURL = Host.BaseAddress.ToString() });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/login?returnUrl=" + Uri.EscapeDataString(returnUrl));
+        await page.FillAsync("#user", "maint");
+        await page.FillAsync("#password", ConsoleHost.Password);
+        await page.ClickAsync("#submit");
+        await page.WaitForURLAsync(url => !url.Contains("/login"));
+        var landed = new Uri(page.Url);
+        Assert.Equal(Host.BaseAddress.Authority, landed.Authority);
+        Assert.Equal(new Uri(Host.BaseAddress, expectedPathAndQuery).PathAndQuery, landed.PathAndQuery);
+        await context.CloseAsync();
+    }
+
     [Fact]
     public async Task Each_role_lands_on_its_page_and_is_turned_away_from_the_others()
     {

@@ -45,6 +45,10 @@ public sealed class PlateMaskTests
     [InlineData("使123456", "使12***6")]
     [InlineData("lower-case 浙j12345 was refused", "lower-case 浙j1***5 was refused")]
     [InlineData("司机电话13812345678", "司机电话138*******8")]
+    [InlineData("reached 138 1234 5678 at last", "reached 138*********8 at last")]
+    [InlineData("电话 138-1234-5678", "电话 138*********8")]
+    [InlineData("call +86 138 1234 5678", "call +86*************8")]
+    [InlineData("office 0571-8888 7777", "office 057**********7")]
     [InlineData("粤B12345挂 towed", "粤B1****挂 towed")]
     [InlineData("粤B·12345 已拖走", "粤B·****5 已拖走")]
     [InlineData("粤B 12345 towed", "粤B ****5 towed")]
@@ -56,6 +60,7 @@ public sealed class PlateMaskTests
     [InlineData("event 8ca3acf1-d42e-4607-86fe-c38a47be5965 at 2026-11-02T08:15:42.123Z")]
     [InlineData("maoliling-north-entry-1 on cam-north-exit-1, seq 1042")]
     [InlineData("Overdue alarm raised")]
+    [InlineData("towed at 2026-11-24 06:00, seen 350 400 m in")]
     public void Free_text_without_plates_is_left_as_it_is(string text) =>
         Assert.Equal(text, PlateMask.InText(text, visible: false));
 

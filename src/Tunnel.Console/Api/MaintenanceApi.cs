@@ -41,17 +41,18 @@ internal static class MaintenanceApi
             .WithSummary("Edge agent health: online, last heartbeat, frames per second, outbox depth, clock offset, and over the last hour " +
                          "the share of unread plates and of unmatched exits and the messages refused, with the latest snapshot per camera (maintenance)");
 
-        group.MapGet("/dead-letters", (TunnelStore store, System.Security.Claims.ClaimsPrincipal user, TimeProvider clock, int? limit) =>
+        group.MapGet("/dead-letters", (TunnelStore store, System.Security.Claims.ClaimsPrincipal user, LookAudit audit, int? limit) =>
             {
                 // A rejected passage still carries a plate: personal data, masked for roles without the grant.
                 var plates = Roles.CanSeePlates(user);
                 var letters = store.ReadDeadLetters(Math.Clamp(limit ?? 100, 1, 1000)).Select(d => new DeadLetterView(
                     d.Id, d.ReceivedAt, d.Topic, d.AgentId, d.ReasonCode, PlateMask.InText(d.Reason, plates), d.OriginalLength ?? d.Payload.Length,
                     d.Truncated, Preview(d.Payload, plates))).ToList();
-                if (plates && letters.Count > 0) store.Audit(user.Identity!.Name!, "view-dead-letters", "dead-letters", $"{letters.Count} messages", clock.GetUtcNow());
+                // Once per user every ten minutes: the maintenance page asks every five seconds.
+                if (plates && letters.Count > 0) audit.Record(user.Identity!.Name!, "view-dead-letters", "dead-letters", $"{letters.Count} messages");
                 return letters;
             })
-            .WithSummary("Rejected messages, newest first, with the reason and the start of the payload as text; plates masked unless the reader is granted them (audited when shown) (maintenance)");
+            .WithSummary("Rejected messages, newest first, with the reason and the start of the payload as text; plates masked unless the reader is granted them (audited when shown, once per user every ten minutes) (maintenance)");
 
         // Hosts without alarm towers (the console's own tests) register none.
         group.MapGet("/alarm-towers", ([FromServices] AlarmTowers? towers) => (towers?.Statuses ?? []).Select(t => new AlarmTowerView(

@@ -22,10 +22,11 @@ public static partial class PlateMask
     /// <summary>
     /// Masks what may be a plate or a phone number inside free text (an operator's note or shelve reason, a
     /// rejection reason): a plate read with or without its province, WJ or 使 first, in either case (a
-    /// rejected read may be lower-case), and any run of seven digits or more.
+    /// rejected read may be lower-case), and any run of seven digits or more, also written in groups as phone numbers
+    /// are (138 1234 5678, 0571-8888 7777, +86 138 1234 5678; not a date such as 2026-11-24).
     /// </summary>
     public static string InText(string text, bool visible) =>
-        visible ? text : PlateLike().Replace(text, m => Apply(m.Value, visible: false)!);
+        visible ? text : PlateLike().Replace(text, m => m.Groups["grouped"].Success && m.Value.Count(char.IsAsciiDigit) < 7 ? m.Value : Apply(m.Value, visible: false)!);
 
     /// <summary>
     /// A rejected message's payload for a role without the grant: every string value that is a plate, or that
@@ -74,7 +75,10 @@ public static partial class PlateMask
         // As people write them by hand: 粤B·12345, 粤B 12345, 粤B-12345.
         @"|[\u4e00-\u9fff][A-Za-z][·・ -][A-Za-z0-9]{4,6}[学警港澳挂领使临应急]{0,2}";
 
-    [GeneratedRegex(@"(?<![A-Za-z0-9])(?:" + Plate + @"|[0-9]{7,})(?![A-Za-z0-9])")]
+    // A phone number in groups of three digits or more after an optional +86; seven digits at least, counted in InText.
+    private const string GroupedDigits = @"(?<grouped>(?:\+?86[ -]?)?[0-9]{3,4}(?:[ -][0-9]{3,8}){1,3})";
+
+    [GeneratedRegex(@"(?<![A-Za-z0-9+])(?:" + Plate + "|" + GroupedDigits + @"|[0-9]{7,})(?![A-Za-z0-9])")]
     private static partial Regex PlateLike();
 
     [GeneratedRegex(@"^\s*(?:" + Plate + @")\s*$")]

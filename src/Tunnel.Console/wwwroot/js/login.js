@@ -12,9 +12,10 @@ function landing(roles) {
   // A local path only: never send a fresh session to another site.
   const back = new URLSearchParams(location.search).get('returnUrl') || new URLSearchParams(location.search).get('ReturnUrl');
   if (back) {
-    // Resolve as the browser will (it strips tabs and newlines), then accept only this origin.
+    // Resolve as the browser will (it strips tabs and newlines), then accept only this origin, and no path that
+    // would read as another site on its own ("/.//evil.example" resolves to the path "//evil.example").
     const target = new URL(back, location.origin);
-    if (target.origin === location.origin) return target.pathname + target.search + target.hash;
+    if (target.origin === location.origin && !target.pathname.startsWith('//')) return target.pathname + target.search + target.hash;
   }
   if (roles.includes('operator') || roles.includes('admin')) return '/';
   if (roles.includes('maintenance')) return '/maintenance';
