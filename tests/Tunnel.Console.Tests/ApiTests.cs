@@ -46,6 +46,27 @@ public sealed class ApiTests(TestServerFixture fixture) : IClassFixture<TestServ
     }
 
     [Fact]
+    public void Guesses_sent_together_get_no_more_tries_than_guesses_sent_one_after_another()
+    {
+        var users = (UserDirectory)Host.App.Services.GetService(typeof(UserDirectory))!;
+        users.Create("together", ConsoleHost.Password, [Roles.Operator]);
+        const int guesses = 16;
+        using var start = new Barrier(guesses);
+        var outcomes = new SignInOutcome[guesses];
+        var threads = Enumerable.Range(0, guesses).Select(i => new Thread(() =>
+        {
+            start.SignalAndWait();
+            outcomes[i] = users.SignIn("together", "wrong-password-" + i).Outcome;
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+
+        Assert.Equal(4, outcomes.Count(o => o == SignInOutcome.Failed));
+        Assert.Equal(guesses - 4, outcomes.Count(o => o == SignInOutcome.LockedOut));
+        Assert.Equal(5, Host.Store.ReadAudit(actor: "together").Count(a => a.Action == "login-failed"));
+    }
+
+    [Fact]
     public async Task A_name_that_is_no_user_is_locked_out_after_five_tries_like_a_user_so_a_lock_out_does_not_tell_that_a_name_exists()
     {
         using var client = Host.CreateClient();

@@ -25,15 +25,23 @@ public sealed class UserDirectory(TunnelStore store, IOptions<ConsoleOptions> op
     private static readonly string DummyHash = Hasher.HashPassword(Nobody, RandomPassword());
 
     private readonly UnknownNameLockouts _unknownNames = new();
+    // One attempt per name at a time, from the lock-out check to the failure it records: otherwise guesses sent
+    // together all pass the check before the first of them is counted, and each gets its try past the limit.
+    private readonly object[] _attemptLocks = [.. Enumerable.Range(0, 64).Select(_ => new object())];
 
     private ConsoleOptions Options => options.Value;
 
     public SignInResult SignIn(string userName, string password)
     {
-        var now = clock.GetUtcNow();
         // No user has a longer name; a longer one is counted under its first characters, so guesses cannot fill memory.
         var name = TunnelStore.NormaliseUserName(userName ?? "");
         if (name.Length > MaxUserNameLength) name = name[..(MaxUserNameLength + 1)];
+        lock (_attemptLocks[(uint)StringComparer.Ordinal.GetHashCode(name) % _attemptLocks.Length]) return SignInOnce(name, password);
+    }
+
+    private SignInResult SignInOnce(string name, string password)
+    {
+        var now = clock.GetUtcNow();
         var user = string.IsNullOrWhiteSpace(name) || name.Length > MaxUserNameLength ? null : store.GetUser(name);
         if (user is null || user.Disabled)
         {
