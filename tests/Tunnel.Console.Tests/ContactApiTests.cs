@@ -31,7 +31,7 @@ public sealed class ContactApiTests(TestServerFixture fixture) : IClassFixture<T
 
         Assert.Equal(HttpStatusCode.NoContent, (await op.DeleteAsync("/api/v1/contacts/" + Uri.EscapeDataString("浙B30001"))).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await op.DeleteAsync("/api/v1/contacts/" + Uri.EscapeDataString("浙B30001"))).StatusCode);
-        var audit = Host.Store.ReadAudit(actor: "op", subject: "contact:浙B30001").Select(a => a.Action);
+        var audit = Host.Store.ReadAudit(actor: "op", subject: "contact:浙B3***1").Select(a => a.Action);
         Assert.Equal(["contact-deleted", "contact-updated", "contact-created"], audit);
     }
 

@@ -45,7 +45,7 @@ internal static partial class ContactApi
                     UpdatedBy = Actor(user), UpdatedAt = now,
                 };
                 store.SaveContact(contact);
-                store.Audit(Actor(user), existed ? "contact-updated" : "contact-created", "contact:" + plate, null, now);
+                store.Audit(Actor(user), existed ? "contact-updated" : "contact-created", AuditSubject(plate), null, now);
                 return Results.Ok(ToDto(contact));
             })
             .WithSummary("Add or replace the contact of a plate: name, phone (digits, + - space), company, note (operator, admin; audited)");
@@ -53,7 +53,7 @@ internal static partial class ContactApi
         contacts.MapDelete("/{plate}", (string plate, ClaimsPrincipal user, TunnelStore store, TimeProvider clock) =>
             {
                 if (!store.DeleteContact(plate)) return Results.NotFound(new ApiError("not-found", "no contact for that plate"));
-                store.Audit(Actor(user), "contact-deleted", "contact:" + plate, null, clock.GetUtcNow());
+                store.Audit(Actor(user), "contact-deleted", AuditSubject(plate), null, clock.GetUtcNow());
                 return Results.NoContent();
             })
             .WithSummary("Remove a plate's contact (operator, admin; audited)");
@@ -110,6 +110,9 @@ internal static partial class ContactApi
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 
     private static string Actor(ClaimsPrincipal user) => user.Identity!.Name!;
+
+    /// <summary>The audit log outlives the directory's entries and the plates' retention: it names a contact by its masked plate.</summary>
+    private static string AuditSubject(string plate) => "contact:" + PlateMask.Apply(plate, visible: false);
 
     private static ContactDto ToDto(DriverContact c) => new(c.Plate, c.Name, c.Phone, c.Company, c.Note, c.UpdatedBy, c.UpdatedAt);
 

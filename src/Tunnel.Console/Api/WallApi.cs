@@ -147,7 +147,8 @@ internal static class WallApi
         {
             return Results.Conflict(new ApiError("alarm-state", e.Message));
         }
-        store.Audit(by, action, "alarm:" + id, detail, clock.GetUtcNow());
+        // The audit log is kept beyond the plates' retention: a plate or phone number in an operator's text is masked there.
+        store.Audit(by, action, "alarm:" + id, detail is null ? null : PlateMask.InText(detail, visible: false), clock.GetUtcNow());
         return Results.NoContent();
     }
 }
