@@ -46,6 +46,24 @@ public sealed class ApiTests(TestServerFixture fixture) : IClassFixture<TestServ
     }
 
     [Fact]
+    public async Task A_look_at_the_wall_with_plates_is_audited_once_per_user_every_ten_minutes_and_a_masked_one_not_at_all()
+    {
+        var users = (UserDirectory)Host.App.Services.GetService(typeof(UserDirectory))!;
+        users.Create("wall-watcher", ConsoleHost.Password, [Roles.Operator]);
+        users.Create("wall-manager", ConsoleHost.Password, [Roles.Manager]);
+        using var operatorClient = await Host.LoginAsync("wall-watcher");
+        using var managerClient = await Host.LoginAsync("wall-manager");
+        foreach (var client in new[] { operatorClient, managerClient })
+        {
+            (await client.GetAsync("/api/v1/snapshot")).EnsureSuccessStatusCode();
+            (await client.GetAsync("/api/v1/alarms")).EnsureSuccessStatusCode();
+            (await client.GetAsync("/api/v1/snapshot")).EnsureSuccessStatusCode();
+        }
+        Assert.Single(Host.Store.ReadAudit(actor: "wall-watcher"), a => a.Action == "view-wall" && a.Subject == "wall");
+        Assert.DoesNotContain(Host.Store.ReadAudit(actor: "wall-manager"), a => a.Action == "view-wall");
+    }
+
+    [Fact]
     public void Guesses_sent_together_get_no_more_tries_than_guesses_sent_one_after_another()
     {
         var users = (UserDirectory)Host.App.Services.GetService(typeof(UserDirectory))!;

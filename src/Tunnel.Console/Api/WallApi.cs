@@ -26,9 +26,10 @@ internal static class WallApi
 
     public static void Map(RouteGroupBuilder api)
     {
-        api.MapGet("/snapshot", (ClaimsPrincipal user, CentralService service) => WallProjection.Of(service.Snapshot, Roles.CanSeePlates(user)))
+        api.MapGet("/snapshot", (ClaimsPrincipal user, CentralService service, LookAudit audit) =>
+                WallProjection.Of(service.Snapshot, audit.WallWithPlates(user)))
             .RequireAuthorization(Policies.Watch).WithTags("Wall")
-            .WithSummary("Every bore: occupancy, vehicles inside, open alarms (plates masked without the grant)");
+            .WithSummary("Every bore: occupancy, vehicles inside, open alarms (plates masked without the grant; a look with plates audited once per user every 10 minutes)");
 
         // Operators rely on the control room's beacon and siren as much as on this page: they hear of one that cannot
         // sound. Ids only; why, and where it is, is for maintenance.
@@ -39,10 +40,13 @@ internal static class WallApi
             .WithSummary("Ids of the alarm towers (beacons, sirens) that cannot show every alarm now: out of reach, an output refused, or a site that is not there");
 
         var alarms = api.MapGroup("/alarms").WithTags("Alarms");
-        alarms.MapGet("/", (ClaimsPrincipal user, CentralService service) =>
-                service.Snapshot.OpenAlarms.Select(a => WallProjection.Of(a, Roles.CanSeePlates(user))).ToList())
+        alarms.MapGet("/", (ClaimsPrincipal user, CentralService service, LookAudit audit) =>
+            {
+                var plates = audit.WallWithPlates(user);
+                return service.Snapshot.OpenAlarms.Select(a => WallProjection.Of(a, plates)).ToList();
+            })
             .RequireAuthorization(Policies.Watch)
-            .WithSummary("Open alarms, most urgent first");
+            .WithSummary("Open alarms, most urgent first (a look with plates audited as the snapshot's)");
 
         alarms.MapGet("/closed", (int? hours, ClaimsPrincipal user, TunnelStore store, TimeProvider clock) =>
             {

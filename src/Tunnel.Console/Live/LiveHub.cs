@@ -9,7 +9,7 @@ namespace Tunnel.WebConsole.Live;
 /// transition at once. Read-only: actions go through the HTTP API (role checks, anti-forgery, audit).
 /// </summary>
 [Authorize(Policy = Policies.Watch)]
-public sealed class LiveHub(LiveSessions sessions) : Hub
+public sealed class LiveHub(LiveSessions sessions, LookAudit audit) : Hub
 {
     public const string Path = "/hub/live";
     public const string PlainGroup = "plates";
@@ -17,7 +17,7 @@ public sealed class LiveHub(LiveSessions sessions) : Hub
 
     public override async Task OnConnectedAsync()
     {
-        var plates = Context.User is { } user && Roles.CanSeePlates(user);
+        var plates = Context.User is { } user && audit.WallWithPlates(user);
         await Groups.AddToGroupAsync(Context.ConnectionId, plates ? PlainGroup : MaskedGroup);
         sessions.Opened(Context);
         await base.OnConnectedAsync();
