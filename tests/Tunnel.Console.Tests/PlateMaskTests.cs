@@ -1,7 +1,7 @@
 using Tunnel.Core.Contracts;
-using Tunnel.WebConsole.Security;
-using Tunnel.WebConsole.Views;
+using Tunnel.Core.Plates;
 using Tunnel.WebConsole.Speech;
+using Tunnel.WebConsole.Views;
 
 namespace Tunnel.WebConsole.Tests;
 

@@ -1,11 +1,12 @@
 using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
 using Tunnel.Central.Service;
 using Tunnel.Central.Towers;
 using Tunnel.Core.Contracts;
+using Tunnel.Core.Plates;
 using Tunnel.Storage;
 using Tunnel.WebConsole.Security;
 

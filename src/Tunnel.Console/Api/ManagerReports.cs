@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
+using Tunnel.Core.Plates;
 using Tunnel.Storage;
 using Tunnel.WebConsole.Security;
 

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Tunnel.Core.Contracts;
+using Tunnel.Core.Plates;
 using Tunnel.Storage;
 using Tunnel.WebConsole.Security;
 using Tunnel.WebConsole.Views;

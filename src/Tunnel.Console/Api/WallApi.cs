@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Routing;
 using Tunnel.Central.Alarms;
 using Tunnel.Central.Service;
 using Tunnel.Core.Contracts;
+using Tunnel.Core.Plates;
 using Tunnel.Storage;
 using Tunnel.WebConsole.Security;
 using Tunnel.WebConsole.Speech;

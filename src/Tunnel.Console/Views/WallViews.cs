@@ -1,6 +1,6 @@
 using Tunnel.Central.Service;
 using Tunnel.Core.Contracts;
-using Tunnel.WebConsole.Security;
+using Tunnel.Core.Plates;
 
 namespace Tunnel.WebConsole.Views;
 

@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
-namespace Tunnel.WebConsole.Security;
+namespace Tunnel.Core.Plates;
 
 /// <summary>Plates are personal data: roles without the grant see 浙J1***5 instead of 浙J12345.</summary>
 public static partial class PlateMask
