@@ -17,6 +17,8 @@ internal sealed class LiveCentral : IAsyncDisposable
 
     private LiveCentral() { }
 
+    /// <summary>Where the store's SQLite file (<c>tunnel.db</c>) lives.</summary>
+    public string DataDirectory => _dir;
     public MosquittoBroker Broker { get; private set; } = null!;
     public TunnelStore Store { get; private set; } = null!;
     public MqttClient CentralClient { get; private set; } = null!;
@@ -29,8 +31,10 @@ internal sealed class LiveCentral : IAsyncDisposable
     /// </summary>
     /// <param name="agentOfflineDelay">At once unless given.</param>
     /// <param name="acl">The broker's access rules for the users <c>central</c> and <c>agent</c>; none: everyone everywhere.</param>
+    /// <param name="storeBusySeconds">How long a store statement waits for another writer's lock (SQLite's default 30 s unless given).</param>
     public static async Task<LiveCentral> StartAsync(string agentId, Action<CentralService> watch, TimeProvider? clock = null,
-        Func<LiveCentral, Task>? beforeService = null, TimeSpan? agentOfflineDelay = null, IReadOnlyList<MosquittoAclRule>? acl = null)
+        Func<LiveCentral, Task>? beforeService = null, TimeSpan? agentOfflineDelay = null, IReadOnlyList<MosquittoAclRule>? acl = null,
+        int? storeBusySeconds = null)
     {
         var live = new LiveCentral();
         live.Broker = await MosquittoBroker.StartAsync(new MosquittoBrokerOptions
@@ -38,7 +42,10 @@ internal sealed class LiveCentral : IAsyncDisposable
             Users = new Dictionary<string, string> { ["central"] = "central-secret", ["agent"] = "agent-secret" },
             Acl = acl ?? [],
         });
-        live.Store = TunnelStore.Open(StoreOptions.SqliteInDataDirectory(live._dir));
+        var store = StoreOptions.SqliteInDataDirectory(live._dir);
+        if (storeBusySeconds is { } busy)
+            store = store with { ConnectionString = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(store.ConnectionString) { DefaultTimeout = busy }.ToString() };
+        live.Store = TunnelStore.Open(store);
         live.CentralClient = await live.Connect("tunnel-central", "central", "central-secret");
         live.Agent = await live.Connect(agentId, "agent", "agent-secret");
         if (beforeService is not null) await beforeService(live);

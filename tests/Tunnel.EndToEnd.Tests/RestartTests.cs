@@ -2,6 +2,7 @@ using Tunnel.Central.Service;
 using Tunnel.Cli.Hosting;
 using Tunnel.Core.Contracts;
 using Tunnel.EndToEnd.Tests.Support;
+using Tunnel.Storage;
 using Xunit.Abstractions;
 
 namespace Tunnel.EndToEnd.Tests;
@@ -166,6 +167,48 @@ public sealed class RestartTests(ITestOutputHelper output)
         Assert.Equal(history, second.Store.AlarmHistory(raised.AlarmId).Select(t => t.State));
         Assert.DoesNotContain(second.Store.CurrentAlarms(), a => a.AlarmId == raised.AlarmId);
     }
+
+    [Fact]
+    public async Task An_acknowledged_alarm_whose_vehicles_exit_was_stored_but_not_its_clearing_is_closed_by_the_restart()
+    {
+        using var dir = new TempDirectory();
+        var logs = TestOutputLoggerProvider.Factory(output);
+        var clock = ManualClock.StartingNow();
+        var settings = Hosts.Embedded(dir.Path);
+        AlarmTransition raised;
+        await using (var first = await Hosts.StartAsync(settings, logs, clock))
+        {
+            await using var observer = await AlarmObserverAsync(first);
+            raised = await AcknowledgedOverdueAsync(first, clock, observer, "浙B66666");
+        }
+        // The exit passage reached the store and its alarm's clearing did not: the service stopped between the two commits.
+        using (var store = TunnelStore.Open(StoreOptions.SqliteInDataDirectory(dir.Path)))
+        {
+            var exit = new Passage
+            {
+                EventId = Guid.NewGuid(), AgentId = "maoliling-north-exit-2", Seq = 1, Site = "maoliling", Bore = "north", Portal = Portal.Exit, Lane = 2,
+                CameraId = "cam-north-exit-2", CapturedAt = clock.GetUtcNow(),
+                Plate = new PlateRead { Text = "浙B66666", Color = PlateColor.Blue, Confidence = 0.97 },
+                Vehicle = new VehicleRead { Class = VehicleClass.Car, Confidence = 0.9, HazmatConfidence = 0.02 },
+            };
+            Assert.Single(store.AddPassages([(exit, clock.GetUtcNow())]));
+        }
+
+        clock.Advance(TimeSpan.FromMinutes(1));
+        await using var second = await Hosts.StartAsync(settings, logs, clock);
+        var restartedAt = clock.GetUtcNow();
+        await Wait.UntilAsync(() => second.Service.Snapshot.At >= restartedAt, "the first snapshot after the rebuild");
+
+        // Acknowledged and cleared is closed: off the wall, and the store says so too.
+        Assert.Empty(InsideNorth(second));
+        Assert.DoesNotContain(second.Service.Snapshot.OpenAlarms, a => a.AlarmId == raised.AlarmId);
+        await Wait.UntilAsync(() => second.Store.AlarmHistory(raised.AlarmId).Select(t => t.State).LastOrDefault() == AlarmState.Closed,
+            "the alarm's closing stored");
+        Assert.Equal([AlarmState.ActiveUnacknowledged, AlarmState.ActiveAcknowledged, AlarmState.Closed],
+            second.Store.AlarmHistory(raised.AlarmId).Select(t => t.State));
+        Assert.DoesNotContain(second.Store.CurrentAlarms(), a => a.AlarmId == raised.AlarmId);
+    }
+
     private static Task<MqttPeer> AlarmObserverAsync(CentralHost host) =>
         MqttPeer.ConnectAsync(host.BrokerHost, host.BrokerPort, EmbeddedBroker.CentralUser, host.Credentials!.For(EmbeddedBroker.CentralUser), Topics.Alarms("maoliling"));
 

@@ -296,10 +296,15 @@ public sealed class CentralService
             {
                 while (_batch.Count < MaxBatch && _mqtt.Messages.TryRead(out var m)) _batch.Add(m);
                 // A batch whose turn failed stays here and is tried again on the next tick (the engine drops what it took).
+                // Its failure must not hold up the clock, the timers and the operators' commands that follow.
                 if (_batch.Count > 0)
                 {
-                    owed = HandleBatch(_batch, now);
-                    _batch.Clear();
+                    try
+                    {
+                        owed = HandleBatch(_batch, now);
+                        _batch.Clear();
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException) { TurnFailed(e); }
                 }
             }
             if (onLoop)
@@ -327,16 +332,23 @@ public sealed class CentralService
             _writer.Acknowledge(owed);
             if (waiting || Stopwatch.GetElapsedTime(_snapshotAt) >= SnapshotEvery) TakeSnapshot(now);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            // One bad turn (a database hiccup, a bug on one passage) must not stop the control room's service.
-            LoopErrors++;
-            _log.LogError(e, "central loop turn failed ({Errors} so far); {Pending} messages kept for retry", LoopErrors, _batch.Count);
-            // Try again on the next tick, not at once.
-            Volatile.Write(ref _tickDue, 0);
-            Volatile.Write(ref _holdUntilTick, true);
-        }
+        catch (Exception e) when (e is not OperationCanceledException) { TurnFailed(e); }
     }
+
+    /// <summary>One bad turn (a database hiccup, a bug on one passage) must not stop the control room's service.</summary>
+    private void TurnFailed(Exception e)
+    {
+        LoopErrors++;
+        _log.LogError(e, "central loop turn failed ({Errors} so far); {Pending} messages kept for retry", LoopErrors, _batch.Count);
+        // Try again on the next tick, not at once.
+        Volatile.Write(ref _tickDue, 0);
+        Volatile.Write(ref _holdUntilTick, true);
+    }
+
+    /// <summary>Real time since the loop last finished a turn, which it does at every tick: a loop stuck on something shows here.</summary>
+    public TimeSpan SinceLastTurn => Stopwatch.GetElapsedTime(Volatile.Read(ref _snapshotAt));
+    /// <summary>The store's last write failed (down, locked by another writer, full): passages are decided but not yet kept.</summary>
+    public bool StoreFailing => _writer.Failing;
 
     /// <summary>Loop turns that failed and were retried; exposed on /metrics.</summary>
     public long LoopErrors { get; private set; }
@@ -392,9 +404,9 @@ public sealed class CentralService
             return;
         }
         try { _snapshots!.Save(eventId, m.Payload); }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // A full disk costs the picture, never the passage.
+            // A full disk or a folder the service may not write costs the picture, never the passage (nor the turn).
             _log.LogWarning("snapshot {EventId} not kept: {Error}", eventId, e.Message);
         }
     }
@@ -403,7 +415,12 @@ public sealed class CentralService
     private void TakeLastSeqs(List<AgentStatus>? statuses, DateTimeOffset now)
     {
         if (statuses is null) return;
-        foreach (var status in statuses) _engine.Process(status, now);
+        foreach (var status in statuses)
+        {
+            // As for a passage: a fault in the engine on one status must not cost the rest of the batch its turn.
+            try { _engine.Process(status, now); }
+            catch (Exception e) when (e is not OutOfMemoryException) { _log.LogError(e, "agent status of {Agent} not taken", status.AgentId); }
+        }
     }
 
     private const int MaxAgentErrorChars = 500;
@@ -524,13 +541,13 @@ public sealed class CentralService
     /// <summary>Far above any alarm the service makes (about 1 KB), and below any broker's packet limit.</summary>
     private const int MaxAlarmBytes = 64 * 1024;
 
-    /// <summary>Alarm transitions the writer has stored: logged, handed to the console, published next.</summary>
     private void TakeSnapshot(DateTimeOffset now)
     {
         Snapshot = CentralSnapshot.Of(_engine, _agents, _ingest, _validator, _writer.Backlog, now);
-        _snapshotAt = Stopwatch.GetTimestamp();
+        Volatile.Write(ref _snapshotAt, Stopwatch.GetTimestamp());
     }
 
+    /// <summary>Alarm transitions the writer has stored: logged, handed to the console, published next.</summary>
     private void Announce(IReadOnlyList<AlarmTransition> stored, DateTimeOffset now)
     {
         // Whoever hears of an alarm and then asks for the open alarms (the API, a screen) finds it there.
@@ -608,11 +625,20 @@ public sealed class CentralService
             {
                 // Operator actions live only in the store, and so does the moment it was raised (a replay with
                 // changed bore settings weighs the evidence anew and raises it at another moment).
+                var clearedInReplay = !alarm.ConditionActive;
                 alarm.RaisedAt = FirstRaised(known);
                 if (StillInside(engine, known) is { } inside) inside.AlarmRaisedAt = alarm.RaisedAt;
                 alarm.State = known.State;
                 alarm.Priority = known.Priority;
                 alarm.ShelvedUntil = known.ShelvedUntil;
+                // The replay saw the vehicle leave, but its clearing never reached the store (the service stopped between
+                // storing the exit and storing the clear): cleared now, or it would stand on the wall for good, active
+                // and acknowledged, with nothing left to acknowledge and no exit to come.
+                if (clearedInReplay && known.State != AlarmState.ClearedUnacknowledged)
+                {
+                    alarm.ConditionActive = true;
+                    engine.Alarms.ConditionCleared(alarm.Id, now, AlarmReason.LeftWhileDown());
+                }
             }
             else
             {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Tunnel.Central.Engine;
 using Tunnel.Core.Contracts;
 using Tunnel.Core.Validation;
@@ -22,6 +23,21 @@ public sealed class PassageIngest(PassageValidator validator, TunnelStore store,
     public long DeadLettered { get; private set; }
     public long EngineErrors { get; private set; }
     public string? LastEngineError { get; private set; }
+    /// <summary>
+    /// Passages from longer ago than the engine remembers that were not taken because the store, which alone can tell
+    /// whether they are re-sends, failed. They are not acknowledged, so their agents send them again.
+    /// </summary>
+    public long Deferred { get; private set; }
+    public string? LastStoreError { get; private set; }
+
+    /// <summary>
+    /// After the store failed on such a passage, how long the next ones wait without asking it (each ask may wait out a
+    /// lock), unless the writer has committed since.
+    /// </summary>
+    public static readonly TimeSpan AskStoreAgainAfter = TimeSpan.FromSeconds(30);
+    /// <summary>How long such a passage waits for a write of the writer's in progress (a commit takes milliseconds).</summary>
+    private static readonly TimeSpan WriterBusyLimit = TimeSpan.FromSeconds(2);
+    private long _askStoreFrom, _commitsAtStoreError = -1;
 
     /// <summary>
     /// The same path over a new sites file or a rebuilt engine. The counts carry on: they are the service's
@@ -30,20 +46,25 @@ public sealed class PassageIngest(PassageValidator validator, TunnelStore store,
     public PassageIngest Over(PassageValidator newValidator, TunnelEngine newEngine) => new(newValidator, store, newEngine, writer)
     {
         Accepted = Accepted, Duplicates = Duplicates, DeadLettered = DeadLettered, EngineErrors = EngineErrors, LastEngineError = LastEngineError,
+        Deferred = Deferred, LastStoreError = LastStoreError, _askStoreFrom = _askStoreFrom, _commitsAtStoreError = _commitsAtStoreError,
     };
 
     public IngestResult Ingest(IReadOnlyList<MqttMessage> batch, DateTimeOffset now)
     {
         var decided = new List<DecidedPassage>(batch.Count);
         var agents = new HashSet<(string Site, string Agent)>();
-        var rejected = 0;
+        int rejected = 0, deferred = 0;
         foreach (var message in batch)
         {
             switch (validator.Validate(message.Topic, message.Payload, now))
             {
                 case PassageValidation.Accepted ok:
                     agents.Add((ok.Passage.Site, ok.Passage.AgentId));
-                    if (Take(ok.Passage, now)) decided.Add(new DecidedPassage(ok.Passage, message.ReceivedTimestamp));
+                    switch (Take(ok.Passage, now))
+                    {
+                        case Taken.Decided: decided.Add(new DecidedPassage(ok.Passage, message.ReceivedTimestamp)); break;
+                        case Taken.Deferred: deferred++; break;
+                    }
                     break;
                 case PassageValidation.Rejected bad:
                     rejected++;
@@ -62,33 +83,56 @@ public sealed class PassageIngest(PassageValidator validator, TunnelStore store,
             }
         }
         Accepted += decided.Count;
-        return new IngestResult(decided, batch.Count - rejected - decided.Count, rejected, agents);
+        return new IngestResult(decided, batch.Count - rejected - deferred - decided.Count, rejected, agents);
     }
 
-    /// <summary>Feeds a valid passage to the engine and queues it for the store; false for a re-send.</summary>
-    private bool Take(Passage passage, DateTimeOffset now)
+    private enum Taken { Decided, Duplicate, Deferred }
+
+    /// <summary>Feeds a valid passage to the engine and queues it for the store, unless it is a re-send or must wait.</summary>
+    private Taken Take(Passage passage, DateTimeOffset now)
     {
         if (engine.HasSeen(passage.EventId))
         {
             // Its body may have been dropped for lack of room, and then this re-send is what gets stored.
             if (!writer.TryRecover(passage, now)) Duplicates++;
-            return false;
+            return Taken.Duplicate;
         }
         if (!engine.Remembers(passage))
         {
-            // Rare (an outbox emptied after hours offline) and worth a synchronous commit: only the store can tell.
-            writer.Flush();
-            if (store.AddPassages([(passage, now)]).Count == 0)
+            // Rare (an outbox emptied after hours offline) and worth a synchronous commit: only the store can tell. While
+            // the store fails, such a passage waits for its agent's next re-send: it must not hold up the passages of now.
+            if (writer.Failing || (writer.Commits == _commitsAtStoreError && Stopwatch.GetTimestamp() < _askStoreFrom))
             {
-                Duplicates++;
-                return false;
+                Deferred++;
+                return Taken.Deferred;
+            }
+            try
+            {
+                if (!writer.TryFlush(WriterBusyLimit))
+                {
+                    Deferred++;
+                    return Taken.Deferred;
+                }
+                if (store.AddPassages([(passage, now)]).Count == 0)
+                {
+                    Duplicates++;
+                    return Taken.Duplicate;
+                }
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                Deferred++;
+                LastStoreError = $"{passage.EventId}: {e.GetType().Name}: {e.Message}";
+                _askStoreFrom = Stopwatch.GetTimestamp() + (long)(AskStoreAgainAfter.TotalSeconds * Stopwatch.Frequency);
+                _commitsAtStoreError = writer.Commits;
+                return Taken.Deferred;
             }
         }
         else writer.AddPassage(passage, now);
         // Queued already: a fault in the engine on one passage must not cost the others their turn.
         try { engine.Process(passage, now); }
         catch (Exception e) when (e is not OutOfMemoryException) { EngineErrors++; LastEngineError = $"{passage.EventId}: {e.GetType().Name}: {e.Message}"; }
-        return true;
+        return Taken.Decided;
     }
 }
 

@@ -97,6 +97,10 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
     public long Failures => Interlocked.Read(ref _failures);
     private long _failures;
 
+    /// <summary>From a failed write until the next one succeeds: the store is down, locked by another writer, or full.</summary>
+    public bool Failing => Volatile.Read(ref _failing);
+    private bool _failing;
+
     /// <summary>Passages, dead letters, transits and alarm transitions queued or being written, not stored yet.</summary>
     public int Backlog { get { lock (_queue) return _pending.Count + _inFlight.Count; } }
 
@@ -236,6 +240,19 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
     }
 
     /// <summary>
+    /// <see cref="Flush"/>, unless the writer has been in the middle of a write for <paramref name="wait"/> already (waiting
+    /// out another writer's lock, say): then false, and the caller has not waited longer than that.
+    /// </summary>
+    public bool TryFlush(TimeSpan wait)
+    {
+        if (!_writing.TryEnter(wait)) return false;
+        try { WriteQueued(); }
+        finally { _writing.Exit(); }
+        _work.Set();
+        return true;
+    }
+
+    /// <summary>
     /// The writer, on a thread of its own: its commits block on the disk, and on a pool thread they
     /// would hold up the loop's own continuations whenever the pool is short of threads. The thread
     /// runs at a lower priority (<see cref="BackgroundPriority"/>): a commit can wait a few
@@ -326,8 +343,10 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
         {
             // Put back ahead of what queued meanwhile; storing again is idempotent (passages by event id, transits by entry).
             lock (_queue) (_pending, _inFlight) = (taken.Before(_pending), new Pending());
+            Volatile.Write(ref _failing, true);
             throw;
         }
+        Volatile.Write(ref _failing, false);
         bool drained;
         lock (_queue)
         {

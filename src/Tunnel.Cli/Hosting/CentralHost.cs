@@ -24,6 +24,9 @@ namespace Tunnel.Cli.Hosting;
 /// </summary>
 public sealed class CentralHost : IAsyncDisposable
 {
+    /// <summary>The central loop finishes a turn every quarter second: one that has not for this long is reported stalled on /healthz.</summary>
+    public static readonly TimeSpan LoopStallLimit = TimeSpan.FromSeconds(10);
+
     private readonly CancellationTokenSource _stop = new();
     private MosquittoBroker? _broker;
     private MqttClient? _mqtt;
@@ -212,14 +215,19 @@ public sealed class CentralHost : IAsyncDisposable
         app.MapTunnelConsole();
         app.MapGet("/healthz", () =>
         {
-            var ok = _mqtt?.IsConnected == true && _loop is { IsCompleted: false };
+            var running = _loop is { IsCompleted: false };
+            // The loop finishes a turn at every tick (a quarter second): one that has not for this long is stuck on something.
+            var stalled = running && Service.SinceLastTurn > LoopStallLimit;
+            var ok = _mqtt?.IsConnected == true && running && !stalled;
             var towers = _towers!.Statuses;
             return Results.Json(new
             {
-                // An alarm tower out of reach does not stop the service, but a beacon that cannot light is worth a ladder.
-                status = !ok ? "unhealthy" : towers.Any(t => !t.Working) ? "degraded" : "healthy",
+                // An alarm tower out of reach does not stop the service, but a beacon that cannot light is worth a ladder;
+                // a store that fails still leaves every passage decided and every alarm raised, kept until it is back.
+                status = !ok ? "unhealthy" : towers.Any(t => !t.Working) || Service.StoreFailing ? "degraded" : "healthy",
                 broker = _mqtt?.IsConnected == true ? "connected" : "disconnected",
-                loop = _loop is { IsCompleted: false } ? "running" : "stopped",
+                loop = !running ? "stopped" : stalled ? "stalled" : "running",
+                store = Service.StoreFailing ? "failing" : "ok",
                 loopErrors = Service.LoopErrors,
                 at = Service.Snapshot.At,
                 // The system clock stepped since the start (the service kept its own time): worth a look at the time server.
@@ -300,6 +308,8 @@ public static class Metrics
         sb.AppendLine("# TYPE tunnel_store_passages_recovered_total counter").AppendLine($"tunnel_store_passages_recovered_total {service.StorePassagesRecovered}");
         sb.AppendLine("# TYPE tunnel_store_dropped_ids_forgotten_total counter").AppendLine($"tunnel_store_dropped_ids_forgotten_total {service.StoreDroppedIdsForgotten}");
         sb.AppendLine("# TYPE tunnel_engine_errors_total counter").AppendLine($"tunnel_engine_errors_total {service.Ingest.EngineErrors}");
+        sb.AppendLine("# TYPE tunnel_passages_deferred_total counter").AppendLine($"tunnel_passages_deferred_total {service.Ingest.Deferred}");
+        sb.AppendLine("# TYPE tunnel_store_failing gauge").AppendLine($"tunnel_store_failing {(service.StoreFailing ? 1 : 0)}");
         sb.AppendLine("# TYPE tunnel_passages_accepted_total counter").AppendLine($"tunnel_passages_accepted_total {s.Accepted}");
         sb.AppendLine("# TYPE tunnel_passages_duplicate_total counter").AppendLine($"tunnel_passages_duplicate_total {s.Duplicates}");
         sb.AppendLine("# TYPE tunnel_passages_rejected_total counter");

@@ -11,8 +11,9 @@ namespace Tunnel.Storage.Internal;
 /// </summary>
 internal sealed class SqliteDialect : Dialect
 {
-    private const int BusyTimeoutMs = 30_000;
     private readonly string _connectionString;
+    // How long a statement waits for another writer's lock: the connection string's "Default Timeout" (30 s unless set).
+    private readonly int _busyTimeoutMs;
 
     public SqliteDialect(string connectionString)
     {
@@ -22,7 +23,7 @@ internal sealed class SqliteDialect : Dialect
         builder.Mode = SqliteOpenMode.ReadWriteCreate;
         builder.Pooling = true;
         builder.ForeignKeys = true;
-        builder.DefaultTimeout = BusyTimeoutMs / 1000;
+        _busyTimeoutMs = builder.DefaultTimeout * 1000;
         _connectionString = builder.ToString();
     }
 
@@ -36,7 +37,7 @@ internal sealed class SqliteDialect : Dialect
         connection.Open();
         // Per-connection settings: a pooled connection keeps them, but setting them again is cheap and certain.
         using var command = connection.CreateCommand();
-        command.CommandText = $"PRAGMA synchronous = FULL; PRAGMA busy_timeout = {BusyTimeoutMs};";
+        command.CommandText = $"PRAGMA synchronous = FULL; PRAGMA busy_timeout = {_busyTimeoutMs};";
         command.ExecuteNonQuery();
         return connection;
     }
