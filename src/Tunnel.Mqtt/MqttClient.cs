@@ -301,7 +301,10 @@ public sealed class MqttClient : IAsyncDisposable
                 rc = LibMosquitto.PublishV5(mosq, out mid, topic, payload.Length, bytes, qos, retain, 0);
             }
 
-            ThrowOnError(rc, $"Publish to '{topic}' ({payload.Length} bytes)");
+            // Not connected: libmosquitto has still queued a QoS 1 or 2 message, and sends it once the connection is back (its
+            // acknowledgement then comes as any other's). Reporting a failure would make the caller send it a second time, and
+            // leave that acknowledgement to be taken for a later message given the same id.
+            if (!(rc == LibMosquitto.ErrNoConnection && qos > 0)) ThrowOnError(rc, $"Publish to '{topic}' ({payload.Length} bytes)");
             if (observer is null) return _publishAcks.Expect(mid, lostWithConnection: qos == 0);
             _publishAcks.Observe(mid, lostWithConnection: qos == 0, observer);
             return Task.FromResult(MqttReasonCodes.Success);

@@ -269,6 +269,38 @@ public sealed class MqttClientTests
     }
 
     [Fact]
+    public async Task A_qos1_publish_while_the_broker_is_down_is_queued_and_delivered_once_when_it_is_back()
+    {
+        await using var broker = await StartBrokerAsync();
+        await using var subscriber = await ConnectAsync(CentralOptions(broker, "central-1") with { CleanStart = false, SessionExpirySeconds = 3600 });
+        await using var publisher = await ConnectAsync(CentralOptions(broker, "agent-1") with { CleanStart = false, SessionExpirySeconds = 3600 });
+        await subscriber.SubscribeAsync("tunnel/v1/#");
+        var lost = publisher.WhenConnectionIs(false);
+        var back = Task.WhenAll(publisher.WhenConnectionIs(true), subscriber.WhenConnectionIs(true));
+        // Stopped the way that keeps the subscriber's session: whichever client reconnects first, the messages wait for it.
+        await broker.StopAsync();
+        await lost;
+
+        var accepted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var failures = new List<Exception>();
+        // Neither throws nor reports a failure: libmosquitto keeps the message for the connection to come.
+        publisher.Publish("tunnel/v1/maoliling/north/exit/passage", Utf8("sent while down"), 1, false, e => { lock (failures) failures.Add(e); },
+            () => accepted.TrySetResult());
+        var awaited = publisher.PublishAsync("tunnel/v1/maoliling/north/exit/passage", Utf8("awaited while down"), qos: 1, retain: false);
+
+        await broker.RestartAsync();
+        await back;
+        await accepted.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        await awaited.WaitAsync(TimeSpan.FromSeconds(20));
+        var received = new[] { (await subscriber.NextMessageAsync()).Text(), (await subscriber.NextMessageAsync()).Text() };
+        Assert.Equal(["awaited while down", "sent while down"], received.Order());
+        lock (failures) Assert.Empty(failures);
+        // Once each: nothing more arrives after a message published now.
+        await publisher.PublishAsync("tunnel/v1/maoliling/north/exit/passage", Utf8("marker"), qos: 1, retain: false);
+        Assert.Equal("marker", (await subscriber.NextMessageAsync()).Text());
+    }
+
+    [Fact]
     public async Task Message_larger_than_the_brokers_limit_is_refused_and_the_client_keeps_working()
     {
         await using var broker = await StartBrokerAsync(maxPacketSize: 256 * 1024);

@@ -282,8 +282,9 @@ public sealed class AgentLink : IAsyncDisposable
         while (await timer.WaitForNextTickAsync(ct)) await PublishStatusAsync(ct);
     }
 
+    // Not while disconnected: the client would keep every status for the connection to come and send them all at once.
     private Task PublishStatusAsync(CancellationToken ct) =>
-        _client is null ? Task.CompletedTask : PublishStatusAsync(_client, _describe(Status(online: true, LastError)), TimeSpan.FromSeconds(5), ct);
+        _client is not { IsConnected: true } ? Task.CompletedTask : PublishStatusAsync(_client, _describe(Status(online: true, LastError)), TimeSpan.FromSeconds(5), ct);
 
     private async Task PublishStatusAsync(MqttClient client, AgentStatus status, TimeSpan wait, CancellationToken ct)
     {
