@@ -50,6 +50,37 @@ public sealed class AgentStatusAlarmTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_acknowledgement_in_the_same_turn_as_a_sites_change_that_rebuilds_the_engine_is_kept()
+    {
+        await Send("maoliling-north-exit-1", online: false, lastError: "connection lost (last will)");
+        var raised = Next();
+        // A bore whose length changed is rebuilt from the store. Both commands are queued from inside a turn, so the
+        // loop runs them in the same turn: the acknowledgement is not stored yet when the rebuild reads the store.
+        var longer = SitesFile.Maoliling with
+        {
+            Sites = [.. SitesFile.Maoliling.Sites.Select(site => site with { Bores = [.. site.Bores.Select(b => b.Id == "north" ? b with { LengthMeters = b.LengthMeters + 100 } : b)] })],
+        };
+        Task acknowledged = null!;
+        Task<IReadOnlyList<string>> reconfigured = null!;
+        await _live.Service.Post((_, _) =>
+        {
+            acknowledged = _live.Service.AcknowledgeAsync(raised.AlarmId, "op", null);
+            reconfigured = _live.Service.ReconfigureAsync(longer);
+            return true;
+        }).WaitAsync(Deadline);
+        await acknowledged.WaitAsync(Deadline);
+        Assert.Empty(await reconfigured.WaitAsync(Deadline));
+
+        Assert.Equal(AlarmState.ActiveAcknowledged, Assert.Single(_live.Service.Snapshot.OpenAlarms, a => a.AlarmId == raised.AlarmId).State);
+        Assert.Equal([AlarmState.ActiveUnacknowledged, AlarmState.ActiveAcknowledged], _live.Store.AlarmHistory(raised.AlarmId).Select(t => t.State));
+        // And it is live: the agent back online closes it (acknowledged and cleared).
+        await Send("maoliling-north-exit-1", online: true);
+        AlarmTransition next;
+        do next = Next(); while (next.AlarmId != raised.AlarmId || next.State == AlarmState.ActiveAcknowledged);
+        Assert.Equal(AlarmState.Closed, next.State);
+    }
+
+    [Fact]
     public async Task An_agent_stopped_on_purpose_raises_a_low_alarm_that_says_so()
     {
         await Send("maoliling-north-exit-1", online: false, lastError: "stopped", stopped: true);

@@ -501,12 +501,7 @@ public sealed class CentralService
     /// </summary>
     private void FlushAlarms()
     {
-        StoreEndedTransits();
-        if (_pendingAlarms.Count > 0)
-        {
-            _writer.AddAlarms(_pendingAlarms);
-            _pendingAlarms.Clear();
-        }
+        HandTurnToWriter();
         var sent = 0;
         while (sent < _unpublished.Count && _mqtt.IsConnected)
         {
@@ -562,6 +557,15 @@ public sealed class CentralService
     }
 
     /// <summary>Ended transits go to the store for reports (transit times, incidents); open ones are rebuilt from passages.</summary>
+    /// <summary>The turn's ended transits and alarm transitions go to the writer, behind the passages that caused them.</summary>
+    private void HandTurnToWriter()
+    {
+        StoreEndedTransits();
+        if (_pendingAlarms.Count == 0) return;
+        _writer.AddAlarms(_pendingAlarms);
+        _pendingAlarms.Clear();
+    }
+
     private void StoreEndedTransits()
     {
         if (_engine.EndedTransits.Count == 0) return;
@@ -592,7 +596,9 @@ public sealed class CentralService
     /// </summary>
     private void Rebuild()
     {
-        // What the engine took but the store does not have yet would be missing from the rebuild.
+        // What the engine took but the store does not have yet would be missing from the rebuild: this turn's alarm
+        // transitions too (an acknowledgement would be lost, a raise raised again).
+        HandTurnToWriter();
         _writer.Flush();
         var now = _clock.GetUtcNow();
         var rebuilt = new List<AlarmTransition>();
