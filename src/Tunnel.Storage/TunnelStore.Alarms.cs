@@ -62,9 +62,12 @@ public sealed partial class TunnelStore
     private void MarkPublished(WriteSession session, System.Data.Common.DbTransaction transaction, IReadOnlyList<AlarmTransition> published)
     {
         // By alarm, time and state, which the (alarm_id, at) index finds, not by its text: the plate retention rewrites that.
+        // One row per acceptance, the first stored: two transitions of one alarm may share all three (a second suspect
+        // named in the same look as an escalation), and each is sent, and taken, on its own.
         foreach (var t in published)
             _dialect.Execute(session.Connection, transaction,
-                "UPDATE alarm_transitions SET published = @yes WHERE alarm_id = @id AND at = @at AND state = @state AND published = @no",
+                "UPDATE alarm_transitions SET published = @yes WHERE id = (SELECT MIN(id) FROM alarm_transitions " +
+                "WHERE alarm_id = @id AND at = @at AND state = @state AND published = @no)",
                 ("@yes", Col.Bool, true), ("@no", Col.Bool, false), ("@id", Col.Uuid, t.AlarmId), ("@at", Col.Time, t.At),
                 ("@state", Col.Text, TunnelJson.Name(t.State)));
     }

@@ -434,6 +434,21 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void Two_transitions_of_one_alarm_with_the_same_time_and_state_are_marked_published_one_acceptance_each()
+    {
+        var id = Guid.NewGuid();
+        var escalated = Alarm(id, AlarmState.ActiveUnacknowledged, T0) with { Priority = AlarmPriority.Critical };
+        var secondSuspect = Alarm(id, AlarmState.ActiveUnacknowledged, T0) with { Note = "second suspect" };
+        Store.AddAlarmTransitions([escalated, secondSuspect]);
+
+        Store.Store(new StoreBatch { PublishedAlarms = [escalated] });
+        // The broker took the first; the second is still to be sent, after a restart too.
+        Assert.Equal([Json(secondSuspect)], Reopen().UnpublishedAlarms().Select(Json));
+        Store.Store(new StoreBatch { PublishedAlarms = [secondSuspect] });
+        Assert.Empty(Store.UnpublishedAlarms());
+    }
+
+    [Fact]
     public void The_upgrade_to_schema_5_counts_the_alarm_transitions_already_stored_as_published()
     {
         // Stored by an older build, which published it (or never could say).
