@@ -109,13 +109,30 @@ public sealed class TunnelEngine
             if (next > Now) Now = next;
             if (next == _nextTick && _nextTick <= nextDue)
             {
-                foreach (var bore in _bores.Values) bore.OnTick(Now);
-                Alarms.ExpireShelves(Now);
+                foreach (var bore in _bores.Values)
+                {
+                    try { bore.OnTick(Now); }
+                    catch (Exception e) when (e is not OutOfMemoryException) { TimerFault(e); }
+                }
+                try { Alarms.ExpireShelves(Now); }
+                catch (Exception e) when (e is not OutOfMemoryException) { TimerFault(e); }
                 _nextTick += TickEvery;
                 continue;
             }
-            if (_due.TryTakeDue(next, out var b, out var transit)) b.OnDue(transit, Now);
+            if (!_due.TryTakeDue(next, out var b, out var transit)) continue;
+            try { b.OnDue(transit, Now); }
+            catch (Exception e) when (e is not OutOfMemoryException) { TimerFault(e); }
         }
         Now = now;
+    }
+
+    /// <summary>Timer work that threw. Counted, and the clock moves on: a fault on one bore or vehicle must not stop it for all.</summary>
+    public long TimerFaults { get; private set; }
+    public string? LastTimerFault { get; private set; }
+
+    private void TimerFault(Exception e)
+    {
+        TimerFaults++;
+        LastTimerFault = $"{Now:O}: {e.GetType().Name}: {e.Message}";
     }
 }

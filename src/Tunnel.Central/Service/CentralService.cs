@@ -317,6 +317,11 @@ public sealed class CentralService
                 if (tick)
                 {
                     _engine.AdvanceTo(now);
+                    if (_engine.TimerFaults > _timerFaultsLogged)
+                    {
+                        _timerFaultsLogged = _engine.TimerFaults;
+                        _log.LogError("engine timer work failed ({Faults} so far), the clock moved on: {Fault}", _engine.TimerFaults, _engine.LastTimerFault);
+                    }
                     RaiseOfflineAlarms(now);
                 }
             }
@@ -349,6 +354,10 @@ public sealed class CentralService
     public TimeSpan SinceLastTurn => Stopwatch.GetElapsedTime(Volatile.Read(ref _snapshotAt));
     /// <summary>The store's last write failed (down, locked by another writer, full): passages are decided but not yet kept.</summary>
     public bool StoreFailing => _writer.Failing;
+
+    /// <summary>Timer work of the engine (a bore's tick, a vehicle's look) that threw; exposed on /metrics.</summary>
+    public long TimerFaults => _engine.TimerFaults;
+    private long _timerFaultsLogged;
 
     /// <summary>Loop turns that failed and were retried; exposed on /metrics.</summary>
     public long LoopErrors { get; private set; }
@@ -676,6 +685,7 @@ public sealed class CentralService
                 engine.Alarms.ConditionCleared(known.AlarmId, now, AlarmReason.LeftWhileDown());
         }
         _engine = engine;
+        _timerFaultsLogged = 0;
         _ingest = _ingest.Over(_validator, _engine);
         _log.LogInformation("rebuilt from {Count} stored passages since {Since:u}", count, now - RebuildWindow);
     }

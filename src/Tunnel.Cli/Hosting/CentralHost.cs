@@ -308,6 +308,7 @@ public static class Metrics
         sb.AppendLine("# TYPE tunnel_store_passages_recovered_total counter").AppendLine($"tunnel_store_passages_recovered_total {service.StorePassagesRecovered}");
         sb.AppendLine("# TYPE tunnel_store_dropped_ids_forgotten_total counter").AppendLine($"tunnel_store_dropped_ids_forgotten_total {service.StoreDroppedIdsForgotten}");
         sb.AppendLine("# TYPE tunnel_engine_errors_total counter").AppendLine($"tunnel_engine_errors_total {service.Ingest.EngineErrors}");
+        sb.AppendLine("# TYPE tunnel_engine_timer_faults_total counter").AppendLine($"tunnel_engine_timer_faults_total {service.TimerFaults}");
         sb.AppendLine("# TYPE tunnel_passages_deferred_total counter").AppendLine($"tunnel_passages_deferred_total {service.Ingest.Deferred}");
         sb.AppendLine("# TYPE tunnel_store_failing gauge").AppendLine($"tunnel_store_failing {(service.StoreFailing ? 1 : 0)}");
         sb.AppendLine("# TYPE tunnel_passages_accepted_total counter").AppendLine($"tunnel_passages_accepted_total {s.Accepted}");
