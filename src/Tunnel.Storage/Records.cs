@@ -55,6 +55,9 @@ public sealed record DeadLetter
 /// <summary>Rows whose plate text the retention purge blanked.</summary>
 public sealed record PurgeResult(long Passages, long Transits, long AlarmTransitions, long CurrentAlarms, long DeadLetters)
 {
+    /// <summary>Rows whose operators' text (notes, shelve reasons) had a plate or a phone number masked.</summary>
+    public long Texts { get; init; }
+
     public long Total => Passages + Transits + AlarmTransitions + CurrentAlarms + DeadLetters;
 }
 

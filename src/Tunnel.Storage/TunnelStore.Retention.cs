@@ -1,4 +1,5 @@
 using Tunnel.Core.Contracts;
+using Tunnel.Core.Plates;
 using Tunnel.Storage.Internal;
 
 namespace Tunnel.Storage;
@@ -27,11 +28,89 @@ public sealed partial class TunnelStore
         var current = BlankJsonRows("alarms_current", "alarm_id", Col.Uuid, "at", cutoff, BlankAlarmPlate);
         var deadLetters = Write((connection, transaction) => _dialect.Execute(connection, transaction,
             "UPDATE dead_letters SET payload = NULL, reason = '(purged: may have quoted a plate)' WHERE received_at < @cutoff AND payload IS NOT NULL", ("@cutoff", Col.Time, cutoff)));
-        var result = new PurgeResult(passages, transits, history, current, deadLetters);
+        var texts = MaskOperatorTexts(cutoff);
+        var result = new PurgeResult(passages, transits, history, current, deadLetters) { Texts = texts };
         Audit(actor, "purge-plates", $"before {cutoff.UtcDateTime:O}",
-            $"passages={passages} transits={transits} alarm-transitions={history} current-alarms={current} dead-letters={deadLetters}",
+            $"passages={passages} transits={transits} alarm-transitions={history} current-alarms={current} dead-letters={deadLetters} texts={texts}",
             _clock.GetUtcNow());
         return result;
+    }
+
+    private const string TextsMaskedBeforeKey = "retention.texts-masked-before";
+
+    /// <summary>
+    /// Operators' free text may quote a plate or a phone number: alarm notes and shelve reasons, notes of contact
+    /// attempts and of verdicts, written before <paramref name="cutoff"/>, get them masked (<see cref="PlateMask.InText"/>).
+    /// Each row once: the store remembers up to when it has done so.
+    /// </summary>
+    private long MaskOperatorTexts(DateTimeOffset cutoff)
+    {
+        var from = LoadConfig(TextsMaskedBeforeKey) is { } saved ? TunnelJson.Deserialize<DateTimeOffset>(saved) : DateTimeOffset.MinValue;
+        if (cutoff <= from) return 0;
+        var masked = MaskJsonRows("alarm_transitions", "id", Col.Long, from, cutoff, noteColumn: true)
+                     + MaskJsonRows("alarms_current", "alarm_id", Col.Uuid, from, cutoff, noteColumn: false);
+        foreach (var table in new[] { "contact_attempts", "alarm_verdicts" })
+            masked += Write((connection, transaction) =>
+            {
+                var rows = new List<(long Id, string Note)>();
+                using (var select = _dialect.Command(connection, transaction,
+                           $"SELECT id, note FROM {table} WHERE at >= @from AND at < @to AND note IS NOT NULL", ("@from", Col.Time, from), ("@to", Col.Time, cutoff)))
+                using (var reader = select.ExecuteReader())
+                {
+                    while (reader.Read()) rows.Add((reader.GetInt64(0), reader.GetString(1)));
+                }
+                var changed = rows.Select(r => (r.Id, Masked: PlateMask.InText(r.Note, visible: false))).Where((r, i) => r.Masked != rows[i].Note).ToList();
+                foreach (var (id, note) in changed)
+                    _dialect.Execute(connection, transaction, $"UPDATE {table} SET note = @note WHERE id = @id", ("@note", Col.Text, note), ("@id", Col.Long, id));
+                return (long)changed.Count;
+            });
+        SaveConfig(TextsMaskedBeforeKey, TunnelJson.Serialize(cutoff), _clock.GetUtcNow());
+        return masked;
+    }
+
+    /// <summary>Masks the note, the reason and the reason's arguments inside alarm rows of [from, to), a chunk per transaction.</summary>
+    private long MaskJsonRows(string table, string key, Col keyType, DateTimeOffset from, DateTimeOffset to, bool noteColumn)
+    {
+        long total = 0;
+        object? after = null;
+        while (true)
+        {
+            var (read, changed, last) = Write((connection, transaction) =>
+            {
+                var rows = new List<(object Key, string Json)>();
+                (string, Col, object?)[] window = after is null
+                    ? [("@from", Col.Time, from), ("@to", Col.Time, to)]
+                    : [("@from", Col.Time, from), ("@to", Col.Time, to), ("@after", keyType, after)];
+                using (var select = _dialect.Command(connection, transaction,
+                           $"SELECT {key}, json FROM {table} WHERE at >= @from AND at < @to{(after is null ? "" : $" AND {key} > @after")} ORDER BY {key} LIMIT {PurgeChunk}",
+                           window))
+                using (var reader = select.ExecuteReader())
+                {
+                    while (reader.Read()) rows.Add((keyType == Col.Uuid ? reader.GetGuid(0) : reader.GetInt64(0), reader.GetString(1)));
+                }
+                var updates = 0;
+                foreach (var (rowKey, json) in rows)
+                {
+                    var alarm = TunnelJson.Deserialize<AlarmTransition>(json)!;
+                    var masked = alarm with
+                    {
+                        Note = alarm.Note is null ? null : PlateMask.InText(alarm.Note, visible: false),
+                        Reason = alarm.Reason is null ? null : PlateMask.InText(alarm.Reason, visible: false),
+                        ReasonArgs = alarm.ReasonArgs?.ToDictionary(kv => kv.Key, kv => PlateMask.InText(kv.Value, visible: false)),
+                    };
+                    var text = TunnelJson.Serialize(masked);
+                    if (text == TunnelJson.Serialize(alarm)) continue;
+                    _dialect.Execute(connection, transaction,
+                        $"UPDATE {table} SET json = @json{(noteColumn ? ", note = @note" : "")} WHERE {key} = @key",
+                        ("@json", Col.Text, text), ("@note", Col.Text, masked.Note), ("@key", keyType, rowKey));
+                    updates++;
+                }
+                return (rows.Count, updates, rows.Count > 0 ? rows[^1].Key : null);
+            });
+            total += changed;
+            if (read < PurgeChunk) return total;
+            after = last;
+        }
     }
 
     /// <summary>

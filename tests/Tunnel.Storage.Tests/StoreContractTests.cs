@@ -434,6 +434,46 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void Retention_masks_plates_and_phone_numbers_in_operators_texts_older_than_the_cutoff_once()
+    {
+        var old = T0.AddDays(-40);
+        var cutoff = T0.AddDays(-30);
+        var oldAlarm = Guid.NewGuid();
+        var newAlarm = Guid.NewGuid();
+        Store.AddAlarmTransitions(
+        [
+            Alarm(oldAlarm, AlarmState.ActiveAcknowledged, old, note: "浙A11111 towed, driver on 138 1234 5678"),
+            Alarm(oldAlarm, AlarmState.Shelved, old.AddMinutes(1)) with
+            {
+                Reason = "shelved: waiting for 浙B22222", ReasonCode = "shelved", ReasonArgs = new Dictionary<string, string> { ["reason"] = "waiting for 浙B22222" },
+            },
+            Alarm(newAlarm, AlarmState.ActiveAcknowledged, T0, note: "沪C33333 towed"),
+        ]);
+        Store.AddContactAttempt(oldAlarm, "op", "reached", "called 13812345678", old);
+        Store.AddAlarmVerdict(oldAlarm, "op", TunnelStore.Confirmed, "浙A11111 had a flat tyre", old);
+        Store.AddAlarmVerdict(newAlarm, "op", TunnelStore.Confirmed, "沪C33333 had a flat tyre", T0);
+
+        var result = Store.PurgePlates(cutoff);
+
+        Assert.Equal(5, result.Texts); // two alarm rows, the current row of the old alarm, the attempt, the old verdict
+        var history = Store.AlarmHistory(oldAlarm);
+        Assert.Equal("浙A1***1 towed, driver on 138*********8", history[0].Note);
+        Assert.Equal("shelved: waiting for 浙B2***2", history[1].Reason);
+        Assert.Equal("waiting for 浙B2***2", history[1].ReasonArgs!["reason"]);
+        Assert.Equal("called 138*******8", Store.ContactAttempts(oldAlarm).Single().Note);
+        Assert.Equal("浙A1***1 had a flat tyre", Store.AlarmVerdicts(oldAlarm).Single().Note);
+        // Newer texts are kept as written until their turn comes.
+        Assert.Equal("沪C33333 towed", Store.AlarmHistory(newAlarm).Single().Note);
+        Assert.Equal("沪C33333 had a flat tyre", Store.AlarmVerdicts(newAlarm).Single().Note);
+        Assert.Equal(0L, Convert.ToInt64(Store.ScalarForTests("SELECT COUNT(*) FROM alarm_transitions WHERE note LIKE '%浙A11111%' OR json LIKE '%浙B22222%'")));
+
+        // Each row once: the next purge starts where this one stopped.
+        Assert.Equal(0, Reopen().PurgePlates(cutoff.AddHours(1)).Texts);
+        Assert.Equal(3, Store.PurgePlates(T0.AddMinutes(1)).Texts); // the new alarm's row, its current row, its verdict
+        Assert.Equal("沪C3***3 towed", Store.AlarmHistory(newAlarm).Single().Note);
+    }
+
+    [Fact]
     public void Two_transitions_of_one_alarm_with_the_same_time_and_state_are_marked_published_one_acceptance_each()
     {
         var id = Guid.NewGuid();
