@@ -55,6 +55,14 @@ public sealed class DemoSmokeTests : IDisposable
         var run = demo.RunAsync(new DemoScreen.Plain(TextWriter.Synchronized(output), TimeSpan.FromSeconds(1)), stop.Token);
 
         await overdue.Task.WaitAsync(TimeSpan.FromSeconds(90));
+        // The demo's alarm tower, a real Modbus device, has the beacon lit and the siren sounding for the high alarm.
+        var tower = demo.Tower ?? throw new Xunit.Sdk.XunitException("the demo started without its alarm tower: python3-pymodbus missing? (scripts/setup.sh installs it)");
+        var towerClock = Stopwatch.StartNew();
+        while (!(tower.IsOn("beacon") && tower.IsOn("siren")))
+        {
+            Assert.True(towerClock.Elapsed < TimeSpan.FromSeconds(30), $"the tower was never lit: {tower.Lit}");
+            await Task.Delay(50); // the poll interval, not a synchronisation: the device's reports decide
+        }
         await stop.CancelAsync();
         var summary = await run.WaitAsync(TimeSpan.FromSeconds(30));
 
@@ -67,6 +75,7 @@ public sealed class DemoSmokeTests : IDisposable
         Assert.Equal(8, demo.Host.Service.Snapshot.Agents.Count(a => a.Online));
         Assert.Contains("Tunnel demo: console http://127.0.0.1:", output.ToString());
         Assert.Matches(@"north: \d+ inside", output.ToString());
+        Assert.Contains(" | tower beacon ", output.ToString());
 
         // A fresh demo says how to log in, and that login works.
         var password = Regex.Match(output.ToString(), @"log in as admin / (\S+) ").Groups[1].Value;

@@ -57,12 +57,13 @@ public sealed class DemoRunner : IAsyncDisposable
     private readonly CentralHost _host;
     private readonly SimulatedAgents _agents;
     private readonly TrafficFeed _feed;
+    private readonly DemoTower? _tower;
     private readonly ConcurrentDictionary<Guid, AlarmKind> _raised = new();
     private int _maxInside;
 
-    private DemoRunner(DemoOptions options, ScaledClock clock, CentralHost host, SimulatedAgents agents, TrafficFeed feed)
+    private DemoRunner(DemoOptions options, ScaledClock clock, CentralHost host, SimulatedAgents agents, TrafficFeed feed, DemoTower? tower)
     {
-        (_options, _clock, _host, _agents, _feed) = (options, clock, host, agents, feed);
+        (_options, _clock, _host, _agents, _feed, _tower) = (options, clock, host, agents, feed, tower);
         _host.Service.AlarmChanged += t =>
         {
             if (t.State == AlarmState.ActiveUnacknowledged) _raised.TryAdd(t.AlarmId, t.Kind);
@@ -73,6 +74,8 @@ public sealed class DemoRunner : IAsyncDisposable
     public ScaledClock Clock => _clock;
     public SimulatedAgents Agents => _agents;
     public TrafficFeed Feed => _feed;
+    /// <summary>The simulated alarm tower, or null where pymodbus is missing.</summary>
+    public DemoTower? Tower => _tower;
     public int AlarmsRaised => _raised.Count;
 
     /// <summary>How to log in to the console, as the screen says it.</summary>
@@ -94,14 +97,25 @@ public sealed class DemoRunner : IAsyncDisposable
             configuration = new ConfigurationBuilder().AddConfiguration(configuration)
                 .AddInMemoryCollection([new("Tunnel:Console:AdminPassword", madePassword)]).Build();
         }
-        var host = await CentralHost.StartAsync(configuration, clock, logs, ct: ct);
+        // A beacon and siren over Modbus TCP, configured as an operator would configure a real tower.
+        var tower = await DemoTower.StartAsync(logs.CreateLogger<DemoTower>(), ct);
+        if (tower is not null)
+            configuration = new ConfigurationBuilder().AddConfiguration(configuration)
+                .AddInMemoryCollection(tower.Settings(configuration.GetSection("Tunnel:AlarmTowers").GetChildren().Count())).Build();
+        CentralHost host;
+        try { host = await CentralHost.StartAsync(configuration, clock, logs, ct: ct); }
+        catch
+        {
+            if (tower is not null) await tower.DisposeAsync();
+            throw;
+        }
         try
         {
             var agents = await SimulatedAgents.ConnectAsync(host, clock, ct);
             // Pictures need the CJK font (fonts-noto-cjk); without it the demo runs without them.
             try { agents.SendSnapshots(new DemoSnapshots()); }
             catch (Exception e) when (e is Recognition.Native.OpenCvException or FileNotFoundException) { logs.CreateLogger<DemoRunner>().LogWarning("demo snapshots off: {Error}", e.Message); }
-            return new DemoRunner(options, clock, host, agents, new TrafficFeed(host.Sites, options.Traffic, clock.GetUtcNow()))
+            return new DemoRunner(options, clock, host, agents, new TrafficFeed(host.Sites, options.Traffic, clock.GetUtcNow()), tower)
             {
                 Login = madePassword is null ? $"{WebConsole.Security.UserDirectory.FirstAdmin} (with the password you chose)" : $"{WebConsole.Security.UserDirectory.FirstAdmin} / {madePassword}",
             };
@@ -109,6 +123,7 @@ public sealed class DemoRunner : IAsyncDisposable
         catch
         {
             await host.DisposeAsync();
+            if (tower is not null) await tower.DisposeAsync();
             throw;
         }
     }
@@ -164,7 +179,7 @@ public sealed class DemoRunner : IAsyncDisposable
     {
         var now = _clock.GetUtcNow();
         return new DemoFrame(Sample(), now, _clock.Speed, _host.HttpUrls, Login, _agents.All.Count, _agents.Published, _agents.OutboxDepth,
-            AlarmsRaised, _feed.Stops.Count(x => x.StoppedAt <= now), recentEvents);
+            AlarmsRaised, _feed.Stops.Count(x => x.StoppedAt <= now), recentEvents, _tower?.Lit);
     }
 
     private Passage Capture(string agentId, Passage seen) => _agents[agentId].Capture(seen);
@@ -188,6 +203,8 @@ public sealed class DemoRunner : IAsyncDisposable
     {
         await _agents.DisposeAsync();
         await _host.DisposeAsync();
+        // After the service, whose tower loop would otherwise report the module gone.
+        if (_tower is not null) await _tower.DisposeAsync();
     }
 }
 

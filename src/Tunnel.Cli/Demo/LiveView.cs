@@ -19,7 +19,8 @@ public sealed record DemoFrame(
     int Outbox,
     int AlarmsRaised,
     int StopsSoFar,
-    IReadOnlyList<string> RecentEvents);
+    IReadOnlyList<string> RecentEvents,
+    string? TowerLit = null);
 
 /// <summary>
 /// The demo's terminal screen: a panel per bore (occupancy, congestion, usual transit, the vehicles
@@ -47,6 +48,7 @@ public static class LiveView
         var online = s.Agents.Count(a => a.Online);
         var offline = s.Agents.Where(a => !a.Online).Select(a => Markup.Escape(a.AgentId)).ToList();
         var agents = $"agents online [bold]{online}[/]/{f.AgentsExpected}" + (offline.Count > 0 ? $"  [yellow]offline: {string.Join(", ", offline)}[/]" : "");
+        var tower = f.TowerLit is null ? "" : $"alarm tower (Modbus TCP, simulated module): {Markup.Escape(f.TowerLit)}";
         var counters = $"published [bold]{f.Published}[/]  ·  accepted [bold]{s.Accepted}[/]  ·  duplicates {s.Duplicates}  ·  dead letters " +
                        (s.DeadLettered > 0 ? $"[yellow]{s.DeadLettered}[/]" : "0") + $"  ·  agent outboxes {f.Outbox}" +
                        $"  ·  alarms raised [bold]{f.AlarmsRaised}[/]  ·  stops simulated so far {f.StopsSoFar} [grey](ground truth)[/]";
@@ -59,7 +61,7 @@ public static class LiveView
             header,
             bores,
             Alarms(s.OpenAlarms, f.Now),
-            new Markup(agents),
+            new Markup(agents + (tower.Length > 0 ? "  ·  " + tower : "")),
             new Markup(counters),
             new Panel(events).Header("recent events").BorderColor(Color.Grey).Expand());
     }
@@ -74,6 +76,7 @@ public static class LiveView
             $"{b.Bore.Bore}: {b.Occupancy} inside{(b.Congested ? " CONGESTED" : "")}")));
         sb.Append(CultureInfo.InvariantCulture, $" | published {f.Published} accepted {s.Accepted} dup {s.Duplicates} dead {s.DeadLettered}");
         sb.Append(CultureInfo.InvariantCulture, $" | agents {s.Agents.Count(a => a.Online)}/{f.AgentsExpected}");
+        if (f.TowerLit is not null) sb.Append(" | tower ").Append(f.TowerLit);
         sb.Append(CultureInfo.InvariantCulture, $" | alarms raised {f.AlarmsRaised}, open {s.OpenAlarms.Count}");
         foreach (var a in s.OpenAlarms.Take(3))
             sb.Append("; ").Append($"{TunnelJson.Name(a.Kind)}/{TunnelJson.Name(a.Priority)} {a.Bore.Bore} {a.Plate ?? (a.Kind == AlarmKind.Overdue ? "(unread)" : "")}".TrimEnd());
