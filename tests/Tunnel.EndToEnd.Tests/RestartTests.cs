@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Tunnel.Central.Service;
 using Tunnel.Cli.Hosting;
 using Tunnel.Core.Contracts;
@@ -107,12 +108,7 @@ public sealed class RestartTests(ITestOutputHelper output)
         var logs = TestOutputLoggerProvider.Factory(output);
         var clock = ManualClock.StartingNow();
         var settings = Hosts.Embedded(dir.Path);
-        AlarmTransition raised;
-        await using (var first = await Hosts.StartAsync(settings, logs, clock))
-        {
-            await using var observer = await AlarmObserverAsync(first);
-            raised = await AcknowledgedOverdueAsync(first, clock, observer, "浙B88888");
-        }
+        var raised = await FirstRunWithAcknowledgedOverdueAsync(settings, logs, clock, "浙B88888");
 
         clock.Advance(TimeSpan.FromMinutes(1));
         await using var second = await Hosts.StartAsync(settings, logs, clock);
@@ -145,15 +141,12 @@ public sealed class RestartTests(ITestOutputHelper output)
         var logs = TestOutputLoggerProvider.Factory(output);
         var clock = ManualClock.StartingNow();
         var settings = Hosts.Embedded(dir.Path);
-        AlarmTransition raised;
-        await using (var first = await Hosts.StartAsync(settings, logs, clock))
+        var raised = await FirstRunWithAcknowledgedOverdueAsync(settings, logs, clock, "浙B77777", async (first, observer, raised) =>
         {
-            await using var observer = await AlarmObserverAsync(first);
-            raised = await AcknowledgedOverdueAsync(first, clock, observer, "浙B77777");
             await using var exit = await TestAgent.ConnectAsync(first.BrokerHost, first.BrokerPort, first.Credentials!.For, "north", Portal.Exit, 2);
             await exit.SendAsync(clock.GetUtcNow(), "浙B77777");
             await observer.AlarmAsync(a => a.AlarmId == raised.AlarmId && a.State == AlarmState.Closed, "closed on MQTT");
-        }
+        });
         var history = new[] { AlarmState.ActiveUnacknowledged, AlarmState.ActiveAcknowledged, AlarmState.Closed };
 
         clock.Advance(TimeSpan.FromMinutes(1));
@@ -175,12 +168,7 @@ public sealed class RestartTests(ITestOutputHelper output)
         var logs = TestOutputLoggerProvider.Factory(output);
         var clock = ManualClock.StartingNow();
         var settings = Hosts.Embedded(dir.Path);
-        AlarmTransition raised;
-        await using (var first = await Hosts.StartAsync(settings, logs, clock))
-        {
-            await using var observer = await AlarmObserverAsync(first);
-            raised = await AcknowledgedOverdueAsync(first, clock, observer, "浙B66666");
-        }
+        var raised = await FirstRunWithAcknowledgedOverdueAsync(settings, logs, clock, "浙B66666");
         // The exit passage reached the store and its alarm's clearing did not: the service stopped between the two commits.
         using (var store = TunnelStore.Open(StoreOptions.SqliteInDataDirectory(dir.Path)))
         {
@@ -213,6 +201,20 @@ public sealed class RestartTests(ITestOutputHelper output)
         MqttPeer.ConnectAsync(host.BrokerHost, host.BrokerPort, EmbeddedBroker.CentralUser, host.Credentials!.For(EmbeddedBroker.CentralUser), Topics.Alarms("maoliling"));
 
     /// <summary>A vehicle that enters lane 2 of the north bore and stops: its overdue alarm, acknowledged by an operator as MQTT tells it.</summary>
+    /// <summary>
+    /// A first run of the service, stopped before this returns: an overdue alarm for <paramref name="plate"/>, acknowledged
+    /// by an operator, and whatever <paramref name="beforeStop"/> does besides. Returns the alarm as raised.
+    /// </summary>
+    private async Task<AlarmTransition> FirstRunWithAcknowledgedOverdueAsync(Dictionary<string, string?> settings, ILoggerFactory logs, ManualClock clock,
+        string plate, Func<CentralHost, MqttPeer, AlarmTransition, Task>? beforeStop = null)
+    {
+        await using var first = await Hosts.StartAsync(settings, logs, clock);
+        await using var observer = await AlarmObserverAsync(first);
+        var raised = await AcknowledgedOverdueAsync(first, clock, observer, plate);
+        if (beforeStop is not null) await beforeStop(first, observer, raised);
+        return raised;
+    }
+
     private static async Task<AlarmTransition> AcknowledgedOverdueAsync(CentralHost host, ManualClock clock, MqttPeer observer, string plate)
     {
         await using var entry = await TestAgent.ConnectAsync(host.BrokerHost, host.BrokerPort, host.Credentials!.For, "north", Portal.Entry, 2);
