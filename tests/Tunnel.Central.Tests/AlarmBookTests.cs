@@ -44,6 +44,19 @@ public class AlarmBookTests
     }
 
     [Fact]
+    public void An_acknowledged_alarm_that_escalates_is_announced_again_until_it_is_acknowledged_again()
+    {
+        var (book, id) = Raised();
+        book.Acknowledge(id, "op1", "slow truck", T0.AddSeconds(20));
+        book.Escalate(id, AlarmPriority.Critical, T0.AddSeconds(600), AlarmReason.Escalated(TimeSpan.FromMinutes(15)));
+        Assert.Equal((AlarmState.ActiveUnacknowledged, AlarmPriority.Critical, "escalated"), (_out[^1].State, _out[^1].Priority, _out[^1].ReasonCode));
+        book.Acknowledge(id, "op2", null, T0.AddSeconds(630));
+        Assert.Equal((AlarmState.ActiveAcknowledged, AlarmPriority.Critical), (_out[^1].State, _out[^1].Priority));
+        Assert.Equal([AlarmState.ActiveUnacknowledged, AlarmState.ActiveAcknowledged, AlarmState.ActiveUnacknowledged, AlarmState.ActiveAcknowledged],
+            _out.Select(t => t.State));
+    }
+
+    [Fact]
     public void A_second_suspect_joins_an_active_alarm_once_and_never_a_cleared_one()
     {
         var (book, id) = Raised();

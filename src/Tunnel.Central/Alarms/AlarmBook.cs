@@ -97,7 +97,8 @@ public sealed class AlarmBook(Action<AlarmTransition> sink)
         // A condition that has cleared does not get worse; only its acknowledgement is outstanding.
         if (alarm.State is not (AlarmState.ActiveUnacknowledged or AlarmState.ActiveAcknowledged)) return;
         alarm.Priority = priority;
-        Emit(alarm, alarm.State, at, reason: reason);
+        // Worse than when it was acknowledged: it is announced again (flashing, tone, siren) until acknowledged again.
+        Emit(alarm, AlarmState.ActiveUnacknowledged, at, reason: reason);
     }
 
     /// <summary>
