@@ -116,8 +116,11 @@ public static class ConsoleSetup
                 await response.WriteAsJsonAsync(new ApiError("too-many-attempts", "too many login attempts from this address; wait a minute"), ct);
             };
         });
-        services.AddSignalR();
+        // A ping every 3 s lets walls time the server out after 10 s (wall.js) instead of SignalR's default 30 s:
+        // a link that drops silently is then noticed before an operator trusts a stale wall.
+        services.AddSignalR(o => o.KeepAliveInterval = TimeSpan.FromSeconds(3));
         services.AddSingleton<LiveSessions>();
+        services.AddSingleton<LatestTransitions>();
         services.AddHostedService<LiveBroadcaster>();
         return services;
     }

@@ -91,10 +91,14 @@ public sealed class PlateMaskTests
             AlarmId = Guid.NewGuid(), Kind = AlarmKind.Overdue, State = AlarmState.Shelved, Priority = AlarmPriority.High,
             Site = "maoliling", Bore = "north", Plate = "浙J12345", At = DateTimeOffset.UnixEpoch,
             Reason = "浙J12345 towed by the patrol", Note = "driver 13812345678", By = "op",
+            ReasonCode = "shelved", ReasonArgs = new Dictionary<string, string> { ["reason"] = "浙J12345 towed by the patrol" },
         };
         var hidden = WallProjection.Of(alarm, plates: false);
         Assert.Equal("浙J1***5 towed by the patrol", hidden.Reason);
         Assert.Equal("driver 138*******8", hidden.Note);
+        // The page words a coded reason from its arguments: the shelve's text there is masked too.
+        Assert.Equal("浙J1***5 towed by the patrol", hidden.ReasonArgs!["reason"]);
+        Assert.Equal("浙J12345 towed by the patrol", WallProjection.Of(alarm, plates: true).ReasonArgs!["reason"]);
         var shown = WallProjection.Of(alarm, plates: true);
         Assert.Equal(alarm.Reason, shown.Reason);
         Assert.Equal(alarm.Note, shown.Note);

@@ -27,7 +27,7 @@ public sealed record CentralSnapshot(
         var alarms = engine.Alarms.Open.OrderBy(a => a.Priority).ThenBy(a => a.RaisedAt).Select(a => new AlarmView(
             a.Id, a.Kind, a.State, a.Priority, a.Bore, a.Raised.Plate, a.RaisedAt, a.Raised.EnteredAt, a.Raised.Lane,
             a.Raised.VehicleClass, a.Raised.Hazmat ?? false, a.Raised.Reason, a.ShelvedUntil, a.Raised.Alternative,
-            a.Raised.ReasonCode, a.Raised.ReasonArgs)).ToList();
+            a.Raised.ReasonCode, a.Raised.ReasonArgs, a.Raised.PlateColor)).ToList();
         return new CentralSnapshot(now, bores, alarms, agents.Values.ToList(), ingest.Accepted, ingest.Duplicates, ingest.DeadLettered,
             validator.RejectedCounts().Where(kv => kv.Value > 0).ToDictionary(kv => kv.Key.Code(), kv => kv.Value), storeBacklog);
     }
@@ -42,4 +42,4 @@ public sealed record VehicleInside(Guid EntryEventId, string? Plate, PlateColor?
 public sealed record AlarmView(Guid AlarmId, AlarmKind Kind, AlarmState State, AlarmPriority Priority, BoreKey Bore, string? Plate,
     DateTimeOffset RaisedAt, DateTimeOffset? EnteredAt, int? Lane, VehicleClass? VehicleClass, bool Hazmat, string? Reason,
     DateTimeOffset? ShelvedUntil, AlarmAlternative? SecondSuspect = null, string? ReasonCode = null,
-    IReadOnlyDictionary<string, string>? ReasonArgs = null);
+    IReadOnlyDictionary<string, string>? ReasonArgs = null, PlateColor? PlateColor = null);

@@ -7,6 +7,7 @@ using Tunnel.Central.Service;
 using Tunnel.Core.Contracts;
 using Tunnel.Core.Plates;
 using Tunnel.Storage;
+using Tunnel.WebConsole.Live;
 using Tunnel.WebConsole.Security;
 using Tunnel.WebConsole.Speech;
 using Tunnel.WebConsole.Views;
@@ -27,8 +28,8 @@ internal static class WallApi
 
     public static void Map(RouteGroupBuilder api)
     {
-        api.MapGet("/snapshot", (ClaimsPrincipal user, CentralService service, LookAudit audit) =>
-                WallProjection.Of(service.Snapshot, audit.WallWithPlates(user)))
+        api.MapGet("/snapshot", (ClaimsPrincipal user, CentralService service, LookAudit audit, LatestTransitions latest) =>
+                WallProjection.Of(service.Snapshot, audit.WallWithPlates(user), latest))
             .RequireAuthorization(Policies.Watch).WithTags("Wall")
             .WithSummary("Every bore: occupancy, vehicles inside, open alarms (plates masked without the grant; a look with plates audited once per user every 10 minutes)");
 
@@ -41,10 +42,10 @@ internal static class WallApi
             .WithSummary("Ids of the alarm towers (beacons, sirens) that cannot show every alarm now: out of reach, an output refused, or a site that is not there");
 
         var alarms = api.MapGroup("/alarms").WithTags("Alarms");
-        alarms.MapGet("/", (ClaimsPrincipal user, CentralService service, LookAudit audit) =>
+        alarms.MapGet("/", (ClaimsPrincipal user, CentralService service, LookAudit audit, LatestTransitions latest) =>
             {
                 var plates = audit.WallWithPlates(user);
-                return service.Snapshot.OpenAlarms.Select(a => WallProjection.Of(a, plates)).ToList();
+                return service.Snapshot.OpenAlarms.Select(a => WallProjection.Of(a, plates, latest.Find(a.AlarmId))).ToList();
             })
             .RequireAuthorization(Policies.Watch)
             .WithSummary("Open alarms, most urgent first (a look with plates audited as the snapshot's)");

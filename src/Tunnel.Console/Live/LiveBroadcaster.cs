@@ -14,7 +14,7 @@ namespace Tunnel.WebConsole.Live;
 /// Feeds <see cref="LiveHub"/>. AlarmChanged is raised on the service's loop thread, which must
 /// never wait for a browser, so transitions go through a channel to this service's own loop.
 /// </summary>
-internal sealed class LiveBroadcaster(CentralService service, IHubContext<LiveHub> hub, LiveSessions sessions, TunnelStore store,
+internal sealed class LiveBroadcaster(CentralService service, IHubContext<LiveHub> hub, LiveSessions sessions, LatestTransitions latest, TunnelStore store,
     IOptions<ConsoleOptions> options, TimeProvider clock, ILogger<LiveBroadcaster> log) : BackgroundService
 {
     private readonly Channel<AlarmTransition> _alarms = Channel.CreateUnbounded<AlarmTransition>(new UnboundedChannelOptions { SingleReader = true });
@@ -81,8 +81,9 @@ internal sealed class LiveBroadcaster(CentralService service, IHubContext<LiveHu
                     if (snapshot.At != sentAt)
                     {
                         sentAt = snapshot.At;
-                        await hub.Clients.Group(LiveHub.PlainGroup).SendAsync("snapshot", WallProjection.Of(snapshot, plates: true), ct);
-                        await hub.Clients.Group(LiveHub.MaskedGroup).SendAsync("snapshot", WallProjection.Of(snapshot, plates: false), ct);
+                        latest.KeepOnly(snapshot.OpenAlarms.Select(a => a.AlarmId));
+                        await hub.Clients.Group(LiveHub.PlainGroup).SendAsync("snapshot", WallProjection.Of(snapshot, plates: true, latest), ct);
+                        await hub.Clients.Group(LiveHub.MaskedGroup).SendAsync("snapshot", WallProjection.Of(snapshot, plates: false, latest), ct);
                     }
                 }
             }

@@ -1,6 +1,7 @@
 using Tunnel.Central.Service;
 using Tunnel.Core.Contracts;
 using Tunnel.Core.Plates;
+using Tunnel.WebConsole.Live;
 
 namespace Tunnel.WebConsole.Views;
 
@@ -35,18 +36,29 @@ public static class WallProjection
     /// <summary>A busy bore holds about 70 vehicles; the cap only bounds a broken feed.</summary>
     private const int MaxVehiclesPerBore = 300;
 
-    public static WallSnapshot Of(CentralSnapshot s, bool plates) => new(
+    /// <summary>With <paramref name="latest"/>, each alarm's latest transition (see <see cref="LatestTransitions"/>).</summary>
+    public static WallSnapshot Of(CentralSnapshot s, bool plates, LatestTransitions? latest = null) => new(
         s.At, !plates,
         s.Bores.Select(b => new BoreDto(b.Bore.Site, b.Bore.Bore, b.Occupancy, b.Congested, b.UsualTransit.TotalSeconds, b.Entries, b.Exits,
             b.Inside.Take(MaxVehiclesPerBore).Select(v => new VehicleDto(v.EntryEventId, PlateMask.Apply(v.Plate, plates),
                 v.Color is { } c ? TunnelJson.Name(c) : null, TunnelJson.Name(v.Class), v.Hazmat, v.Lane, v.EnteredAt,
                 Math.Round(v.Elapsed.TotalSeconds, 1), Math.Round(v.Expected.TotalSeconds, 1), v.AlarmId, v.ProbablyLeft)).ToList())).ToList(),
-        s.OpenAlarms.Select(a => Of(a, plates)).ToList());
+        s.OpenAlarms.Select(a => Of(a, plates, latest?.Find(a.AlarmId))).ToList());
 
-    public static AlarmDto Of(AlarmView a, bool plates) => new(
-        a.AlarmId, TunnelJson.Name(a.Kind), TunnelJson.Name(a.State), TunnelJson.Name(a.Priority), a.Bore.Site, a.Bore.Bore,
-        PlateMask.Apply(a.Plate, plates), a.RaisedAt, a.EnteredAt, a.Lane, a.VehicleClass is { } k ? TunnelJson.Name(k) : null,
-        a.Hazmat, a.Reason is null ? null : PlateMask.InText(a.Reason, plates), a.ShelvedUntil, SecondSuspect: SuspectDto.Of(a.SecondSuspect, plates), ReasonCode: a.ReasonCode, ReasonArgs: a.ReasonArgs);
+    /// <summary>
+    /// An open alarm; with its <paramref name="latest"/> transition, that one's reason, who and note (a shelve's
+    /// reason, an escalation), not the raising reason the snapshot keeps.
+    /// </summary>
+    public static AlarmDto Of(AlarmView a, bool plates, AlarmTransition? latest = null)
+    {
+        var (reason, code, args) = latest is null ? (a.Reason, a.ReasonCode, a.ReasonArgs) : (latest.Reason, latest.ReasonCode, latest.ReasonArgs);
+        return new(
+            a.AlarmId, TunnelJson.Name(a.Kind), TunnelJson.Name(a.State), TunnelJson.Name(a.Priority), a.Bore.Site, a.Bore.Bore,
+            PlateMask.Apply(a.Plate, plates), a.RaisedAt, a.EnteredAt, a.Lane, a.VehicleClass is { } k ? TunnelJson.Name(k) : null,
+            a.Hazmat, reason is null ? null : PlateMask.InText(reason, plates), a.ShelvedUntil, latest?.By,
+            latest?.Note is { } note ? PlateMask.InText(note, plates) : null, latest?.At,
+            a.PlateColor is { } c ? TunnelJson.Name(c) : null, SuspectDto.Of(a.SecondSuspect, plates), code, Masked(args, plates));
+    }
 
     /// <summary>One transition as it went by (RaisedAt is unknown here; the next snapshot fills it in).</summary>
     public static AlarmDto Of(AlarmTransition t, bool plates) => new(
@@ -55,5 +67,9 @@ public static class WallProjection
         // A shelve reason and a note are an operator's words, which may name a vehicle or a driver's phone.
         t.Hazmat ?? false, t.Reason is null ? null : PlateMask.InText(t.Reason, plates), t.ShelvedUntil, t.By,
         t.Note is null ? null : PlateMask.InText(t.Note, plates), t.At, t.PlateColor is { } c ? TunnelJson.Name(c) : null,
-        SuspectDto.Of(t.Alternative, plates), t.ReasonCode, t.ReasonArgs);
+        SuspectDto.Of(t.Alternative, plates), t.ReasonCode, Masked(t.ReasonArgs, plates));
+
+    /// <summary>A reason's arguments: a shelve's is an operator's text, a plate or phone number in it as personal as any.</summary>
+    private static IReadOnlyDictionary<string, string>? Masked(IReadOnlyDictionary<string, string>? args, bool plates) =>
+        plates || args is null ? args : args.ToDictionary(kv => kv.Key, kv => PlateMask.InText(kv.Value, visible: false));
 }

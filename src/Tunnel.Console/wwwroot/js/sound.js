@@ -7,12 +7,29 @@ const tones = {
   low: { freq: 440, beeps: 1, gap: 0.3 },
 };
 
+/** A forgotten mute must not keep a wall silent for the rest of the night. */
+export const muteLimitMs = 5 * 60 * 1000;
+
+/**
+ * Whether an alarm sounds in this browser. A mute only quiets the alarms that were already waiting when it
+ * began (mute.ids), and never a critical one: the operator muted what they had heard, not what came after.
+ */
+export function sounds(alarm, mute, now) {
+  if (!mute || now >= mute.until) return true;
+  return alarm.priority === 'critical' || !mute.ids.includes(alarm.alarmId);
+}
+
 export class AlarmSound {
   constructor() {
     this.context = null;
-    this.muted = sessionStorage.getItem('tunnel.muted') === '1';
+    this.mute = readMute();
     this.spoken = new Map();
   }
+
+  get muted() { return this.mute !== null && Date.now() < this.mute.until; }
+
+  /** Milliseconds of mute left, 0 when not muted. */
+  get muteLeft() { return this.muted ? this.mute.until - Date.now() : 0; }
 
   get enabled() { return this.context !== null && this.context.state === 'running'; }
 
@@ -22,13 +39,19 @@ export class AlarmSound {
     await this.context.resume();
   }
 
-  setMuted(muted) {
-    this.muted = muted;
-    sessionStorage.setItem('tunnel.muted', muted ? '1' : '0');
+  /** Mutes, for at most muteLimitMs, the alarms waiting now (their ids); unmutes with none. */
+  setMuted(muted, waitingIds = []) {
+    this.mute = muted ? { until: Date.now() + muteLimitMs, ids: [...waitingIds] } : null;
+    // Kept over a reload, with its end: reloading must neither lift nor extend a mute.
+    if (this.mute) sessionStorage.setItem('tunnel.mute', JSON.stringify(this.mute));
+    else sessionStorage.removeItem('tunnel.mute');
   }
 
+  /** Whether this alarm sounds now (see sounds()). */
+  sounds(alarm) { return sounds(alarm, this.mute, Date.now()); }
+
   tone(priority) {
-    if (!this.enabled || this.muted) return;
+    if (!this.enabled) return;
     const { freq, beeps, gap } = tones[priority] ?? tones.low;
     const start = this.context.currentTime;
     for (let i = 0; i < beeps; i++) {
@@ -48,11 +71,18 @@ export class AlarmSound {
 
   /** Speaks text made on the server (espeak-ng), at most once a minute per alarm. */
   speak(alarmId, text) {
-    if (!this.enabled || this.muted || !text) return;
+    if (!this.enabled || !text) return;
     const last = this.spoken.get(alarmId) ?? 0;
     if (Date.now() - last < 60000) return;
     this.spoken.set(alarmId, Date.now());
     const audio = new Audio('/api/v1/speech?text=' + encodeURIComponent(text));
     audio.play().catch(() => { /* no speech (espeak-ng missing or failed): the tone still sounds */ });
   }
+}
+
+function readMute() {
+  try {
+    const mute = JSON.parse(sessionStorage.getItem('tunnel.mute'));
+    return mute && typeof mute.until === 'number' && Array.isArray(mute.ids) ? mute : null;
+  } catch { return null; }
 }

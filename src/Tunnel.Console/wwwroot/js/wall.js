@@ -7,7 +7,7 @@ import { AlarmSound } from './sound.js';
 import { reasonText } from './reasons.js';
 
 const priorities = ['critical', 'high', 'medium', 'low'];
-const state = { snapshot: null, alarms: new Map(), me: null, clockOffset: 0, towersDown: [] };
+const state = { snapshot: null, alarms: new Map(), me: null, clockOffset: 0, towersDown: [], lastDataAt: Date.now(), stale: false };
 
 // The service's clock as of the latest snapshot: ages read against the browser's own clock come out wrong
 // when the two disagree (a PC's drifting clock, or the demo's clock running --speed times faster).
@@ -42,27 +42,66 @@ function renderNotices() {
     } else {
       items.push(el('button', {
         type: 'button', class: sound.muted ? 'muted' : '', 'data-testid': 'sound-mute', text: sound.muted ? t('sound.unmute') : t('sound.mute'),
-        onclick: () => { sound.setMuted(!sound.muted); renderNotices(); },
+        onclick: () => { sound.setMuted(!sound.muted, waitingAlarms().map(a => a.alarmId)); renderNotices(); },
       }));
-      if (sound.muted) items.push(el('span', { class: 'notice', text: t('sound.muted') }));
+      if (sound.muted) items.push(el('span', { class: 'notice warn', 'data-testid': 'mute-countdown', text: muteText() }));
     }
   }
   replace(notices, items);
 }
 
+function muteText() {
+  const left = Math.ceil(sound.muteLeft / 1000);
+  return t('sound.muted', { left: `${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}` });
+}
+
+// The countdown runs by the second, and the notices go back to normal the moment the mute ends.
+setInterval(() => {
+  const countdown = document.querySelector('[data-testid=mute-countdown]');
+  if (countdown && sound.muted) countdown.textContent = muteText();
+  else if (countdown) renderNotices();
+}, 1000);
+
 // --- live feed -------------------------------------------------------------------------------
 const connection = new signalR.HubConnectionBuilder()
   .withUrl('/hub/live')
   .withAutomaticReconnect({ nextRetryDelayInMilliseconds: ctx => Math.min(1000 * (ctx.previousRetryCount + 1), 5000) })
+  // The default 30 s leaves a silently dropped link looking alive for half a minute; the server pings
+  // every 3 s (ConsoleSetup), so 10 s of silence means the link is gone.
+  .withServerTimeout(10000)
   .build();
+
+// Snapshots come about once a second: after this long without one the wall's picture is old, whether the
+// link dropped silently or the service's loop stalled (the link then stays up and says nothing).
+const staleAfterMs = 5000;
+
+function checkStale() {
+  const stale = Date.now() - state.lastDataAt > staleAfterMs;
+  if (stale === state.stale) return;
+  state.stale = stale;
+  const banner = document.getElementById('stale-banner');
+  // The time of the last picture, on the service's clock: what the operator can still trust.
+  banner.textContent = stale ? t('stale.banner', { t: formatTime(state.snapshot?.at ?? new Date(state.lastDataAt).toISOString()) }) : '';
+  banner.hidden = !stale;
+  document.getElementById('alarms').classList.toggle('stale', stale);
+  document.getElementById('bores').classList.toggle('stale', stale);
+}
+setInterval(checkStale, 1000);
+
+function dataArrived() {
+  state.lastDataAt = Date.now();
+  checkStale();
+}
 
 connection.on('snapshot', snapshot => {
   state.snapshot = snapshot;
+  dataArrived();
   setServiceClock(snapshot);
-  // Snapshots carry each alarm's state, not who acted last or the latest note: keep those from the pushes.
+  // Snapshots carry each alarm's latest reason, who and note as far as the console saw them since it started;
+  // for older alarms, what a push told this page is kept.
   state.alarms = new Map(snapshot.alarms.map(a => {
     const known = state.alarms.get(a.alarmId);
-    return [a.alarmId, { ...a, by: known?.by ?? null, note: known?.note ?? null, plateColor: known?.plateColor ?? null }];
+    return [a.alarmId, { ...a, by: a.by ?? known?.by ?? null, note: a.note ?? known?.note ?? null, plateColor: a.plateColor ?? known?.plateColor ?? null }];
   }));
   render();
 });
@@ -97,7 +136,7 @@ async function start() {
 // Until the first push arrives, show what the API says.
 try {
   const first = await get('/api/v1/snapshot');
-  if (!state.snapshot) { state.snapshot = first; setServiceClock(first); state.alarms = new Map(first.alarms.map(a => [a.alarmId, a])); render(); }
+  if (!state.snapshot) { state.snapshot = first; setServiceClock(first); dataArrived(); state.alarms = new Map(first.alarms.map(a => [a.alarmId, a])); render(); }
 } catch { /* the live feed will fill in */ }
 await start();
 
@@ -207,8 +246,9 @@ function renderAlarms() {
     seen.add(alarm.alarmId);
     let node = alarmNodes.get(alarm.alarmId);
     if (!node) {
-      node = { li: el('li'), body: el('div', { class: 'alarm-body' }), form: el('div', { class: 'alarm-form' }) };
-      node.li.append(node.body, node.form);
+      node = { li: el('li'), body: el('div', { class: 'alarm-body' }), form: el('div', { class: 'alarm-form' }),
+        msg: el('p', { class: 'action-msg', role: 'status', 'data-testid': 'alarm-message', hidden: true }), busy: false };
+      node.li.append(node.body, node.msg, node.form);
       alarmNodes.set(alarm.alarmId, node);
     }
     fillAlarm(node, alarm);
@@ -230,15 +270,16 @@ function fillAlarm(node, a) {
   // Minutes inside only while it is: once its vehicle has left, a running count would only mislead.
   const inside = a.state === 'active-unacknowledged' || a.state === 'active-acknowledged';
   const elapsed = a.enteredAt && inside ? Math.floor((serviceNow() - Date.parse(a.enteredAt)) / 60000) : null;
+  // The body is redrawn with every snapshot: a request in flight is remembered on the node, so its buttons stay off.
   const actions = canAct ? el('div', { class: 'actions' },
-    el('button', { type: 'button', 'data-action': 'ack', disabled: !(a.state === 'active-unacknowledged' || a.state === 'cleared-unacknowledged'),
-      text: t('act.ack'), onclick: () => act(a, 'acknowledge', {}) }),
+    el('button', { type: 'button', 'data-action': 'ack', disabled: node.busy || !(a.state === 'active-unacknowledged' || a.state === 'cleared-unacknowledged'),
+      text: t('act.ack'), onclick: () => act(a, 'acknowledge', {}, { node }) }),
     el('button', { type: 'button', 'data-action': 'shelve', disabled: a.state === 'shelved', text: t('act.shelve'), onclick: () => shelveForm(node, a) }),
     el('button', { type: 'button', 'data-action': 'note', text: t('act.note'), onclick: () => noteForm(node, a) }),
     el('button', { type: 'button', 'data-action': 'history', text: t('act.history'), onclick: () => history(node, a) }),
     a.kind === 'overdue' &&
       el('button', { type: 'button', 'data-action': 'contact', text: t('act.contact'), onclick: () => contact(node, a) }),
-    a.kind === 'overdue' && verdictButtons(a),
+    a.kind === 'overdue' && verdictButtons(a, null, { node }),
     canInvestigate && a.kind === 'overdue' &&
       el('button', { type: 'button', 'data-action': 'vehicle', text: t('act.vehicle'), onclick: () => vehicle(node, a) })) : null;
   replace(node.body,
@@ -257,8 +298,11 @@ function fillAlarm(node, a) {
     el('div', { class: 'alarm-detail' },
       a.enteredAt && el('span', { class: 'entered', 'data-testid': 'alarm-entered', text: t('alarm.entered', { t: formatTime(a.enteredAt) }) }),
       el('span', { text: t('alarm.raised', { t: formatTime(a.raisedAt) }) }),
-      a.reason && el('span', { class: 'reason', 'data-testid': 'alarm-reason', title: a.reason, text: reasonText(a) }),
-      a.by && el('span', { class: 'by', text: a.by }),
+      // A shelf says until when, why and whose it is: the operator on the next shift must see all three.
+      a.state === 'shelved' && a.shelvedUntil ? el('span', { class: 'shelved', 'data-testid': 'alarm-shelved',
+        text: t('alarm.shelved', { t: formatTime(a.shelvedUntil), reason: reasonText(a) ?? '', by: a.by ?? '?' }) }) : [
+        a.reason && el('span', { class: 'reason', 'data-testid': 'alarm-reason', title: a.reason, text: reasonText(a) }),
+        a.by && el('span', { class: 'by', text: a.by })],
       a.note && el('span', { class: 'note', 'data-testid': 'alarm-note', text: noteText(a.note) })),
     actions);
 }
@@ -285,14 +329,19 @@ async function renderClosed() {
     el('td', { text: r.acknowledgedBy ?? '–' }),
     el('td', { 'data-testid': 'verdict', text: [r.verdict ? t('verdict.' + r.verdict) : t('closed.unjudged'),
       r.retracted && t('report.retracted')].filter(Boolean).join(' · ') }),
-    canAct && el('td', { class: 'actions' }, verdictButtons(r, renderClosed)))));
+    canAct && closedActions(r))));
+}
+
+function closedActions(r) {
+  const msg = el('span', { class: 'action-msg', role: 'status', 'data-testid': 'closed-message', hidden: true });
+  return el('td', { class: 'actions' }, verdictButtons(r, renderClosed, { msg }), msg);
 }
 
 /** "Real incident" and "false alarm" for an alarm, open or closed; then() runs once a verdict is taken. */
-function verdictButtons(alarm, then) {
+function verdictButtons(alarm, then, where) {
   return ['confirmed', 'false'].map(v =>
-    el('button', { type: 'button', 'data-action': 'verdict-' + v, title: t('verdict.title'), text: t('act.verdict-' + v),
-      onclick: async () => { if (await act(alarm, 'verdict', { verdict: v })) then?.(); } }));
+    el('button', { type: 'button', 'data-action': 'verdict-' + v, title: t('verdict.title'), text: t('act.verdict-' + v), disabled: where.node?.busy,
+      onclick: async e => { if (await act(alarm, 'verdict', { verdict: v }, { ...where, button: e.currentTarget })) then?.(); } }));
 }
 
 /** The alarm's vehicle, if still inside, knows the plate's colour. */
@@ -304,13 +353,38 @@ function colourOf(alarmId) {
   return null;
 }
 
-async function act(alarm, verb, body) {
+/**
+ * Says how an action went next to the alarm, never in alert(): a modal dialog stops the page's scripts, so
+ * no new alarm would be drawn or sounded until someone clicked it away.
+ */
+function say(msg, text, calm = false) {
+  if (!msg) return;
+  msg.textContent = text;
+  msg.classList.toggle('calm', calm);
+  msg.hidden = false;
+}
+
+function redraw(node) {
+  const alarm = state.alarms.get(node.li.dataset.alarmId);
+  if (alarm) fillAlarm(node, alarm);
+}
+
+/** Runs one action; its buttons stay off until the answer comes, so an anxious second click sends nothing. */
+async function act(alarm, verb, body, { node, msg = node?.msg, button } = {}) {
+  if (node) { node.busy = true; redraw(node); }
+  if (button) button.disabled = true;
+  if (msg) msg.hidden = true;
   try {
     await post(`/api/v1/alarms/${alarm.alarmId}/${verb}`, body);
     return true;
   } catch (e) {
-    alert(t('act.failed', { msg: e.message }));
+    // Two consoles acknowledging one alarm is ordinary in a control room: the alarm is handled, nothing failed.
+    if (verb === 'acknowledge' && e.status === 409) say(msg, t('act.already-acked'), true);
+    else say(msg, t('act.failed', { msg: e.message }));
     return false;
+  } finally {
+    if (node) { node.busy = false; redraw(node); }
+    if (button?.isConnected) button.disabled = false;
   }
 }
 
@@ -319,7 +393,7 @@ function shelveForm(node, a) {
   const minutes = el('select', { name: 'minutes' }, [15, 30, 60, 120, 240, 480].map(m => el('option', { value: m, text: `${m} ${t('shelve.minutes')}` })));
   const form = el('form', { class: 'inline', onsubmit: async e => {
       e.preventDefault();
-      if (await act(a, 'shelve', { reason: reason.value, minutes: Number(minutes.value) })) replace(node.form);
+      if (await act(a, 'shelve', { reason: reason.value, minutes: Number(minutes.value) }, { node, button: e.submitter })) replace(node.form);
     } },
     reason, minutes, el('button', { type: 'submit', text: t('act.send') }),
     el('button', { type: 'button', text: t('act.cancel'), onclick: () => replace(node.form) }));
@@ -331,7 +405,7 @@ function noteForm(node, a) {
   const note = el('input', { name: 'note', required: true, maxlength: 500, placeholder: t('note.text') });
   const form = el('form', { class: 'inline', onsubmit: async e => {
       e.preventDefault();
-      if (await act(a, 'notes', { note: note.value })) replace(node.form);
+      if (await act(a, 'notes', { note: note.value }, { node, button: e.submitter })) replace(node.form);
     } },
     note, el('button', { type: 'submit', text: t('act.send') }),
     el('button', { type: 'button', text: t('act.cancel'), onclick: () => replace(node.form) }));
@@ -347,7 +421,7 @@ async function history(node, a) {
       r.by && el('span', { text: ' · ' + r.by }), r.note && el('span', { text: ' · ' + r.note }), r.reason && el('span', { class: 'reason', text: ' · ' + reasonText(r) }))),
       el('button', { type: 'button', text: t('act.cancel'), onclick: () => replace(node.form) })));
   } catch (e) {
-    alert(t('act.failed', { msg: e.message }));
+    say(node.msg, t('act.failed', { msg: e.message }));
   }
 }
 
@@ -364,7 +438,7 @@ async function contact(node, a) {
   try {
     info = await get(`/api/v1/alarms/${a.alarmId}/contact`);
   } catch (e) {
-    alert(t('act.failed', { msg: e.message }));
+    say(node.msg, t('act.failed', { msg: e.message }));
     return;
   }
   const c = info.contact;
@@ -380,8 +454,8 @@ async function contact(node, a) {
     info.attempts.length > 0 && el('ol', { class: 'history' }, info.attempts.map(x => el('li', {},
       `${formatTime(x.at, true)} · ${x.by} · ${t('outcome.' + x.outcome)}`, x.note ? ' · ' + x.note : ''))),
     el('div', { class: 'actions' }, note,
-      outcomes.map(o => el('button', { type: 'button', 'data-outcome': o, text: t('outcome.' + o), onclick: async () => {
-        if (await act(a, 'contact-attempts', { outcome: o, note: note.value })) replace(node.form);
+      outcomes.map(o => el('button', { type: 'button', 'data-outcome': o, text: t('outcome.' + o), onclick: async e => {
+        if (await act(a, 'contact-attempts', { outcome: o, note: note.value }, { node, button: e.currentTarget })) replace(node.form);
       } })),
       el('button', { type: 'button', text: t('act.cancel'), onclick: () => replace(node.form) }))));
 }
@@ -409,7 +483,7 @@ async function vehicle(node, a) {
         row(formatTime(x.raisedAt, true), boreName(x.bore), t('kind.' + x.kind), t('state.' + x.state))))),
       el('button', { type: 'button', text: t('act.cancel'), onclick: () => replace(node.form) })));
   } catch (e) {
-    alert(t('act.failed', { msg: e.message }));
+    say(node.msg, t('act.failed', { msg: e.message }));
   }
 }
 
@@ -431,9 +505,10 @@ function soundNow() {
   const waiting = waitingAlarms();
   // An alarm waits and the page cannot sound it: the button that would let it flashes.
   document.querySelector('[data-testid=sound-enable]')?.classList.toggle('flash', waiting.length > 0);
-  if (waiting.length === 0) return;
-  sound.tone(waiting[0].priority);
-  for (const a of waiting) if (me.speechAvailable && !state.snapshot?.platesMasked) sound.speak(a.alarmId, spokenText(a));
+  const audible = waiting.filter(a => sound.sounds(a));
+  if (audible.length === 0) return;
+  sound.tone(audible[0].priority);
+  for (const a of audible) if (me.speechAvailable && !state.snapshot?.platesMasked) sound.speak(a.alarmId, spokenText(a));
 }
 setInterval(soundNow, 3000);
 

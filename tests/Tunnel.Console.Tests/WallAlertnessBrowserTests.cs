@@ -1,0 +1,155 @@
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Microsoft.Playwright;
+using Tunnel.Core.Contracts;
+using static Microsoft.Playwright.Assertions;
+
+namespace Tunnel.WebConsole.Tests;
+
+/// <summary>
+/// What keeps a 3 a.m. wall trustworthy: it says when its data stopped, an action's trouble never stops the
+/// page, and a mute cannot silence what comes after it. A host of its own: one test stalls the service's loop.
+/// </summary>
+public sealed class WallAlertnessBrowserTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
+{
+    private ConsoleHost Host => fixture.Host;
+
+    private Task<Guid> RaiseAsync(string plate, AlarmPriority priority = AlarmPriority.High, PlateColor? colour = null) =>
+        Host.Service.Post((engine, now) =>
+        {
+            var id = Guid.NewGuid();
+            engine.Alarms.Raise(new AlarmTransition
+            {
+                AlarmId = id, Kind = AlarmKind.Overdue, State = AlarmState.ActiveUnacknowledged, Priority = priority,
+                Site = ConsoleHost.Site, Bore = "north", Plate = plate, At = now, EnteredAt = now.AddMinutes(-10), Lane = 1,
+                PlateColor = colour,
+            });
+            return id;
+        });
+
+    [Fact]
+    public async Task When_snapshots_stop_the_wall_says_since_when_across_the_page_and_greys_its_alarms_until_they_resume()
+    {
+        var page = await fixture.LoginAsync("op");
+        await Expect(page.Locator("#conn.up")).ToBeVisibleAsync();
+        var banner = page.GetByTestId("stale-banner");
+        var alarms = page.GetByTestId("alarms");
+        await Expect(banner).ToBeHiddenAsync();
+        await Expect(alarms).Not.ToHaveClassAsync(new Regex(@"\bstale\b"));
+
+        // The service's loop stalls: the link stays up, and no snapshot comes.
+        using var gate = new ManualResetEventSlim();
+        var stall = Host.Service.Post((_, _) => gate.Wait(ConsoleHost.WaitLimit));
+        try
+        {
+            await Expect(banner).ToBeVisibleAsync(new() { Timeout = 15000 });
+            await Expect(banner).ToHaveTextAsync(new Regex(@"^数据已停止更新，自 \d\d:\d\d:\d\d"));
+            await Expect(alarms).ToHaveClassAsync(new Regex(@"\bstale\b"));
+            await fixture.ScreenshotAsync(page, "wall-stale");
+        }
+        finally
+        {
+            gate.Set();
+        }
+        Assert.True(await stall, "the loop was stalled until the test let it go");
+
+        await Expect(banner).ToBeHiddenAsync();
+        await Expect(alarms).Not.ToHaveClassAsync(new Regex(@"\bstale\b"));
+        await page.Context.CloseAsync();
+
+        // Pings every few seconds, so a wall gives up on a silent link (after 10 s, wall.js) well before SignalR's default 30 s.
+        Assert.InRange(Host.App.Services.GetRequiredService<IOptions<HubOptions>>().Value.KeepAliveInterval!.Value, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task Acknowledging_an_alarm_someone_else_just_acknowledged_says_so_calmly_on_the_card_without_a_dialog()
+    {
+        var id = await RaiseAsync("浙K20001");
+        var page = await fixture.LoginAsync("op");
+        var card = page.Locator($"li.alarm[data-alarm-id='{id}']");
+        var ack = card.Locator("button[data-action=ack]");
+        await Expect(ack).ToBeEnabledAsync();
+
+        // The acknowledgement is held on its way, while another console acknowledges first.
+        var held = new TaskCompletionSource<IRoute>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await page.RouteAsync($"**/api/v1/alarms/{id}/acknowledge", route => { held.TrySetResult(route); return Task.CompletedTask; });
+        await ack.ClickAsync();
+        var route = await held.Task.WaitAsync(ConsoleHost.WaitLimit);
+        // In flight, the button is off, through the snapshots that redraw the card meanwhile.
+        await Expect(ack).ToBeDisabledAsync();
+        await Host.Service.AcknowledgeAsync(id, "op-2", null);
+        await route.ContinueAsync();
+
+        var message = card.GetByTestId("alarm-message");
+        await Expect(message).ToHaveTextAsync("此报警已由他人确认（或已关闭），无需再次确认");
+        await Expect(message).ToHaveClassAsync(new Regex(@"\bcalm\b"));
+        await Expect(card).ToHaveAttributeAsync("data-state", "active-acknowledged");
+        Assert.Empty(fixture.Dialogs);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_mute_counts_down_from_five_minutes_and_an_alarm_raised_after_it_sounds_anyway()
+    {
+        var first = await RaiseAsync("浙K30001");
+        var page = await fixture.LoginAsync("op");
+        // Counts the tones the page plays: each beep is one oscillator.
+        await page.Context.AddInitScriptAsync("""
+            window.tones = 0;
+            const create = AudioContext.prototype.createOscillator;
+            AudioContext.prototype.createOscillator = function () { window.tones++; return create.call(this); };
+            """);
+        await page.ReloadAsync();
+        await Expect(page.Locator($"li.alarm[data-alarm-id='{first}']")).ToBeVisibleAsync();
+        await page.GetByTestId("sound-enable").ClickAsync();
+        await page.WaitForFunctionAsync("() => window.tones > 0");
+
+        await page.GetByTestId("sound-mute").ClickAsync();
+        var countdown = page.GetByTestId("mute-countdown");
+        await Expect(countdown).ToHaveTextAsync(new Regex(@"^本浏览器已静音，[45]:\d\d 后恢复"));
+        await Expect(countdown).ToHaveClassAsync(new Regex(@"\bwarn\b"));
+        var beforeSecond = await page.EvaluateAsync<int>("() => window.tones");
+
+        var second = await RaiseAsync("浙K30002");
+        await Expect(page.Locator($"li.alarm[data-alarm-id='{second}']")).ToBeVisibleAsync();
+        await page.WaitForFunctionAsync($"() => window.tones > {beforeSecond}");
+
+        // The decision itself: the muted alarm is quiet until the mute ends, and a critical one never is.
+        var decisions = await page.EvaluateAsync<bool[]>("""
+            async () => {
+              const { sounds } = await import('/js/sound.js');
+              const now = Date.now(), mute = { until: now + 60000, ids: ['a'] };
+              return [sounds({ alarmId: 'a', priority: 'high' }, mute, now), sounds({ alarmId: 'a', priority: 'high' }, mute, mute.until),
+                sounds({ alarmId: 'b', priority: 'low' }, mute, now), sounds({ alarmId: 'a', priority: 'critical' }, mute, now)];
+            }
+            """);
+        Assert.Equal(new[] { false, true, true, true }, decisions);
+        foreach (var id in new[] { first, second }) await Host.Service.AcknowledgeAsync(id, "op", null);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_shelved_alarm_says_until_when_why_and_by_whom_and_keeps_its_plate_colour_after_a_reload()
+    {
+        // Raised without a vehicle on the wall: the plate's colour can come only with the alarm itself.
+        var id = await RaiseAsync("浙K40001", colour: PlateColor.Yellow);
+        var until = DateTimeOffset.UtcNow.AddMinutes(30);
+        await Host.Service.ShelveAsync(id, "op", "camera being cleaned", until);
+        var page = await fixture.LoginAsync("op");
+        var card = page.Locator($"li.alarm[data-alarm-id='{id}']");
+        await Expect(card).ToHaveAttributeAsync("data-state", "shelved");
+        var time = await page.EvaluateAsync<string>("""
+            at => new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false }).format(new Date(at))
+            """, until.ToString("O"));
+        var shelved = $"搁置至 {time}（camera being cleaned，op）";
+        await Expect(card.GetByTestId("alarm-shelved")).ToHaveTextAsync(shelved);
+        await Expect(card.Locator(".plate")).ToHaveClassAsync(new Regex("plate-yellow"));
+        // Snapshots keep coming: none may put the raising reason back, and a reload loses nothing.
+        await page.ReloadAsync();
+        await Expect(card.GetByTestId("alarm-shelved")).ToHaveTextAsync(shelved);
+        await Expect(card.Locator(".plate")).ToHaveClassAsync(new Regex("plate-yellow"));
+        await page.Context.CloseAsync();
+    }
+}
