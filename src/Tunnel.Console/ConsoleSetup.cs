@@ -118,7 +118,13 @@ public static class ConsoleSetup
         });
         // A ping every 3 s lets walls time the server out after 10 s (wall.js) instead of SignalR's default 30 s:
         // a link that drops silently is then noticed before an operator trusts a stale wall.
-        services.AddSignalR(o => o.KeepAliveInterval = TimeSpan.FromSeconds(3));
+        // And a wall that has not pinged for 10 s (it pings every 3 s) is dropped: a dead wall PC whose link went
+        // without a reset would otherwise hold up the pushes to every wall until SignalR's default 30 s.
+        services.AddSignalR(o =>
+        {
+            o.KeepAliveInterval = TimeSpan.FromSeconds(3);
+            o.ClientTimeoutInterval = TimeSpan.FromSeconds(10);
+        });
         services.AddSingleton<LiveSessions>();
         services.AddSingleton<LatestTransitions>();
         services.AddHostedService<LiveBroadcaster>();

@@ -69,6 +69,9 @@ const connection = new signalR.HubConnectionBuilder()
   // The default 30 s leaves a silently dropped link looking alive for half a minute; the server pings
   // every 3 s (ConsoleSetup), so 10 s of silence means the link is gone.
   .withServerTimeout(10000)
+  // And the other way: the server drops a wall it has not heard from for 10 s (ConsoleSetup), so a dead wall PC
+  // does not hold up the pushes to every other wall for SignalR's default 30 s.
+  .withKeepAliveInterval(3000)
   .build();
 
 // Snapshots come about once a second: after this long without one the wall's picture is old, whether the
