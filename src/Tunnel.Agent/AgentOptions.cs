@@ -59,7 +59,7 @@ public sealed class AgentOptions
         if (Lane < 1) errors.Add($"Agent:Lane must be 1 or more (lanes are counted from 1), not {Lane}");
         if (string.IsNullOrWhiteSpace(Source)) errors.Add("Agent:Source is required: an rtsp:// or http:// URL, a video file or a folder of images");
         else if (!Source.Contains("://", StringComparison.Ordinal) && !File.Exists(Source) && !Directory.Exists(Source))
-            errors.Add($"Agent:Source '{Source}' is neither a URL nor an existing file or folder");
+            errors.Add($"Agent:Source '{Sources.SourceText.Redact(Source)}' is neither a URL nor an existing file or folder");
         if (Region.Length is not (0 or 4)) errors.Add("Agent:Region must be [x, y, width, height] or empty for the whole frame");
         else if (Region.Length == 4 && (Region[0] < 0 || Region[1] < 0 || Region[2] < 16 || Region[3] < 16))
             errors.Add($"Agent:Region [{string.Join(", ", Region)}] must start inside the frame and be at least 16x16 pixels");

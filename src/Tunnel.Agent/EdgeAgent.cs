@@ -23,6 +23,7 @@ public sealed class EdgeAgent : IAsyncDisposable
     private readonly CameraFeed _feed;
     private readonly PlateReader _reader;
     private PassageDetector? _detector;
+    private (int Width, int Height) _detectorSize;
     private readonly FrameRate _fps;
     private string? _fatal;
 
@@ -61,7 +62,7 @@ public sealed class EdgeAgent : IAsyncDisposable
     public async Task RunAsync(CancellationToken ct)
     {
         _log.LogInformation("agent {Agent} reading {Kind} {Source}; outbox {Depth} waiting, next seq {Seq}",
-            _options.AgentId, _feed.Kind, _options.Source, _outbox.Depth, _outbox.LastSeq + 1);
+            _options.AgentId, _feed.Kind, _feed.Shown, _outbox.Depth, _outbox.LastSeq + 1);
         try
         {
             await foreach (var frame in _feed.ReadAsync(ct))
@@ -69,15 +70,26 @@ public sealed class EdgeAgent : IAsyncDisposable
                 using (frame)
                 {
                     _fps.Tick();
-                    _detector ??= new PassageDetector([_options.LaneView(frame.Image.Width, frame.Image.Height)], _reader,
-                        new PassageDetectorOptions { Snapshots = _options.Snapshots });
+                    KeepBacklogWhenDue();
+                    var size = (frame.Image.Width, frame.Image.Height);
+                    if (_detector is not null && !frame.Still && size != _detectorSize) StartOver(size);
+                    if (_detector is null)
+                    {
+                        _detector = new PassageDetector([_options.LaneView(size.Width, size.Height)], _reader,
+                            new PassageDetectorOptions { Snapshots = _options.Snapshots });
+                        _detectorSize = size;
+                    }
                     if (frame.Still) Keep(_detector.ProcessStill(frame.Image, frame.At, _options.Lane));
                     else foreach (var vehicle in _detector.Process(frame.Image, frame.At)) Keep(vehicle);
                 }
             }
             foreach (var vehicle in _detector?.Flush() ?? []) Keep(vehicle);
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Stopped: the vehicles that crossed the loop in the last moments are still in the read band, and were seen.
+            foreach (var vehicle in _detector?.Flush() ?? []) Keep(vehicle);
+        }
         catch (ArgumentException e)
         {
             // The lane region does not fit the camera's frame: nothing sensible can be read until someone fixes it.
@@ -85,6 +97,27 @@ public sealed class EdgeAgent : IAsyncDisposable
             _log.LogError("agent {Agent} stopped: {Error}", _options.AgentId, e.Message);
             throw new AgentConfigurationException([e.Message]);
         }
+        // A file or folder that ended leaves no frames to retry on: what waits in memory is kept before this returns.
+        while (!KeepBacklog())
+        {
+            try { await Task.Delay(KeepRetry, _clock, ct); }
+            catch (OperationCanceledException) { break; }
+        }
+        if (_backlog.Count > 0)
+            _log.LogError("agent {Agent} stopped with {Count} passages the outbox could not keep: {Error}", _options.AgentId, _backlog.Count, _keepError);
+    }
+
+    /// <summary>
+    /// The camera now sends another frame size (reconfigured, its stream opened again): the lane region is
+    /// checked against the new frame by a new detector, and the vehicles the old one still held are kept first.
+    /// </summary>
+    private void StartOver((int Width, int Height) size)
+    {
+        _log.LogWarning("agent {Agent}: the camera's frames changed from {Old} to {New}; the virtual loop starts over",
+            _options.AgentId, $"{_detectorSize.Width}x{_detectorSize.Height}", $"{size.Width}x{size.Height}");
+        foreach (var vehicle in _detector!.Flush()) Keep(vehicle);
+        _detector.Dispose();
+        _detector = null;
     }
 
     /// <summary>Completes when the central service has confirmed every passage captured so far.</summary>
@@ -111,17 +144,65 @@ public sealed class EdgeAgent : IAsyncDisposable
             Plate = vehicle.Plate?.ToPlateRead(),
             Vehicle = new VehicleRead { Class = vehicle.Class, Confidence = vehicle.ClassConfidence, Hazmat = vehicle.Hazmat, HazmatConfidence = vehicle.HazmatConfidence },
         };
-        var passage = _outbox.Add(draft, vehicle.SnapshotJpeg.Length > 0 ? vehicle.SnapshotJpeg : null);
-        Passages++;
-        _link.Notify();
-        _log.LogInformation("passage {Seq} lane {Lane} {Plate} {Class} at {At:O}", passage.Seq, passage.Lane,
-            passage.Plate?.Text ?? "(unread)", TunnelJson.Name(passage.Vehicle.Class), passage.CapturedAt);
+        if (_backlog.Count >= BacklogMax)
+        {
+            _backlog.Dequeue();
+            _log.LogError("outbox failing for {Count} vehicles: the oldest waiting passage is lost", BacklogMax);
+        }
+        // Memory is for passages: past the first few waiting, a vehicle's picture is let go.
+        var snapshot = vehicle.SnapshotJpeg.Length > 0 && _backlog.Count < BacklogSnapshots ? vehicle.SnapshotJpeg : null;
+        _backlog.Enqueue((draft, snapshot));
+        KeepBacklogWhenDue();
     }
+
+    /// <summary>While the outbox fails, writing is tried again at most every <see cref="KeepRetry"/>: a locked file makes each try wait.</summary>
+    private void KeepBacklogWhenDue()
+    {
+        if (_backlog.Count > 0 && (_keepError is null || _clock.GetElapsedTime(_keepFailedAt) >= KeepRetry)) KeepBacklog();
+    }
+
+    /// <summary>
+    /// Writes the vehicles waiting in memory to the outbox, oldest first; false while it fails (disk full, a
+    /// SQLite error). Capture goes on meanwhile: a camera that stops reading loses every vehicle that follows.
+    /// </summary>
+    private bool KeepBacklog()
+    {
+        while (_backlog.TryPeek(out var next))
+        {
+            Passage passage;
+            try { passage = _outbox.Add(next.Draft, next.Snapshot); }
+            catch (Exception e)
+            {
+                _keepFailedAt = _clock.GetTimestamp();
+                _keepError = $"outbox cannot keep passages ({_backlog.Count} waiting in memory): {e.Message}";
+                _log.LogError("{Error}", _keepError);
+                return false;
+            }
+            _backlog.Dequeue();
+            Passages++;
+            _link.Notify();
+            _log.LogInformation("passage {Seq} lane {Lane} {Plate} {Class} at {At:O}", passage.Seq, passage.Lane,
+                passage.Plate?.Text ?? "(unread)", TunnelJson.Name(passage.Vehicle.Class), passage.CapturedAt);
+        }
+        _keepError = null;
+        return true;
+    }
+
+    private const int BacklogMax = 1000, BacklogSnapshots = 50;
+    private static readonly TimeSpan KeepRetry = TimeSpan.FromSeconds(1);
+    private readonly Queue<(Passage Draft, byte[]? Snapshot)> _backlog = new();
+    private long _keepFailedAt;
+    private volatile string? _keepError;
+
+    /// <summary>What the agent's status says is wrong, or null.</summary>
+    public string? LastError => OwnProblem ?? _link.LastError;
+
+    private string? OwnProblem => _fatal ?? _keepError ?? _feed.Problem;
 
     private AgentStatus Describe(AgentStatus status) => status with
     {
         Fps = Math.Round(_fps.PerSecond, 1),
-        LastError = _fatal ?? _feed.Problem ?? status.LastError,
+        LastError = OwnProblem ?? status.LastError,
     };
 
     public async ValueTask DisposeAsync()

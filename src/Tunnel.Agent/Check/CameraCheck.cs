@@ -128,14 +128,14 @@ public static class CameraCheck
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 // A decoder or recogniser error is a finding of the check, not a crash of it.
-                failure = e.Message;
+                failure = SourceText.Redact(e.Message, options.Source);
             }
             var watched = clock.Elapsed;
             var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuAtFirst;
             if (failure is null && detector is not null && regionProblem is null) vehicles.AddRange(detector.Flush());
             if (last is null || failure is not null)
             {
-                items.Add(new("camera", CheckOutcome.Failed, failure ?? feed.Problem ?? $"{options.Source}: no frame in {duration.TotalSeconds:0} s"));
+                items.Add(new("camera", CheckOutcome.Failed, failure ?? feed.Problem ?? $"{feed.Shown}: no frame in {duration.TotalSeconds:0} s"));
                 items.Add(new("lane region", CheckOutcome.Skipped, "no frame to check it against"));
                 items.Add(new("recognition", CheckOutcome.Skipped, "no frame"));
                 return (items, pictures);
@@ -143,7 +143,7 @@ public static class CameraCheck
             var span = watched - first!.Value;
             var rate = frames > 1 && span > TimeSpan.Zero ? (frames - 1) / span.TotalSeconds : 0;
             items.Add(new("camera", CheckOutcome.Passed,
-                $"{DescribeKind(feed.Kind)} {options.Source}: first frame after {first.Value.TotalSeconds:0.0} s, {last.Width}x{last.Height}, " +
+                $"{DescribeKind(feed.Kind)} {feed.Shown}: first frame after {first.Value.TotalSeconds:0.0} s, {last.Width}x{last.Height}, " +
                 $"{frames} frames" + (feed.Kind == SourceKind.ImageFolder ? "" : $" at {rate:0.0} per second")));
 
             var view = options.LaneView(last.Width, last.Height);

@@ -84,6 +84,32 @@ public sealed class AgentLink : IAsyncDisposable
 
     private async Task RunAsync(CancellationToken ct)
     {
+        while (await ConnectAsync(ct) is { } client)
+        {
+            _client = client;
+            LastError = null;
+            client.ConnectionChanged += OnConnectionChanged;
+            // A client that was replaced may have taken sent passages with it: everything unconfirmed goes again.
+            Rewind();
+            using var session = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            try
+            {
+                await PublishStatusAsync(session.Token);
+                await Task.WhenAll(SubscribeAcksAsync(client, session.Token), SendLoopAsync(client, session.Token),
+                    ReadAcksAsync(client, session.Token), StatusLoopAsync(session.Token), WatchAsync(client, session));
+            }
+            catch (OperationCanceledException) { }
+            client.ConnectionChanged -= OnConnectionChanged;
+            // Stopping: DisposeAsync still needs the client to say so.
+            if (ct.IsCancellationRequested) return;
+            _client = null;
+            await client.DisposeAsync();
+        }
+    }
+
+    /// <summary>A connected client, trying with backoff for as long as it takes; null once stopped.</summary>
+    private async Task<MqttClient?> ConnectAsync(CancellationToken ct)
+    {
         var delay = RetryFirst;
         while (!ct.IsCancellationRequested)
         {
@@ -91,39 +117,69 @@ public sealed class AgentLink : IAsyncDisposable
             try
             {
                 await client.ConnectAsync(ct);
-                _client = client;
-                break;
+                return client;
             }
             catch (MqttException e)
             {
                 await client.DisposeAsync();
                 LastError = $"broker {_login.Host}:{_login.Port} unreachable: {e.Message}";
                 _log.LogWarning("{Error}; retrying in {Delay}", LastError, delay);
-                try { await Task.Delay(delay, _clock, ct); } catch (OperationCanceledException) { return; }
+                try { await Task.Delay(delay, _clock, ct); } catch (OperationCanceledException) { return null; }
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, RetryMax.Ticks));
             }
             catch (OperationCanceledException)
             {
                 await client.DisposeAsync();
+                return null;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Ends the session when the client will not come back by itself: libmosquitto reconnects on its own,
+    /// but the client gives up for good after one refused CONNACK (a broker reload that briefly lacks
+    /// this agent's login), and a client down far longer than its own backoff is not worth waiting for.
+    /// </summary>
+    private async Task WatchAsync(MqttClient client, CancellationTokenSource session)
+    {
+        long? downSince = null;
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), _clock);
+        while (await timer.WaitForNextTickAsync(session.Token))
+        {
+            if (client.IsConnected) { downSince = null; continue; }
+            downSince ??= _clock.GetTimestamp();
+            if (client.LastError is null && _clock.GetElapsedTime(downSince.Value) < ReplaceClientAfter) continue;
+            LastError = $"broker {_login.Host}:{_login.Port}: {client.LastError?.Message ?? "no connection for " + ReplaceClientAfter}; connecting again";
+            _log.LogWarning("{Error}", LastError);
+            await session.CancelAsync();
+            return;
+        }
+    }
+
+    private static readonly TimeSpan ReplaceClientAfter = RetryMax * 4;
+
+    /// <summary>Subscribes to the acknowledgements until the broker grants it: without them the outbox only grows.</summary>
+    private async Task SubscribeAcksAsync(MqttClient client, CancellationToken ct)
+    {
+        var delay = RetryFirst;
+        while (true)
+        {
+            try
+            {
+                // Once granted, the client restores it after each reconnect by itself.
+                await client.SubscribeAsync(Topics.AgentAck(_identity.Site, _identity.AgentId), 1, ct);
                 return;
             }
-        }
-        if (_client is null) return;
-        LastError = null;
-        _client.ConnectionChanged += OnConnectionChanged;
-        try
-        {
-            try { await _client.SubscribeAsync(Topics.AgentAck(_identity.Site, _identity.AgentId), 1, ct); }
             catch (MqttException e)
             {
-                // Passages still go out; without acknowledgements the outbox only grows, and the status says why.
+                // Passages still go out meanwhile; the status says why the outbox does not empty.
                 LastError = $"cannot read acknowledgements: {e.Message}";
-                _log.LogError("{Error}", LastError);
+                _log.LogError("{Error}; trying again in {Delay}", LastError, delay);
             }
-            await PublishStatusAsync(ct);
-            await Task.WhenAll(SendLoopAsync(ct), ReadAcksAsync(ct), StatusLoopAsync(ct));
+            await Task.Delay(delay, _clock, ct);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, RetryMax.Ticks));
         }
-        catch (OperationCanceledException) { }
     }
 
     private MqttClient NewClient()
@@ -177,19 +233,25 @@ public sealed class AgentLink : IAsyncDisposable
         Rewind();
     }
 
-    private async Task SendLoopAsync(CancellationToken ct)
+    private async Task SendLoopAsync(MqttClient client, CancellationToken ct)
     {
         var topics = new TopicNames(_identity);
         while (!ct.IsCancellationRequested)
         {
             long from, epoch;
             lock (_cursorGate) (from, epoch) = (Math.Max(_nextToSend, _outbox.ConfirmedThrough + 1), _epoch);
-            var batch = IsConnected ? _outbox.Read(from, Window) : [];
+            IReadOnlyList<OutboxEntry> batch;
+            try { batch = client.IsConnected ? _outbox.Read(from, Window) : []; }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                await OutboxFailedAsync("reading the outbox", e, ct);
+                continue;
+            }
             if (batch.Count == 0)
             {
                 // Woken by a new passage or a reconnect; the timeout also paces the check for a stalled outbox.
                 await _wake.WaitAsync(TimeSpan.FromSeconds(1), ct);
-                if (IsConnected) RewindIfStalled();
+                if (client.IsConnected) RewindIfStalled();
                 continue;
             }
             foreach (var entry in batch)
@@ -203,25 +265,40 @@ public sealed class AgentLink : IAsyncDisposable
                     if (_nextToSend <= _outbox.ConfirmedThrough + 1) _progressAt = _clock.GetTimestamp();
                     _nextToSend = entry.Seq + 1;
                 }
-                _ = PublishAsync(topics, entry, ct);
+                _ = PublishAsync(client, topics, entry, ct);
             }
         }
     }
 
-    private async Task PublishAsync(TopicNames topics, OutboxEntry entry, CancellationToken ct)
+    /// <summary>
+    /// The outbox file failed (locked past its timeout, disk full, I/O): said in the status and tried again
+    /// shortly. Nothing is lost by waiting (what is unconfirmed stays in the file), whereas a loop that
+    /// ended here would leave the outbox to grow for good.
+    /// </summary>
+    private async Task OutboxFailedAsync(string what, Exception e, CancellationToken ct)
+    {
+        LastError = _outboxError = $"outbox {what} failed: {e.Message}";
+        _log.LogError(e, "{Error}; trying again in {Delay}", LastError, OutboxRetry);
+        await Task.Delay(OutboxRetry, _clock, ct);
+    }
+
+    private static readonly TimeSpan OutboxRetry = TimeSpan.FromSeconds(1);
+    private volatile string? _outboxError;
+
+    private async Task PublishAsync(MqttClient client, TopicNames topics, OutboxEntry entry, CancellationToken ct)
     {
         try
         {
             if (entry.Snapshot is { } jpeg)
             {
-                try { await _client!.PublishAsync(topics.Snapshot(entry.EventId), jpeg, 1, false, ct); }
+                try { await client.PublishAsync(topics.Snapshot(entry.EventId), jpeg, 1, false, ct); }
                 catch (MqttException e)
                 {
                     // A picture the broker refuses (too large, say) must not hold its passage back.
                     _log.LogWarning("snapshot of passage {Seq} not accepted by the broker: {Error}", entry.Seq, e.Message);
                 }
             }
-            await _client!.PublishAsync(topics.Passage, entry.Payload, 1, false, ct);
+            await client.PublishAsync(topics.Passage, entry.Payload, 1, false, ct);
             Interlocked.Increment(ref _sent);
         }
         catch (MqttException e)
@@ -234,30 +311,43 @@ public sealed class AgentLink : IAsyncDisposable
         finally { _inflight.Release(); }
     }
 
-    private async Task ReadAcksAsync(CancellationToken ct)
+    private async Task ReadAcksAsync(MqttClient client, CancellationToken ct)
     {
         var ackTopic = Topics.AgentAck(_identity.Site, _identity.AgentId);
-        await foreach (var message in _client!.Messages.ReadAllAsync(ct))
+        await foreach (var message in client.Messages.ReadAllAsync(ct))
         {
             if (message.Topic != ackTopic) continue;
-            AgentAck? ack;
-            try { ack = TunnelJson.Deserialize<AgentAck>(Encoding.UTF8.GetString(message.Payload)); }
-            catch (Exception e) when (e is System.Text.Json.JsonException or ArgumentException)
-            {
-                _log.LogWarning("unreadable acknowledgement ignored: {Error}", e.Message);
-                continue;
-            }
-            if (ack is null || ack.AgentId != _identity.AgentId) continue;
-            // A retained acknowledgement is as old as the last one sent, perhaps hours: its time says nothing of the clock.
-            if (!message.Retain) TakeServiceTime(ack.At);
-            // A replaced outbox file starts again at 1; numbers the central service already holds would be dropped as duplicates.
-            if (ack.StoredThroughSeq > _outbox.LastSeq && _outbox.Depth == 0) _outbox.ContinueAfter(ack.StoredThroughSeq);
-            var before = _outbox.ConfirmedThrough;
-            _outbox.Confirm(ack.StoredThroughSeq);
-            if (_outbox.ConfirmedThrough <= before) continue;
-            lock (_cursorGate) (_progressAt, _resendWait) = (_clock.GetTimestamp(), ResendUnconfirmedAfter);
-            Confirmed?.Invoke(_outbox.ConfirmedThrough);
+            // A later acknowledgement covers this one (they are cumulative), or the stalled outbox is sent again and acknowledged anew.
+            try { TakeAck(message); }
+            catch (Exception e) when (e is not OperationCanceledException) { await OutboxFailedAsync("confirming an acknowledgement", e, ct); }
         }
+    }
+
+    private void TakeAck(MqttMessage message)
+    {
+        AgentAck? ack;
+        try { ack = TunnelJson.Deserialize<AgentAck>(Encoding.UTF8.GetString(message.Payload)); }
+        catch (Exception e) when (e is System.Text.Json.JsonException or ArgumentException)
+        {
+            _log.LogWarning("unreadable acknowledgement ignored: {Error}", e.Message);
+            return;
+        }
+        if (ack is null || ack.AgentId != _identity.AgentId) return;
+        // A retained acknowledgement is as old as the last one sent, perhaps hours: its time says nothing of the clock.
+        if (!message.Retain) TakeServiceTime(ack.At);
+        // A replaced outbox file starts again at 1; numbers the central service already holds would be dropped as duplicates.
+        if (ack.StoredThroughSeq > _outbox.LastSeq && _outbox.Depth == 0) _outbox.ContinueAfter(ack.StoredThroughSeq);
+        var before = _outbox.ConfirmedThrough;
+        _outbox.Confirm(ack.StoredThroughSeq);
+        // The file works again: its failure no longer describes the agent.
+        if (_outboxError is { } failed)
+        {
+            if (ReferenceEquals(LastError, failed)) LastError = null;
+            _outboxError = null;
+        }
+        if (_outbox.ConfirmedThrough <= before) return;
+        lock (_cursorGate) (_progressAt, _resendWait) = (_clock.GetTimestamp(), ResendUnconfirmedAfter);
+        Confirmed?.Invoke(_outbox.ConfirmedThrough);
     }
 
     private void TakeServiceTime(DateTimeOffset serviceAt)
@@ -265,7 +355,12 @@ public sealed class AgentLink : IAsyncDisposable
         ServiceClock.Observe(serviceAt, _clock.GetTimestamp());
         if (ServiceClock.Offset is not { } offset) return;
         // Kept for the next start, which may come before the network does; rewritten only when it moved, not at every acknowledgement.
-        if (_outbox.ClockOffset is not { } kept || (offset - kept).Duration() > RememberOffsetChange) _outbox.RememberClockOffset(offset);
+        if (_outbox.ClockOffset is not { } kept || (offset - kept).Duration() > RememberOffsetChange)
+        {
+            // Only for a start without network; a failed write must not cost the acknowledgement that carried it.
+            try { _outbox.RememberClockOffset(offset); }
+            catch (Exception e) { _log.LogWarning("clock offset not kept in the outbox: {Error}", e.Message); }
+        }
         if (offset.Duration() > WarnOffset && !_offsetWarned)
         {
             _offsetWarned = true;
@@ -308,7 +403,10 @@ public sealed class AgentLink : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _stop.Cancel();
-        try { await _run; } catch (OperationCanceledException) { }
+        try { await _run; }
+        catch (OperationCanceledException) { }
+        // Whatever ended the run, the agent still says it is going and lets go of the broker.
+        catch (Exception e) { _log.LogError(e, "the broker link failed"); }
         if (_client is not null)
         {
             // A clean disconnect sends no last will, so the agent says itself that it is going.

@@ -51,11 +51,15 @@ public sealed class PassageOutbox : IDisposable
     }
 
     /// <summary>Opens (or creates) the outbox of <paramref name="agentId"/> in <paramref name="directory"/>.</summary>
-    public static PassageOutbox Open(string directory, string agentId, long snapshotBudgetBytes = 512L * 1024 * 1024)
+    /// <param name="busyTimeout">How long a write waits for another writer's lock before it fails (whole seconds, 30 by default).</param>
+    public static PassageOutbox Open(string directory, string agentId, long snapshotBudgetBytes = 512L * 1024 * 1024, TimeSpan? busyTimeout = null)
     {
         Directory.CreateDirectory(directory);
         var path = System.IO.Path.GetFullPath(System.IO.Path.Combine(directory, $"outbox-{agentId}.db"));
-        var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        var db = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = path, Pooling = false, DefaultTimeout = (int)Math.Max(1, Math.Ceiling((busyTimeout ?? TimeSpan.FromSeconds(30)).TotalSeconds)),
+        }.ToString());
         db.Open();
         // FULL: a passage counts as captured only once it survives a power cut.
         Execute(db, """

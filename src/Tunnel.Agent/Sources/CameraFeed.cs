@@ -30,6 +30,9 @@ public sealed class CameraFeed(string source, bool realTime, TimeProvider clock,
         : Directory.Exists(source) ? SourceKind.ImageFolder
         : SourceKind.VideoFile;
 
+    /// <summary>The source as it may be shown, without the camera's login.</summary>
+    public string Shown { get; } = SourceText.Redact(source);
+
     /// <summary>Why the camera is not delivering, while it is not; for the agent's status.</summary>
     public string? Problem { get; private set; }
 
@@ -93,7 +96,7 @@ public sealed class CameraFeed(string source, bool realTime, TimeProvider clock,
             try { video = VideoSource.Open(source); }
             catch (OpenCvException e)
             {
-                Problem = $"camera {source} unreachable: {e.Message}";
+                Problem = $"camera {Shown} unreachable: {SourceText.Redact(e.Message, source)}";
             }
             if (video is not null)
             {
@@ -106,7 +109,7 @@ public sealed class CameraFeed(string source, bool realTime, TimeProvider clock,
                         yield return new Frame(image, clock.GetUtcNow(), still: false);
                     }
                 }
-                Problem ??= $"camera {source} stopped sending frames";
+                Problem ??= $"camera {Shown} stopped sending frames";
             }
             log.LogWarning("{Problem}; opening it again in {Delay}", Problem, delay);
             try { await Task.Delay(delay, clock, ct); }
@@ -120,7 +123,7 @@ public sealed class CameraFeed(string source, bool realTime, TimeProvider clock,
         try { return video.Read(); }
         catch (OpenCvException e)
         {
-            Problem = $"camera {source} failed: {e.Message}";
+            Problem = $"camera {Shown} failed: {SourceText.Redact(e.Message, source)}";
             return null;
         }
     }

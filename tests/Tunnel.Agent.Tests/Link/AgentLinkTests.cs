@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Tunnel.Agent.Link;
 using Tunnel.Agent.Outbox;
@@ -17,18 +19,22 @@ public sealed class AgentLinkTests : IAsyncLifetime
     private readonly string _dir = Directory.CreateTempSubdirectory("tunnel-link-").FullName;
     private MosquittoBroker _broker = null!;
 
+    private static readonly Dictionary<string, string> Users = new() { [Identity.AgentId] = AgentPassword, ["central"] = CentralPassword };
+
+    private static readonly MosquittoAclRule[] Acl =
+        [
+            MosquittoAclRule.ForUser("central", MqttTopicAccess.ReadWrite, "tunnel/v1/#"),
+            MosquittoAclRule.ForUser(Identity.AgentId, MqttTopicAccess.Write, "tunnel/v1/maoliling/north/entry/#"),
+            MosquittoAclRule.ForUser(Identity.AgentId, MqttTopicAccess.ReadWrite, Topics.AgentStatus("maoliling", Identity.AgentId)),
+            MosquittoAclRule.ForUser(Identity.AgentId, MqttTopicAccess.Read, Topics.AgentAck("maoliling", Identity.AgentId)),
+        ];
+
     public async Task InitializeAsync()
     {
         _broker = await MosquittoBroker.StartAsync(new MosquittoBrokerOptions
         {
-            Users = new Dictionary<string, string> { [Identity.AgentId] = AgentPassword, ["central"] = CentralPassword },
-            Acl =
-            [
-                MosquittoAclRule.ForUser("central", MqttTopicAccess.ReadWrite, "tunnel/v1/#"),
-                MosquittoAclRule.ForUser(Identity.AgentId, MqttTopicAccess.Write, "tunnel/v1/maoliling/north/entry/#"),
-                MosquittoAclRule.ForUser(Identity.AgentId, MqttTopicAccess.ReadWrite, Topics.AgentStatus("maoliling", Identity.AgentId)),
-                MosquittoAclRule.ForUser(Identity.AgentId, MqttTopicAccess.Read, Topics.AgentAck("maoliling", Identity.AgentId)),
-            ],
+            Users = Users,
+            Acl = Acl,
             // As the central service's private broker runs: a crash loses what was not yet saved.
             SaveOnEveryChange = false,
         });
@@ -52,6 +58,64 @@ public sealed class AgentLinkTests : IAsyncLifetime
         link.Confirmed += _ => { if (outbox.Depth == 0) done.TrySetResult(); };
         if (outbox.Depth == 0) done.TrySetResult();
         return done.Task.WaitAsync(Limit);
+    }
+
+    private static async Task Until(Func<bool> condition, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (clock.Elapsed > Limit) throw new TimeoutException($"waited {Limit.TotalSeconds:0} s for {what}");
+            // The poll interval, not a synchronisation: the condition decides.
+            await Task.Delay(20);
+        }
+    }
+
+    [Fact]
+    public async Task Acknowledgements_that_meet_a_locked_outbox_are_reported_and_taken_once_it_is_free()
+    {
+        await using var central = await TestCentral.StartAsync(_broker, CentralPassword);
+        using var outbox = PassageOutbox.Open(_dir, Identity.AgentId, busyTimeout: TimeSpan.FromSeconds(1));
+        for (var i = 1; i <= 5; i++) outbox.Add(PassageOutboxTests.Draft($"浙J{i:00000}"), null);
+        await using var link = Link(outbox);
+
+        // Another writer holds the file longer than the outbox waits for it: every confirmation fails meanwhile.
+        using (var other = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = outbox.Path, Pooling = false }.ToString()))
+        {
+            other.Open();
+            using (var begin = other.CreateCommand()) { begin.CommandText = "BEGIN IMMEDIATE"; begin.ExecuteNonQuery(); }
+            link.Start();
+            await central.WhenHolding(5).WaitAsync(Limit);
+            await Until(() => link.LastError?.Contains("outbox", StringComparison.Ordinal) == true, "the status to name the outbox failure");
+            Assert.Equal(5, outbox.Depth);
+        }
+
+        await WhenEmpty(link, outbox);
+        Assert.Null(link.LastError);
+    }
+
+    [Fact]
+    public async Task An_agent_refused_while_the_broker_lacked_its_login_connects_again_once_the_login_is_back()
+    {
+        await using var central = await TestCentral.StartAsync(_broker, CentralPassword);
+        using var outbox = PassageOutbox.Open(_dir, Identity.AgentId);
+        await using var link = Link(outbox);
+        link.Start();
+        await Until(() => link.IsConnected, "the first connection");
+
+        // The broker comes back from a restart without this agent's login: its automatic reconnect is refused.
+        await _broker.StopAsync();
+        await _broker.ReloadAsync(new Dictionary<string, string> { ["central"] = CentralPassword }, Acl);
+        await _broker.RestartAsync();
+        // Only the agent lacks a login; mosquitto names no client it refused.
+        await Until(() => File.ReadAllText(_broker.LogPath).Contains("disconnected, not authorised", StringComparison.Ordinal),
+            "the broker to refuse the agent");
+
+        await _broker.ReloadAsync(Users, Acl);
+        for (var i = 1; i <= 3; i++) { outbox.Add(PassageOutboxTests.Draft($"浙J{i:00000}"), null); link.Notify(); }
+        await central.WhenHolding(3).WaitAsync(Limit);
+        await WhenEmpty(link, outbox);
+        Assert.True(link.IsConnected);
     }
 
     [Fact]

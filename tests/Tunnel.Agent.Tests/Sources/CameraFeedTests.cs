@@ -68,6 +68,23 @@ public sealed class CameraFeedTests
         await reading.WaitAsync(Limit);
     }
 
+    [Fact]
+    public async Task A_camera_that_is_not_there_is_reported_without_its_password()
+    {
+        var url = $"http://admin:s3cret@127.0.0.1:{FreePort()}/cam";
+        var feed = new CameraFeed(url, realTime: true, TimeProvider.System, NullLogger.Instance);
+        using var stop = new CancellationTokenSource();
+        var reading = Task.Run(async () => { await foreach (var frame in feed.ReadAsync(stop.Token)) frame.Dispose(); });
+        await Until(() => feed.Problem is not null, "the feed to report the unreachable camera");
+        await stop.CancelAsync();
+        await reading.WaitAsync(Limit);
+
+        // The problem becomes the agent's status, which the central service shows and puts in alarm reasons.
+        Assert.DoesNotContain("s3cret", feed.Problem, StringComparison.Ordinal);
+        Assert.Contains("127.0.0.1", feed.Problem, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", feed.Shown, StringComparison.Ordinal);
+    }
+
     private static Process Serve(string url)
     {
         // A live 25 fps test picture, sent at its own pace; -listen 1 makes ffmpeg the HTTP server.
