@@ -145,7 +145,11 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
         var second = alarm.GetByTestId("second-suspect");
         await Expect(second).ToContainTextAsync("或");
         await Expect(second.Locator(".plate")).ToHaveTextAsync("浙H31002");
-        Assert.Contains("1 车道", await second.GetAttributeAsync("title"));
+        // On a line of its own, with its own lane and entry time in plain sight (not only in a tooltip), and not
+        // in the first plate's line, whose lane and minutes would read as the second's.
+        await Expect(second).ToContainTextAsync("1 车道，");
+        await Expect(second).ToContainTextAsync("驶入");
+        Assert.Equal(0, await alarm.Locator(".alarm-head [data-testid=second-suspect]").CountAsync());
         await fixture.ScreenshotAsync(page, "wall-alarm-two-suspects");
         await page.Context.CloseAsync();
     }
