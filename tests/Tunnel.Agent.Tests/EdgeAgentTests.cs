@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Tunnel.Agent.Tests.Support;
@@ -23,7 +21,7 @@ public sealed class EdgeAgentTests(PlateReaderFixture fixture) : IClassFixture<P
             Site = "maoliling", Bore = "north", Lane = 1, Source = clip.Path, RealTime = realTime, Region = [r.X, r.Y, r.Width, r.Height],
             LoopLine = clip.Lanes[0].LoopLine, DataDirectory = Path.Combine(_dir, "data"),
             // Nothing listens there: the link keeps trying, capture does not wait for it.
-            Broker = new AgentBrokerOptions { Port = FreePort(), Password = "unused" },
+            Broker = new AgentBrokerOptions { Port = Poll.FreePort(), Password = "unused" },
         };
     }
 
@@ -38,7 +36,7 @@ public sealed class EdgeAgentTests(PlateReaderFixture fixture) : IClassFixture<P
         var run = agent.RunAsync(stop.Token);
 
         // Half a second after it crossed; the detector would hold it for two.
-        await Until(() => agent.Counters?.Frames >= crossed + 12 || run.IsCompleted, "the vehicle to cross the loop");
+        await Poll.Until(() => agent.Counters?.Frames >= crossed + 12 || run.IsCompleted, "the vehicle to cross the loop", Limit);
         await stop.CancelAsync();
         await run.WaitAsync(Limit);
 
@@ -63,8 +61,8 @@ public sealed class EdgeAgentTests(PlateReaderFixture fixture) : IClassFixture<P
         Execute("CREATE TRIGGER disk_full BEFORE INSERT ON outbox BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END");
 
         var run = agent.RunAsync(CancellationToken.None);
-        await Until(() => agent.Counters?.Vehicles == 2 || run.IsCompleted, "both vehicles to pass");
-        await Until(() => agent.LastError?.Contains("disk is full", StringComparison.Ordinal) == true || run.IsCompleted, "the status to say why");
+        await Poll.Until(() => agent.Counters?.Vehicles == 2 || run.IsCompleted, "both vehicles to pass", Limit);
+        await Poll.Until(() => agent.LastError?.Contains("disk is full", StringComparison.Ordinal) == true || run.IsCompleted, "the status to say why", Limit);
         Assert.False(run.IsCompleted, "the agent must neither die nor finish with passages it could not keep");
         Assert.Equal(0, agent.Passages);
 
@@ -78,7 +76,7 @@ public sealed class EdgeAgentTests(PlateReaderFixture fixture) : IClassFixture<P
     [Fact]
     public async Task A_camera_that_comes_back_with_another_frame_size_goes_on_counting()
     {
-        var url = $"http://127.0.0.1:{FreePort()}/cam";
+        var url = $"http://127.0.0.1:{Poll.FreePort()}/cam";
         var clip = SyntheticTraffic.Render(Path.Combine(_dir, "bigger.avi"), 640, 360, 25, [new(1, 0.5, "浙J55501")], tailSeconds: 3);
         // The lane is the whole frame, whichever size the camera sends.
         var options = Options(clip);
@@ -89,11 +87,11 @@ public sealed class EdgeAgentTests(PlateReaderFixture fixture) : IClassFixture<P
         var run = agent.RunAsync(stop.Token);
         try
         {
-            await Until(() => agent.Counters?.Frames >= 10 || run.IsCompleted, "frames from the first camera");
+            await Poll.Until(() => agent.Counters?.Frames >= 10 || run.IsCompleted, "frames from the first camera", Limit);
             Kill(camera);
             // Reconfigured to a larger picture, with a vehicle driving through it.
             camera = Serve(url, "-i", clip.Path);
-            await Until(() => agent.Passages >= 1 || run.IsCompleted, "the vehicle seen at the new size");
+            await Poll.Until(() => agent.Passages >= 1 || run.IsCompleted, "the vehicle seen at the new size", Limit);
             Assert.False(run.IsCompleted, $"the agent stopped: {(run.IsFaulted ? run.Exception!.InnerException!.Message : "")}");
             Assert.Equal(1, agent.Passages);
         }
@@ -121,22 +119,5 @@ public sealed class EdgeAgentTests(PlateReaderFixture fixture) : IClassFixture<P
         camera.Dispose();
     }
 
-    private static async Task Until(Func<bool> condition, string what)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (clock.Elapsed > Limit) throw new TimeoutException($"waited {Limit.TotalSeconds:0} s for {what}");
-            // The poll interval, not a synchronisation: the condition decides.
-            await Task.Delay(20);
-        }
-    }
 
-    private static int FreePort()
-    {
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        try { return ((IPEndPoint)probe.LocalEndpoint).Port; }
-        finally { probe.Stop(); }
-    }
 }

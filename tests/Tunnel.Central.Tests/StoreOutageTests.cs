@@ -76,27 +76,16 @@ public sealed class StoreOutageTests : IAsyncLifetime
             await Publish(later);
             Assert.Equal(later.EventId, NextDecided());
             // What /healthz reports as a failing store: the writer's commits of the passages of now fail too.
-            await Until(() => _live.Service.StoreFailing, "the writer's failed commit");
+            await Poll.Until(() => _live.Service.StoreFailing, "the writer's failed commit", Wait);
         }
 
         // The store is back (the writer's next try commits what it kept). The agent had no acknowledgement for the old
         // passage and sends it again: now it is taken.
-        await Until(() => !_live.Service.StoreFailing, "the writer's commit once the lock is gone");
+        await Poll.Until(() => !_live.Service.StoreFailing, "the writer's commit once the lock is gone", Wait);
         await Publish(old);
         Assert.Equal(old.EventId, NextDecided());
-        await Until(() => _live.Store.ReadPassages(DateTimeOffset.MinValue).Select(p => p.Passage.EventId).ToHashSet()
-            .IsSupersetOf([first.EventId, old.EventId, now.EventId, later.EventId]), "all four passages stored");
+        await Poll.Until(() => _live.Store.ReadPassages(DateTimeOffset.MinValue).Select(p => p.Passage.EventId).ToHashSet()
+            .IsSupersetOf([first.EventId, old.EventId, now.EventId, later.EventId]), "all four passages stored", Wait);
         Assert.False(_live.Service.StoreFailing);
-    }
-
-    private static async Task Until(Func<bool> condition, string what)
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (clock.Elapsed > Wait) throw new TimeoutException($"waited {Wait.TotalSeconds:0} s for: {what}");
-            // The poll interval, not a synchronisation: the condition decides.
-            await Task.Delay(20);
-        }
     }
 }

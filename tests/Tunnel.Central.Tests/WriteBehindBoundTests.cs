@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Text;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
@@ -128,18 +127,8 @@ public sealed class WriteBehindBoundTests : IAsyncLifetime
 
     /// <summary>Everything queued stored, and the agent told as much as the store holds.</summary>
     private Task Settled(string what) =>
-        Until(() => _writer.Backlog == 0 && LastAck == _store.HighestStoredSeq(AgentId), what);
+        Poll.Until(() => _writer.Backlog == 0 && LastAck == _store.HighestStoredSeq(AgentId), what, Deadline);
 
-    private static async Task Until(Func<bool> condition, string what)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (clock.Elapsed > Deadline) throw new TimeoutException($"waited {Deadline.TotalSeconds:0} s for: {what}");
-            // The poll interval, not a synchronisation: the condition decides.
-            await Task.Delay(20);
-        }
-    }
 
     /// <summary>As an agent does when its acknowledgement stops moving: everything unconfirmed goes again, until all is confirmed.</summary>
     private async Task ResendUntilConfirmed(List<Passage> outbox, int maxRounds)
@@ -234,7 +223,7 @@ public sealed class WriteBehindBoundTests : IAsyncLifetime
             Assert.Empty(_announced);
             Assert.Empty(_store.AlarmHistory(raised.Id));
         }
-        await Until(() => _announced.Any(t => t.AlarmId == raised.Id), "the alarm announced");
+        await Poll.Until(() => _announced.Any(t => t.AlarmId == raised.Id), "the alarm announced", Deadline);
         Assert.Equal(AlarmState.ActiveUnacknowledged, Assert.Single(_store.AlarmHistory(raised.Id)).State);
 
         Assert.Single(_announced, t => t.AlarmId == raised.Id);

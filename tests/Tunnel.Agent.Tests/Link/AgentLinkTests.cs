@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Tunnel.Agent.Link;
@@ -6,6 +5,7 @@ using Tunnel.Agent.Outbox;
 using Tunnel.Agent.Tests.Outbox;
 using Tunnel.Core.Contracts;
 using Tunnel.Mqtt;
+using Tunnel.Agent.Tests.Support;
 
 namespace Tunnel.Agent.Tests.Link;
 
@@ -60,16 +60,6 @@ public sealed class AgentLinkTests : IAsyncLifetime
         return done.Task.WaitAsync(Limit);
     }
 
-    private static async Task Until(Func<bool> condition, string what)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (clock.Elapsed > Limit) throw new TimeoutException($"waited {Limit.TotalSeconds:0} s for {what}");
-            // The poll interval, not a synchronisation: the condition decides.
-            await Task.Delay(20);
-        }
-    }
 
     [Fact]
     public async Task Acknowledgements_that_meet_a_locked_outbox_are_reported_and_taken_once_it_is_free()
@@ -86,7 +76,7 @@ public sealed class AgentLinkTests : IAsyncLifetime
             using (var begin = other.CreateCommand()) { begin.CommandText = "BEGIN IMMEDIATE"; begin.ExecuteNonQuery(); }
             link.Start();
             await central.WhenHolding(5).WaitAsync(Limit);
-            await Until(() => link.LastError?.Contains("outbox", StringComparison.Ordinal) == true, "the status to name the outbox failure");
+            await Poll.Until(() => link.LastError?.Contains("outbox", StringComparison.Ordinal) == true, "the status to name the outbox failure", Limit);
             Assert.Equal(5, outbox.Depth);
         }
 
@@ -101,15 +91,15 @@ public sealed class AgentLinkTests : IAsyncLifetime
         using var outbox = PassageOutbox.Open(_dir, Identity.AgentId);
         await using var link = Link(outbox);
         link.Start();
-        await Until(() => link.IsConnected, "the first connection");
+        await Poll.Until(() => link.IsConnected, "the first connection", Limit);
 
         // The broker comes back from a restart without this agent's login: its automatic reconnect is refused.
         await _broker.StopAsync();
         await _broker.ReloadAsync(new Dictionary<string, string> { ["central"] = CentralPassword }, Acl);
         await _broker.RestartAsync();
         // Only the agent lacks a login; mosquitto names no client it refused.
-        await Until(() => File.ReadAllText(_broker.LogPath).Contains("disconnected, not authorised", StringComparison.Ordinal),
-            "the broker to refuse the agent");
+        await Poll.Until(() => File.ReadAllText(_broker.LogPath).Contains("disconnected, not authorised", StringComparison.Ordinal),
+            "the broker to refuse the agent", Limit);
 
         await _broker.ReloadAsync(Users, Acl);
         for (var i = 1; i <= 3; i++) { outbox.Add(PassageOutboxTests.Draft($"浙J{i:00000}"), null); link.Notify(); }

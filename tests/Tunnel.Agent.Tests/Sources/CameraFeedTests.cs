@@ -1,9 +1,8 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging.Abstractions;
 using Tunnel.Agent.Sources;
+using Tunnel.Agent.Tests.Support;
 
 namespace Tunnel.Agent.Tests.Sources;
 
@@ -19,7 +18,7 @@ public sealed class CameraFeedTests
     [Fact]
     public async Task A_stream_that_drops_is_reported_and_opened_again()
     {
-        var port = FreePort();
+        var port = Poll.FreePort();
         var url = $"http://127.0.0.1:{port}/cam";
         var feed = new CameraFeed(url, realTime: true, TimeProvider.System, NullLogger.Instance);
         Assert.Equal(SourceKind.Stream, feed.Kind);
@@ -36,7 +35,7 @@ public sealed class CameraFeedTests
         {
             await Take(frames, 10);
             Kill(camera);
-            await Until(() => feed.Problem is not null, "the feed to report the camera's loss");
+            await Poll.Until(() => feed.Problem is not null, "the feed to report the camera's loss", Limit);
             Assert.Contains(url, feed.Problem, StringComparison.Ordinal);
 
             camera = Serve(url);
@@ -57,11 +56,11 @@ public sealed class CameraFeedTests
     [Fact]
     public async Task A_camera_that_is_not_there_is_reported_without_ending_the_feed()
     {
-        var url = $"http://127.0.0.1:{FreePort()}/cam";
+        var url = $"http://127.0.0.1:{Poll.FreePort()}/cam";
         var feed = new CameraFeed(url, realTime: true, TimeProvider.System, NullLogger.Instance);
         using var stop = new CancellationTokenSource();
         var reading = Task.Run(async () => { await foreach (var frame in feed.ReadAsync(stop.Token)) frame.Dispose(); });
-        await Until(() => feed.Problem is not null, "the feed to report the unreachable camera");
+        await Poll.Until(() => feed.Problem is not null, "the feed to report the unreachable camera", Limit);
         Assert.Contains("unreachable", feed.Problem, StringComparison.Ordinal);
         Assert.False(reading.IsCompleted, "a stream source keeps trying; it never ends by itself");
         await stop.CancelAsync();
@@ -71,11 +70,11 @@ public sealed class CameraFeedTests
     [Fact]
     public async Task A_camera_that_is_not_there_is_reported_without_its_password()
     {
-        var url = $"http://admin:s3cret@127.0.0.1:{FreePort()}/cam";
+        var url = $"http://admin:s3cret@127.0.0.1:{Poll.FreePort()}/cam";
         var feed = new CameraFeed(url, realTime: true, TimeProvider.System, NullLogger.Instance);
         using var stop = new CancellationTokenSource();
         var reading = Task.Run(async () => { await foreach (var frame in feed.ReadAsync(stop.Token)) frame.Dispose(); });
-        await Until(() => feed.Problem is not null, "the feed to report the unreachable camera");
+        await Poll.Until(() => feed.Problem is not null, "the feed to report the unreachable camera", Limit);
         await stop.CancelAsync();
         await reading.WaitAsync(Limit);
 
@@ -112,22 +111,5 @@ public sealed class CameraFeedTests
         return got;
     }
 
-    private static async Task Until(Func<bool> condition, string what)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (clock.Elapsed > Limit) throw new TimeoutException($"waited {Limit.TotalSeconds:0} s for {what}");
-            // The poll interval, not a synchronisation: the condition decides.
-            await Task.Delay(20);
-        }
-    }
 
-    private static int FreePort()
-    {
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        try { return ((IPEndPoint)probe.LocalEndpoint).Port; }
-        finally { probe.Stop(); }
-    }
 }
