@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Tunnel.Agent.Tests.Support;
+using Tunnel.EndToEnd.Tests.Support;
 
 namespace Tunnel.Agent.Tests;
 
@@ -21,7 +22,7 @@ public sealed class EdgeAgentTests(PlateReaderFixture fixture) : IClassFixture<P
             Site = "maoliling", Bore = "north", Lane = 1, Source = clip.Path, RealTime = realTime, Region = [r.X, r.Y, r.Width, r.Height],
             LoopLine = clip.Lanes[0].LoopLine, DataDirectory = Path.Combine(_dir, "data"),
             // Nothing listens there: the link keeps trying, capture does not wait for it.
-            Broker = new AgentBrokerOptions { Port = Poll.FreePort(), Password = "unused" },
+            Broker = new AgentBrokerOptions { Port = Ports.FreePort(), Password = "unused" },
         };
     }
 
@@ -36,7 +37,7 @@ public sealed class EdgeAgentTests(PlateReaderFixture fixture) : IClassFixture<P
         var run = agent.RunAsync(stop.Token);
 
         // Half a second after it crossed; the detector would hold it for two.
-        await Poll.Until(() => agent.Counters?.Frames >= crossed + 12 || run.IsCompleted, "the vehicle to cross the loop", Limit);
+        await Wait.UntilAsync(() => agent.Counters?.Frames >= crossed + 12 || run.IsCompleted, "the vehicle to cross the loop", Limit);
         await stop.CancelAsync();
         await run.WaitAsync(Limit);
 
@@ -61,8 +62,8 @@ public sealed class EdgeAgentTests(PlateReaderFixture fixture) : IClassFixture<P
         Execute("CREATE TRIGGER disk_full BEFORE INSERT ON outbox BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END");
 
         var run = agent.RunAsync(CancellationToken.None);
-        await Poll.Until(() => agent.Counters?.Vehicles == 2 || run.IsCompleted, "both vehicles to pass", Limit);
-        await Poll.Until(() => agent.LastError?.Contains("disk is full", StringComparison.Ordinal) == true || run.IsCompleted, "the status to say why", Limit);
+        await Wait.UntilAsync(() => agent.Counters?.Vehicles == 2 || run.IsCompleted, "both vehicles to pass", Limit);
+        await Wait.UntilAsync(() => agent.LastError?.Contains("disk is full", StringComparison.Ordinal) == true || run.IsCompleted, "the status to say why", Limit);
         Assert.False(run.IsCompleted, "the agent must neither die nor finish with passages it could not keep");
         Assert.Equal(0, agent.Passages);
 
@@ -76,7 +77,7 @@ public sealed class EdgeAgentTests(PlateReaderFixture fixture) : IClassFixture<P
     [Fact]
     public async Task A_camera_that_comes_back_with_another_frame_size_goes_on_counting()
     {
-        var url = $"http://127.0.0.1:{Poll.FreePort()}/cam";
+        var url = $"http://127.0.0.1:{Ports.FreePort()}/cam";
         var clip = SyntheticTraffic.Render(Path.Combine(_dir, "bigger.avi"), 640, 360, 25, [new(1, 0.5, "浙J55501")], tailSeconds: 3);
         // The lane is the whole frame, whichever size the camera sends.
         var options = Options(clip);
@@ -87,11 +88,11 @@ public sealed class EdgeAgentTests(PlateReaderFixture fixture) : IClassFixture<P
         var run = agent.RunAsync(stop.Token);
         try
         {
-            await Poll.Until(() => agent.Counters?.Frames >= 10 || run.IsCompleted, "frames from the first camera", Limit);
+            await Wait.UntilAsync(() => agent.Counters?.Frames >= 10 || run.IsCompleted, "frames from the first camera", Limit);
             Kill(camera);
             // Reconfigured to a larger picture, with a vehicle driving through it.
             camera = Serve(url, "-i", clip.Path);
-            await Poll.Until(() => agent.Passages >= 1 || run.IsCompleted, "the vehicle seen at the new size", Limit);
+            await Wait.UntilAsync(() => agent.Passages >= 1 || run.IsCompleted, "the vehicle seen at the new size", Limit);
             Assert.False(run.IsCompleted, $"the agent stopped: {(run.IsFaulted ? run.Exception!.InnerException!.Message : "")}");
             Assert.Equal(1, agent.Passages);
         }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using Microsoft.Data.Sqlite;
 using Tunnel.Core.Contracts;
+using Tunnel.EndToEnd.Tests.Support;
 
 namespace Tunnel.Central.Tests;
 
@@ -13,7 +14,7 @@ namespace Tunnel.Central.Tests;
 public sealed class StoreOutageTests : IAsyncLifetime
 {
     private const string AgentId = "maoliling-north-entry-1";
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(20);
     private readonly BlockingCollection<Guid> _decided = new();
     private LiveCentral _live = null!;
     private long _seq;
@@ -37,7 +38,7 @@ public sealed class StoreOutageTests : IAsyncLifetime
 
     private Guid NextDecided()
     {
-        Assert.True(_decided.TryTake(out var id, Wait), "no passage decided");
+        Assert.True(_decided.TryTake(out var id, Limit), "no passage decided");
         return id;
     }
 
@@ -72,20 +73,20 @@ public sealed class StoreOutageTests : IAsyncLifetime
             // An operator's command still gets its turn (its answer waits for the store, the work does not).
             var ran = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _ = _live.Service.Post((_, _) => ran.TrySetResult());
-            await ran.Task.WaitAsync(Wait);
+            await ran.Task.WaitAsync(Limit);
             await Publish(later);
             Assert.Equal(later.EventId, NextDecided());
             // What /healthz reports as a failing store: the writer's commits of the passages of now fail too.
-            await Poll.Until(() => _live.Service.StoreFailing, "the writer's failed commit", Wait);
+            await Wait.UntilAsync(() => _live.Service.StoreFailing, "the writer's failed commit", Limit);
         }
 
         // The store is back (the writer's next try commits what it kept). The agent had no acknowledgement for the old
         // passage and sends it again: now it is taken.
-        await Poll.Until(() => !_live.Service.StoreFailing, "the writer's commit once the lock is gone", Wait);
+        await Wait.UntilAsync(() => !_live.Service.StoreFailing, "the writer's commit once the lock is gone", Limit);
         await Publish(old);
         Assert.Equal(old.EventId, NextDecided());
-        await Poll.Until(() => _live.Store.ReadPassages(DateTimeOffset.MinValue).Select(p => p.Passage.EventId).ToHashSet()
-            .IsSupersetOf([first.EventId, old.EventId, now.EventId, later.EventId]), "all four passages stored", Wait);
+        await Wait.UntilAsync(() => _live.Store.ReadPassages(DateTimeOffset.MinValue).Select(p => p.Passage.EventId).ToHashSet()
+            .IsSupersetOf([first.EventId, old.EventId, now.EventId, later.EventId]), "all four passages stored", Limit);
         Assert.False(_live.Service.StoreFailing);
     }
 }

@@ -10,6 +10,7 @@ using Tunnel.Core.Contracts;
 using Tunnel.Core.Validation;
 using Tunnel.Mqtt;
 using Tunnel.Storage;
+using Tunnel.EndToEnd.Tests.Support;
 
 namespace Tunnel.Central.Tests;
 
@@ -127,7 +128,7 @@ public sealed class WriteBehindBoundTests : IAsyncLifetime
 
     /// <summary>Everything queued stored, and the agent told as much as the store holds.</summary>
     private Task Settled(string what) =>
-        Poll.Until(() => _writer.Backlog == 0 && LastAck == _store.HighestStoredSeq(AgentId), what, Deadline);
+        Wait.UntilAsync(() => _writer.Backlog == 0 && LastAck == _store.HighestStoredSeq(AgentId), what, Deadline);
 
 
     /// <summary>As an agent does when its acknowledgement stops moving: everything unconfirmed goes again, until all is confirmed.</summary>
@@ -223,7 +224,7 @@ public sealed class WriteBehindBoundTests : IAsyncLifetime
             Assert.Empty(_announced);
             Assert.Empty(_store.AlarmHistory(raised.Id));
         }
-        await Poll.Until(() => _announced.Any(t => t.AlarmId == raised.Id), "the alarm announced", Deadline);
+        await Wait.UntilAsync(() => _announced.Any(t => t.AlarmId == raised.Id), "the alarm announced", Deadline);
         Assert.Equal(AlarmState.ActiveUnacknowledged, Assert.Single(_store.AlarmHistory(raised.Id)).State);
 
         Assert.Single(_announced, t => t.AlarmId == raised.Id);

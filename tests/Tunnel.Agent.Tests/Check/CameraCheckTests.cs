@@ -105,7 +105,7 @@ public sealed class CameraCheckTests : IAsyncLifetime
         Assert.Equal(CheckOutcome.Skipped, report["central service"].Outcome);
 
         var unreachable = Options(clip, AgentPassword);
-        unreachable.Source = $"rtsp://127.0.0.1:{Poll.FreePort()}/lane1";
+        unreachable.Source = $"rtsp://127.0.0.1:{Ports.FreePort()}/lane1";
         report = await CameraCheck.RunAsync(unreachable, () => PlateReader.Create(), TimeSpan.FromSeconds(3), NullLoggerFactory.Instance);
         Assert.Equal(CheckOutcome.Failed, report["camera"].Outcome);
         Assert.Contains("unreachable", report["camera"].Detail);

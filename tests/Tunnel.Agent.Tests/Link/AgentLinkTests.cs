@@ -6,6 +6,7 @@ using Tunnel.Agent.Tests.Outbox;
 using Tunnel.Core.Contracts;
 using Tunnel.Mqtt;
 using Tunnel.Agent.Tests.Support;
+using Tunnel.EndToEnd.Tests.Support;
 
 namespace Tunnel.Agent.Tests.Link;
 
@@ -76,7 +77,7 @@ public sealed class AgentLinkTests : IAsyncLifetime
             using (var begin = other.CreateCommand()) { begin.CommandText = "BEGIN IMMEDIATE"; begin.ExecuteNonQuery(); }
             link.Start();
             await central.WhenHolding(5).WaitAsync(Limit);
-            await Poll.Until(() => link.LastError?.Contains("outbox", StringComparison.Ordinal) == true, "the status to name the outbox failure", Limit);
+            await Wait.UntilAsync(() => link.LastError?.Contains("outbox", StringComparison.Ordinal) == true, "the status to name the outbox failure", Limit);
             Assert.Equal(5, outbox.Depth);
         }
 
@@ -91,14 +92,14 @@ public sealed class AgentLinkTests : IAsyncLifetime
         using var outbox = PassageOutbox.Open(_dir, Identity.AgentId);
         await using var link = Link(outbox);
         link.Start();
-        await Poll.Until(() => link.IsConnected, "the first connection", Limit);
+        await Wait.UntilAsync(() => link.IsConnected, "the first connection", Limit);
 
         // The broker comes back from a restart without this agent's login: its automatic reconnect is refused.
         await _broker.StopAsync();
         await _broker.ReloadAsync(new Dictionary<string, string> { ["central"] = CentralPassword }, Acl);
         await _broker.RestartAsync();
         // Only the agent lacks a login; mosquitto names no client it refused.
-        await Poll.Until(() => File.ReadAllText(_broker.LogPath).Contains("disconnected, not authorised", StringComparison.Ordinal),
+        await Wait.UntilAsync(() => File.ReadAllText(_broker.LogPath).Contains("disconnected, not authorised", StringComparison.Ordinal),
             "the broker to refuse the agent", Limit);
 
         await _broker.ReloadAsync(Users, Acl);

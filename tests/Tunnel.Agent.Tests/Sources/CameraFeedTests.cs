@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging.Abstractions;
 using Tunnel.Agent.Sources;
 using Tunnel.Agent.Tests.Support;
+using Tunnel.EndToEnd.Tests.Support;
 
 namespace Tunnel.Agent.Tests.Sources;
 
@@ -18,7 +19,7 @@ public sealed class CameraFeedTests
     [Fact]
     public async Task A_stream_that_drops_is_reported_and_opened_again()
     {
-        var port = Poll.FreePort();
+        var port = Ports.FreePort();
         var url = $"http://127.0.0.1:{port}/cam";
         var feed = new CameraFeed(url, realTime: true, TimeProvider.System, NullLogger.Instance);
         Assert.Equal(SourceKind.Stream, feed.Kind);
@@ -35,7 +36,7 @@ public sealed class CameraFeedTests
         {
             await Take(frames, 10);
             Kill(camera);
-            await Poll.Until(() => feed.Problem is not null, "the feed to report the camera's loss", Limit);
+            await Wait.UntilAsync(() => feed.Problem is not null, "the feed to report the camera's loss", Limit);
             Assert.Contains(url, feed.Problem, StringComparison.Ordinal);
 
             camera = Serve(url);
@@ -56,11 +57,11 @@ public sealed class CameraFeedTests
     [Fact]
     public async Task A_camera_that_is_not_there_is_reported_without_ending_the_feed()
     {
-        var url = $"http://127.0.0.1:{Poll.FreePort()}/cam";
+        var url = $"http://127.0.0.1:{Ports.FreePort()}/cam";
         var feed = new CameraFeed(url, realTime: true, TimeProvider.System, NullLogger.Instance);
         using var stop = new CancellationTokenSource();
         var reading = Task.Run(async () => { await foreach (var frame in feed.ReadAsync(stop.Token)) frame.Dispose(); });
-        await Poll.Until(() => feed.Problem is not null, "the feed to report the unreachable camera", Limit);
+        await Wait.UntilAsync(() => feed.Problem is not null, "the feed to report the unreachable camera", Limit);
         Assert.Contains("unreachable", feed.Problem, StringComparison.Ordinal);
         Assert.False(reading.IsCompleted, "a stream source keeps trying; it never ends by itself");
         await stop.CancelAsync();
@@ -70,11 +71,11 @@ public sealed class CameraFeedTests
     [Fact]
     public async Task A_camera_that_is_not_there_is_reported_without_its_password()
     {
-        var url = $"http://admin:s3cret@127.0.0.1:{Poll.FreePort()}/cam";
+        var url = $"http://admin:s3cret@127.0.0.1:{Ports.FreePort()}/cam";
         var feed = new CameraFeed(url, realTime: true, TimeProvider.System, NullLogger.Instance);
         using var stop = new CancellationTokenSource();
         var reading = Task.Run(async () => { await foreach (var frame in feed.ReadAsync(stop.Token)) frame.Dispose(); });
-        await Poll.Until(() => feed.Problem is not null, "the feed to report the unreachable camera", Limit);
+        await Wait.UntilAsync(() => feed.Problem is not null, "the feed to report the unreachable camera", Limit);
         await stop.CancelAsync();
         await reading.WaitAsync(Limit);
 
