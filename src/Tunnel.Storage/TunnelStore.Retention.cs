@@ -59,10 +59,15 @@ public sealed partial class TunnelStore
                 {
                     while (reader.Read()) rows.Add((reader.GetInt64(0), reader.GetString(1)));
                 }
-                var changed = rows.Select(r => (r.Id, Masked: PlateMask.InText(r.Note, visible: false))).Where((r, i) => r.Masked != rows[i].Note).ToList();
-                foreach (var (id, note) in changed)
-                    _dialect.Execute(connection, transaction, $"UPDATE {table} SET note = @note WHERE id = @id", ("@note", Col.Text, note), ("@id", Col.Long, id));
-                return (long)changed.Count;
+                var changed = 0L;
+                foreach (var (id, note) in rows)
+                {
+                    var masked = PlateMask.InText(note, visible: false);
+                    if (masked == note) continue;
+                    _dialect.Execute(connection, transaction, $"UPDATE {table} SET note = @note WHERE id = @id", ("@note", Col.Text, masked), ("@id", Col.Long, id));
+                    changed++;
+                }
+                return changed;
             });
         SaveConfig(TextsMaskedBeforeKey, TunnelJson.Serialize(cutoff), _clock.GetUtcNow());
         return masked;
@@ -98,11 +103,11 @@ public sealed partial class TunnelStore
                         Reason = alarm.Reason is null ? null : PlateMask.InText(alarm.Reason, visible: false),
                         ReasonArgs = alarm.ReasonArgs?.ToDictionary(kv => kv.Key, kv => PlateMask.InText(kv.Value, visible: false)),
                     };
-                    var text = TunnelJson.Serialize(masked);
-                    if (text == TunnelJson.Serialize(alarm)) continue;
+                    if (masked.Note == alarm.Note && masked.Reason == alarm.Reason
+                        && (alarm.ReasonArgs is null || masked.ReasonArgs!.SequenceEqual(alarm.ReasonArgs))) continue;
                     _dialect.Execute(connection, transaction,
                         $"UPDATE {table} SET json = @json{(noteColumn ? ", note = @note" : "")} WHERE {key} = @key",
-                        ("@json", Col.Text, text), ("@note", Col.Text, masked.Note), ("@key", keyType, rowKey));
+                        ("@json", Col.Text, TunnelJson.Serialize(masked)), ("@note", Col.Text, masked.Note), ("@key", keyType, rowKey));
                     updates++;
                 }
                 return (rows.Count, updates, rows.Count > 0 ? rows[^1].Key : null);
