@@ -118,6 +118,32 @@ public sealed class PassageReaderTests
             }
     }
 
+    [Fact]
+    public void The_names_of_a_tunnels_agents_are_each_kept_as_one_string_not_made_anew_per_line()
+    {
+        // Names that differ in one word in their middle (north/south) or at their end (entry/exit, lane) must not share a slot.
+        var agents = (from bore in new[] { "north", "south" }
+                      from portal in new[] { "entry", "exit" }
+                      from lane in new[] { 1, 2 }
+                      select (Agent: $"maoliling-{bore}-{portal}-{lane}", Camera: $"cam-{bore}-{portal}-{lane}")).ToList();
+        var first = agents.Select(a => Read(a.Agent, a.Camera)).ToList();
+        for (var i = 0; i < agents.Count; i++)
+        {
+            var again = Read(agents[i].Agent, agents[i].Camera);
+            Assert.Equal(agents[i].Agent, again.AgentId);
+            Assert.Same(first[i].AgentId, again.AgentId);
+            Assert.Same(first[i].CameraId, again.CameraId);
+        }
+
+        static Passage Read(string agent, string camera)
+        {
+            var line = Head.Replace("\"agentId\":\"a\"", $"\"agentId\":\"{agent}\"") + ",\"portal\":\"exit\"" +
+                Tail.Replace("\"cameraId\":\"c\"", $"\"cameraId\":\"{camera}\"");
+            Assert.True(PassageReader.TryRead(Encoding.UTF8.GetBytes(line), out var p));
+            return p!;
+        }
+    }
+
     /// <summary>Equal as records, and the character confidences (a list, compared by reference there) equal item by item, in the same type.</summary>
     private static void AssertSame(Passage? expected, Passage? actual)
     {
