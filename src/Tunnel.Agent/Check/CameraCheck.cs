@@ -90,6 +90,7 @@ public static class CameraCheck
         Mat? last = null;
         PassageDetector? detector = null;
         string? regionProblem = null;
+        var sizeChanges = new List<string>();
         var vehicles = new List<VehiclePassed>();
         var perFrameMs = new List<double>();
         string? failure = null;
@@ -108,10 +109,21 @@ public static class CameraCheck
                             cpuAtFirst = Process.GetCurrentProcess().TotalProcessorTime;
                         }
                         frames++;
+                        var size = (frame.Image.Width, frame.Image.Height);
+                        if (last is not null && !frame.Still && size != (last.Width, last.Height))
+                        {
+                            // The camera was reconfigured or reopened at another size, as the agent would see it: the lane
+                            // region is judged against the new frames by a new loop, and what the old one held still counts.
+                            sizeChanges.Add($"{last.Width}x{last.Height} to {size.Width}x{size.Height} after {frames - 1} frames");
+                            if (detector is not null && regionProblem is null) vehicles.AddRange(detector.Flush());
+                            detector?.Dispose();
+                            detector = null;
+                            regionProblem = null;
+                        }
                         last?.Dispose();
                         last = frame.Image.Clone();
                         if (regionProblem is not null) continue;
-                        detector ??= new PassageDetector([options.LaneView(frame.Image.Width, frame.Image.Height)], reader,
+                        detector ??= new PassageDetector([options.LaneView(size.Width, size.Height)], reader,
                             new PassageDetectorOptions { Snapshots = true });
                         var work = Stopwatch.StartNew();
                         try
@@ -142,9 +154,13 @@ public static class CameraCheck
             }
             var span = watched - first!.Value;
             var rate = frames > 1 && span > TimeSpan.Zero ? (frames - 1) / span.TotalSeconds : 0;
-            items.Add(new("camera", CheckOutcome.Passed,
-                $"{DescribeKind(feed.Kind)} {feed.Shown}: first frame after {first.Value.TotalSeconds:0.0} s, {last.Width}x{last.Height}, " +
-                $"{frames} frames" + (feed.Kind == SourceKind.ImageFolder ? "" : $" at {rate:0.0} per second")));
+            var described = $"{DescribeKind(feed.Kind)} {feed.Shown}: first frame after {first.Value.TotalSeconds:0.0} s, {last.Width}x{last.Height}, " +
+                $"{frames} frames" + (feed.Kind == SourceKind.ImageFolder ? "" : $" at {rate:0.0} per second");
+            // A size that changes under a running camera is worth a look (someone reconfigured it, or it falls back to a
+            // lower resolution), not a failure: the agent starts its loop over and goes on counting.
+            items.Add(sizeChanges.Count == 0
+                ? new("camera", CheckOutcome.Passed, described)
+                : new("camera", CheckOutcome.Warning, $"{described}; the frame size changed from {string.Join(", then ", sizeChanges)}"));
 
             var view = options.LaneView(last.Width, last.Height);
             var loopY = view.Region.Y + (int)Math.Round(view.LoopLine * view.Region.Height);

@@ -91,6 +91,36 @@ public sealed class CameraCheckTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_camera_whose_frame_size_changes_during_the_check_is_noted_and_its_vehicles_still_read()
+    {
+        var clip = SyntheticTraffic.Render(Path.Combine(_dir, "larger.avi"), 640, 360, 25, [new(1, 0.5, "浙J55501")], tailSeconds: 2);
+        var url = $"http://127.0.0.1:{Ports.FreePort()}/cam";
+        var options = Options(clip, AgentPassword);
+        (options.Source, options.Region) = (url, []); // the lane is the whole frame, whichever size it has
+        // A second of a small grey picture; then the camera, opened again, sends a larger one with a vehicle.
+        var small = NetworkCamera.Serve(url, "-f", "lavfi", "-i", "color=c=gray:size=320x240:rate=25:duration=1");
+        NetworkCamera? large = null;
+        try
+        {
+            var check = CameraCheck.RunAsync(options, () => PlateReader.Create(), TimeSpan.FromSeconds(12), NullLoggerFactory.Instance);
+            await small.EndedAsync(Watch);
+            large = NetworkCamera.Serve(url, "-i", clip.Path);
+            var report = await check;
+
+            Assert.True(report["camera"].Outcome == CheckOutcome.Warning, string.Join("\n", report.Items));
+            Assert.Contains("the frame size changed from 320x240 to 640x360", report["camera"].Detail);
+            Assert.Equal(CheckOutcome.Passed, report["lane region"].Outcome);
+            Assert.Contains("inside the 640x360 frame", report["lane region"].Detail);
+            Assert.Contains("1 vehicles passed, 1 plates read: 浙J55501", report["recognition"].Detail);
+        }
+        finally
+        {
+            small.Dispose();
+            large?.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task A_wrong_password_a_region_outside_the_frame_and_an_unreachable_camera_each_fail_with_the_reason()
     {
         var clip = Clip();
