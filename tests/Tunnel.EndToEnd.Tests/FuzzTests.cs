@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Tunnel.Central.Service;
 using Tunnel.Core.Contracts;
 using Tunnel.Core.Tests.Fuzzing;
 using Tunnel.EndToEnd.Tests.Support;
@@ -89,42 +90,61 @@ public sealed class FuzzTests(ITestOutputHelper output)
         Assert.Equal(snapshot.DeadLettered, letters.Count);
         Assert.Equal(snapshot.DeadLettered, host.Store.DeadLetterCountsByReason().Values.Sum());
         Assert.Equal(snapshot.Accepted, stored.Count);
-        var unmatchedLetters = letters.GroupBy(l => LetterKey(l.Topic, l.Payload, l.OriginalLength ?? l.Payload.Length)).ToDictionary(g => g.Key, g => g.Count());
+        // Past its source's budget a dead letter keeps no payload: those are matched by topic and size, once the rest are.
+        var unkept = letters.Where(PayloadNotKept).ToList();
+        var unmatchedLetters = letters.Except(unkept).GroupBy(l => LetterKey(l.Topic, l.Payload, l.OriginalLength ?? l.Payload.Length)).ToDictionary(g => g.Key, g => g.Count());
+        var unmatchedUnkept = unkept.GroupBy(l => (l.Topic, l.OriginalLength)).ToDictionary(g => g.Key, g => g.Count());
         var acceptedIds = new HashSet<Guid>();
         var lost = new List<FuzzMessage>();
         var disagreements = new List<string>();
+        var secondLook = new List<FuzzMessage>();
         foreach (var message in delivered)
         {
             var key = LetterKey(EffectiveTopic(message.Topic), Cut(message.Payload), message.Payload.Length);
-            bool accepted;
             if (unmatchedLetters.TryGetValue(key, out var n) && n > 0)
             {
                 unmatchedLetters[key] = n - 1;
-                accepted = false;
+                Judge(message, accepted: false);
             }
-            else if (EventId(message.Payload) is { } id && stored.Contains(id) && acceptedIds.Add(id))
+            else if (EventId(message.Payload) is { } id && stored.Contains(id) && acceptedIds.Add(id)) Judge(message, accepted: true);
+            else secondLook.Add(message);
+        }
+        foreach (var message in secondLook)
+        {
+            var key = (EffectiveTopic(message.Topic), (int?)message.Payload.Length);
+            if (unmatchedUnkept.TryGetValue(key, out var n) && n > 0)
             {
-                accepted = true;
+                unmatchedUnkept[key] = n - 1;
+                Judge(message, accepted: false);
             }
-            else
-            {
-                lost.Add(message);
-                continue;
-            }
+            else lost.Add(message);
+        }
+
+        void Judge(FuzzMessage message, bool accepted)
+        {
             // The fuzzer's verdict, where it has one, must be the service's; a NUL cuts the topic short in C, so those are left out.
             if (!message.Topic.Contains('\0') && (message.Expect, accepted) is (FuzzExpectation.Accept, false) or (FuzzExpectation.Reject, true))
                 disagreements.Add($"{(accepted ? "accepted" : "dead-lettered")}: {message}");
         }
+
+        Assert.All(unmatchedUnkept, kv => Assert.True(kv.Value == 0, "a dead letter without payload that matches no message published"));
+        // The budget held and was used: no source kept more payloads in a minute than it allows, and the dropped ones are counted.
+        Assert.NotEmpty(unkept);
+        Assert.Equal(unkept.Count, host.Service.DeadLetterPayloadsDropped);
+        Assert.All(letters.Except(unkept).GroupBy(l => (Source: l.AgentId ?? string.Join('/', l.Topic.Split('/').Take(5)), Minute: l.ReceivedAt.UtcTicks / TimeSpan.TicksPerMinute)),
+            g => Assert.True(g.Count() <= DeadLetterBudget.DefaultPayloadsPerMinute, $"{g.Key} kept {g.Count()} payloads"));
         Assert.True(lost.Count == 0, $"{lost.Count} delivered messages neither stored nor dead-lettered, e.g. {lost.FirstOrDefault()}");
         Assert.All(unmatchedLetters, kv => Assert.True(kv.Value == 0, "a dead letter that matches no message published"));
         Assert.Equal(stored.Count - 1, acceptedIds.Count); // all stored but the sentinel came from the fuzz run
         Assert.True(disagreements.Count == 0, $"{disagreements.Count} verdicts differ from the fuzzer's: {string.Join("\n", disagreements.Take(5))}");
 
         output.WriteLine($"published {Messages}, refused by MQTT {refused.Count}, outside the subscription {Messages - refused.Count - delivered.Count}, " +
-            $"delivered {delivered.Count}: accepted {snapshot.Accepted - 1}, duplicates {snapshot.Duplicates}, dead-lettered {snapshot.DeadLettered}");
+            $"delivered {delivered.Count}: accepted {snapshot.Accepted - 1}, duplicates {snapshot.Duplicates}, dead-lettered {snapshot.DeadLettered} ({unkept.Count} of them without payload, over their source's budget)");
         foreach (var (reason, count) in host.Store.DeadLetterCountsByReason().OrderByDescending(kv => kv.Value)) output.WriteLine($"  {reason}: {count}");
         Assert.True(snapshot.Accepted > 1000 && snapshot.DeadLettered > 1000, "the run should have both verdicts in numbers");
     }
+
+    private static bool PayloadNotKept(Storage.DeadLetter letter) => letter.Payload.Length == 0 && letter.Reason.Contains("(payload not kept:");
 
     /// <summary>libmosquitto takes the topic as a C string: it ends at the first NUL.</summary>
     private static string EffectiveTopic(string topic) => topic.IndexOf('\0') is var nul and >= 0 ? topic[..nul] : topic;
@@ -143,7 +163,8 @@ public sealed class FuzzTests(ITestOutputHelper output)
         try
         {
             using var doc = JsonDocument.Parse(payload);
-            return doc.RootElement.TryGetProperty("eventId", out var id) && id.TryGetGuid(out var guid) ? guid : null;
+            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("eventId", out var id)
+                && id.ValueKind == JsonValueKind.String && id.TryGetGuid(out var guid) ? guid : null;
         }
         catch (JsonException)
         {

@@ -371,6 +371,8 @@ public sealed class CentralService
     public long StorePassagesRecovered => _writer.PassagesRecovered;
     /// <summary>Dropped passages whose ids were forgotten in a very long outage (their re-sends are all offered to the store); exposed on /metrics.</summary>
     public long StoreDroppedIdsForgotten => _writer.DroppedIdsForgotten;
+    /// <summary>Dead letters kept without their payload, their source over its budget; exposed on /metrics.</summary>
+    public long DeadLetterPayloadsDropped => _writer.DeadLetterPayloadsDropped;
 
     /// <summary>Takes a batch of messages; returns the agents owed an acknowledgement once it is stored.</summary>
     private IReadOnlyCollection<(string Site, string Agent)> HandleBatch(List<MqttMessage> batch, DateTimeOffset now)

@@ -23,7 +23,8 @@ namespace Tunnel.Central.Service;
 /// still decided (a stopped vehicle must still raise its alarm) but only its event id is kept. That
 /// loses nothing for the same reason as above: it is never acknowledged, so its agent sends it again,
 /// and <see cref="TryRecover"/> then queues the re-send for storing instead of taking it for a duplicate.
-/// Alarm transitions, dead letters and ended transits are few and small, and are never dropped.
+/// Alarm transitions, dead letters and ended transits are few and small, and are never dropped (a flood of dead
+/// letters keeps only a budget of payloads, <see cref="DeadLetterBudget"/>).
 /// </para>
 /// </summary>
 public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider clock, ILogger log,
@@ -165,8 +166,13 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
     /// <summary>A rejected message; its seq (when readable) counts as handled in the same commit.</summary>
     public void AddDeadLetter(DeadLetter letter, long? seq)
     {
-        lock (_queue) _pending.DeadLetters.Add((letter, seq));
+        lock (_queue) _pending.DeadLetters.Add((_deadLetterBudget.Admit(letter), seq));
     }
+
+    private readonly DeadLetterBudget _deadLetterBudget = new();
+
+    /// <summary>Dead letters kept without their payload, their source over its budget (<see cref="DeadLetterBudget"/>).</summary>
+    public long DeadLetterPayloadsDropped { get { lock (_queue) return _deadLetterBudget.PayloadsDropped; } }
 
     public void AddTransits(IEnumerable<TransitRecord> transits)
     {
