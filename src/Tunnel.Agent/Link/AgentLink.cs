@@ -94,9 +94,7 @@ public sealed class AgentLink : IAsyncDisposable
             using var session = CancellationTokenSource.CreateLinkedTokenSource(ct);
             try
             {
-                await PublishStatusAsync(session.Token);
-                await Task.WhenAll(SubscribeAcksAsync(client, session.Token), SendLoopAsync(client, session.Token),
-                    ReadAcksAsync(client, session.Token), StatusLoopAsync(session.Token), WatchAsync(client, session));
+                await Task.WhenAll(ExchangeAsync(client, session.Token), StatusLoopAsync(session.Token), WatchAsync(client, session));
             }
             catch (OperationCanceledException) { }
             client.ConnectionChanged -= OnConnectionChanged;
@@ -159,8 +157,29 @@ public sealed class AgentLink : IAsyncDisposable
 
     private static readonly TimeSpan ReplaceClientAfter = RetryMax * 4;
 
-    /// <summary>Subscribes to the acknowledgements until the broker grants it: without them the outbox only grows.</summary>
-    private async Task SubscribeAcksAsync(MqttClient client, CancellationToken ct)
+    /// <summary>
+    /// Sends passages and takes acknowledgements, but only once the broker has answered the subscription to them:
+    /// it sends the retained acknowledgement right after granting it, and one from an earlier outbox file of this
+    /// agent must renumber the passages before any goes out. One sent under its old number and stored would come
+    /// again under its new one as a duplicate, and the central service records no number for a duplicate.
+    /// </summary>
+    private async Task ExchangeAsync(MqttClient client, CancellationToken ct)
+    {
+        var answered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var subscribing = SubscribeAcksAsync(client, () => answered.TrySetResult(), ct);
+        // Unless it failed or was cancelled: then that ends the session.
+        await await Task.WhenAny(answered.Task, subscribing);
+        // Published after the SUBACK, so its PUBACK comes after the retained acknowledgement: that one is in by now.
+        await PublishStatusAsync(ct);
+        while (client.Messages.TryRead(out var message)) await TakeAckAsync(message, ct);
+        await Task.WhenAll(subscribing, SendLoopAsync(client, ct), ReadAcksAsync(client, ct));
+    }
+
+    /// <summary>
+    /// Subscribes to the acknowledgements until the broker grants it: without them the outbox only grows.
+    /// <paramref name="answered"/> is called once the broker has granted or refused it.
+    /// </summary>
+    private async Task SubscribeAcksAsync(MqttClient client, Action answered, CancellationToken ct)
     {
         var delay = RetryFirst;
         while (true)
@@ -169,11 +188,14 @@ public sealed class AgentLink : IAsyncDisposable
             {
                 // Once granted, the client restores it after each reconnect by itself.
                 await client.SubscribeAsync(Topics.AgentAck(_identity.Site, _identity.AgentId), 1, ct);
+                answered();
                 return;
             }
             catch (MqttException e)
             {
-                // Passages still go out meanwhile; the status says why the outbox does not empty.
+                // Refused, passages still go out meanwhile (the central service still sees the vehicles); the status says
+                // why the outbox does not empty. Not on a lost connection: the next try comes with the connection back.
+                if (e.ReasonCode is not null) answered();
                 LastError = $"cannot read acknowledgements: {e.Message}";
                 _log.LogError("{Error}; trying again in {Delay}", LastError, delay);
             }
@@ -313,14 +335,15 @@ public sealed class AgentLink : IAsyncDisposable
 
     private async Task ReadAcksAsync(MqttClient client, CancellationToken ct)
     {
-        var ackTopic = Topics.AgentAck(_identity.Site, _identity.AgentId);
-        await foreach (var message in client.Messages.ReadAllAsync(ct))
-        {
-            if (message.Topic != ackTopic) continue;
-            // A later acknowledgement covers this one (they are cumulative), or the stalled outbox is sent again and acknowledged anew.
-            try { TakeAck(message); }
-            catch (Exception e) when (e is not OperationCanceledException) { await OutboxFailedAsync("confirming an acknowledgement", e, ct); }
-        }
+        await foreach (var message in client.Messages.ReadAllAsync(ct)) await TakeAckAsync(message, ct);
+    }
+
+    private async Task TakeAckAsync(MqttMessage message, CancellationToken ct)
+    {
+        if (message.Topic != Topics.AgentAck(_identity.Site, _identity.AgentId)) return;
+        // A later acknowledgement covers this one (they are cumulative), or the stalled outbox is sent again and acknowledged anew.
+        try { TakeAck(message); }
+        catch (Exception e) when (e is not OperationCanceledException) { await OutboxFailedAsync("confirming an acknowledgement", e, ct); }
     }
 
     private void TakeAck(MqttMessage message)
@@ -335,19 +358,41 @@ public sealed class AgentLink : IAsyncDisposable
         if (ack is null || ack.AgentId != _identity.AgentId) return;
         // A retained acknowledgement is as old as the last one sent, perhaps hours: its time says nothing of the clock.
         if (!message.Retain) TakeServiceTime(ack.At);
-        // A replaced outbox file starts again at 1; numbers the central service already holds would be dropped as duplicates.
-        if (ack.StoredThroughSeq > _outbox.LastSeq && _outbox.Depth == 0) _outbox.ContinueAfter(ack.StoredThroughSeq);
         var before = _outbox.ConfirmedThrough;
-        _outbox.Confirm(ack.StoredThroughSeq);
+        // Beyond anything this outbox numbered, the acknowledgement counts passages of an earlier outbox file of this
+        // agent: it confirms none of these, which are numbered after it instead.
+        var renumbered = _outbox.ContinueAfter(ack.StoredThroughSeq);
+        if (renumbered is null) _outbox.Confirm(ack.StoredThroughSeq);
         // The file works again: its failure no longer describes the agent.
         if (_outboxError is { } failed)
         {
             if (ReferenceEquals(LastError, failed)) LastError = null;
             _outboxError = null;
         }
+        if (renumbered is not null)
+        {
+            Renumbered(renumbered, ack.StoredThroughSeq);
+            return;
+        }
         if (_outbox.ConfirmedThrough <= before) return;
         lock (_cursorGate) (_progressAt, _resendWait) = (_clock.GetTimestamp(), ResendUnconfirmedAfter);
         Confirmed?.Invoke(_outbox.ConfirmedThrough);
+    }
+
+    private void Renumbered(Renumbering renumbered, long storedThrough)
+    {
+        if (renumbered.Passages == 0)
+        {
+            _log.LogInformation("the central service holds passages of {Agent} through {Seq}, from an earlier outbox file: numbering continues after it",
+                _identity.AgentId, storedThrough);
+            return;
+        }
+        // Not an error, but worth an operator's look: the outbox file was lost or replaced.
+        LastError = $"outbox renumbered: the central service holds passages through {storedThrough} from an earlier outbox file, " +
+            $"so the {renumbered.Passages} waiting, {renumbered.From}-{renumbered.To}, are now {renumbered.NewFrom}-{renumbered.NewTo}";
+        _log.LogWarning("{Note}; sending them again", LastError);
+        // Their new numbers are the ones the central service's acknowledgement will cover.
+        Rewind();
     }
 
     private void TakeServiceTime(DateTimeOffset serviceAt)

@@ -6,6 +6,9 @@ namespace Tunnel.Agent.Outbox;
 /// <summary>One passage waiting in the outbox, as it goes on the wire.</summary>
 public sealed record OutboxEntry(long Seq, Guid EventId, byte[] Payload, byte[]? Snapshot);
 
+/// <summary>What <see cref="PassageOutbox.ContinueAfter"/> did: <see cref="Passages"/> waiting passages, <see cref="From"/>..<see cref="To"/>, are now <see cref="NewFrom"/>..<see cref="NewTo"/>.</summary>
+public sealed record Renumbering(int Passages, long From, long To, long NewFrom, long NewTo);
+
 /// <summary>
 /// The agent's durable outbox (a SQLite file): every passage is written here, with its sequence
 /// number, before anything is sent, and leaves only when the central service confirms it stored
@@ -153,18 +156,55 @@ public sealed class PassageOutbox : IDisposable
     }
 
     /// <summary>
-    /// Continues numbering after <paramref name="seq"/> when the central service has stored more of
-    /// this agent than the outbox remembers (its file was lost or replaced): numbers already used
-    /// would be taken for duplicates and dropped.
+    /// Continues numbering after <paramref name="seq"/> when the central service has stored more of this agent
+    /// than this outbox ever numbered: its file was lost or replaced, and the service's number belongs to the
+    /// earlier file. Confirming with it would delete the passages waiting here, which the service never stored
+    /// under these numbers; so they are numbered after it instead (their payloads too, in one transaction), keeping
+    /// their event ids, by which the service knows one it already has. Null when <paramref name="seq"/> is not beyond <see cref="LastSeq"/>.
     /// </summary>
-    public void ContinueAfter(long seq)
+    public Renumbering? ContinueAfter(long seq)
     {
         lock (_gate)
         {
-            if (seq <= _lastSeq) return;
-            Execute(_db, "UPDATE counters SET value = @seq WHERE name IN ('last_seq', 'confirmed_through')", null, ("@seq", seq));
-            _lastSeq = _confirmedThrough = seq;
+            if (seq <= _lastSeq) return null;
+            // The waiting passages are exactly those after the confirmed one, so they stay consecutive.
+            var shift = seq - _confirmedThrough;
+            using var tx = _db.BeginTransaction();
+            // Page by page: a long outage's outbox is never held in memory whole. Every new number lies beyond the
+            // old ones, so the moved rows neither collide nor come back into the pages still to read.
+            for (var from = _confirmedThrough + 1; from <= _lastSeq;)
+            {
+                var page = Payloads(from, _lastSeq, tx);
+                if (page.Count == 0) break;
+                foreach (var (old, payload) in page)
+                {
+                    var passage = TunnelJson.Deserialize<Passage>(System.Text.Encoding.UTF8.GetString(payload))
+                        ?? throw new InvalidDataException($"passage {old} in the outbox is null");
+                    Execute(_db, "UPDATE outbox SET seq = @new, payload = @payload WHERE seq = @old", tx, ("@new", old + shift),
+                        ("@payload", System.Text.Encoding.UTF8.GetBytes(TunnelJson.Serialize(passage with { Seq = old + shift }))), ("@old", old));
+                }
+                from = page[^1].Seq + 1;
+            }
+            Execute(_db, "UPDATE counters SET value = @last WHERE name = 'last_seq'", tx, ("@last", _lastSeq + shift));
+            Execute(_db, "UPDATE counters SET value = @seq WHERE name = 'confirmed_through'", tx, ("@seq", seq));
+            tx.Commit();
+            var renumbering = new Renumbering(_depth, _confirmedThrough + 1, _lastSeq, seq + 1, _lastSeq + shift);
+            (_lastSeq, _confirmedThrough) = (_lastSeq + shift, seq);
+            return renumbering;
         }
+    }
+
+    private List<(long Seq, byte[] Payload)> Payloads(long fromSeq, long toSeq, SqliteTransaction tx)
+    {
+        using var command = _db.CreateCommand();
+        command.CommandText = "SELECT seq, payload FROM outbox WHERE seq >= @from AND seq <= @to ORDER BY seq LIMIT 500";
+        command.Transaction = tx;
+        command.Parameters.AddWithValue("@from", fromSeq);
+        command.Parameters.AddWithValue("@to", toSeq);
+        using var reader = command.ExecuteReader();
+        var page = new List<(long, byte[])>();
+        while (reader.Read()) page.Add((reader.GetInt64(0), (byte[])reader[1]));
+        return page;
     }
 
     /// <summary>Drops the oldest snapshots until <paramref name="total"/> bytes fit the budget; returns what is left.</summary>

@@ -254,6 +254,45 @@ public sealed class AgentLinkTests : IAsyncLifetime
         Assert.InRange((link.ServiceClock.GetUtcNow() - DateTimeOffset.UtcNow).TotalSeconds, -1, 1);
     }
 
+    [Fact]
+    public async Task Passages_of_a_replaced_outbox_are_numbered_after_the_retained_acknowledgement_of_the_earlier_one_and_none_is_lost()
+    {
+        await using var central = new MqttClient(new MqttClientOptions
+        {
+            Host = _broker.Host, Port = _broker.Port, ClientId = "replaced-outbox-central", Username = "central", Password = CentralPassword,
+        });
+        await central.ConnectAsync().WaitAsync(Limit);
+        Task Acknowledge(long seq) => central.PublishAsync(Topics.AgentAck("maoliling", Identity.AgentId),
+            System.Text.Encoding.UTF8.GetBytes(TunnelJson.Serialize(new AgentAck { AgentId = Identity.AgentId, StoredThroughSeq = seq, At = DateTimeOffset.UtcNow })), 1, true).WaitAsync(Limit);
+        // What the central service last acknowledged of this agent before its outbox file was lost with its disk.
+        await Acknowledge(1042);
+        await central.SubscribeAsync(Topics.AllPassages, 1).WaitAsync(Limit);
+
+        // The new outbox numbers from 1 again; these were captured before the agent reached the broker.
+        using var outbox = PassageOutbox.Open(_dir, Identity.AgentId);
+        var captured = Enumerable.Range(1, 5).Select(i => outbox.Add(PassageOutboxTests.Draft($"浙J{i:00000}"), null)).ToList();
+        await using var link = Link(outbox);
+        link.Start();
+
+        // Unconfirmed, they may come more than once.
+        var received = new List<Passage>();
+        while (received.DistinctBy(p => p.EventId).Count() < captured.Count)
+        {
+            var message = await central.Messages.ReadAsync().AsTask().WaitAsync(Limit);
+            received.Add(TunnelJson.Deserialize<Passage>(System.Text.Encoding.UTF8.GetString(message.Payload))!);
+        }
+
+        // None went out under its old number, which the acknowledgement of 1042 would seem to cover; none was deleted.
+        Assert.All(received, p => Assert.InRange(p.Seq, 1043, 1047));
+        Assert.Equal(captured.Select((p, i) => (p.EventId, 1043L + i)), received.DistinctBy(p => p.EventId).Select(p => (p.EventId, p.Seq)));
+        Assert.Equal(5, outbox.Depth);
+        Assert.Contains("renumbered", link.LastError, StringComparison.Ordinal);
+
+        await Acknowledge(1047);
+        await WhenEmpty(link, outbox);
+        Assert.Equal(1048, outbox.Add(PassageOutboxTests.Draft("浙J00006"), null).Seq);
+    }
+
     /// <summary>A wall clock off by a fixed amount, as an edge box without a time server keeps it; its monotonic clock is the real one.</summary>
     private sealed class SkewedClock(TimeSpan skew) : TimeProvider
     {

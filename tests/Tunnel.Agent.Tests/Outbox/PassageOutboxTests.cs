@@ -65,6 +65,42 @@ public sealed class PassageOutboxTests : IDisposable
     }
 
     [Fact]
+    public void Passages_waiting_when_an_acknowledgement_from_an_earlier_outbox_arrives_are_numbered_after_it_not_confirmed()
+    {
+        var jpeg = new byte[] { 0xFF, 0xD8, 0xFF, 0xD9 };
+        Passage[] kept;
+        using (var outbox = PassageOutbox.Open(_dir, "a"))
+        {
+            kept = [outbox.Add(Draft("浙J00001"), null), outbox.Add(Draft("浙J00002"), jpeg), outbox.Add(Draft("浙J00003"), null)];
+            outbox.Confirm(1);
+
+            // The central service stored 1042 passages of this agent's earlier outbox file.
+            Assert.Equal(new Renumbering(2, 2, 3, 1043, 1044), outbox.ContinueAfter(1042));
+            // Its acknowledgement, taken again (retained, or repeated), is no longer beyond this outbox and confirms nothing.
+            Assert.Null(outbox.ContinueAfter(1042));
+            outbox.Confirm(1042);
+
+            var waiting = outbox.Read(0, 10);
+            Assert.Equal([1043L, 1044L], waiting.Select(e => e.Seq));
+            Assert.Equal([kept[1].EventId, kept[2].EventId], waiting.Select(e => e.EventId));
+            var sent = waiting.Select(e => TunnelJson.Deserialize<Passage>(System.Text.Encoding.UTF8.GetString(e.Payload))!).ToList();
+            Assert.Equal([1043L, 1044L], sent.Select(p => p.Seq));
+            // Nothing else of the passage changes, its event id least of all: the service knows a re-send by it.
+            Assert.Equal([kept[1] with { Seq = 1043 }, kept[2] with { Seq = 1044 }], sent);
+            Assert.Equal(jpeg, waiting[0].Snapshot);
+            Assert.Equal((2, 1042L, 1044L), (outbox.Depth, outbox.ConfirmedThrough, outbox.LastSeq));
+            Assert.Equal(1045, outbox.Add(Draft("浙J00004"), null).Seq);
+        }
+        using (var reopened = PassageOutbox.Open(_dir, "a"))
+        {
+            Assert.Equal((3, 1042L, 1045L), (reopened.Depth, reopened.ConfirmedThrough, reopened.LastSeq));
+            Assert.Equal([1043L, 1044L, 1045L], reopened.Read(0, 10).Select(e => e.Seq));
+            reopened.Confirm(1045);
+            Assert.Equal(0, reopened.Depth);
+        }
+    }
+
+    [Fact]
     public void Snapshots_give_way_to_passages_when_the_budget_is_spent()
     {
         using var outbox = PassageOutbox.Open(_dir, "a", snapshotBudgetBytes: 2500);
