@@ -10,7 +10,14 @@ public sealed class ConsoleOptions
     /// <summary>How times are shown (IANA id).</summary>
     public string TimeZone { get; set; } = DefaultTimeZone;
     public const string DefaultTimeZone = "Asia/Shanghai";
+    /// <summary>Wrong passwords from one client address that lock that address out of the user for <see cref="LockoutMinutes"/>.</summary>
     public int MaxFailedLogins { get; set; } = 5;
+    /// <summary>
+    /// Wrong passwords from every address together that lock the user out everywhere for <see cref="LockoutMinutes"/>: guesses
+    /// spread over many addresses get no more tries than this, while it takes that many addresses' worth of failures (ten) to
+    /// lock the user out of the workstation they sign in at.
+    /// </summary>
+    public int MaxFailedLoginsAllAddresses { get; set; } = 50;
     public int LockoutMinutes { get; set; } = 15;
     public int SessionHours { get; set; } = 12;
     /// <summary>
@@ -34,6 +41,7 @@ public sealed class ConsoleOptions
         if (TimeZone != DefaultTimeZone && !TimeZoneInfo.TryFindSystemTimeZoneById(TimeZone, out _))
             problems.Add($"{Section}:TimeZone '{TimeZone}' is no time zone this machine knows (an IANA id, such as {DefaultTimeZone})");
         if (MaxFailedLogins < 1) problems.Add($"{Section}:MaxFailedLogins must be at least 1");
+        if (MaxFailedLoginsAllAddresses < MaxFailedLogins) problems.Add($"{Section}:MaxFailedLoginsAllAddresses must be at least MaxFailedLogins ({MaxFailedLogins})");
         if (LockoutMinutes < 1) problems.Add($"{Section}:LockoutMinutes must be at least 1");
         if (SessionHours < 1) problems.Add($"{Section}:SessionHours must be at least 1");
         if (LoginAttemptsPerMinute < 1) problems.Add($"{Section}:LoginAttemptsPerMinute must be at least 1");

@@ -104,7 +104,7 @@ public static class ConsoleSetup
             o.AddPolicy(LoginLimit, context =>
             {
                 var perMinute = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<ConsoleOptions>>().Value.LoginAttemptsPerMinute;
-                var address = context.Connection.RemoteIpAddress?.ToString() ?? "local";
+                var address = ClientAddress.Of(context);
                 return RateLimitPartition.GetFixedWindowLimiter($"{address}/{perMinute}",
                     _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 });
             });

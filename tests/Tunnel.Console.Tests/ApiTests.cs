@@ -38,11 +38,73 @@ public sealed class ApiTests(TestServerFixture fixture) : IClassFixture<TestServ
         Assert.Equal((HttpStatusCode)423, (await client.PostAsJsonAsync("/api/v1/auth/login", new LoginRequest("lockme", "wrong-password"))).StatusCode);
         // Locked: even the right password is refused, without being checked.
         Assert.Equal((HttpStatusCode)423, (await client.PostAsJsonAsync("/api/v1/auth/login", new LoginRequest("lockme", ConsoleHost.Password))).StatusCode);
-        var stored = Host.Store.GetUser("lockme")!;
+        // Locked from this client's address (the test server's connections have none).
+        var stored = Host.Store.GetFailedLoginsFrom("lockme", "local")!;
         Assert.InRange(stored.LockedUntil!.Value - DateTimeOffset.UtcNow, TimeSpan.FromMinutes(14), TimeSpan.FromMinutes(15));
-        Assert.Contains(Host.Store.ReadAudit(actor: "lockme"), a => a.Action == "locked-out");
+        Assert.Contains(Host.Store.ReadAudit(actor: "lockme"), a => a.Action == "locked-out" && a.Detail!.StartsWith("from local until "));
         // An unknown user is told the same as a wrong password.
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.PostAsJsonAsync("/api/v1/auth/login", new LoginRequest("nobody", "whatever-password"))).StatusCode);
+    }
+
+    private async Task<HttpClient> ClientFromAsync(string address)
+    {
+        var client = Host.CreateClient();
+        // As the proxy on this machine tells the console (the test server's connections have no address of their own).
+        client.DefaultRequestHeaders.Add("X-Forwarded-For", address);
+        await ConsoleHost.UseAntiforgeryAsync(client);
+        return client;
+    }
+
+    [Fact]
+    public async Task Failing_on_purpose_from_one_address_locks_only_that_address_out_and_the_operator_still_signs_in_at_the_workstation()
+    {
+        var users = (UserDirectory)Host.App.Services.GetService(typeof(UserDirectory))!;
+        users.Create("night-op", ConsoleHost.Password, [Roles.Operator]);
+        using var elsewhere = await ClientFromAsync("10.9.9.9");
+        var answers = new List<HttpStatusCode>();
+        for (var i = 0; i < 6; i++)
+            answers.Add((await elsewhere.PostAsJsonAsync("/api/v1/auth/login", new LoginRequest("night-op", "wrong-password"))).StatusCode);
+        Assert.Equal([.. Enumerable.Repeat(HttpStatusCode.Unauthorized, 4), (HttpStatusCode)423, (HttpStatusCode)423], answers);
+        Assert.Equal((HttpStatusCode)423, (await elsewhere.PostAsJsonAsync("/api/v1/auth/login", new LoginRequest("night-op", ConsoleHost.Password))).StatusCode);
+
+        using var workstation = await ClientFromAsync("10.1.1.20");
+        Assert.Equal(HttpStatusCode.OK, (await workstation.PostAsJsonAsync("/api/v1/auth/login", new LoginRequest("night-op", ConsoleHost.Password))).StatusCode);
+
+        // The audit says where each failure and the lock-out came from, and where the operator signed in.
+        var audit = Host.Store.ReadAudit(actor: "night-op", subject: "user:night-op");
+        Assert.Equal(5, audit.Count(a => a.Action == "login-failed" && a.Detail == "from 10.9.9.9"));
+        Assert.Single(audit, a => a.Action == "locked-out" && a.Detail!.StartsWith("from 10.9.9.9 until "));
+        Assert.Single(audit, a => a.Action == "login" && a.Detail == "from 10.1.1.20");
+        // The admin sees the address locked out, and the user not locked anywhere else.
+        using var admin = await Host.LoginAsync(UserDirectory.FirstAdmin, ConsoleHost.AdminPassword);
+        var summary = (await admin.GetFromJsonAsync<List<UserSummary>>("/api/v1/users"))!.Single(u => u.UserName == "night-op");
+        Assert.Equal(["10.9.9.9"], summary.LockedFrom);
+        Assert.NotNull(summary.LockedUntil);
+    }
+
+    [Fact]
+    public void Guesses_spread_over_many_addresses_lock_the_name_out_everywhere_at_the_higher_limit_real_name_or_not()
+    {
+        var options = (Microsoft.Extensions.Options.IOptions<ConsoleOptions>)Host.App.Services.GetService(typeof(Microsoft.Extensions.Options.IOptions<ConsoleOptions>))!;
+        var configured = options.Value.MaxFailedLoginsAllAddresses;
+        options.Value.MaxFailedLoginsAllAddresses = 12;
+        try
+        {
+            var users = (UserDirectory)Host.App.Services.GetService(typeof(UserDirectory))!;
+            users.Create("spread", ConsoleHost.Password, [Roles.Operator]);
+            foreach (var name in new[] { "spread", "no-such-spread" })
+            {
+                // Four wrong passwords from each of three addresses: none of them reaches its own limit of five.
+                var outcomes = Enumerable.Range(1, 3).SelectMany(a => Enumerable.Range(0, 4).Select(_ => users.SignIn(name, "wrong-password", $"10.2.0.{a}").Outcome)).ToList();
+                Assert.Equal([.. Enumerable.Repeat(SignInOutcome.Failed, 11), SignInOutcome.LockedOut], outcomes);
+                Assert.Equal(SignInOutcome.LockedOut, users.SignIn(name, ConsoleHost.Password, "10.2.0.99").Outcome);
+            }
+            Assert.Single(Host.Store.ReadAudit(actor: "spread"), a => a.Action == "locked-out" && a.Detail!.StartsWith("from every address until "));
+        }
+        finally
+        {
+            options.Value.MaxFailedLoginsAllAddresses = configured;
+        }
     }
 
     [Fact]
@@ -74,7 +136,7 @@ public sealed class ApiTests(TestServerFixture fixture) : IClassFixture<TestServ
         var threads = Enumerable.Range(0, guesses).Select(i => new Thread(() =>
         {
             start.SignalAndWait();
-            outcomes[i] = users.SignIn("together", "wrong-password-" + i).Outcome;
+            outcomes[i] = users.SignIn("together", "wrong-password-" + i, "10.0.0.7").Outcome;
         })).ToList();
         threads.ForEach(t => t.Start());
         threads.ForEach(t => t.Join());

@@ -29,14 +29,14 @@ public sealed class FirstAdminTests : IDisposable
         var line = Assert.Single(lines, l => l.Contains("password"));
         var password = line.Split(' ').SkipWhile(w => w != "password").Skip(1).First();
         Assert.Equal(16, password.Length);
-        Assert.Equal(SignInOutcome.Succeeded, users.SignIn("admin", password).Outcome);
+        Assert.Equal(SignInOutcome.Succeeded, users.SignIn("admin", password, "local").Outcome);
         Assert.Equal(1, _store.CountUsers());
 
         // A second store starts with another password: nothing is a default.
         using var other = TunnelStore.Open(StoreOptions.SqliteInDataDirectory(Path.Combine(_dir, "other")));
         var otherUsers = new UserDirectory(other, Options.Create(new ConsoleOptions()), TimeProvider.System, logs.CreateLogger<UserDirectory>());
         otherUsers.EnsureFirstAdmin();
-        Assert.Equal(SignInOutcome.Failed, otherUsers.SignIn("admin", password).Outcome);
+        Assert.Equal(SignInOutcome.Failed, otherUsers.SignIn("admin", password, "local").Outcome);
     }
 
     [Fact]
@@ -47,6 +47,6 @@ public sealed class FirstAdminTests : IDisposable
         Assert.Throws<ArgumentException>(() => users.Create("short", "123", [Roles.Operator]));
         Assert.Throws<ArgumentException>(() => users.Create("who", "long-enough-password", ["root"]));
         users.EnsureFirstAdmin();
-        Assert.Equal(SignInOutcome.Succeeded, users.SignIn("ADMIN", "configured-admin-pw").Outcome);
+        Assert.Equal(SignInOutcome.Succeeded, users.SignIn("ADMIN", "configured-admin-pw", "local").Outcome);
     }
 }

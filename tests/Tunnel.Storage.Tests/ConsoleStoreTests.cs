@@ -19,9 +19,9 @@ public abstract class ConsoleStoreContract : IDisposable
     }
 
     [Fact]
-    public void The_schema_is_at_version_5()
+    public void The_schema_is_at_version_6()
     {
-        Assert.Equal(5, Store.SchemaVersion);
+        Assert.Equal(6, Store.SchemaVersion);
     }
 
     [Fact]
@@ -196,6 +196,46 @@ public abstract class ConsoleStoreContract : IDisposable
         Assert.True(Store.UnlockUser("OP", T0.AddMinutes(1)));
         Assert.Equal((0, (DateTimeOffset?)null), (Store.GetUser("op")!.FailedLogins, Store.GetUser("op")!.LockedUntil));
         Assert.False(Store.UnlockUser("nobody", T0));
+    }
+
+    [Fact]
+    public void Failed_logins_from_one_address_lock_that_address_out_and_leave_the_user_and_other_addresses_alone()
+    {
+        Store.AddUser(new UserRecord { UserName = "op", PasswordHash = "h", Roles = ["operator"] }, T0);
+        Store.RecordFailedLoginFrom("op", "10.0.0.9", 2, T0.AddMinutes(15), T0.AddDays(-1), T0);
+        Assert.Equal(new AddressFailures("op", "10.0.0.9", 1, null), Store.GetFailedLoginsFrom("OP", "10.0.0.9"));
+        var locked = Store.RecordFailedLoginFrom("op", "10.0.0.9", 2, T0.AddMinutes(15), T0.AddDays(-1), T0.AddSeconds(1));
+        Assert.Equal(new AddressFailures("op", "10.0.0.9", 0, T0.AddMinutes(15)), locked);
+
+        Assert.Null(Store.GetFailedLoginsFrom("op", "10.0.0.1"));
+        Assert.Equal((0, (DateTimeOffset?)null), (Store.GetUser("op")!.FailedLogins, Store.GetUser("op")!.LockedUntil));
+        Assert.Equal([locked!], Store.ListAddressLockouts(T0.AddMinutes(1)));
+        Assert.Empty(Store.ListAddressLockouts(T0.AddMinutes(15)));
+
+        // A good login from elsewhere leaves the locked address locked; one from that address (after its lock) forgets it.
+        Store.RecordSuccessfulLogin("op", "10.0.0.1", T0.AddMinutes(2));
+        Assert.Equal(locked, Store.GetFailedLoginsFrom("op", "10.0.0.9"));
+        Store.RecordSuccessfulLogin("op", "10.0.0.9", T0.AddMinutes(16));
+        Assert.Null(Store.GetFailedLoginsFrom("op", "10.0.0.9"));
+    }
+
+    [Fact]
+    public void Failures_from_an_address_are_forgotten_when_old_and_a_new_password_or_an_unlock_forgets_every_address()
+    {
+        Store.AddUser(new UserRecord { UserName = "op", PasswordHash = "h", Roles = ["operator"] }, T0);
+        Store.RecordFailedLoginFrom("op", "10.0.0.1", 5, T0.AddMinutes(15), T0.AddDays(-1), T0);
+        Store.RecordFailedLoginFrom("op", "10.0.0.2", 5, T0.AddDays(2).AddMinutes(15), T0.AddDays(1), T0.AddDays(2));
+        Assert.Null(Store.GetFailedLoginsFrom("op", "10.0.0.1"));
+        Assert.NotNull(Store.GetFailedLoginsFrom("op", "10.0.0.2"));
+
+        Store.RecordFailedLoginFrom("op", "10.0.0.3", 1, T0.AddDays(2).AddMinutes(15), T0.AddDays(1), T0.AddDays(2));
+        Assert.True(Store.SetPasswordHash("op", "h2", T0.AddDays(2)));
+        Assert.Empty(Store.ListAddressLockouts(T0.AddDays(2)));
+        Assert.Null(Store.GetFailedLoginsFrom("op", "10.0.0.2"));
+
+        Store.RecordFailedLoginFrom("op", "10.0.0.3", 1, T0.AddDays(2).AddMinutes(15), T0.AddDays(1), T0.AddDays(2));
+        Assert.True(Store.UnlockUser("op", T0.AddDays(2)));
+        Assert.Null(Store.GetFailedLoginsFrom("op", "10.0.0.3"));
     }
 }
 

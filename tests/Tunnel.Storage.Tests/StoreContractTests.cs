@@ -367,8 +367,8 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
         var store = Reopen();
 
         // One row per migration, none re-run on reopening.
-        Assert.Equal(5, store.SchemaVersion);
-        Assert.Equal(5L, Convert.ToInt64(store.ScalarForTests("SELECT COUNT(*) FROM schema_version")));
+        Assert.Equal(6, store.SchemaVersion);
+        Assert.Equal(6L, Convert.ToInt64(store.ScalarForTests("SELECT COUNT(*) FROM schema_version")));
         Assert.Equal(Json(p), Json(All()[0].Passage));
         var progress = store.Progress("a1");
         Assert.Equal((1L, 3L), (progress.Contiguous, progress.Highest));
@@ -395,7 +395,7 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
         Store.WriteScalarForTests("DELETE FROM schema_version WHERE version = 4");
 
         var upgraded = Reopen();
-        Assert.Equal(5, upgraded.SchemaVersion);
+        Assert.Equal(6, upgraded.SchemaVersion);
         Assert.Equal(
         [
             (T0, "north", "entry", "car", false, 1L), (T0, "north", "entry", "truck", true, 1L), (T0, "south", "exit", "car", false, 1L),
@@ -406,9 +406,16 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
 
     private void BackToSchema4()
     {
+        BackToSchema5();
         Store.WriteScalarForTests("DROP INDEX ix_alarm_transitions_unpublished");
         Store.WriteScalarForTests("ALTER TABLE alarm_transitions DROP COLUMN published");
         Store.WriteScalarForTests("DELETE FROM schema_version WHERE version = 5");
+    }
+
+    private void BackToSchema5()
+    {
+        Store.WriteScalarForTests("DROP TABLE login_failures");
+        Store.WriteScalarForTests("DELETE FROM schema_version WHERE version = 6");
     }
 
     [Fact]
@@ -495,7 +502,7 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
         Store.AddAlarmTransitions([Alarm(Guid.NewGuid(), AlarmState.Closed, T0)]);
         BackToSchema4();
         var upgraded = Reopen();
-        Assert.Equal(5, upgraded.SchemaVersion);
+        Assert.Equal(6, upgraded.SchemaVersion);
         Assert.Empty(upgraded.UnpublishedAlarms());
         var later = Alarm(Guid.NewGuid(), AlarmState.ActiveUnacknowledged, T0.AddMinutes(1));
         upgraded.AddAlarmTransitions([later]);

@@ -21,7 +21,7 @@ internal static class AccountApi
                 var name = user.Identity!.Name!;
                 try
                 {
-                    directory.ChangePassword(name, request.CurrentPassword ?? "", request.NewPassword ?? "");
+                    directory.ChangePassword(name, request.CurrentPassword ?? "", request.NewPassword ?? "", ClientAddress.Of(context));
                 }
                 catch (ArgumentException e)
                 {
@@ -58,7 +58,7 @@ internal static class AccountApi
                 Audit(store, admin, "user-unlocked", userName, clock);
                 return Results.NoContent();
             })
-            .WithSummary("Lift a user's lock-out after failed logins (admin; audited)");
+            .WithSummary("Lift a user's lock-out after failed logins, from every address and from each (admin; audited)");
 
         users.MapPost("/retire", (string userName, ClaimsPrincipal admin, TunnelStore store, TimeProvider clock) =>
             {

@@ -17,7 +17,10 @@ public sealed record LoginRequest(string UserName, string Password);
 public sealed record AntiforgeryToken(string HeaderName, string Token);
 public sealed record Me(string UserName, string? DisplayName, IReadOnlyList<string> Roles, bool CanSeePlates, string TimeZone, bool SpeechAvailable);
 public sealed record NewUser(string UserName, string Password, IReadOnlyList<string> Roles, IReadOnlyList<string>? Claims, string? DisplayName);
-public sealed record UserSummary(string UserName, string? DisplayName, IReadOnlyList<string> Roles, IReadOnlyList<string> Claims, bool Disabled, DateTimeOffset? LockedUntil);
+/// <param name="LockedUntil">Until when the user is locked out after failed logins, from every address or from those in <paramref name="LockedFrom"/>.</param>
+/// <param name="LockedFrom">The client addresses locked out of the user; empty while the user is locked out from every address, or not at all.</param>
+public sealed record UserSummary(string UserName, string? DisplayName, IReadOnlyList<string> Roles, IReadOnlyList<string> Claims, bool Disabled,
+    DateTimeOffset? LockedUntil, IReadOnlyList<string> LockedFrom);
 
 internal static class AuthApi
 {
@@ -33,7 +36,8 @@ internal static class AuthApi
             .WithSummary("Anti-forgery token for the X-CSRF-TOKEN header of every POST; fetch again after logging in or out");
 
         auth.MapPost("/login", Login).AllowAnonymous().RequireRateLimiting(ConsoleSetup.LoginLimit)
-            .WithSummary("Log in with user name and password; sets the session cookie. 5 failures lock the user out for 15 minutes (423); " +
+            .WithSummary("Log in with user name and password; sets the session cookie. 5 failures from one client address lock that address out of " +
+                         "the user for 15 minutes (423), 50 from all addresses together lock the user out everywhere; " +
                          "more attempts a minute from one address than Tunnel:Console:LoginAttemptsPerMinute (30) are refused (429)");
 
         auth.MapPost("/logout", async (HttpContext context, TunnelStore store, TimeProvider clock) =>
@@ -55,9 +59,20 @@ internal static class AuthApi
             .WithSummary("Who is logged in, with roles, whether plates are visible, the display time zone and whether speech works");
 
         var users = api.MapGroup("/users").WithTags("Users").RequireAuthorization(Policies.Administer);
-        users.MapGet("/", (TunnelStore store) => store.ListUsers()
-                .Select(u => new UserSummary(u.UserName, u.DisplayName, u.Roles, u.Claims, u.Disabled, u.LockedUntil)).ToList())
-            .WithSummary("All console users (admin)");
+        users.MapGet("/", (TunnelStore store, TimeProvider clock) =>
+            {
+                var now = clock.GetUtcNow();
+                var addressLocks = store.ListAddressLockouts(now).ToLookup(l => l.UserName);
+                return store.ListUsers().Select(u =>
+                {
+                    var locks = addressLocks[u.UserName].ToList();
+                    var everywhere = u.LockedUntil > now ? u.LockedUntil : null;
+                    var until = locks.Select(l => l.LockedUntil).Append(everywhere).Max();
+                    return new UserSummary(u.UserName, u.DisplayName, u.Roles, u.Claims, u.Disabled, until,
+                        everywhere is null ? locks.Select(l => l.Address).ToList() : []);
+                }).ToList();
+            })
+            .WithSummary("All console users, with any lock-out after failed logins and the addresses it keeps out (admin)");
         users.MapPost("/", (NewUser request, UserDirectory directory, TunnelStore store, ClaimsPrincipal admin, TimeProvider clock) =>
             {
                 try
@@ -66,7 +81,7 @@ internal static class AuthApi
                     store.Audit(admin.Identity!.Name!, "user-created", "user:" + created.UserName,
                         $"roles={string.Join(',', created.Roles)} claims={string.Join(',', created.Claims)}", clock.GetUtcNow());
                     return Results.Created($"/api/v1/users/{created.UserName}",
-                        new UserSummary(created.UserName, created.DisplayName, created.Roles, created.Claims, created.Disabled, null));
+                        new UserSummary(created.UserName, created.DisplayName, created.Roles, created.Claims, created.Disabled, null, []));
                 }
                 catch (ArgumentException e)
                 {
@@ -82,7 +97,7 @@ internal static class AuthApi
 
     private static async Task<IResult> Login(LoginRequest request, HttpContext context, UserDirectory directory, IOptions<ConsoleOptions> options, SpeechService speech)
     {
-        var result = directory.SignIn(request.UserName ?? "", request.Password ?? "");
+        var result = directory.SignIn(request.UserName ?? "", request.Password ?? "", ClientAddress.Of(context));
         switch (result.Outcome)
         {
             case SignInOutcome.LockedOut:

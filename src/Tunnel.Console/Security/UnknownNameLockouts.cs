@@ -3,7 +3,7 @@ namespace Tunnel.WebConsole.Security;
 /// <summary>
 /// Wrong logins under names that are no user (or a retired one), counted and locked out as a user's are, in
 /// memory: otherwise only real names would ever answer "locked" (423), and five guesses would tell whether a
-/// name exists.
+/// name exists. A key is a name, or a name from one address (<see cref="UserDirectory"/> keeps one instance of each).
 /// </summary>
 internal sealed class UnknownNameLockouts(int capacity = 10_000)
 {

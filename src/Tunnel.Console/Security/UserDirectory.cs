@@ -14,6 +14,12 @@ public sealed record SignInResult(SignInOutcome Outcome, UserRecord? User, DateT
 /// Console users over the store: Identity's password hasher (PBKDF2, versioned, rehash on upgrade),
 /// lock-out after repeated failures, and the first admin.
 /// </summary>
+/// <remarks>
+/// Failures lock a name per client address (<see cref="ConsoleOptions.MaxFailedLogins"/>): one who guesses, or fails on
+/// purpose to keep an operator out, locks only their own address out of that name, and the operator still signs in at the
+/// control room's workstation. Failures from every address together lock the name everywhere at a much higher count
+/// (<see cref="ConsoleOptions.MaxFailedLoginsAllAddresses"/>), which bounds guessing spread over many addresses.
+/// </remarks>
 public sealed class UserDirectory(TunnelStore store, IOptions<ConsoleOptions> options, TimeProvider clock, ILogger<UserDirectory> log)
 {
     public const int MinPasswordLength = 10;
@@ -24,41 +30,40 @@ public sealed class UserDirectory(TunnelStore store, IOptions<ConsoleOptions> op
     // Verifying against a real hash for unknown users keeps their answer as slow as a wrong password.
     private static readonly string DummyHash = Hasher.HashPassword(Nobody, RandomPassword());
 
+    // An address's failures at a name are forgotten a day after its last: addresses do not pile up in the store.
+    private static readonly TimeSpan ForgetAddressAfter = TimeSpan.FromDays(1);
+
     private readonly UnknownNameLockouts _unknownNames = new();
+    private readonly UnknownNameLockouts _unknownNamesFrom = new();
     // One attempt per name at a time, from the lock-out check to the failure it records: otherwise guesses sent
     // together all pass the check before the first of them is counted, and each gets its try past the limit.
     private readonly object[] _attemptLocks = [.. Enumerable.Range(0, 64).Select(_ => new object())];
 
     private ConsoleOptions Options => options.Value;
 
-    public SignInResult SignIn(string userName, string password)
+    /// <summary>Signs in from <paramref name="address"/> (<see cref="ClientAddress"/>), which failures are counted by.</summary>
+    public SignInResult SignIn(string userName, string password, string address)
     {
         // No user has a longer name; a longer one is counted under its first characters, so guesses cannot fill memory.
         var name = TunnelStore.NormaliseUserName(userName ?? "");
         if (name.Length > MaxUserNameLength) name = name[..(MaxUserNameLength + 1)];
-        lock (_attemptLocks[(uint)StringComparer.Ordinal.GetHashCode(name) % _attemptLocks.Length]) return SignInOnce(name, password);
+        lock (_attemptLocks[(uint)StringComparer.Ordinal.GetHashCode(name) % _attemptLocks.Length]) return SignInOnce(name, password, address);
     }
 
-    private SignInResult SignInOnce(string name, string password)
+    private SignInResult SignInOnce(string name, string password, string address)
     {
         var now = clock.GetUtcNow();
         var user = string.IsNullOrWhiteSpace(name) || name.Length > MaxUserNameLength ? null : store.GetUser(name);
-        if (user is null || user.Disabled)
-        {
-            if (_unknownNames.LockedUntil(name, now) is { } locked) return new SignInResult(SignInOutcome.LockedOut, null, locked);
-            Hasher.VerifyHashedPassword(Nobody, DummyHash, password);
-            return _unknownNames.RecordFailure(name, Options.MaxFailedLogins, now.AddMinutes(Options.LockoutMinutes), now) is { } until
-                ? new SignInResult(SignInOutcome.LockedOut, null, until)
-                : new SignInResult(SignInOutcome.Failed, null);
-        }
+        if (user is null || user.Disabled) return SignInUnknown(name, password, address, now);
         // A locked user is not even checked: guessing on during the lock-out gains nothing.
-        if (user.LockedUntil > now) return new SignInResult(SignInOutcome.LockedOut, user, user.LockedUntil);
+        if (LockedUntil(user, address, now) is { } locked) return new SignInResult(SignInOutcome.LockedOut, user, locked);
 
         var verdict = Hasher.VerifyHashedPassword(user, user.PasswordHash, password);
         if (verdict == PasswordVerificationResult.Failed)
         {
-            var after = RecordWrongPassword(user, "login-failed", null, now);
-            return after?.LockedUntil > now ? new SignInResult(SignInOutcome.LockedOut, after, after.LockedUntil) : new SignInResult(SignInOutcome.Failed, null);
+            return RecordWrongPassword(user, address, "login-failed", null, now) is { } until
+                ? new SignInResult(SignInOutcome.LockedOut, user, until)
+                : new SignInResult(SignInOutcome.Failed, null);
         }
         if (verdict == PasswordVerificationResult.SuccessRehashNeeded)
         {
@@ -66,22 +71,59 @@ public sealed class UserDirectory(TunnelStore store, IOptions<ConsoleOptions> op
             // The session's stamp must come from the hash as stored now.
             user = store.GetUser(user.UserName)!;
         }
-        store.RecordSuccessfulLogin(user.UserName, now);
-        store.Audit(user.UserName, "login", "user:" + user.UserName, null, now);
+        store.RecordSuccessfulLogin(user.UserName, address, now);
+        store.Audit(user.UserName, "login", "user:" + user.UserName, $"from {address}", now);
         return new SignInResult(SignInOutcome.Succeeded, user);
     }
 
-    /// <summary>Counts a wrong password against the user, audited as <paramref name="action"/>; the user as stored after, locked out or not.</summary>
-    private UserRecord? RecordWrongPassword(UserRecord user, string action, string? detail, DateTimeOffset now)
+    /// <summary>A name that is no user (or a retired one) answers as a user's would, counted in memory the same two ways.</summary>
+    private SignInResult SignInUnknown(string name, string password, string address, DateTimeOffset now)
     {
-        var after = store.RecordFailedLogin(user.UserName, Options.MaxFailedLogins, now.AddMinutes(Options.LockoutMinutes), now);
-        store.Audit(user.UserName, action, "user:" + user.UserName, detail, now);
-        if (after?.LockedUntil > now)
+        // The address first: it has no space, so no two pairs of address and name make the same key.
+        var fromAddress = address + " " + name;
+        if ((_unknownNames.LockedUntil(name, now) ?? _unknownNamesFrom.LockedUntil(fromAddress, now)) is { } locked)
+            return new SignInResult(SignInOutcome.LockedOut, null, locked);
+        Hasher.VerifyHashedPassword(Nobody, DummyHash, password);
+        var lockUntil = now.AddMinutes(Options.LockoutMinutes);
+        var everywhere = _unknownNames.RecordFailure(name, Options.MaxFailedLoginsAllAddresses, lockUntil, now);
+        var here = _unknownNamesFrom.RecordFailure(fromAddress, Options.MaxFailedLogins, lockUntil, now);
+        return (everywhere ?? here) is { } until ? new SignInResult(SignInOutcome.LockedOut, null, until) : new SignInResult(SignInOutcome.Failed, null);
+    }
+
+    /// <summary>Until when the user is locked out, from every address or from <paramref name="address"/>; null when not.</summary>
+    private DateTimeOffset? LockedUntil(UserRecord user, string address, DateTimeOffset now)
+    {
+        if (user.LockedUntil > now) return user.LockedUntil;
+        return store.GetFailedLoginsFrom(user.UserName, address)?.LockedUntil is { } until && until > now ? until : null;
+    }
+
+    /// <summary>
+    /// Counts a wrong password from <paramref name="address"/> against the user, for that address and for every address together,
+    /// audited as <paramref name="action"/>; until when the user is locked out now, from that address or from all, or null.
+    /// </summary>
+    private DateTimeOffset? RecordWrongPassword(UserRecord user, string address, string action, string? detail, DateTimeOffset now)
+    {
+        var name = user.UserName;
+        var lockUntil = now.AddMinutes(Options.LockoutMinutes);
+        var here = store.RecordFailedLoginFrom(name, address, Options.MaxFailedLogins, lockUntil, now - ForgetAddressAfter, now);
+        var everywhere = store.RecordFailedLogin(name, Options.MaxFailedLoginsAllAddresses, lockUntil, now);
+        store.Audit(name, action, "user:" + name, detail is null ? $"from {address}" : $"{detail} from {address}", now);
+        DateTimeOffset? locked = null;
+        if (here?.LockedUntil > now)
         {
-            log.LogWarning("console user {User} locked out until {Until:u} after {N} wrong passwords", user.UserName, after.LockedUntil, Options.MaxFailedLogins);
-            store.Audit(user.UserName, "locked-out", "user:" + user.UserName, $"until {after.LockedUntil:O}", now);
+            log.LogWarning("console user {User} locked out from {Address} until {Until:u} after {N} wrong passwords from there",
+                name, address, here.LockedUntil, Options.MaxFailedLogins);
+            store.Audit(name, "locked-out", "user:" + name, $"from {address} until {here.LockedUntil:O}", now);
+            locked = here.LockedUntil;
         }
-        return after;
+        if (everywhere?.LockedUntil > now)
+        {
+            log.LogWarning("console user {User} locked out from every address until {Until:u} after {N} wrong passwords from all, the last from {Address}",
+                name, everywhere.LockedUntil, Options.MaxFailedLoginsAllAddresses, address);
+            store.Audit(name, "locked-out", "user:" + name, $"from every address until {everywhere.LockedUntil:O}, the last wrong password from {address}", now);
+            locked = everywhere.LockedUntil;
+        }
+        return locked;
     }
 
     /// <summary>Creates a user; throws <see cref="ArgumentException"/> on a bad name, role or password, <see cref="InvalidOperationException"/> when the name is taken.</summary>
@@ -103,16 +145,17 @@ public sealed class UserDirectory(TunnelStore store, IOptions<ConsoleOptions> op
 
     /// <summary>
     /// Changes a password after checking the current one; throws <see cref="ArgumentException"/> on a wrong current or a weak new one.
-    /// A wrong current password counts as a failed login: a console left logged in is no place to guess the password on end.
+    /// A wrong current password counts as a failed login from <paramref name="address"/>: a console left logged in is no place
+    /// to guess the password on end.
     /// </summary>
-    public void ChangePassword(string userName, string current, string replacement)
+    public void ChangePassword(string userName, string current, string replacement, string address)
     {
         var user = store.GetUser(userName) ?? throw new ArgumentException("no such user", nameof(userName));
         var now = clock.GetUtcNow();
-        if (user.LockedUntil > now) throw new ArgumentException($"too many wrong passwords; locked until {user.LockedUntil:O}", nameof(current));
+        if (LockedUntil(user, address, now) is { } locked) throw new ArgumentException($"too many wrong passwords; locked until {locked:O}", nameof(current));
         if (Hasher.VerifyHashedPassword(user, user.PasswordHash, current) == PasswordVerificationResult.Failed)
         {
-            RecordWrongPassword(user, "password-change-failed", "wrong current password", now);
+            RecordWrongPassword(user, address, "password-change-failed", "wrong current password", now);
             throw new ArgumentException("the current password is wrong", nameof(current));
         }
         if (current == replacement) throw new ArgumentException("the new password must differ from the current one", nameof(replacement));

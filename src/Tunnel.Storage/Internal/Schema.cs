@@ -196,6 +196,19 @@ internal static class Schema
             ALTER TABLE alarm_transitions ADD COLUMN published {bool} NOT NULL DEFAULT {true};
             CREATE INDEX ix_alarm_transitions_unpublished ON alarm_transitions (id) WHERE published = {false};
             """),
+        // Failed logins per user and client address, so that guessing from one address locks that address out of the
+        // name and not the user everywhere; users.failed_logins and locked_until count every address together from now on.
+        (6, """
+            CREATE TABLE login_failures (
+                user_name TEXT NOT NULL,
+                address TEXT NOT NULL,
+                failed_logins INTEGER NOT NULL,
+                locked_until {time} NULL,
+                updated_at {time} NOT NULL,
+                PRIMARY KEY (user_name, address)
+            );
+            CREATE INDEX ix_login_failures_updated_at ON login_failures (updated_at);
+            """),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

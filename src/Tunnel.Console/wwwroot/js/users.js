@@ -24,7 +24,10 @@ async function refresh() {
     el('thead', {}, el('tr', {}, ['login.user', 'users.display', 'users.roles', 'agent.status', ''].map(k => el('th', { text: k ? t(k) : '' })))),
     el('tbody', {}, users.map(u => {
       const locked = u.lockedUntil && Date.parse(u.lockedUntil) > now;
-      const status = u.disabled ? t('users.retired') : locked ? t('users.locked', { until: formatTime(u.lockedUntil, true) }) : t('users.active');
+      const until = locked && formatTime(u.lockedUntil, true);
+      const status = u.disabled ? t('users.retired')
+        : locked ? (u.lockedFrom.length ? t('users.locked-from', { until, addresses: u.lockedFrom.join(', ') }) : t('users.locked', { until }))
+        : t('users.active');
       const cell = el('td', { class: 'actions' });
       const reset = () => {
         const input = el('input', { type: 'password', name: 'reset-password', minlength: 10, placeholder: t('account.new'), autocomplete: 'new-password' });
