@@ -81,6 +81,12 @@ public sealed record StoreBatch
 {
     public IReadOnlyList<(Passage Passage, DateTimeOffset ReceivedAt)> Passages { get; init; } = [];
     public IReadOnlyList<(DeadLetter Letter, long? HandledSeq)> DeadLetters { get; init; } = [];
+    /// <summary>
+    /// Seqs of re-sent passages whose event id is stored already (or earlier in this batch): handled, though no row
+    /// is written. A re-send may carry another number than the stored copy (an agent whose outbox was replaced
+    /// numbers its waiting passages anew), and the agent's acknowledgement waits for that number.
+    /// </summary>
+    public IReadOnlyList<(string AgentId, long Seq)> HandledSeqs { get; init; } = [];
     public IReadOnlyList<TransitRecord> Transits { get; init; } = [];
     public IReadOnlyList<AlarmTransition> Alarms { get; init; } = [];
     /// <summary>Stored alarm transitions the MQTT broker has since accepted.</summary>

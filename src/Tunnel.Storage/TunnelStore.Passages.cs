@@ -53,7 +53,8 @@ public sealed partial class TunnelStore
         var passageRows = unique.Select(b => PassageRow(b.Passage, b.ReceivedAt)).ToList();
         var transitRows = TransitRows(batch.Transits);
         var (alarmHistory, alarmCurrent) = AlarmRows(batch.Alarms);
-        if (passageRows.Count == 0 && batch.DeadLetters.Count == 0 && transitRows.Count == 0 && alarmHistory.Count == 0 && batch.PublishedAlarms.Count == 0)
+        if (passageRows.Count == 0 && batch.DeadLetters.Count == 0 && batch.HandledSeqs.Count == 0 && transitRows.Count == 0 && alarmHistory.Count == 0
+            && batch.PublishedAlarms.Count == 0)
             return new StoreBatchResult([]);
         return WriteWith((session, transaction) =>
         {
@@ -64,7 +65,9 @@ public sealed partial class TunnelStore
             {
                 var inserted = PassageInsert.RunReturningNewKeys(session, transaction, passageRows, r => r.GetGuid(0));
                 fresh = unique.Select(b => b.Passage).Where(p => inserted.Contains(p.EventId)).ToList();
-                foreach (var p in fresh) Handled(p.AgentId).Add(p.Seq);
+                // Every passage of the batch is stored now, the new ones and those stored before under the same event id
+                // (a re-send, perhaps under another number): each one's seq is handled.
+                foreach (var (p, _) in batch.Passages) Handled(p.AgentId).Add(p.Seq);
                 if (fresh.Count > 0) HourlyCountUpsert.Run(session, transaction, HourlyRows(fresh));
             }
             foreach (var (letter, seq) in batch.DeadLetters)
@@ -72,6 +75,7 @@ public sealed partial class TunnelStore
                 InsertDeadLetter(session, transaction, letter);
                 if (seq is long s) Handled(letter.AgentId!).Add(s);
             }
+            foreach (var (agent, seq) in batch.HandledSeqs) Handled(agent).Add(seq);
             foreach (var (agent, seqs) in handled) SeqRanges.Record(session, transaction, agent, seqs);
             if (transitRows.Count > 0) TransitUpsert.Run(session, transaction, transitRows);
             if (alarmHistory.Count > 0)

@@ -15,8 +15,8 @@ using Tunnel.EndToEnd.Tests.Support;
 namespace Tunnel.Central.Tests;
 
 /// <summary>
-/// The write-behind's bound on what it holds while the store is down: a real SQLite store locked by
-/// another writer, a real mosquitto carrying the acknowledgements to the agent. The test plays the
+/// The write-behind's bound on what it holds while the store is down, and what a re-send counts for: a real
+/// SQLite store locked by another writer, a real mosquitto carrying the acknowledgements to the agent. The test plays the
 /// central service's loop (ingest a batch, hand the turn's alarms to the writer, acknowledge) with a
 /// cap small enough to reach.
 /// </summary>
@@ -142,6 +142,23 @@ public sealed class WriteBehindBoundTests : IAsyncLifetime
             Assert.InRange(_writer.Backlog, 0, Cap);
             await Settled($"re-send round {round} stored and acknowledged");
         }
+    }
+
+    [Fact]
+    public async Task A_resend_under_another_seq_of_a_passage_stored_already_moves_the_acknowledgement_to_that_seq()
+    {
+        Start();
+        var sent = Entries(3);
+        Turn(sent);
+        await Settled("the three passages stored and acknowledged");
+        Assert.Equal(3, LastAck);
+
+        // The agent's outbox file was replaced before it heard that: it numbers the same passages anew, after the
+        // acknowledgement the broker kept for it, and sends them again.
+        Turn(sent.Select((p, i) => p with { Seq = 4 + i }));
+        await Wait.UntilAsync(() => LastAck == 6, $"the acknowledgement through 6 (it is at {LastAck})", Deadline);
+        Assert.Equal(3, StoredIds().Count);
+        Assert.Equal(6, _store.HighestStoredSeq(AgentId));
     }
 
     [Fact]

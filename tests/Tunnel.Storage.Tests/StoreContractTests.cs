@@ -122,6 +122,26 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void Passages_stored_again_under_other_seqs_and_seqs_handled_without_a_row_count_for_their_agent()
+    {
+        var sent = Seqs("a1", 1, 2, 3);
+        Store.AddPassages(sent);
+        Assert.Equal(3, Store.HighestStoredSeq("a1"));
+
+        // An agent whose outbox file was replaced numbers the same passages anew and sends them again: kept once, each new number handled.
+        var renumbered = sent.Select((b, i) => (b.Item1 with { Seq = 4 + i }, b.Item2)).ToList();
+        Assert.Empty(Store.AddPassages(renumbered));
+        Assert.Equal(3, All().Count);
+        Assert.Equal(6, Store.HighestStoredSeq("a1"));
+
+        // A re-send the service had stored or queued already is handled without a row.
+        Store.Store(new StoreBatch { HandledSeqs = [("a1", 7), ("a2", 1)] });
+        Assert.Equal(7, Store.HighestStoredSeq("a1"));
+        Assert.Equal(1, Store.HighestStoredSeq("a2"));
+        Assert.Equal(3, All().Count);
+    }
+
+    [Fact]
     public void Alarm_history_is_in_time_order_and_current_state_is_the_latest_transition()
     {
         var x = Guid.NewGuid();

@@ -145,8 +145,8 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
 
     /// <summary>
     /// Takes a re-send of a passage the engine has already decided: true when its body had been dropped
-    /// for lack of room and is now queued for storing. False for a duplicate of one stored or queued, and
-    /// for a dropped one while there is still no room (its agent sends it again).
+    /// for lack of room and is now queued for storing. False for a duplicate of one stored or queued (whose seq
+    /// then counts as handled), and for a dropped one while there is still no room (its agent sends it again).
     /// </summary>
     public bool TryRecover(Passage passage, DateTimeOffset receivedAt)
     {
@@ -155,6 +155,9 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
             if (!HasRoom) return false;
             var recovered = _dropped.Remove(passage.EventId);
             if (recovered || _droppedIdsForgotten > 0) _pending.Passages.Add((passage, receivedAt));
+            // Stored or queued already: its seq is handled in the next commit, since it may carry another number than
+            // the stored copy (an agent whose outbox was replaced numbers its waiting passages anew).
+            else _pending.HandledSeqs.Add((passage.AgentId, passage.Seq));
             if (!recovered) return false;
             _passagesRecovered++;
             // Start afresh once all are back: an outage's worth of ids would otherwise keep its memory.
@@ -229,7 +232,7 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
         lock (_queue)
         {
             _pending.Agents.UnionWith(agents);
-            any = _pending.Count > 0 || _pending.Agents.Count > 0;
+            any = _pending.Count > 0 || _pending.HandledSeqs.Count > 0 || _pending.Agents.Count > 0;
         }
         if (any) _work.Set();
     }
@@ -335,12 +338,12 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
         try
         {
             // One transaction, so one disk sync, for everything queued; the alarms still land with (never before) the passages that raised them.
-            if (taken.Count > 0)
+            if (taken.Count > 0 || taken.HandledSeqs.Count > 0)
             {
                 store.Store(new StoreBatch
                 {
-                    Passages = taken.Passages, DeadLetters = taken.DeadLetters, Transits = taken.Transits, Alarms = taken.Alarms,
-                    PublishedAlarms = taken.PublishedAlarms,
+                    Passages = taken.Passages, DeadLetters = taken.DeadLetters, HandledSeqs = taken.HandledSeqs, Transits = taken.Transits,
+                    Alarms = taken.Alarms, PublishedAlarms = taken.PublishedAlarms,
                 });
                 Interlocked.Increment(ref _commits);
             }
@@ -417,18 +420,21 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
     {
         public List<(Passage, DateTimeOffset)> Passages { get; private init; } = [];
         public List<(DeadLetter, long?)> DeadLetters { get; private init; } = [];
+        public List<(string AgentId, long Seq)> HandledSeqs { get; private init; } = [];
         public List<TransitRecord> Transits { get; private init; } = [];
         public List<AlarmTransition> Alarms { get; private init; } = [];
         public List<AlarmTransition> PublishedAlarms { get; private init; } = [];
         /// <summary>Told once this batch is stored; not counted: they are no rows.</summary>
         public List<Action<Exception?>> AfterStored { get; private init; } = [];
         public HashSet<(string Site, string Agent)> Agents { get; private init; } = [];
+        /// <summary>Rows to write (the backlog); handled seqs are none, but still need a commit.</summary>
         public int Count => Passages.Count + DeadLetters.Count + Transits.Count + Alarms.Count + PublishedAlarms.Count;
 
         public Pending Before(Pending later) => new()
         {
             Passages = [.. Passages, .. later.Passages],
             DeadLetters = [.. DeadLetters, .. later.DeadLetters],
+            HandledSeqs = [.. HandledSeqs, .. later.HandledSeqs],
             Transits = [.. Transits, .. later.Transits],
             Alarms = [.. Alarms, .. later.Alarms],
             PublishedAlarms = [.. PublishedAlarms, .. later.PublishedAlarms],
