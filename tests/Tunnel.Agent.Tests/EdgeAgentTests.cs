@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Tunnel.Agent.Tests.Support;
@@ -84,41 +83,23 @@ public sealed class EdgeAgentTests(PlateReaderFixture fixture) : IClassFixture<P
         (options.Source, options.Region) = (url, []);
         await using var agent = EdgeAgent.Start(options, fixture.Reader, TimeProvider.System, NullLoggerFactory.Instance);
         using var stop = new CancellationTokenSource();
-        var camera = Serve(url, "-f", "lavfi", "-i", "color=c=gray:size=320x240:rate=25");
+        var camera = NetworkCamera.Serve(url, "-f", "lavfi", "-i", "color=c=gray:size=320x240:rate=25");
         var run = agent.RunAsync(stop.Token);
         try
         {
             await Wait.UntilAsync(() => agent.Counters?.Frames >= 10 || run.IsCompleted, "frames from the first camera", Limit);
-            Kill(camera);
+            camera.Dispose();
             // Reconfigured to a larger picture, with a vehicle driving through it.
-            camera = Serve(url, "-i", clip.Path);
+            camera = NetworkCamera.Serve(url, "-i", clip.Path);
             await Wait.UntilAsync(() => agent.Passages >= 1 || run.IsCompleted, "the vehicle seen at the new size", Limit);
             Assert.False(run.IsCompleted, $"the agent stopped: {(run.IsFaulted ? run.Exception!.InnerException!.Message : "")}");
             Assert.Equal(1, agent.Passages);
         }
         finally
         {
-            Kill(camera);
+            camera.Dispose();
             await stop.CancelAsync();
             try { await run.WaitAsync(Limit); } catch (AgentConfigurationException) { }
         }
     }
-
-    /// <summary>A network camera: ffmpeg serves <paramref name="input"/> live over HTTP (MPEG-TS) to the first client.</summary>
-    private static Process Serve(string url, params string[] input)
-    {
-        var start = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in (string[])["-nostdin", "-loglevel", "error", "-re", .. input, "-c:v", "mpeg2video", "-f", "mpegts", "-listen", "1", url])
-            start.ArgumentList.Add(a);
-        return Process.Start(start) ?? throw new InvalidOperationException("ffmpeg did not start (apt install ffmpeg)");
-    }
-
-    private static void Kill(Process camera)
-    {
-        if (!camera.HasExited) camera.Kill();
-        camera.WaitForExit();
-        camera.Dispose();
-    }
-
-
 }
