@@ -160,8 +160,8 @@ public sealed class AgentLink : IAsyncDisposable
     /// <summary>
     /// Sends passages and takes acknowledgements, but only once the broker has answered the subscription to them:
     /// it sends the retained acknowledgement right after granting it, and one from an earlier outbox file of this
-    /// agent must renumber the passages before any goes out. One sent under its old number and stored would come
-    /// again under its new one as a duplicate, and the central service records no number for a duplicate.
+    /// agent must renumber the passages before any goes out: one sent first under its old number would reach the
+    /// central service under a number the earlier file had already used.
     /// </summary>
     private async Task ExchangeAsync(MqttClient client, CancellationToken ct)
     {
