@@ -270,13 +270,13 @@ public sealed class ApiTests(TestServerFixture fixture) : IClassFixture<TestServ
         { "maint", "/api/v1/agents", HttpStatusCode.OK },
         { "maint", "/api/v1/dead-letters", HttpStatusCode.OK },
         { "maint", "/api/v1/reports/passages-per-hour", HttpStatusCode.Forbidden },
-        { "maint", "/api/v1/speech?text=北洞", HttpStatusCode.Forbidden },
+        { "maint", "/api/v1/alarms/00000000-0000-0000-0000-000000000001/speech", HttpStatusCode.Forbidden },
         { "boss", "/api/v1/snapshot", HttpStatusCode.OK },
         { "boss", "/api/v1/agents", HttpStatusCode.Forbidden },
         { "boss", "/api/v1/dead-letters", HttpStatusCode.Forbidden },
         { "boss", "/api/v1/reports/passages-per-hour", HttpStatusCode.OK },
         { "boss", "/api/v1/reports/passages-per-hour.csv", HttpStatusCode.OK },
-        { "boss", "/api/v1/speech?text=北洞", HttpStatusCode.Forbidden },
+        { "boss", "/api/v1/alarms/00000000-0000-0000-0000-000000000001/speech", HttpStatusCode.NotFound }, // the wall's roles; no such alarm
         { "admin", "/api/v1/agents", HttpStatusCode.OK },
         { "admin", "/api/v1/reports/passages-per-hour", HttpStatusCode.OK },
         { "admin", "/api/v1/users", HttpStatusCode.OK },
@@ -473,29 +473,47 @@ public sealed class ApiTests(TestServerFixture fixture) : IClassFixture<TestServ
                      ("/api/v1/contacts", "post"), ("/api/v1/auth/password", "post"), ("/api/v1/users/{userName}/unlock", "post"),
                      ("/api/v1/sites/{site}/bores/{bore}", "post"), ("/api/v1/reports/incidents.csv", "get"), ("/api/v1/reports/daily-volumes", "get"),
                      ("/api/v1/alarms/{id}/verdict", "post"), ("/api/v1/reports/monthly-volumes", "get"), ("/api/v1/reports/monthly-volumes.csv", "get"),
-                     ("/api/v1/alarms/closed", "get"),
+                     ("/api/v1/alarms/closed", "get"), ("/api/v1/alarms/{id}/speech", "get"),
                  })
             Assert.False(string.IsNullOrEmpty(paths.GetProperty(path).GetProperty(verb).GetProperty("summary").GetString()), path);
     }
 
     [Fact]
-    public async Task Speech_takes_only_plate_and_bore_text()
+    public async Task An_alarm_is_announced_by_its_id_as_wav_masked_as_the_wall_and_an_unknown_alarm_is_not_found()
     {
-        using var client = await Host.LoginAsync("op");
-        Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync("/api/v1/speech?text=" + Uri.EscapeDataString("<b>x</b>"))).StatusCode);
-        Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync("/api/v1/speech?text=" + Uri.EscapeDataString("--help"))).StatusCode);
-        var spoken = await client.GetAsync("/api/v1/speech?text=" + Uri.EscapeDataString("北洞 浙J12345 车辆超时"));
+        var id = await Host.Service.Post((engine, now) =>
+        {
+            var id = Guid.NewGuid();
+            engine.Alarms.Raise(new AlarmTransition
+            {
+                AlarmId = id, Kind = AlarmKind.Overdue, State = AlarmState.ActiveUnacknowledged, Priority = AlarmPriority.High,
+                Site = ConsoleHost.Site, Bore = "north", Plate = "浙J12345", At = now, EnteredAt = now.AddMinutes(-10), Lane = 1,
+            });
+            return id;
+        });
+        using var op = await Host.LoginAsync("op");
+        using var boss = await Host.LoginAsync("boss");
+        var spoken = await op.GetAsync($"/api/v1/alarms/{id}/speech");
         // espeak-ng is part of the project's setup; without it the console says so (503) and keeps working.
         if (File.Exists("/usr/bin/espeak-ng"))
         {
             Assert.Equal(HttpStatusCode.OK, spoken.StatusCode);
             Assert.Equal("audio/wav", spoken.Content.Headers.ContentType!.MediaType);
-            Assert.Equal("RIFF"u8.ToArray(), (await spoken.Content.ReadAsByteArrayAsync())[..4]);
+            Assert.Contains("no-store", spoken.Headers.CacheControl!.ToString());
+            var withPlate = await spoken.Content.ReadAsByteArrayAsync();
+            Assert.Equal("RIFF"u8.ToArray(), withPlate[..4]);
+            // A manager without the plate grant hears the alarm, not its plate.
+            var masked = await boss.GetAsync($"/api/v1/alarms/{id}/speech");
+            Assert.Equal(HttpStatusCode.OK, masked.StatusCode);
+            Assert.NotEqual(withPlate, await masked.Content.ReadAsByteArrayAsync());
         }
         else
         {
             Assert.Equal(HttpStatusCode.ServiceUnavailable, spoken.StatusCode);
         }
+        Assert.Equal(HttpStatusCode.NotFound, (await op.GetAsync($"/api/v1/alarms/{Guid.NewGuid()}/speech")).StatusCode);
+        // Nothing speaks text a request brings any more.
+        Assert.Equal(HttpStatusCode.NotFound, (await op.GetAsync("/api/v1/speech?text=" + Uri.EscapeDataString("北洞 浙J12345 车辆超时"))).StatusCode);
     }
 
     [Fact]

@@ -155,6 +155,35 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
     }
 
     [Fact]
+    public async Task The_wall_asks_for_an_alarms_announcement_by_its_id_and_no_url_it_requests_carries_the_plate()
+    {
+        var page = await fixture.LoginAsync("op");
+        var urls = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        page.Request += (_, request) => urls.Enqueue(request.Url);
+        var id = Guid.NewGuid();
+        await Host.Service.Post((engine, at) => engine.Alarms.Raise(new AlarmTransition
+        {
+            AlarmId = id, Kind = AlarmKind.Overdue, State = AlarmState.ActiveUnacknowledged, Priority = AlarmPriority.High,
+            Site = "maoliling", Bore = "north", Plate = "浙J32001", At = at, Lane = 1, EnteredAt = at.AddMinutes(-6),
+            Alternative = new AlarmAlternative("浙H32002", Guid.NewGuid(), 1, at.AddMinutes(-5.9), VehicleClass.Van),
+        }));
+        await Expect(page.Locator($"li.alarm[data-alarm-id='{id}']")).ToBeVisibleAsync();
+        // The page asks for this alarm's speech, by its id or (as it did) by its text.
+        var asked = page.WaitForRequestAsync(r => r.Url.Contains("speech") && r.Url.Contains(id.ToString()) || r.Url.Contains("J32001"));
+        // The click lets the page sound; it speaks the waiting alarms within seconds.
+        await page.GetByTestId("sound-enable").ClickAsync();
+        var request = await asked;
+
+        // Neither plate, raw or percent-encoded (its letters and digits stay as they are), in any request of the page.
+        Assert.DoesNotContain(urls, u => u.Contains("J32001") || u.Contains("H32002"));
+        Assert.Equal(new Uri(Host.BaseAddress, $"/api/v1/alarms/{id}/speech").ToString(), request.Url);
+        var response = (await request.ResponseAsync())!;
+        Assert.Equal(200, response.Status);
+        Assert.Equal("audio/wav", response.Headers["content-type"]);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task A_coded_reason_is_worded_in_the_reader_s_language_and_any_other_is_shown_as_written_as_text()
     {
         var now = DateTimeOffset.UtcNow;

@@ -105,6 +105,20 @@ public sealed class PlateMaskTests
     }
 
     [Fact]
+    public void An_alarm_is_announced_with_both_suspects_plates_and_without_any_plate_to_a_role_that_may_not_see_them()
+    {
+        var overdue = new Tunnel.Central.Service.AlarmView(Guid.NewGuid(), AlarmKind.Overdue, AlarmState.ActiveUnacknowledged, AlarmPriority.High,
+            new BoreKey("maoliling", "north"), "浙J31001", DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, 1, VehicleClass.Car, false, null, null,
+            new AlarmAlternative("浙H31002", Guid.NewGuid(), 1, DateTimeOffset.UnixEpoch, VehicleClass.Van));
+        Assert.Equal("北洞 浙J31001 或 浙H31002 车辆超时", SpeechService.Announcement(overdue, plates: true));
+        Assert.Equal("北洞 车辆超时", SpeechService.Announcement(overdue, plates: false));
+        Assert.Equal("北洞 未识别车牌 车辆超时", SpeechService.Announcement(overdue with { Plate = null, SecondSuspect = null }, plates: true));
+        Assert.Equal("南洞 隧道拥堵", SpeechService.Announcement(overdue with { Kind = AlarmKind.Congestion, Bore = new BoreKey("maoliling", "south") }, plates: true));
+        Assert.Equal("east 2 相机离线", SpeechService.Announcement(overdue with { Kind = AlarmKind.AgentOffline, Bore = new BoreKey("maoliling", "east-2") }, plates: true));
+        Assert.True(SpeechService.IsSpeakable(SpeechService.Announcement(overdue, plates: true)));
+    }
+
+    [Fact]
     public void Speech_reads_plates_character_by_character()
     {
         Assert.Equal("北洞 浙 J 1 2 3 4 5 车辆超时", SpeechService.Normalise("北洞 浙J12345 车辆超时"));

@@ -121,19 +121,26 @@ internal static class WallApi
             .RequireAuthorization(Policies.Act)
             .WithSummary("Judge an alarm, open or closed: confirmed (a vehicle really was in trouble) or false; the last verdict counts in the incidents report (operator; audited)");
 
-        api.MapGet("/speech", async (string text, SpeechService speech, CancellationToken ct) =>
+        alarms.MapGet("/{id:guid}/speech", async (Guid id, ClaimsPrincipal user, CentralService service, LookAudit audit, SpeechService speech,
+                HttpContext context, CancellationToken ct) =>
             {
-                if (!SpeechService.IsSpeakable(text))
-                    return Results.BadRequest(new ApiError("invalid", $"only plate and bore text (Han characters, A-Z, 0-9, spaces), at most {SpeechService.MaxLength} characters"));
+                var alarm = service.Snapshot.OpenAlarms.FirstOrDefault(a => a.AlarmId == id);
+                if (alarm is null) return Results.NotFound(new ApiError("not-found", $"no open alarm {id}"));
                 if (!speech.Available)
                     return Results.Json(new ApiError("speech-unavailable", "espeak-ng is not installed on the server"), statusCode: StatusCodes.Status503ServiceUnavailable);
+                // Heard as the wall shows it: with plates (that look audited as the wall's), or without any.
+                var text = SpeechService.Announcement(alarm, audit.WallWithPlates(user));
+                if (!SpeechService.IsSpeakable(text))
+                    return Results.Json(new ApiError("unspeakable", "this alarm's bore or plate cannot be spoken"), statusCode: StatusCodes.Status422UnprocessableEntity);
                 var wav = await speech.GetWavAsync(text, ct);
-                return wav is null
-                    ? Results.Json(new ApiError("speech-failed", "espeak-ng failed"), statusCode: StatusCodes.Status503ServiceUnavailable)
-                    : Results.File(wav, "audio/wav");
+                if (wav is null) return Results.Json(new ApiError("speech-failed", "espeak-ng failed"), statusCode: StatusCodes.Status503ServiceUnavailable);
+                // It speaks a plate: no cache keeps a copy (the server keeps its own until the plate retention).
+                context.Response.Headers.CacheControl = "no-store, private";
+                return Results.File(wav, "audio/wav");
             })
-            .RequireAuthorization(Policies.Act).WithTags("Wall")
-            .WithSummary("The plate and bore spoken in Mandarin (espeak-ng cmn), WAV, cached per text");
+            .RequireAuthorization(Policies.Watch)
+            .WithSummary("An open alarm announced in Mandarin (espeak-ng cmn), WAV: its bore, kind and, for roles that may see plates, " +
+                         "the overdue vehicle's plate and the second suspect's; made once per text and kept on the server, not cached by browsers");
     }
 
     /// <summary>The alarm note; the console recognises the prefix and shows it in the reader's language.</summary>

@@ -3,17 +3,27 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Tunnel.Central.Service;
+using Tunnel.Core.Contracts;
 
 namespace Tunnel.WebConsole.Speech;
 
 /// <summary>
 /// Mandarin speech for alarms, made on the server by espeak-ng's <c>cmn</c> voice and cached as WAV
-/// per text in the data directory. Only short plate/bore texts are accepted: the endpoint must not
-/// become a general synthesiser, and the text reaches a program's command line.
+/// per text in the data directory. The text is the server's own announcement of an alarm it knows
+/// (<see cref="Announcement"/>), never one a browser sends: a plate in a request's URL would land in
+/// access logs, proxies and browser history. Only short plate/bore texts are spoken all the same, since
+/// the text reaches a program's command line.
 /// </summary>
 public sealed class SpeechService(IOptions<ConsoleOptions> options, ILogger<SpeechService> log)
 {
     public const int MaxLength = 48;
+    // Always Mandarin, whatever the screen language: the speech is for the control room.
+    private static readonly Dictionary<string, string> SpokenBore = new() { ["north"] = "北洞", ["south"] = "南洞" };
+    private static readonly Dictionary<AlarmKind, string> SpokenKind = new()
+    {
+        [AlarmKind.Overdue] = "车辆超时", [AlarmKind.Congestion] = "隧道拥堵", [AlarmKind.AgentOffline] = "相机离线",
+    };
     private static readonly TimeSpan SynthesisLimit = TimeSpan.FromSeconds(20);
     private readonly SemaphoreSlim _one = new(1, 1);
     private readonly Lazy<string?> _program = new(() => Locate(options.Value.Espeak));
@@ -30,6 +40,22 @@ public sealed class SpeechService(IOptions<ConsoleOptions> options, ILogger<Spee
         var cache = new DirectoryInfo(CacheIn(dataDirectory));
         if (!cache.Exists) return;
         foreach (var file in cache.EnumerateFiles().Where(f => f.LastWriteTimeUtc < cutoff.UtcDateTime)) file.Delete();
+    }
+
+    /// <summary>
+    /// What the wall says of an alarm: its bore, an overdue vehicle's plate (and the second suspect's, as the wall shows
+    /// both) and the kind. Without <paramref name="plates"/> no plate at all: a role that may not see plates does not hear them.
+    /// </summary>
+    public static string Announcement(AlarmView alarm, bool plates)
+    {
+        // A bore id of its own is spelled out; its - and _ are not speakable.
+        var where = SpokenBore.GetValueOrDefault(alarm.Bore.Bore) ?? alarm.Bore.Bore.Replace('-', ' ').Replace('_', ' ');
+        var kind = SpokenKind.GetValueOrDefault(alarm.Kind, "");
+        if (alarm.Kind != AlarmKind.Overdue || !plates) return $"{where} {kind}";
+        var second = alarm.SecondSuspect is { } other ? $" 或 {Spoken(other.Plate)}" : "";
+        return $"{where} {Spoken(alarm.Plate)}{second} {kind}";
+
+        static string Spoken(string? plate) => string.IsNullOrEmpty(plate) ? "未识别车牌" : plate;
     }
 
     /// <summary>Han characters, ASCII letters and digits, spaces and the separators 、，: a plate, a bore, an alarm kind.</summary>

@@ -69,13 +69,16 @@ export class AlarmSound {
     }
   }
 
-  /** Speaks text made on the server (espeak-ng), at most once a minute per alarm. */
-  speak(alarmId, text) {
-    if (!this.enabled || !text) return;
+  /**
+   * Speaks the alarm as the server announces it (espeak-ng), at most once a minute per alarm. The page names the
+   * alarm, never its plate: a URL ends up in access logs, proxies and the browser's history.
+   */
+  speak(alarmId) {
+    if (!this.enabled) return;
     const last = this.spoken.get(alarmId) ?? 0;
     if (Date.now() - last < 60000) return;
     this.spoken.set(alarmId, Date.now());
-    const audio = new Audio('/api/v1/speech?text=' + encodeURIComponent(text));
+    const audio = new Audio(`/api/v1/alarms/${encodeURIComponent(alarmId)}/speech`);
     audio.play().catch(() => { /* no speech (espeak-ng missing or failed): the tone still sounds */ });
   }
 }

@@ -492,16 +492,6 @@ async function vehicle(node, a) {
 }
 
 // --- sound -------------------------------------------------------------------------------------
-// Always Mandarin, whatever the screen language: the speech is for the control room.
-const spokenBore = { north: '北洞', south: '南洞' };
-const spokenKind = { overdue: '车辆超时', congestion: '隧道拥堵', 'agent-offline': '相机离线' };
-function spokenText(a) {
-  const where = spokenBore[a.bore] ?? a.bore;
-  if (a.kind !== 'overdue') return `${where} ${spokenKind[a.kind] ?? ''}`;
-  const second = a.secondSuspect ? ` 或 ${a.secondSuspect.plate ?? '未识别车牌'}` : '';
-  return `${where} ${a.plate ?? '未识别车牌'}${second} ${spokenKind.overdue}`;
-}
-
 /** The alarms no one has acknowledged yet and whose condition holds, most urgent first. */
 function waitingAlarms() { return sortedAlarms().filter(a => a.state === 'active-unacknowledged'); }
 
@@ -512,7 +502,7 @@ function soundNow() {
   const audible = waiting.filter(a => sound.sounds(a));
   if (audible.length === 0) return;
   sound.tone(audible[0].priority);
-  for (const a of audible) if (me.speechAvailable && !state.snapshot?.platesMasked) sound.speak(a.alarmId, spokenText(a));
+  for (const a of audible) if (me.speechAvailable && !state.snapshot?.platesMasked) sound.speak(a.alarmId);
 }
 setInterval(soundNow, 3000);
 
