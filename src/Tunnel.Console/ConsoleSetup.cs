@@ -142,7 +142,7 @@ public static class ConsoleSetup
         var assets = new EmbeddedAssets();
 
         // A reverse proxy on this machine (the only one trusted) tells the client's address, which the login limit
-        // counts by, and whether it came over HTTPS, which the session cookie's Secure flag follows.
+        // and the lock-out count by, and whether it came over HTTPS, which the session cookie's Secure flag follows.
         app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto });
         app.Use(SecurityHeaders.Apply);
         app.UseStaticFiles(new StaticFileOptions
