@@ -24,7 +24,7 @@ public sealed class LatestTransitions : IDisposable
     }
 
     // On the service's loop: a dictionary write, nothing that could wait.
-    private void OnAlarm(AlarmTransition t)
+    internal void OnAlarm(AlarmTransition t)
     {
         if (t.State == AlarmState.Closed) _latest.TryRemove(t.AlarmId, out _);
         else _latest[t.AlarmId] = t;
@@ -32,11 +32,15 @@ public sealed class LatestTransitions : IDisposable
 
     public AlarmTransition? Find(Guid alarmId) => _latest.GetValueOrDefault(alarmId);
 
-    /// <summary>Forgets alarms no longer open (one forgotten without a closing transition would stay forever).</summary>
-    public void KeepOnly(IEnumerable<Guid> open)
+    /// <summary>
+    /// Forgets alarms no longer open in a snapshot taken at <paramref name="snapshotAt"/> (one forgotten without a closing
+    /// transition would stay forever). A transition after the snapshot is kept: its alarm is newer than the snapshot knows.
+    /// </summary>
+    public void KeepOnly(IEnumerable<Guid> open, DateTimeOffset snapshotAt)
     {
         var keep = open.ToHashSet();
-        foreach (var id in _latest.Keys) if (!keep.Contains(id)) _latest.TryRemove(id, out _);
+        foreach (var (id, latest) in _latest)
+            if (!keep.Contains(id) && latest.At <= snapshotAt) _latest.TryRemove(KeyValuePair.Create(id, latest));
     }
 
     public void Dispose() => _service.AlarmChanged -= OnAlarm;

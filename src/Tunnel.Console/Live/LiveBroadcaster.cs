@@ -81,7 +81,7 @@ internal sealed class LiveBroadcaster(CentralService service, IHubContext<LiveHu
                     if (snapshot.At != sentAt)
                     {
                         sentAt = snapshot.At;
-                        latest.KeepOnly(snapshot.OpenAlarms.Select(a => a.AlarmId));
+                        latest.KeepOnly(snapshot.OpenAlarms.Select(a => a.AlarmId), snapshot.At);
                         await hub.Clients.Group(LiveHub.PlainGroup).SendAsync("snapshot", WallProjection.Of(snapshot, plates: true, latest), ct);
                         await hub.Clients.Group(LiveHub.MaskedGroup).SendAsync("snapshot", WallProjection.Of(snapshot, plates: false, latest), ct);
                     }
