@@ -34,6 +34,21 @@ public sealed partial class TunnelStore
                 Convert.ToInt64(r.GetValue(6))),
             ("@from", Col.Time, new DateTimeOffset(from.UtcTicks - from.UtcTicks % TimeSpan.TicksPerHour, TimeSpan.Zero)), ("@to", Col.Time, to));
 
+    /// <summary>
+    /// Passages captured in [from, to) counted by site, bore, portal, class and hazmat flag from the passages themselves,
+    /// each count with <see cref="HourlyCount.Hour"/> = <paramref name="from"/>: for the part of an hour a report's day or
+    /// month takes when it does not begin on a whole UTC hour (a zone 30 or 45 minutes off UTC), which the hourly counts cannot split.
+    /// </summary>
+    public IReadOnlyList<HourlyCount> PassageCounts(DateTimeOffset from, DateTimeOffset to) =>
+        Query("""
+              SELECT site, bore, portal, vehicle_class, hazmat, COUNT(*) FROM passages
+              WHERE captured_at >= @from AND captured_at < @to
+              GROUP BY site, bore, portal, vehicle_class, hazmat
+              ORDER BY site, bore, portal, vehicle_class, hazmat
+              """,
+            r => new HourlyCount(from, r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetBoolean(4), Convert.ToInt64(r.GetValue(5))),
+            ("@from", Col.Time, from), ("@to", Col.Time, to));
+
     /// <summary>Durations of the transits entered in [from, to) that ended with an exit.</summary>
     public IReadOnlyList<TransitDuration> TransitDurations(DateTimeOffset from, DateTimeOffset to) =>
         Query("""

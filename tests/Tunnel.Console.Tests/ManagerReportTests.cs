@@ -1,7 +1,9 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Tunnel.Core.Contracts;
+using Tunnel.Storage;
 using Tunnel.WebConsole.Api;
 
 namespace Tunnel.WebConsole.Tests;
@@ -174,6 +176,44 @@ public sealed class ManagerReportTests(TestServerFixture fixture) : IClassFixtur
         Assert.Contains(",confirmed,yes", csv);
 
         static (string?, bool) Row(Incidents report, Guid id) => report.Rows.Single(r => r.AlarmId == id) is var r ? (r.Verdict, r.Retracted) : default;
+    }
+
+    [Fact]
+    public void Days_and_months_of_a_zone_half_an_hour_off_utc_count_each_passage_in_its_own_local_day()
+    {
+        // India's days begin at 18:30 UTC, inside one of the store's hourly counts: that hour is split at the boundary.
+        var directory = Directory.CreateTempSubdirectory("tunnel-report-zone-");
+        try
+        {
+            using var store = TunnelStore.Open(StoreOptions.SqliteInDataDirectory(directory.FullName));
+            var seq = 0;
+            Passage At(string utc, bool hazmat = false) => new()
+            {
+                EventId = Guid.NewGuid(), AgentId = "maoliling-north-entry-1", Seq = ++seq, Site = "maoliling", Bore = "north", Portal = Portal.Entry,
+                Lane = 1, CameraId = "cam-north-entry-1", CapturedAt = DateTimeOffset.Parse(utc, CultureInfo.InvariantCulture),
+                Vehicle = new VehicleRead { Class = VehicleClass.Truck, Confidence = 0.9, Hazmat = hazmat, HazmatConfidence = hazmat ? 0.9 : 0.01 },
+            };
+            store.AddPassages([.. new[]
+            {
+                At("2026-10-31T18:15:00Z"), // 23:45 on 31 October: before the days asked for
+                At("2026-10-31T18:45:00Z", hazmat: true), // 00:15 on 1 November
+                At("2026-11-01T18:20:00Z"), // 23:50 on 1 November
+                At("2026-11-01T18:40:00Z"), // 00:10 on 2 November
+                At("2026-11-02T18:35:00Z"), // 00:05 on 3 November: after them
+            }.Select(p => (p, p.CapturedAt))]);
+            var noon = new DateTimeOffset(2026, 11, 2, 12, 0, 0, TimeSpan.FromHours(5.5));
+
+            var daily = ManagerReports.Volumes(store, noon, 2, "Asia/Kolkata");
+            Assert.Equal(["2026-11-01", "2026-11-02"], daily.Days);
+            Assert.Equal([("2026-11-01", 2L, 1L), ("2026-11-02", 1L, 0L)], daily.Rows.Select(r => (r.Day, r.Passages, r.Hazmat)));
+            Assert.Equal(1, daily.TotalHazmat);
+            var monthly = ManagerReports.Monthly(store, noon, 2, "Asia/Kolkata");
+            Assert.Equal([("2026-10", 1L), ("2026-11", 4L)], monthly.Rows.Select(r => (r.Month, r.Passages)));
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
     }
 
     [Theory]

@@ -112,9 +112,11 @@ internal static class ManagerReports
     {
         var zone = ReportApi.FindZone(timeZone);
         var today = TimeZoneInfo.ConvertTime(now, zone).Date;
-        DateTimeOffset Start(DateTime day) => new(day, zone.GetUtcOffset(day));
-        return (Start(today.AddDays(1 - days)), Start(today.AddDays(1)), zone);
+        return (LocalStart(today.AddDays(1 - days), zone), LocalStart(today.AddDays(1), zone), zone);
     }
+
+    /// <summary>The instant a local day (or month) begins.</summary>
+    private static DateTimeOffset LocalStart(DateTime day, TimeZoneInfo zone) => new(day, zone.GetUtcOffset(day));
 
     private static string Day(DateTimeOffset at, TimeZoneInfo zone) => TimeZoneInfo.ConvertTime(at, zone).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
@@ -124,7 +126,9 @@ internal static class ManagerReports
     internal static DailyVolumes Volumes(TunnelStore store, DateTimeOffset now, int days, string timeZone)
     {
         var (from, to, zone) = Period(now, days, timeZone);
-        var rows = CountsBy(store, from, to, hour => Day(hour, zone))
+        var first = TimeZoneInfo.ConvertTime(from, zone).Date;
+        var starts = Enumerable.Range(0, days + 1).Select(d => LocalStart(first.AddDays(d), zone)).ToList();
+        var rows = CountsBy(store, starts, at => Day(at, zone))
             .Select(c => new DailyVolume(c.Period, c.Site, c.Bore, c.Portal, c.VehicleClass, c.Passages, c.Hazmat)).ToList();
         var dayList = Enumerable.Range(0, days).Select(d => Day(from.AddDays(d).AddHours(12), zone)).ToList();
         return new DailyVolumes(from, to, timeZone, dayList, rows, rows.Where(r => r.Portal == "entry").Sum(r => r.Hazmat));
@@ -136,23 +140,38 @@ internal static class ManagerReports
         var zone = ReportApi.FindZone(timeZone);
         var local = TimeZoneInfo.ConvertTime(now, zone);
         var first = new DateTime(local.Year, local.Month, 1).AddMonths(1 - months);
-        DateTimeOffset Start(DateTime day) => new(day, zone.GetUtcOffset(day));
-        var (from, to) = (Start(first), Start(first.AddMonths(months)));
-        var rows = CountsBy(store, from, to, hour => TimeZoneInfo.ConvertTime(hour, zone).ToString("yyyy-MM", CultureInfo.InvariantCulture))
+        var starts = Enumerable.Range(0, months + 1).Select(m => LocalStart(first.AddMonths(m), zone)).ToList();
+        var (from, to) = (starts[0], starts[^1]);
+        var rows = CountsBy(store, starts, at => TimeZoneInfo.ConvertTime(at, zone).ToString("yyyy-MM", CultureInfo.InvariantCulture))
             .Select(c => new MonthlyVolume(c.Period, c.Site, c.Bore, c.Portal, c.VehicleClass, c.Passages, c.Hazmat)).ToList();
         var monthList = Enumerable.Range(0, months).Select(m => first.AddMonths(m).ToString("yyyy-MM", CultureInfo.InvariantCulture)).ToList();
         return new MonthlyVolumes(from, to, timeZone, monthList, rows, rows.Where(r => r.Portal == "entry").Sum(r => r.Hazmat));
     }
 
-    /// <summary>The store's hourly counts summed per period (a local day or month), bore, portal and class, in order.</summary>
+    /// <summary>
+    /// The store's counts summed per period (a local day or month), bore, portal and class, in order; <paramref name="starts"/>
+    /// are the periods' starts and the last one's end.
+    /// </summary>
     private static IEnumerable<(string Period, string Site, string Bore, string Portal, string VehicleClass, long Passages, long Hazmat)> CountsBy(
-        TunnelStore store, DateTimeOffset from, DateTimeOffset to, Func<DateTimeOffset, string> period) =>
-        // Hours are whole UTC hours: exact for zones a whole number of hours from UTC (China's is).
-        store.HourlyCounts(from, to)
+        TunnelStore store, IReadOnlyList<DateTimeOffset> starts, Func<DateTimeOffset, string> period)
+    {
+        // The store counts whole UTC hours. In a zone 30 or 45 minutes off UTC (India, Nepal) a period begins inside an hour:
+        // that hour's passages are counted from the passages themselves, each side of the boundary in its own period.
+        static DateTimeOffset HourOf(DateTimeOffset at) => new(at.UtcTicks - at.UtcTicks % TimeSpan.TicksPerHour, TimeSpan.Zero);
+        var inside = starts.Where(s => s != HourOf(s)).ToList();
+        var split = inside.Select(HourOf).ToHashSet();
+        var counts = store.HourlyCounts(starts[0], starts[^1]).Where(c => !split.Contains(c.Hour)).ToList();
+        foreach (var start in inside)
+        {
+            if (start != starts[0]) counts.AddRange(store.PassageCounts(HourOf(start), start));
+            if (start != starts[^1]) counts.AddRange(store.PassageCounts(start, HourOf(start).AddHours(1)));
+        }
+        return counts
             .GroupBy(c => (Period: period(c.Hour), c.Site, c.Bore, c.Portal, c.VehicleClass))
             .Select(g => (g.Key.Period, g.Key.Site, g.Key.Bore, g.Key.Portal, g.Key.VehicleClass, g.Sum(c => c.Passages), g.Where(c => c.Hazmat).Sum(c => c.Passages)))
             .OrderBy(r => r.Period, StringComparer.Ordinal).ThenBy(r => r.Site, StringComparer.Ordinal).ThenBy(r => r.Bore, StringComparer.Ordinal)
             .ThenBy(r => r.Portal, StringComparer.Ordinal).ThenBy(r => r.VehicleClass, StringComparer.Ordinal);
+    }
 
     internal static TransitTimes Times(TunnelStore store, DateTimeOffset now, int days, string timeZone)
     {
