@@ -216,6 +216,32 @@ public sealed class ManagerReportTests(TestServerFixture fixture) : IClassFixtur
         }
     }
 
+    [Fact]
+    public void The_median_of_an_even_count_is_the_mean_of_the_middle_two_as_a_spreadsheet_gives_it()
+    {
+        var directory = Directory.CreateTempSubdirectory("tunnel-report-median-");
+        try
+        {
+            using var store = TunnelStore.Open(StoreOptions.SqliteInDataDirectory(directory.FullName));
+            var noon = new DateTimeOffset(2026, 11, 2, 12, 0, 0, TimeSpan.FromHours(8));
+            store.UpsertTransits([.. new[] { 170d, 230d }.Select((seconds, i) => new TransitRecord
+            {
+                EntryEventId = Guid.NewGuid(), Site = "maoliling", Bore = "north", Lane = 1, VehicleClass = VehicleClass.Van,
+                EnteredAt = noon.AddMinutes(i), ExitedAt = noon.AddMinutes(i).AddSeconds(seconds), TransitSeconds = seconds, Status = "exact",
+            })]);
+
+            var vans = ManagerReports.Times(store, noon, 1, "Asia/Shanghai").Rows.Single();
+            Assert.Equal((2, 200d, 230d), (vans.Transits, vans.MedianSeconds, vans.P95Seconds));
+            Assert.Equal(55d, ManagerReports.Median([10, 100]));
+            Assert.Equal(20d, ManagerReports.Median([10, 20, 100]));
+            Assert.Null(ManagerReports.Median([]));
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData("浙A12345", "浙A12345")]
     [InlineData("=HYPERLINK(\"x\")", "\"'=HYPERLINK(\"\"x\"\")\"")]
