@@ -17,15 +17,15 @@ public sealed partial class TunnelStore
     /// </summary>
     public PurgeResult PurgePlates(DateTimeOffset cutoff, string actor = "retention")
     {
-        var passages = BlankJsonRows("passages", "id", Col.Long, "captured_at", cutoff, json =>
+        var passages = BlankJsonRows("passages", "id", Col.Long, "captured_at", cutoff, "plate_text <> ''", json =>
         {
             var p = TunnelJson.Deserialize<Passage>(json)!;
             return TunnelJson.Serialize(p with { Plate = p.Plate is null ? null : p.Plate with { Text = "" } });
         });
         var transits = Write((connection, transaction) => _dialect.Execute(connection, transaction,
             "UPDATE transits SET plate_text = '' WHERE entered_at < @cutoff AND plate_text <> ''", ("@cutoff", Col.Time, cutoff)));
-        var history = BlankJsonRows("alarm_transitions", "id", Col.Long, "at", cutoff, BlankAlarmPlate);
-        var current = BlankJsonRows("alarms_current", "alarm_id", Col.Uuid, "at", cutoff, BlankAlarmPlate);
+        var history = BlankJsonRows("alarm_transitions", "id", Col.Long, "at", cutoff, AlarmPlateKept, BlankAlarmPlate);
+        var current = BlankJsonRows("alarms_current", "alarm_id", Col.Uuid, "at", cutoff, AlarmPlateKept, BlankAlarmPlate);
         var deadLetters = Write((connection, transaction) => _dialect.Execute(connection, transaction,
             "UPDATE dead_letters SET payload = NULL, reason = '(purged: may have quoted a plate)' WHERE received_at < @cutoff AND payload IS NOT NULL", ("@cutoff", Col.Time, cutoff)));
         var texts = MaskOperatorTexts(cutoff);
@@ -130,14 +130,23 @@ public sealed partial class TunnelStore
         return deleted;
     }
 
+    // An alarm about an unread vehicle has no plate of its own but may name a second suspect's, read (in the JSON only:
+    // as the serializer writes it, the plate first); once blanked that reads "plate":"" and the row is done.
+    private const string AlarmPlateKept =
+        """(plate_text <> '' OR (plate_text IS NULL AND json LIKE '%"alternative":{"plate":"%' AND json NOT LIKE '%"alternative":{"plate":""%'))""";
+
     private static string BlankAlarmPlate(string json)
     {
         var alarm = TunnelJson.Deserialize<AlarmTransition>(json)!;
-        return TunnelJson.Serialize(alarm with { Plate = "", Alternative = alarm.Alternative is { } other ? other with { Plate = "" } : null });
+        // An unread plate stays unread (null), as in passages.
+        return TunnelJson.Serialize(alarm with
+        {
+            Plate = alarm.Plate is null ? null : "", Alternative = alarm.Alternative is { Plate: not null } other ? other with { Plate = "" } : alarm.Alternative,
+        });
     }
 
-    /// <summary>Rewrites plate_text and json of rows older than the cutoff, a chunk per transaction.</summary>
-    private long BlankJsonRows(string table, string key, Col keyType, string timeColumn, DateTimeOffset cutoff, Func<string, string> blank)
+    /// <summary>Rewrites plate_text and json of rows older than the cutoff that <paramref name="kept"/> still names a plate in, a chunk per transaction.</summary>
+    private long BlankJsonRows(string table, string key, Col keyType, string timeColumn, DateTimeOffset cutoff, string kept, Func<string, string> blank)
     {
         long total = 0;
         while (true)
@@ -146,13 +155,13 @@ public sealed partial class TunnelStore
             {
                 var rows = new List<(object Key, string Json)>();
                 using (var select = _dialect.Command(connection, transaction,
-                           $"SELECT {key}, json FROM {table} WHERE {timeColumn} < @cutoff AND plate_text <> '' ORDER BY {key} LIMIT {PurgeChunk}",
+                           $"SELECT {key}, json FROM {table} WHERE {timeColumn} < @cutoff AND {kept} ORDER BY {key} LIMIT {PurgeChunk}",
                            ("@cutoff", Col.Time, cutoff)))
                 using (var reader = select.ExecuteReader())
                 {
                     while (reader.Read()) rows.Add((keyType == Col.Uuid ? reader.GetGuid(0) : reader.GetInt64(0), reader.GetString(1)));
                 }
-                using var update = _dialect.Command(connection, transaction, $"UPDATE {table} SET plate_text = '', json = @json WHERE {key} = @key",
+                using var update = _dialect.Command(connection, transaction, $"UPDATE {table} SET plate_text = CASE WHEN plate_text IS NULL THEN NULL ELSE '' END, json = @json WHERE {key} = @key",
                     ("@json", Col.Text, ""), ("@key", keyType, null));
                 foreach (var (rowKey, json) in rows)
                 {

@@ -372,6 +372,28 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void Retention_purge_blanks_the_second_suspects_plate_of_an_alarm_whose_own_vehicle_was_unread()
+    {
+        var old = T0.AddDays(-40);
+        var alarm = Guid.NewGuid();
+        var suspect = new AlarmAlternative("浙B22222", Guid.NewGuid(), 2, old.AddMinutes(-3), VehicleClass.Truck);
+        Store.AddAlarmTransitions(
+        [
+            Alarm(alarm, AlarmState.ActiveUnacknowledged, old, plate: null) with { Alternative = suspect },
+            Alarm(alarm, AlarmState.ActiveAcknowledged, old.AddMinutes(1), plate: null) with { Alternative = suspect },
+        ]);
+
+        var result = Store.PurgePlates(T0.AddDays(-30));
+
+        Assert.Equal((2L, 1L), (result.AlarmTransitions, result.CurrentAlarms));
+        Assert.All(Store.AlarmHistory(alarm), t => Assert.Equal((null, ""), (t.Plate, t.Alternative!.Plate)));
+        Assert.Equal((null, ""), (Store.CurrentAlarms().Single().Plate, Store.CurrentAlarms().Single().Alternative!.Plate));
+        foreach (var table in new[] { "alarm_transitions", "alarms_current" })
+            Assert.Equal(0L, Convert.ToInt64(Store.ScalarForTests($"SELECT COUNT(*) FROM {table} WHERE json LIKE '%浙B22222%'")));
+        Assert.Equal(0, Store.PurgePlates(T0.AddDays(-30)).Total);
+    }
+
+    [Fact]
     public void Everything_survives_dispose_and_reopen()
     {
         var p = Passage("a1", 1, "浙A12345", T0);
