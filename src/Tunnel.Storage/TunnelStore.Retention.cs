@@ -22,12 +22,10 @@ public sealed partial class TunnelStore
             var p = TunnelJson.Deserialize<Passage>(json)!;
             return TunnelJson.Serialize(p with { Plate = p.Plate is null ? null : p.Plate with { Text = "" } });
         });
-        var transits = Write((connection, transaction) => _dialect.Execute(connection, transaction,
-            "UPDATE transits SET plate_text = '' WHERE entered_at < @cutoff AND plate_text <> ''", ("@cutoff", Col.Time, cutoff)));
+        var transits = InChunks(BlankTransits, cutoff);
         var history = BlankJsonRows("alarm_transitions", "id", Col.Long, "at", cutoff, AlarmPlateKept, BlankAlarmPlate);
         var current = BlankJsonRows("alarms_current", "alarm_id", Col.Uuid, "at", cutoff, AlarmPlateKept, BlankAlarmPlate);
-        var deadLetters = Write((connection, transaction) => _dialect.Execute(connection, transaction,
-            "UPDATE dead_letters SET payload = NULL, reason = '(purged: may have quoted a plate)' WHERE received_at < @cutoff AND payload IS NOT NULL", ("@cutoff", Col.Time, cutoff)));
+        var deadLetters = InChunks(DropDeadLetterPayloads, cutoff);
         var texts = MaskOperatorTexts(cutoff);
         var result = new PurgeResult(passages, transits, history, current, deadLetters) { Texts = texts };
         Audit(actor, "purge-plates", $"before {cutoff.UtcDateTime:O}",
@@ -124,8 +122,8 @@ public sealed partial class TunnelStore
     /// </summary>
     public long DeleteDeadLetters(DateTimeOffset cutoff, string actor = "retention")
     {
-        var deleted = Write((connection, transaction) => _dialect.Execute(connection, transaction,
-            "DELETE FROM dead_letters WHERE received_at < @cutoff", ("@cutoff", Col.Time, cutoff)));
+        var deleted = InChunks(
+            $"DELETE FROM dead_letters WHERE id IN (SELECT id FROM dead_letters WHERE received_at < @cutoff ORDER BY received_at LIMIT {PurgeChunk})", cutoff);
         if (deleted > 0) Audit(actor, "purge-dead-letters", $"before {cutoff.UtcDateTime:O}", $"dead-letters={deleted}", _clock.GetUtcNow());
         return deleted;
     }
@@ -145,6 +143,34 @@ public sealed partial class TunnelStore
         });
     }
 
+    // Each finds the oldest rows still to change through the indexes of those only (schema 7).
+    internal static readonly string BlankTransits =
+        $"UPDATE transits SET plate_text = '' WHERE entry_event_id IN (SELECT entry_event_id FROM transits WHERE entered_at < @cutoff AND plate_text <> '' ORDER BY entered_at LIMIT {PurgeChunk})";
+
+    internal static readonly string DropDeadLetterPayloads =
+        "UPDATE dead_letters SET payload = NULL, reason = '(purged: may have quoted a plate)' " +
+        $"WHERE id IN (SELECT id FROM dead_letters WHERE received_at < @cutoff AND payload IS NOT NULL ORDER BY received_at LIMIT {PurgeChunk})";
+
+    internal static string PassagesToBlank => BlankSelect("passages", "id", "captured_at", "plate_text <> ''");
+
+    private static string BlankSelect(string table, string key, string timeColumn, string kept) =>
+        $"SELECT {key}, json FROM {table} WHERE {timeColumn} < @cutoff AND {kept} ORDER BY {timeColumn} LIMIT {PurgeChunk}";
+
+    /// <summary>
+    /// Runs <paramref name="sql"/>, which changes at most <see cref="PurgeChunk"/> rows older than <paramref name="cutoff"/>, a
+    /// transaction at a time until it changes fewer: a first purge over a year of rows never holds the writer for long.
+    /// </summary>
+    private long InChunks(string sql, DateTimeOffset cutoff)
+    {
+        long total = 0;
+        while (true)
+        {
+            var changed = Write((connection, transaction) => _dialect.Execute(connection, transaction, sql, ("@cutoff", Col.Time, cutoff)));
+            total += changed;
+            if (changed < PurgeChunk) return total;
+        }
+    }
+
     /// <summary>Rewrites plate_text and json of rows older than the cutoff that <paramref name="kept"/> still names a plate in, a chunk per transaction.</summary>
     private long BlankJsonRows(string table, string key, Col keyType, string timeColumn, DateTimeOffset cutoff, string kept, Func<string, string> blank)
     {
@@ -155,8 +181,7 @@ public sealed partial class TunnelStore
             {
                 var rows = new List<(object Key, string Json)>();
                 using (var select = _dialect.Command(connection, transaction,
-                           $"SELECT {key}, json FROM {table} WHERE {timeColumn} < @cutoff AND {kept} ORDER BY {key} LIMIT {PurgeChunk}",
-                           ("@cutoff", Col.Time, cutoff)))
+                           BlankSelect(table, key, timeColumn, kept), ("@cutoff", Col.Time, cutoff)))
                 using (var reader = select.ExecuteReader())
                 {
                     while (reader.Read()) rows.Add((keyType == Col.Uuid ? reader.GetGuid(0) : reader.GetInt64(0), reader.GetString(1)));

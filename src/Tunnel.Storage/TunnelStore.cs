@@ -126,6 +126,9 @@ public sealed partial class TunnelStore : IDisposable
         return command.ExecuteScalar();
     });
 
+    /// <summary>For tests that read several rows under the API (a query plan): each row's column <paramref name="ordinal"/> as text.</summary>
+    internal List<string> ColumnForTests(string sql, int ordinal) => Query(sql, r => Convert.ToString(r.GetValue(ordinal))!);
+
     /// <summary>For tests that look at the write connection's settings (it is kept open between writes).</summary>
     internal object? WriteScalarForTests(string sql) => WriteWith((session, transaction) =>
     {

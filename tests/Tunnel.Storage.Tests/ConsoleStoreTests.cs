@@ -19,9 +19,9 @@ public abstract class ConsoleStoreContract : IDisposable
     }
 
     [Fact]
-    public void The_schema_is_at_version_6()
+    public void The_schema_is_at_version_7()
     {
-        Assert.Equal(6, Store.SchemaVersion);
+        Assert.Equal(7, Store.SchemaVersion);
     }
 
     [Fact]

@@ -409,8 +409,8 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
         var store = Reopen();
 
         // One row per migration, none re-run on reopening.
-        Assert.Equal(6, store.SchemaVersion);
-        Assert.Equal(6L, Convert.ToInt64(store.ScalarForTests("SELECT COUNT(*) FROM schema_version")));
+        Assert.Equal(7, store.SchemaVersion);
+        Assert.Equal(7L, Convert.ToInt64(store.ScalarForTests("SELECT COUNT(*) FROM schema_version")));
         Assert.Equal(Json(p), Json(All()[0].Passage));
         var progress = store.Progress("a1");
         Assert.Equal((1L, 3L), (progress.Contiguous, progress.Highest));
@@ -437,7 +437,7 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
         Store.WriteScalarForTests("DELETE FROM schema_version WHERE version = 4");
 
         var upgraded = Reopen();
-        Assert.Equal(6, upgraded.SchemaVersion);
+        Assert.Equal(7, upgraded.SchemaVersion);
         Assert.Equal(
         [
             (T0, "north", "entry", "car", false, 1L), (T0, "north", "entry", "truck", true, 1L), (T0, "south", "exit", "car", false, 1L),
@@ -456,8 +456,51 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
 
     private void BackToSchema5()
     {
+        BackToSchema6();
         Store.WriteScalarForTests("DROP TABLE login_failures");
         Store.WriteScalarForTests("DELETE FROM schema_version WHERE version = 6");
+    }
+
+    private void BackToSchema6()
+    {
+        foreach (var index in KeptIndexes) Store.WriteScalarForTests($"DROP INDEX {index}");
+        Store.WriteScalarForTests("DELETE FROM schema_version WHERE version = 7");
+    }
+
+    private static readonly string[] KeptIndexes = ["ix_passages_plate_kept", "ix_transits_plate_kept", "ix_dead_letters_payload_kept"];
+
+    private long IndexCount(string name) => Convert.ToInt64(Store.ScalarForTests(Store.Provider == StoreProvider.Sqlite
+        ? $"SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = '{name}'"
+        : $"SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema() AND indexname = '{name}'"));
+
+    [Fact]
+    public void A_purge_over_more_rows_than_a_chunk_takes_them_all_and_the_upgrade_to_schema_7_indexes_those_left_to_blank()
+    {
+        // A first purge over months of rows (retention turned on late, an old database restored) works a chunk at a time.
+        const int rows = 1_234;
+        var old = T0.AddDays(-40);
+        var passages = Enumerable.Range(1, rows).Select(i => Passage("a1", i, i % 10 == 0 ? null : $"浙A{i:D5}", old.AddSeconds(i))).ToList();
+        Store.Store(new StoreBatch
+        {
+            Passages = Received([.. passages]),
+            Transits = [.. passages.Select(p => Transit(p.EventId, p.Plate?.Text, p.CapturedAt))],
+            DeadLetters = [.. passages.Take(600).Select(p => (new DeadLetter { ReceivedAt = p.CapturedAt, Topic = "t", ReasonCode = "bad-plate", Reason = "r", Payload = [1] }, (long?)null))],
+        });
+        Store.AddPassages(Received(Passage("a1", rows + 1, "沪B22222", T0)));
+        BackToSchema6();
+        var upgraded = Reopen();
+        Assert.Equal(7, upgraded.SchemaVersion);
+        Assert.All(KeptIndexes, index => Assert.Equal(1L, IndexCount(index)));
+
+        var read = rows - rows / 10;
+        Assert.Equal(new PurgeResult(read, read, 0, 0, 600), upgraded.PurgePlates(T0.AddDays(-30)));
+        Assert.Equal(1L, Convert.ToInt64(upgraded.ScalarForTests("SELECT COUNT(*) FROM passages WHERE plate_text <> ''")));
+        Assert.Equal(0L, Convert.ToInt64(upgraded.ScalarForTests("SELECT COUNT(*) FROM transits WHERE plate_text <> ''")));
+        Assert.Equal(rows / 10, Convert.ToInt64(upgraded.ScalarForTests("SELECT COUNT(*) FROM transits WHERE plate_text IS NULL")));
+        Assert.Equal(0L, Convert.ToInt64(upgraded.ScalarForTests("SELECT COUNT(*) FROM dead_letters WHERE payload IS NOT NULL")));
+        Assert.Equal(0, upgraded.PurgePlates(T0.AddDays(-30)).Total);
+        Assert.Equal(600, upgraded.DeleteDeadLetters(T0.AddDays(-30)));
+        Assert.Empty(upgraded.ReadDeadLetters(10));
     }
 
     [Fact]
@@ -544,7 +587,7 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
         Store.AddAlarmTransitions([Alarm(Guid.NewGuid(), AlarmState.Closed, T0)]);
         BackToSchema4();
         var upgraded = Reopen();
-        Assert.Equal(6, upgraded.SchemaVersion);
+        Assert.Equal(7, upgraded.SchemaVersion);
         Assert.Empty(upgraded.UnpublishedAlarms());
         var later = Alarm(Guid.NewGuid(), AlarmState.ActiveUnacknowledged, T0.AddMinutes(1));
         upgraded.AddAlarmTransitions([later]);
