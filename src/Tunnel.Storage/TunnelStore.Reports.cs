@@ -9,6 +9,9 @@ public sealed record HourlyCount(DateTimeOffset Hour, string Site, string Bore, 
 /// <summary>One finished transit's duration, for transit-time statistics (no plates).</summary>
 public sealed record TransitDuration(DateTimeOffset EnteredAt, string Site, string Bore, string? VehicleClass, bool Hazmat, double Seconds);
 
+/// <summary>The durations of the finished transits of one bore and class that entered in one period, shortest first (no plates).</summary>
+public sealed record TransitDurationGroup(int Period, string Site, string Bore, string? VehicleClass, IReadOnlyList<double> Seconds);
+
 /// <summary>
 /// One overdue alarm: when it was raised and first acknowledged (by a person), how it stands now, the
 /// operators' last verdict on it, whether a late passage showed the vehicle had left before it was raised, and
@@ -58,6 +61,42 @@ public sealed partial class TunnelStore
               """,
             r => new TransitDuration(_dialect.ReadTime(r, 0), r.GetString(1), r.GetString(2), NullableString(r, 3), r.GetBoolean(4), r.GetDouble(5)),
             ("@from", Col.Time, from), ("@to", Col.Time, to));
+
+    /// <summary>
+    /// Durations of the transits that ended with an exit, grouped by the period they entered in (period i is
+    /// [<paramref name="starts"/>[i], <paramref name="starts"/>[i + 1])), bore and class. Read row by row into the groups:
+    /// a month of full traffic is 1.4 million transits, which as rows cost 400 MB and 3 s per report.
+    /// </summary>
+    public IReadOnlyList<TransitDurationGroup> TransitDurationsBy(IReadOnlyList<DateTimeOffset> starts)
+    {
+        ArgumentNullException.ThrowIfNull(starts);
+        if (starts.Count < 2) return [];
+        var groups = new Dictionary<(int Period, string Site, string Bore, string? Class), List<double>>();
+        Read(connection =>
+        {
+            using var command = _dialect.Command(connection, null, """
+                SELECT entered_at, site, bore, vehicle_class, transit_seconds FROM transits
+                WHERE entered_at >= @from AND entered_at < @to AND transit_seconds IS NOT NULL
+                ORDER BY entered_at
+                """, ("@from", Col.Time, starts[0]), ("@to", Col.Time, starts[^1]));
+            using var reader = command.ExecuteReader();
+            var period = 0;
+            while (reader.Read())
+            {
+                var entered = _dialect.ReadTime(reader, 0);
+                while (entered >= starts[period + 1]) period++;
+                var key = (period, reader.GetString(1), reader.GetString(2), NullableString(reader, 3));
+                if (!groups.TryGetValue(key, out var seconds)) groups[key] = seconds = [];
+                seconds.Add(reader.GetDouble(4));
+            }
+            return groups.Count;
+        });
+        return [.. groups.Select(g =>
+        {
+            g.Value.Sort();
+            return new TransitDurationGroup(g.Key.Period, g.Key.Site, g.Key.Bore, g.Key.Class, g.Value);
+        })];
+    }
 
     /// <summary>
     /// Overdue alarms raised in [from, to), oldest first. Acknowledged means the first transition a

@@ -38,6 +38,29 @@ public abstract class ReportStoreContract : IDisposable
         ], Store.PassageCounts(boundary, T0.AddHours(1)).Select(c => (c.Hour, c.Bore, c.Portal, c.VehicleClass, c.Hazmat, c.Passages)));
         Assert.Empty(Store.PassageCounts(T0.AddHours(2), T0.AddHours(3)));
     }
+
+    [Fact]
+    public void Transit_durations_are_grouped_by_the_period_they_entered_in_bore_and_class_shortest_first()
+    {
+        TransitRecord Ended(DateTimeOffset entered, double seconds, string bore = "north", VehicleClass cls = VehicleClass.Car) =>
+            Transit(Guid.NewGuid(), null, entered) with { Bore = bore, VehicleClass = cls, ExitedAt = entered.AddSeconds(seconds), TransitSeconds = seconds, Status = "exact" };
+        Store.UpsertTransits(
+        [
+            Ended(T0.AddMinutes(-1), 999), // before the first period
+            Ended(T0, 200), Ended(T0.AddMinutes(10), 170), Ended(T0.AddMinutes(20), 185, cls: VehicleClass.Truck),
+            Ended(T0.AddMinutes(30), 150, bore: "south"),
+            Transit(Guid.NewGuid(), "浙A1", T0.AddMinutes(40)), // still inside: no duration
+            Ended(T0.AddHours(1), 160), Ended(T0.AddHours(2), 999), // the second period; after the last one
+        ]);
+
+        var groups = Store.TransitDurationsBy([T0, T0.AddHours(1), T0.AddHours(2)])
+            .OrderBy(g => (g.Period, g.Bore, g.VehicleClass)).Select(g => (g.Period, g.Bore, g.VehicleClass, string.Join(' ', g.Seconds)));
+        Assert.Equal(
+        [
+            (0, "north", "car", "170 200"), (0, "north", "truck", "185"), (0, "south", "car", "150"), (1, "north", "car", "160"),
+        ], groups);
+        Assert.Empty(Store.TransitDurationsBy([T0]));
+    }
 }
 
 public sealed class SqliteReportStoreTests : ReportStoreContract

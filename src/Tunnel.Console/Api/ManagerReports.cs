@@ -118,6 +118,13 @@ internal static class ManagerReports
     /// <summary>The instant a local day (or month) begins.</summary>
     private static DateTimeOffset LocalStart(DateTime day, TimeZoneInfo zone) => new(day, zone.GetUtcOffset(day));
 
+    /// <summary>When each of <paramref name="days"/> local days from <paramref name="from"/> begins, and the last one ends.</summary>
+    private static List<DateTimeOffset> DayStarts(DateTimeOffset from, int days, TimeZoneInfo zone)
+    {
+        var first = TimeZoneInfo.ConvertTime(from, zone).Date;
+        return [.. Enumerable.Range(0, days + 1).Select(d => LocalStart(first.AddDays(d), zone))];
+    }
+
     private static string Day(DateTimeOffset at, TimeZoneInfo zone) => TimeZoneInfo.ConvertTime(at, zone).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     private static string Local(DateTimeOffset at, TimeZoneInfo zone) =>
@@ -126,9 +133,7 @@ internal static class ManagerReports
     internal static DailyVolumes Volumes(TunnelStore store, DateTimeOffset now, int days, string timeZone)
     {
         var (from, to, zone) = Period(now, days, timeZone);
-        var first = TimeZoneInfo.ConvertTime(from, zone).Date;
-        var starts = Enumerable.Range(0, days + 1).Select(d => LocalStart(first.AddDays(d), zone)).ToList();
-        var rows = CountsBy(store, starts, at => Day(at, zone))
+        var rows = CountsBy(store, DayStarts(from, days, zone), at => Day(at, zone))
             .Select(c => new DailyVolume(c.Period, c.Site, c.Bore, c.Portal, c.VehicleClass, c.Passages, c.Hazmat)).ToList();
         var dayList = Enumerable.Range(0, days).Select(d => Day(from.AddDays(d).AddHours(12), zone)).ToList();
         return new DailyVolumes(from, to, timeZone, dayList, rows, rows.Where(r => r.Portal == "entry").Sum(r => r.Hazmat));
@@ -176,13 +181,15 @@ internal static class ManagerReports
     internal static TransitTimes Times(TunnelStore store, DateTimeOffset now, int days, string timeZone)
     {
         var (from, to, zone) = Period(now, days, timeZone);
-        var rows = store.TransitDurations(from, to)
-            .GroupBy(t => (Day: Day(t.EnteredAt, zone), t.Site, t.Bore, Class: t.VehicleClass ?? "unknown"))
+        var starts = DayStarts(from, days, zone);
+        var rows = store.TransitDurationsBy(starts)
+            .GroupBy(g => (Day: Day(starts[g.Period], zone), g.Site, g.Bore, Class: g.VehicleClass ?? "unknown"))
             .OrderBy(g => g.Key.Day, StringComparer.Ordinal).ThenBy(g => g.Key.Site, StringComparer.Ordinal)
             .ThenBy(g => g.Key.Bore, StringComparer.Ordinal).ThenBy(g => g.Key.Class, StringComparer.Ordinal)
             .Select(g =>
             {
-                var seconds = g.Select(t => t.Seconds).Order().ToList();
+                // Each group comes sorted; only a class not recorded and "unknown" make one row of two.
+                var seconds = g.Count() == 1 ? g.Single().Seconds : g.SelectMany(x => x.Seconds).Order().ToList();
                 return new TransitTimeRow(g.Key.Day, g.Key.Site, g.Key.Bore, g.Key.Class, seconds.Count,
                     Math.Round(Median(seconds)!.Value, 1), Math.Round(Percentile(seconds, 0.95)!.Value, 1));
             }).ToList();
