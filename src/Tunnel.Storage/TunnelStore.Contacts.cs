@@ -25,11 +25,13 @@ public sealed partial class TunnelStore
     public DriverContact? GetContact(string plate) =>
         Query($"SELECT {ContactColumns} FROM contacts WHERE plate_text = @plate", ReadContact, ("@plate", Col.Text, plate)).FirstOrDefault();
 
-    /// <summary>Contacts whose plate, name or company contains <paramref name="search"/> (all when empty), by plate.</summary>
+    /// <summary>Contacts whose plate, name or company contains <paramref name="search"/> (all when empty, letters in either case), by plate.</summary>
     public IReadOnlyList<DriverContact> ListContacts(string? search = null, int limit = 500)
     {
+        // SQLite's LIKE ignores the case of ASCII letters and PostgreSQL's does not: both compare lower case, so "b555" finds 沪B55555 on either.
         var filter = new Filter().AddIf(!string.IsNullOrWhiteSpace(search),
-            "(plate_text LIKE @like OR name LIKE @like OR company LIKE @like)", ("@like", Col.Text, "%" + search?.Trim() + "%"));
+            "(LOWER(plate_text) LIKE @like OR LOWER(name) LIKE @like OR LOWER(company) LIKE @like)",
+            ("@like", Col.Text, "%" + search?.Trim().ToLowerInvariant() + "%"));
         return Query($"SELECT {ContactColumns} FROM contacts{filter.Where} ORDER BY plate_text LIMIT @limit",
             ReadContact, filter.Parameters(("@limit", Col.Int, limit)));
     }

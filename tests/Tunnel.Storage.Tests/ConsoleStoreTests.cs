@@ -42,6 +42,17 @@ public abstract class ConsoleStoreContract : IDisposable
     }
 
     [Fact]
+    public void Contacts_are_searched_in_either_case_of_their_letters_on_every_provider()
+    {
+        Store.SaveContact(new DriverContact { Plate = "沪B55555", Name = "Li Wei", Phone = "13900000002", Company = "Sinopec", UpdatedBy = "admin", UpdatedAt = T0 });
+        Store.SaveContact(new DriverContact { Plate = "浙A12345", Name = "王师傅", Phone = "13800000001", UpdatedBy = "admin", UpdatedAt = T0 });
+
+        foreach (var search in new[] { "b555", "B555", "li wei", "SINOPEC" })
+            Assert.Equal(["沪B55555"], Store.ListContacts(search).Select(c => c.Plate));
+        Assert.Equal(["浙A12345"], Store.ListContacts("王").Select(c => c.Plate));
+    }
+
+    [Fact]
     public void Contact_attempts_are_kept_per_alarm_in_order()
     {
         var alarm = Guid.NewGuid();
