@@ -95,6 +95,20 @@ public sealed class ManagerReportTests(TestServerFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task Csv_files_are_named_by_the_last_day_or_hour_they_cover_on_the_console_clock()
+    {
+        using var boss = await Host.LoginAsync("boss");
+        async Task<string?> Name(string path) => (await boss.GetAsync(path)).Content.Headers.ContentDisposition?.FileName?.Trim('"');
+        Assert.Equal("transit-times-2026-10-31.csv", await Name("/api/v1/reports/transit-times.csv?days=7&to=2026-10-31"));
+        Assert.Equal("incidents-2026-10-31.csv", await Name("/api/v1/reports/incidents.csv?days=7&to=2026-10-31"));
+        Assert.Equal("daily-volumes-2026-10-31.csv", await Name("/api/v1/reports/daily-volumes.csv?days=7&to=2026-10-31"));
+        // The last 24 hours: named by the local hour they run up to, as the rows write their hours.
+        var nextHour = TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, ReportApi.FindZone("Asia/Shanghai")).AddHours(1);
+        var name = await Name("/api/v1/reports/passages-per-hour.csv");
+        Assert.True(name == $"passages-per-hour-{nextHour:yyyyMMddHH}.csv" || name == $"passages-per-hour-{nextHour.AddHours(1):yyyyMMddHH}.csv", name);
+    }
+
+    [Fact]
     public async Task Overdue_incidents_show_the_time_to_acknowledge_with_plates_masked_unless_granted()
     {
         var raised = Host.NextAlarmAsync(t => t.Plate == "浙G92001" && t.State == AlarmState.ActiveUnacknowledged);

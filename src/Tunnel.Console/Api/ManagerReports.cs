@@ -70,7 +70,7 @@ internal static class ManagerReports
         group.MapGet("/transit-times.csv", (int? days, DateOnly? to, string? lang, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
             {
                 var r = Times(store, Until(to, clock, o.Value.TimeZone), Days(days), o.Value.TimeZone);
-                return Csv.File("transit-times.csv", ["day", "site", "bore", "class", "transits", "median_s", "p95_s"],
+                return Csv.File($"transit-times-{LastDay(r.To, ReportApi.FindZone(r.TimeZone))}.csv", ["day", "site", "bore", "class", "transits", "median_s", "p95_s"],
                     r.Rows.Select(x => new object?[] { x.Day, x.Site, x.Bore, x.VehicleClass, x.Transits, x.MedianSeconds, x.P95Seconds }), lang);
             })
             .WithSummary("The transit times as CSV; `lang=zh` for a Chinese header and names (manager)");
@@ -83,7 +83,7 @@ internal static class ManagerReports
                 // A file leaves the console: recorded as an export, not as another look at the page.
                 var r = Overdue(store, user, clock, Until(to, clock, o.Value.TimeZone), Days(days), o.Value.TimeZone, "export-incidents-csv");
                 var zone = ReportApi.FindZone(r.TimeZone);
-                return Csv.File("incidents.csv", ["raised", "site", "bore", "plate", "priority", "state", "acknowledged", "acknowledged_by", "seconds_to_acknowledge",
+                return Csv.File($"incidents-{LastDay(r.To, zone)}.csv", ["raised", "site", "bore", "plate", "priority", "state", "acknowledged", "acknowledged_by", "seconds_to_acknowledge",
                         "verdict", "retracted"],
                     r.Rows.Select(x => new object?[] { Local(x.RaisedAt, zone), x.Site, x.Bore, x.Plate, x.Priority, x.State,
                         x.AcknowledgedAt is { } a ? Local(a, zone) : null, x.AcknowledgedBy, x.SecondsToAcknowledge, x.Verdict, x.Retracted ? "yes" : "no" }), lang);
@@ -126,6 +126,9 @@ internal static class ManagerReports
     }
 
     private static string Day(DateTimeOffset at, TimeZoneInfo zone) => TimeZoneInfo.ConvertTime(at, zone).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    /// <summary>The last local day of a period that ends at <paramref name="to"/>: a file is named by it, as the daily volumes' are.</summary>
+    private static string LastDay(DateTimeOffset to, TimeZoneInfo zone) => Day(to.AddTicks(-1), zone);
 
     private static string Local(DateTimeOffset at, TimeZoneInfo zone) =>
         TimeZoneInfo.ConvertTime(at, zone).ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);

@@ -28,7 +28,8 @@ internal static class ReportApi
             {
                 var report = Build(store, clock.GetUtcNow(), Math.Clamp(hours ?? 24, 1, 24 * 7), options.Value.TimeZone);
                 var zone = FindZone(report.TimeZone);
-                return Csv.File($"passages-per-hour-{report.To:yyyyMMddHH}.csv", ["hour", "site", "bore", "class", "passages"],
+                // Named by the hour it ends with on the manager's clock, as its rows are written.
+                return Csv.File($"passages-per-hour-{TimeZoneInfo.ConvertTime(report.To, zone):yyyyMMddHH}.csv", ["hour", "site", "bore", "class", "passages"],
                     from series in report.Series
                     from i in Enumerable.Range(0, report.Hours.Count)
                     select new object?[] { TimeZoneInfo.ConvertTime(report.Hours[i], zone).ToString("yyyy-MM-dd'T'HH:mmzzz", CultureInfo.InvariantCulture),
