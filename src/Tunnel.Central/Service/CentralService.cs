@@ -681,9 +681,14 @@ public sealed class CentralService
                 transit.AlarmRaisedAt = raisedAt;
                 continue;
             }
+            if (known.Kind != AlarmKind.Overdue || known.EnteredAt is not { } entered) continue;
+            // Inside for longer than the engine follows a vehicle: running, it would have given up on it meanwhile (untracked).
+            // Left open, nothing would ever clear it: its exit, if one comes, finds no transit to close.
+            if (now - entered > Settings.MaxTracked)
+                engine.Alarms.ConditionCleared(known.AlarmId, now, AlarmReason.Untracked(Settings.MaxTracked));
             // An overdue alarm the rebuild did not raise again: its vehicle left while we were down.
             // (Unless it entered before the rebuild window, where the rebuild cannot tell.)
-            if (known.Kind == AlarmKind.Overdue && known.EnteredAt >= now - RebuildWindow)
+            else if (entered >= now - RebuildWindow)
                 engine.Alarms.ConditionCleared(known.AlarmId, now, AlarmReason.LeftWhileDown());
         }
         _engine = engine;
