@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using Microsoft.Data.Sqlite;
 using Xunit.Abstractions;
 using static Tunnel.Storage.Tests.TestData;
@@ -48,6 +49,26 @@ public sealed class SqliteStoreTests : StoreContractTests
             Assert.Contains($"USING INDEX {index} ", plan);
             Assert.DoesNotContain("SCAN", plan);
         }
+    }
+
+    [Fact]
+    [UnsupportedOSPlatform("windows")]
+    public void The_database_file_and_its_wal_are_readable_by_the_owner_only_wherever_they_live()
+    {
+        const UnixFileMode others = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite;
+        // Outside the data directory (a connection string of its own), in a directory others may read.
+        var path = Path.Combine(_directory.FullName, "elsewhere.db");
+        using (var store = TunnelStore.Open(StoreOptions.SqliteFile(path)))
+        {
+            store.AddPassages(Seqs("a1", 1));
+            foreach (var file in new[] { path, path + "-wal", path + "-shm" })
+                Assert.Equal((UnixFileMode)0, File.GetUnixFileMode(file) & others);
+        }
+        // A file an older build left readable by others.
+        SqliteConnection.ClearAllPools();
+        File.SetUnixFileMode(path, File.GetUnixFileMode(path) | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        using (TunnelStore.Open(StoreOptions.SqliteFile(path)))
+            Assert.Equal((UnixFileMode)0, File.GetUnixFileMode(path) & others);
     }
 
     [Fact]

@@ -25,6 +25,32 @@ internal sealed class SqliteDialect : Dialect
         builder.ForeignKeys = true;
         _busyTimeoutMs = builder.DefaultTimeout * 1000;
         _connectionString = builder.ToString();
+        OwnerOnly(builder.DataSource);
+    }
+
+    /// <summary>
+    /// The file holds plates and password hashes: readable by the service's user only, wherever the connection string puts
+    /// it (the data directory is owner-only, another directory may not be). SQLite makes its -wal and -shm files with the
+    /// database file's permissions; a file an older build left readable by others is narrowed the same way.
+    /// </summary>
+    private static void OwnerOnly(string path)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        const UnixFileMode owner = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        try
+        {
+            using (new FileStream(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = owner })) { }
+        }
+        catch (IOException) when (File.Exists(path)) { }
+        foreach (var file in new[] { path, path + "-wal", path + "-shm" })
+        {
+            try
+            {
+                if (File.Exists(file) && (File.GetUnixFileMode(file) & ~owner) != 0) File.SetUnixFileMode(file, File.GetUnixFileMode(file) & owner);
+            }
+            // Not ours to change (a file another user shares with us): SQLite opens it all the same, or says why not.
+            catch (UnauthorizedAccessException) { }
+        }
     }
 
     // One statement per row: SQLite has no round trips to save, and binding a parameter by name
