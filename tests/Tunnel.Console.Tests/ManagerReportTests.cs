@@ -5,6 +5,7 @@ using System.Text.Json;
 using Tunnel.Core.Contracts;
 using Tunnel.Storage;
 using Tunnel.WebConsole.Api;
+using Tunnel.WebConsole.Security;
 
 namespace Tunnel.WebConsole.Tests;
 
@@ -92,6 +93,19 @@ public sealed class ManagerReportTests(TestServerFixture fixture) : IClassFixtur
         Assert.InRange(vans.MedianSeconds, 179, 182);
         Assert.Equal(vans.MedianSeconds, vans.P95Seconds);
         Assert.Contains(",maoliling,north,van,1,", await boss.GetStringAsync("/api/v1/reports/transit-times.csv?days=1"));
+    }
+
+    [Fact]
+    public async Task A_period_that_cannot_be_read_is_refused_with_what_is_expected()
+    {
+        using var boss = await Host.LoginAsync("boss");
+        foreach (var path in new[] { "daily-volumes?to=last-tuesday", "transit-times.csv?to=2026-02-31", "incidents?days=a-week", "passages-per-hour?hours=x" })
+        {
+            var response = await boss.GetAsync("/api/v1/reports/" + path);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            var error = await response.Content.ReadFromJsonAsync<ApiError>();
+            Assert.Equal(("invalid", "days, months and hours are whole numbers; to is a day, yyyy-MM-dd"), (error!.Error, error.Message));
+        }
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using Tunnel.Core.Contracts;
@@ -20,6 +21,14 @@ internal static class ReportApi
     public static void Map(RouteGroupBuilder api)
     {
         var group = api.MapGroup("/reports").WithTags("Reports").RequireAuthorization(Policies.Reports);
+        // A period the framework could not read (to=last-tuesday, days=abc) gets a 400 that says what is expected, not an empty one.
+        group.AddEndpointFilter(async (context, next) =>
+        {
+            var result = await next(context);
+            return result is EmptyHttpResult && context.HttpContext.Response.StatusCode == StatusCodes.Status400BadRequest
+                ? Results.BadRequest(new ApiError("invalid", "days, months and hours are whole numbers; to is a day, yyyy-MM-dd"))
+                : result;
+        });
         group.MapGet("/passages-per-hour", (TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> options, int? hours) =>
                 Build(store, clock.GetUtcNow(), Math.Clamp(hours ?? 24, 1, 24 * 7), options.Value.TimeZone))
             .WithSummary("Vehicles entering each bore per hour and vehicle class, over the last 24 hours (manager)");
