@@ -248,23 +248,39 @@ public sealed class CentralHost : IAsyncDisposable
         using var timer = new PeriodicTimer(TimeSpan.FromHours(1), clock);
         do
         {
-            try
+            // Each purge on its own: a store that fails (locked, its disk full, PostgreSQL away) or a row it cannot purge must not
+            // keep snapshots and spoken plates past their time, and on a full disk the old snapshots are what frees it.
+            if (retention.PlateDays > 0)
             {
-                if (retention.DeadLetterDays > 0 && _store!.DeleteDeadLetters(clock.GetUtcNow() - TimeSpan.FromDays(retention.DeadLetterDays)) is > 0 and var letters)
-                    log.LogInformation("retention: deleted {Count} dead letters older than {Days} days", letters, retention.DeadLetterDays);
-                if (retention.PlateDays <= 0) continue;
-                var cutoff = clock.GetUtcNow() - TimeSpan.FromDays(Settings.Retention.PlateDays);
-                var purged = _store!.PurgePlates(cutoff);
-                var pictures = Snapshots.Purge(cutoff);
-                if (pictures > 0) log.LogInformation("retention: deleted {Count} snapshots older than {Days} days", pictures, Settings.Retention.PlateDays);
-                WebConsole.Speech.SpeechService.Purge(Settings.DataDirectory, cutoff);
-                if (purged.Total > 0) log.LogInformation("retention: blanked {Count} plates older than {Days} days", purged.Total, Settings.Retention.PlateDays);
+                var cutoff = clock.GetUtcNow() - TimeSpan.FromDays(retention.PlateDays);
+                Purge("snapshots", () =>
+                {
+                    if (Snapshots.Purge(cutoff) is > 0 and var pictures)
+                        log.LogInformation("retention: deleted {Count} snapshots older than {Days} days", pictures, retention.PlateDays);
+                });
+                Purge("spoken plates", () => WebConsole.Speech.SpeechService.Purge(Settings.DataDirectory, cutoff));
+                Purge("plates", () =>
+                {
+                    if (_store!.PurgePlates(cutoff) is { Total: > 0 } purged)
+                        log.LogInformation("retention: blanked {Count} plates older than {Days} days", purged.Total, retention.PlateDays);
+                });
             }
+            if (retention.DeadLetterDays > 0)
+                Purge("dead letters", () =>
+                {
+                    if (_store!.DeleteDeadLetters(clock.GetUtcNow() - TimeSpan.FromDays(retention.DeadLetterDays)) is > 0 and var letters)
+                        log.LogInformation("retention: deleted {Count} dead letters older than {Days} days", letters, retention.DeadLetterDays);
+                });
+        } while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false));
+
+        void Purge(string what, Action purge)
+        {
+            try { purge(); }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                log.LogError(e, "retention purge failed");
+                log.LogError(e, "retention purge of {What} failed; tried again in an hour", what);
             }
-        } while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false));
+        }
     }
 
     public async ValueTask DisposeAsync()
