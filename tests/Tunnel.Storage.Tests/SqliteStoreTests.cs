@@ -1,5 +1,6 @@
 using System.Runtime.Versioning;
 using Microsoft.Data.Sqlite;
+using Tunnel.Core.Contracts;
 using Xunit.Abstractions;
 using static Tunnel.Storage.Tests.TestData;
 
@@ -69,6 +70,32 @@ public sealed class SqliteStoreTests : StoreContractTests
         File.SetUnixFileMode(path, File.GetUnixFileMode(path) | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
         using (TunnelStore.Open(StoreOptions.SqliteFile(path)))
             Assert.Equal((UnixFileMode)0, File.GetUnixFileMode(path) & others);
+    }
+
+    [Fact]
+    public void A_purged_plate_is_gone_from_the_file_itself_not_only_from_what_queries_return()
+    {
+        var old = T0.AddDays(-40);
+        var passages = Enumerable.Range(1, 50).Select(i => Passage("a1", i, $"浙K{i:D5}", old.AddSeconds(i))).ToList();
+        Store.AddPassages(Received([.. passages]));
+        Store.UpsertTransits([.. passages.Select(p => Transit(p.EventId, p.Plate!.Text, p.CapturedAt))]);
+        Store.AddAlarmTransitions([Alarm(Guid.NewGuid(), AlarmState.ActiveUnacknowledged, old, "浙K00007")]);
+
+        Store.PurgePlates(T0.AddDays(-30));
+        // Everything written back into the database file, as a backup copies it.
+        Store.Dispose();
+        using (var connection = new SqliteConnection(Options.ConnectionString))
+        {
+            connection.Open();
+            using var checkpoint = connection.CreateCommand();
+            checkpoint.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
+            checkpoint.ExecuteNonQuery();
+        }
+        SqliteConnection.ClearAllPools();
+
+        // A blanked row's old bytes would stay in its page's free space, and a removed index entry's too, for anyone reading the file.
+        var file = File.ReadAllBytes(Path.Combine(_directory.FullName, "data", "tunnel.db"));
+        Assert.Equal(-1, file.AsSpan().IndexOf("浙K000"u8));
     }
 
     [Fact]
