@@ -6,9 +6,36 @@ using Xunit.Abstractions;
 
 namespace Tunnel.EndToEnd.Tests;
 
-/// <summary>A central service down for longer than it follows a vehicle inside (12 hours) starts again with no alarm stuck open.</summary>
+/// <summary>A central service that was down: its rebuild raises the alarms that arose meanwhile and leaves none stuck open.</summary>
 public sealed class LongDowntimeTests(ITestOutputHelper output)
 {
+    [Fact]
+    public async Task A_stop_whose_entry_was_stored_but_whose_alarm_never_was_is_raised_by_the_restart()
+    {
+        using var dir = new TempDirectory();
+        var logs = TestOutputLoggerProvider.Factory(output);
+        var clock = ManualClock.StartingNow();
+        var settings = Hosts.Embedded(dir.Path);
+        Passage stopped;
+        // The entry is stored and acknowledged; the service dies before the alarm it would raise is stored (killed between the two commits, or down).
+        await using (var first = await Hosts.StartAsync(settings, logs, clock))
+        {
+            await using var entry = await TestAgent.ConnectAsync(first.BrokerHost, first.BrokerPort, first.Credentials!.For, "north", Portal.Entry, 1);
+            stopped = await entry.SendAsync(clock.GetUtcNow(), "浙B44444", VehicleClass.Truck);
+            await entry.AckAsync(1);
+            Assert.Empty(first.Store.CurrentAlarms());
+        }
+
+        clock.Advance(TimeSpan.FromMinutes(20));
+        await using var second = await Hosts.StartAsync(settings, logs, clock);
+        var id = Tunnel.Central.Alarms.AlarmIds.ForOverdue(stopped.EventId);
+        // Raised by the rebuild from the stored entry, stored, on the wall, and handed to the broker (none left to publish).
+        var raised = await Wait.UntilAsync(() => second.Store.AlarmHistory(id) is [var first, ..] ? first : null, "the alarm raised and stored");
+        Assert.Equal((AlarmState.ActiveUnacknowledged, "浙B44444"), (raised.State, raised.Plate));
+        await Wait.UntilAsync(() => second.Service.Snapshot.OpenAlarms.Any(a => a.AlarmId == id), "the alarm on the wall");
+        await Wait.UntilAsync(() => second.Store.UnpublishedAlarms().Count == 0, "the alarm published");
+    }
+
     [Fact]
     public async Task An_overdue_alarm_whose_vehicle_entered_longer_ago_than_the_engine_tracks_is_cleared_as_untracked_by_the_restart()
     {
