@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Tunnel.Core.Contracts;
 using Tunnel.Core.Plates;
 using Tunnel.Storage.Internal;
@@ -18,10 +19,7 @@ public sealed partial class TunnelStore
     public PurgeResult PurgePlates(DateTimeOffset cutoff, string actor = "retention")
     {
         var passages = BlankJsonRows("passages", "id", Col.Long, "captured_at", cutoff, "plate_text <> ''", json =>
-        {
-            var p = TunnelJson.Deserialize<Passage>(json)!;
-            return TunnelJson.Serialize(p with { Plate = p.Plate is null ? null : p.Plate with { Text = "" } });
-        });
+            TunnelJson.Deserialize<Passage>(json) is { } p ? TunnelJson.Serialize(p with { Plate = p.Plate is null ? null : p.Plate with { Text = "" } }) : null);
         var transits = InChunks(BlankTransits, cutoff);
         var history = BlankJsonRows("alarm_transitions", "id", Col.Long, "at", cutoff, AlarmPlateKept, BlankAlarmPlate);
         var current = BlankJsonRows("alarms_current", "alarm_id", Col.Uuid, "at", cutoff, AlarmPlateKept, BlankAlarmPlate);
@@ -80,21 +78,31 @@ public sealed partial class TunnelStore
         {
             var (read, changed, last) = Write((connection, transaction) =>
             {
-                var rows = new List<(object Key, string Json)>();
+                var rows = new List<(object Key, string Json, string? Note)>();
                 (string, Col, object?)[] window = after is null
                     ? [("@from", Col.Time, from), ("@to", Col.Time, to)]
                     : [("@from", Col.Time, from), ("@to", Col.Time, to), ("@after", keyType, after)];
                 using (var select = _dialect.Command(connection, transaction,
-                           $"SELECT {key}, json FROM {table} WHERE at >= @from AND at < @to{(after is null ? "" : $" AND {key} > @after")} ORDER BY {key} LIMIT {PurgeChunk}",
+                           $"SELECT {key}, json{(noteColumn ? ", note" : "")} FROM {table} WHERE at >= @from AND at < @to{(after is null ? "" : $" AND {key} > @after")} ORDER BY {key} LIMIT {PurgeChunk}",
                            window))
                 using (var reader = select.ExecuteReader())
                 {
-                    while (reader.Read()) rows.Add((keyType == Col.Uuid ? reader.GetGuid(0) : reader.GetInt64(0), reader.GetString(1)));
+                    while (reader.Read())
+                        rows.Add((keyType == Col.Uuid ? reader.GetGuid(0) : reader.GetInt64(0), reader.GetString(1), noteColumn ? NullableString(reader, 2) : null));
                 }
                 var updates = 0;
-                foreach (var (rowKey, json) in rows)
+                foreach (var (rowKey, json, note) in rows)
                 {
-                    var alarm = TunnelJson.Deserialize<AlarmTransition>(json)!;
+                    if (ReadAlarmOrNull(json) is not { } alarm)
+                    {
+                        var text = Unreadable(json);
+                        var maskedNote = note is null ? null : PlateMask.InText(note, visible: false);
+                        if (text == json && maskedNote == note) continue;
+                        _dialect.Execute(connection, transaction, $"UPDATE {table} SET json = @json{(noteColumn ? ", note = @note" : "")} WHERE {key} = @key",
+                            ("@json", Col.Text, text), ("@note", Col.Text, maskedNote), ("@key", keyType, rowKey));
+                        updates++;
+                        continue;
+                    }
                     var masked = alarm with
                     {
                         Note = alarm.Note is null ? null : PlateMask.InText(alarm.Note, visible: false),
@@ -133,15 +141,36 @@ public sealed partial class TunnelStore
     private const string AlarmPlateKept =
         """(plate_text <> '' OR (plate_text IS NULL AND json LIKE '%"alternative":{"plate":"%' AND json NOT LIKE '%"alternative":{"plate":""%'))""";
 
-    private static string BlankAlarmPlate(string json)
-    {
-        var alarm = TunnelJson.Deserialize<AlarmTransition>(json)!;
+    private static string? BlankAlarmPlate(string json) =>
         // An unread plate stays unread (null), as in passages.
-        return TunnelJson.Serialize(alarm with
-        {
-            Plate = alarm.Plate is null ? null : "", Alternative = alarm.Alternative is { Plate: not null } other ? other with { Plate = "" } : alarm.Alternative,
-        });
+        ReadAlarmOrNull(json) is { } alarm
+            ? TunnelJson.Serialize(alarm with
+            {
+                Plate = alarm.Plate is null ? null : "", Alternative = alarm.Alternative is { Plate: not null } other ? other with { Plate = "" } : alarm.Alternative,
+            })
+            : null;
+
+    private static AlarmTransition? ReadAlarmOrNull(string json)
+    {
+        try { return TunnelJson.Deserialize<AlarmTransition>(json); }
+        catch (JsonException) { return null; }
     }
+
+    /// <summary>
+    /// <paramref name="blank"/>'s rewrite of a row, or, for a row this build cannot read (written by another, or damaged), the row
+    /// with its plates masked as a rejected message's payload is: one such row must not stop the purge of every row after it, hour after hour.
+    /// </summary>
+    private static string BlankOrMask(Func<string, string?> blank, string json)
+    {
+        try
+        {
+            if (blank(json) is { } blanked) return blanked;
+        }
+        catch (JsonException) { }
+        return Unreadable(json);
+    }
+
+    private static string Unreadable(string json) => PlateMask.InPayload(json, visible: false) ?? PlateMask.InText(json, visible: false);
 
     // Each finds the oldest rows still to change through the indexes of those only (schema 7).
     internal static readonly string BlankTransits =
@@ -172,12 +201,12 @@ public sealed partial class TunnelStore
     }
 
     /// <summary>Rewrites plate_text and json of rows older than the cutoff that <paramref name="kept"/> still names a plate in, a chunk per transaction.</summary>
-    private long BlankJsonRows(string table, string key, Col keyType, string timeColumn, DateTimeOffset cutoff, string kept, Func<string, string> blank)
+    private long BlankJsonRows(string table, string key, Col keyType, string timeColumn, DateTimeOffset cutoff, string kept, Func<string, string?> blank)
     {
         long total = 0;
         while (true)
         {
-            var done = Write((connection, transaction) =>
+            var (done, unchangedRows) = Write((connection, transaction) =>
             {
                 var rows = new List<(object Key, string Json)>();
                 using (var select = _dialect.Command(connection, transaction,
@@ -188,16 +217,20 @@ public sealed partial class TunnelStore
                 }
                 using var update = _dialect.Command(connection, transaction, $"UPDATE {table} SET plate_text = CASE WHEN plate_text IS NULL THEN NULL ELSE '' END, json = @json WHERE {key} = @key",
                     ("@json", Col.Text, ""), ("@key", keyType, null));
+                var unchanged = 0;
                 foreach (var (rowKey, json) in rows)
                 {
-                    _dialect.SetValue(update.Parameters[0], Col.Text, blank(json));
+                    var blanked = BlankOrMask(blank, json);
+                    if (blanked == json) unchanged++;
+                    _dialect.SetValue(update.Parameters[0], Col.Text, blanked);
                     _dialect.SetValue(update.Parameters[1], keyType, rowKey);
                     update.ExecuteNonQuery();
                 }
-                return rows.Count;
+                return (rows.Count, unchanged);
             });
             total += done;
-            if (done < PurgeChunk) return total;
+            // A chunk that changed nothing would be read again and again (unreadable rows masked before, still naming a suspect).
+            if (done < PurgeChunk || unchangedRows == done) return total;
         }
     }
 }

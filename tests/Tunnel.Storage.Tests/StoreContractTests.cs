@@ -394,6 +394,29 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void A_row_the_program_cannot_read_has_its_plates_masked_and_does_not_stop_the_purge_of_the_rows_after_it()
+    {
+        var old = T0.AddDays(-40);
+        var unreadable = Passage("a1", 1, "浙A11111", old);
+        var readable = Passage("a1", 2, "浙A22222", old.AddSeconds(1));
+        Store.AddPassages(Received(unreadable, readable));
+        Store.AddAlarmTransitions([Alarm(Guid.NewGuid(), AlarmState.ActiveAcknowledged, old, "浙A11111", note: "浙A11111 towed")]);
+        // Written by another build (a vehicle class this one does not know), or damaged.
+        Store.WriteScalarForTests("""UPDATE passages SET json = '{"plate":{"text":"浙A11111"},"vehicle":{"class":"hovercraft"}}' WHERE seq = 1""");
+        Store.WriteScalarForTests("""UPDATE alarm_transitions SET json = '{"plate":"浙A11111","note":"浙A11111 towed"}'""");
+        Store.WriteScalarForTests("""UPDATE alarms_current SET json = '{"plate":"浙A11111"}'""");
+
+        var result = Store.PurgePlates(T0.AddDays(-30));
+
+        Assert.Equal((2L, 1L, 1L), (result.Passages, result.AlarmTransitions, result.CurrentAlarms));
+        Assert.Equal("", Store.GetPassage(readable.EventId)!.Passage.Plate!.Text);
+        foreach (var table in new[] { "passages", "alarm_transitions", "alarms_current" })
+            Assert.Equal(0L, Convert.ToInt64(Store.ScalarForTests($"SELECT COUNT(*) FROM {table} WHERE json LIKE '%浙A11111%' OR plate_text = '浙A11111'")));
+        Assert.Equal(0L, Convert.ToInt64(Store.ScalarForTests("SELECT COUNT(*) FROM alarm_transitions WHERE note LIKE '%浙A11111%'")));
+        Assert.Equal(0, Store.PurgePlates(T0.AddDays(-30)).Total);
+    }
+
+    [Fact]
     public void Everything_survives_dispose_and_reopen()
     {
         var p = Passage("a1", 1, "浙A12345", T0);
