@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Tunnel.Core.Contracts;
 using Tunnel.EndToEnd.Tests.Support;
 using Tunnel.Storage;
 using Xunit.Abstractions;
@@ -13,18 +14,23 @@ public sealed class RetentionTests(ITestOutputHelper output)
     {
         using var dir = new TempDirectory();
         var old = new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero);
-        // A store whose plate purge fails (here a stored passage it cannot read; as well a locked or full database).
-        using (TunnelStore.Open(StoreOptions.SqliteInDataDirectory(dir.Path))) { }
+        // A store whose plate purge fails, as on a full disk: it refuses to rewrite the old passage (a stored passage is never rewritten otherwise).
+        using (var store = TunnelStore.Open(StoreOptions.SqliteInDataDirectory(dir.Path)))
+        {
+            store.AddPassages([(new Passage
+            {
+                EventId = Guid.NewGuid(), AgentId = "maoliling-north-entry-1", Seq = 1, Site = "maoliling", Bore = "north", Portal = Portal.Entry, Lane = 1,
+                CameraId = "cam-north-entry-1", CapturedAt = old,
+                Plate = new PlateRead { Text = "浙A12345", Color = PlateColor.Blue, Confidence = 0.97 },
+                Vehicle = new VehicleRead { Class = VehicleClass.Car, Confidence = 0.9, HazmatConfidence = 0.02 },
+            }, old)]);
+        }
         using (var connection = new SqliteConnection(StoreOptions.SqliteInDataDirectory(dir.Path).ConnectionString))
         {
             connection.Open();
-            using var insert = connection.CreateCommand();
-            insert.CommandText = $"""
-                INSERT INTO passages (event_id, agent_id, seq, site, bore, portal, lane, captured_at, received_at, plate_text, vehicle_class, hazmat, json)
-                VALUES ('{Guid.NewGuid()}', 'maoliling-north-entry-1', 1, 'maoliling', 'north', 'entry', 1, {old.ToUnixTimeMilliseconds()},
-                        {old.ToUnixTimeMilliseconds()}, '浙A12345', 'car', 0, '{"{}"}')
-                """;
-            insert.ExecuteNonQuery();
+            using var trigger = connection.CreateCommand();
+            trigger.CommandText = "CREATE TRIGGER full_disk BEFORE UPDATE ON passages BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END";
+            trigger.ExecuteNonQuery();
         }
         SqliteConnection.ClearAllPools();
         var snapshot = Path.Combine(dir.Path, "snapshots", "2020-01-01", $"{Guid.NewGuid()}.jpg");
@@ -39,5 +45,6 @@ public sealed class RetentionTests(ITestOutputHelper output)
 
         await Wait.UntilAsync(() => !File.Exists(snapshot) && !File.Exists(spoken), "the old snapshot and spoken plate deleted");
         Assert.False(Directory.Exists(Path.GetDirectoryName(snapshot)));
+        Assert.Equal("浙A12345", host.Store.ReadPassages(DateTimeOffset.MinValue).Single().Passage.Plate!.Text);
     }
 }
