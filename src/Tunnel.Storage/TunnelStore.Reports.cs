@@ -6,9 +6,6 @@ namespace Tunnel.Storage;
 /// <summary>Passages counted per UTC hour and kind: the building block of volume reports (no plates).</summary>
 public sealed record HourlyCount(DateTimeOffset Hour, string Site, string Bore, string Portal, string VehicleClass, bool Hazmat, long Passages);
 
-/// <summary>One finished transit's duration, for transit-time statistics (no plates).</summary>
-public sealed record TransitDuration(DateTimeOffset EnteredAt, string Site, string Bore, string? VehicleClass, bool Hazmat, double Seconds);
-
 /// <summary>The durations of the finished transits of one bore and class that entered in one period, shortest first (no plates).</summary>
 public sealed record TransitDurationGroup(int Period, string Site, string Bore, string? VehicleClass, IReadOnlyList<double> Seconds);
 
@@ -50,16 +47,6 @@ public sealed partial class TunnelStore
               ORDER BY site, bore, portal, vehicle_class, hazmat
               """,
             r => new HourlyCount(from, r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetBoolean(4), Convert.ToInt64(r.GetValue(5))),
-            ("@from", Col.Time, from), ("@to", Col.Time, to));
-
-    /// <summary>Durations of the transits entered in [from, to) that ended with an exit.</summary>
-    public IReadOnlyList<TransitDuration> TransitDurations(DateTimeOffset from, DateTimeOffset to) =>
-        Query("""
-              SELECT entered_at, site, bore, vehicle_class, hazmat, transit_seconds FROM transits
-              WHERE entered_at >= @from AND entered_at < @to AND transit_seconds IS NOT NULL
-              ORDER BY entered_at
-              """,
-            r => new TransitDuration(_dialect.ReadTime(r, 0), r.GetString(1), r.GetString(2), NullableString(r, 3), r.GetBoolean(4), r.GetDouble(5)),
             ("@from", Col.Time, from), ("@to", Col.Time, to));
 
     /// <summary>
