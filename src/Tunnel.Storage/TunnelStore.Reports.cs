@@ -58,9 +58,9 @@ public sealed partial class TunnelStore
     {
         ArgumentNullException.ThrowIfNull(starts);
         if (starts.Count < 2) return [];
-        var groups = new Dictionary<(int Period, string Site, string Bore, string? Class), List<double>>();
-        Read(connection =>
+        var groups = Read(connection =>
         {
+            var byKey = new Dictionary<(int Period, string Site, string Bore, string? Class), List<double>>();
             using var command = _dialect.Command(connection, null, """
                 SELECT entered_at, site, bore, vehicle_class, transit_seconds FROM transits
                 WHERE entered_at >= @from AND entered_at < @to AND transit_seconds IS NOT NULL
@@ -73,10 +73,10 @@ public sealed partial class TunnelStore
                 var entered = _dialect.ReadTime(reader, 0);
                 while (entered >= starts[period + 1]) period++;
                 var key = (period, reader.GetString(1), reader.GetString(2), NullableString(reader, 3));
-                if (!groups.TryGetValue(key, out var seconds)) groups[key] = seconds = [];
+                if (!byKey.TryGetValue(key, out var seconds)) byKey[key] = seconds = [];
                 seconds.Add(reader.GetDouble(4));
             }
-            return groups.Count;
+            return byKey;
         });
         return [.. groups.Select(g =>
         {

@@ -72,26 +72,35 @@ public sealed partial class TunnelStore : IDisposable
     /// <summary>
     /// Runs <paramref name="work"/> in one transaction on the write session (one connection kept open, its
     /// statements prepared once), alone among this instance's writers. When it fails the session is closed,
-    /// and the next write opens another.
+    /// and the next write opens another. A connection the server dropped while it sat idle fails before
+    /// anything is committed: the transaction then runs once more on a fresh one, so a database restart costs
+    /// the first write after it nothing. <paramref name="work"/> must keep its state to itself.
     /// </summary>
     private T WriteWith<T>(Func<WriteSession, DbTransaction, T> work)
     {
         lock (_writeLock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var session = _session ??= new WriteSession(_dialect);
-            try
+            for (var attempt = 1; ; attempt++)
             {
-                using var transaction = session.Connection.BeginTransaction();
-                var result = work(session, transaction);
-                transaction.Commit();
-                return result;
-            }
-            catch
-            {
-                _session = null;
-                session.Dispose();
-                throw;
+                var session = _session ??= new WriteSession(_dialect);
+                var committing = false;
+                try
+                {
+                    using var transaction = session.Connection.BeginTransaction();
+                    var result = work(session, transaction);
+                    committing = true;
+                    transaction.Commit();
+                    return result;
+                }
+                catch (Exception e)
+                {
+                    _session = null;
+                    session.Dispose();
+                    // A connection lost during the commit may have committed: that one is the caller's to retry.
+                    if (attempt > 1 || committing || !_dialect.LostConnection(e)) throw;
+                    _dialect.ForgetIdleConnections();
+                }
             }
         }
     }
@@ -102,9 +111,26 @@ public sealed partial class TunnelStore : IDisposable
         get { lock (_writeLock) return _session?.PreparedCount ?? 0; }
     }
 
+    /// <summary>
+    /// Runs <paramref name="work"/> on a pooled connection; if the server had dropped it (and so every idle one), once
+    /// more on a fresh one. <paramref name="work"/> must keep its state to itself.
+    /// </summary>
     private T Read<T>(Func<DbConnection, T> work)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        try
+        {
+            return ReadOnce(work);
+        }
+        catch (Exception e) when (_dialect.LostConnection(e))
+        {
+            _dialect.ForgetIdleConnections();
+            return ReadOnce(work);
+        }
+    }
+
+    private T ReadOnce<T>(Func<DbConnection, T> work)
+    {
         using var connection = _dialect.Open();
         return work(connection);
     }

@@ -23,6 +23,15 @@ internal abstract class Dialect : IDisposable
     /// <summary>An open connection, from the provider's pool, set up for this store.</summary>
     public abstract DbConnection Open();
 
+    /// <summary>
+    /// Whether <paramref name="e"/> says the server dropped the connection (a restart, an administrator), so the
+    /// pool's other idle connections are dead too and a statement that never reached a commit may run again.
+    /// </summary>
+    public virtual bool LostConnection(Exception e) => false;
+
+    /// <summary>Closes the pool's idle connections, so the next <see cref="Open"/> connects afresh.</summary>
+    public virtual void ForgetIdleConnections() { }
+
     /// <summary>The store's long-lived write connection (<see cref="WriteSession"/>).</summary>
     public virtual DbConnection OpenForWriting() => Open();
 

@@ -14,6 +14,13 @@ internal sealed class PostgresDialect(string connectionString) : Dialect
 
     public override DbConnection Open() => _dataSource.OpenConnection();
 
+    // Npgsql hands out pooled connections without asking the server (a round trip per use): after a server restart each
+    // idle one fails at its first statement, with an I/O error or the server's "terminating connection" notice.
+    public override bool LostConnection(Exception e) => e is NpgsqlException { IsTransient: true }
+        or PostgresException { SqlState: PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow };
+
+    public override void ForgetIdleConnections() => _dataSource.Clear();
+
     public override string Ddl(string template) => template
         .Replace("{id}", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY")
         .Replace("{uuid}", "UUID")

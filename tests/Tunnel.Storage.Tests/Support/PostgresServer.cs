@@ -74,6 +74,30 @@ public sealed class PostgresServer : IDisposable
 
     public void DropSchema(string schema) => Execute($"DROP SCHEMA IF EXISTS {schema} CASCADE");
 
+    /// <summary>
+    /// Ends every server process serving connections named <paramref name="applicationName"/>, as a server restart
+    /// does, and returns once they are gone (PostgreSQL 14's wait): the clients' pooled connections are then dead.
+    /// </summary>
+    public int TerminateConnections(string applicationName)
+    {
+        using var connection = new NpgsqlConnection(ConnectionString);
+        connection.Open();
+        var pids = new List<int>();
+        using (var find = new NpgsqlCommand("SELECT pid FROM pg_stat_activity WHERE application_name = @name", connection))
+        {
+            find.Parameters.AddWithValue("name", applicationName);
+            using var reader = find.ExecuteReader();
+            while (reader.Read()) pids.Add(reader.GetInt32(0));
+        }
+        foreach (var pid in pids)
+        {
+            using var terminate = new NpgsqlCommand("SELECT pg_terminate_backend(@pid, 10000)", connection);
+            terminate.Parameters.AddWithValue("pid", pid);
+            if (terminate.ExecuteScalar() is not true) throw new InvalidOperationException($"server process {pid} did not end within 10 s");
+        }
+        return pids.Count;
+    }
+
     private void Execute(string sql)
     {
         using var connection = new NpgsqlConnection(ConnectionString);
