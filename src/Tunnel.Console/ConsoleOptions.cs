@@ -25,6 +25,12 @@ public sealed class ConsoleOptions
     /// at one account, this stops trying a few passwords on every account, and each attempt costs a password hash.
     /// </summary>
     public int LoginAttemptsPerMinute { get; set; } = 30;
+    /// <summary>
+    /// A reverse proxy on this machine fronts the console: its X-Forwarded-For and X-Forwarded-Proto headers are then
+    /// believed (from loopback only). Off by default, since without a proxy anyone signed in on the server machine could
+    /// send the header and pose as any address, and so get around the per-address login limit and lock-out.
+    /// </summary>
+    public bool BehindProxy { get; set; }
     /// <summary>The speech synthesiser; a bare name is looked up on PATH.</summary>
     public string Espeak { get; set; } = "espeak-ng";
     public int SnapshotIntervalMs { get; set; } = 1000;

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using System.Threading.RateLimiting;
 using Tunnel.Central.Service;
 using Tunnel.Storage;
@@ -141,9 +142,10 @@ public static class ConsoleSetup
         app.Services.GetRequiredService<UserDirectory>().EnsureFirstAdmin();
         var assets = new EmbeddedAssets();
 
-        // A reverse proxy on this machine (the only one trusted) tells the client's address, which the login limit
-        // and the lock-out count by, and whether it came over HTTPS, which the session cookie's Secure flag follows.
-        app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto });
+        // A reverse proxy on this machine (the only one trusted, and only when configured) tells the client's address, which
+        // the login limit and the lock-out count by, and whether it came over HTTPS, which the session cookie's Secure flag follows.
+        if (app.Services.GetRequiredService<IOptions<ConsoleOptions>>().Value.BehindProxy)
+            app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto });
         app.Use(SecurityHeaders.Apply);
         app.UseStaticFiles(new StaticFileOptions
         {

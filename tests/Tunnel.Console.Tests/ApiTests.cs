@@ -8,7 +8,7 @@ using Tunnel.WebConsole.Views;
 
 namespace Tunnel.WebConsole.Tests;
 
-public sealed class ApiTests(TestServerFixture fixture) : IClassFixture<TestServerFixture>
+public sealed class ApiTests(ProxiedTestServerFixture fixture) : IClassFixture<ProxiedTestServerFixture>
 {
     private ConsoleHost Host => fixture.Host;
 

@@ -27,7 +27,8 @@ public sealed class BrowserFixture : IAsyncLifetime
         Directory.CreateDirectory(Screenshots);
         // A tower nobody answers for: the maintenance page must show it dark and say why.
         Host = await ConsoleHost.StartAsync(kestrel: true,
-            [new AlarmTowerSettings { Id = "control-room", Host = "127.0.0.1", Port = DeadTowerPort, Outputs = [new TowerOutput { Coil = 0 }] }]);
+            [new AlarmTowerSettings { Id = "control-room", Host = "127.0.0.1", Port = DeadTowerPort, Outputs = [new TowerOutput { Coil = 0 }] }],
+            behindProxy: true);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {

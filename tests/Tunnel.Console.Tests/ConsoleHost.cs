@@ -51,17 +51,20 @@ public sealed class ConsoleHost : IAsyncDisposable
     /// <summary>Every sites file the console handed to its hooks, as the host's broker hook would get it.</summary>
     public List<SitesFile> SitesChanges { get; } = [];
 
-    /// <summary>With <paramref name="towers"/>, the alarm towers the host drives (the console's maintenance page shows them).</summary>
-    public static async Task<ConsoleHost> StartAsync(bool kestrel, IReadOnlyList<AlarmTowerSettings>? towers = null)
+    /// <summary>
+    /// With <paramref name="towers"/>, the alarm towers the host drives (the console's maintenance page shows them); with
+    /// <paramref name="behindProxy"/>, the console believes the X-Forwarded-* headers of the test's requests.
+    /// </summary>
+    public static async Task<ConsoleHost> StartAsync(bool kestrel, IReadOnlyList<AlarmTowerSettings>? towers = null, bool behindProxy = false)
     {
         var host = new ConsoleHost();
-        await host.StartCoreAsync(kestrel, towers);
+        await host.StartCoreAsync(kestrel, towers, behindProxy);
         return host;
     }
 
     public AlarmTowers? Towers { get; private set; }
 
-    private async Task StartCoreAsync(bool kestrel, IReadOnlyList<AlarmTowerSettings>? towers)
+    private async Task StartCoreAsync(bool kestrel, IReadOnlyList<AlarmTowerSettings>? towers, bool behindProxy)
     {
         Directory.CreateDirectory(DataDirectory);
         _broker = await MosquittoBroker.StartAsync(new MosquittoBrokerOptions
@@ -87,6 +90,7 @@ public sealed class ConsoleHost : IAsyncDisposable
             ["Tunnel:Console:AdminPassword"] = AdminPassword,
             // Every test of a class logs in from the same address, many times a minute.
             ["Tunnel:Console:LoginAttemptsPerMinute"] = "1000",
+            ["Tunnel:Console:BehindProxy"] = behindProxy ? "true" : "false",
         });
         if (kestrel) builder.WebHost.UseUrls("http://127.0.0.1:0");
         else builder.WebHost.UseTestServer();

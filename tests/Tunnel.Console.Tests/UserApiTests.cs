@@ -12,6 +12,24 @@ public sealed class UserApiTests(TestServerFixture fixture) : IClassFixture<Test
 
     private Task<HttpClient> AdminAsync() => Host.LoginAsync(UserDirectory.FirstAdmin, ConsoleHost.AdminPassword);
 
+    [Fact]
+    public async Task Without_a_proxy_configured_an_X_Forwarded_For_header_is_not_the_clients_address()
+    {
+        Users.Create("spoofer-target", ConsoleHost.Password, [Roles.Operator]);
+        var answers = new List<HttpStatusCode>();
+        for (var i = 1; i <= 5; i++)
+        {
+            using var client = Host.CreateClient();
+            // Each guess poses as another address; believed, none would reach the lock-out of one address.
+            client.DefaultRequestHeaders.Add("X-Forwarded-For", $"10.0.0.{i}");
+            await ConsoleHost.UseAntiforgeryAsync(client);
+            answers.Add((await client.PostAsJsonAsync("/api/v1/auth/login", new LoginRequest("spoofer-target", "wrong-password"))).StatusCode);
+        }
+        Assert.Equal([.. Enumerable.Repeat(HttpStatusCode.Unauthorized, 4), (HttpStatusCode)423], answers);
+        Assert.NotNull(Host.Store.GetFailedLoginsFrom("spoofer-target", "local")?.LockedUntil);
+        Assert.Null(Host.Store.GetFailedLoginsFrom("spoofer-target", "10.0.0.1"));
+    }
+
     private async Task<HttpStatusCode> LoginStatusAsync(string user, string password)
     {
         using var client = Host.CreateClient();

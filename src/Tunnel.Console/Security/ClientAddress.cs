@@ -6,7 +6,7 @@ internal static class ClientAddress
 {
     /// <summary>
     /// The address logins are counted by: the connection's, or the one a proxy on this machine forwarded (ConsoleSetup trusts
-    /// no other); "local" when the server knows none (the in-process test server). One address, not its network: the
+    /// no other, and that one only with <see cref="ConsoleOptions.BehindProxy"/>); "local" when the server knows none (the in-process test server). One address, not its network: the
     /// control room's workstations and someone else on the same LAN share a network.
     /// </summary>
     public static string Of(HttpContext context) =>
