@@ -24,8 +24,11 @@ public sealed record TransitRecord
     public Guid? ExitEventId { get; init; }
     public DateTimeOffset? ExitedAt { get; init; }
     public double? TransitSeconds { get; init; }
-    /// <summary>Free text owned by the matcher (open, closed, overdue, ...).</summary>
+    /// <summary>Free text owned by the matcher (how it ended: exact, fuzzy, inferred, ...), ending in <see cref="OverdueMark"/> for a vehicle alarmed as overdue.</summary>
     public required string Status { get; init; }
+
+    /// <summary>Ends the <see cref="Status"/> of a transit whose vehicle was alarmed as overdue: an incident, not a transit time.</summary>
+    public const string OverdueMark = "+overdue";
 }
 
 public sealed record AuditEntry(long Id, DateTimeOffset At, string Actor, string Action, string Subject, string? Detail);

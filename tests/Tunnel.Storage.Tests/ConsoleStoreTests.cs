@@ -140,12 +140,13 @@ public abstract class ConsoleStoreContract : IDisposable
     }
 
     [Fact]
-    public void Transit_durations_are_those_of_transits_that_ended_with_an_exit()
+    public void Transit_durations_are_those_of_transits_that_ended_with_an_exit_and_no_overdue_alarm()
     {
         Store.UpsertTransits(
         [
             Transit(Guid.NewGuid(), "浙A1", T0) with { ExitedAt = T0.AddSeconds(170), TransitSeconds = 170, Status = "exact" },
             Transit(Guid.NewGuid(), "浙A2", T0.AddMinutes(1)),
+            Transit(Guid.NewGuid(), "浙A3", T0.AddMinutes(1)) with { TransitSeconds = 1_900, Status = "exact" + TransitRecord.OverdueMark },
             Transit(Guid.NewGuid(), null, T0.AddMinutes(2)) with { TransitSeconds = 200.5, Hazmat = true, Status = "inferred" },
             Transit(Guid.NewGuid(), "浙A4", T0.AddHours(3)) with { TransitSeconds = 150, Status = "exact" },
         ]);

@@ -586,7 +586,7 @@ public sealed class CentralService
             Plate = e.Transit.Plate?.Text, PlateColor = e.Transit.Plate?.Color, VehicleClass = e.Transit.Class, Hazmat = e.Transit.Hazmat,
             EnteredAt = e.Transit.EnteredAt, ExitEventId = e.Transit.ExitEventId, ExitedAt = e.Transit.ExitedAt,
             TransitSeconds = e.Transit.ExitedAt is { } exited ? Math.Round((exited - e.Transit.EnteredAt).TotalSeconds, 3) : null,
-            Status = TunnelJson.Name(e.Transit.Match) + (e.Transit.AlarmId is null ? "" : "+overdue"),
+            Status = TunnelJson.Name(e.Transit.Match) + (e.Transit.AlarmId is null ? "" : TransitRecord.OverdueMark),
         }).ToList());
         _engine.EndedTransits.Clear();
     }
