@@ -172,6 +172,9 @@ public sealed class AgentLink : IAsyncDisposable
         // Published after the SUBACK, so its PUBACK comes after the retained acknowledgement: that one is in by now.
         await PublishStatusAsync(ct);
         while (client.Messages.TryRead(out var message)) await TakeAckAsync(message, ct);
+        // Granted, and its retained acknowledgement (if the service holds any of this agent) taken: a new outbox file's
+        // numbers now mean to the service what they mean here. Refused, that waits for a later grant and its acknowledgement.
+        if (subscribing.IsCompletedSuccessfully) _outbox.MarkNumberingKnown();
         await Task.WhenAll(subscribing, SendLoopAsync(client, ct), ReadAcksAsync(client, ct));
     }
 

@@ -26,6 +26,7 @@ public sealed class PassageOutbox : IDisposable
     private long _confirmedThrough;
     private int _depth;
     private long _snapshotBytes;
+    private bool _numberingKnown;
 
     private PassageOutbox(SqliteConnection db, long snapshotBudgetBytes)
     {
@@ -64,6 +65,7 @@ public sealed class PassageOutbox : IDisposable
             DataSource = path, Pooling = false, DefaultTimeout = (int)Math.Max(1, Math.Ceiling((busyTimeout ?? TimeSpan.FromSeconds(30)).TotalSeconds)),
         }.ToString());
         db.Open();
+        var fresh = Scalar(db, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'counters'") == 0;
         // FULL: a passage counts as captured only once it survives a power cut.
         Execute(db, """
             PRAGMA journal_mode = WAL;
@@ -76,9 +78,13 @@ public sealed class PassageOutbox : IDisposable
             CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
             INSERT OR IGNORE INTO counters VALUES ('last_seq', 0), ('confirmed_through', 0);
             """);
+        // A file made now numbers from 1 whatever the central service holds of this agent; one that an older build made
+        // has been talking to the service all along.
+        Execute(db, "INSERT OR IGNORE INTO counters VALUES ('numbering_known', @known)", null, ("@known", fresh ? 0L : 1L));
         var outbox = new PassageOutbox(db, snapshotBudgetBytes) { Path = path };
         outbox._lastSeq = Scalar(db, "SELECT value FROM counters WHERE name = 'last_seq'");
         outbox._confirmedThrough = Scalar(db, "SELECT value FROM counters WHERE name = 'confirmed_through'");
+        outbox._numberingKnown = Scalar(db, "SELECT value FROM counters WHERE name = 'numbering_known'") != 0;
         outbox._depth = (int)Scalar(db, "SELECT COUNT(*) FROM outbox");
         outbox._snapshotBytes = Scalar(db, "SELECT COALESCE(SUM(LENGTH(snapshot)), 0) FROM outbox");
         if (Scalar(db, "SELECT COUNT(*) FROM counters WHERE name = 'clock_offset_ms'") > 0)
@@ -148,6 +154,7 @@ public sealed class PassageOutbox : IDisposable
             var bytes = Scalar(_db, "SELECT COALESCE(SUM(LENGTH(snapshot)), 0) FROM outbox WHERE seq <= @seq", tx, ("@seq", seq));
             var rows = Execute(_db, "DELETE FROM outbox WHERE seq <= @seq", tx, ("@seq", seq));
             Execute(_db, "UPDATE counters SET value = @seq WHERE name = 'confirmed_through'", tx, ("@seq", seq));
+            if (_numberingKnown) Execute(_db, NumberingKnownSql, tx);
             tx.Commit();
             _confirmedThrough = seq;
             _depth -= rows;
@@ -156,25 +163,58 @@ public sealed class PassageOutbox : IDisposable
     }
 
     /// <summary>
-    /// Continues numbering after <paramref name="seq"/> when the central service has stored more of this agent
-    /// than this outbox ever numbered: its file was lost or replaced, and the service's number belongs to the
-    /// earlier file. Confirming with it would delete the passages waiting here, which the service never stored
-    /// under these numbers; so they are numbered after it instead (their payloads too, in one transaction), keeping
-    /// their event ids, by which the service knows one it already has. Null when <paramref name="seq"/> is not beyond <see cref="LastSeq"/>.
+    /// Whether the central service's acknowledgements are known to count this file's numbers: false for a new file
+    /// until <see cref="MarkNumberingKnown"/> or <see cref="ContinueAfter"/>, since the service may hold passages of
+    /// this agent from an earlier file (lost with its disk, deleted, replaced) under the same numbers.
+    /// </summary>
+    public bool NumberingKnown { get { lock (_gate) return _numberingKnown; } }
+
+    /// <summary>
+    /// The service's retained acknowledgement has been taken, or there was none: it knows nothing of this agent that these
+    /// numbers could be mistaken for, and its acknowledgements from now on count this file's passages. Written to the file
+    /// now if it can be, else with the next confirmation: an agent that stops before either takes the service's next
+    /// retained acknowledgement for an earlier file's and renumbers what waits, which costs a re-send, not a passage.
+    /// </summary>
+    public void MarkNumberingKnown()
+    {
+        lock (_gate)
+        {
+            if (_numberingKnown) return;
+            _numberingKnown = true;
+            try { Execute(_db, NumberingKnownSql, null); }
+            catch (SqliteException) { }
+        }
+    }
+
+    private const string NumberingKnownSql = "UPDATE counters SET value = 1 WHERE name = 'numbering_known' AND value = 0";
+
+    /// <summary>
+    /// Continues numbering after <paramref name="seq"/> when the central service's number belongs to an earlier
+    /// outbox file of this agent (lost or replaced): it is beyond anything this file numbered, or it came before
+    /// this file's numbering was known (<see cref="NumberingKnown"/>), however far this file has counted by then.
+    /// Confirming with it would delete the passages waiting here, which the service never stored under these numbers;
+    /// so they are numbered after it instead (their payloads too, in one transaction), keeping their event ids, by
+    /// which the service knows one it already has. Null when <paramref name="seq"/> is this file's to confirm.
     /// </summary>
     public Renumbering? ContinueAfter(long seq)
     {
         lock (_gate)
         {
-            if (seq <= _lastSeq) return null;
+            if (_numberingKnown && seq <= _lastSeq) return null;
+            if (seq <= _confirmedThrough)
+            {
+                // The service holds nothing of this agent: this file's numbers are its.
+                MarkNumberingKnown();
+                return null;
+            }
             // The waiting passages are exactly those after the confirmed one, so they stay consecutive.
             var shift = seq - _confirmedThrough;
             using var tx = _db.BeginTransaction();
-            // Page by page: a long outage's outbox is never held in memory whole. Every new number lies beyond the
-            // old ones, so the moved rows neither collide nor come back into the pages still to read.
-            for (var from = _confirmedThrough + 1; from <= _lastSeq;)
+            // Page by page from the highest down: a long outage's outbox is never held in memory whole, and each row moves
+            // above every row still to move, so none collides with another or is read twice.
+            for (var to = _lastSeq; to > _confirmedThrough;)
             {
-                var page = Payloads(from, _lastSeq, tx);
+                var page = Payloads(_confirmedThrough + 1, to, tx);
                 if (page.Count == 0) break;
                 foreach (var (old, payload) in page)
                 {
@@ -183,13 +223,14 @@ public sealed class PassageOutbox : IDisposable
                     Execute(_db, "UPDATE outbox SET seq = @new, payload = @payload WHERE seq = @old", tx, ("@new", old + shift),
                         ("@payload", System.Text.Encoding.UTF8.GetBytes(TunnelJson.Serialize(passage with { Seq = old + shift }))), ("@old", old));
                 }
-                from = page[^1].Seq + 1;
+                to = page[^1].Seq - 1;
             }
             Execute(_db, "UPDATE counters SET value = @last WHERE name = 'last_seq'", tx, ("@last", _lastSeq + shift));
             Execute(_db, "UPDATE counters SET value = @seq WHERE name = 'confirmed_through'", tx, ("@seq", seq));
+            Execute(_db, NumberingKnownSql, tx);
             tx.Commit();
             var renumbering = new Renumbering(_depth, _confirmedThrough + 1, _lastSeq, seq + 1, _lastSeq + shift);
-            (_lastSeq, _confirmedThrough) = (_lastSeq + shift, seq);
+            (_lastSeq, _confirmedThrough, _numberingKnown) = (_lastSeq + shift, seq, true);
             return renumbering;
         }
     }
@@ -197,7 +238,7 @@ public sealed class PassageOutbox : IDisposable
     private List<(long Seq, byte[] Payload)> Payloads(long fromSeq, long toSeq, SqliteTransaction tx)
     {
         using var command = _db.CreateCommand();
-        command.CommandText = "SELECT seq, payload FROM outbox WHERE seq >= @from AND seq <= @to ORDER BY seq LIMIT 500";
+        command.CommandText = "SELECT seq, payload FROM outbox WHERE seq >= @from AND seq <= @to ORDER BY seq DESC LIMIT 500";
         command.Transaction = tx;
         command.Parameters.AddWithValue("@from", fromSeq);
         command.Parameters.AddWithValue("@to", toSeq);

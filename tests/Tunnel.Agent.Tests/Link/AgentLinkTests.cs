@@ -239,8 +239,10 @@ public sealed class AgentLinkTests : IAsyncLifetime
             await old.PublishAsync(Topics.AgentAck("maoliling", Identity.AgentId), System.Text.Encoding.UTF8.GetBytes(TunnelJson.Serialize(ack)), 1, true).WaitAsync(Limit);
         }
 
-        // Five passages kept while no central service was listening (none is now, so no live acknowledgement can come).
+        // Five passages kept while no central service was listening (none is now, so no live acknowledgement can come),
+        // in a file that had been talking to it before: the acknowledgement counts this file's numbers.
         using var outbox = PassageOutbox.Open(_dir, Identity.AgentId);
+        outbox.MarkNumberingKnown();
         for (var i = 1; i <= 5; i++) outbox.Add(PassageOutboxTests.Draft($"浙J{i:00000}"), null);
         await using var link = Link(outbox);
         var confirmed = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -254,8 +256,11 @@ public sealed class AgentLinkTests : IAsyncLifetime
         Assert.InRange((link.ServiceClock.GetUtcNow() - DateTimeOffset.UtcNow).TotalSeconds, -1, 1);
     }
 
-    [Fact]
-    public async Task Passages_of_a_replaced_outbox_are_numbered_after_the_retained_acknowledgement_of_the_earlier_one_and_none_is_lost()
+    [Theory]
+    [InlineData(1042)]
+    // Fewer than the new file numbered before it reached the broker: confirming 3 would have deleted three of them.
+    [InlineData(3)]
+    public async Task Passages_of_a_replaced_outbox_are_numbered_after_the_retained_acknowledgement_of_the_earlier_one_and_none_is_lost(long earlier)
     {
         await using var central = new MqttClient(new MqttClientOptions
         {
@@ -265,7 +270,7 @@ public sealed class AgentLinkTests : IAsyncLifetime
         Task Acknowledge(long seq) => central.PublishAsync(Topics.AgentAck("maoliling", Identity.AgentId),
             System.Text.Encoding.UTF8.GetBytes(TunnelJson.Serialize(new AgentAck { AgentId = Identity.AgentId, StoredThroughSeq = seq, At = DateTimeOffset.UtcNow })), 1, true).WaitAsync(Limit);
         // What the central service last acknowledged of this agent before its outbox file was lost with its disk.
-        await Acknowledge(1042);
+        await Acknowledge(earlier);
         await central.SubscribeAsync(Topics.AllPassages, 1).WaitAsync(Limit);
 
         // The new outbox numbers from 1 again; these were captured before the agent reached the broker.
@@ -282,15 +287,15 @@ public sealed class AgentLinkTests : IAsyncLifetime
             received.Add(TunnelJson.Deserialize<Passage>(System.Text.Encoding.UTF8.GetString(message.Payload))!);
         }
 
-        // None went out under its old number, which the acknowledgement of 1042 would seem to cover; none was deleted.
-        Assert.All(received, p => Assert.InRange(p.Seq, 1043, 1047));
-        Assert.Equal(captured.Select((p, i) => (p.EventId, 1043L + i)), received.DistinctBy(p => p.EventId).Select(p => (p.EventId, p.Seq)));
+        // None went out under its old number, which the earlier file's acknowledgement would seem to cover; none was deleted.
+        Assert.All(received, p => Assert.InRange(p.Seq, earlier + 1, earlier + 5));
+        Assert.Equal(captured.Select((p, i) => (p.EventId, earlier + 1 + i)), received.DistinctBy(p => p.EventId).Select(p => (p.EventId, p.Seq)));
         Assert.Equal(5, outbox.Depth);
         Assert.Contains("renumbered", link.LastError, StringComparison.Ordinal);
 
-        await Acknowledge(1047);
+        await Acknowledge(earlier + 5);
         await WhenEmpty(link, outbox);
-        Assert.Equal(1048, outbox.Add(PassageOutboxTests.Draft("浙J00006"), null).Seq);
+        Assert.Equal(earlier + 6, outbox.Add(PassageOutboxTests.Draft("浙J00006"), null).Seq);
     }
 
     /// <summary>A wall clock off by a fixed amount, as an edge box without a time server keeps it; its monotonic clock is the real one.</summary>

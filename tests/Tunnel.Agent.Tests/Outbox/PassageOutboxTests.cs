@@ -101,6 +101,64 @@ public sealed class PassageOutboxTests : IDisposable
     }
 
     [Fact]
+    public void A_new_file_takes_the_first_acknowledgement_it_meets_for_an_earlier_files_however_far_it_has_counted()
+    {
+        using (var outbox = PassageOutbox.Open(_dir, "a"))
+        {
+            Assert.False(outbox.NumberingKnown);
+            var kept = Enumerable.Range(1, 5).Select(i => outbox.Add(Draft($"浙J{i:00000}"), null)).ToList();
+            // The service holds 1-3 of the agent's earlier file: confirming 3 would delete three passages it never had.
+            Assert.Equal(new Renumbering(5, 1, 5, 4, 8), outbox.ContinueAfter(3));
+            Assert.True(outbox.NumberingKnown);
+            var waiting = outbox.Read(0, 10);
+            Assert.Equal([4L, 5L, 6L, 7L, 8L], waiting.Select(e => e.Seq));
+            Assert.Equal(kept.Select(p => p.EventId), waiting.Select(e => e.EventId));
+            Assert.Equal([4L, 5L, 6L, 7L, 8L], waiting.Select(e => TunnelJson.Deserialize<Passage>(System.Text.Encoding.UTF8.GetString(e.Payload))!.Seq));
+            // From now on its acknowledgements count this file's numbers.
+            Assert.Null(outbox.ContinueAfter(6));
+            outbox.Confirm(6);
+            Assert.Equal([7L, 8L], outbox.Read(0, 10).Select(e => e.Seq));
+        }
+        using (var reopened = PassageOutbox.Open(_dir, "a"))
+        {
+            Assert.True(reopened.NumberingKnown);
+            Assert.Equal((6L, 8L), (reopened.ConfirmedThrough, reopened.LastSeq));
+        }
+    }
+
+    [Fact]
+    public void A_file_knows_its_numbering_once_marked_or_when_the_service_holds_nothing_and_one_an_older_build_made_knows_it_already()
+    {
+        using (var outbox = PassageOutbox.Open(_dir, "a"))
+        {
+            outbox.Add(Draft("浙J00001"), null);
+            outbox.MarkNumberingKnown();
+        }
+        using (var reopened = PassageOutbox.Open(_dir, "a"))
+        {
+            Assert.True(reopened.NumberingKnown);
+            Assert.Null(reopened.ContinueAfter(1));
+        }
+
+        using (var outbox = PassageOutbox.Open(_dir, "b"))
+        {
+            Assert.Null(outbox.ContinueAfter(0));
+            Assert.True(outbox.NumberingKnown);
+        }
+
+        string older;
+        using (var outbox = PassageOutbox.Open(_dir, "c")) older = outbox.Path;
+        using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={older};Pooling=false"))
+        {
+            db.Open();
+            using var command = db.CreateCommand();
+            command.CommandText = "DELETE FROM counters WHERE name = 'numbering_known'";
+            Assert.Equal(1, command.ExecuteNonQuery());
+        }
+        using (var reopened = PassageOutbox.Open(_dir, "c")) Assert.True(reopened.NumberingKnown);
+    }
+
+    [Fact]
     public void Snapshots_give_way_to_passages_when_the_budget_is_spent()
     {
         using var outbox = PassageOutbox.Open(_dir, "a", snapshotBudgetBytes: 2500);
