@@ -90,11 +90,24 @@ public sealed record StoreBatch
     /// numbers its waiting passages anew), and the agent's acknowledgement waits for that number.
     /// </summary>
     public IReadOnlyList<(string AgentId, long Seq)> HandledSeqs { get; init; } = [];
+    /// <summary>
+    /// Per agent, the number through which it holds no passage any more (its status's <c>confirmedThrough</c>): every seq
+    /// up to it counts as handled. Numbers the service never stored there were lost with an earlier outbox file, or
+    /// stored in a database since restored from a backup or replaced; waiting for them would hold the agent's
+    /// acknowledgement back for good.
+    /// </summary>
+    public IReadOnlyList<(string AgentId, long Through)> ConfirmedThrough { get; init; } = [];
     public IReadOnlyList<TransitRecord> Transits { get; init; } = [];
     public IReadOnlyList<AlarmTransition> Alarms { get; init; } = [];
     /// <summary>Stored alarm transitions the MQTT broker has since accepted.</summary>
     public IReadOnlyList<AlarmTransition> PublishedAlarms { get; init; } = [];
 }
 
-/// <summary>What <see cref="TunnelStore.Store"/> did: the passages that were new (not stored before), in batch order.</summary>
-public sealed record StoreBatchResult(IReadOnlyList<Passage> NewPassages);
+/// <summary>
+/// What <see cref="TunnelStore.Store"/> did: the passages that were new (not stored before), in batch order, and per agent
+/// the seqs <see cref="StoreBatch.ConfirmedThrough"/> stopped awaiting, never stored.
+/// </summary>
+public sealed record StoreBatchResult(IReadOnlyList<Passage> NewPassages, IReadOnlyList<(string AgentId, SeqRange Seqs)> NoLongerAwaited);
+
+/// <summary>What the service acknowledges to an agent: every seq through <paramref name="Through"/> is stored, and the highest stored is <paramref name="Highest"/>.</summary>
+public readonly record struct StoredSeqs(long Through, long Highest);

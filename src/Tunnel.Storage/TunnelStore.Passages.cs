@@ -53,9 +53,9 @@ public sealed partial class TunnelStore
         var passageRows = unique.Select(b => PassageRow(b.Passage, b.ReceivedAt)).ToList();
         var transitRows = TransitRows(batch.Transits);
         var (alarmHistory, alarmCurrent) = AlarmRows(batch.Alarms);
-        if (passageRows.Count == 0 && batch.DeadLetters.Count == 0 && batch.HandledSeqs.Count == 0 && transitRows.Count == 0 && alarmHistory.Count == 0
-            && batch.PublishedAlarms.Count == 0)
-            return new StoreBatchResult([]);
+        if (passageRows.Count == 0 && batch.DeadLetters.Count == 0 && batch.HandledSeqs.Count == 0 && batch.ConfirmedThrough.Count == 0
+            && transitRows.Count == 0 && alarmHistory.Count == 0 && batch.PublishedAlarms.Count == 0)
+            return new StoreBatchResult([], []);
         return WriteWith((session, transaction) =>
         {
             IReadOnlyList<Passage> fresh = [];
@@ -77,6 +77,9 @@ public sealed partial class TunnelStore
             }
             foreach (var (agent, seq) in batch.HandledSeqs) Handled(agent).Add(seq);
             foreach (var (agent, seqs) in handled) SeqRanges.Record(session, transaction, agent, seqs);
+            var noLongerAwaited = new List<(string, SeqRange)>();
+            foreach (var (agent, through) in batch.ConfirmedThrough)
+                noLongerAwaited.AddRange(SeqRanges.RecordThrough(session, transaction, agent, through).Select(r => (agent, r)));
             if (transitRows.Count > 0) TransitUpsert.Run(session, transaction, transitRows);
             if (alarmHistory.Count > 0)
             {
@@ -84,7 +87,7 @@ public sealed partial class TunnelStore
                 AlarmCurrentUpsert.Run(session, transaction, alarmCurrent);
             }
             if (batch.PublishedAlarms.Count > 0) MarkPublished(session, transaction, batch.PublishedAlarms);
-            return new StoreBatchResult(fresh);
+            return new StoreBatchResult(fresh, noLongerAwaited);
 
             HashSet<long> Handled(string agent) =>
                 handled.TryGetValue(agent, out var set) ? set : handled[agent] = [];
@@ -140,15 +143,17 @@ public sealed partial class TunnelStore
     public long HighestStoredSeq(string agentId) => Progress(agentId).Contiguous;
 
     /// <summary>
-    /// <see cref="HighestStoredSeq"/> of several agents at once, on the write session (its statement prepared
-    /// once) and so after every write this instance has committed: what the service's writer acknowledges after each commit.
+    /// <see cref="HighestStoredSeq"/> of several agents at once, with the highest seq each has stored, on the write session
+    /// (its statements prepared once) and so after every write this instance has committed: what the service's writer
+    /// acknowledges after each commit.
     /// </summary>
-    public IReadOnlyDictionary<string, long> HighestStoredSeqs(IEnumerable<string> agentIds)
+    public IReadOnlyDictionary<string, StoredSeqs> StoredSeqsOf(IEnumerable<string> agentIds)
     {
         ArgumentNullException.ThrowIfNull(agentIds);
         var agents = agentIds.Distinct(StringComparer.Ordinal).ToList();
-        if (agents.Count == 0) return new Dictionary<string, long>();
-        return WriteWith((session, transaction) => agents.ToDictionary(a => a, a => SeqRanges.Contiguous(session, transaction, a), StringComparer.Ordinal));
+        if (agents.Count == 0) return new Dictionary<string, StoredSeqs>();
+        return WriteWith((session, transaction) => agents.ToDictionary(a => a,
+            a => new StoredSeqs(SeqRanges.Contiguous(session, transaction, a), SeqRanges.Highest(session, transaction, a)), StringComparer.Ordinal));
     }
 
     /// <summary>The acknowledgeable seq of one agent, with the highest seq seen and the gaps between.</summary>

@@ -722,7 +722,8 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(3, All().Count);
         // Seq 3 of a1 is handled by its dead letter in the same commit.
         Assert.Equal(3, Store.HighestStoredSeq("a1"));
-        Assert.Equal(new Dictionary<string, long> { ["a1"] = 3, ["a2"] = 1, ["nobody"] = 0 }, Store.HighestStoredSeqs(["a1", "a2", "nobody", "a1"]));
+        Assert.Equal(new Dictionary<string, StoredSeqs> { ["a1"] = new(3, 3), ["a2"] = new(1, 1), ["nobody"] = new(0, 0) },
+            Store.StoredSeqsOf(["a1", "a2", "nobody", "a1"]));
         Assert.Equal(2, Store.ReadDeadLetters(10).Count);
         Assert.NotNull(Store.GetTransit(entry));
         Assert.Equal([alarm], Store.CurrentAlarms().Select(a => a.AlarmId));
@@ -753,6 +754,23 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void Seqs_an_agent_holds_no_more_are_awaited_no_more_and_the_ones_never_stored_are_told()
+    {
+        // Stored: 1-2 and 5. The agent's outbox file with 3 and 4 was lost, and its new file continued after 7.
+        Store.Store(new StoreBatch { Passages = Seqs("a1", 1, 2, 5) });
+        Assert.Equal(new StoredSeqs(2, 5), Store.StoredSeqsOf(["a1"])["a1"]);
+        var result = Store.Store(new StoreBatch { ConfirmedThrough = [("a1", 7)] });
+        Assert.Equal([("a1", new SeqRange(3, 4)), ("a1", new SeqRange(6, 7))], result.NoLongerAwaited);
+        Assert.Equal(new StoredSeqs(7, 7), Store.StoredSeqsOf(["a1"])["a1"]);
+        // What the agent says every ten seconds, at or below what is handled, changes nothing; its next passage moves on.
+        var next = Store.Store(new StoreBatch { Passages = Seqs("a1", 8), ConfirmedThrough = [("a1", 7), ("a1", 4)] });
+        Assert.Empty(next.NoLongerAwaited);
+        Assert.Equal(new StoredSeqs(8, 8), Store.StoredSeqsOf(["a1"])["a1"]);
+        Assert.Empty(Store.Progress("a1").Gaps);
+        Assert.Equal(4, All().Count);
+    }
+
+    [Fact]
     public void A_steady_writer_prepares_its_statements_once()
     {
         void Batch(long seq) => Store.Store(new StoreBatch
@@ -763,13 +781,13 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
         });
         Batch(1);
         Batch(2);
-        Store.HighestStoredSeqs(["a1"]);
+        Store.StoredSeqsOf(["a1"]);
         var prepared = Store.PreparedStatementsForTests;
         Assert.True(prepared > 0);
         for (var seq = 3; seq <= 30; seq++)
         {
             Batch(seq);
-            Store.HighestStoredSeqs(["a1"]);
+            Store.StoredSeqsOf(["a1"]);
         }
         Assert.Equal(prepared, Store.PreparedStatementsForTests);
         Assert.Equal(30, Store.HighestStoredSeq("a1"));

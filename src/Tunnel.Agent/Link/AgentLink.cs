@@ -364,7 +364,7 @@ public sealed class AgentLink : IAsyncDisposable
         var before = _outbox.ConfirmedThrough;
         // Beyond anything this outbox numbered, the acknowledgement counts passages of an earlier outbox file of this
         // agent: it confirms none of these, which are numbered after it instead.
-        var renumbered = _outbox.ContinueAfter(ack.StoredThroughSeq);
+        var renumbered = _outbox.ContinueAfter(ack.StoredThroughSeq, ack.HighestSeq);
         if (renumbered is null) _outbox.Confirm(ack.StoredThroughSeq);
         // The file works again: its failure no longer describes the agent.
         if (_outboxError is { } failed)
@@ -374,7 +374,7 @@ public sealed class AgentLink : IAsyncDisposable
         }
         if (renumbered is not null)
         {
-            Renumbered(renumbered, ack.StoredThroughSeq);
+            Renumbered(renumbered);
             return;
         }
         if (_outbox.ConfirmedThrough <= before) return;
@@ -382,16 +382,17 @@ public sealed class AgentLink : IAsyncDisposable
         Confirmed?.Invoke(_outbox.ConfirmedThrough);
     }
 
-    private void Renumbered(Renumbering renumbered, long storedThrough)
+    private void Renumbered(Renumbering renumbered)
     {
+        var storedThrough = renumbered.NewFrom - 1;
         if (renumbered.Passages == 0)
         {
-            _log.LogInformation("the central service holds passages of {Agent} through {Seq}, from an earlier outbox file: numbering continues after it",
+            _log.LogInformation("the central service holds passages of {Agent} up to {Seq}, from an earlier outbox file: numbering continues after it",
                 _identity.AgentId, storedThrough);
             return;
         }
         // Not an error, but worth an operator's look: the outbox file was lost or replaced.
-        LastError = $"outbox renumbered: the central service holds passages through {storedThrough} from an earlier outbox file, " +
+        LastError = $"outbox renumbered: the central service holds passages up to {storedThrough} from an earlier outbox file, " +
             $"so the {renumbered.Passages} waiting, {renumbered.From}-{renumbered.To}, are now {renumbered.NewFrom}-{renumbered.NewTo}";
         _log.LogWarning("{Note}; sending them again", LastError);
         // Their new numbers are the ones the central service's acknowledgement will cover.
@@ -445,7 +446,8 @@ public sealed class AgentLink : IAsyncDisposable
     private AgentStatus Status(bool online, string? error) => new()
     {
         AgentId = _identity.AgentId, Online = online, Site = _identity.Site, Bore = _identity.Bore, Portal = _identity.Portal,
-        Lane = _identity.Lane, QueueDepth = _outbox.Depth, LastSeq = _outbox.LastSeq, ClockOffsetMs = ClockOffsetMs, LastError = error, At = ServiceClock.GetUtcNow(),
+        Lane = _identity.Lane, QueueDepth = _outbox.Depth, LastSeq = _outbox.LastSeq,
+        ConfirmedThrough = _outbox.NumberingKnown ? _outbox.ConfirmedThrough : null, ClockOffsetMs = ClockOffsetMs, LastError = error, At = ServiceClock.GetUtcNow(),
     };
 
     public async ValueTask DisposeAsync()

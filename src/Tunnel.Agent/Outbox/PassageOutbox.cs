@@ -194,21 +194,24 @@ public sealed class PassageOutbox : IDisposable
     /// this file's numbering was known (<see cref="NumberingKnown"/>), however far this file has counted by then.
     /// Confirming with it would delete the passages waiting here, which the service never stored under these numbers;
     /// so they are numbered after it instead (their payloads too, in one transaction), keeping their event ids, by
-    /// which the service knows one it already has. Null when <paramref name="seq"/> is this file's to confirm.
+    /// which the service knows one it already has. They go after <paramref name="highest"/>, the highest number the
+    /// service holds, where the earlier file left a gap below it: a new passage under a number the service has stored
+    /// already would let a later acknowledgement cover it unsent. Null when <paramref name="seq"/> is this file's to confirm.
     /// </summary>
-    public Renumbering? ContinueAfter(long seq)
+    public Renumbering? ContinueAfter(long seq, long? highest = null)
     {
         lock (_gate)
         {
             if (_numberingKnown && seq <= _lastSeq) return null;
-            if (seq <= _confirmedThrough)
+            var after = Math.Max(seq, highest ?? seq);
+            if (after <= _confirmedThrough)
             {
                 // The service holds nothing of this agent: this file's numbers are its.
                 MarkNumberingKnown();
                 return null;
             }
             // The waiting passages are exactly those after the confirmed one, so they stay consecutive.
-            var shift = seq - _confirmedThrough;
+            var shift = after - _confirmedThrough;
             using var tx = _db.BeginTransaction();
             // Page by page from the highest down: a long outage's outbox is never held in memory whole, and each row moves
             // above every row still to move, so none collides with another or is read twice.
@@ -226,11 +229,11 @@ public sealed class PassageOutbox : IDisposable
                 to = page[^1].Seq - 1;
             }
             Execute(_db, "UPDATE counters SET value = @last WHERE name = 'last_seq'", tx, ("@last", _lastSeq + shift));
-            Execute(_db, "UPDATE counters SET value = @seq WHERE name = 'confirmed_through'", tx, ("@seq", seq));
+            Execute(_db, "UPDATE counters SET value = @seq WHERE name = 'confirmed_through'", tx, ("@seq", after));
             Execute(_db, NumberingKnownSql, tx);
             tx.Commit();
-            var renumbering = new Renumbering(_depth, _confirmedThrough + 1, _lastSeq, seq + 1, _lastSeq + shift);
-            (_lastSeq, _confirmedThrough, _numberingKnown) = (_lastSeq + shift, seq, true);
+            var renumbering = new Renumbering(_depth, _confirmedThrough + 1, _lastSeq, after + 1, _lastSeq + shift);
+            (_lastSeq, _confirmedThrough, _numberingKnown) = (_lastSeq + shift, after, true);
             return renumbering;
         }
     }

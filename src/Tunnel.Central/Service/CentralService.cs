@@ -373,6 +373,8 @@ public sealed class CentralService
     public long StoreDroppedIdsForgotten => _writer.DroppedIdsForgotten;
     /// <summary>Dead letters kept without their payload, their source over its budget; exposed on /metrics.</summary>
     public long DeadLetterPayloadsDropped => _writer.DeadLetterPayloadsDropped;
+    /// <summary>Seqs agents hold no more that the store never had (an outbox file or a database lost); exposed on /metrics.</summary>
+    public long SeqsNoLongerAwaited => _writer.SeqsNoLongerAwaited;
 
     /// <summary>Takes a batch of messages; returns the agents owed an acknowledgement once it is stored.</summary>
     private IReadOnlyCollection<(string Site, string Agent)> HandleBatch(List<MqttMessage> batch, DateTimeOffset now)
@@ -386,6 +388,7 @@ public sealed class CentralService
             {
                 if (OnAgentStatus(site, agentId, m, now) is not { } status) continue;
                 (statuses ??= []).Add(status);
+                if (status.ConfirmedThrough is { } confirmed) _writer.AgentConfirmedThrough(agentId, confirmed);
                 // Acknowledged too: the acknowledgement carries the service's time, which the agent stamps its passages
                 // with, and it should have it within moments of connecting, before its first passage.
                 if (status.Online) (statusSenders ??= []).Add((site, agentId));

@@ -166,6 +166,29 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
         }
     }
 
+    // The highest confirmedThrough each agent's status has told (guarded by _queue): the same number every ten seconds
+    // needs no commit.
+    private readonly Dictionary<string, long> _confirmedTold = new(StringComparer.Ordinal);
+    private long _seqsNoLongerAwaited;
+
+    /// <summary>Seqs agents said they hold no more that the store never had (lost with an outbox file, or with a database); exposed on /metrics.</summary>
+    public long SeqsNoLongerAwaited => Interlocked.Read(ref _seqsNoLongerAwaited);
+
+    /// <summary>
+    /// An agent's status says it holds no passage numbered at or below <paramref name="through"/>: from the next commit on,
+    /// its acknowledgement no longer waits for any of them.
+    /// </summary>
+    public void AgentConfirmedThrough(string agentId, long through)
+    {
+        lock (_queue)
+        {
+            if (through <= 0 || _confirmedTold.TryGetValue(agentId, out var told) && through <= told) return;
+            _confirmedTold[agentId] = through;
+            _pending.ConfirmedThrough.Add((agentId, through));
+        }
+        _work.Set();
+    }
+
     /// <summary>A rejected message; its seq (when readable) counts as handled in the same commit.</summary>
     public void AddDeadLetter(DeadLetter letter, long? seq)
     {
@@ -338,14 +361,20 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
         try
         {
             // One transaction, so one disk sync, for everything queued; the alarms still land with (never before) the passages that raised them.
-            if (taken.Count > 0 || taken.HandledSeqs.Count > 0)
+            if (taken.Count > 0 || taken.HandledSeqs.Count > 0 || taken.ConfirmedThrough.Count > 0)
             {
-                store.Store(new StoreBatch
+                var result = store.Store(new StoreBatch
                 {
-                    Passages = taken.Passages, DeadLetters = taken.DeadLetters, HandledSeqs = taken.HandledSeqs, Transits = taken.Transits,
-                    Alarms = taken.Alarms, PublishedAlarms = taken.PublishedAlarms,
+                    Passages = taken.Passages, DeadLetters = taken.DeadLetters, HandledSeqs = taken.HandledSeqs, ConfirmedThrough = taken.ConfirmedThrough,
+                    Transits = taken.Transits, Alarms = taken.Alarms, PublishedAlarms = taken.PublishedAlarms,
                 });
                 Interlocked.Increment(ref _commits);
+                foreach (var (agent, seqs) in result.NoLongerAwaited)
+                {
+                    Interlocked.Add(ref _seqsNoLongerAwaited, seqs.To - seqs.From + 1);
+                    log.LogWarning("agent {Agent} holds no passage numbered {From}-{To} any more, which this store never had: no longer awaited " +
+                        "(they went with an outbox file lost or replaced, or with a database restored or replaced)", agent, seqs.From, seqs.To);
+                }
             }
         }
         catch
@@ -393,8 +422,8 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
             (ready ??= []).Add(target);
         }
         if (ready is null) return next;
-        IReadOnlyDictionary<string, long> stored;
-        try { stored = store.HighestStoredSeqs(ready.Select(t => t.Agent)); }
+        IReadOnlyDictionary<string, StoredSeqs> stored;
+        try { stored = store.StoredSeqsOf(ready.Select(t => t.Agent)); }
         catch
         {
             // Owed again after the next commit (an agent acknowledged twice is no harm).
@@ -405,9 +434,9 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
         {
             var (site, agent) = target;
             _lastAck[target] = Stopwatch.GetTimestamp();
-            var through = stored[agent];
+            var seqs = stored[agent];
             // The service's clock as the acknowledgement leaves (after the store's answer, not before): agents set their clocks by it.
-            var ack = new AgentAck { AgentId = agent, StoredThroughSeq = through, At = clock.GetUtcNow() };
+            var ack = new AgentAck { AgentId = agent, StoredThroughSeq = seqs.Through, HighestSeq = seqs.Highest, At = clock.GetUtcNow() };
             // Not sent: the agent keeps its outbox and sends again, and the next commit acknowledges again.
             void Unsent(string error) => log.LogWarning("could not acknowledge agent {Agent}: {Error}", agent, error);
             if (!FireAndObserve.TryPublish(mqtt, Topics.AgentAck(site, agent), Encoding.UTF8.GetBytes(TunnelJson.Serialize(ack)), retain: true, error => Unsent(error.Message), out var refused))
@@ -421,6 +450,7 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
         public List<(Passage, DateTimeOffset)> Passages { get; private init; } = [];
         public List<(DeadLetter, long?)> DeadLetters { get; private init; } = [];
         public List<(string AgentId, long Seq)> HandledSeqs { get; private init; } = [];
+        public List<(string AgentId, long Through)> ConfirmedThrough { get; private init; } = [];
         public List<TransitRecord> Transits { get; private init; } = [];
         public List<AlarmTransition> Alarms { get; private init; } = [];
         public List<AlarmTransition> PublishedAlarms { get; private init; } = [];
@@ -435,6 +465,7 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
             Passages = [.. Passages, .. later.Passages],
             DeadLetters = [.. DeadLetters, .. later.DeadLetters],
             HandledSeqs = [.. HandledSeqs, .. later.HandledSeqs],
+            ConfirmedThrough = [.. ConfirmedThrough, .. later.ConfirmedThrough],
             Transits = [.. Transits, .. later.Transits],
             Alarms = [.. Alarms, .. later.Alarms],
             PublishedAlarms = [.. PublishedAlarms, .. later.PublishedAlarms],

@@ -328,6 +328,7 @@ public static class Metrics
         sb.AppendLine("# TYPE tunnel_passages_deferred_total counter").AppendLine($"tunnel_passages_deferred_total {service.Ingest.Deferred}");
         sb.AppendLine("# TYPE tunnel_store_failing gauge").AppendLine($"tunnel_store_failing {(service.StoreFailing ? 1 : 0)}");
         sb.AppendLine("# TYPE tunnel_dead_letter_payloads_dropped_total counter").AppendLine($"tunnel_dead_letter_payloads_dropped_total {service.DeadLetterPayloadsDropped}");
+        sb.AppendLine("# TYPE tunnel_agent_seqs_no_longer_awaited_total counter").AppendLine($"tunnel_agent_seqs_no_longer_awaited_total {service.SeqsNoLongerAwaited}");
         sb.AppendLine("# TYPE tunnel_passages_accepted_total counter").AppendLine($"tunnel_passages_accepted_total {s.Accepted}");
         sb.AppendLine("# TYPE tunnel_passages_duplicate_total counter").AppendLine($"tunnel_passages_duplicate_total {s.Duplicates}");
         sb.AppendLine("# TYPE tunnel_passages_rejected_total counter");

@@ -24,7 +24,7 @@ public static class AgentStatusReader
         Portal? portal = null;
         int? lane = null;
         double? fps = null, clockOffsetMs = null;
-        long? queueDepth = null, lastSeq = null;
+        long? queueDepth = null, lastSeq = null, confirmedThrough = null;
         DateTimeOffset? at = null;
         var seen = 0;
         while (NextProperty(ref reader, out var name))
@@ -44,6 +44,7 @@ public static class AgentStatusReader
             else if (name.SequenceEqual("stopped"u8)) { bit = 1 << 11; if (!TryBool(ref reader, out var b)) return false; stopped = b; }
             else if (name.SequenceEqual("at"u8)) { bit = 1 << 12; if (reader.TokenType != JsonTokenType.String) return false; at = reader.GetDateTimeOffset(); }
             else if (name.SequenceEqual("lastSeq"u8)) { bit = 1 << 13; if (!TryInt64(ref reader, out var n)) return false; lastSeq = n; }
+            else if (name.SequenceEqual("confirmedThrough"u8)) { bit = 1 << 14; if (!TryInt64(ref reader, out var n)) return false; confirmedThrough = n; }
             else return false;
             if ((seen & bit) != 0) return false;
             seen |= bit;
@@ -55,6 +56,7 @@ public static class AgentStatusReader
         {
             Schema = schema, AgentId = agentId, Online = online, Site = site, Bore = bore, Portal = portal, Lane = lane, Fps = fps,
             QueueDepth = queueDepth, ClockOffsetMs = clockOffsetMs, LastError = lastError, Stopped = stopped, At = at, LastSeq = lastSeq,
+            ConfirmedThrough = confirmedThrough,
         };
         return true;
     }

@@ -45,6 +45,11 @@ public sealed record AgentAck
     public required string AgentId { get; init; }
     /// <summary>Every passage of this agent with a sequence number up to and including this one is stored.</summary>
     public required long StoredThroughSeq { get; init; }
+    /// <summary>
+    /// The highest sequence number of this agent stored, beyond <see cref="StoredThroughSeq"/> when some between are
+    /// missing: an agent whose outbox file was replaced numbers after it, so no new passage shares a number with a stored one.
+    /// </summary>
+    public long? HighestSeq { get; init; }
     public required DateTimeOffset At { get; init; }
 }
 
@@ -74,4 +79,9 @@ public sealed record AgentStatus
     /// connection, so one the central service has not received is late (lost on the way, waiting for its resend).
     /// </summary>
     public long? LastSeq { get; init; }
+    /// <summary>
+    /// The agent holds no passage numbered at or below this: the central service acknowledged them, or they belong to an
+    /// earlier outbox file its numbers continue after. The service stops waiting for any of them it never stored.
+    /// </summary>
+    public long? ConfirmedThrough { get; init; }
 }

@@ -11,16 +11,53 @@ internal static class SeqRanges
     public static void Record(WriteSession session, DbTransaction transaction, string agentId, IReadOnlyCollection<long> seqs)
     {
         if (seqs.Count == 0) return;
+        Record(session, transaction, agentId, [.. seqs.Select(s => new SeqRange(s, s))]);
+    }
+
+    /// <summary>
+    /// Counts every seq from 1 through <paramref name="through"/> as handled; returns the ranges of those that were not
+    /// (stored nowhere, and from now on awaited no more).
+    /// </summary>
+    public static List<SeqRange> RecordThrough(WriteSession session, DbTransaction transaction, string agentId, long through)
+    {
+        var contiguous = Contiguous(session, transaction, agentId);
+        if (through <= contiguous) return [];
+        var missing = new List<SeqRange>();
+        using (var reader = session.Prepared(transaction, "SELECT lo, hi FROM agent_seq_ranges WHERE agent_id = @a AND hi > @from AND lo <= @through ORDER BY lo",
+                   ("@a", Col.Text, agentId), ("@from", Col.Long, contiguous), ("@through", Col.Long, through)).ExecuteReader())
+        {
+            var next = contiguous + 1;
+            while (reader.Read())
+            {
+                var (lo, hi) = (reader.GetInt64(0), reader.GetInt64(1));
+                if (lo > next) missing.Add(new SeqRange(next, lo - 1));
+                next = Math.Max(next, hi + 1);
+            }
+            if (next <= through) missing.Add(new SeqRange(next, through));
+        }
+        Record(session, transaction, agentId, [new SeqRange(1, through)]);
+        return missing;
+    }
+
+    /// <summary>The highest seq of the agent stored (0 for none), read on the write session.</summary>
+    public static long Highest(WriteSession session, DbTransaction transaction, string agentId)
+    {
+        using var reader = session.Prepared(transaction, "SELECT MAX(hi) FROM agent_seq_ranges WHERE agent_id = @a", ("@a", Col.Text, agentId)).ExecuteReader();
+        return reader.Read() && !reader.IsDBNull(0) ? Math.Max(0, reader.GetInt64(0)) : 0;
+    }
+
+    private static void Record(WriteSession session, DbTransaction transaction, string agentId, IReadOnlyList<SeqRange> added)
+    {
         // Clamped so that the neighbours of the extreme longs do not overflow.
-        var lo = Math.Max(seqs.Min(), long.MinValue + 1) - 1;
-        var hi = Math.Min(seqs.Max(), long.MaxValue - 1) + 1;
+        var lo = Math.Max(added.Min(r => r.From), long.MinValue + 1) - 1;
+        var hi = Math.Min(added.Max(r => r.To), long.MaxValue - 1) + 1;
         var touched = new List<SeqRange>();
         using (var reader = session.Prepared(transaction, "SELECT lo, hi FROM agent_seq_ranges WHERE agent_id = @a AND hi >= @lo AND lo <= @hi",
                    ("@a", Col.Text, agentId), ("@lo", Col.Long, lo), ("@hi", Col.Long, hi)).ExecuteReader())
         {
             while (reader.Read()) touched.Add(new SeqRange(reader.GetInt64(0), reader.GetInt64(1)));
         }
-        var merged = Merge(touched.Concat(seqs.Select(s => new SeqRange(s, s))));
+        var merged = Merge(touched.Concat(added));
         // A healthy agent's one run grows at its end: move that row rather than delete it and insert it again.
         if (touched.Count == 1 && merged.Count == 1 && merged[0].From == touched[0].From)
         {

@@ -127,6 +127,18 @@ public sealed class PassageOutboxTests : IDisposable
     }
 
     [Fact]
+    public void Renumbered_passages_go_after_the_highest_number_the_service_holds_not_only_after_the_gap_below_it()
+    {
+        using var outbox = PassageOutbox.Open(_dir, "a");
+        for (var i = 1; i <= 3; i++) outbox.Add(Draft($"浙J0000{i}"), null);
+        // The service holds 1-2 and 4-5 of the earlier file, whose 3 went with its disk: numbered 3-5, two new passages would
+        // share a number with stored ones, and the acknowledgement through 5 that the new 3 brings would drop them unsent.
+        Assert.Equal(new Renumbering(3, 1, 3, 6, 8), outbox.ContinueAfter(2, highest: 5));
+        Assert.Equal([6L, 7L, 8L], outbox.Read(0, 10).Select(e => e.Seq));
+        Assert.Equal(5, outbox.ConfirmedThrough);
+    }
+
+    [Fact]
     public void A_file_knows_its_numbering_once_marked_or_when_the_service_holds_nothing_and_one_an_older_build_made_knows_it_already()
     {
         using (var outbox = PassageOutbox.Open(_dir, "a"))

@@ -13,6 +13,7 @@ public sealed class AgentStatusReaderTests
     {
         // Taken: the shapes the agents and the simulator write.
         { Head + Where + ",\"at\":\"2025-06-01T16:00:10.709+00:00\",\"lastSeq\":1}", true },
+        { Head + Where + ",\"at\":\"2026-11-24T13:00:00Z\",\"lastSeq\":1050,\"confirmedThrough\":1042}", true },
         { Head + Where + ",\"fps\":24.5,\"queueDepth\":3,\"clockOffsetMs\":-1.25,\"lastError\":\"rtsp \\u65AD\",\"stopped\":false,\"at\":\"2026-11-02T08:15:42Z\",\"lastSeq\":9223372036854775807} \r", true },
         { Head.Replace("true", "false") + ",\"stopped\":true}", true },
         { Head + "}", true },
