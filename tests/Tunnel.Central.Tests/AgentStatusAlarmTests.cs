@@ -165,6 +165,41 @@ public sealed class AgentOfflineDelayTests
     }
 
     [Fact]
+    public async Task An_agent_online_by_its_last_status_that_then_says_nothing_is_alarmed_and_cleared_when_it_speaks_again()
+    {
+        // A hung agent whose MQTT library still answers the broker's keep-alive: no last will, only silence.
+        var clock = new SteppingWallClock();
+        var alarms = new BlockingCollection<AlarmTransition>();
+        await using var live = await LiveCentral.StartAsync("maoliling-north-exit-1", s => s.AlarmChanged += alarms.Add, clock,
+            agentOfflineDelay: TimeSpan.FromSeconds(30));
+        async Task SayOnline(double fps)
+        {
+            await live.Agent.PublishAsync(Topics.AgentStatus("maoliling", "maoliling-north-exit-1"),
+                Encoding.UTF8.GetBytes(TunnelJson.Serialize(new AgentStatus
+                {
+                    AgentId = "maoliling-north-exit-1", Online = true, Site = "maoliling", Bore = "north", Portal = Portal.Exit, Lane = 1, Fps = fps,
+                })), qos: 1, retain: true).WaitAsync(LiveCentral.Deadline);
+            Assert.True(SpinWait.SpinUntil(() => live.Service.Snapshot.Agents.Any(a => a.AgentId == "maoliling-north-exit-1" && a.Fps == fps),
+                LiveCentral.Deadline), $"status at {fps} fps not taken");
+        }
+
+        await SayOnline(25);
+        var heard = clock.GetUtcNow();
+        // 60 s of silence makes it offline from then on, and the alarm waits out the on-delay of 30 s like any other.
+        // (The clock runs on in real time between the steps, so the first stops a few seconds short.)
+        clock.Step(TimeSpan.FromSeconds(85));
+        Assert.False(alarms.TryTake(out var early, TimeSpan.FromSeconds(1)), $"alarmed {(early?.At - heard)?.TotalSeconds:0} s after its last status");
+        clock.Step(TimeSpan.FromSeconds(5));
+        Assert.True(alarms.TryTake(out var raised, LiveCentral.Deadline), "a silent agent was never alarmed");
+        Assert.Equal((AlarmKind.AgentOffline, AlarmPriority.Medium, "maoliling-north-exit-1"), (raised.Kind, raised.Priority, raised.AgentId));
+        Assert.Contains("no status for", raised.Reason, StringComparison.Ordinal);
+
+        await SayOnline(24);
+        Assert.True(alarms.TryTake(out var cleared, LiveCentral.Deadline), "speaking again did not clear it");
+        Assert.Equal((raised.AlarmId, AlarmState.ClearedUnacknowledged), (cleared.AlarmId, cleared.State));
+    }
+
+    [Fact]
     public async Task An_agent_that_keeps_dropping_off_is_alarmed_counting_from_its_first_drop()
     {
         // The service's clock is stepped by hand between the statuses: 20 s away, 5 s back, away again.

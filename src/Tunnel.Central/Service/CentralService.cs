@@ -40,6 +40,8 @@ public sealed class CentralService
     private readonly List<AlarmTransition> _pendingAlarms = [];
     private readonly List<AlarmTransition> _unpublished = [];
     private readonly Dictionary<string, AgentStatus> _agents = [];
+    // When each agent's last status came, and under which site: one that stays connected but says nothing is lost too.
+    private readonly Dictionary<string, (string Site, DateTimeOffset At)> _lastHeard = [];
     private readonly Dictionary<string, Guid> _offlineAlarms = [];
     // Agents that went offline and have not been back for AgentOfflineDelay since (BackAt: online again, since then).
     private readonly Dictionary<string, (string Site, string Bore, AgentStatus Status, DateTimeOffset Since, DateTimeOffset? BackAt)> _goingOffline = [];
@@ -88,6 +90,11 @@ public sealed class CentralService
     public TimeSpan RebuildWindow { get; init; } = TimeSpan.FromHours(12);
     /// <summary>How long an agent must stay offline before its alarm is raised (zero: at once).</summary>
     public TimeSpan AgentOfflineDelay { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// How long an agent that last said it is online may send no status (agents send one every 10 s) before it counts as
+    /// going offline: a hung agent whose MQTT library still answers the broker's keep-alive leaves no last will.
+    /// </summary>
+    public TimeSpan AgentSilentAfter { get; init; } = TimeSpan.FromSeconds(60);
     /// <summary>Completes when the state is rebuilt and the subscriptions are in place.</summary>
     public Task Ready => _ready.Task;
     /// <summary>A consistent picture of every bore, refreshed by the loop; safe to read from any thread.</summary>
@@ -458,6 +465,7 @@ public sealed class CentralService
         // alarm the broker refuses, and every alarm after it would wait behind it.
         if (status.LastError is { Length: > MaxAgentErrorChars } error) status = status with { LastError = error[..MaxAgentErrorChars] + "…" };
         _agents[agentId] = status;
+        _lastHeard[agentId] = (site, now);
         var bore = status.Bore ?? _sites.Sites.FirstOrDefault(s => s.Id == site)?.Bores.FirstOrDefault()?.Id ?? "";
         if (!status.Online && !_offlineAlarms.ContainsKey(agentId))
         {
@@ -482,6 +490,7 @@ public sealed class CentralService
     /// </summary>
     private void RaiseOfflineAlarms(DateTimeOffset now)
     {
+        NoticeSilentAgents(now);
         List<string>? due = null, settled = null;
         foreach (var (agentId, pending) in _goingOffline)
         {
@@ -505,6 +514,20 @@ public sealed class CentralService
                 Site = site, Bore = bore, At = now, AgentId = agentId, Lane = status.Lane,
             }.WithReason(stopped ? AlarmReason.AgentStopped(agentId)
                 : status.LastError is { } err ? AlarmReason.AgentOfflineError(agentId, err) : AlarmReason.AgentOffline(agentId)));
+        }
+    }
+
+    /// <summary>An agent online by its last status that has said nothing for <see cref="AgentSilentAfter"/> goes offline from then on.</summary>
+    private void NoticeSilentAgents(DateTimeOffset now)
+    {
+        foreach (var (agentId, (site, heard)) in _lastHeard)
+        {
+            var silent = now - heard;
+            if (silent < AgentSilentAfter || _offlineAlarms.ContainsKey(agentId) || _goingOffline.ContainsKey(agentId)) continue;
+            if (_agents.GetValueOrDefault(agentId) is not { Online: true } status) continue;
+            var bore = status.Bore ?? _sites.Sites.FirstOrDefault(s => s.Id == site)?.Bores.FirstOrDefault()?.Id ?? "";
+            var why = $"no status for {silent.TotalSeconds:0} s though still connected (a hung agent?)";
+            _goingOffline[agentId] = (site, bore, status with { Online = false, LastError = why }, heard + AgentSilentAfter, BackAt: null);
         }
     }
 

@@ -132,6 +132,7 @@ public sealed class CentralHost : IAsyncDisposable
         Service = new CentralService(_startSites, _store, _mqtt, detector, clock, Logs.CreateLogger<CentralService>(), snapshots: Snapshots)
         {
             AgentOfflineDelay = TimeSpan.FromSeconds(Math.Max(0, Settings.AgentOfflineDelaySeconds)),
+            AgentSilentAfter = TimeSpan.FromSeconds(Math.Max(1, Settings.AgentSilentSeconds)),
         };
         _loop = Task.Run(() => Service.RunAsync(_stop.Token), CancellationToken.None);
         await Task.WhenAny(Service.Ready, _loop);

@@ -15,6 +15,8 @@ public sealed class TunnelSettings
     public RetentionSettings Retention { get; set; } = new();
     /// <summary>How long an agent must stay offline before its agent-offline alarm is raised; 0 raises it at once.</summary>
     public int AgentOfflineDelaySeconds { get; set; } = 30;
+    /// <summary>Seconds without a status after which an agent that said it was online counts as offline (it sends one every 10 s).</summary>
+    public int AgentSilentSeconds { get; set; } = 60;
     /// <summary>Beacons and sirens over Modbus TCP (none by default); see hardware/README.md.</summary>
     public List<AlarmTowerSettings> AlarmTowers { get; set; } = [];
 }
