@@ -31,6 +31,19 @@ public class MatchingTests
     }
 
     [Fact]
+    public void Exits_of_vehicles_whose_entries_were_never_counted_do_not_take_occupancy_below_the_vehicles_counted_in()
+    {
+        // The entry camera was out: two vehicles leave that were never counted in, then one enters.
+        var traffic = new Traffic();
+        traffic.Exit(100, "浙J11111");
+        traffic.Exit(104, "浙J22222");
+        Assert.Equal(0, traffic.North.Occupancy);
+        traffic.Entry(110, "浙J33333");
+        Assert.Equal(1, traffic.North.Occupancy);
+        Assert.Equal((1L, 2L), (traffic.North.Counters.Entries, traffic.North.Counters.Exits));
+    }
+
+    [Fact]
     public void Misread_exit_with_ocr_confusions_matches_the_right_vehicle()
     {
         var traffic = new Traffic();

@@ -45,8 +45,13 @@ public sealed class BoreMonitor
     public bool Congested => _congestion.Active;
     public LaneDiscipline Lanes => _lanes;
 
-    /// <summary>Entries minus exits, whatever the plates said: the number the operators trust.</summary>
-    public long Occupancy => Counters.Entries - Counters.Exits;
+    /// <summary>
+    /// Vehicles inside by count, whatever the plates said: the number the operators trust. Entries minus exits, except that
+    /// an exit with nobody counted inside takes nothing off: exits whose entries were never counted (an entry camera out or
+    /// retired, vehicles inside before the service's memory begins) would otherwise leave it below the truth for good,
+    /// and below zero. Missed exits still leave it above: the safe side in an evacuation.
+    /// </summary>
+    public long Occupancy { get; private set; }
 
     public void OnPassage(Passage p, DateTimeOffset now)
     {
@@ -57,6 +62,7 @@ public sealed class BoreMonitor
     private void OnEntry(Passage p, DateTimeOffset now)
     {
         Counters.Entries++;
+        Occupancy++;
         if (p.Plate is null) Counters.UnreadEntries++;
         var transit = Matcher.Open(p);
         // An exit may have come before its (late) entry: it waits among the orphans.
@@ -99,6 +105,7 @@ public sealed class BoreMonitor
     private void OnExit(Passage p, DateTimeOffset now)
     {
         Counters.Exits++;
+        if (Occupancy > 0) Occupancy--;
         if (p.Plate is null) Counters.UnreadExits++;
         var filledGap = Matcher.ExitGaps.Observe(p.AgentId, p.Seq, p.Lane, p.CapturedAt);
         Place(p, now);
@@ -295,6 +302,24 @@ public sealed class BoreMonitor
             return;
         }
         Reweigh(t, now);
+    }
+
+    /// <summary>
+    /// The escalation an overdue alarm is owed at <paramref name="now"/>, by the rule <see cref="OnDue"/> applies on its one timer:
+    /// its vehicle is still inside <see cref="DetectorSettings.EscalateAfter"/> after the alarm. Asked by the alarm book when a
+    /// shelf ends, as the timer passes a shelved alarm by. Only a question: nothing is scheduled or weighed.
+    /// </summary>
+    public (AlarmPriority Priority, AlarmReason Reason)? EscalationDue(Alarm alarm, DateTimeOffset now)
+    {
+        if (alarm.Kind != AlarmKind.Overdue) return null;
+        foreach (var t in Matcher.AllOpen)
+        {
+            if (t.AlarmId != alarm.Id) continue;
+            return !t.Hazmat && t.AlarmRaisedAt is { } raised && now >= raised + _settings.EscalateAfter
+                ? (AlarmPriority.Critical, AlarmReason.Escalated(now - t.EnteredAt))
+                : null;
+        }
+        return null;
     }
 
     /// <summary>
