@@ -174,6 +174,7 @@ public static class ConsoleSetup
         ContactApi.Map(api);
         AccountApi.Map(api);
         SitesApi.Map(api);
+        AuditApi.Map(api);
         // A connection ends when its cookie expires, not only when its socket drops.
         app.MapHub<LiveHub>(LiveHub.Path, o => o.CloseOnAuthenticationExpiration = true);
         return app;

@@ -30,6 +30,27 @@ public sealed class UserApiTests(TestServerFixture fixture) : IClassFixture<Test
         Assert.Null(Host.Store.GetFailedLoginsFrom("spoofer-target", "10.0.0.1"));
     }
 
+    [Fact]
+    public async Task Admins_read_the_audit_log_newest_first_by_actor_and_reading_it_is_audited()
+    {
+        Users.Create("audited-op", ConsoleHost.Password, [Roles.Operator]);
+        Assert.Equal(HttpStatusCode.OK, await LoginStatusAsync("audited-op", ConsoleHost.Password));
+        Assert.Equal(HttpStatusCode.Unauthorized, await LoginStatusAsync("audited-op", "wrong-password"));
+        using var admin = await AdminAsync();
+
+        var audit = (await admin.GetFromJsonAsync<AuditView>("/api/v1/audit?actor=audited-op&days=1"))!;
+        Assert.Equal(["login-failed", "login"], audit.Entries.Select(e => e.Action));
+        Assert.All(audit.Entries, e => Assert.Equal(("audited-op", "user:audited-op"), (e.Actor, e.Subject)));
+        Assert.False(audit.Truncated);
+        Assert.True((await admin.GetFromJsonAsync<AuditView>("/api/v1/audit?actor=audited-op&limit=1"))!.Truncated);
+        Assert.Contains(Host.Store.ReadAudit(actor: UserDirectory.FirstAdmin), a => a.Action == "view-audit" && a.Subject == "audit");
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await admin.GetAsync("/api/v1/audit?days=0")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await admin.GetAsync("/api/v1/audit?limit=100000")).StatusCode);
+        using var op = await Host.LoginAsync("audited-op", ConsoleHost.Password);
+        Assert.Equal(HttpStatusCode.Forbidden, (await op.GetAsync("/api/v1/audit")).StatusCode);
+    }
+
     private async Task<HttpStatusCode> LoginStatusAsync(string user, string password)
     {
         using var client = Host.CreateClient();

@@ -14,7 +14,25 @@ replace(document.getElementById('role-boxes'), [...roles, 'plates'].map(r =>
 function say(text, ok = false) { message.textContent = text; message.className = ok ? 'message ok' : 'message'; }
 
 async function run(path, body, done) {
-  try { await post(path, body); say(done, true); await refresh(); } catch (e) { say(t('act.failed', { msg: e.message })); }
+  try { await post(path, body); say(done, true); // The audit log: who signed in and from where, who looked at plates, acted on alarms, changed users and sites.
+const auditForm = document.getElementById('audit-form');
+async function showAudit() {
+  const query = new URLSearchParams({ days: auditForm.elements.days.value });
+  for (const name of ['actor', 'subject']) if (auditForm.elements[name].value.trim()) query.set(name, auditForm.elements[name].value.trim());
+  try {
+    const audit = await get(`/api/v1/audit?${query}`);
+    document.getElementById('audit-more').hidden = !audit.truncated;
+    replace(document.getElementById('audit'), el('table', { class: 'grid' },
+      el('thead', {}, el('tr', {}, ['audit.at', 'audit.actor', 'audit.action', 'audit.subject', 'audit.detail'].map(k => el('th', { text: t(k) })))),
+      el('tbody', {}, audit.entries.map(e => el('tr', {},
+        el('td', { text: formatTime(e.at, true) }), el('td', { text: e.actor }), el('td', { text: e.action }),
+        el('td', { text: e.subject }), el('td', { text: e.detail ?? '' }))))));
+  } catch (err) { replace(document.getElementById('audit'), el('p', { class: 'message', text: t('act.failed', { msg: err.message }) })); }
+}
+onSubmit(auditForm, e => { e.preventDefault(); showAudit(); });
+
+await refresh();
+await showAudit(); } catch (e) { say(t('act.failed', { msg: e.message })); }
 }
 
 async function refresh() {
