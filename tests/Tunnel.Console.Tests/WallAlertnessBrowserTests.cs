@@ -10,7 +10,8 @@ namespace Tunnel.WebConsole.Tests;
 
 /// <summary>
 /// What keeps a 3 a.m. wall trustworthy: it says when its data stopped, an action's trouble never stops the
-/// page, and a mute cannot silence what comes after it. A host of its own: one test stalls the service's loop.
+/// page, a click is never lost to the live updates, announcements never talk over each other, and a mute cannot
+/// silence what comes after it. A host of its own: one test stalls the service's loop.
 /// </summary>
 public sealed class WallAlertnessBrowserTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
 {
@@ -130,6 +131,99 @@ public sealed class WallAlertnessBrowserTests(BrowserFixture fixture) : IClassFi
             """);
         Assert.Equal(new[] { false, true, true, true }, decisions);
         foreach (var id in new[] { first, second }) await Host.Service.AcknowledgeAsync(id, "op", null);
+        await page.Context.CloseAsync();
+    }
+
+    /// <summary>Until the wall has drawn a snapshot later than the one it shows now.</summary>
+    private static async Task NextSnapshotAsync(IPage page)
+    {
+        var shown = await page.EvaluateAsync<string?>("() => document.body.dataset.snapshotAt ?? null");
+        await page.WaitForFunctionAsync("shown => (document.body.dataset.snapshotAt ?? null) !== shown", shown);
+    }
+
+    [Fact]
+    public async Task A_click_held_across_snapshots_still_acknowledges_and_the_button_keeps_the_keyboard_focus()
+    {
+        var id = await RaiseAsync("浙K50001");
+        var page = await fixture.LoginAsync("op");
+        var card = page.Locator($"li.alarm[data-alarm-id='{id}']");
+        var ack = card.Locator("button[data-action=ack]");
+        await Expect(ack).ToBeEnabledAsync();
+        await NextSnapshotAsync(page);
+
+        // Reached from the keyboard: a snapshot must not throw the focus back to the page.
+        await ack.FocusAsync();
+        await NextSnapshotAsync(page);
+        Assert.True(await ack.EvaluateAsync<bool>("b => b === document.activeElement"), "the focus stayed on Acknowledge");
+
+        // A slow click: the button goes down, a snapshot redraws the wall, the button comes up.
+        var acknowledged = page.WaitForRequestAsync($"**/api/v1/alarms/{id}/acknowledge");
+        var box = (await ack.BoundingBoxAsync())!;
+        await page.Mouse.MoveAsync(box.X + box.Width / 2, box.Y + box.Height / 2);
+        await page.Mouse.DownAsync();
+        await NextSnapshotAsync(page);
+        await page.Mouse.UpAsync();
+        await acknowledged.WaitAsync(ConsoleHost.WaitLimit);
+        await Expect(card).ToHaveAttributeAsync("data-state", "active-acknowledged");
+
+        // The same for the button that lets the page sound.
+        var enable = page.GetByTestId("sound-enable");
+        box = (await enable.BoundingBoxAsync())!;
+        await page.Mouse.MoveAsync(box.X + box.Width / 2, box.Y + box.Height / 2);
+        await page.Mouse.DownAsync();
+        await NextSnapshotAsync(page);
+        await page.Mouse.UpAsync();
+        await Expect(page.GetByTestId("sound-mute")).ToBeVisibleAsync();
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Alarms_raised_together_are_announced_one_after_the_other_each_once_and_one_acknowledged_meanwhile_not_at_all()
+    {
+        var page = await fixture.LoginAsync("op");
+        // Notes when each announcement starts sounding and ends, as the page's own audio elements tell, and counts the tones.
+        await page.Context.AddInitScriptAsync("""
+            window.voices = [];
+            const play = HTMLMediaElement.prototype.play;
+            HTMLMediaElement.prototype.play = function () {
+              const id = this.src.split('/').at(-2);
+              this.addEventListener('playing', () => window.voices.push('start ' + id));
+              this.addEventListener('ended', () => window.voices.push('end ' + id));
+              this.addEventListener('error', () => window.voices.push('error ' + id));
+              return play.call(this);
+            };
+            window.tones = 0;
+            const create = AudioContext.prototype.createOscillator;
+            AudioContext.prototype.createOscillator = function () { window.tones++; return create.call(this); };
+            """);
+        await page.ReloadAsync();
+        await Expect(page.Locator("#conn.up")).ToBeVisibleAsync();
+        // Three vehicles stopped at once; their priorities set the order they are announced in.
+        var ids = await Host.Service.Post((engine, now) =>
+            new[] { ("浙K60001", AlarmPriority.High), ("浙K60002", AlarmPriority.Medium), ("浙K60003", AlarmPriority.Low) }.Select(x =>
+            {
+                var id = Guid.NewGuid();
+                engine.Alarms.Raise(new AlarmTransition
+                {
+                    AlarmId = id, Kind = AlarmKind.Overdue, State = AlarmState.ActiveUnacknowledged, Priority = x.Item2,
+                    Site = ConsoleHost.Site, Bore = "south", Plate = x.Item1, At = now, EnteredAt = now.AddMinutes(-10), Lane = 2,
+                });
+                return id.ToString();
+            }).ToArray());
+        await Expect(page.Locator("li.alarm[data-state=active-unacknowledged]")).ToHaveCountAsync(3);
+        await page.GetByTestId("sound-enable").ClickAsync();
+
+        // While the first is being said, the third is acknowledged: it waits no more, so it is not said.
+        var ours = "ids => window.voices.filter(v => ids.includes(v.split(' ')[1]))";
+        await page.WaitForFunctionAsync($"ids => ({ours})(ids).length > 0", ids);
+        await Host.Service.AcknowledgeAsync(Guid.Parse(ids[2]), "op", null);
+        await page.WaitForFunctionAsync($"ids => ({ours})(ids).filter(v => !v.startsWith('start ')).length >= 2", ids,
+            new() { Timeout = 30000 });
+        // The wall sounds again (a tone every few seconds while they wait), and announces none again.
+        var tones = await page.EvaluateAsync<int>("() => window.tones");
+        await page.WaitForFunctionAsync($"() => window.tones > {tones}");
+        Assert.Equal(new[] { $"start {ids[0]}", $"end {ids[0]}", $"start {ids[1]}", $"end {ids[1]}" }, await page.EvaluateAsync<string[]>(ours, ids));
+        foreach (var id in ids[..2]) await Host.Service.AcknowledgeAsync(Guid.Parse(id), "op", null);
         await page.Context.CloseAsync();
     }
 

@@ -24,6 +24,9 @@ export class AlarmSound {
     this.context = null;
     this.mute = readMute();
     this.spoken = new Map();
+    // Announcements play one after another, most urgent first: two voices at once are heard as neither.
+    this.queue = [];
+    this.playing = null;
   }
 
   get muted() { return this.mute !== null && Date.now() < this.mute.until; }
@@ -45,6 +48,8 @@ export class AlarmSound {
     // Kept over a reload, with its end: reloading must neither lift nor extend a mute.
     if (this.mute) sessionStorage.setItem('tunnel.mute', JSON.stringify(this.mute));
     else sessionStorage.removeItem('tunnel.mute');
+    // What the mute quiets is not announced any more, the one being spoken included.
+    this.announce([this.playing?.alarm, ...this.queue].filter(Boolean));
   }
 
   /** Whether this alarm sounds now (see sounds()). */
@@ -70,16 +75,37 @@ export class AlarmSound {
   }
 
   /**
-   * Speaks the alarm as the server announces it (espeak-ng), at most once a minute per alarm. The page names the
-   * alarm, never its plate: a URL ends up in access logs, proxies and the browser's history.
+   * Speaks these alarms (most urgent first) as the server announces them (espeak-ng), each at most once a minute.
+   * Called again with the alarms waiting now: one no longer among them (acknowledged, muted) is dropped, and stopped
+   * if it is being spoken. The page names the alarm, never its plate: a URL ends up in access logs, proxies and the
+   * browser's history.
    */
-  speak(alarmId) {
+  announce(alarms) {
     if (!this.enabled) return;
-    const last = this.spoken.get(alarmId) ?? 0;
-    if (Date.now() - last < 60000) return;
-    this.spoken.set(alarmId, Date.now());
-    const audio = new Audio(`/api/v1/alarms/${encodeURIComponent(alarmId)}/speech`);
-    audio.play().catch(() => { /* no speech (espeak-ng missing or failed): the tone still sounds */ });
+    const wanted = alarms.filter(a => this.sounds(a));
+    const current = this.playing;
+    this.queue = wanted.filter(a => a.alarmId !== current?.alarm.alarmId && Date.now() - (this.spoken.get(a.alarmId) ?? 0) >= 60000);
+    if (current && !wanted.some(a => a.alarmId === current.alarm.alarmId)) current.stop();
+    this.next();
+  }
+
+  next() {
+    const alarm = this.playing ? null : this.queue.shift();
+    if (!alarm) return;
+    this.spoken.set(alarm.alarmId, Date.now());
+    const audio = new Audio(`/api/v1/alarms/${encodeURIComponent(alarm.alarmId)}/speech`);
+    // However it ends (played, failed: espeak-ng missing, or stuck loading), the next one gets its turn.
+    const done = () => {
+      if (this.playing !== playing) return;
+      clearTimeout(limit);
+      this.playing = null;
+      this.next();
+    };
+    const playing = this.playing = { alarm, stop: () => { audio.pause(); done(); } };
+    const limit = setTimeout(playing.stop, 30000);
+    audio.addEventListener('ended', done);
+    audio.addEventListener('error', done);
+    audio.play().catch(done); // no speech: the tone still sounds
   }
 }
 

@@ -21,10 +21,19 @@ state.me = me;
 const canAct = me.roles.includes('operator') || me.roles.includes('admin');
 // Snapshots and a vehicle's history are personal data: only for viewers who see plates.
 const canInvestigate = me.canSeePlates;
+let noticesShown = null;
 renderNotices();
 
 function renderNotices() {
-  const notices = document.getElementById('notices');
+  // Redrawn only when what it says changes, not with every snapshot: a redraw between mouse-down and mouse-up loses
+  // the click on its buttons (the mute's countdown and the enable button's flash are updated in place).
+  const shown = JSON.stringify([!!state.snapshot?.platesMasked, state.towersDown, sound.enabled, sound.muted]);
+  if (shown !== noticesShown) { noticesShown = shown; replace(document.getElementById('notices'), noticeItems()); }
+  // An alarm waits and the page cannot sound it: the button that would let it flashes (soundNow keeps it so between).
+  document.querySelector('[data-testid=sound-enable]')?.classList.toggle('flash', waitingAlarms().length > 0);
+}
+
+function noticeItems() {
   const items = [];
   if (!me.speechAvailable && canAct) items.push(el('p', { class: 'notice', 'data-testid': 'speech-unavailable', text: t('speech.unavailable') }));
   if (state.snapshot?.platesMasked) items.push(el('p', { class: 'notice', text: t('masked') }));
@@ -34,9 +43,8 @@ function renderNotices() {
     if (!sound.enabled) {
       // Browsers keep a page silent until someone clicks on it: say so, so a silent wall is no surprise at 3 a.m.
       items.push(el('p', { class: 'notice warn', 'data-testid': 'sound-off', text: t('sound.off') }));
-      // Rebuilt with every snapshot: it flashes from the start while an alarm waits (soundNow keeps it so between).
       items.push(el('button', {
-        type: 'button', class: 'sound-enable' + (waitingAlarms().length > 0 ? ' flash' : ''), 'data-testid': 'sound-enable', text: t('sound.enable'),
+        type: 'button', class: 'sound-enable', 'data-testid': 'sound-enable', text: t('sound.enable'),
         onclick: async () => { await sound.enable(); renderNotices(); },
       }));
     } else {
@@ -47,7 +55,7 @@ function renderNotices() {
       if (sound.muted) items.push(el('span', { class: 'notice warn', 'data-testid': 'mute-countdown', text: muteText() }));
     }
   }
-  replace(notices, items);
+  return items;
 }
 
 function muteText() {
@@ -98,6 +106,8 @@ function dataArrived() {
 
 connection.on('snapshot', snapshot => {
   state.snapshot = snapshot;
+  // Which picture the wall shows, on the service's clock: for anyone (or any test) looking at the page.
+  document.body.dataset.snapshotAt = snapshot.at;
   dataArrived();
   setServiceClock(snapshot);
   // Snapshots carry each alarm's latest reason, who and note as far as the console saw them since it started;
@@ -251,7 +261,8 @@ function renderAlarms() {
     if (!node) {
       node = { li: el('li'), body: el('div', { class: 'alarm-body' }), form: el('div', { class: 'alarm-form' }),
         msg: el('p', { class: 'action-msg', role: 'status', 'data-testid': 'alarm-message', hidden: true }), busy: false };
-      node.li.append(node.body, node.msg, node.form);
+      node.actions = canAct ? alarmActions(node, alarm) : null;
+      node.li.append(...[node.body, node.actions, node.msg, node.form].filter(Boolean));
       alarmNodes.set(alarm.alarmId, node);
     }
     fillAlarm(node, alarm);
@@ -273,18 +284,13 @@ function fillAlarm(node, a) {
   // Minutes inside only while it is: once its vehicle has left, a running count would only mislead.
   const inside = a.state === 'active-unacknowledged' || a.state === 'active-acknowledged';
   const elapsed = a.enteredAt && inside ? Math.floor((serviceNow() - Date.parse(a.enteredAt)) / 60000) : null;
-  // The body is redrawn with every snapshot: a request in flight is remembered on the node, so its buttons stay off.
-  const actions = canAct ? el('div', { class: 'actions' },
-    el('button', { type: 'button', 'data-action': 'ack', disabled: node.busy || !(a.state === 'active-unacknowledged' || a.state === 'cleared-unacknowledged'),
-      text: t('act.ack'), onclick: () => act(a, 'acknowledge', {}, { node }) }),
-    el('button', { type: 'button', 'data-action': 'shelve', disabled: a.state === 'shelved', text: t('act.shelve'), onclick: () => shelveForm(node, a) }),
-    el('button', { type: 'button', 'data-action': 'note', text: t('act.note'), onclick: () => noteForm(node, a) }),
-    el('button', { type: 'button', 'data-action': 'history', text: t('act.history'), onclick: () => history(node, a) }),
-    a.kind === 'overdue' &&
-      el('button', { type: 'button', 'data-action': 'contact', text: t('act.contact'), onclick: () => contact(node, a) }),
-    a.kind === 'overdue' && verdictButtons(a, null, { node }),
-    canInvestigate && a.kind === 'overdue' &&
-      el('button', { type: 'button', 'data-action': 'vehicle', text: t('act.vehicle'), onclick: () => vehicle(node, a) })) : null;
+  if (node.actions) {
+    // In place: a request in flight is remembered on the node, so its buttons stay off through the snapshots meanwhile.
+    node.actions.querySelector('[data-action=ack]').disabled = node.busy || !(a.state === 'active-unacknowledged' || a.state === 'cleared-unacknowledged');
+    node.actions.querySelector('[data-action=shelve]').disabled = a.state === 'shelved';
+    for (const b of node.actions.querySelectorAll('[data-action^=verdict-]')) b.disabled = node.busy;
+  }
+  // Only what the alarm says is redrawn: it holds no control.
   replace(node.body,
     el('div', { class: 'alarm-head' },
       el('span', { class: 'prio', text: t('prio.' + a.priority) }),
@@ -307,8 +313,25 @@ function fillAlarm(node, a) {
         text: t('alarm.shelved', { t: formatTime(a.shelvedUntil), reason: reasonText(a) ?? '', by: a.by ?? '?' }) }) : [
         a.reason && el('span', { class: 'reason', 'data-testid': 'alarm-reason', title: a.reason, text: reasonText(a) }),
         a.by && el('span', { class: 'by', text: a.by })],
-      a.note && el('span', { class: 'note', 'data-testid': 'alarm-note', text: noteText(a.note) })),
-    actions);
+      a.note && el('span', { class: 'note', 'data-testid': 'alarm-note', text: noteText(a.note) })));
+}
+
+/**
+ * An alarm's buttons, made once and kept (fillAlarm updates them): buttons rebuilt by a snapshot between mouse-down
+ * and mouse-up would lose the click, Acknowledge's above all, and take the keyboard focus with them. An alarm keeps
+ * its id and kind, all the handlers use.
+ */
+function alarmActions(node, a) {
+  return el('div', { class: 'actions' },
+    el('button', { type: 'button', 'data-action': 'ack', text: t('act.ack'), onclick: () => act(a, 'acknowledge', {}, { node }) }),
+    el('button', { type: 'button', 'data-action': 'shelve', text: t('act.shelve'), onclick: () => shelveForm(node, a) }),
+    el('button', { type: 'button', 'data-action': 'note', text: t('act.note'), onclick: () => noteForm(node, a) }),
+    el('button', { type: 'button', 'data-action': 'history', text: t('act.history'), onclick: () => history(node, a) }),
+    a.kind === 'overdue' &&
+      el('button', { type: 'button', 'data-action': 'contact', text: t('act.contact'), onclick: () => contact(node, a) }),
+    a.kind === 'overdue' && verdictButtons(a, null, { node }),
+    canInvestigate && a.kind === 'overdue' &&
+      el('button', { type: 'button', 'data-action': 'vehicle', text: t('act.vehicle'), onclick: () => vehicle(node, a) }));
 }
 
 // --- closed alarms: judged after the vehicle's exit took them off the wall ------------------------
@@ -500,9 +523,9 @@ function soundNow() {
   // An alarm waits and the page cannot sound it: the button that would let it flashes.
   document.querySelector('[data-testid=sound-enable]')?.classList.toggle('flash', waiting.length > 0);
   const audible = waiting.filter(a => sound.sounds(a));
-  if (audible.length === 0) return;
-  sound.tone(audible[0].priority);
-  for (const a of audible) if (me.speechAvailable && !state.snapshot?.platesMasked) sound.speak(a.alarmId);
+  // Also with none: an alarm acknowledged meanwhile leaves the announcements still to come.
+  sound.announce(me.speechAvailable && !state.snapshot?.platesMasked ? audible : []);
+  if (audible.length > 0) sound.tone(audible[0].priority);
 }
 setInterval(soundNow, 3000);
 
