@@ -49,7 +49,9 @@ public sealed class ContactApiTests(TestServerFixture fixture) : IClassFixture<T
     public async Task Contacting_the_driver_looks_the_plate_up_then_records_the_attempt_as_an_alarm_note_and_in_the_audit()
     {
         using var op = await Host.LoginAsync("op");
-        await op.PostAsJsonAsync("/api/v1/contacts", new ContactRequest("浙B30002", "李师傅", "13900000003", null, null));
+        // Typed from a fleet's list as it was printed: the alarm's plate is 浙B30002 all the same.
+        Assert.Equal("浙B30002", (await (await op.PostAsJsonAsync("/api/v1/contacts", new ContactRequest(" 浙b 30·002", "李师傅", "13900000003", null, null)))
+            .Content.ReadFromJsonAsync<ContactDto>())!.Plate);
         var raised = Host.NextAlarmAsync(t => t.Plate == "浙B30002" && t.State == AlarmState.ActiveUnacknowledged);
         await Host.PublishAsync("浙B30002", ago: TimeSpan.FromMinutes(20), hazmat: true, bore: "south", lane: 2); // its own lane: not queued behind another test's stop
         var alarm = await raised;

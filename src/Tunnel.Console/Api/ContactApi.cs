@@ -38,7 +38,8 @@ internal static partial class ContactApi
             {
                 if (Invalid(request) is { } problem) return Results.BadRequest(new ApiError("invalid", problem));
                 var now = clock.GetUtcNow();
-                var plate = request.Plate.Trim();
+                var plate = PlateKey(request.Plate);
+                if (plate.Length == 0) return Results.BadRequest(new ApiError("invalid", "a plate needs letters or digits"));
                 var existed = store.GetContact(plate) is not null;
                 var contact = new DriverContact
                 {
@@ -53,6 +54,7 @@ internal static partial class ContactApi
 
         contacts.MapDelete("/{plate}", (string plate, ClaimsPrincipal user, TunnelStore store, TimeProvider clock) =>
             {
+                plate = PlateKey(plate);
                 if (!store.DeleteContact(plate)) return Results.NotFound(new ApiError("not-found", "no contact for that plate"));
                 store.Audit(Actor(user), "contact-deleted", AuditSubject(plate), null, clock.GetUtcNow());
                 return Results.NoContent();
@@ -65,7 +67,7 @@ internal static partial class ContactApi
                 var history = store.AlarmHistory(id);
                 if (history.Count == 0) return Results.NotFound(new ApiError("not-found", $"no alarm {id}"));
                 var plate = history[0].Plate;
-                var contact = string.IsNullOrEmpty(plate) ? null : store.GetContact(plate);
+                var contact = string.IsNullOrEmpty(plate) ? null : store.GetContact(PlateKey(plate));
                 store.Audit(Actor(user), "contact-lookup", "alarm:" + id, contact is null ? "not in directory" : "found", clock.GetUtcNow());
                 return Results.Ok(new AlarmContact(id, plate, contact is null ? null : ToDto(contact),
                     store.ContactAttempts(id).Select(a => new ContactAttemptDto(a.At, a.Actor, a.Outcome, a.Note)).ToList()));
@@ -107,6 +109,14 @@ internal static partial class ContactApi
         : r.Company is { Length: > 100 } ? "a company name has at most 100 characters"
         : r.Note is { Length: > MaxNote } ? $"a note has at most {MaxNote} characters"
         : null;
+
+    /// <summary>
+    /// A plate as the directory keys it and the cameras read it: "浙c 9h·907" as typed from a fleet's list is 浙C9H907, the
+    /// plate the alarm carries, not a different one the lookup would never find.
+    /// </summary>
+    public static string PlateKey(string plate) =>
+        new([.. plate.Normalize(System.Text.NormalizationForm.FormKC).Where(c => !char.IsWhiteSpace(c) && c is not ('·' or '•' or '-' or '.'))
+            .Select(char.ToUpperInvariant)]);
 
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 
