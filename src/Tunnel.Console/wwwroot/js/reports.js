@@ -17,7 +17,7 @@ chart.setOption({
   xAxis: { type: 'category', data: report.hours.map(formatHour) },
   yAxis: { type: 'value', name: t('bore.entries') },
   series: report.series.map(s => ({
-    name: `${boreName(s.bore)} · ${t('class.' + s.vehicleClass)}`,
+    name: `${new Set(report.series.map(x => x.site)).size > 1 ? s.site + ' · ' : ''}${boreName(s.bore)} · ${t('class.' + s.vehicleClass)}`,
     type: 'bar', stack: s.site + '/' + s.bore, data: s.counts,
   })),
 });
@@ -58,11 +58,16 @@ function drawChart(id, periods, options) {
   addEventListener('resize', () => chart.resize());
 }
 
+// Several tunnels (sites) may each have a "north" bore: rows are told apart by site and bore, and named by both when
+// the reports hold more than one site.
+const sites = new Set([...daily.rows, ...monthly.rows, ...transit.rows, ...incidents.rows].map(r => r.site));
+const place = r => sites.size > 1 ? `${r.site} · ${boreName(r.bore)}` : boreName(r.bore);
+const placeKey = r => `${r.site}|${r.bore}`;
+
 /** The bore and class pairs among the rows, in order, each with its legend name. */
-const boreClasses = rows => [...new Set(rows.map(r => `${r.bore}|${r.vehicleClass}`))].sort().map(k => {
-  const [bore, cls] = k.split('|');
-  return { bore, cls, name: `${boreName(bore)} · ${t('class.' + cls)}` };
-});
+const boreClasses = rows => [...new Map(rows.map(r => [`${placeKey(r)}|${r.vehicleClass}`, r])).entries()]
+  .sort(([a], [b]) => a.localeCompare(b))
+  .map(([, r]) => ({ key: placeKey(r), cls: r.vehicleClass, name: `${place(r)} · ${t('class.' + r.vehicleClass)}` }));
 
 /** Entries per period (a day or a month), stacked by class for each bore, and every row as a table. */
 function volumes(report, periods, periodOf, prefix, periodHeader) {
@@ -70,20 +75,20 @@ function volumes(report, periods, periodOf, prefix, periodHeader) {
   const entries = report.rows.filter(r => r.portal === 'entry');
   drawChart(prefix + '-chart', periods, {
     yAxis: { type: 'value', name: t('bore.entries') },
-    series: boreClasses(entries).map(({ bore, cls, name }) => ({ name, type: 'bar', stack: bore,
-      data: periods.map(p => entries.filter(r => periodOf(r) === p && r.bore === bore && r.vehicleClass === cls).reduce((n, r) => n + r.passages, 0)) })),
+    series: boreClasses(entries).map(({ key, cls, name }) => ({ name, type: 'bar', stack: key,
+      data: periods.map(p => entries.filter(r => periodOf(r) === p && placeKey(r) === key && r.vehicleClass === cls).reduce((n, r) => n + r.passages, 0)) })),
   });
   // The period's total per bore and portal first, so nobody adds the rows up by hand; then every row.
   const totals = new Map();
   for (const r of report.rows) {
-    const key = `${r.bore}|${r.portal}`;
-    const sum = totals.get(key) ?? { bore: r.bore, portal: r.portal, passages: 0, hazmat: 0 };
+    const key = `${placeKey(r)}|${r.portal}`;
+    const sum = totals.get(key) ?? { site: r.site, bore: r.bore, portal: r.portal, passages: 0, hazmat: 0 };
     sum.passages += r.passages; sum.hazmat += r.hazmat;
     totals.set(key, sum);
   }
   const row = (attributes, period, r, cls) => el('tr', attributes,
-    [period, boreName(r.bore), t('portal.' + r.portal), cls, r.passages, r.hazmat].map(text => el('td', { text })));
-  const totalRows = [...totals.values()].sort((a, b) => a.bore.localeCompare(b.bore) || a.portal.localeCompare(b.portal))
+    [period, place(r), t('portal.' + r.portal), cls, r.passages, r.hazmat].map(text => el('td', { text })));
+  const totalRows = [...totals.values()].sort((a, b) => placeKey(a).localeCompare(placeKey(b)) || a.portal.localeCompare(b.portal))
     .map(x => row({ class: 'total', 'data-testid': 'total' }, t('report.total'), x, t('report.all-classes')));
   replace(document.getElementById(prefix), grid([periodHeader, 'sites.bore', 'report.portal', 'col.class', 'report.passages', 'report.hazmat'],
     [...totalRows, ...report.rows.map(r => row({}, periodOf(r), r, t('class.' + r.vehicleClass)))]));
@@ -94,11 +99,11 @@ volumes(monthly, monthly.months, r => r.month, 'monthly', 'report.month');
 // Median transit per day, a line per bore and class: a slow day or a slow class shows at a glance.
 drawChart('transit-chart', daily.days, {
   yAxis: { type: 'value', name: t('report.median') + ' (s)', scale: true },
-  series: boreClasses(transit.rows).map(({ bore, cls, name }) => ({ name, type: 'line', connectNulls: true,
-    data: daily.days.map(d => transit.rows.find(r => r.day === d && r.bore === bore && r.vehicleClass === cls)?.medianSeconds ?? null) })),
+  series: boreClasses(transit.rows).map(({ key, cls, name }) => ({ name, type: 'line', connectNulls: true,
+    data: daily.days.map(d => transit.rows.find(r => r.day === d && placeKey(r) === key && r.vehicleClass === cls)?.medianSeconds ?? null) })),
 });
 replace(document.getElementById('transit'), grid(['report.day', 'sites.bore', 'col.class', 'report.transits', 'report.median', 'report.p95'],
-  transit.rows.map(r => el('tr', {}, el('td', { text: r.day }), el('td', { text: boreName(r.bore) }), el('td', { text: t('class.' + r.vehicleClass) }),
+  transit.rows.map(r => el('tr', {}, el('td', { text: r.day }), el('td', { text: place(r) }), el('td', { text: t('class.' + r.vehicleClass) }),
     el('td', { text: r.transits }), el('td', { text: seconds(r.medianSeconds) }), el('td', { text: seconds(r.p95Seconds) })))));
 
 document.getElementById('incident-summary').textContent = t('report.incident-summary', {
@@ -118,7 +123,7 @@ drawChart('incident-chart', daily.days, {
 const verdict = r => [r.verdict && t('verdict.' + r.verdict), r.retracted && t('report.retracted')].filter(Boolean).join(' · ') || '–';
 replace(document.getElementById('incidents'), grid(['report.raised', 'sites.bore', 'col.plate', 'report.priority', 'agent.status', 'report.acked', 'report.to-ack', 'report.verdict'],
   incidents.rows.map(r => el('tr', { 'data-incident': r.alarmId },
-    el('td', { text: formatTime(r.raisedAt, true) }), el('td', { text: boreName(r.bore) }), el('td', {}, plateChip(r.plate, r.plateColor)),
+    el('td', { text: formatTime(r.raisedAt, true) }), el('td', { text: place(r) }), el('td', {}, plateChip(r.plate, r.plateColor)),
     el('td', { text: t('prio.' + r.priority) }), el('td', { text: t('state.' + r.state) }),
     el('td', { text: r.acknowledgedAt ? `${formatTime(r.acknowledgedAt, true)} · ${r.acknowledgedBy ?? ''}` : '–' }),
     el('td', { 'data-testid': 'to-ack', text: seconds(r.secondsToAcknowledge) }),
