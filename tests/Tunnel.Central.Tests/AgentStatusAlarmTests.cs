@@ -172,16 +172,7 @@ public sealed class AgentOfflineDelayTests
         var alarms = new BlockingCollection<AlarmTransition>();
         await using var live = await LiveCentral.StartAsync("maoliling-north-exit-1", s => s.AlarmChanged += alarms.Add, clock,
             agentOfflineDelay: TimeSpan.FromSeconds(30));
-        async Task SayOnline(double fps)
-        {
-            await live.Agent.PublishAsync(Topics.AgentStatus("maoliling", "maoliling-north-exit-1"),
-                Encoding.UTF8.GetBytes(TunnelJson.Serialize(new AgentStatus
-                {
-                    AgentId = "maoliling-north-exit-1", Online = true, Site = "maoliling", Bore = "north", Portal = Portal.Exit, Lane = 1, Fps = fps,
-                })), qos: 1, retain: true).WaitAsync(LiveCentral.Deadline);
-            Assert.True(SpinWait.SpinUntil(() => live.Service.Snapshot.Agents.Any(a => a.AgentId == "maoliling-north-exit-1" && a.Fps == fps),
-                LiveCentral.Deadline), $"status at {fps} fps not taken");
-        }
+        Task SayOnline(double fps) => SayAsync(live, Status(online: true) with { Fps = fps }, a => a.Fps == fps);
 
         await SayOnline(25);
         var heard = clock.GetUtcNow();
@@ -207,17 +198,7 @@ public sealed class AgentOfflineDelayTests
         var alarms = new BlockingCollection<AlarmTransition>();
         await using var live = await LiveCentral.StartAsync("maoliling-north-exit-1", s => s.AlarmChanged += alarms.Add, clock,
             agentOfflineDelay: TimeSpan.FromSeconds(30));
-        async Task Say(bool online, string error)
-        {
-            await live.Agent.PublishAsync(Topics.AgentStatus("maoliling", "maoliling-north-exit-1"),
-                Encoding.UTF8.GetBytes(TunnelJson.Serialize(new AgentStatus
-                {
-                    AgentId = "maoliling-north-exit-1", Online = online, Site = "maoliling", Bore = "north", Portal = Portal.Exit, Lane = 1, LastError = error,
-                })), qos: 1, retain: true).WaitAsync(LiveCentral.Deadline);
-            // Taken by the service before the clock moves on.
-            Assert.True(SpinWait.SpinUntil(() => live.Service.Snapshot.Agents.Any(a => a.AgentId == "maoliling-north-exit-1" && a.LastError == error),
-                LiveCentral.Deadline), $"status '{error}' not taken");
-        }
+        Task Say(bool online, string error) => SayAsync(live, Status(online) with { LastError = error }, a => a.LastError == error);
 
         var firstDrop = clock.GetUtcNow();
         await Say(online: false, "drop 1");
@@ -233,5 +214,18 @@ public sealed class AgentOfflineDelayTests
         // Counted from the second drop it would come 30 s after that, 55 s after the first.
         Assert.True(raised.At - firstDrop < TimeSpan.FromSeconds(50), $"raised {(raised.At - firstDrop).TotalSeconds:0} s after the first drop");
     }
-}
 
+    private static AgentStatus Status(bool online) => new()
+    {
+        AgentId = "maoliling-north-exit-1", Online = online, Site = "maoliling", Bore = "north", Portal = Portal.Exit, Lane = 1,
+    };
+
+    /// <summary>Publishes the status and waits until the service has taken it (the clock must not move on before).</summary>
+    private static async Task SayAsync(LiveCentral live, AgentStatus status, Func<AgentStatus, bool> taken)
+    {
+        await live.Agent.PublishAsync(Topics.AgentStatus("maoliling", status.AgentId), Encoding.UTF8.GetBytes(TunnelJson.Serialize(status)), qos: 1, retain: true)
+            .WaitAsync(LiveCentral.Deadline);
+        Assert.True(SpinWait.SpinUntil(() => live.Service.Snapshot.Agents.Any(a => a.AgentId == status.AgentId && taken(a)), LiveCentral.Deadline),
+            $"status {TunnelJson.Serialize(status)} not taken");
+    }
+}
