@@ -111,6 +111,83 @@ public class AlarmBookTests
     }
 
     [Fact]
+    public void A_shelf_lifted_early_brings_the_alarm_back_as_it_would_be_had_it_never_been_shelved_with_who_and_note()
+    {
+        // Acknowledged, shelved, lifted: acknowledged still, no announcement again.
+        var (book, id) = Raised();
+        book.Acknowledge(id, "op1", "calling the driver", T0.AddSeconds(20));
+        book.Shelve(id, "op1", "wrong alarm", T0.AddHours(4), T0.AddSeconds(30));
+        book.Unshelve(id, "op2", "shelved the wrong one", T0.AddMinutes(2));
+        Assert.Equal((AlarmState.ActiveAcknowledged, AlarmPriority.High, "op2", "shelved the wrong one"),
+            (_out[^1].State, _out[^1].Priority, _out[^1].By, _out[^1].Note));
+        Assert.Equal(T0.AddMinutes(2), _out[^1].At);
+        Assert.Null(_out[^1].ShelvedUntil);
+        Assert.Null(book.Find(id)!.ShelvedUntil);
+        // Without a reason of its own, like an acknowledgement.
+        Assert.Equal("overdue-time", _out[^1].ReasonCode);
+        // Its shelf is gone: it expires no more.
+        var count = _out.Count;
+        book.ExpireShelves(T0.AddHours(5));
+        Assert.Equal(count, _out.Count);
+
+        // Shelved unacknowledged, its vehicle left meanwhile: cleared, its acknowledgement still owed.
+        var (other, otherId) = Raised();
+        other.Shelve(otherId, "op1", "tow truck called", T0.AddHours(1), T0.AddSeconds(30));
+        other.ConditionCleared(otherId, T0.AddMinutes(1), Left);
+        other.Unshelve(otherId, "op1", null, T0.AddMinutes(2));
+        Assert.Equal((AlarmState.ClearedUnacknowledged, "op1", (string?)null), (_out[^1].State, _out[^1].By, _out[^1].Note));
+
+        // Shelved acknowledged, its vehicle left meanwhile: nothing is owed, it closes.
+        var (third, thirdId) = Raised();
+        third.Acknowledge(thirdId, "op1", null, T0.AddSeconds(10));
+        third.Shelve(thirdId, "op1", "tow truck called", T0.AddHours(1), T0.AddSeconds(30));
+        third.ConditionCleared(thirdId, T0.AddMinutes(1), Left);
+        third.Unshelve(thirdId, "op1", " ", T0.AddMinutes(2));
+        Assert.Equal((AlarmState.Closed, (string?)null), (_out[^1].State, _out[^1].Note));
+        Assert.Null(third.Find(thirdId));
+    }
+
+    [Fact]
+    public void Only_a_shelved_alarm_is_unshelved_and_an_unknown_one_says_so()
+    {
+        var (book, id) = Raised();
+        var notShelved = Assert.Throws<AlarmStateException>(() => book.Unshelve(id, "op1", null, T0.AddSeconds(10)));
+        Assert.Contains("not shelved", notShelved.Message);
+        book.Shelve(id, "op1", "camera maintenance", T0.AddMinutes(10), T0.AddSeconds(20));
+        book.Unshelve(id, "op1", null, T0.AddSeconds(30));
+        Assert.Equal(AlarmState.ActiveUnacknowledged, _out[^1].State);
+        Assert.Throws<AlarmStateException>(() => book.Unshelve(id, "op1", null, T0.AddSeconds(40)));
+        var unknown = Guid.NewGuid();
+        Assert.Equal(unknown, Assert.Throws<NoOpenAlarmException>(() => book.Unshelve(unknown, "op1", null, T0)).AlarmId);
+    }
+
+    [Fact]
+    public void An_escalation_due_when_a_shelf_ends_follows_the_return_as_a_transition_of_its_own()
+    {
+        var (book, id) = Raised();
+        // As the engine answers: due ten minutes after the alarm.
+        book.EscalationDue = (alarm, at) => at >= alarm.RaisedAt.AddMinutes(10)
+            ? (AlarmPriority.Critical, AlarmReason.Escalated(at - alarm.Raised.EnteredAt!.Value)) : null;
+        book.Shelve(id, "op1", "tow truck called", T0.AddMinutes(30), T0.AddSeconds(5));
+        // The escalation's one timer passes the shelved alarm by.
+        book.Escalate(id, AlarmPriority.Critical, T0.AddMinutes(10), AlarmReason.Escalated(TimeSpan.FromMinutes(15)));
+        Assert.Equal((AlarmState.Shelved, AlarmPriority.High), (_out[^1].State, _out[^1].Priority));
+        book.ExpireShelves(T0.AddMinutes(30));
+        Assert.Equal(("shelf-expired", AlarmState.ActiveUnacknowledged, AlarmPriority.High), (_out[^2].ReasonCode, _out[^2].State, _out[^2].Priority));
+        Assert.Equal(("escalated", AlarmState.ActiveUnacknowledged, AlarmPriority.Critical), (_out[^1].ReasonCode, _out[^1].State, _out[^1].Priority));
+        Assert.Equal(("still inside 35 min after entry", T0.AddMinutes(30)), (_out[^1].Reason, _out[^1].At));
+        Assert.Equal(AlarmPriority.Critical, book.Find(id)!.Priority);
+
+        // Not owed for a condition that cleared meanwhile: it closes, not escalated.
+        var (other, otherId) = Raised();
+        other.EscalationDue = book.EscalationDue;
+        other.Shelve(otherId, "op1", "tow truck called", T0.AddMinutes(30), T0.AddSeconds(5));
+        other.ConditionCleared(otherId, T0.AddMinutes(20), Left);
+        other.ExpireShelves(T0.AddMinutes(30));
+        Assert.Equal((AlarmState.Closed, AlarmPriority.High), (_out[^1].State, _out[^1].Priority));
+    }
+
+    [Fact]
     public void Nothing_to_acknowledge_twice_and_notes_keep_the_state()
     {
         var (book, id) = Raised();

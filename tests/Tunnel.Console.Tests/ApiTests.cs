@@ -383,6 +383,60 @@ public sealed class ApiTests(ProxiedTestServerFixture fixture) : IClassFixture<P
     }
 
     [Fact]
+    public async Task An_operator_lifts_a_shelf_early_and_is_told_when_there_is_none_to_lift()
+    {
+        var (id, closedId) = await Host.Service.Post((engine, now) =>
+        {
+            AlarmTransition Overdue(string plate) => new()
+            {
+                AlarmId = Guid.NewGuid(), Kind = AlarmKind.Overdue, State = AlarmState.ActiveUnacknowledged, Priority = AlarmPriority.High,
+                Site = ConsoleHost.Site, Bore = "north", Plate = plate, At = now, EnteredAt = now.AddMinutes(-10), Lane = 1,
+            };
+            var open = engine.Alarms.Raise(Overdue("浙B24680")).Id;
+            var closed = engine.Alarms.Raise(Overdue("浙B13579")).Id;
+            engine.Alarms.Acknowledge(closed, "op", null, now);
+            engine.Alarms.ConditionCleared(closed, now, AlarmReason.Left(now, 1));
+            return (open, closed);
+        });
+        using var client = await Host.LoginAsync("op");
+        var unshelve = $"/api/v1/alarms/{id}/unshelve";
+
+        var notShelved = await client.PostAsJsonAsync(unshelve, new { note = "nothing to lift" });
+        Assert.Equal(HttpStatusCode.Conflict, notShelved.StatusCode);
+        var why = (await notShelved.Content.ReadFromJsonAsync<ApiError>())!;
+        Assert.Equal("alarm-state", why.Error);
+        Assert.Contains("not shelved", why.Message);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await client.PostAsJsonAsync($"/api/v1/alarms/{id}/shelve", new ShelveRequest("tow truck on its way", 240))).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsJsonAsync(unshelve, new { note = new string('x', WallApi.MaxNoteLength + 1) })).StatusCode);
+        // A look-only role may not lift it, nor anyone without the anti-forgery token.
+        using (var boss = await Host.LoginAsync("boss"))
+            Assert.Equal(HttpStatusCode.Forbidden, (await boss.PostAsJsonAsync(unshelve, new { note = "x" })).StatusCode);
+        using (var forged = await Host.LoginAsync("op"))
+        {
+            forged.DefaultRequestHeaders.Remove("X-CSRF-TOKEN");
+            Assert.Equal(HttpStatusCode.BadRequest, (await forged.PostAsJsonAsync(unshelve, new { note = "x" })).StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.NoContent, (await client.PostAsJsonAsync(unshelve, new { note = "shelved the wrong alarm" })).StatusCode);
+        var history = (await client.GetFromJsonAsync<List<AlarmDto>>($"/api/v1/alarms/{id}/history"))!;
+        Assert.Equal(["active-unacknowledged", "shelved", "active-unacknowledged"], history.Select(h => h.State));
+        Assert.Equal(("op", "shelved the wrong alarm", (DateTimeOffset?)null), (history[^1].By, history[^1].Note, history[^1].ShelvedUntil));
+        var open = (await client.GetFromJsonAsync<List<AlarmDto>>("/api/v1/alarms"))!.Single(a => a.AlarmId == id);
+        Assert.Equal(("active-unacknowledged", (DateTimeOffset?)null), (open.State, open.ShelvedUntil));
+        var audit = Host.Store.ReadAudit(actor: "op", subject: "alarm:" + id);
+        Assert.Equal(["view-alarm-history", "alarm-unshelve", "alarm-shelve"], audit.Select(a => a.Action));
+        Assert.Equal("shelved the wrong alarm", audit[1].Detail);
+
+        // Lifted already; a closed alarm; an alarm there never was.
+        Assert.Equal(HttpStatusCode.Conflict, (await client.PostAsJsonAsync(unshelve, new { })).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await client.PostAsJsonAsync($"/api/v1/alarms/{closedId}/unshelve", new { })).StatusCode);
+        var unknown = await client.PostAsJsonAsync($"/api/v1/alarms/{Guid.NewGuid()}/unshelve", new { });
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal("not-found", (await unknown.Content.ReadFromJsonAsync<ApiError>())!.Error);
+    }
+
+    [Fact]
     public async Task A_plate_with_markup_is_refused_at_the_door_and_served_back_only_as_json_data()
     {
         const string markup = "浙J<script>alert(1)</script>";
@@ -473,7 +527,7 @@ public sealed class ApiTests(ProxiedTestServerFixture fixture) : IClassFixture<P
                      ("/api/v1/contacts", "post"), ("/api/v1/auth/password", "post"), ("/api/v1/users/{userName}/unlock", "post"),
                      ("/api/v1/sites/{site}/bores/{bore}", "post"), ("/api/v1/reports/incidents.csv", "get"), ("/api/v1/reports/daily-volumes", "get"),
                      ("/api/v1/alarms/{id}/verdict", "post"), ("/api/v1/reports/monthly-volumes", "get"), ("/api/v1/reports/monthly-volumes.csv", "get"),
-                     ("/api/v1/alarms/closed", "get"), ("/api/v1/alarms/{id}/speech", "get"),
+                     ("/api/v1/alarms/closed", "get"), ("/api/v1/alarms/{id}/speech", "get"), ("/api/v1/alarms/{id}/unshelve", "post"),
                  })
             Assert.False(string.IsNullOrEmpty(paths.GetProperty(path).GetProperty(verb).GetProperty("summary").GetString()), path);
     }

@@ -15,6 +15,11 @@ public sealed class Alarm
     /// <summary>Whether what raised it is still true (the vehicle is still inside, the bore still slow).</summary>
     public bool ConditionActive { get; set; } = true;
     public DateTimeOffset? ShelvedUntil { get; set; }
+    /// <summary>
+    /// The state it was shelved from, while shelved: an operator who lifts the shelf gets the alarm back as acknowledged as it
+    /// was. Unknown (null) for a shelf restored after a restart: it comes back unacknowledged, as from an expired shelf.
+    /// </summary>
+    public AlarmState? ShelvedFrom { get; set; }
     /// <summary>The transition that raised it: carries the vehicle context every later transition repeats (a second suspect may join it).</summary>
     public required AlarmTransition Raised { get; set; }
 

@@ -3,7 +3,7 @@ using Tunnel.Core.Contracts;
 namespace Tunnel.Central.Alarms;
 
 /// <summary>
-/// The alarm lifecycle of ISA-18.2: raise, acknowledge, condition cleared, shelve with expiry, close.
+/// The alarm lifecycle of ISA-18.2: raise, acknowledge, condition cleared, shelve with expiry or lifted early, close.
 /// Every change, including a note, goes out as one <see cref="AlarmTransition"/> to the sink.
 /// </summary>
 public sealed class AlarmBook(Action<AlarmTransition> sink)
@@ -14,6 +14,13 @@ public sealed class AlarmBook(Action<AlarmTransition> sink)
     public Action<AlarmTransition> Sink { get; set; } = sink;
 
     public IReadOnlyCollection<Alarm> Open => _open.Values;
+
+    /// <summary>
+    /// The escalation an alarm is owed at a moment (the priority and why), or null: asked when it comes back from a shelf.
+    /// An escalation falls due once, and passes a shelved alarm by (nothing is announced while shelved); without this
+    /// question the alarm would come back at its old priority however long its vehicle has stood. Set by the engine.
+    /// </summary>
+    public Func<Alarm, DateTimeOffset, (AlarmPriority Priority, AlarmReason Reason)?>? EscalationDue { get; set; }
 
     public Alarm? Find(Guid id) => _open.GetValueOrDefault(id);
 
@@ -71,6 +78,7 @@ public sealed class AlarmBook(Action<AlarmTransition> sink)
         if (until <= at) throw new AlarmStateException("a shelf must expire in the future");
         if (alarm.State == AlarmState.Shelved) throw new AlarmStateException($"alarm {id} is already shelved");
         alarm.ShelvedUntil = until;
+        alarm.ShelvedFrom = alarm.State;
         Emit(alarm, AlarmState.Shelved, at, by: by, reason: AlarmReason.Shelved(reason), shelvedUntil: until);
     }
 
@@ -80,21 +88,54 @@ public sealed class AlarmBook(Action<AlarmTransition> sink)
         Emit(Require(id), Require(id).State, at, by: by, note: note);
     }
 
-    /// <summary>Ends expired shelves: an alarm whose condition still holds comes back unacknowledged.</summary>
+    /// <summary>
+    /// Ends expired shelves as ISA-18.2 does: the alarm returns to normal (closed) if its condition has cleared, and is
+    /// announced anew (active-unacknowledged) if it still holds, since no one need be looking when a shelf runs out. An
+    /// escalation that fell due meanwhile follows at once (<see cref="EscalationDue"/>).
+    /// </summary>
     public void ExpireShelves(DateTimeOffset now)
     {
         foreach (var alarm in _open.Values.Where(a => a.State == AlarmState.Shelved && a.ShelvedUntil <= now).ToList())
+            EndShelf(alarm, alarm.ConditionActive ? AlarmState.ActiveUnacknowledged : AlarmState.Closed, now, reason: AlarmReason.ShelfExpired());
+    }
+
+    /// <summary>
+    /// An operator lifts a shelf before its expiry (a shelf put on the wrong alarm, or no longer wanted). The alarm takes
+    /// the state it would have now had it never been shelved: active or cleared as its condition is, acknowledged if it
+    /// was when shelved (cleared and acknowledged: closed), and escalated if its escalation fell due meanwhile.
+    /// </summary>
+    public void Unshelve(Guid id, string by, string? note, DateTimeOffset at)
+    {
+        var alarm = Require(id);
+        if (alarm.State != AlarmState.Shelved)
+            throw new AlarmStateException($"alarm {id} is {TunnelJson.Name(alarm.State)}: it is not shelved, nothing to unshelve");
+        var acknowledged = alarm.ShelvedFrom == AlarmState.ActiveAcknowledged;
+        var next = (alarm.ConditionActive, acknowledged) switch
         {
-            alarm.ShelvedUntil = null;
-            Emit(alarm, alarm.ConditionActive ? AlarmState.ActiveUnacknowledged : AlarmState.Closed,
-                now, reason: AlarmReason.ShelfExpired());
-        }
+            (true, true) => AlarmState.ActiveAcknowledged,
+            (true, false) => AlarmState.ActiveUnacknowledged,
+            (false, true) => AlarmState.Closed,
+            (false, false) => AlarmState.ClearedUnacknowledged,
+        };
+        EndShelf(alarm, next, at, by: by, note: string.IsNullOrWhiteSpace(note) ? null : note);
+    }
+
+    private void EndShelf(Alarm alarm, AlarmState next, DateTimeOffset at, string? by = null, string? note = null, AlarmReason? reason = null)
+    {
+        alarm.ShelvedUntil = null;
+        alarm.ShelvedFrom = null;
+        Emit(alarm, next, at, by: by, note: note, reason: reason);
+        // Back at the priority it was shelved with, then escalated as it would have been unshelved: a transition of its own,
+        // with the escalation's reason, announced again until acknowledged.
+        if (alarm.ConditionActive && !alarm.IsClosed && EscalationDue?.Invoke(alarm, at) is { } due)
+            Escalate(alarm.Id, due.Priority, at, due.Reason);
     }
 
     public void Escalate(Guid id, AlarmPriority priority, DateTimeOffset at, AlarmReason reason)
     {
         if (!_open.TryGetValue(id, out var alarm) || alarm.Priority <= priority) return;
-        // A condition that has cleared does not get worse; only its acknowledgement is outstanding.
+        // A condition that has cleared does not get worse; only its acknowledgement is outstanding. A shelved alarm is not
+        // announced: it is escalated when it comes back from the shelf, if the escalation is still due then (EscalationDue).
         if (alarm.State is not (AlarmState.ActiveUnacknowledged or AlarmState.ActiveAcknowledged)) return;
         alarm.Priority = priority;
         // Worse than when it was acknowledged: it is announced again (flashing, tone, siren) until acknowledged again.
@@ -114,7 +155,7 @@ public sealed class AlarmBook(Action<AlarmTransition> sink)
     }
 
     private Alarm Require(Guid id) =>
-        _open.GetValueOrDefault(id) ?? throw new AlarmStateException($"no open alarm {id}");
+        _open.GetValueOrDefault(id) ?? throw new NoOpenAlarmException(id);
 
     private void Emit(Alarm alarm, AlarmState state, DateTimeOffset at, string? by = null, string? note = null,
         AlarmReason? reason = null, DateTimeOffset? shelvedUntil = null)
@@ -131,4 +172,10 @@ public sealed class AlarmBook(Action<AlarmTransition> sink)
     }
 }
 
-public sealed class AlarmStateException(string message) : InvalidOperationException(message);
+public class AlarmStateException(string message) : InvalidOperationException(message);
+
+/// <summary>No open alarm has the id: it never was, or it is closed.</summary>
+public sealed class NoOpenAlarmException(Guid id) : AlarmStateException($"no open alarm {id}")
+{
+    public Guid AlarmId { get; } = id;
+}

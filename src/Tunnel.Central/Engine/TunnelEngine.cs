@@ -22,6 +22,8 @@ public sealed class TunnelEngine
     {
         Settings = settings;
         Alarms = new AlarmBook(alarmSink);
+        // A shelf that ends asks the alarm's bore whether an escalation fell due meanwhile.
+        Alarms.EscalationDue = (alarm, now) => _bores.GetValueOrDefault(alarm.Bore)?.EscalationDue(alarm, now);
         foreach (var (site, bore) in sites.AllBores()) AddBore(new BoreKey(site.Id, bore.Id), bore);
     }
 

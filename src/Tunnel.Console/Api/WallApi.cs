@@ -16,6 +16,8 @@ namespace Tunnel.WebConsole.Api;
 
 public sealed record AcknowledgeRequest(string? Note);
 public sealed record ShelveRequest(string Reason, int Minutes);
+/// <param name="Note">Why the shelf is lifted early; optional.</param>
+public sealed record UnshelveRequest(string? Note);
 public sealed record NoteRequest(string Note);
 /// <param name="Verdict"><c>confirmed</c>: a vehicle really was in trouble; <c>false</c>: nothing was.</param>
 public sealed record VerdictRequest(string Verdict, string? Note);
@@ -88,6 +90,27 @@ internal static class WallApi
             .RequireAuthorization(Policies.Act)
             .WithSummary("Shelve an alarm with a reason for 1 to 480 minutes (operator)");
 
+        alarms.MapPost("/{id:guid}/unshelve", async (Guid id, UnshelveRequest? request, ClaimsPrincipal user, CentralService service, TunnelStore store,
+                TimeProvider clock) =>
+            {
+                var note = string.IsNullOrWhiteSpace(request?.Note) ? null : request.Note.Trim();
+                try
+                {
+                    return await Act(user, store, clock, "alarm-unshelve", id, note, note is { Length: > MaxNoteLength } ? "note too long" : null,
+                        by => service.Post((engine, now) => { engine.Alarms.Unshelve(id, by, note, now); return true; }), rethrowNotOpen: true);
+                }
+                catch (NoOpenAlarmException e)
+                {
+                    // Closed since (its history stays): nothing to unshelve, as for one that is not shelved. Never raised: not found.
+                    return store.AlarmHistory(id).Count == 0
+                        ? Results.NotFound(new ApiError("not-found", $"no alarm {id}"))
+                        : Results.Conflict(new ApiError("alarm-state", $"{e.Message}: it is closed, nothing to unshelve"));
+                }
+            })
+            .RequireAuthorization(Policies.Act)
+            .WithSummary("Lift an alarm's shelf before its expiry, with an optional note (operator): it comes back as it would be unshelved, " +
+                         "active or cleared, acknowledged if it was, critical if its escalation fell due meanwhile; 409 when it is not shelved");
+
         alarms.MapPost("/{id:guid}/notes", (Guid id, NoteRequest request, ClaimsPrincipal user, CentralService service, TunnelStore store, TimeProvider clock) =>
                 Act(user, store, clock, "alarm-note", id, request.Note,
                     string.IsNullOrWhiteSpace(request.Note) || request.Note.Length > MaxNoteLength ? "a note of 1 to 500 characters is required" : null,
@@ -148,7 +171,7 @@ internal static class WallApi
 
     /// <summary>Validates, runs the action on the service loop as the logged-in user, audits it.</summary>
     private static async Task<IResult> Act(ClaimsPrincipal user, TunnelStore store, TimeProvider clock, string action, Guid id, string? detail,
-        string? invalid, Func<string, Task> run)
+        string? invalid, Func<string, Task> run, bool rethrowNotOpen = false)
     {
         if (invalid is not null) return Results.BadRequest(new ApiError("invalid", invalid));
         var by = user.Identity!.Name!;
@@ -156,7 +179,7 @@ internal static class WallApi
         {
             await run(by);
         }
-        catch (AlarmStateException e)
+        catch (AlarmStateException e) when (!(rethrowNotOpen && e is NoOpenAlarmException))
         {
             return Results.Conflict(new ApiError("alarm-state", e.Message));
         }
