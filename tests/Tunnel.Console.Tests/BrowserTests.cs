@@ -355,6 +355,7 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
         Assert.NotNull(Host.Service.Sites.FindBore("maoliling", "west"));
 
         await page.Locator("[data-bore-setup='maoliling/north'] button[data-action=retire-bore]").ClickAsync();
+        await page.GetByTestId("confirm").Locator("button[data-action=confirm]").ClickAsync();
         await Expect(page.GetByTestId("sites-message")).ToContainTextAsync("未生效");
         await Expect(page.GetByTestId("sites-message")).ToContainTextAsync("隧道 maoliling/north 内还有");
         Assert.NotNull(Host.Service.Sites.FindBore("maoliling", "north"));

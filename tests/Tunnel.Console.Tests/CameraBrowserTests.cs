@@ -17,6 +17,7 @@ public sealed class CameraBrowserTests(BrowserFixture fixture) : IClassFixture<B
         await Expect(cameras.Locator("tr[data-camera]")).ToHaveCountAsync(4);
 
         await cameras.Locator("[data-camera=cam-south-exit-2] button[data-action=retire-camera]").ClickAsync();
+        await page.GetByTestId("confirm").Locator("button[data-action=confirm]").ClickAsync();
         await Expect(page.GetByTestId("sites-message")).ToHaveTextAsync("已生效");
         await Expect(cameras.Locator("[data-camera=cam-south-exit-2]")).ToContainTextAsync("已停用");
         await Expect(page.Locator("[data-bore-setup='maoliling/south'] [data-testid=bore-agents]"))

@@ -32,30 +32,141 @@ const statusOrder = ['offline', 'unreported', 'stale', 'online'];
 
 function num(value, digits = 1) { return value === null || value === undefined ? '–' : Number(value).toFixed(digits); }
 
+// --- what makes a camera worth a look (README, Maintenance) -------------------------------------
+/** A 25 fps camera handling under about half its frames reads too few plates of a vehicle at speed. */
+const MIN_FPS = 12;
+/** More than this share of an agent's passages of the last hour without a plate read: dirty lens, glare, aim. */
+const MAX_UNREAD_SHARE = 0.15;
+/** More than this share of its exits matching no entry: this or the entry camera misreads. */
+const MAX_UNMATCHED_EXIT_SHARE = 0.25;
+/** The shares above are judged only over at least this many passages of the last hour (fewer is noise). */
+const MIN_PASSAGES_FOR_SHARES = 10;
+/** No passage in the last hour while another camera of the same bore saw at least this many: the lane is blind. */
+const QUIET_LANE_PEER_PASSAGES = 10;
+/** Agents report every 10 s: this long without a heartbeat is three missed (the service calls it silent at 90 s). */
+const HEARTBEAT_LATE_SECONDS = 30;
+
+/** The problems of one agent, each a short reason in words (never colour alone). */
+function agentFlags(a, all) {
+  const flags = [];
+  if (a.online && a.fps !== null && a.fps !== undefined && a.fps < MIN_FPS)
+    flags.push(['fps', t('flag.fps', { v: num(a.fps), min: MIN_FPS })]);
+  const judged = (a.passagesLastHour ?? 0) >= MIN_PASSAGES_FOR_SHARES;
+  if (judged && (a.unreadShare ?? 0) > MAX_UNREAD_SHARE)
+    flags.push(['unread', t('flag.unread', { v: pct(a.unreadShare), max: pct(MAX_UNREAD_SHARE) })]);
+  if (judged && (a.unmatchedExitShare ?? 0) > MAX_UNMATCHED_EXIT_SHARE)
+    flags.push(['unmatched', t('flag.unmatched', { v: pct(a.unmatchedExitShare), max: pct(MAX_UNMATCHED_EXIT_SHARE) })]);
+  if ((a.passagesLastHour ?? 0) === 0 && a.bore) {
+    const peers = Math.max(0, ...all.filter(o => o !== a && o.site === a.site && o.bore === a.bore).map(o => o.passagesLastHour ?? 0));
+    if (peers >= QUIET_LANE_PEER_PASSAGES) flags.push(['quiet', t('flag.quiet', { peers })]);
+  }
+  if (a.online && a.heartbeatAgeSeconds !== null && a.heartbeatAgeSeconds !== undefined && a.heartbeatAgeSeconds > HEARTBEAT_LATE_SECONDS)
+    flags.push(['heartbeat', t('flag.heartbeat', { s: Math.round(a.heartbeatAgeSeconds) })]);
+  return flags;
+}
+
+// --- refreshing, and saying so when it fails ----------------------------------------------------
+const REFRESH_EVERY_MS = 5000;
+/** After a failure, try again sooner: the page comes back by itself soon after the server does. */
+const RETRY_AFTER_FAILURE_MS = 2000;
+/** An answer this late counts as a failure: a hung request must not leave the page looking live. */
+const REFRESH_TIMEOUT_MS = 8000;
+
+const shown = { agents: null, towers: null, at: null };
+const failing = { count: 0, why: null };
+let refreshTimer = null;
+let requested = 0;
+let applied = 0;
+
+function withTimeout(promise, ms) {
+  let timer;
+  const late = new Promise((_, reject) => { timer = setTimeout(() => reject(Object.assign(new Error('timeout'), { timeout: true })), ms); });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+function failureReason(e) {
+  if (e?.timeout) return t('refresh.timeout', { s: REFRESH_TIMEOUT_MS / 1000 });
+  if (e?.status) return t('refresh.http', { status: e.status });
+  return t('refresh.unreachable');
+}
+
+/** Fetches everything the page shows; never throws: a failure is shown on the page and retried. */
 async function refresh() {
-  const [agents, towers, dead] = await Promise.all([get('/api/v1/agents'), get('/api/v1/alarm-towers'), get('/api/v1/dead-letters?limit=100')]);
-  renderTowers(towers);
-  replace(document.getElementById('agents'), agents.length === 0 ? el('p', { text: t('agents.none') }) : table(
-    ['agent.id', 'agent.where', 'agent.status', 'agent.heartbeat', 'agent.fps', 'agent.queue', 'agent.offset',
-      'agent.hour', 'agent.rejected', 'agent.unread', 'agent.unmatched', 'agent.snapshot', 'agent.error'],
-    // What needs a ladder first: offline, never heard from, silent; then the ones that work.
-    agents.map(a => ({ a, status: agentStatus(a) })).sort((x, y) => statusOrder.indexOf(x.status) - statusOrder.indexOf(y.status)).map(({ a, status }) => {
-      return el('tr', { class: 'agent-' + status, 'data-agent': a.agentId },
-        el('td', { text: a.agentId }),
-        el('td', { text: [a.site, a.bore && boreName(a.bore), a.portal && t('portal.' + a.portal), a.lane && t('alarm.lane', { n: a.lane })].filter(Boolean).join(' · ') }),
-        el('td', {}, el('span', { class: 'badge ' + status, text: t('agent.' + status) })),
-        el('td', { text: a.lastHeartbeat ? `${formatTime(a.lastHeartbeat, true)} (${Math.round(a.heartbeatAgeSeconds)} s)` : '–' }),
-        el('td', { text: num(a.fps) }),
-        el('td', { text: a.queueDepth ?? '–' }),
-        // Ten seconds off already puts its passages out of step with the other portal's.
-        el('td', { class: Math.abs(a.clockOffsetMs ?? 0) > 10000 ? 'warn' : '', 'data-testid': 'offset', text: num(a.clockOffsetMs, 0) }),
-        el('td', { text: a.passagesLastHour }),
-        el('td', { class: a.rejectedLastHour > 0 ? 'warn' : '', 'data-testid': 'rejected', text: a.rejectedLastHour }),
-        el('td', { 'data-testid': 'unread', text: pct(a.unreadShare) }),
-        el('td', { 'data-testid': 'unmatched', text: pct(a.unmatchedExitShare) }),
-        el('td', {}, snapshotCell(a)),
-        el('td', { class: 'error', text: a.lastError ?? '' }));
-    })));
+  const mine = ++requested;
+  try {
+    const [agents, towers, dead, sites] = await withTimeout(Promise.all([get('/api/v1/agents'), get('/api/v1/alarm-towers'),
+      get('/api/v1/dead-letters?limit=100'), get('/api/v1/sites')]), REFRESH_TIMEOUT_MS);
+    if (mine < applied) return; // an older answer arriving after a newer one
+    applied = mine;
+    Object.assign(shown, { agents, towers, at: Date.now() });
+    failing.count = 0; failing.why = null;
+    renderAgents(agents, false);
+    renderTowers(towers, false);
+    renderDead(dead);
+    renderBlindLanes(sites);
+  } catch (e) {
+    if (e?.status === 401) return; // on the way to the login page
+    if (mine < applied) return;
+    applied = mine;
+    failing.count++; failing.why = failureReason(e);
+    if (shown.agents) renderAgents(shown.agents, true);
+    if (shown.towers) renderTowers(shown.towers, true);
+  } finally {
+    showRefreshState();
+    if (mine === requested) {
+      clearTimeout(refreshTimer);
+      refreshTimer = setTimeout(refresh, failing.count ? RETRY_AFTER_FAILURE_MS : REFRESH_EVERY_MS);
+    }
+  }
+}
+
+const refreshedLine = document.getElementById('refreshed');
+const failedBanner = document.getElementById('refresh-failed');
+function showRefreshState() {
+  const when = shown.at ? { t: formatTime(new Date(shown.at).toISOString(), true), s: Math.round((Date.now() - shown.at) / 1000) } : null;
+  refreshedLine.textContent = when ? t('refresh.at', when) : t('refresh.never');
+  refreshedLine.classList.toggle('old', failing.count > 0);
+  failedBanner.hidden = failing.count === 0;
+  failedBanner.textContent = failing.count === 0 ? ''
+    : when ? t('refresh.failed', { n: failing.count, why: failing.why, ...when }) : t('refresh.failed-first', { n: failing.count, why: failing.why });
+  for (const id of ['agents', 'towers']) document.getElementById(id).classList.toggle('outdated', failing.count > 0);
+}
+
+function renderAgents(agents, outdated) {
+  const rows = agents.map(a => ({ a, status: agentStatus(a), flags: agentFlags(a, agents) }));
+  const flagged = rows.filter(r => r.status !== 'online' || r.flags.length > 0).length;
+  const rank = r => r.status === 'online' && r.flags.length > 0 ? statusOrder.indexOf('stale') + 0.5 : statusOrder.indexOf(r.status);
+  replace(document.getElementById('agents'), agents.length === 0 ? el('p', { text: t('agents.none') }) : [
+    el('p', { class: flagged ? 'agents-summary warn' : 'agents-summary', 'data-testid': 'agents-summary',
+      text: flagged ? t('agents.flagged', { n: flagged }) : t('agents.all-ok') }),
+    table(
+      ['agent.id', 'agent.where', 'agent.status', 'agent.flags', 'agent.heartbeat', 'agent.fps', 'agent.queue', 'agent.offset',
+        'agent.hour', 'agent.rejected', 'agent.unread', 'agent.unmatched', 'agent.snapshot', 'agent.error'],
+      // What needs a ladder first: offline, never heard from, silent, working badly; then the ones that work.
+      rows.sort((x, y) => rank(x) - rank(y)).map(({ a, status, flags }) => {
+        const flagCodes = new Set(flags.map(([code]) => code));
+        const label = t('agent.' + status);
+        return el('tr', { class: `agent-${status}${flags.length ? ' agent-flagged' : ''}`, 'data-agent': a.agentId },
+          el('td', { text: a.agentId }),
+          el('td', { text: [a.site, a.bore && boreName(a.bore), a.portal && t('portal.' + a.portal), a.lane && t('alarm.lane', { n: a.lane })].filter(Boolean).join(' · ') }),
+          el('td', {}, el('span', { class: 'badge ' + (outdated ? 'old' : status), 'data-testid': 'status',
+            text: outdated ? t('agent.last-known', { s: label }) : label })),
+          el('td', { 'data-testid': 'flags' }, flags.map(([code, text]) => el('span', { class: 'flag', 'data-flag': code, text }))),
+          el('td', { class: flagCodes.has('heartbeat') ? 'warn' : '', text: a.lastHeartbeat ? `${formatTime(a.lastHeartbeat, true)} (${Math.round(a.heartbeatAgeSeconds)} s)` : '–' }),
+          el('td', { class: flagCodes.has('fps') ? 'warn' : '', 'data-testid': 'fps', text: num(a.fps) }),
+          el('td', { text: a.queueDepth ?? '–' }),
+          // Ten seconds off already puts its passages out of step with the other portal's.
+          el('td', { class: Math.abs(a.clockOffsetMs ?? 0) > 10000 ? 'warn' : '', 'data-testid': 'offset', text: num(a.clockOffsetMs, 0) }),
+          el('td', { class: flagCodes.has('quiet') ? 'warn' : '', text: a.passagesLastHour }),
+          el('td', { class: a.rejectedLastHour > 0 ? 'warn' : '', 'data-testid': 'rejected', text: a.rejectedLastHour }),
+          el('td', { class: flagCodes.has('unread') ? 'warn' : '', 'data-testid': 'unread', text: pct(a.unreadShare) }),
+          el('td', { class: flagCodes.has('unmatched') ? 'warn' : '', 'data-testid': 'unmatched', text: pct(a.unmatchedExitShare) }),
+          el('td', {}, snapshotCell(a)),
+          el('td', { class: 'error', text: a.lastError ?? '' }));
+      }))]);
+}
+
+function renderDead(dead) {
   replace(document.getElementById('dead'), dead.length === 0 ? el('p', { text: t('dead.none') }) : table(
     ['dead.at', 'dead.topic', 'dead.agent', 'dead.reason', 'dead.payload'],
     dead.map(d => el('tr', { 'data-dead-letter': d.id },
@@ -80,7 +191,7 @@ async function testTower(id, kind) {
   await refresh();
 }
 
-function renderTowers(towers) {
+function renderTowers(towers, outdated) {
   replace(document.getElementById('towers'), towers.length === 0 ? el('p', { text: t('towers.none') }) : table(
     ['tower.id', 'tower.endpoint', 'tower.status', 'tower.lit', 'tower.last', 'tower.error', ''],
     towers.slice().sort((x, y) => Number(x.working) - Number(y.working)).map(tw => {
@@ -88,7 +199,8 @@ function renderTowers(towers) {
       return el('tr', { class: 'agent-' + (tw.working ? 'online' : 'offline'), 'data-tower': tw.id },
         el('td', { text: tw.id }),
         el('td', { class: 'mono', text: tw.endpoint }),
-        el('td', {}, el('span', { class: 'badge ' + (tw.working ? 'online' : 'offline'), text: t('tower.' + status) }),
+        el('td', {}, el('span', { class: 'badge ' + (outdated ? 'old' : tw.working ? 'online' : 'offline'),
+          text: outdated ? t('tower.last-known', { s: t('tower.' + status) }) : t('tower.' + status) }),
           tw.testing ? ' ' + t('tower.testing-' + tw.testing) : ''),
         el('td', { 'data-testid': 'lit', text: tw.online ? tw.outputsLit : '–' }),
         el('td', { text: tw.lastWriteAt ? formatTime(tw.lastWriteAt, true) : '–' }),
@@ -107,7 +219,9 @@ async function change(path, body) {
     const view = await post(path, body);
     sitesMessage.className = 'message ok';
     sitesMessage.textContent = view?.warnings?.length ? t('sites.saved-warn', { w: view.warnings.join('; ') }) : t('sites.saved');
-    renderSites(view ?? await get('/api/v1/sites'));
+    const sites = view ?? await get('/api/v1/sites');
+    renderSites(sites);
+    renderBlindLanes(sites);
   } catch (e) {
     sitesMessage.className = 'message';
     const problems = e.body?.problems ?? [e.message];
@@ -142,6 +256,36 @@ function siteProblem(text) {
   return text;
 }
 
+// Retiring leaves lanes unwatched: asked first, in the page, naming what goes and what it leaves blind.
+const confirmBox = document.getElementById('confirm');
+function confirmRetire(what, blind) {
+  document.getElementById('confirm-what').textContent = what;
+  document.getElementById('confirm-blind').textContent = blind;
+  confirmBox.returnValue = '';
+  confirmBox.showModal();
+  return new Promise(resolve => confirmBox.addEventListener('close', () => resolve(confirmBox.returnValue === 'confirm'), { once: true }));
+}
+async function retire(path, what, blind) {
+  if (await confirmRetire(what, blind)) return change(path, {});
+  sitesMessage.className = 'message ok';
+  sitesMessage.textContent = t('sites.cancelled');
+}
+const laneName = (site, b, portal, lane) =>
+  t('blind.lane', { site: site.name ?? site.id, bore: boreName(b.id), portal: t('portal.' + portal), lane });
+const activeCameras = b => b.cameras.filter(c => !c.retired);
+
+/** Every portal lane of an active bore without an active camera: vehicles pass there unseen. */
+function renderBlindLanes(view) {
+  const blind = view.sites.flatMap(site => site.bores.flatMap(b => ['entry', 'exit'].flatMap(portal =>
+    Array.from({ length: b.lanes }, (_, i) => i + 1)
+      .filter(lane => !activeCameras(b).some(c => c.portal === portal && c.lane === lane))
+      .map(lane => ({ key: `${site.id}/${b.id}/${portal}/${lane}`, text: laneName(site, b, portal, lane) })))));
+  const box = document.getElementById('blind-lanes');
+  box.hidden = blind.length === 0;
+  replace(box, blind.length === 0 ? [] : [el('b', { text: t('blind.title') }),
+    el('ul', {}, blind.map(x => el('li', { 'data-blind': x.key, text: x.text })))]);
+}
+
 const field = (name, value, attrs = {}) => el('input', { name, value: value ?? '', required: true, ...attrs });
 const boreFields = b => [
   field('lengthMeters', b?.lengthMeters, { type: 'number', min: 1, step: 1, title: t('bore.length'), placeholder: t('bore.length') }),
@@ -155,7 +299,9 @@ function boreRow(site, b) {
   const form = el('form', { class: 'inline', 'data-testid': 'bore-form', onsubmit: e => {
     e.preventDefault(); change(`/api/v1/sites/${site.id}/bores/${b.id}`, values(form));
   } }, boreFields(b), el('button', { type: 'submit', text: t('act.save') }),
-    el('button', { type: 'button', 'data-action': 'retire-bore', text: t('sites.retire'), onclick: () => change(`/api/v1/sites/${site.id}/bores/${b.id}/retire`, {}) }));
+    el('button', { type: 'button', 'data-action': 'retire-bore', text: t('sites.retire'), onclick: () => retire(`/api/v1/sites/${site.id}/bores/${b.id}/retire`,
+      t('confirm.bore', { bore: boreName(b.id), site: site.name ?? site.id }),
+      t('confirm.bore-blind', { lanes: b.lanes, cameras: activeCameras(b).length })) }));
   return [el('tr', { 'data-bore-setup': `${site.id}/${b.id}` },
     el('td', { text: boreName(b.id) }), el('td', {}, form),
     el('td', { class: 'muted', text: t('sites.nominal', { s: Math.round(b.nominalTransitSeconds) }) }),
@@ -180,7 +326,10 @@ function cameraTable(site, b) {
       el('td', {}, el('span', { class: 'badge ' + (c.retired ? 'offline' : 'online'), text: t(c.retired ? 'camera.retired' : 'camera.active') })),
       el('td', {}, c.retired
         ? el('button', { type: 'button', 'data-action': 'activate-camera', text: t('camera.activate'), onclick: () => change(`${path}/activate`, {}) })
-        : el('button', { type: 'button', 'data-action': 'retire-camera', text: t('sites.retire'), onclick: () => change(`${path}/retire`, {}) })));
+        : el('button', { type: 'button', 'data-action': 'retire-camera', text: t('sites.retire'), onclick: () => {
+          const where = laneName(site, b, c.portal, c.lane);
+          return retire(`${path}/retire`, t('confirm.camera', { camera: c.name ? `${c.name} (${c.id})` : c.id, where }), t('confirm.camera-blind', { where }));
+        } })));
   });
   // Only the portal lanes with no active camera can take a new one.
   const free = ['entry', 'exit'].flatMap(portal => Array.from({ length: b.lanes }, (_, i) => i + 1)
@@ -217,12 +366,16 @@ function renderSites(view) {
   replace(document.getElementById('sites'),
     view.sites.map(site => el('article', { class: 'site', 'data-site': site.id },
       el('h3', {}, `${site.name ?? site.id} `, el('span', { class: 'muted', text: site.id }), ' ',
-        el('button', { type: 'button', 'data-action': 'retire-site', text: t('sites.retire-site'), onclick: () => change(`/api/v1/sites/${site.id}/retire`, {}) })),
+        el('button', { type: 'button', 'data-action': 'retire-site', text: t('sites.retire-site'), onclick: () => retire(`/api/v1/sites/${site.id}/retire`,
+          t('confirm.site', { site: site.name ?? site.id }), t('confirm.site-blind', { bores: site.bores.map(b => boreName(b.id)).join('、') })) })),
       table(['sites.bore', 'sites.params', 'sites.transit', 'sites.agents'], site.bores.flatMap(b => boreRow(site, b))),
       newBore(site))),
     el('h3', { text: t('sites.new-site') }), newSite);
 }
 
-renderSites(await get('/api/v1/sites'));
+const sites = await get('/api/v1/sites');
+renderSites(sites);
+renderBlindLanes(sites);
+setInterval(showRefreshState, 1000); // the age of what is shown, counting
 await refresh();
-setInterval(() => refresh().catch(() => { /* shown stale until the next try */ }), 5000);
+
