@@ -23,7 +23,7 @@ public sealed class LatestTransitionsTests(TestServerFixture fixture) : IClassFi
         // The snapshot was taken before the newer alarm was raised, and the older one closed without a transition seen here.
         latest.KeepOnly([], snapshotAt);
 
-        Assert.Equal("crew on site", latest.Find(newer)?.Reason);
+        Assert.Equal("crew on site", latest.Find(newer)?.Latest.Reason);
         Assert.Null(latest.Find(older));
         // A later snapshot that still does not list it: gone.
         latest.KeepOnly([], snapshotAt.AddSeconds(1));

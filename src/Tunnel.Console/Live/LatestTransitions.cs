@@ -6,31 +6,61 @@ using Tunnel.Storage;
 namespace Tunnel.WebConsole.Live;
 
 /// <summary>
-/// Each open alarm's latest transition. The service's snapshot keeps only the raising one, so a shelve's
-/// reason and who acted were gone from the wall at the next snapshot, and after a reload. Those from before a
-/// restart come from the store.
+/// What an alarm's card shows beyond the service's snapshot, which keeps only the raising transition: the latest
+/// transition (who acted last), the alarm's own latest reason (raised, escalated, cleared: the detector's, not an operator's),
+/// the shelf while it lasts, the latest operator note and the latest contact with the driver. Each stays until a newer one
+/// of its kind: a note on a shelved alarm leaves the shelve's reason, an acknowledgement leaves the note of the call.
+/// </summary>
+public sealed record AlarmCard(AlarmTransition Latest, AlarmTransition? Reason, AlarmTransition? Shelf, AlarmTransition? Note, AlarmTransition? Contact)
+{
+    public const string ShelvedCode = "shelved";
+    private const string ShelfExpiredCode = "shelf-expired";
+    /// <summary>How the contact API words an attempt in the note it adds (ContactApi.NoteText).</summary>
+    private const string ContactPrefix = "contact-driver ";
+
+    /// <summary><paramref name="previous"/> (null for none) with <paramref name="t"/>, the alarm's next transition.</summary>
+    public static AlarmCard Fold(AlarmCard? previous, AlarmTransition t)
+    {
+        // An operator's action (By) repeats the raising reason or gives the operator's words; a shelf's end is bookkeeping.
+        var own = t.By is null && t.Reason is not null && t.ReasonCode is not (ShelvedCode or ShelfExpiredCode) ? t : previous?.Reason;
+        // A shelf lasts while the alarm is shelved: notes on it keep the shelve's reason, who and expiry.
+        var shelf = t.State != AlarmState.Shelved ? null : previous?.Shelf is { } kept && previous.Latest.State == AlarmState.Shelved ? kept : t;
+        var note = string.IsNullOrWhiteSpace(t.Note) ? previous?.Note : t;
+        var contact = t.Note?.StartsWith(ContactPrefix, StringComparison.Ordinal) == true ? t : previous?.Contact;
+        return new(t, own, shelf, note, contact);
+    }
+
+    /// <summary>An alarm's stored transitions, oldest first, folded.</summary>
+    public static AlarmCard? Of(IEnumerable<AlarmTransition> history) => history.Aggregate((AlarmCard?)null, Fold);
+}
+
+/// <summary>
+/// Each open alarm's card (<see cref="AlarmCard"/>). The service's snapshot keeps only the raising transition, so a shelve's
+/// reason, who acted and the notes were gone from the wall at the next snapshot, and after a reload. Those from before a
+/// restart are folded from the store's history.
 /// </summary>
 public sealed class LatestTransitions : IDisposable
 {
     private readonly CentralService _service;
-    private readonly ConcurrentDictionary<Guid, AlarmTransition> _latest = new();
+    private readonly ConcurrentDictionary<Guid, AlarmCard> _cards = new();
 
     public LatestTransitions(CentralService service, TunnelStore store)
     {
         _service = service;
         service.AlarmChanged += OnAlarm;
-        // After subscribing, and without overwriting: a transition announced meanwhile is newer than the stored one.
-        foreach (var stored in store.CurrentAlarms()) _latest.TryAdd(stored.AlarmId, stored);
+        // After subscribing, and without overwriting: a transition announced meanwhile is newer than the stored ones.
+        foreach (var stored in store.CurrentAlarms())
+            if (AlarmCard.Of(store.AlarmHistory(stored.AlarmId)) is { } card) _cards.TryAdd(stored.AlarmId, card);
     }
 
-    // On the service's loop: a dictionary write, nothing that could wait.
+    // On the service's loop: a dictionary write, nothing that could wait. One writer (the loop), so read-fold-write is safe.
     internal void OnAlarm(AlarmTransition t)
     {
-        if (t.State == AlarmState.Closed) _latest.TryRemove(t.AlarmId, out _);
-        else _latest[t.AlarmId] = t;
+        if (t.State == AlarmState.Closed) _cards.TryRemove(t.AlarmId, out _);
+        else _cards[t.AlarmId] = AlarmCard.Fold(_cards.GetValueOrDefault(t.AlarmId), t);
     }
 
-    public AlarmTransition? Find(Guid alarmId) => _latest.GetValueOrDefault(alarmId);
+    public AlarmCard? Find(Guid alarmId) => _cards.GetValueOrDefault(alarmId);
 
     /// <summary>
     /// Forgets alarms no longer open in a snapshot taken at <paramref name="snapshotAt"/> (one forgotten without a closing
@@ -39,8 +69,8 @@ public sealed class LatestTransitions : IDisposable
     public void KeepOnly(IEnumerable<Guid> open, DateTimeOffset snapshotAt)
     {
         var keep = open.ToHashSet();
-        foreach (var (id, latest) in _latest)
-            if (!keep.Contains(id) && latest.At <= snapshotAt) _latest.TryRemove(KeyValuePair.Create(id, latest));
+        foreach (var (id, card) in _cards)
+            if (!keep.Contains(id) && card.Latest.At <= snapshotAt) _cards.TryRemove(KeyValuePair.Create(id, card));
     }
 
     public void Dispose() => _service.AlarmChanged -= OnAlarm;

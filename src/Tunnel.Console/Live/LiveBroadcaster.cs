@@ -68,8 +68,10 @@ internal sealed class LiveBroadcaster(CentralService service, IHubContext<LiveHu
                     alarm = _alarms.Reader.WaitToReadAsync(ct).AsTask();
                     while (_alarms.Reader.TryRead(out var t))
                     {
-                        await hub.Clients.Group(LiveHub.PlainGroup).SendAsync("alarm", WallProjection.Of(t, plates: true), ct);
-                        await hub.Clients.Group(LiveHub.MaskedGroup).SendAsync("alarm", WallProjection.Of(t, plates: false), ct);
+                        // With its card: a note or an acknowledgement pushed must not take the shelf, an earlier note or the reason off it.
+                        var card = latest.Find(t.AlarmId);
+                        await hub.Clients.Group(LiveHub.PlainGroup).SendAsync("alarm", WallProjection.Of(t, plates: true, card), ct);
+                        await hub.Clients.Group(LiveHub.MaskedGroup).SendAsync("alarm", WallProjection.Of(t, plates: false, card), ct);
                     }
                 }
                 if (tick.IsCompleted)

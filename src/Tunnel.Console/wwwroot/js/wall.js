@@ -110,22 +110,35 @@ connection.on('snapshot', snapshot => {
   document.body.dataset.snapshotAt = snapshot.at;
   dataArrived();
   setServiceClock(snapshot);
-  // Snapshots carry each alarm's latest reason, who and note as far as the console saw them since it started;
-  // for older alarms, what a push told this page is kept.
+  // Snapshots carry each alarm's card (its own reason, shelf, latest note and call to the driver, who acted last);
+  // should one come without (the console restarted meanwhile), what a push told this page is kept.
   state.alarms = new Map(snapshot.alarms.map(a => {
     const known = state.alarms.get(a.alarmId);
-    return [a.alarmId, { ...a, by: a.by ?? known?.by ?? null, note: a.note ?? known?.note ?? null, plateColor: a.plateColor ?? known?.plateColor ?? null }];
+    const merged = { ...a, by: a.by ?? known?.by ?? null, plateColor: a.plateColor ?? known?.plateColor ?? null,
+      secondSuspect: suspectKnown(a.secondSuspect, known?.secondSuspect) };
+    if (!a.note && known?.note) Object.assign(merged, { note: known.note, noteBy: known.noteBy, noteAt: known.noteAt });
+    if (!a.contact && !a.note && known?.contact) Object.assign(merged, { contact: known.contact, contactBy: known.contactBy, contactAt: known.contactAt });
+    return [a.alarmId, merged];
   }));
   render();
 });
 connection.on('alarm', transition => {
   // Shown at once; the next snapshot (within a second) confirms the whole picture.
   if (transition.state === 'closed') { state.alarms.delete(transition.alarmId); refreshClosedIfOpen(); }
-  else state.alarms.set(transition.alarmId, { ...state.alarms.get(transition.alarmId), ...transition,
-    raisedAt: state.alarms.get(transition.alarmId)?.raisedAt ?? transition.raisedAt });
+  else {
+    const known = state.alarms.get(transition.alarmId);
+    state.alarms.set(transition.alarmId, { ...known, ...transition, raisedAt: known?.raisedAt ?? transition.raisedAt,
+      plateColor: transition.plateColor ?? known?.plateColor ?? null, secondSuspect: suspectKnown(transition.secondSuspect, known?.secondSuspect) });
+  }
   renderAlarms();
   soundNow();
 });
+/** A second suspect's plate colour and hazmat flag come only while it is listed inside: a push without them keeps those known. */
+function suspectKnown(suspect, known) {
+  if (!suspect || !known || suspect.entryEventId !== known.entryEventId) return suspect ?? null;
+  return { ...suspect, plateColor: suspect.plateColor ?? known.plateColor ?? null, hazmat: suspect.hazmat ?? known.hazmat ?? null };
+}
+
 connection.onreconnecting(() => setConn(false));
 connection.onreconnected(() => setConn(true));
 connection.onclose(() => { setConn(false); setTimeout(start, 3000); });
@@ -291,30 +304,54 @@ function fillAlarm(node, a) {
     for (const b of node.actions.querySelectorAll('[data-action^=verdict-]')) b.disabled = node.busy;
   }
   // Only what the alarm says is redrawn: it holds no control.
+  const colour = a.plateColor ?? colourOf(a.alarmId);
+  const second = a.secondSuspect;
   replace(node.body,
     el('div', { class: 'alarm-head' },
       el('span', { class: 'prio', text: t('prio.' + a.priority) }),
       el('span', { class: 'kind', text: t('kind.' + a.kind) }),
       el('span', { class: 'where', text: boreName(a.bore) }),
-      a.kind === 'overdue' && plateChip(a.plate, a.plateColor ?? colourOf(a.alarmId)),
-      a.hazmat && el('span', { class: 'hazmat', title: t('hazmat.title'), text: t('hazmat') }),
-      a.lane && el('span', { text: t('alarm.lane', { n: a.lane }) }),
+      a.kind === 'overdue' && plateChip(a.plate, colour),
+      // What to look for on camera, in words: a plate unread (or masked) still leaves its colour and the vehicle's class.
+      a.kind === 'overdue' && vehicleWords(colour, a.vehicleClass, 'alarm-vehicle'),
+      a.hazmat && hazmatBadge(),
+      a.lane && el('span', { 'data-testid': 'alarm-lane', text: t('alarm.lane', { n: a.lane }) }),
       elapsed !== null && el('span', { class: 'elapsed', text: t('alarm.elapsed', { m: elapsed }) }),
       el('span', { class: 'state', 'data-testid': 'alarm-state', text: t('state.' + a.state) })),
     // Its own line with its own lane and entry time: next to the first plate, the lane and minutes read as the second's.
-    a.secondSuspect && el('div', { class: 'second-suspect', 'data-testid': 'second-suspect', title: t('alarm.or.title') },
-      el('span', { class: 'or', text: t('alarm.or') }), plateChip(a.secondSuspect.plate, null),
-      el('span', { text: t('alarm.or.where', { lane: a.secondSuspect.lane, t: formatTime(a.secondSuspect.enteredAt) }) })),
+    second && el('div', { class: 'second-suspect', 'data-testid': 'second-suspect', title: t('alarm.or.title') },
+      el('span', { class: 'or', text: t('alarm.or') }), plateChip(second.plate, second.plateColor),
+      vehicleWords(second.plateColor, second.vehicleClass, 'suspect-vehicle'),
+      second.hazmat && hazmatBadge(),
+      el('span', { text: t('alarm.or.where', { lane: second.lane, t: formatTime(second.enteredAt) }) })),
     el('div', { class: 'alarm-detail' },
       a.enteredAt && el('span', { class: 'entered', 'data-testid': 'alarm-entered', text: t('alarm.entered', { t: formatTime(a.enteredAt) }) }),
       el('span', { text: t('alarm.raised', { t: formatTime(a.raisedAt) }) }),
-      // A shelf says until when, why and whose it is: the operator on the next shift must see all three.
-      a.state === 'shelved' && a.shelvedUntil ? el('span', { class: 'shelved', 'data-testid': 'alarm-shelved',
-        text: t('alarm.shelved', { t: formatTime(a.shelvedUntil), reason: reasonText(a) ?? '', by: a.by ?? '?' }) }) : [
-        a.reason && el('span', { class: 'reason', 'data-testid': 'alarm-reason', title: a.reason, text: reasonText(a) }),
-        a.by && el('span', { class: 'by', text: a.by })],
-      a.note && el('span', { class: 'note', 'data-testid': 'alarm-note', text: noteText(a.note) })));
+      // A shelf says until when, why and whose it is: the operator on the next shift must see all three, through notes added to it.
+      a.state === 'shelved' && a.shelvedUntil && el('span', { class: 'shelved', 'data-testid': 'alarm-shelved',
+        text: t('alarm.shelved', { t: formatTime(a.shelvedUntil), reason: a.shelveReason ?? '', by: a.shelvedBy ?? a.by ?? '?' }) }),
+      // The alarm's own reason (the detector's), whatever operators have done since.
+      a.reason && el('span', { class: 'reason', 'data-testid': 'alarm-reason', title: a.reason, text: reasonText(a) }),
+      a.state !== 'shelved' && a.by && el('span', { class: 'by', text: a.by })),
+    // The latest note, and the latest call to the driver when a later note is not that call: each until a newer one.
+    a.note && el('div', { class: 'alarm-note-line' },
+      el('span', { class: 'note', 'data-testid': 'alarm-note', text: noteText(a.note) }),
+      el('span', { class: 'note-by', text: noteBy(a.noteBy, a.noteAt) })),
+    a.contact && el('div', { class: 'alarm-note-line' },
+      el('span', { class: 'note contact', 'data-testid': 'alarm-contact', text: noteText(a.contact) }),
+      el('span', { class: 'note-by', text: noteBy(a.contactBy, a.contactAt) })));
 }
+
+const plateColours = new Set(['blue', 'yellow', 'green', 'white', 'black']);
+/** A vehicle's plate colour and class in words, as text (a colour alone on the chip is easily missed, and says nothing to some). */
+function vehicleWords(colour, vehicleClass, testid) {
+  const words = [plateColours.has(colour) && t('colour.' + colour), vehicleClass && t('class.' + vehicleClass)].filter(Boolean);
+  return words.length > 0 && el('span', { class: 'vehicle-words', 'data-testid': testid, text: words.join(' · ') });
+}
+
+function hazmatBadge() { return el('span', { class: 'hazmat', title: t('hazmat.title'), text: t('hazmat') }); }
+
+function noteBy(by, at) { return [by, at && formatTime(at)].filter(Boolean).join(' '); }
 
 /**
  * An alarm's buttons, made once and kept (fillAlarm updates them): buttons rebuilt by a snapshot between mouse-down
