@@ -124,7 +124,8 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
         await Expect(alarm).Not.ToHaveClassAsync(new System.Text.RegularExpressions.Regex(@"\bflash\b"));
         Assert.Equal("none", await alarm.EvaluateAsync<string>("e => getComputedStyle(e).animationName"));
         await fixture.ScreenshotAsync(page, "wall-alarm-acknowledged");
-        Assert.Contains(Host.Store.ReadAudit(actor: "op"), a => a.Action == "alarm-acknowledge");
+        // Audited once the acknowledgement is stored, which may come after the live update the page shows.
+        await Host.UntilAsync(_ => Host.Store.ReadAudit(actor: "op").FirstOrDefault(a => a.Action == "alarm-acknowledge"));
         await page.Context.CloseAsync();
     }
 
