@@ -150,5 +150,16 @@ public sealed class AlarmCardBrowserTests(BrowserFixture fixture) : IClassFixtur
         await Expect(masked.GetByTestId("alarm-contact")).ToHaveTextAsync("联系驾驶员：无人接听 · <b>打了两次</b> 浙K7***1");
         Assert.Equal(0, await manager.Locator("li.alarm", new() { HasText = plate }).CountAsync());
         await manager.Context.CloseAsync();
+
+        // Shelved by mistake: lifted from the card, it is back as it was before the shelf (acknowledged) and shelvable again.
+        var again = await fixture.LoginAsync("op");
+        var lifted = again.Locator($"li.alarm[data-alarm-id='{raised}']");
+        await Expect(lifted.Locator("button[data-action=shelve]")).ToBeHiddenAsync();
+        await lifted.Locator("button[data-action=unshelve]").ClickAsync();
+        await Expect(lifted).ToHaveAttributeAsync("data-state", "active-acknowledged");
+        await Expect(lifted.GetByTestId("alarm-shelved")).ToHaveCountAsync(0);
+        await Expect(lifted.Locator("button[data-action=unshelve]")).ToBeHiddenAsync();
+        await Expect(lifted.Locator("button[data-action=shelve]")).ToBeVisibleAsync();
+        await again.Context.CloseAsync();
     }
 }

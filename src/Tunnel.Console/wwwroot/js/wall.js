@@ -300,7 +300,11 @@ function fillAlarm(node, a) {
   if (node.actions) {
     // In place: a request in flight is remembered on the node, so its buttons stay off through the snapshots meanwhile.
     node.actions.querySelector('[data-action=ack]').disabled = node.busy || !(a.state === 'active-unacknowledged' || a.state === 'cleared-unacknowledged');
-    node.actions.querySelector('[data-action=shelve]').disabled = a.state === 'shelved';
+    node.actions.querySelector('[data-action=shelve]').hidden = a.state === 'shelved';
+    // A shelf set by mistake is lifted here, not waited out for hours.
+    const unshelve = node.actions.querySelector('[data-action=unshelve]');
+    unshelve.hidden = a.state !== 'shelved';
+    unshelve.disabled = node.busy;
     for (const b of node.actions.querySelectorAll('[data-action^=verdict-]')) b.disabled = node.busy;
   }
   // Only what the alarm says is redrawn: it holds no control.
@@ -362,6 +366,7 @@ function alarmActions(node, a) {
   return el('div', { class: 'actions' },
     el('button', { type: 'button', 'data-action': 'ack', text: t('act.ack'), onclick: () => act(a, 'acknowledge', {}, { node }) }),
     el('button', { type: 'button', 'data-action': 'shelve', text: t('act.shelve'), onclick: () => shelveForm(node, a) }),
+    el('button', { type: 'button', 'data-action': 'unshelve', hidden: true, text: t('act.unshelve'), onclick: () => act(a, 'unshelve', {}, { node }) }),
     el('button', { type: 'button', 'data-action': 'note', text: t('act.note'), onclick: () => noteForm(node, a) }),
     el('button', { type: 'button', 'data-action': 'history', text: t('act.history'), onclick: () => history(node, a) }),
     a.kind === 'overdue' &&
