@@ -173,11 +173,17 @@ function render() {
   renderNotices();
 }
 
+/** A bore by name, with its tunnel's id when the wall watches more than one tunnel: each may have a "north" bore. */
+function place(site, bore) {
+  const sites = new Set((state.snapshot?.bores ?? []).map(b => b.site));
+  return sites.size > 1 ? `${site} · ${boreName(bore)}` : boreName(bore);
+}
+
 function renderBores() {
   const bores = state.snapshot?.bores ?? [];
   replace(document.getElementById('bores'), bores.map(b => el('article', { class: 'bore' + (b.congested ? ' congested' : ''), 'data-bore': b.bore },
     el('header', {},
-      el('h2', { text: boreName(b.bore) }),
+      el('h2', { text: place(b.site, b.bore) }),
       el('span', { class: 'occupancy', 'data-testid': 'occupancy' }, el('b', { text: b.occupancy }), ' ', t('bore.occupancy')),
       el('span', { class: 'counts', text: `${t('bore.entries')} ${b.entries} · ${t('bore.exits')} ${b.exits}` }),
       b.congested && el('span', { class: 'badge congested', text: t('bore.congested') }),
@@ -314,7 +320,7 @@ function fillAlarm(node, a) {
     el('div', { class: 'alarm-head' },
       el('span', { class: 'prio', text: t('prio.' + a.priority) }),
       el('span', { class: 'kind', text: t('kind.' + a.kind) }),
-      el('span', { class: 'where', text: boreName(a.bore) }),
+      el('span', { class: 'where', text: place(a.site, a.bore) }),
       a.kind === 'overdue' && plateChip(a.plate, colour),
       // What to look for on camera, in words: a plate unread (or masked) still leaves its colour and the vehicle's class.
       a.kind === 'overdue' && vehicleWords(colour, a.vehicleClass, 'alarm-vehicle'),
@@ -392,7 +398,7 @@ async function renderClosed() {
   if (rows.length === 0) { replace(body, el('tr', {}, el('td', { class: 'none', text: t('closed.none') }))); return; }
   replace(body, rows.map(r => el('tr', { 'data-alarm-id': r.alarmId },
     el('td', { text: formatTime(r.raisedAt, true) }),
-    el('td', { text: boreName(r.bore) }),
+    el('td', { text: place(r.site, r.bore) }),
     el('td', {}, plateChip(r.plate, r.plateColor)),
     el('td', { text: t('prio.' + r.priority) }),
     el('td', { text: r.acknowledgedBy ?? '–' }),

@@ -4,8 +4,8 @@ using static Microsoft.Playwright.Assertions;
 
 namespace Tunnel.WebConsole.Tests;
 
-/// <summary>A host of its own: its store gets passages of a second tunnel, which the other browser tests' reports must not see.</summary>
-public sealed class ReportSitesBrowserTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
+/// <summary>A host of its own: it gets a second tunnel, whose passages and bores the other browser tests must not see.</summary>
+public sealed class TwoTunnelsBrowserTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
 {
     private ConsoleHost Host => fixture.Host;
 
@@ -22,6 +22,17 @@ public sealed class ReportSitesBrowserTests(BrowserFixture fixture) : IClassFixt
         // One total per tunnel's north bore, not one of three for "北洞".
         await Expect(totals.Filter(new() { HasText = "xiaoshan · 北洞" }).Locator("td").Nth(4)).ToHaveTextAsync("1");
         await Expect(totals.Filter(new() { HasText = "maoliling · 北洞" }).Locator("td").Nth(4)).ToHaveTextAsync("2");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_wall_watching_two_tunnels_names_each_bore_with_its_tunnel()
+    {
+        var second = SitesFile.Maoliling.Sites[0] with { Id = "xiaoshan", Name = "萧山隧道" };
+        Assert.Empty(await Host.Service.ReconfigureAsync(SitesFile.Maoliling with { Sites = [.. SitesFile.Maoliling.Sites, second] }));
+        var page = await fixture.LoginAsync("op");
+        await Expect(page.Locator("article.bore h2", new() { HasText = "xiaoshan · 北洞" })).ToHaveCountAsync(1);
+        await Expect(page.Locator("article.bore h2", new() { HasText = "maoliling · 北洞" })).ToHaveCountAsync(1);
         await page.Context.CloseAsync();
     }
 
