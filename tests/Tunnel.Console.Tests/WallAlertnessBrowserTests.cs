@@ -68,6 +68,20 @@ public sealed class WallAlertnessBrowserTests(BrowserFixture fixture) : IClassFi
     }
 
     [Fact]
+    public async Task From_the_wall_the_other_pages_open_beside_it_so_its_alarms_keep_sounding()
+    {
+        var page = await fixture.LoginAsync("op");
+        var contacts = page.Locator("nav a[href='/contacts']");
+        await Expect(contacts).ToHaveAttributeAsync("target", "_blank");
+        var opened = await page.Context.RunAndWaitForPageAsync(() => contacts.ClickAsync());
+        await Expect(opened.Locator("h1")).ToBeVisibleAsync();
+        Assert.Equal("/", new Uri(page.Url).AbsolutePath);
+        // Elsewhere the navigation stays in its tab.
+        await Expect(opened.Locator("nav a[href='/contacts']")).Not.ToHaveAttributeAsync("target", "_blank");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task Acknowledging_an_alarm_someone_else_just_acknowledged_says_so_calmly_on_the_card_without_a_dialog()
     {
         var id = await RaiseAsync("浙K20001");

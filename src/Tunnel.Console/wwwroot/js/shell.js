@@ -9,12 +9,14 @@ export async function startPage(titleKey) {
   setTimeZone(me.timeZone);
   document.title = `${t(titleKey)} · ${t('app.title')}`;
   const has = (...roles) => roles.some(r => me.roles.includes(r));
+  // From the wall, other pages open beside it: leaving it would silence its alarms while the operator looks a driver up.
+  const away = location.pathname === '/' ? { target: '_blank', rel: 'noopener' } : {};
   const links = [
     has('operator', 'manager', 'admin') && el('a', { href: '/', text: t('nav.wall') }),
-    has('maintenance', 'admin') && el('a', { href: '/maintenance', text: t('nav.maint') }),
-    has('manager', 'admin') && el('a', { href: '/reports', text: t('nav.reports') }),
-    has('operator', 'admin') && el('a', { href: '/contacts', text: t('nav.contacts') }),
-    has('admin') && el('a', { href: '/users', text: t('nav.users') }),
+    has('maintenance', 'admin') && el('a', { href: '/maintenance', text: t('nav.maint'), ...away }),
+    has('manager', 'admin') && el('a', { href: '/reports', text: t('nav.reports'), ...away }),
+    has('operator', 'admin') && el('a', { href: '/contacts', text: t('nav.contacts'), ...away }),
+    has('admin') && el('a', { href: '/users', text: t('nav.users'), ...away }),
   ];
   const header = document.getElementById('top');
   replace(header,
