@@ -116,6 +116,9 @@ public sealed class PlateMaskTests
         Assert.Equal("南洞 隧道拥堵", SpeechService.Announcement(overdue with { Kind = AlarmKind.Congestion, Bore = new BoreKey("maoliling", "south") }, plates: true));
         Assert.Equal("east 2 相机离线", SpeechService.Announcement(overdue with { Kind = AlarmKind.AgentOffline, Bore = new BoreKey("maoliling", "east-2") }, plates: true));
         Assert.True(SpeechService.IsSpeakable(SpeechService.Announcement(overdue, plates: true)));
+        // Where the control room watches two tunnels, each with a north bore; a name that cannot be spoken is left out.
+        Assert.Equal("猫狸岭隧道 北洞 车辆超时", SpeechService.Announcement(overdue, plates: false, tunnel: "猫狸岭隧道"));
+        Assert.Equal("北洞 车辆超时", SpeechService.Announcement(overdue, plates: false, tunnel: "Tunnel <1>"));
     }
 
     [Fact]

@@ -46,10 +46,13 @@ public sealed class SpeechService(IOptions<ConsoleOptions> options, ILogger<Spee
     /// What the wall says of an alarm: its bore, an overdue vehicle's plate (and the second suspect's, as the wall shows
     /// both) and the kind. Without <paramref name="plates"/> no plate at all: a role that may not see plates does not hear them.
     /// </summary>
-    public static string Announcement(AlarmView alarm, bool plates)
+    /// <param name="tunnel">The tunnel's name, where the control room watches more than one: each may have a north bore.
+    /// Left out if it cannot be spoken, rather than losing the whole announcement.</param>
+    public static string Announcement(AlarmView alarm, bool plates, string? tunnel = null)
     {
         // A bore id of its own is spelled out; its - and _ are not speakable.
         var where = SpokenBore.GetValueOrDefault(alarm.Bore.Bore) ?? alarm.Bore.Bore.Replace('-', ' ').Replace('_', ' ');
+        if (tunnel is not null && IsSpeakable(tunnel)) where = $"{tunnel} {where}";
         var kind = SpokenKind.GetValueOrDefault(alarm.Kind, "");
         if (alarm.Kind != AlarmKind.Overdue || !plates) return $"{where} {kind}";
         var second = alarm.SecondSuspect is { } other ? $" 或 {Spoken(other.Plate)}" : "";
