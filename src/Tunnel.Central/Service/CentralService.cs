@@ -148,6 +148,9 @@ public sealed class CentralService
     public Task ShelveAsync(Guid alarmId, string by, string reason, DateTimeOffset until) =>
         Post((engine, now) => { engine.Alarms.Shelve(alarmId, by, reason, until, now); return true; });
 
+    public Task UnshelveAsync(Guid alarmId, string by, string? note) =>
+        Post((engine, now) => { engine.Alarms.Unshelve(alarmId, by, note, now); return true; });
+
     public Task AddNoteAsync(Guid alarmId, string by, string note) =>
         Post((engine, now) => { engine.Alarms.AddNote(alarmId, by, note, now); return true; });
 

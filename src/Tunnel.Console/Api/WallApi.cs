@@ -97,7 +97,7 @@ internal static class WallApi
                 try
                 {
                     return await Act(user, store, clock, "alarm-unshelve", id, note, note is { Length: > MaxNoteLength } ? "note too long" : null,
-                        by => service.Post((engine, now) => { engine.Alarms.Unshelve(id, by, note, now); return true; }), rethrowNotOpen: true);
+                        by => service.UnshelveAsync(id, by, note), rethrowNotOpen: true);
                 }
                 catch (NoOpenAlarmException e)
                 {
