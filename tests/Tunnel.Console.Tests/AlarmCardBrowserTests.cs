@@ -162,4 +162,33 @@ public sealed class AlarmCardBrowserTests(BrowserFixture fixture) : IClassFixtur
         await Expect(lifted.Locator("button[data-action=shelve]")).ToBeVisibleAsync();
         await again.Context.CloseAsync();
     }
+
+    [Fact]
+    public async Task Contacting_the_driver_of_an_alarm_naming_two_suspects_shows_both_lookups()
+    {
+        using var api = await Host.LoginAsync("op");
+        await api.PostAsJsonAsync("/api/v1/contacts", new Api.ContactRequest("浙K70002", "赵师傅", "139 0000 0702", null, null));
+        var id = await Host.Service.Post((engine, now) =>
+        {
+            var alarm = Guid.NewGuid();
+            engine.Alarms.Raise(new AlarmTransition
+            {
+                AlarmId = alarm, Kind = AlarmKind.Overdue, State = AlarmState.ActiveUnacknowledged, Priority = AlarmPriority.High,
+                Site = ConsoleHost.Site, Bore = "south", Plate = "浙K70001", At = now, EnteredAt = now.AddMinutes(-9), Lane = 2,
+                Alternative = new AlarmAlternative("浙K70002", Guid.NewGuid(), 2, now.AddMinutes(-8), VehicleClass.Van),
+            });
+            return alarm;
+        });
+
+        var page = await fixture.LoginAsync("op");
+        var card = page.Locator($"li.alarm[data-alarm-id='{id}']");
+        await card.Locator("button[data-action=contact]").ClickAsync();
+        await Expect(card.GetByTestId("contact-missing").First).ToBeVisibleAsync();
+        var second = card.GetByTestId("contact-second");
+        await Expect(second.Locator(".plate")).ToHaveTextAsync("浙K70002");
+        await Expect(second.GetByTestId("contact-phone")).ToHaveTextAsync("139 0000 0702");
+        // Someone can be called: the outcomes of a call, not "not in the directory".
+        await Expect(card.Locator("button[data-outcome=reached]")).ToBeVisibleAsync();
+        await page.Context.CloseAsync();
+    }
 }

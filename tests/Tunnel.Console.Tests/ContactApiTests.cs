@@ -95,4 +95,29 @@ public sealed class ContactApiTests(TestServerFixture fixture) : IClassFixture<T
         Assert.Equal(HttpStatusCode.Conflict,
             (await op.PostAsJsonAsync($"/api/v1/alarms/{Guid.NewGuid()}/contact-attempts", new ContactAttemptRequest("reached", null))).StatusCode);
     }
+
+    [Fact]
+    public async Task An_alarm_naming_two_suspects_looks_both_plates_up()
+    {
+        using var op = await Host.LoginAsync("op");
+        // Only the second suspect's fleet registered its driver: the call may be the one that helps.
+        await op.PostAsJsonAsync("/api/v1/contacts", new ContactRequest("浙B30005", "王师傅", "13900000005", "危化运输", null));
+        var id = await Host.Service.Post((engine, now) =>
+        {
+            var alarm = Guid.NewGuid();
+            engine.Alarms.Raise(new AlarmTransition
+            {
+                AlarmId = alarm, Kind = AlarmKind.Overdue, State = AlarmState.ActiveUnacknowledged, Priority = AlarmPriority.High,
+                Site = ConsoleHost.Site, Bore = "north", Plate = "浙B30004", At = now, EnteredAt = now.AddMinutes(-9), Lane = 1,
+                Alternative = new AlarmAlternative("浙B30005", Guid.NewGuid(), 1, now.AddMinutes(-8), VehicleClass.Truck),
+            });
+            return alarm;
+        });
+        await Host.UntilAsync(_ => Host.Store.AlarmHistory(id).FirstOrDefault());
+
+        var lookup = (await op.GetFromJsonAsync<AlarmContact>($"/api/v1/alarms/{id}/contact"))!;
+        Assert.Equal(("浙B30004", (ContactDto?)null), (lookup.Plate, lookup.Contact));
+        Assert.Equal(("浙B30005", "13900000005"), (lookup.SecondPlate, lookup.SecondContact?.Phone));
+        Assert.Contains(Host.Store.ReadAudit(actor: "op", subject: "alarm:" + id), a => a.Action == "contact-lookup" && a.Detail == "found");
+    }
 }

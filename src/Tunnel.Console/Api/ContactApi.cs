@@ -14,8 +14,12 @@ namespace Tunnel.WebConsole.Api;
 public sealed record ContactDto(string Plate, string Name, string Phone, string? Company, string? Note, string UpdatedBy, DateTimeOffset UpdatedAt);
 public sealed record ContactRequest(string Plate, string Name, string Phone, string? Company, string? Note);
 public sealed record ContactAttemptDto(DateTimeOffset At, string By, string Outcome, string? Note);
-/// <summary>The lookup behind "contact the driver": the alarm's plate, its directory entry if any, and the attempts so far.</summary>
-public sealed record AlarmContact(Guid AlarmId, string? Plate, ContactDto? Contact, IReadOnlyList<ContactAttemptDto> Attempts);
+/// <summary>
+/// The lookup behind "contact the driver": the alarm's plate, its directory entry if any, and the attempts so far; for an
+/// alarm that names a second suspect (one of the two is inside, which one no camera can tell), its plate and entry too.
+/// </summary>
+public sealed record AlarmContact(Guid AlarmId, string? Plate, ContactDto? Contact, IReadOnlyList<ContactAttemptDto> Attempts,
+    string? SecondPlate = null, ContactDto? SecondContact = null);
 public sealed record ContactAttemptRequest(string Outcome, string? Note);
 
 internal static partial class ContactApi
@@ -67,12 +71,15 @@ internal static partial class ContactApi
                 var history = store.AlarmHistory(id);
                 if (history.Count == 0) return Results.NotFound(new ApiError("not-found", $"no alarm {id}"));
                 var plate = history[0].Plate;
-                var contact = string.IsNullOrEmpty(plate) ? null : store.GetContact(PlateKey(plate));
-                store.Audit(Actor(user), "contact-lookup", "alarm:" + id, contact is null ? "not in directory" : "found", clock.GetUtcNow());
+                var secondPlate = history[^1].Alternative?.Plate;
+                DriverContact? Lookup(string? p) => string.IsNullOrEmpty(p) ? null : store.GetContact(PlateKey(p));
+                var (contact, second) = (Lookup(plate), Lookup(secondPlate));
+                store.Audit(Actor(user), "contact-lookup", "alarm:" + id, contact is null && second is null ? "not in directory" : "found", clock.GetUtcNow());
                 return Results.Ok(new AlarmContact(id, plate, contact is null ? null : ToDto(contact),
-                    store.ContactAttempts(id).Select(a => new ContactAttemptDto(a.At, a.Actor, a.Outcome, a.Note)).ToList()));
+                    store.ContactAttempts(id).Select(a => new ContactAttemptDto(a.At, a.Actor, a.Outcome, a.Note)).ToList(),
+                    secondPlate, second is null ? null : ToDto(second)));
             })
-            .WithSummary("Contact the driver, step 1: look the alarm's plate up in the directory (operator; audited)");
+            .WithSummary("Contact the driver, step 1: look the alarm's plate up in the directory, and its second suspect's when it names one (operator; audited)");
 
         alarms.MapPost("/{id:guid}/contact-attempts", async (Guid id, ContactAttemptRequest request, ClaimsPrincipal user, CentralService service,
                 TunnelStore store, TimeProvider clock) =>

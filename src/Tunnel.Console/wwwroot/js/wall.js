@@ -516,16 +516,19 @@ async function contact(node, a) {
     say(node.msg, t('act.failed', { msg: e.message }));
     return;
   }
-  const c = info.contact;
   const note = el('input', { name: 'contact-note', maxlength: 300, placeholder: t('note.text') });
-  const outcomes = c ? ['reached', 'no-answer', 'wrong-number'] : ['not-in-directory'];
+  const outcomes = info.contact || info.secondContact ? ['reached', 'no-answer', 'wrong-number'] : ['not-in-directory'];
+  const card = (c, testId) => c ? el('dl', { class: 'contact-card', 'data-testid': testId },
+      el('dt', { text: t('contact.name') }), el('dd', { text: c.name }),
+      el('dt', { text: t('contact.phone') }), el('dd', { class: 'phone', 'data-testid': 'contact-phone', text: c.phone }),
+      c.company && el('dt', { text: t('contact.company') }), c.company && el('dd', { text: c.company }),
+      c.note && el('dt', { text: t('contact.note') }), c.note && el('dd', { text: c.note }))
+    : el('p', { class: 'notice', 'data-testid': 'contact-missing', text: t('contact.missing') });
   replace(node.form, el('div', { class: 'contact', 'data-testid': 'contact-panel' },
-    c ? el('dl', { class: 'contact-card', 'data-testid': 'contact-card' },
-        el('dt', { text: t('contact.name') }), el('dd', { text: c.name }),
-        el('dt', { text: t('contact.phone') }), el('dd', { class: 'phone', 'data-testid': 'contact-phone', text: c.phone }),
-        c.company && el('dt', { text: t('contact.company') }), c.company && el('dd', { text: c.company }),
-        c.note && el('dt', { text: t('contact.note') }), c.note && el('dd', { text: c.note }))
-      : el('p', { class: 'notice', 'data-testid': 'contact-missing', text: t('contact.missing') }),
+    card(info.contact, 'contact-card'),
+    // Either suspect may be the one inside: the other's driver may be the one who answers.
+    info.secondPlate && el('div', { 'data-testid': 'contact-second' },
+      el('span', { class: 'or', text: t('alarm.or') }), ' ', plateChip(info.secondPlate), card(info.secondContact, 'contact-card-second')),
     info.attempts.length > 0 && el('ol', { class: 'history' }, info.attempts.map(x => el('li', {},
       `${formatTime(x.at, true)} · ${x.by} · ${t('outcome.' + x.outcome)}`, x.note ? ' · ' + x.note : ''))),
     el('div', { class: 'actions' }, note,
