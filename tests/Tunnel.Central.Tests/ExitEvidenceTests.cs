@@ -159,6 +159,8 @@ public class ExitEvidenceTests
         // until the passage came.
         var alarm = Assert.Single(traffic.Raised(AlarmKind.Overdue));
         Assert.Equal(("浙U00001", "浙S00001"), (alarm.Plate, alarm.Alternative?.Plate));
+        // What the car looks like on camera, with the alarm itself: it may have left the list of vehicles inside by then.
+        Assert.Equal((PlateColor.Blue, false, VehicleClass.Car), (alarm.Alternative!.PlateColor, alarm.Alternative.Hazmat, alarm.Alternative.VehicleClass));
 
         traffic.Send(late, deliveredAtSeconds: deliveredAt);
         traffic.Clock(deliveredAt + 600);

@@ -577,7 +577,7 @@ public sealed class BoreMonitor
         if (!t.Hazmat) _due.Schedule(this, t, now + _settings.EscalateAfter);
     }
 
-    private static AlarmAlternative AsSuspect(Transit t) => new(t.Plate?.Text, t.EntryEventId, t.Lane, t.EnteredAt, t.Class);
+    private static AlarmAlternative AsSuspect(Transit t) => new(t.Plate?.Text, t.EntryEventId, t.Lane, t.EnteredAt, t.Class, t.Plate?.Color, t.Hazmat);
 
     public void AdoptCongestionAlarm(Guid storedAlarmId) => _congestion.Adopt(storedAlarmId);
 

@@ -32,15 +32,15 @@ public sealed record AlarmDto(Guid AlarmId, string Kind, string State, string Pr
 
 /// <summary>
 /// The other vehicle an overdue alarm may be about: one of the two left unseen, the other is inside. The alarm names its
-/// plate, lane, entry and class; its plate colour and hazmat flag come from the vehicles inside when it is still listed
-/// there (null: not known, never "no").
+/// plate, lane, entry, class, plate colour and hazmat flag; an alarm stored before it carried the last two takes them from
+/// the vehicles inside while the vehicle is listed there (null: not known, never "no").
 /// </summary>
 public sealed record SuspectDto(string? Plate, int Lane, DateTimeOffset EnteredAt, string VehicleClass, Guid? EntryEventId = null,
     string? PlateColor = null, bool? Hazmat = null)
 {
     public static SuspectDto? Of(AlarmAlternative? a, bool plates, VehicleInside? inside = null) =>
         a is null ? null : new(PlateMask.Apply(a.Plate, plates), a.Lane, a.EnteredAt, TunnelJson.Name(a.VehicleClass), a.EntryEventId,
-            inside?.Color is { } c ? TunnelJson.Name(c) : null, inside?.Hazmat);
+            (a.PlateColor ?? inside?.Color) is { } c ? TunnelJson.Name(c) : null, a.Hazmat ?? inside?.Hazmat);
 }
 
 public static class WallProjection

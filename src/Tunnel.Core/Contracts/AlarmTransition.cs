@@ -51,4 +51,7 @@ public sealed record AlarmTransition
 }
 
 /// <summary>The other vehicle an overdue alarm may be about (<see cref="AlarmTransition.Alternative"/>).</summary>
-public sealed record AlarmAlternative(string? Plate, Guid EntryEventId, int Lane, DateTimeOffset EnteredAt, VehicleClass VehicleClass);
+/// <param name="PlateColor">As read at entry; null where unread, and in transitions stored before it was carried.</param>
+/// <param name="Hazmat">As seen at entry; null in transitions stored before it was carried.</param>
+public sealed record AlarmAlternative(string? Plate, Guid EntryEventId, int Lane, DateTimeOffset EnteredAt, VehicleClass VehicleClass,
+    PlateColor? PlateColor = null, bool? Hazmat = null);
