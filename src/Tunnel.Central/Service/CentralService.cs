@@ -469,7 +469,7 @@ public sealed class CentralService
         if (status.LastError is { Length: > MaxAgentErrorChars } error) status = status with { LastError = error[..MaxAgentErrorChars] + "…" };
         _agents[agentId] = status;
         _lastHeard[agentId] = (site, now);
-        var bore = status.Bore ?? _sites.Sites.FirstOrDefault(s => s.Id == site)?.Bores.FirstOrDefault()?.Id ?? "";
+        var bore = BoreOf(status, site);
         if (!status.Online && !_offlineAlarms.ContainsKey(agentId))
         {
             // The latest status says why; the first says since when. An agent that keeps dropping off is counted from its
@@ -520,6 +520,10 @@ public sealed class CentralService
         }
     }
 
+    /// <summary>The agent's bore as its status says, else its site's first (an alarm needs one).</summary>
+    private string BoreOf(AgentStatus status, string site) =>
+        status.Bore ?? _sites.Sites.FirstOrDefault(s => s.Id == site)?.Bores.FirstOrDefault()?.Id ?? "";
+
     /// <summary>An agent online by its last status that has said nothing for <see cref="AgentSilentAfter"/> goes offline from then on.</summary>
     private void NoticeSilentAgents(DateTimeOffset now)
     {
@@ -528,7 +532,7 @@ public sealed class CentralService
             var silent = now - heard;
             if (silent < AgentSilentAfter || _offlineAlarms.ContainsKey(agentId) || _goingOffline.ContainsKey(agentId)) continue;
             if (_agents.GetValueOrDefault(agentId) is not { Online: true } status) continue;
-            var bore = status.Bore ?? _sites.Sites.FirstOrDefault(s => s.Id == site)?.Bores.FirstOrDefault()?.Id ?? "";
+            var bore = BoreOf(status, site);
             var why = $"no status for {silent.TotalSeconds:0} s though still connected (a hung agent?)";
             _goingOffline[agentId] = (site, bore, status with { Online = false, LastError = why }, heard + AgentSilentAfter, BackAt: null);
         }

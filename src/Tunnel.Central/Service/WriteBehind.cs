@@ -166,9 +166,9 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
         }
     }
 
-    // The highest confirmedThrough each agent's status has told (guarded by _queue): the same number every ten seconds
-    // needs no commit.
-    private readonly Dictionary<string, long> _confirmedTold = new(StringComparer.Ordinal);
+    // Per agent, the highest seq known handled through (guarded by _queue): what it was last acknowledged, or what its status
+    // told. An agent's status repeats the acknowledgement it got every ten seconds, which needs no store work.
+    private readonly Dictionary<string, long> _handledThrough = new(StringComparer.Ordinal);
     private long _seqsNoLongerAwaited;
 
     /// <summary>Seqs agents said they hold no more that the store never had (lost with an outbox file, or with a database); exposed on /metrics.</summary>
@@ -182,8 +182,8 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
     {
         lock (_queue)
         {
-            if (through <= 0 || _confirmedTold.TryGetValue(agentId, out var told) && through <= told) return;
-            _confirmedTold[agentId] = through;
+            if (through <= _handledThrough.GetValueOrDefault(agentId)) return;
+            _handledThrough[agentId] = through;
             _pending.ConfirmedThrough.Add((agentId, through));
         }
         _work.Set();
@@ -435,6 +435,7 @@ public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider
             var (site, agent) = target;
             _lastAck[target] = Stopwatch.GetTimestamp();
             var seqs = stored[agent];
+            lock (_queue) _handledThrough[agent] = Math.Max(_handledThrough.GetValueOrDefault(agent), seqs.Through);
             // The service's clock as the acknowledgement leaves (after the store's answer, not before): agents set their clocks by it.
             var ack = new AgentAck { AgentId = agent, StoredThroughSeq = seqs.Through, HighestSeq = seqs.Highest, At = clock.GetUtcNow() };
             // Not sent: the agent keeps its outbox and sends again, and the next commit acknowledges again.
