@@ -36,13 +36,11 @@ public sealed class AlarmCardBrowserTests(BrowserFixture fixture) : IClassFixtur
         // A van with hazardous goods and a yellow plate, inside: the second suspect of a truck's alarm.
         var van = await Host.PublishAsync("浙K70002", lane: 1, cls: VehicleClass.Van, hazmat: true);
         await Host.UntilAsync(s => s.Bores.SelectMany(b => b.Inside).FirstOrDefault(v => v.EntryEventId == van.EventId));
-        var truck = await Host.Service.Post((engine, now) => engine.Alarms.Raise(new AlarmTransition
+        var truck = await Host.RaiseAsync(now => ConsoleHost.Overdue("浙K70001", now) with
         {
-            AlarmId = Guid.NewGuid(), Kind = AlarmKind.Overdue, State = AlarmState.ActiveUnacknowledged, Priority = AlarmPriority.High,
-            Site = ConsoleHost.Site, Bore = "north", Plate = "浙K70001", At = now, Lane = 1, EnteredAt = van.CapturedAt.AddSeconds(-40),
-            VehicleClass = VehicleClass.Truck, PlateColor = PlateColor.Yellow, Hazmat = false,
+            EnteredAt = van.CapturedAt.AddSeconds(-40), VehicleClass = VehicleClass.Truck, PlateColor = PlateColor.Yellow, Hazmat = false,
             Alternative = new AlarmAlternative("浙K70002", van.EventId, 1, van.CapturedAt, VehicleClass.Van),
-        }).Id);
+        });
 
         var page = await fixture.LoginAsync("op");
         var unreadCard = page.Locator($"li.alarm[data-alarm-id='{unread.AlarmId}']");
@@ -93,11 +91,8 @@ public sealed class AlarmCardBrowserTests(BrowserFixture fixture) : IClassFixtur
     public async Task A_shelf_keeps_its_reason_through_a_note_and_the_call_to_the_driver_and_the_alarms_own_reason_stay_after_acknowledging()
     {
         const string plate = "浙K71001";
-        var raised = await Host.Service.Post((engine, now) => engine.Alarms.Raise(new AlarmTransition
-        {
-            AlarmId = Guid.NewGuid(), Kind = AlarmKind.Overdue, State = AlarmState.ActiveUnacknowledged, Priority = AlarmPriority.High,
-            Site = ConsoleHost.Site, Bore = "north", Plate = plate, At = now, Lane = 1, EnteredAt = now.AddMinutes(-9), VehicleClass = VehicleClass.Car,
-        }.WithReason(AlarmReason.OverTime(TimeSpan.FromSeconds(540), TimeSpan.FromSeconds(198), 9.4))).Id);
+        var raised = await Host.RaiseAsync(now => (ConsoleHost.Overdue(plate, now) with { EnteredAt = now.AddMinutes(-9), VehicleClass = VehicleClass.Car })
+            .WithReason(AlarmReason.OverTime(TimeSpan.FromSeconds(540), TimeSpan.FromSeconds(198), 9.4)));
         const string ownReason = "已在洞内 9.0 分钟，通常通行 3.3 分钟；证据 9.4";
 
         var page = await fixture.LoginAsync("op");
@@ -168,16 +163,9 @@ public sealed class AlarmCardBrowserTests(BrowserFixture fixture) : IClassFixtur
     {
         using var api = await Host.LoginAsync("op");
         await api.PostAsJsonAsync("/api/v1/contacts", new Api.ContactRequest("浙K70002", "赵师傅", "139 0000 0702", null, null));
-        var id = await Host.Service.Post((engine, now) =>
+        var id = await Host.RaiseAsync(now => ConsoleHost.Overdue("浙K70001", now, bore: "south", lane: 2) with
         {
-            var alarm = Guid.NewGuid();
-            engine.Alarms.Raise(new AlarmTransition
-            {
-                AlarmId = alarm, Kind = AlarmKind.Overdue, State = AlarmState.ActiveUnacknowledged, Priority = AlarmPriority.High,
-                Site = ConsoleHost.Site, Bore = "south", Plate = "浙K70001", At = now, EnteredAt = now.AddMinutes(-9), Lane = 2,
-                Alternative = new AlarmAlternative("浙K70002", Guid.NewGuid(), 2, now.AddMinutes(-8), VehicleClass.Van),
-            });
-            return alarm;
+            Alternative = new AlarmAlternative("浙K70002", Guid.NewGuid(), 2, now.AddMinutes(-8), VehicleClass.Van),
         });
 
         var page = await fixture.LoginAsync("op");

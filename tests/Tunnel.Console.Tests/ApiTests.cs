@@ -387,13 +387,8 @@ public sealed class ApiTests(ProxiedTestServerFixture fixture) : IClassFixture<P
     {
         var (id, closedId) = await Host.Service.Post((engine, now) =>
         {
-            AlarmTransition Overdue(string plate) => new()
-            {
-                AlarmId = Guid.NewGuid(), Kind = AlarmKind.Overdue, State = AlarmState.ActiveUnacknowledged, Priority = AlarmPriority.High,
-                Site = ConsoleHost.Site, Bore = "north", Plate = plate, At = now, EnteredAt = now.AddMinutes(-10), Lane = 1,
-            };
-            var open = engine.Alarms.Raise(Overdue("浙B24680")).Id;
-            var closed = engine.Alarms.Raise(Overdue("浙B13579")).Id;
+            var open = engine.Alarms.Raise(ConsoleHost.Overdue("浙B24680", now)).Id;
+            var closed = engine.Alarms.Raise(ConsoleHost.Overdue("浙B13579", now)).Id;
             engine.Alarms.Acknowledge(closed, "op", null, now);
             engine.Alarms.ConditionCleared(closed, now, AlarmReason.Left(now, 1));
             return (open, closed);

@@ -192,6 +192,16 @@ public sealed class ConsoleHost : IAsyncDisposable
         return seen.Task.WaitAsync(WaitLimit);
     }
 
+    /// <summary>An overdue alarm as the detector raises one (high, active, its vehicle inside 10 minutes), for tests about what follows it.</summary>
+    public static AlarmTransition Overdue(string? plate, DateTimeOffset now, string bore = "north", int lane = 1) => new()
+    {
+        AlarmId = Guid.NewGuid(), Kind = AlarmKind.Overdue, State = AlarmState.ActiveUnacknowledged, Priority = AlarmPriority.High,
+        Site = Site, Bore = bore, Plate = plate, At = now, EnteredAt = now.AddMinutes(-10), Lane = lane,
+    };
+
+    /// <summary>Raises the alarm <paramref name="alarm"/> makes on the loop's clock, on the engine itself; its id.</summary>
+    public Task<Guid> RaiseAsync(Func<DateTimeOffset, AlarmTransition> alarm) => Service.Post((engine, now) => engine.Alarms.Raise(alarm(now)).Id);
+
     /// <summary>
     /// Waits for a state the service reaches on its own loop (a vehicle in the snapshot): re-checks
     /// on every loop turn it can observe, up to <see cref="WaitLimit"/>.

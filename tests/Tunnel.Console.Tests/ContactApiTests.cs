@@ -102,16 +102,9 @@ public sealed class ContactApiTests(TestServerFixture fixture) : IClassFixture<T
         using var op = await Host.LoginAsync("op");
         // Only the second suspect's fleet registered its driver: the call may be the one that helps.
         await op.PostAsJsonAsync("/api/v1/contacts", new ContactRequest("浙B30005", "王师傅", "13900000005", "危化运输", null));
-        var id = await Host.Service.Post((engine, now) =>
+        var id = await Host.RaiseAsync(now => ConsoleHost.Overdue("浙B30004", now) with
         {
-            var alarm = Guid.NewGuid();
-            engine.Alarms.Raise(new AlarmTransition
-            {
-                AlarmId = alarm, Kind = AlarmKind.Overdue, State = AlarmState.ActiveUnacknowledged, Priority = AlarmPriority.High,
-                Site = ConsoleHost.Site, Bore = "north", Plate = "浙B30004", At = now, EnteredAt = now.AddMinutes(-9), Lane = 1,
-                Alternative = new AlarmAlternative("浙B30005", Guid.NewGuid(), 1, now.AddMinutes(-8), VehicleClass.Truck),
-            });
-            return alarm;
+            Alternative = new AlarmAlternative("浙B30005", Guid.NewGuid(), 1, now.AddMinutes(-8), VehicleClass.Truck),
         });
         await Host.UntilAsync(_ => Host.Store.AlarmHistory(id).FirstOrDefault());
 

@@ -18,17 +18,7 @@ public sealed class WallAlertnessBrowserTests(BrowserFixture fixture) : IClassFi
     private ConsoleHost Host => fixture.Host;
 
     private Task<Guid> RaiseAsync(string plate, AlarmPriority priority = AlarmPriority.High, PlateColor? colour = null) =>
-        Host.Service.Post((engine, now) =>
-        {
-            var id = Guid.NewGuid();
-            engine.Alarms.Raise(new AlarmTransition
-            {
-                AlarmId = id, Kind = AlarmKind.Overdue, State = AlarmState.ActiveUnacknowledged, Priority = priority,
-                Site = ConsoleHost.Site, Bore = "north", Plate = plate, At = now, EnteredAt = now.AddMinutes(-10), Lane = 1,
-                PlateColor = colour,
-            });
-            return id;
-        });
+        Host.RaiseAsync(now => ConsoleHost.Overdue(plate, now) with { Priority = priority, PlateColor = colour });
 
     [Fact]
     public async Task When_snapshots_stop_the_wall_says_since_when_across_the_page_and_greys_its_alarms_until_they_resume()
