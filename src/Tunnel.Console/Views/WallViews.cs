@@ -51,16 +51,17 @@ public static class WallProjection
     /// <summary>With <paramref name="cards"/>, each alarm's card (see <see cref="LatestTransitions"/>).</summary>
     public static WallSnapshot Of(CentralSnapshot s, bool plates, LatestTransitions? cards = null)
     {
-        // A second suspect still inside shows its plate colour and hazmat flag, which the alarm does not carry.
-        var inside = s.Bores.SelectMany(b => b.Inside).GroupBy(v => v.EntryEventId).ToDictionary(g => g.Key, g => g.First());
+        // An alarm stored before a second suspect's plate colour and hazmat flag travelled with it takes them from the vehicle
+        // while it is listed inside.
+        VehicleInside? Listed(AlarmAlternative? other) => other is { PlateColor: null, Hazmat: null }
+            ? s.Bores.SelectMany(b => b.Inside).FirstOrDefault(v => v.EntryEventId == other.EntryEventId) : null;
         return new(
             s.At, !plates,
             s.Bores.Select(b => new BoreDto(b.Bore.Site, b.Bore.Bore, b.Occupancy, b.Congested, b.UsualTransit.TotalSeconds, b.Entries, b.Exits,
                 b.Inside.Take(MaxVehiclesPerBore).Select(v => new VehicleDto(v.EntryEventId, PlateMask.Apply(v.Plate, plates),
                     v.Color is { } c ? TunnelJson.Name(c) : null, TunnelJson.Name(v.Class), v.Hazmat, v.Lane, v.EnteredAt,
                     Math.Round(v.Elapsed.TotalSeconds, 1), Math.Round(v.Expected.TotalSeconds, 1), v.AlarmId, v.ProbablyLeft)).ToList())).ToList(),
-            s.OpenAlarms.Select(a => Of(a, plates, cards?.Find(a.AlarmId),
-                a.SecondSuspect is { } other ? inside.GetValueOrDefault(other.EntryEventId) : null)).ToList());
+            s.OpenAlarms.Select(a => Of(a, plates, cards?.Find(a.AlarmId), Listed(a.SecondSuspect))).ToList());
     }
 
     /// <summary>

@@ -20,22 +20,16 @@ internal static class SeqRanges
     /// </summary>
     public static List<SeqRange> RecordThrough(WriteSession session, DbTransaction transaction, string agentId, long through)
     {
-        var contiguous = Contiguous(session, transaction, agentId);
-        if (through <= contiguous) return [];
+        if (through <= Contiguous(session, transaction, agentId)) return [];
+        // The runs the new one swallows, in order: what lies between them (and after the last) was never stored.
         var missing = new List<SeqRange>();
-        using (var reader = session.Prepared(transaction, "SELECT lo, hi FROM agent_seq_ranges WHERE agent_id = @a AND hi > @from AND lo <= @through ORDER BY lo",
-                   ("@a", Col.Text, agentId), ("@from", Col.Long, contiguous), ("@through", Col.Long, through)).ExecuteReader())
+        var next = 1L;
+        foreach (var run in Record(session, transaction, agentId, [new SeqRange(1, through)]).OrderBy(r => r.From))
         {
-            var next = contiguous + 1;
-            while (reader.Read())
-            {
-                var (lo, hi) = (reader.GetInt64(0), reader.GetInt64(1));
-                if (lo > next) missing.Add(new SeqRange(next, lo - 1));
-                next = Math.Max(next, hi + 1);
-            }
-            if (next <= through) missing.Add(new SeqRange(next, through));
+            if (run.From > next) missing.Add(new SeqRange(next, Math.Min(run.From - 1, through)));
+            next = Math.Max(next, run.To + 1);
         }
-        Record(session, transaction, agentId, [new SeqRange(1, through)]);
+        if (next <= through) missing.Add(new SeqRange(next, through));
         return missing;
     }
 
@@ -46,7 +40,8 @@ internal static class SeqRanges
         return reader.Read() && !reader.IsDBNull(0) ? Math.Max(0, reader.GetInt64(0)) : 0;
     }
 
-    private static void Record(WriteSession session, DbTransaction transaction, string agentId, IReadOnlyList<SeqRange> added)
+    /// <summary>Merges <paramref name="added"/> into the agent's runs; returns the runs it touched, as they were.</summary>
+    private static List<SeqRange> Record(WriteSession session, DbTransaction transaction, string agentId, IReadOnlyList<SeqRange> added)
     {
         // Clamped so that the neighbours of the extreme longs do not overflow.
         var lo = Math.Max(added.Min(r => r.From), long.MinValue + 1) - 1;
@@ -64,13 +59,14 @@ internal static class SeqRanges
             if (merged[0].To != touched[0].To)
                 session.Execute(transaction, "UPDATE agent_seq_ranges SET hi = @hi WHERE agent_id = @a AND lo = @lo",
                     ("@hi", Col.Long, merged[0].To), ("@a", Col.Text, agentId), ("@lo", Col.Long, touched[0].From));
-            return;
+            return touched;
         }
         session.Execute(transaction, "DELETE FROM agent_seq_ranges WHERE agent_id = @a AND hi >= @lo AND lo <= @hi",
             ("@a", Col.Text, agentId), ("@lo", Col.Long, lo), ("@hi", Col.Long, hi));
         foreach (var range in merged)
             session.Execute(transaction, "INSERT INTO agent_seq_ranges (agent_id, lo, hi) VALUES (@a, @lo, @hi)",
                 ("@a", Col.Text, agentId), ("@lo", Col.Long, range.From), ("@hi", Col.Long, range.To));
+        return touched;
     }
 
     /// <summary><see cref="Progress"/>'s contiguous seq of one agent, read on the write session: the run holding 1 ends there.</summary>
