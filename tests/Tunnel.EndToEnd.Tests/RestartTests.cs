@@ -162,6 +162,32 @@ public sealed class RestartTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_shelf_lifted_after_a_restart_gives_the_alarm_back_acknowledged_as_it_was_shelved()
+    {
+        using var dir = new TempDirectory();
+        var logs = TestOutputLoggerProvider.Factory(output);
+        var clock = ManualClock.StartingNow();
+        var settings = Hosts.Embedded(dir.Path);
+        var raised = await FirstRunWithAcknowledgedOverdueAsync(settings, logs, clock, "浙B44444", async (first, observer, raised) =>
+        {
+            await first.Service.ShelveAsync(raised.AlarmId, "operator-2", "tow truck on its way", clock.GetUtcNow().AddHours(1));
+            await observer.AlarmAsync(a => a.AlarmId == raised.AlarmId && a.State == AlarmState.Shelved, "shelved on MQTT");
+        });
+
+        clock.Advance(TimeSpan.FromMinutes(1));
+        await using var second = await Hosts.StartAsync(settings, logs, clock);
+        var restartedAt = clock.GetUtcNow();
+        await Wait.UntilAsync(() => second.Service.Snapshot.At >= restartedAt, "the first snapshot after the rebuild");
+        Assert.Equal(AlarmState.Shelved, Assert.Single(second.Service.Snapshot.OpenAlarms, a => a.AlarmId == raised.AlarmId).State);
+
+        // Acknowledged before the shelf: lifting it must not announce the alarm again as if nobody had seen it.
+        await second.Service.UnshelveAsync(raised.AlarmId, "operator-3", null);
+        await Wait.UntilAsync(() => second.Store.AlarmHistory(raised.AlarmId).Count == 4, "the unshelving stored");
+        Assert.Equal([AlarmState.ActiveUnacknowledged, AlarmState.ActiveAcknowledged, AlarmState.Shelved, AlarmState.ActiveAcknowledged],
+            second.Store.AlarmHistory(raised.AlarmId).Select(t => t.State));
+    }
+
+    [Fact]
     public async Task An_acknowledged_alarm_whose_vehicles_exit_was_stored_but_not_its_clearing_is_closed_by_the_restart()
     {
         using var dir = new TempDirectory();

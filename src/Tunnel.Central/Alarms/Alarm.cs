@@ -17,7 +17,7 @@ public sealed class Alarm
     public DateTimeOffset? ShelvedUntil { get; set; }
     /// <summary>
     /// The state it was shelved from, while shelved: an operator who lifts the shelf gets the alarm back as acknowledged as it
-    /// was. Unknown (null) for a shelf restored after a restart: it comes back unacknowledged, as from an expired shelf.
+    /// was. A restart reads it from the stored transitions.
     /// </summary>
     public AlarmState? ShelvedFrom { get; set; }
     /// <summary>The transition that raised it: carries the vehicle context every later transition repeats (a second suspect may join it).</summary>

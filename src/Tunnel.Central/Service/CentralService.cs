@@ -625,7 +625,20 @@ public sealed class CentralService
     }
 
     /// <summary>When a stored alarm was raised: its first transition (the current one may be an acknowledgement, a note).</summary>
-    private DateTimeOffset FirstRaised(AlarmTransition known) => _store.AlarmHistory(known.AlarmId) is [var first, ..] ? first.At : known.At;
+    /// <summary>
+    /// What only an alarm's stored history tells: when it was first raised, and, while it is shelved, the state it was shelved
+    /// from (an operator lifting the shelf after a restart gets it back as acknowledged as it was).
+    /// </summary>
+    private (DateTimeOffset RaisedAt, AlarmState? ShelvedFrom) Recall(AlarmTransition known)
+    {
+        var history = _store.AlarmHistory(known.AlarmId);
+        var raisedAt = history is [var first, ..] ? first.At : known.At;
+        if (known.State != AlarmState.Shelved) return (raisedAt, null);
+        // A shelved alarm repeats its state for a note or a clearing: the state before the last run of shelved ones.
+        var i = history.Count - 1;
+        while (i >= 0 && history[i].State == AlarmState.Shelved) i--;
+        return (raisedAt, i >= 0 ? history[i].State : null);
+    }
 
     private static Matching.Transit? StillInside(TunnelEngine engine, AlarmTransition alarm) =>
         alarm.EntryEventId is { } entry && engine.Bores.GetValueOrDefault(new BoreKey(alarm.Site, alarm.Bore)) is { } bore
@@ -676,7 +689,7 @@ public sealed class CentralService
                 // Operator actions live only in the store, and so does the moment it was raised (a replay with
                 // changed bore settings weighs the evidence anew and raises it at another moment).
                 var clearedInReplay = !alarm.ConditionActive;
-                alarm.RaisedAt = FirstRaised(known);
+                (alarm.RaisedAt, alarm.ShelvedFrom) = Recall(known);
                 if (StillInside(engine, known) is { } inside) inside.AlarmRaisedAt = alarm.RaisedAt;
                 alarm.State = known.State;
                 alarm.Priority = known.Priority;
@@ -698,11 +711,11 @@ public sealed class CentralService
         }
         foreach (var known in stored.Values)
         {
-            var raisedAt = FirstRaised(known);
+            var (raisedAt, shelvedFrom) = Recall(known);
             engine.Alarms.Restore(new Alarm
             {
                 Id = known.AlarmId, Kind = known.Kind, Bore = new BoreKey(known.Site, known.Bore), Priority = known.Priority,
-                State = known.State, RaisedAt = raisedAt, ShelvedUntil = known.ShelvedUntil, Raised = known,
+                State = known.State, RaisedAt = raisedAt, ShelvedUntil = known.ShelvedUntil, ShelvedFrom = shelvedFrom, Raised = known,
                 ConditionActive = known.State != AlarmState.ClearedUnacknowledged,
             });
             if (known.Kind == AlarmKind.AgentOffline && known.AgentId is { } agent) _offlineAlarms[agent] = known.AlarmId;
