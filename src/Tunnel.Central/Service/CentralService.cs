@@ -624,9 +624,9 @@ public sealed class CentralService
         _engine.EndedTransits.Clear();
     }
 
-    /// <summary>When a stored alarm was raised: its first transition (the current one may be an acknowledgement, a note).</summary>
     /// <summary>
-    /// What only an alarm's stored history tells: when it was first raised, and, while it is shelved, the state it was shelved
+    /// What only an alarm's stored history tells: when it was first raised (its first transition; the current one may be an
+    /// acknowledgement, a note), and, while it is shelved, the state it was shelved
     /// from (an operator lifting the shelf after a restart gets it back as acknowledged as it was).
     /// </summary>
     private (DateTimeOffset RaisedAt, AlarmState? ShelvedFrom) Recall(AlarmTransition known)
