@@ -104,21 +104,27 @@ public sealed class PlateMaskTests
         Assert.Equal(alarm.Note, shown.Note);
     }
 
+    private static readonly SitesFile One = SitesFile.Maoliling;
+
     [Fact]
     public void An_alarm_is_announced_with_both_suspects_plates_and_without_any_plate_to_a_role_that_may_not_see_them()
     {
         var overdue = new Tunnel.Central.Service.AlarmView(Guid.NewGuid(), AlarmKind.Overdue, AlarmState.ActiveUnacknowledged, AlarmPriority.High,
             new BoreKey("maoliling", "north"), "浙J31001", DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, 1, VehicleClass.Car, false, null, null,
             new AlarmAlternative("浙H31002", Guid.NewGuid(), 1, DateTimeOffset.UnixEpoch, VehicleClass.Van));
-        Assert.Equal("北洞 浙J31001 或 浙H31002 车辆超时", SpeechService.Announcement(overdue, plates: true));
-        Assert.Equal("北洞 车辆超时", SpeechService.Announcement(overdue, plates: false));
-        Assert.Equal("北洞 未识别车牌 车辆超时", SpeechService.Announcement(overdue with { Plate = null, SecondSuspect = null }, plates: true));
-        Assert.Equal("南洞 隧道拥堵", SpeechService.Announcement(overdue with { Kind = AlarmKind.Congestion, Bore = new BoreKey("maoliling", "south") }, plates: true));
-        Assert.Equal("east 2 相机离线", SpeechService.Announcement(overdue with { Kind = AlarmKind.AgentOffline, Bore = new BoreKey("maoliling", "east-2") }, plates: true));
-        Assert.True(SpeechService.IsSpeakable(SpeechService.Announcement(overdue, plates: true)));
-        // Where the control room watches two tunnels, each with a north bore; a name that cannot be spoken is left out.
-        Assert.Equal("猫狸岭隧道 北洞 车辆超时", SpeechService.Announcement(overdue, plates: false, tunnel: "猫狸岭隧道"));
-        Assert.Equal("北洞 车辆超时", SpeechService.Announcement(overdue, plates: false, tunnel: "Tunnel <1>"));
+        Assert.Equal("北洞 浙J31001 或 浙H31002 车辆超时", SpeechService.Announcement(overdue, plates: true, One));
+        Assert.Equal("北洞 车辆超时", SpeechService.Announcement(overdue, plates: false, One));
+        Assert.Equal("北洞 未识别车牌 车辆超时", SpeechService.Announcement(overdue with { Plate = null, SecondSuspect = null }, plates: true, One));
+        Assert.Equal("南洞 隧道拥堵", SpeechService.Announcement(overdue with { Kind = AlarmKind.Congestion, Bore = new BoreKey("maoliling", "south") }, plates: true, One));
+        Assert.Equal("east 2 相机离线", SpeechService.Announcement(overdue with { Kind = AlarmKind.AgentOffline, Bore = new BoreKey("maoliling", "east-2") }, plates: true, One));
+        Assert.True(SpeechService.IsSpeakable(SpeechService.Announcement(overdue, plates: true, One)));
+        // Where the control room watches two tunnels, each with a north bore, the alarm's is named (its id without a
+        // name); a name that cannot be spoken is left out.
+        SitesFile Two(string? name) => One with { Sites = [One.Sites[0] with { Name = name }, One.Sites[0] with { Id = "xiaoshan", Name = "萧山隧道" }] };
+        Assert.Equal("猫狸岭隧道 北洞 车辆超时", SpeechService.Announcement(overdue, plates: false, Two("猫狸岭隧道")));
+        Assert.Equal("萧山隧道 北洞 车辆超时", SpeechService.Announcement(overdue with { Bore = new BoreKey("xiaoshan", "north") }, plates: false, Two(null)));
+        Assert.Equal("maoliling 北洞 车辆超时", SpeechService.Announcement(overdue, plates: false, Two(null)));
+        Assert.Equal("北洞 车辆超时", SpeechService.Announcement(overdue, plates: false, Two("Tunnel <1>")));
     }
 
     [Fact]

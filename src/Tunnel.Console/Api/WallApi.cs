@@ -152,9 +152,7 @@ internal static class WallApi
                 if (!speech.Available)
                     return Results.Json(new ApiError("speech-unavailable", "espeak-ng is not installed on the server"), statusCode: StatusCodes.Status503ServiceUnavailable);
                 // Heard as the wall shows it: with plates (that look audited as the wall's), or without any.
-                var sites = service.Sites.Sites;
-                var tunnel = sites.Count > 1 ? sites.FirstOrDefault(s => s.Id == alarm.Bore.Site)?.Name ?? alarm.Bore.Site : null;
-                var text = SpeechService.Announcement(alarm, audit.WallWithPlates(user), tunnel);
+                var text = SpeechService.Announcement(alarm, audit.WallWithPlates(user), service.Sites);
                 if (!SpeechService.IsSpeakable(text))
                     return Results.Json(new ApiError("unspeakable", "this alarm's bore or plate cannot be spoken"), statusCode: StatusCodes.Status422UnprocessableEntity);
                 var wav = await speech.GetWavAsync(text, ct);

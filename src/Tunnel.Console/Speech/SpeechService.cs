@@ -46,12 +46,13 @@ public sealed class SpeechService(IOptions<ConsoleOptions> options, ILogger<Spee
     /// What the wall says of an alarm: its bore, an overdue vehicle's plate (and the second suspect's, as the wall shows
     /// both) and the kind. Without <paramref name="plates"/> no plate at all: a role that may not see plates does not hear them.
     /// </summary>
-    /// <param name="tunnel">The tunnel's name, where the control room watches more than one: each may have a north bore.
-    /// Left out if it cannot be spoken, rather than losing the whole announcement.</param>
-    public static string Announcement(AlarmView alarm, bool plates, string? tunnel = null)
+    /// <param name="sites">The tunnels watched: where there is more than one, each may have a north bore, and the alarm's
+    /// tunnel is named (its name, or its id without one). Left out if it cannot be spoken, rather than losing the whole announcement.</param>
+    public static string Announcement(AlarmView alarm, bool plates, SitesFile sites)
     {
         // A bore id of its own is spelled out; its - and _ are not speakable.
         var where = SpokenBore.GetValueOrDefault(alarm.Bore.Bore) ?? alarm.Bore.Bore.Replace('-', ' ').Replace('_', ' ');
+        var tunnel = sites.Sites.Count > 1 ? sites.Sites.FirstOrDefault(s => s.Id == alarm.Bore.Site)?.Name ?? alarm.Bore.Site : null;
         if (tunnel is not null && IsSpeakable(tunnel)) where = $"{tunnel} {where}";
         var kind = SpokenKind.GetValueOrDefault(alarm.Kind, "");
         if (alarm.Kind != AlarmKind.Overdue || !plates) return $"{where} {kind}";
