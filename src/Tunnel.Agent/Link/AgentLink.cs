@@ -42,6 +42,7 @@ public sealed class AgentLink : IAsyncDisposable
     private TimeSpan _resendWait;
     private long _sent, _resent;
     private volatile string? _lastError;
+    private volatile bool _awaitingNumbering;
 
     public AgentLink(AgentIdentity identity, BrokerLogin login, PassageOutbox outbox, TimeProvider clock, ILogger log,
         Func<AgentStatus, AgentStatus>? describe = null)
@@ -172,9 +173,16 @@ public sealed class AgentLink : IAsyncDisposable
         // Published after the SUBACK, so its PUBACK comes after the retained acknowledgement: that one is in by now.
         await PublishStatusAsync(ct);
         while (client.Messages.TryRead(out var message)) await TakeAckAsync(message, ct);
-        // Granted, and its retained acknowledgement (if the service holds any of this agent) taken: a new outbox file's
-        // numbers now mean to the service what they mean here. Refused, that waits for a later grant and its acknowledgement.
-        if (subscribing.IsCompletedSuccessfully) _outbox.MarkNumberingKnown();
+        // Granted, and no retained acknowledgement settled a new file's numbering (the service holds nothing of this agent,
+        // or the broker lost its retained messages with its data): the service acknowledges every status of an agent online,
+        // and its reply to the one just sent is about earlier files' numbers only, since this file has sent nothing yet.
+        // Passages wait for it: sent first, they would be numbered as the service's acknowledgement of an earlier file seems
+        // to confirm, and those not yet sent would be deleted. Refused, passages go (the service still sees the vehicles),
+        // and the numbering waits for a later grant and its acknowledgement.
+        _awaitingNumbering = subscribing.IsCompletedSuccessfully && !_outbox.NumberingKnown;
+        if (_awaitingNumbering)
+            _log.LogInformation("new outbox file: its passages wait for the central service's first acknowledgement, which says what it holds of {Agent}",
+                _identity.AgentId);
         await Task.WhenAll(subscribing, SendLoopAsync(client, ct), ReadAcksAsync(client, ct));
     }
 
@@ -266,7 +274,7 @@ public sealed class AgentLink : IAsyncDisposable
             long from, epoch;
             lock (_cursorGate) (from, epoch) = (Math.Max(_nextToSend, _outbox.ConfirmedThrough + 1), _epoch);
             IReadOnlyList<OutboxEntry> batch;
-            try { batch = client.IsConnected ? _outbox.Read(from, Window) : []; }
+            try { batch = client.IsConnected && !_awaitingNumbering ? _outbox.Read(from, Window) : []; }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 await OutboxFailedAsync("reading the outbox", e, ct);
@@ -366,6 +374,11 @@ public sealed class AgentLink : IAsyncDisposable
         // agent: it confirms none of these, which are numbered after it instead.
         var renumbered = _outbox.ContinueAfter(ack.StoredThroughSeq, ack.HighestSeq);
         if (renumbered is null) _outbox.Confirm(ack.StoredThroughSeq);
+        if (_awaitingNumbering && _outbox.NumberingKnown)
+        {
+            _awaitingNumbering = false;
+            _wake.Release();
+        }
         // The file works again: its failure no longer describes the agent.
         if (_outboxError is { } failed)
         {

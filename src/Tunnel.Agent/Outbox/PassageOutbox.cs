@@ -170,10 +170,11 @@ public sealed class PassageOutbox : IDisposable
     public bool NumberingKnown { get { lock (_gate) return _numberingKnown; } }
 
     /// <summary>
-    /// The service's retained acknowledgement has been taken, or there was none: it knows nothing of this agent that these
-    /// numbers could be mistaken for, and its acknowledgements from now on count this file's passages. Written to the file
-    /// now if it can be, else with the next confirmation: an agent that stops before either takes the service's next
-    /// retained acknowledgement for an earlier file's and renumbers what waits, which costs a re-send, not a passage.
+    /// The service's first acknowledgement this file met (retained, or its reply to the agent's status, before any passage
+    /// went out) holds nothing of this agent that these numbers could be mistaken for: its acknowledgements from now on
+    /// count this file's passages. Written to the file now if it can be, else with the next confirmation: an agent that
+    /// stops before either takes the service's next acknowledgement for an earlier file's and renumbers what waits, which
+    /// costs a re-send, not a passage.
     /// </summary>
     public void MarkNumberingKnown()
     {

@@ -258,6 +258,49 @@ public sealed class AgentLinkTests : IAsyncLifetime
 
     [Theory]
     [InlineData(1042)]
+    [InlineData(3)]
+    public async Task Passages_of_a_replaced_outbox_meeting_no_retained_acknowledgement_wait_for_the_services_first_and_are_numbered_after_it(long earlier)
+    {
+        // A broker that lost its retained messages (a new one, or its data gone): the service's acknowledgement of the earlier
+        // outbox file reaches the agent only live, as the reply to its status.
+        await using var central = new MqttClient(new MqttClientOptions
+        {
+            Host = _broker.Host, Port = _broker.Port, ClientId = "live-ack-central", Username = "central", Password = CentralPassword,
+        });
+        await central.ConnectAsync().WaitAsync(Limit);
+        Task Acknowledge(long seq) => central.PublishAsync(Topics.AgentAck("maoliling", Identity.AgentId),
+            System.Text.Encoding.UTF8.GetBytes(TunnelJson.Serialize(new AgentAck { AgentId = Identity.AgentId, StoredThroughSeq = seq, At = DateTimeOffset.UtcNow })), 1, true).WaitAsync(Limit);
+        await central.SubscribeAsync(Topics.AllPassages, 1).WaitAsync(Limit);
+        await central.SubscribeAsync(Topics.AgentStatus("maoliling", Identity.AgentId), 1).WaitAsync(Limit);
+
+        using var outbox = PassageOutbox.Open(_dir, Identity.AgentId);
+        var captured = Enumerable.Range(1, 5).Select(i => outbox.Add(PassageOutboxTests.Draft($"浙J{i:00000}"), null)).ToList();
+        await using var link = Link(outbox);
+        link.Start();
+
+        // The service answers each status with what it holds of the agent: the earlier file's numbers.
+        var received = new List<Passage>();
+        while (received.DistinctBy(p => p.EventId).Count() < captured.Count)
+        {
+            var message = await central.Messages.ReadAsync().AsTask().WaitAsync(Limit);
+            if (Topics.IsAgentStatus(message.Topic, out _, out _))
+            {
+                if (TunnelJson.Deserialize<AgentStatus>(System.Text.Encoding.UTF8.GetString(message.Payload)) is { Online: true }) await Acknowledge(earlier);
+                continue;
+            }
+            received.Add(TunnelJson.Deserialize<Passage>(System.Text.Encoding.UTF8.GetString(message.Payload))!);
+        }
+
+        // None went out under a number the earlier file's acknowledgement covers, and none was deleted unsent.
+        Assert.All(received, p => Assert.InRange(p.Seq, earlier + 1, earlier + 5));
+        Assert.Equal(captured.Select((p, i) => (p.EventId, earlier + 1 + i)), received.DistinctBy(p => p.EventId).Select(p => (p.EventId, p.Seq)));
+        Assert.Equal(5, outbox.Depth);
+        await Acknowledge(earlier + 5);
+        await WhenEmpty(link, outbox);
+    }
+
+    [Theory]
+    [InlineData(1042)]
     // Fewer than the new file numbered before it reached the broker: confirming 3 would have deleted three of them.
     [InlineData(3)]
     public async Task Passages_of_a_replaced_outbox_are_numbered_after_the_retained_acknowledgement_of_the_earlier_one_and_none_is_lost(long earlier)

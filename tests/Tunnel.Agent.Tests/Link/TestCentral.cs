@@ -7,7 +7,8 @@ namespace Tunnel.Agent.Tests.Link;
 
 /// <summary>
 /// The central service's side of the agent contract, and no more: takes passages and snapshots,
-/// and acknowledges (retained) the highest sequence number below which it holds every one.
+/// and acknowledges (retained) the highest sequence number below which it holds every one, after
+/// each passage and each status of an agent online.
 /// The whole central service is exercised in Tunnel.EndToEnd.Tests.
 /// </summary>
 internal sealed class TestCentral : IAsyncDisposable
@@ -36,6 +37,7 @@ internal sealed class TestCentral : IAsyncDisposable
         await client.ConnectAsync();
         await client.SubscribeAsync(Topics.AllPassages);
         await client.SubscribeAsync(Topics.AllSnapshots);
+        await client.SubscribeAsync(Topics.AllAgentStatus);
         var central = new TestCentral(client);
         central._loop = Task.Run(() => central.RunAsync(central._stop.Token));
         return central;
@@ -60,6 +62,16 @@ internal sealed class TestCentral : IAsyncDisposable
             await foreach (var m in _client.Messages.ReadAllAsync(ct))
             {
                 if (Topics.IsSnapshot(m.Topic, out _, out var eventId)) { Snapshots[eventId] = m.Payload; continue; }
+                if (Topics.IsAgentStatus(m.Topic, out var site, out var agentId))
+                {
+                    if (TunnelJson.Deserialize<AgentStatus>(Encoding.UTF8.GetString(m.Payload)) is { Online: true })
+                    {
+                        long held;
+                        lock (_gate) held = _storedThrough;
+                        await AcknowledgeAsync(site, agentId, held, ct);
+                    }
+                    continue;
+                }
                 var passage = TunnelJson.Deserialize<Passage>(Encoding.UTF8.GetString(m.Payload))!;
                 Interlocked.Increment(ref Deliveries);
                 Passages.TryAdd(passage.EventId, passage);
@@ -71,12 +83,17 @@ internal sealed class TestCentral : IAsyncDisposable
                     through = _storedThrough;
                     foreach (var w in _waiters.Where(w => w.Count <= through).ToList()) { w.Done.TrySetResult(); _waiters.Remove(w); }
                 }
-                var ack = new AgentAck { AgentId = passage.AgentId, StoredThroughSeq = through, At = DateTimeOffset.UtcNow };
-                try { await _client.PublishAsync(Topics.AgentAck(passage.Site, passage.AgentId), Encoding.UTF8.GetBytes(TunnelJson.Serialize(ack)), 1, true, ct); }
-                catch (MqttException) { /* the next passage acknowledges again */ }
+                await AcknowledgeAsync(passage.Site, passage.AgentId, through, ct);
             }
         }
         catch (OperationCanceledException) { }
+    }
+
+    private async Task AcknowledgeAsync(string site, string agentId, long through, CancellationToken ct)
+    {
+        var ack = new AgentAck { AgentId = agentId, StoredThroughSeq = through, At = DateTimeOffset.UtcNow };
+        try { await _client.PublishAsync(Topics.AgentAck(site, agentId), Encoding.UTF8.GetBytes(TunnelJson.Serialize(ack)), 1, true, ct); }
+        catch (MqttException) { /* the next passage or status acknowledges again */ }
     }
 
     public async ValueTask DisposeAsync()
