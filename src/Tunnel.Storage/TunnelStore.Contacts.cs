@@ -1,9 +1,13 @@
 using System.Data.Common;
+using Tunnel.Core.Plates;
 using Tunnel.Storage.Internal;
 
 namespace Tunnel.Storage;
 
-/// <summary>Whom to call about a vehicle: fleets and hazmat carriers register their drivers by plate.</summary>
+/// <summary>
+/// Whom to call about a vehicle: fleets and hazmat carriers register their drivers by plate. The store keys a contact by
+/// <see cref="PlateKey"/>, so one saved as "浙c 9h·907" is read back, and found by an alarm, as 浙C9H907.
+/// </summary>
 public sealed record DriverContact
 {
     public required string Plate { get; init; }
@@ -22,8 +26,9 @@ public sealed partial class TunnelStore
 {
     private const string ContactColumns = "plate_text, name, phone, company, note, updated_by, updated_at";
 
+    /// <summary>The contact of a plate written in any of the ways <see cref="PlateKey"/> folds.</summary>
     public DriverContact? GetContact(string plate) =>
-        Query($"SELECT {ContactColumns} FROM contacts WHERE plate_text = @plate", ReadContact, ("@plate", Col.Text, plate)).FirstOrDefault();
+        Query($"SELECT {ContactColumns} FROM contacts WHERE plate_text = @plate", ReadContact, ("@plate", Col.Text, PlateKey.Of(plate))).FirstOrDefault();
 
     /// <summary>Contacts whose plate, name or company contains <paramref name="search"/> (all when empty, letters in either case), by plate.</summary>
     public IReadOnlyList<DriverContact> ListContacts(string? search = null, int limit = 500)
@@ -36,17 +41,19 @@ public sealed partial class TunnelStore
             ReadContact, filter.Parameters(("@limit", Col.Int, limit)));
     }
 
-    /// <summary>Adds or replaces the contact of a plate.</summary>
+    /// <summary>Adds or replaces the contact of a plate, kept under its <see cref="PlateKey"/>.</summary>
     public void SaveContact(DriverContact contact)
     {
         ArgumentNullException.ThrowIfNull(contact);
+        var plate = PlateKey.Of(contact.Plate);
+        if (plate.Length == 0) throw new ArgumentException($"the plate '{contact.Plate}' has no letters or digits", nameof(contact));
         Write((connection, transaction) => _dialect.Execute(connection, transaction,
             $"""
              INSERT INTO contacts ({ContactColumns}) VALUES (@plate, @name, @phone, @company, @note, @by, @at)
              ON CONFLICT (plate_text) DO UPDATE SET name = excluded.name, phone = excluded.phone, company = excluded.company,
                  note = excluded.note, updated_by = excluded.updated_by, updated_at = excluded.updated_at
              """,
-            ("@plate", Col.Text, contact.Plate), ("@name", Col.Text, contact.Name), ("@phone", Col.Text, contact.Phone),
+            ("@plate", Col.Text, plate), ("@name", Col.Text, contact.Name), ("@phone", Col.Text, contact.Phone),
             ("@company", Col.Text, contact.Company), ("@note", Col.Text, contact.Note), ("@by", Col.Text, contact.UpdatedBy),
             ("@at", Col.Time, contact.UpdatedAt)));
     }
@@ -54,7 +61,7 @@ public sealed partial class TunnelStore
     /// <summary>Removes a plate's contact; false when there was none.</summary>
     public bool DeleteContact(string plate) =>
         Write((connection, transaction) => _dialect.Execute(connection, transaction,
-            "DELETE FROM contacts WHERE plate_text = @plate", ("@plate", Col.Text, plate))) == 1;
+            "DELETE FROM contacts WHERE plate_text = @plate", ("@plate", Col.Text, PlateKey.Of(plate)))) == 1;
 
     public void AddContactAttempt(Guid alarmId, string actor, string outcome, string? note, DateTimeOffset at) =>
         Write((connection, transaction) => _dialect.Execute(connection, transaction,

@@ -19,9 +19,9 @@ public abstract class ConsoleStoreContract : IDisposable
     }
 
     [Fact]
-    public void The_schema_is_at_version_7()
+    public void The_schema_is_at_version_8()
     {
-        Assert.Equal(7, Store.SchemaVersion);
+        Assert.Equal(8, Store.SchemaVersion);
     }
 
     [Fact]
@@ -39,6 +39,21 @@ public abstract class ConsoleStoreContract : IDisposable
         Assert.True(Store.DeleteContact("浙A12345"));
         Assert.False(Store.DeleteContact("浙A12345"));
         Assert.Null(Store.GetContact("浙A12345"));
+    }
+
+    [Fact]
+    public void A_contact_saved_as_typed_is_kept_and_found_under_the_plate_cameras_read()
+    {
+        Store.SaveContact(new DriverContact { Plate = " 浙c 9h·907", Name = "王师傅", Phone = "13800000001", UpdatedBy = "op", UpdatedAt = T0 });
+
+        Assert.Equal("王师傅", Store.GetContact("浙C9H907")?.Name);
+        Assert.Equal(["浙C9H907"], Store.ListContacts().Select(c => c.Plate));
+        // Full-width, as a Chinese input method types it.
+        Store.SaveContact(new DriverContact { Plate = "浙Ｃ９Ｈ-９０７", Name = "王师傅", Phone = "13800000009", UpdatedBy = "op", UpdatedAt = T0.AddMinutes(1) });
+        Assert.Equal("13800000009", Assert.Single(Store.ListContacts()).Phone);
+        Assert.True(Store.DeleteContact("浙c9h 907"));
+        Assert.Null(Store.GetContact("浙C9H907"));
+        Assert.Throws<ArgumentException>(() => Store.SaveContact(new DriverContact { Plate = " · ", Name = "x", Phone = "13800000001", UpdatedBy = "op", UpdatedAt = T0 }));
     }
 
     [Fact]

@@ -432,8 +432,8 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
         var store = Reopen();
 
         // One row per migration, none re-run on reopening.
-        Assert.Equal(7, store.SchemaVersion);
-        Assert.Equal(7L, Convert.ToInt64(store.ScalarForTests("SELECT COUNT(*) FROM schema_version")));
+        Assert.Equal(8, store.SchemaVersion);
+        Assert.Equal(8L, Convert.ToInt64(store.ScalarForTests("SELECT COUNT(*) FROM schema_version")));
         Assert.Equal(Json(p), Json(All()[0].Passage));
         var progress = store.Progress("a1");
         Assert.Equal((1L, 3L), (progress.Contiguous, progress.Highest));
@@ -460,7 +460,7 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
         Store.WriteScalarForTests("DELETE FROM schema_version WHERE version = 4");
 
         var upgraded = Reopen();
-        Assert.Equal(7, upgraded.SchemaVersion);
+        Assert.Equal(8, upgraded.SchemaVersion);
         Assert.Equal(
         [
             (T0, "north", "entry", "car", false, 1L), (T0, "north", "entry", "truck", true, 1L), (T0, "south", "exit", "car", false, 1L),
@@ -486,8 +486,42 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
 
     private void BackToSchema6()
     {
+        BackToSchema7();
         foreach (var index in KeptIndexes) Store.WriteScalarForTests($"DROP INDEX {index}");
         Store.WriteScalarForTests("DELETE FROM schema_version WHERE version = 7");
+    }
+
+    private void BackToSchema7() => Store.WriteScalarForTests("DELETE FROM schema_version WHERE version = 8");
+
+    /// <summary>A contact as a build before schema 8 stored it: under its plate as typed.</summary>
+    private void SaveContactAsTyped(string typed, string keyed, string name, DateTimeOffset at)
+    {
+        Store.SaveContact(new DriverContact { Plate = keyed, Name = name, Phone = "13800000001", UpdatedBy = "op", UpdatedAt = at });
+        Store.WriteScalarForTests($"UPDATE contacts SET plate_text = '{typed}' WHERE plate_text = '{keyed}'");
+    }
+
+    [Fact]
+    public void The_upgrade_to_schema_8_keys_contacts_saved_as_typed_by_the_plate_cameras_read_and_keeps_the_latest_of_one_vehicles_two()
+    {
+        BackToSchema7();
+        SaveContactAsTyped("浙c 9h·907", "浙C9H907", "王师傅", T0);
+        // One vehicle entered twice: typed from a fleet's list later, and earlier as the camera reads it.
+        SaveContactAsTyped("沪b 55-555", "沪B55555", "typed later", T0.AddMinutes(5));
+        Store.SaveContact(new DriverContact { Plate = "沪B55555", Name = "keyed earlier", Phone = "13900000002", UpdatedBy = "op", UpdatedAt = T0 });
+        Store.SaveContact(new DriverContact { Plate = "苏E12345", Name = "untouched", Phone = "13700000003", UpdatedBy = "op", UpdatedAt = T0 });
+        var alarm = Guid.NewGuid();
+        Store.AddContactAttempt(alarm, "op", "reached", null, T0);
+        Store.Audit("op", "contact-created", "contact:浙c *****7", null, T0);
+
+        var upgraded = Reopen();
+
+        Assert.Equal("王师傅", upgraded.GetContact("浙C9H907")?.Name);
+        Assert.Equal("typed later", upgraded.GetContact("沪B55555")?.Name);
+        Assert.Equal(["沪B55555", "浙C9H907", "苏E12345"], upgraded.ListContacts().Select(c => c.Plate).Order(StringComparer.Ordinal));
+        Assert.Equal(8, upgraded.SchemaVersion);
+        // Attempts name the alarm and the audit log keeps what it recorded: neither is rewritten.
+        Assert.Equal("reached", Assert.Single(upgraded.ContactAttempts(alarm)).Outcome);
+        Assert.Equal("contact:浙c *****7", Assert.Single(upgraded.ReadAudit()).Subject);
     }
 
     private static readonly string[] KeptIndexes = ["ix_passages_plate_kept", "ix_transits_plate_kept", "ix_dead_letters_payload_kept"];
@@ -512,7 +546,7 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
         Store.AddPassages(Received(Passage("a1", rows + 1, "沪B22222", T0)));
         BackToSchema6();
         var upgraded = Reopen();
-        Assert.Equal(7, upgraded.SchemaVersion);
+        Assert.Equal(8, upgraded.SchemaVersion);
         Assert.All(KeptIndexes, index => Assert.Equal(1L, IndexCount(index)));
 
         var read = rows - rows / 10;
@@ -610,7 +644,7 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
         Store.AddAlarmTransitions([Alarm(Guid.NewGuid(), AlarmState.Closed, T0)]);
         BackToSchema4();
         var upgraded = Reopen();
-        Assert.Equal(7, upgraded.SchemaVersion);
+        Assert.Equal(8, upgraded.SchemaVersion);
         Assert.Empty(upgraded.UnpublishedAlarms());
         var later = Alarm(Guid.NewGuid(), AlarmState.ActiveUnacknowledged, T0.AddMinutes(1));
         upgraded.AddAlarmTransitions([later]);

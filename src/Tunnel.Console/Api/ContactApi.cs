@@ -42,7 +42,7 @@ internal static partial class ContactApi
             {
                 if (Invalid(request) is { } problem) return Results.BadRequest(new ApiError("invalid", problem));
                 var now = clock.GetUtcNow();
-                var plate = PlateKey(request.Plate);
+                var plate = PlateKey.Of(request.Plate);
                 if (plate.Length == 0) return Results.BadRequest(new ApiError("invalid", "a plate needs letters or digits"));
                 var existed = store.GetContact(plate) is not null;
                 var contact = new DriverContact
@@ -58,7 +58,7 @@ internal static partial class ContactApi
 
         contacts.MapDelete("/{plate}", (string plate, ClaimsPrincipal user, TunnelStore store, TimeProvider clock) =>
             {
-                plate = PlateKey(plate);
+                plate = PlateKey.Of(plate);
                 if (!store.DeleteContact(plate)) return Results.NotFound(new ApiError("not-found", "no contact for that plate"));
                 store.Audit(Actor(user), "contact-deleted", AuditSubject(plate), null, clock.GetUtcNow());
                 return Results.NoContent();
@@ -72,7 +72,7 @@ internal static partial class ContactApi
                 if (history.Count == 0) return Results.NotFound(new ApiError("not-found", $"no alarm {id}"));
                 var plate = history[0].Plate;
                 var secondPlate = history[^1].Alternative?.Plate;
-                DriverContact? Lookup(string? p) => string.IsNullOrEmpty(p) ? null : store.GetContact(PlateKey(p));
+                DriverContact? Lookup(string? p) => string.IsNullOrEmpty(p) ? null : store.GetContact(p);
                 var (contact, second) = (Lookup(plate), Lookup(secondPlate));
                 store.Audit(Actor(user), "contact-lookup", "alarm:" + id, contact is null && second is null ? "not in directory" : "found", clock.GetUtcNow());
                 return Results.Ok(new AlarmContact(id, plate, contact is null ? null : ToDto(contact),
@@ -116,14 +116,6 @@ internal static partial class ContactApi
         : r.Company is { Length: > 100 } ? "a company name has at most 100 characters"
         : r.Note is { Length: > MaxNote } ? $"a note has at most {MaxNote} characters"
         : null;
-
-    /// <summary>
-    /// A plate as the directory keys it and the cameras read it: "浙c 9h·907" as typed from a fleet's list is 浙C9H907, the
-    /// plate the alarm carries, not a different one the lookup would never find.
-    /// </summary>
-    public static string PlateKey(string plate) =>
-        new([.. plate.Normalize(System.Text.NormalizationForm.FormKC).Where(c => !char.IsWhiteSpace(c) && c is not ('·' or '•' or '-' or '.'))
-            .Select(char.ToUpperInvariant)]);
 
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 

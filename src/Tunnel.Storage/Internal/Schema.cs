@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Tunnel.Core.Plates;
 
 namespace Tunnel.Storage.Internal;
 
@@ -8,7 +9,16 @@ namespace Tunnel.Storage.Internal;
 /// </summary>
 internal static class Schema
 {
-    private static readonly (int Version, string Ddl)[] Migrations =
+    /// <summary>
+    /// One schema version: its DDL, and, for the rare one that must change rows in a way SQL cannot say alike on SQLite and
+    /// PostgreSQL, code run after the DDL in the same transaction, so the version is recorded only with its rows changed.
+    /// </summary>
+    private sealed record Migration(int Version, string Ddl, Action<Dialect, DbConnection, DbTransaction>? Code = null)
+    {
+        public static implicit operator Migration((int Version, string Ddl) ddlOnly) => new(ddlOnly.Version, ddlOnly.Ddl);
+    }
+
+    private static readonly Migration[] Migrations =
     [
         (1, """
             CREATE TABLE passages (
@@ -217,7 +227,37 @@ internal static class Schema
             CREATE INDEX ix_transits_plate_kept ON transits (entered_at) WHERE plate_text <> '';
             CREATE INDEX ix_dead_letters_payload_kept ON dead_letters (received_at) WHERE payload IS NOT NULL;
             """),
+        // Contacts saved before the store keyed them by PlateKey were kept as typed ("浙c 9h·907"), and an alarm's lookup
+        // (浙C9H907) never found them: their plates are keyed now. Only contacts: attempts name the alarm, not the plate,
+        // and the audit log keeps what it recorded at the time.
+        new(8, "", KeyContactsByPlateKey),
     ];
+
+    /// <summary>
+    /// Re-keys every contact by <see cref="PlateKey.Of"/>. Should PlateKey ever fold more, a new migration runs this
+    /// again; this one stays as released.
+    /// </summary>
+    private static void KeyContactsByPlateKey(Dialect dialect, DbConnection connection, DbTransaction transaction)
+    {
+        var contacts = new List<(string Plate, DateTimeOffset UpdatedAt)>();
+        using (var command = dialect.Command(connection, transaction, "SELECT plate_text, updated_at FROM contacts"))
+        using (var reader = command.ExecuteReader())
+            while (reader.Read()) contacts.Add((reader.GetString(0), dialect.ReadTime(reader, 1)));
+
+        // A plate of separators alone has no key to move to; it stays as it was.
+        foreach (var vehicle in contacts.GroupBy(c => PlateKey.Of(c.Plate)).Where(g => g.Key.Length > 0))
+        {
+            // One vehicle entered twice, as typed and as read: the entry updated latest is the one someone last
+            // confirmed, so it is kept and the others are deleted; on a tie, the one already keyed.
+            var kept = vehicle.OrderByDescending(c => c.UpdatedAt).ThenByDescending(c => c.Plate == vehicle.Key)
+                .ThenBy(c => c.Plate, StringComparer.Ordinal).First();
+            foreach (var (plate, _) in vehicle.Where(c => c.Plate != kept.Plate))
+                dialect.Execute(connection, transaction, "DELETE FROM contacts WHERE plate_text = @plate", ("@plate", Col.Text, plate));
+            if (kept.Plate != vehicle.Key)
+                dialect.Execute(connection, transaction, "UPDATE contacts SET plate_text = @key WHERE plate_text = @plate",
+                    ("@key", Col.Text, vehicle.Key), ("@plate", Col.Text, kept.Plate));
+        }
+    }
 
     public static int LatestVersion => Migrations[^1].Version;
 
@@ -228,9 +268,10 @@ internal static class Schema
         var current = CurrentVersion(dialect, connection, transaction);
         if (current > LatestVersion)
             throw new InvalidOperationException($"the database has schema version {current}, newer than this build knows ({LatestVersion}): upgrade the program");
-        foreach (var (version, ddl) in Migrations.Where(m => m.Version > current))
+        foreach (var (version, ddl, code) in Migrations.Where(m => m.Version > current))
         {
-            dialect.Execute(connection, transaction, dialect.Ddl(ddl));
+            if (ddl.Length > 0) dialect.Execute(connection, transaction, dialect.Ddl(ddl));
+            code?.Invoke(dialect, connection, transaction);
             dialect.Execute(connection, transaction, "INSERT INTO schema_version (version, applied_at) VALUES (@v, @at)",
                 ("@v", Col.Int, version), ("@at", Col.Time, now));
         }
