@@ -6,8 +6,18 @@ namespace Tunnel.Storage;
 /// <summary>Passages counted per UTC hour and kind: the building block of volume reports (no plates).</summary>
 public sealed record HourlyCount(DateTimeOffset Hour, string Site, string Bore, string Portal, string VehicleClass, bool Hazmat, long Passages);
 
-/// <summary>The durations of the finished transits of one bore and class that entered in one period, shortest first (no plates).</summary>
+/// <summary>The durations of the measured transits of one bore and class that entered in one period, shortest first (no plates).</summary>
 public sealed record TransitDurationGroup(int Period, string Site, string Bore, string? VehicleClass, IReadOnlyList<double> Seconds);
+
+/// <summary>
+/// Transits that entered in a report's periods and have no measured duration: the exit was the matcher's guess (an exit whose
+/// plate was unread or matched no one, taken to be this vehicle's), the vehicle was alarmed as overdue (an incident), or it was
+/// never seen leaving (the engine stopped tracking it).
+/// </summary>
+public sealed record TransitsLeftOut(int GuessedExit, int Overdue, int NeverSeenLeaving);
+
+/// <summary>A report's transit times: the measured durations by period, bore and class, and the transits left out of them.</summary>
+public sealed record TransitDurations(IReadOnlyList<TransitDurationGroup> Groups, TransitsLeftOut LeftOut);
 
 /// <summary>
 /// One overdue alarm: when it was raised and first acknowledged (by a person), how it stands now, the
@@ -50,40 +60,64 @@ public sealed partial class TunnelStore
             ("@from", Col.Time, from), ("@to", Col.Time, to));
 
     /// <summary>
-    /// Durations of the transits that ended with an exit, grouped by the period they entered in. A vehicle alarmed as overdue
-    /// (a breakdown, most often) is left out: it is an incident, and on a quiet day one would set its class's 95th percentile (period i is
-    /// [<paramref name="starts"/>[i], <paramref name="starts"/>[i + 1])), bore and class. Read row by row into the groups:
-    /// a month of full traffic is 1.4 million transits, which as rows cost 400 MB and 3 s per report.
+    /// Statuses of a transit whose exit camera read the same plate as its entry camera, exactly or nearly (the matcher's
+    /// <c>ExitMatch</c> names, as it writes them to <see cref="TransitRecord.Status"/>): its duration is measured. Any other exit
+    /// was inferred, a guess of which unmatched exit was the vehicle's, and a wrong guess is some other vehicle's time.
     /// </summary>
-    public IReadOnlyList<TransitDurationGroup> TransitDurationsBy(IReadOnlyList<DateTimeOffset> starts)
+    public static readonly IReadOnlyList<string> PlateMatchedStatuses = ["exact", "fuzzy"];
+
+    /// <summary>What a transit's time is to a report, as the query below sorts it.</summary>
+    private enum Timing { Measured, GuessedExit, Overdue, NeverSeenLeaving }
+
+    /// <summary>
+    /// Durations of the transits whose exit was matched by plate (<see cref="PlateMatchedStatuses"/>), grouped by the period they
+    /// entered in (period i is [<paramref name="starts"/>[i], <paramref name="starts"/>[i + 1])), bore and class, and how many of the
+    /// others were left out. A guessed exit would mix another vehicle's time in; a vehicle alarmed as overdue (a breakdown, most
+    /// often) is an incident, and on a quiet day one would set its class's 95th percentile. Read row by row into the groups: a
+    /// month of full traffic is 1.4 million transits, which as rows cost 400 MB and 3 s per report.
+    /// </summary>
+    public TransitDurations TransitDurationsBy(IReadOnlyList<DateTimeOffset> starts)
     {
         ArgumentNullException.ThrowIfNull(starts);
-        if (starts.Count < 2) return [];
-        var groups = Read(connection =>
+        if (starts.Count < 2) return new TransitDurations([], new TransitsLeftOut(0, 0, 0));
+        var (groups, leftOut) = Read(connection =>
         {
             var byKey = new Dictionary<(int Period, string Site, string Bore, string? Class), List<double>>();
-            using var command = _dialect.Command(connection, null, """
-                SELECT entered_at, site, bore, vehicle_class, transit_seconds FROM transits
-                WHERE entered_at >= @from AND entered_at < @to AND transit_seconds IS NOT NULL AND status NOT LIKE @overdue
+            var others = new int[Enum.GetValues<Timing>().Length];
+            using var command = _dialect.Command(connection, null, $"""
+                SELECT entered_at, site, bore, vehicle_class, transit_seconds,
+                       CASE WHEN status LIKE @overdue THEN {(int)Timing.Overdue}
+                            WHEN transit_seconds IS NULL THEN {(int)Timing.NeverSeenLeaving}
+                            WHEN status IN (@exact, @fuzzy) THEN {(int)Timing.Measured}
+                            ELSE {(int)Timing.GuessedExit} END
+                FROM transits
+                WHERE entered_at >= @from AND entered_at < @to
                 ORDER BY entered_at
-                """, ("@from", Col.Time, starts[0]), ("@to", Col.Time, starts[^1]), ("@overdue", Col.Text, "%" + TransitRecord.OverdueMark));
+                """, ("@from", Col.Time, starts[0]), ("@to", Col.Time, starts[^1]), ("@overdue", Col.Text, "%" + TransitRecord.OverdueMark),
+                ("@exact", Col.Text, PlateMatchedStatuses[0]), ("@fuzzy", Col.Text, PlateMatchedStatuses[1]));
             using var reader = command.ExecuteReader();
             var period = 0;
             while (reader.Read())
             {
+                var timing = (Timing)Convert.ToInt32(reader.GetValue(5));
+                if (timing != Timing.Measured)
+                {
+                    others[(int)timing]++;
+                    continue;
+                }
                 var entered = _dialect.ReadTime(reader, 0);
                 while (entered >= starts[period + 1]) period++;
                 var key = (period, reader.GetString(1), reader.GetString(2), NullableString(reader, 3));
                 if (!byKey.TryGetValue(key, out var seconds)) byKey[key] = seconds = [];
                 seconds.Add(reader.GetDouble(4));
             }
-            return byKey;
+            return (byKey, new TransitsLeftOut(others[(int)Timing.GuessedExit], others[(int)Timing.Overdue], others[(int)Timing.NeverSeenLeaving]));
         });
-        return [.. groups.Select(g =>
+        return new TransitDurations([.. groups.Select(g =>
         {
             g.Value.Sort();
             return new TransitDurationGroup(g.Key.Period, g.Key.Site, g.Key.Bore, g.Key.Class, g.Value);
-        })];
+        })], leftOut);
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using Tunnel.Central.Matching;
 using Tunnel.Core.Contracts;
+using Tunnel.Storage;
 
 namespace Tunnel.Central.Tests;
 
@@ -116,5 +117,13 @@ public class MatchingTests
         Assert.Equal("浙J17345", inside.Plate!.Text);
         // The freed exit read is now the best explanation of where 浙J17345 went.
         Assert.Equal("浙J1Z345", inside.ProbableExit?.Passage.Plate?.Text);
+    }
+
+    [Fact]
+    public void The_managers_transit_times_are_of_the_transits_the_matcher_closes_by_plate_and_no_other()
+    {
+        // The store picks them by the status text the service writes, the match's name: a renamed or added match must be decided there too.
+        Assert.Equal([TunnelJson.Name(ExitMatch.Exact), TunnelJson.Name(ExitMatch.Fuzzy)], TunnelStore.PlateMatchedStatuses);
+        Assert.Equal(["none", "exact", "fuzzy", "inferred", "given-up"], Enum.GetValues<ExitMatch>().Select(m => TunnelJson.Name(m)));
     }
 }

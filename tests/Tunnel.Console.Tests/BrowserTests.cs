@@ -1,5 +1,6 @@
 using Microsoft.Playwright;
 using Tunnel.Core.Contracts;
+using Tunnel.Storage;
 using static Microsoft.Playwright.Assertions;
 
 namespace Tunnel.WebConsole.Tests;
@@ -375,6 +376,12 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
         await Host.PublishAsync("浙N80002", bore: "north", lane: 2, ago: TimeSpan.FromMinutes(3), cls: VehicleClass.Van);
         var exit = await Host.PublishAsync("浙N80002", Portal.Exit, bore: "north", lane: 2, cls: VehicleClass.Van);
         await Host.UntilAsync(_ => Host.Store.TransitsByPlate("浙N80002").FirstOrDefault(t => t.ExitEventId == exit.EventId));
+        // And a van whose exit the matcher guessed: left out of the times, and counted as left out.
+        Host.Store.UpsertTransits([new TransitRecord
+        {
+            EntryEventId = Guid.NewGuid(), Site = "maoliling", Bore = "north", Lane = 1, VehicleClass = VehicleClass.Van, EnteredAt = DateTimeOffset.UtcNow.AddMinutes(-9),
+            ExitEventId = Guid.NewGuid(), ExitedAt = DateTimeOffset.UtcNow, TransitSeconds = 540, Status = "inferred",
+        }]);
 
         // The operator, having found nothing on the cameras, calls it a false alarm from the wall.
         var wall = await fixture.LoginAsync("op");
@@ -398,6 +405,12 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
         await Expect(page.GetByTestId("monthly").Locator("tr", new() { HasText = "南洞" }).First).ToBeVisibleAsync();
         await Expect(page.GetByTestId("monthly-chart").Locator("canvas")).ToBeVisibleAsync();
         await Expect(page.GetByTestId("transit-chart").Locator("canvas")).ToBeVisibleAsync();
+        // What the times are made of, the guessed exit stored above among those left out, with the API's counts.
+        var times = (await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<Api.TransitTimes>(api, "/api/v1/reports/transit-times?days=7"))!;
+        Assert.True(times.LeftOut.GuessedExit >= 1);
+        await Expect(page.GetByTestId("transit-note")).ToHaveTextAsync($"入口与出口按车牌匹配上的行程 {times.Rows.Sum(r => r.Transits)} 个（同一或相近车牌）；" +
+            $"未计入：推测的出口 {times.LeftOut.GuessedExit} 个（出口车牌未识别或无人匹配、推测为该车的），报过超时滞留 {times.LeftOut.Overdue} 个（见下方事件），" +
+            $"未见驶出 {times.LeftOut.NeverSeenLeaving} 个");
         // The median of the north bore's vans: the fifth cell.
         await Expect(page.GetByTestId("transit-times").Locator("tr", new() { HasText = "北洞" }).Filter(new() { HasText = "面包车" }).First.Locator("td").Nth(4))
             .ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^18[0-9] s$"));

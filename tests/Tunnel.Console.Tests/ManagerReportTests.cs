@@ -271,6 +271,36 @@ public sealed class ManagerReportTests(TestServerFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public void Transit_times_leave_out_the_exits_the_matcher_guessed_and_say_how_many_they_left_out()
+    {
+        var directory = Directory.CreateTempSubdirectory("tunnel-report-guessed-");
+        try
+        {
+            using var store = TunnelStore.Open(StoreOptions.SqliteInDataDirectory(directory.FullName));
+            var noon = new DateTimeOffset(2026, 11, 2, 12, 0, 0, TimeSpan.FromHours(8));
+            TransitRecord Van(int minute, double? seconds, string status) => new()
+            {
+                EntryEventId = Guid.NewGuid(), Site = "maoliling", Bore = "north", Lane = 1, VehicleClass = VehicleClass.Van,
+                EnteredAt = noon.AddMinutes(minute), ExitedAt = seconds is { } s ? noon.AddMinutes(minute).AddSeconds(s) : null, TransitSeconds = seconds,
+                Status = status,
+            };
+            // Two vans read at both portals; two given exits nobody's plate matched, one of them long after (another vehicle's, most
+            // likely); one alarmed; one never seen leaving.
+            store.UpsertTransits([Van(0, 170, "exact"), Van(1, 190, "fuzzy"), Van(2, 640, "inferred"), Van(3, 20, "inferred"),
+                Van(4, 1_800, "exact" + TransitRecord.OverdueMark), Van(5, null, "given-up")]);
+
+            var report = ManagerReports.Times(store, noon, 1, "Asia/Shanghai");
+            var vans = report.Rows.Single();
+            Assert.Equal((2, 180d, 190d), (vans.Transits, vans.MedianSeconds, vans.P95Seconds));
+            Assert.Equal(new TransitsLeftOut(GuessedExit: 2, Overdue: 1, NeverSeenLeaving: 1), report.LeftOut);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void Transit_times_of_many_transits_are_each_counted_in_their_day_bore_and_class()
     {
         // Read row by row into their groups (31 days of full traffic are 1.4 million transits); how much memory that

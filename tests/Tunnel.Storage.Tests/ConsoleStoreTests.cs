@@ -155,17 +155,23 @@ public abstract class ConsoleStoreContract : IDisposable
     }
 
     [Fact]
-    public void Transit_durations_are_those_of_transits_that_ended_with_an_exit_and_no_overdue_alarm()
+    public void Transit_durations_are_those_of_transits_matched_by_plate_at_both_portals_and_the_others_are_counted_by_why_they_were_left_out()
     {
+        TransitRecord Ended(string status, double? seconds, int minute = 0) =>
+            Transit(Guid.NewGuid(), "浙A1", T0.AddMinutes(minute)) with { ExitedAt = T0.AddMinutes(minute).AddSeconds(seconds ?? 0), TransitSeconds = seconds, Status = status };
         Store.UpsertTransits(
         [
-            Transit(Guid.NewGuid(), "浙A1", T0) with { ExitedAt = T0.AddSeconds(170), TransitSeconds = 170, Status = "exact" },
-            Transit(Guid.NewGuid(), "浙A2", T0.AddMinutes(1)),
-            Transit(Guid.NewGuid(), "浙A3", T0.AddMinutes(1)) with { TransitSeconds = 1_900, Status = "exact" + TransitRecord.OverdueMark },
-            Transit(Guid.NewGuid(), null, T0.AddMinutes(2)) with { TransitSeconds = 200.5, Hazmat = true, Status = "inferred" },
-            Transit(Guid.NewGuid(), "浙A4", T0.AddHours(3)) with { TransitSeconds = 150, Status = "exact" },
+            Ended("exact", 170), Ended("fuzzy", 185, minute: 1),
+            // The matcher's guess of which unmatched exit was the vehicle's: maybe another vehicle's time.
+            Ended("inferred", 200.5, minute: 2),
+            Ended("exact" + TransitRecord.OverdueMark, 1_900, minute: 3), Ended("given-up" + TransitRecord.OverdueMark, null, minute: 4),
+            Ended("given-up", null, minute: 5),
+            Ended("exact", 150, minute: 180), // after the period
         ]);
-        Assert.Equal([170d, 200.5], Store.TransitDurationsBy([T0, T0.AddHours(1)]).SelectMany(g => g.Seconds).Order());
+
+        var durations = Store.TransitDurationsBy([T0, T0.AddHours(1)]);
+        Assert.Equal([170d, 185], durations.Groups.SelectMany(g => g.Seconds).Order());
+        Assert.Equal(new TransitsLeftOut(GuessedExit: 1, Overdue: 2, NeverSeenLeaving: 1), durations.LeftOut);
     }
 
     [Fact]
@@ -300,13 +306,13 @@ public abstract class ConsoleStoreContract : IDisposable
             Ended(T0.AddHours(1), 160), Ended(T0.AddHours(2), 999), // the second period; after the last one
         ]);
 
-        var groups = Store.TransitDurationsBy([T0, T0.AddHours(1), T0.AddHours(2)])
+        var groups = Store.TransitDurationsBy([T0, T0.AddHours(1), T0.AddHours(2)]).Groups
             .OrderBy(g => (g.Period, g.Bore, g.VehicleClass)).Select(g => (g.Period, g.Bore, g.VehicleClass, string.Join(' ', g.Seconds)));
         Assert.Equal(
         [
             (0, "north", "car", "170 200"), (0, "north", "truck", "185"), (0, "south", "car", "150"), (1, "north", "car", "160"),
         ], groups);
-        Assert.Empty(Store.TransitDurationsBy([T0]));
+        Assert.Empty(Store.TransitDurationsBy([T0]).Groups);
     }
 }
 

@@ -22,7 +22,8 @@ public sealed record MonthlyVolumes(DateTimeOffset From, DateTimeOffset To, stri
     long TotalHazmat);
 
 public sealed record TransitTimeRow(string Day, string Site, string Bore, string VehicleClass, int Transits, double MedianSeconds, double P95Seconds);
-public sealed record TransitTimes(DateTimeOffset From, DateTimeOffset To, string TimeZone, IReadOnlyList<TransitTimeRow> Rows);
+/// <summary>Transit times per day, bore and class from the transits matched by plate at both portals; <see cref="LeftOut"/> counts the others.</summary>
+public sealed record TransitTimes(DateTimeOffset From, DateTimeOffset To, string TimeZone, IReadOnlyList<TransitTimeRow> Rows, TransitsLeftOut LeftOut);
 
 /// <param name="Verdict">The operators' last verdict: <c>confirmed</c> (a vehicle really was in trouble), <c>false</c>, or none yet.</param>
 /// <param name="Retracted">A late passage showed the vehicle had left before the alarm was raised.</param>
@@ -66,7 +67,8 @@ internal static class ManagerReports
 
         group.MapGet("/transit-times", (int? days, DateOnly? to, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
                 Times(store, Until(to, clock, o.Value.TimeZone), Days(days), o.Value.TimeZone))
-            .WithSummary("Transit time median and 95th percentile per day, bore and vehicle class, from finished transits (manager)");
+            .WithSummary("Transit time median and 95th percentile per day, bore and vehicle class, from the transits matched by plate at both " +
+                         "portals; how many were left out (a guessed exit, alarmed as overdue, never seen leaving) beside them (manager)");
         group.MapGet("/transit-times.csv", (int? days, DateOnly? to, string? lang, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
             {
                 var r = Times(store, Until(to, clock, o.Value.TimeZone), Days(days), o.Value.TimeZone);
@@ -185,7 +187,8 @@ internal static class ManagerReports
     {
         var (from, to, zone) = Period(now, days, timeZone);
         var starts = DayStarts(from, days, zone);
-        var rows = store.TransitDurationsBy(starts)
+        var durations = store.TransitDurationsBy(starts);
+        var rows = durations.Groups
             .GroupBy(g => (Day: Day(starts[g.Period], zone), g.Site, g.Bore, Class: g.VehicleClass ?? "unknown"))
             .OrderBy(g => g.Key.Day, StringComparer.Ordinal).ThenBy(g => g.Key.Site, StringComparer.Ordinal)
             .ThenBy(g => g.Key.Bore, StringComparer.Ordinal).ThenBy(g => g.Key.Class, StringComparer.Ordinal)
@@ -196,7 +199,7 @@ internal static class ManagerReports
                 return new TransitTimeRow(g.Key.Day, g.Key.Site, g.Key.Bore, g.Key.Class, seconds.Count,
                     Math.Round(Median(seconds)!.Value, 1), Math.Round(Percentile(seconds, 0.95)!.Value, 1));
             }).ToList();
-        return new TransitTimes(from, to, timeZone, rows);
+        return new TransitTimes(from, to, timeZone, rows, durations.LeftOut);
     }
 
     internal static Incidents Overdue(TunnelStore store, ClaimsPrincipal user, TimeProvider clock, DateTimeOffset until, int days, string timeZone, string auditAction)

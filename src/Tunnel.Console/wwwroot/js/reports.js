@@ -96,6 +96,9 @@ function volumes(report, periods, periodOf, prefix, periodHeader) {
 volumes(daily, daily.days, r => r.day, 'daily', 'report.day');
 volumes(monthly, monthly.months, r => r.month, 'monthly', 'report.month');
 
+// What the times are made of, and what they leave out: a reader sees how many exits were guesses instead of trusting a median blindly.
+document.getElementById('transit-note').textContent = t('report.transit-made-of', { n: transit.rows.reduce((n, r) => n + r.transits, 0),
+  guessed: transit.leftOut.guessedExit, overdue: transit.leftOut.overdue, lost: transit.leftOut.neverSeenLeaving });
 // Median transit per day, a line per bore and class: a slow day or a slow class shows at a glance.
 drawChart('transit-chart', daily.days, {
   yAxis: { type: 'value', name: t('report.median') + ' (s)', scale: true },
