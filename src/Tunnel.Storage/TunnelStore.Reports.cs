@@ -86,9 +86,9 @@ public sealed partial class TunnelStore
             var others = new int[Enum.GetValues<Timing>().Length];
             using var command = _dialect.Command(connection, null, $"""
                 SELECT entered_at, site, bore, vehicle_class, transit_seconds,
-                       CASE WHEN status LIKE @overdue THEN {(int)Timing.Overdue}
+                       CASE WHEN status IN (@exact, @fuzzy) AND transit_seconds IS NOT NULL THEN {(int)Timing.Measured}
+                            WHEN status LIKE @overdue THEN {(int)Timing.Overdue}
                             WHEN transit_seconds IS NULL THEN {(int)Timing.NeverSeenLeaving}
-                            WHEN status IN (@exact, @fuzzy) THEN {(int)Timing.Measured}
                             ELSE {(int)Timing.GuessedExit} END
                 FROM transits
                 WHERE entered_at >= @from AND entered_at < @to
@@ -99,7 +99,7 @@ public sealed partial class TunnelStore
             var period = 0;
             while (reader.Read())
             {
-                var timing = (Timing)Convert.ToInt32(reader.GetValue(5));
+                var timing = (Timing)reader.GetInt32(5);
                 if (timing != Timing.Measured)
                 {
                     others[(int)timing]++;
