@@ -73,7 +73,11 @@ public readonly record struct SeqRange(long From, long To);
 /// acknowledge, so that the agent may drop those from its outbox. <see cref="Gaps"/> are the
 /// missing ranges between it and <see cref="Highest"/>.
 /// </summary>
-public sealed record AgentProgress(string AgentId, long Contiguous, long Highest, IReadOnlyList<SeqRange> Gaps);
+public sealed record AgentProgress(string AgentId, long Contiguous, long Highest, IReadOnlyList<SeqRange> Gaps)
+{
+    /// <summary>Whether the store holds <paramref name="seq"/>: a passage stored, or a rejected one counted as handled.</summary>
+    public bool Holds(long seq) => seq >= 1 && seq <= Highest && !Gaps.Any(g => g.From <= seq && seq <= g.To);
+}
 
 /// <summary>
 /// What the central service's writer stores in one commit (<see cref="TunnelStore.Store"/>): passages with

@@ -24,4 +24,11 @@ public sealed class SeqRangesTests
         Assert.Equal(0, noFirst.Contiguous);
         Assert.Equal([new SeqRange(1, 2)], noFirst.Gaps);
     }
+
+    [Fact]
+    public void Progress_holds_the_seqs_stored_and_none_in_its_gaps_or_beyond()
+    {
+        var progress = SeqRanges.Progress("a", [new(1, 4), new(6, 6), new(9, 12)]);
+        Assert.Equal([1L, 2, 3, 4, 6, 9, 10, 11, 12], Enumerable.Range(-1, 16).Select(i => (long)i).Where(progress.Holds));
+    }
 }

@@ -218,12 +218,19 @@ public sealed class CentralService
         _log.LogInformation("central service ready: {Bores} bores, {Inside} vehicles inside after rebuild",
             _engine.Bores.Count, _engine.Bores.Values.Sum(b => b.Matcher.OpenCount));
 
-        var writing = _writer.RunAsync(ct);
+        // The writer stops after the loop, not with it: its last write then holds everything the loop decided, the last turn's
+        // too, and what the service counted as accepted is what the store holds.
+        using var loopEnded = new CancellationTokenSource();
+        var writing = _writer.RunAsync(loopEnded.Token);
         // The loop has a thread of its own, asleep on the kernel between turns: as continuations on the
         // thread pool, every message woke a pool thread, which then spun looking for more work, and
         // on two cores that spinning took the CPU the MQTT threads needed.
         try { await OwnThread.Run("central loop", () => Loop(ct)); }
-        finally { await writing; }
+        finally
+        {
+            await loopEnded.CancelAsync();
+            await writing;
+        }
     }
 
     private void Loop(CancellationToken ct)
@@ -253,8 +260,13 @@ public sealed class CentralService
         }
         finally
         {
-            // From here on nothing may touch the engine from the network thread: the writer is stopping.
-            lock (_turn) Volatile.Write(ref _inlineTurns, false);
+            // From here on nothing may touch the engine from the network thread: the writer makes its last write next.
+            lock (_turn)
+            {
+                Volatile.Write(ref _inlineTurns, false);
+                // The last picture has everything the service took: a summary read after the stop counts it all.
+                TakeSnapshot(_clock.GetUtcNow());
+            }
             // The writer's last commit on its way out answers them.
             if (answers.Count > 0) _writer.AfterStored([.. answers]);
         }

@@ -24,10 +24,14 @@ public sealed record DemoOptions
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(10);
 }
 
-/// <summary>What a demo run did; the last line is stable key=value text for scripts and CI.</summary>
+/// <summary>
+/// What a demo run did; the last line is stable key=value text for scripts and CI. Every passage published is accepted,
+/// dead-lettered or <see cref="Undelivered"/> (left in its agent's outbox, never taken by the central service); duplicates
+/// are copies of taken ones, sent again.
+/// </summary>
 public sealed record DemoSummary(
     TimeSpan RealTime, TimeSpan SimulatedTime, double Speed,
-    long Published, long Resent, long Accepted, long Duplicates, long DeadLettered, int OutboxLeft,
+    long Published, long Resent, long Accepted, long Duplicates, long DeadLettered, int Undelivered,
     int MaxInside, int StopsSimulated, IReadOnlyDictionary<AlarmKind, int> AlarmsRaised, int OpenAlarms)
 {
     public int TotalAlarmsRaised => AlarmsRaised.Values.Sum();
@@ -37,10 +41,10 @@ public sealed record DemoSummary(
         var kinds = string.Join(", ", AlarmsRaised.Where(kv => kv.Value > 0).Select(kv => $"{TunnelJson.Name(kv.Key)} {kv.Value}"));
         return string.Create(CultureInfo.InvariantCulture, $"""
             demo finished after {LiveView.Span(RealTime)} real, {LiveView.Span(SimulatedTime)} simulated (x{Speed:0.##})
-              passages: published {Published} (+{Resent} re-sent), accepted {Accepted}, duplicates {Duplicates}, dead letters {DeadLettered}, unconfirmed {OutboxLeft}
+              passages: published {Published} (+{Resent} re-sent), accepted {Accepted}, duplicates {Duplicates}, dead letters {DeadLettered}, undelivered {Undelivered}{(Undelivered > 0 ? " (still in the agents' outboxes when the demo stopped)" : "")}
               vehicles inside at most: {MaxInside}; stops simulated: {StopsSimulated} (ground truth)
               alarms raised: {TotalAlarmsRaised}{(kinds.Length > 0 ? $" ({kinds})" : "")}, open at the end: {OpenAlarms}
-            summary: published={Published} accepted={Accepted} duplicates={Duplicates} dead-letters={DeadLettered} max-inside={MaxInside} stops={StopsSimulated} alarms={TotalAlarmsRaised} overdue={AlarmsRaised.GetValueOrDefault(AlarmKind.Overdue)} congestion={AlarmsRaised.GetValueOrDefault(AlarmKind.Congestion)} agent-offline={AlarmsRaised.GetValueOrDefault(AlarmKind.AgentOffline)}
+            summary: published={Published} accepted={Accepted} duplicates={Duplicates} dead-letters={DeadLettered} max-inside={MaxInside} stops={StopsSimulated} alarms={TotalAlarmsRaised} overdue={AlarmsRaised.GetValueOrDefault(AlarmKind.Overdue)} congestion={AlarmsRaised.GetValueOrDefault(AlarmKind.Congestion)} agent-offline={AlarmsRaised.GetValueOrDefault(AlarmKind.AgentOffline)} undelivered={Undelivered}
             """);
     }
 }
@@ -130,7 +134,9 @@ public sealed class DemoRunner : IAsyncDisposable
 
     /// <summary>
     /// Plays traffic and shows it until <paramref name="stop"/> fires, then lets the agents hand over what
-    /// they captured and waits (up to <see cref="DemoOptions.DrainTimeout"/>) for the central service to confirm it.
+    /// they captured, waits (up to <see cref="DemoOptions.DrainTimeout"/>) for the central service to confirm it,
+    /// and stops the agents and then the service, whose final counts the summary gives. The store and broker go with
+    /// <see cref="DisposeAsync"/>.
     /// </summary>
     public async Task<DemoSummary> RunAsync(DemoScreen screen, CancellationToken stop, CancellationToken interrupted = default)
     {
@@ -143,28 +149,34 @@ public sealed class DemoRunner : IAsyncDisposable
         // Late passages captured before the stop go out now, as an agent empties its outbox before shutting down:
         // the next run then continues without a hole in any agent's sequence.
         foreach (var (agentId, passage) in _feed.CapturedButUndelivered(_clock.GetUtcNow(), Capture)) _agents[agentId].Send(passage);
-        // After Ctrl+C the command line grants the program only about two seconds before it ends the process.
+        // Ctrl+C asks for a quick end: a second is plenty for the private broker and the store, which confirm in milliseconds.
         var drainFor = interrupted.IsCancellationRequested ? TimeSpan.FromSeconds(Math.Min(1, _options.DrainTimeout.TotalSeconds)) : _options.DrainTimeout;
         using (var drain = new CancellationTokenSource(drainFor))
         {
             try { await _agents.WhenDrained(drain.Token); }
             catch (OperationCanceledException) { }
         }
-        // The service loop refreshes its snapshot after each batch it acknowledges and on every tick:
-        // a snapshot taken after the drain counts everything confirmed.
-        var drained = _clock.GetUtcNow();
-        using (var fresh = new CancellationTokenSource(TimeSpan.FromSeconds(interrupted.IsCancellationRequested ? 0.3 : 2)))
-        {
-            try { while (_host.Service.Snapshot.At < drained) await Task.Delay(TimeSpan.FromMilliseconds(20), fresh.Token); }
-            catch (OperationCanceledException) { }
-        }
+        // The screen's snapshot is refreshed every quarter second or so, and one read now could miss the last passages
+        // taken. Stopped, the service has taken its last: its final snapshot counts everything, and its store tells which of
+        // the agents' unconfirmed passages it took after all (a confirmation still on its way) and which it never had.
+        await _agents.StopAsync();
+        await _host.StopServiceAsync();
         var s = Sample();
         return new DemoSummary(
             TimeProvider.System.GetElapsedTime(real), _clock.GetUtcNow() - started, _clock.Speed,
-            _agents.Published, _agents.Resent, s.Accepted, s.Duplicates, s.DeadLettered, _agents.OutboxDepth,
+            _agents.Published, _agents.Resent, s.Accepted, s.Duplicates, s.DeadLettered, Undelivered(),
             _maxInside, _feed.Stops.Count(x => x.StoppedAt <= _clock.GetUtcNow()),
             _raised.Values.GroupBy(k => k).ToDictionary(g => g.Key, g => g.Count()), s.OpenAlarms.Count);
     }
+
+    /// <summary>Passages still unconfirmed in the agents' outboxes that the store does not hold: the service never took them.</summary>
+    private int Undelivered() => _agents.All.Sum(agent =>
+    {
+        var unconfirmed = agent.Unconfirmed;
+        if (unconfirmed.Count == 0) return 0;
+        var stored = _host.Store.Progress(agent.AgentId);
+        return unconfirmed.Count(seq => !stored.Holds(seq));
+    });
 
     /// <summary>The service's current snapshot, also keeping the largest number of vehicles seen inside.</summary>
     public CentralSnapshot Sample()

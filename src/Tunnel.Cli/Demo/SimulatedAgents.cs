@@ -48,6 +48,7 @@ public sealed class SimulatedAgent : IAsyncDisposable
     private bool _connectedOnce;
     private Task _acks = Task.CompletedTask;
     private Task _heartbeat = Task.CompletedTask;
+    private int _disposed;
 
     private SimulatedAgent(AgentPlace place, MqttClient client, TimeProvider clock, long lastSeq)
     {
@@ -64,11 +65,16 @@ public sealed class SimulatedAgent : IAsyncDisposable
     public AgentPlace Place { get; }
     public string AgentId => Place.AgentId;
     public bool IsConnected => _client.IsConnected;
-    /// <summary>Passages the broker accepted at their first send.</summary>
-    public long Published => Interlocked.Read(ref _published);
-    /// <summary>Passages sent again after a reconnect because the central service had not confirmed them.</summary>
-    public long Resent => Interlocked.Read(ref _resent);
+    /// <summary>
+    /// Passages sent, each counted once as it goes into the outbox: not on the broker's acknowledgement, which can come after
+    /// the central service has stored the passage (or never, when the agent stops first).
+    /// </summary>
+    public long Published { get { lock (_gate) return _published; } }
+    /// <summary>Passages sent again because the central service had not confirmed them (after a reconnect, or a long silence).</summary>
+    public long Resent { get { lock (_gate) return _resent; } }
     public int OutboxDepth { get { lock (_gate) return _outbox.Count; } }
+    /// <summary>The sequence numbers sent and not yet confirmed by the central service.</summary>
+    public IReadOnlyList<long> Unconfirmed { get { lock (_gate) return [.. _outbox.Keys]; } }
     /// <summary>
     /// Heartbeat period on the demo's clock, which the console reads ages by: at --speed 10 a heartbeat every 10 real
     /// seconds was 100 s old on that clock before the next, and maintenance saw agents go stale (past 90 s).
@@ -141,10 +147,10 @@ public sealed class SimulatedAgent : IAsyncDisposable
         {
             if (passage.Seq <= _storedThrough) return;
             if (_outbox.Count == 0) _progressAt = Stopwatch.GetTimestamp();
-            _outbox[passage.Seq] = payload;
+            if (_outbox.TryAdd(passage.Seq, payload)) _published++;
             if (_drained.Task.IsCompleted) _drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
-        _ = PublishAsync(payload, resend: false);
+        _ = PublishAsync(payload);
     }
 
     /// <summary>Completes when the central service has confirmed every passage sent so far.</summary>
@@ -153,12 +159,11 @@ public sealed class SimulatedAgent : IAsyncDisposable
         lock (_gate) return _drained.Task.WaitAsync(ct);
     }
 
-    private async Task PublishAsync(byte[] payload, bool resend)
+    private async Task PublishAsync(byte[] payload)
     {
         try
         {
             await _client.PublishAsync(_passageTopic, payload, 1, retain: false, _stop.Token);
-            Interlocked.Increment(ref resend ? ref _resent : ref _published);
         }
         catch (Exception e) when (e is MqttException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
         {
@@ -194,8 +199,9 @@ public sealed class SimulatedAgent : IAsyncDisposable
             if (ifStalled && (_outbox.Count == 0 || Stopwatch.GetElapsedTime(_progressAt) < ResendUnconfirmedAfter)) return;
             _progressAt = Stopwatch.GetTimestamp();
             unconfirmed = [.. _outbox.Values];
+            _resent += unconfirmed.Count;
         }
-        foreach (var payload in unconfirmed) _ = PublishAsync(payload, resend: true);
+        foreach (var payload in unconfirmed) _ = PublishAsync(payload);
     }
 
     private async Task ReadAcksAsync(CancellationToken ct)
@@ -252,9 +258,13 @@ public sealed class SimulatedAgent : IAsyncDisposable
         }
     }
 
-    /// <summary>Disconnects cleanly: no last will, so the retained status stays "online" as the last heartbeat left it.</summary>
+    /// <summary>
+    /// Disconnects cleanly: no last will, so the retained status stays "online" as the last heartbeat left it. Its counts and
+    /// what it left unconfirmed stay readable; a second call does nothing (the demo stops its agents before the service).
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         await _stop.CancelAsync();
         await _client.DisposeAsync();
         await Task.WhenAll(_acks, _heartbeat);
@@ -317,6 +327,9 @@ public sealed class SimulatedAgents : IAsyncDisposable
 
     public Task WhenDrained(CancellationToken ct) => Task.WhenAll(All.Select(a => a.WhenDrained(ct)));
 
+    /// <summary>Disconnects every agent: nothing more is sent, and their counts and outboxes stay as they are.</summary>
+    public Task StopAsync() => Task.WhenAll(All.Select(a => a.DisposeAsync().AsTask()));
+
     private DemoSnapshots? _snapshots;
 
     /// <summary>From now on every agent sends a drawn picture with each passage; the pictures' font is released with the agents.</summary>
@@ -328,7 +341,7 @@ public sealed class SimulatedAgents : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var a in All) await a.DisposeAsync();
+        await StopAsync();
         _snapshots?.Dispose();
     }
 }

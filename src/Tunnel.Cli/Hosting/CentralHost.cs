@@ -35,6 +35,7 @@ public sealed class CentralHost : IAsyncDisposable
     private Task? _loop;
     private Task? _retention;
     private AlarmTowers? _towers;
+    private Task? _serviceStopped;
     private SitesFile _startSites;
 
     private CentralHost(TunnelSettings settings, SitesFile sites, ILoggerFactory logs)
@@ -284,7 +285,13 @@ public sealed class CentralHost : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>
+    /// Stops the service (HTTP, alarm towers, the loop and its writer) and leaves the store and the broker to
+    /// <see cref="DisposeAsync"/>: the service's counts and last snapshot are final then, and the store holds all it took.
+    /// </summary>
+    public Task StopServiceAsync() => _serviceStopped ??= StopServiceCoreAsync();
+
+    private async Task StopServiceCoreAsync()
     {
         _stop.Cancel();
         if (_web is not null) await _web.DisposeAsync();
@@ -292,6 +299,11 @@ public sealed class CentralHost : IAsyncDisposable
         foreach (var task in new[] { _loop, _retention })
             if (task is not null)
                 try { await task; } catch (OperationCanceledException) { }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopServiceAsync();
         if (_mqtt is not null) await _mqtt.DisposeAsync();
         _store?.Dispose();
         if (_broker is not null) await _broker.DisposeAsync();
