@@ -67,11 +67,18 @@ internal static class VehicleApi
                 return Results.Ok(new VehicleHistory(id, plate, entry is null ? null : ToDto(entry, plates: true),
                     plate is null ? [] : store.PassagesByPlate(plate).Select(p => ToDto(p.Passage, plates: true)).ToList(),
                     plate is null ? [] : store.TransitsByPlate(plate).Select(ToDto).ToList(),
-                    plate is null ? [] : store.AlarmsByPlate(plate).Select(a => WallProjection.Of(a, plates: true)).ToList()));
+                    plate is null ? [] : store.AlarmsByPlate(plate).Select(a => AsRaised(a, store)).ToList()));
             })
             .RequireAuthorization(Policies.Investigate).WithTags("Vehicles")
             .WithSummary("One alarm's vehicle: its entry passage and snapshot, and its passages, transits and alarms by plate within the retention (audited)");
     }
+
+    /// <summary>
+    /// An alarm by its latest transition, dated when it was raised (its first transition), as its card on the wall is: the
+    /// latest one's time is an acknowledgement's or a note's.
+    /// </summary>
+    private static AlarmDto AsRaised(AlarmTransition latest, TunnelStore store) =>
+        WallProjection.Of(latest, plates: true) with { RaisedAt = store.AlarmHistory(latest.AlarmId) is [var first, ..] ? first.At : latest.At };
 
     public static PassageDto ToDto(Passage p, bool plates) => new(
         p.EventId, p.Site, p.Bore, TunnelJson.Name(p.Portal), p.Lane, p.CameraId, p.CapturedAt,
