@@ -17,6 +17,8 @@ public sealed record LoginRequest(string UserName, string Password);
 public sealed record AntiforgeryToken(string HeaderName, string Token);
 public sealed record Me(string UserName, string? DisplayName, IReadOnlyList<string> Roles, bool CanSeePlates, string TimeZone, bool SpeechAvailable);
 public sealed record NewUser(string UserName, string Password, IReadOnlyList<string> Roles, IReadOnlyList<string>? Claims, string? DisplayName);
+/// <summary>A login refused after too many failures: <paramref name="LockedUntil"/> on its own, for the page to show in <paramref name="TimeZone"/>, the console's.</summary>
+public sealed record LockedOut(string Error, string Message, DateTimeOffset LockedUntil, string TimeZone);
 /// <param name="LockedUntil">Until when the user is locked out after failed logins, from every address or from those in <paramref name="LockedFrom"/>.</param>
 /// <param name="LockedFrom">The client addresses locked out of the user; empty while the user is locked out from every address, or not at all.</param>
 public sealed record UserSummary(string UserName, string? DisplayName, IReadOnlyList<string> Roles, IReadOnlyList<string> Claims, bool Disabled,
@@ -101,7 +103,8 @@ internal static class AuthApi
         switch (result.Outcome)
         {
             case SignInOutcome.LockedOut:
-                return Results.Json(new ApiError("locked", $"too many failed logins; locked until {result.LockedUntil:O}"), statusCode: StatusCodes.Status423Locked);
+                return Results.Json(new LockedOut("locked", $"too many failed logins; locked until {result.LockedUntil:O}", result.LockedUntil!.Value,
+                    options.Value.TimeZone), statusCode: StatusCodes.Status423Locked);
             case SignInOutcome.Failed:
                 return Results.Json(new ApiError("invalid", "wrong user name or password"), statusCode: StatusCodes.Status401Unauthorized);
         }

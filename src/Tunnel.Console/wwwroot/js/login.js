@@ -1,6 +1,6 @@
 import { post, refreshToken } from './api.js';
 import { applyStatic, t, toggleLang } from './i18n.js';
-import { onSubmit } from './dom.js';
+import { formatTime, onSubmit, setTimeZone } from './dom.js';
 
 const message = document.getElementById('message');
 applyStatic();
@@ -33,8 +33,17 @@ onSubmit(document.getElementById('login'), async event => {
     }, { redirectOn401: false });
     location.assign(landing(me.roles));
   } catch (e) {
-    if (e.status === 401) message.textContent = t('login.invalid');
-    else if (e.status === 423) message.textContent = t('login.locked', { until: (e.body?.message || '').replace(/^.*until /, '') });
-    else message.textContent = t('login.error', { msg: e.message });
+    message.textContent = refusal(e);
   }
 });
+
+/** Why a login was refused, in the page's language; a lock-out's end in the console's time zone, as every time it shows. */
+function refusal(e) {
+  if (e.status === 401) return t('login.invalid');
+  if (e.status === 423 && e.body?.lockedUntil) {
+    setTimeZone(e.body.timeZone);
+    return t('login.locked', { until: formatTime(e.body.lockedUntil, true) });
+  }
+  if (e.status === 429) return t('login.throttled');
+  return t('login.error', { msg: e.status ? e.message : t('act.no-answer') });
+}
