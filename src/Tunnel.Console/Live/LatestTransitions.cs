@@ -8,15 +8,22 @@ namespace Tunnel.WebConsole.Live;
 /// <summary>
 /// What an alarm's card shows beyond the service's snapshot, which keeps only the raising transition: the latest
 /// transition (who acted last), the alarm's own latest reason (raised, escalated, cleared: the detector's, not an operator's),
-/// the shelf while it lasts, the latest operator note and the latest contact with the driver. Each stays until a newer one
-/// of its kind: a note on a shelved alarm leaves the shelve's reason, an acknowledgement leaves the note of the call.
+/// the shelf while it lasts, the latest operator note, the latest contact with the driver and the latest verdict. Each stays until
+/// a newer one of its kind: a note on a shelved alarm leaves the shelve's reason, an acknowledgement leaves the note of the call,
+/// a note after a verdict leaves the verdict.
 /// </summary>
-public sealed record AlarmCard(AlarmTransition Latest, AlarmTransition? Reason, AlarmTransition? Shelf, AlarmTransition? Note, AlarmTransition? Contact)
+public sealed record AlarmCard(AlarmTransition Latest, AlarmTransition? Reason, AlarmTransition? Shelf, AlarmTransition? Note, AlarmTransition? Contact,
+    AlarmTransition? Verdict = null)
 {
     public const string ShelvedCode = "shelved";
     private const string ShelfExpiredCode = "shelf-expired";
     /// <summary>How the contact API words an attempt in the note it adds (ContactApi.NoteText).</summary>
     private const string ContactPrefix = "contact-driver ";
+    /// <summary>How the verdict API words a verdict in the note it adds (WallApi.VerdictNote): "verdict VERDICT[: note]".</summary>
+    private static readonly System.Text.RegularExpressions.Regex VerdictNote = new(@"^verdict (confirmed|false)(?::|$)");
+
+    /// <summary>The verdict a note records (<c>confirmed</c> or <c>false</c>), null for any other note.</summary>
+    public static string? VerdictOf(string? note) => note is not null && VerdictNote.Match(note) is { Success: true } m ? m.Groups[1].Value : null;
 
     /// <summary><paramref name="previous"/> (null for none) with <paramref name="t"/>, the alarm's next transition.</summary>
     public static AlarmCard Fold(AlarmCard? previous, AlarmTransition t)
@@ -27,7 +34,9 @@ public sealed record AlarmCard(AlarmTransition Latest, AlarmTransition? Reason, 
         var shelf = t.State != AlarmState.Shelved ? null : previous?.Shelf is { } kept && previous.Latest.State == AlarmState.Shelved ? kept : t;
         var note = string.IsNullOrWhiteSpace(t.Note) ? previous?.Note : t;
         var contact = t.Note?.StartsWith(ContactPrefix, StringComparison.Ordinal) == true ? t : previous?.Contact;
-        return new(t, own, shelf, note, contact);
+        // The last verdict stands, as in the reports: a later note does not take it off the card.
+        var verdict = VerdictOf(t.Note) is not null ? t : previous?.Verdict;
+        return new(t, own, shelf, note, contact, verdict);
     }
 
     /// <summary>An alarm's stored transitions, oldest first, folded.</summary>

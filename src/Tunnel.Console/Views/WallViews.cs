@@ -20,7 +20,8 @@ public sealed record VehicleDto(Guid EntryEventId, string? Plate, string? PlateC
 /// as written for none (an older alarm) or one it does not know. Made with the alarm's <see cref="AlarmCard"/> (the
 /// wall's snapshots and pushes), <see cref="Reason"/> is the alarm's own (the detector's latest), not a shelve's words or
 /// the raising reason an acknowledgement repeats; the shelf (<see cref="ShelveReason"/>, <see cref="ShelvedBy"/>, while
-/// shelved), the latest note and the latest contact with the driver come beside it, each kept until a newer one.
+/// shelved), the latest note, the latest contact with the driver and the latest verdict (<see cref="Verdict"/>: <c>confirmed</c>
+/// or <c>false</c>, as the closed alarms' rows say it) come beside it, each kept until a newer one.
 /// <see cref="By"/> and <see cref="At"/> are the latest transition's.
 /// </summary>
 public sealed record AlarmDto(Guid AlarmId, string Kind, string State, string Priority, string Site, string Bore, string? Plate,
@@ -28,7 +29,7 @@ public sealed record AlarmDto(Guid AlarmId, string Kind, string State, string Pr
     DateTimeOffset? ShelvedUntil, string? By = null, string? Note = null, DateTimeOffset? At = null, string? PlateColor = null,
     SuspectDto? SecondSuspect = null, string? ReasonCode = null, IReadOnlyDictionary<string, string>? ReasonArgs = null,
     string? NoteBy = null, DateTimeOffset? NoteAt = null, string? Contact = null, string? ContactBy = null, DateTimeOffset? ContactAt = null,
-    string? ShelveReason = null, string? ShelvedBy = null);
+    string? ShelveReason = null, string? ShelvedBy = null, string? Verdict = null, string? VerdictBy = null, DateTimeOffset? VerdictAt = null);
 
 /// <summary>
 /// The other vehicle an overdue alarm may be about: one of the two left unseen, the other is inside. The alarm names its
@@ -81,17 +82,22 @@ public static class WallProjection
         return WithCard(dto, card, a.State == AlarmState.Shelved, plates);
     }
 
-    /// <summary>One transition as it went by (RaisedAt is unknown here; the next snapshot fills it in).</summary>
-    public static AlarmDto Of(AlarmTransition t, bool plates) => new(
-        t.AlarmId, TunnelJson.Name(t.Kind), TunnelJson.Name(t.State), TunnelJson.Name(t.Priority), t.Site, t.Bore,
-        PlateMask.Apply(t.Plate, plates), t.At, t.EnteredAt, t.Lane, t.VehicleClass is { } k ? TunnelJson.Name(k) : null,
-        // A shelve reason and a note are an operator's words, which may name a vehicle or a driver's phone.
-        t.Hazmat ?? false, t.Reason is null ? null : PlateMask.InText(t.Reason, plates), t.ShelvedUntil, t.By,
-        t.Note is null ? null : PlateMask.InText(t.Note, plates), t.At, t.PlateColor is { } c ? TunnelJson.Name(c) : null,
-        SuspectDto.Of(t.Alternative, plates), t.ReasonCode, Masked(t.ReasonArgs, plates),
-        NoteBy: t.Note is null ? null : t.By, NoteAt: t.Note is null ? null : t.At,
-        ShelveReason: t.ReasonCode == AlarmCard.ShelvedCode && t.Reason is { } words ? PlateMask.InText(words, plates) : null,
-        ShelvedBy: t.ReasonCode == AlarmCard.ShelvedCode ? t.By : null);
+    /// <summary>One transition as it went by (RaisedAt is unknown here: the transition's time; the next snapshot fills it in).</summary>
+    public static AlarmDto Of(AlarmTransition t, bool plates)
+    {
+        var verdict = AlarmCard.VerdictOf(t.Note);
+        return new(
+            t.AlarmId, TunnelJson.Name(t.Kind), TunnelJson.Name(t.State), TunnelJson.Name(t.Priority), t.Site, t.Bore,
+            PlateMask.Apply(t.Plate, plates), t.At, t.EnteredAt, t.Lane, t.VehicleClass is { } k ? TunnelJson.Name(k) : null,
+            // A shelve reason and a note are an operator's words, which may name a vehicle or a driver's phone.
+            t.Hazmat ?? false, t.Reason is null ? null : PlateMask.InText(t.Reason, plates), t.ShelvedUntil, t.By,
+            t.Note is null ? null : PlateMask.InText(t.Note, plates), t.At, t.PlateColor is { } c ? TunnelJson.Name(c) : null,
+            SuspectDto.Of(t.Alternative, plates), t.ReasonCode, Masked(t.ReasonArgs, plates),
+            NoteBy: t.Note is null ? null : t.By, NoteAt: t.Note is null ? null : t.At,
+            ShelveReason: t.ReasonCode == AlarmCard.ShelvedCode && t.Reason is { } words ? PlateMask.InText(words, plates) : null,
+            ShelvedBy: t.ReasonCode == AlarmCard.ShelvedCode ? t.By : null,
+            Verdict: verdict, VerdictBy: verdict is null ? null : t.By, VerdictAt: verdict is null ? null : t.At);
+    }
 
     /// <summary>
     /// A transition as it goes by to the walls, with its alarm's <paramref name="card"/> (as new as the transition at least):
@@ -122,6 +128,7 @@ public static class WallProjection
             Note = note?.Note is { } n ? PlateMask.InText(n, plates) : null, NoteBy = note?.By, NoteAt = note?.At,
             Contact = contact?.Note is { } k ? PlateMask.InText(k, plates) : null, ContactBy = contact?.By, ContactAt = contact?.At,
             ShelveReason = shelf?.Reason is { } words ? PlateMask.InText(words, plates) : null, ShelvedBy = shelf?.By,
+            Verdict = AlarmCard.VerdictOf(card.Verdict?.Note), VerdictBy = card.Verdict?.By, VerdictAt = card.Verdict?.At,
         };
     }
 

@@ -118,6 +118,7 @@ connection.on('snapshot', snapshot => {
       secondSuspect: suspectKnown(a.secondSuspect, known?.secondSuspect) };
     if (!a.note && known?.note) Object.assign(merged, { note: known.note, noteBy: known.noteBy, noteAt: known.noteAt });
     if (!a.contact && !a.note && known?.contact) Object.assign(merged, { contact: known.contact, contactBy: known.contactBy, contactAt: known.contactAt });
+    if (!a.verdict && known?.verdict) Object.assign(merged, { verdict: known.verdict, verdictBy: known.verdictBy, verdictAt: known.verdictAt });
     return [a.alarmId, merged];
   }));
   render();
@@ -312,6 +313,7 @@ function fillAlarm(node, a) {
     unshelve.hidden = a.state !== 'shelved';
     unshelve.disabled = node.busy;
     for (const b of node.actions.querySelectorAll('[data-action^=verdict-]')) b.disabled = node.busy;
+    markVerdict(node.actions, a.verdict);
   }
   // Only what the alarm says is redrawn: it holds no control.
   const colour = a.plateColor ?? colourOf(a.alarmId);
@@ -349,7 +351,18 @@ function fillAlarm(node, a) {
       el('span', { class: 'note-by', text: noteBy(a.noteBy, a.noteAt) })),
     a.contact && el('div', { class: 'alarm-note-line' },
       el('span', { class: 'note contact', 'data-testid': 'alarm-contact', text: noteText(a.contact) }),
-      el('span', { class: 'note-by', text: noteBy(a.contactBy, a.contactAt) })));
+      el('span', { class: 'note-by', text: noteBy(a.contactBy, a.contactAt) })),
+    // The verdict stands until another, through later notes; when the latest note is that verdict, it is shown once, as the note.
+    a.verdict && !isVerdictNote(a.note) && el('div', { class: 'alarm-note-line' },
+      el('span', { class: 'note verdict', 'data-testid': 'alarm-verdict', text: t('verdict.noted', { verdict: t('verdict.' + a.verdict) }) }),
+      el('span', { class: 'note-by', text: noteBy(a.verdictBy, a.verdictAt) })));
+}
+
+function isVerdictNote(note) { return /^verdict (confirmed|false)(:|$)/.test(note ?? ''); }
+
+/** The verdict buttons say which verdict stands (aria-pressed): for the eye, and for a screen reader. */
+function markVerdict(container, verdict) {
+  for (const b of container.querySelectorAll('[data-action^=verdict-]')) b.setAttribute('aria-pressed', String(b.dataset.action === 'verdict-' + verdict));
 }
 
 const plateColours = new Set(['blue', 'yellow', 'green', 'white', 'black']);
@@ -409,7 +422,9 @@ async function renderClosed() {
 
 function closedActions(r) {
   const msg = el('span', { class: 'action-msg', role: 'status', 'data-testid': 'closed-message', hidden: true });
-  return el('td', { class: 'actions' }, verdictButtons(r, renderClosed, { msg }), msg);
+  const cell = el('td', { class: 'actions' }, verdictButtons(r, renderClosed, { msg }), msg);
+  markVerdict(cell, r.verdict);
+  return cell;
 }
 
 /** "Real incident" and "false alarm" for an alarm, open or closed; then() runs once a verdict is taken. */
