@@ -506,9 +506,11 @@ function noteForm(node, a) {
 async function history(node, a) {
   try {
     const rows = await get(`/api/v1/alarms/${a.alarmId}/history`);
-    replace(node.form, el('ol', { class: 'history' }, rows.map(r => el('li', {},
-      el('span', { text: formatTime(r.at, true) }), ' ', el('b', { text: t('state.' + r.state) }),
-      r.by && el('span', { text: ' · ' + r.by }), r.note && el('span', { text: ' · ' + r.note }), r.reason && el('span', { class: 'reason', text: ' · ' + reasonText(r) }))),
+    replace(node.form, el('ol', { class: 'history', 'data-testid': 'alarm-history' }, rows.map(r => el('li', {},
+      // Each line with its priority: an escalation to critical is a line of its own.
+      el('span', { text: formatTime(r.at, true) }), ' ', el('span', { class: 'prio', 'data-testid': 'history-priority', text: t('prio.' + r.priority) }),
+      ' ', el('b', { text: t('state.' + r.state) }),
+      r.by && el('span', { text: ' · ' + r.by }), r.note && el('span', { text: ' · ' + noteText(r.note) }), r.reason && el('span', { class: 'reason', text: ' · ' + reasonText(r) }))),
       el('button', { type: 'button', text: t('act.cancel'), onclick: () => replace(node.form) })));
   } catch (e) {
     say(node.msg, t('act.failed', { msg: e.message }));
