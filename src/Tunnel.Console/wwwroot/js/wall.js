@@ -1,5 +1,5 @@
 // The operator wall: bores, vehicles inside and alarms, live over SignalR; actions through the HTTP API.
-import { get, post } from './api.js';
+import { ApiError, get, post } from './api.js';
 import { t } from './i18n.js';
 import { boreName, el, formatTime, plateChip, replace } from './dom.js';
 import { startPage } from './shell.js';
@@ -122,6 +122,7 @@ connection.on('snapshot', snapshot => {
     return [a.alarmId, merged];
   }));
   render();
+  clearNoAnswers();
 });
 connection.on('alarm', transition => {
   // Shown at once; the next snapshot (within a second) confirms the whole picture.
@@ -452,6 +453,21 @@ function say(msg, text, calm = false) {
   msg.textContent = text;
   msg.classList.toggle('calm', calm);
   msg.hidden = false;
+  delete msg.dataset.noAnswer;
+}
+
+/**
+ * Says an action failed, in the reader's language: a request that got no answer at all says so (not the browser's
+ * "Failed to fetch"), and that message goes once a snapshot shows the server answering again.
+ */
+function sayFailed(msg, e) {
+  const answered = e instanceof ApiError;
+  say(msg, t('act.failed', { msg: answered ? e.message : t('act.no-answer') }));
+  if (msg && !answered) msg.dataset.noAnswer = 'true';
+}
+
+function clearNoAnswers() {
+  for (const msg of document.querySelectorAll('.action-msg[data-no-answer]')) { msg.hidden = true; delete msg.dataset.noAnswer; }
 }
 
 function redraw(node) {
@@ -470,7 +486,7 @@ async function act(alarm, verb, body, { node, msg = node?.msg, button } = {}) {
   } catch (e) {
     // Two consoles acknowledging one alarm is ordinary in a control room: the alarm is handled, nothing failed.
     if (verb === 'acknowledge' && e.status === 409) say(msg, t('act.already-acked'), true);
-    else say(msg, t('act.failed', { msg: e.message }));
+    else sayFailed(msg, e);
     return false;
   } finally {
     if (node) { node.busy = false; redraw(node); }
@@ -513,7 +529,7 @@ async function history(node, a) {
       r.by && el('span', { text: ' · ' + r.by }), r.note && el('span', { text: ' · ' + noteText(r.note) }), r.reason && el('span', { class: 'reason', text: ' · ' + reasonText(r) }))),
       el('button', { type: 'button', text: t('act.cancel'), onclick: () => replace(node.form) })));
   } catch (e) {
-    say(node.msg, t('act.failed', { msg: e.message }));
+    sayFailed(node.msg, e);
   }
 }
 
@@ -530,7 +546,7 @@ async function contact(node, a) {
   try {
     info = await get(`/api/v1/alarms/${a.alarmId}/contact`);
   } catch (e) {
-    say(node.msg, t('act.failed', { msg: e.message }));
+    sayFailed(node.msg, e);
     return;
   }
   const note = el('input', { name: 'contact-note', maxlength: 300, placeholder: t('note.text') });
@@ -578,7 +594,7 @@ async function vehicle(node, a) {
         row(formatTime(x.raisedAt, true), boreName(x.bore), t('kind.' + x.kind), t('state.' + x.state))))),
       el('button', { type: 'button', text: t('act.cancel'), onclick: () => replace(node.form) })));
   } catch (e) {
-    say(node.msg, t('act.failed', { msg: e.message }));
+    sayFailed(node.msg, e);
   }
 }
 
