@@ -15,6 +15,17 @@ function serviceNow() { return Date.now() + state.clockOffset; }
 function setServiceClock(snapshot) { if (snapshot?.at) state.clockOffset = Date.parse(snapshot.at) - Date.now(); }
 const sound = new AlarmSound();
 const alarmNodes = new Map();
+// Declared before the first await: the first picture, from the API, is drawn before the module's later lines run.
+// One node per bore and one strip of recent passages, kept across snapshots (see boreNode and recentStrip).
+const boreNodes = new Map();
+const recent = new Map();
+// A busy bore holds some 70 vehicles: its longest inside are shown, the rest on demand, so the recent passages stay in view.
+const insideShown = 15;
+const allInsideShown = new Set();
+// What needs the operator first: unacknowledged and active, then active, then those whose vehicle has left
+// (only an acknowledgement outstanding), shelved last; within each, by priority, then oldest first.
+const stateOrder = ['active-unacknowledged', 'active-acknowledged', 'cleared-unacknowledged', 'shelved'];
+const plateColours = new Set(['blue', 'yellow', 'green', 'white', 'black']);
 
 const me = await startPage('wall.title');
 state.me = me;
@@ -182,24 +193,61 @@ function place(site, bore) {
 }
 
 function renderBores() {
-  const bores = state.snapshot?.bores ?? [];
-  replace(document.getElementById('bores'), bores.map(b => el('article', { class: 'bore' + (b.congested ? ' congested' : ''), 'data-bore': b.bore },
-    el('header', {},
-      el('h2', { text: place(b.site, b.bore) }),
-      el('span', { class: 'occupancy', 'data-testid': 'occupancy' }, el('b', { text: b.occupancy }), ' ', t('bore.occupancy')),
-      el('span', { class: 'counts', text: `${t('bore.entries')} ${b.entries} · ${t('bore.exits')} ${b.exits}` }),
-      b.congested && el('span', { class: 'badge congested', text: t('bore.congested') }),
-      el('span', { class: 'usual', text: t('bore.usual', { s: Math.round(b.usualTransitSeconds) }) })),
-    el('table', { class: 'inside' },
-      el('thead', {}, el('tr', {}, ['col.plate', 'col.class', 'col.lane', 'col.entered', 'col.inside'].map(k => el('th', { text: t(k) })))),
-      el('tbody', {}, b.inside.map(vehicleRow))),
-    recentStrip(b))));
+  const list = document.getElementById('bores');
+  const wanted = (state.snapshot?.bores ?? []).map(b => fillBore(boreNode(b), b));
+  for (const [key, node] of boreNodes) if (!wanted.includes(node.article)) { node.article.remove(); boreNodes.delete(key); }
+  // Re-appended only when the order changed: a button moved out of the page loses its click and the keyboard focus.
+  if (wanted.some((article, i) => list.children[i] !== article)) list.append(...wanted);
+}
+
+/** A bore's article, made once; fillBore redraws what it says. */
+function boreNode(b) {
+  const key = `${b.site}/${b.bore}`;
+  let node = boreNodes.get(key);
+  if (!node) {
+    node = { header: el('header'), thead: el('thead'), tbody: el('tbody'),
+      more: el('button', { type: 'button', class: 'link more', 'data-testid': 'inside-more', onclick: () => showAllInside(key) }) };
+    node.article = el('article', { class: 'bore' }, node.header,
+      el('div', { class: 'inside-wrap' }, el('table', { class: 'inside' }, node.thead, node.tbody)), node.more, recentStrip(b));
+    boreNodes.set(key, node);
+  }
+  return node;
+}
+
+function showAllInside(key) {
+  if (allInsideShown.has(key)) allInsideShown.delete(key); else allInsideShown.add(key);
+  renderBores();
+}
+
+function fillBore(node, b) {
+  node.article.className = 'bore' + (b.congested ? ' congested' : '');
+  node.article.dataset.bore = b.bore;
+  replace(node.header,
+    el('h2', { text: place(b.site, b.bore) }),
+    el('span', { class: 'occupancy', 'data-testid': 'occupancy' }, el('b', { text: b.occupancy }), ' ', t('bore.occupancy')),
+    el('span', { class: 'counts', text: `${t('bore.entries')} ${b.entries} · ${t('bore.exits')} ${b.exits}` }),
+    b.congested && el('span', { class: 'badge congested', text: t('bore.congested') }),
+    el('span', { class: 'usual', text: t('bore.usual', { s: Math.round(b.usualTransitSeconds) }) }));
+  replace(node.thead, el('tr', {}, ['col.plate', 'col.class', 'col.lane', 'col.entered', 'col.inside'].map(k => el('th', { text: t(k) }))));
+  const all = allInsideShown.has(`${b.site}/${b.bore}`);
+  const shown = insideToShow(b.inside, all);
+  replace(node.tbody, shown.map(vehicleRow));
+  const hidden = b.inside.length - shown.length;
+  node.more.hidden = hidden === 0 && !(all && b.inside.length > insideShown);
+  node.more.textContent = hidden > 0 ? t('bore.more', { n: hidden }) : t('bore.fewer', { n: insideShown });
+  node.more.setAttribute('aria-expanded', String(all));
+  recentStrip(b);
+  return node.article;
+}
+
+/** The longest inside first; unless all are asked for, the first insideShown and every vehicle with an alarm, wherever it ranks. */
+function insideToShow(inside, all) {
+  const longestFirst = [...inside].sort((x, y) => y.elapsedSeconds - x.elapsedSeconds);
+  return all ? longestFirst : longestFirst.filter((v, i) => i < insideShown || v.alarmId);
 }
 
 // --- recent passages per bore ------------------------------------------------------------------
 // One strip per bore that survives re-renders, so thumbnails already shown are not fetched (and audited) again.
-const recent = new Map();
-
 function recentStrip(b) {
   const key = `${b.site}/${b.bore}`;
   let strip = recent.get(key);
@@ -263,9 +311,6 @@ function vehicleRow(v) {
       el('span', { class: 'bar-text', text: `${Math.round(v.elapsedSeconds)} / ${Math.round(v.expectedSeconds)} s` })));
 }
 
-// What needs the operator first: unacknowledged and active, then active, then those whose vehicle has left
-// (only an acknowledgement outstanding), shelved last; within each, by priority, then oldest first.
-const stateOrder = ['active-unacknowledged', 'active-acknowledged', 'cleared-unacknowledged', 'shelved'];
 function sortedAlarms() {
   const rank = a => { const i = stateOrder.indexOf(a.state); return i < 0 ? stateOrder.length : i; };
   return [...state.alarms.values()].sort((a, b) => rank(a) - rank(b) ||
@@ -366,7 +411,6 @@ function markVerdict(container, verdict) {
   for (const b of container.querySelectorAll('[data-action^=verdict-]')) b.setAttribute('aria-pressed', String(b.dataset.action === 'verdict-' + verdict));
 }
 
-const plateColours = new Set(['blue', 'yellow', 'green', 'white', 'black']);
 /** A vehicle's plate colour and class in words, as text (a colour alone on the chip is easily missed, and says nothing to some). */
 function vehicleWords(colour, vehicleClass, testid) {
   const words = [plateColours.has(colour) && t('colour.' + colour), vehicleClass && t('class.' + vehicleClass)].filter(Boolean);
