@@ -1,4 +1,4 @@
-// The console speaks Simplified Chinese by default; ?lang=en (or the toggle) switches and is remembered.
+// The console speaks Simplified Chinese by default; ?lang=en (or the toggle) switches and is remembered for the pages opened later.
 const dict = {
   zh: {
     'app.title': '隧道滞留监测', 'wall.title': '值班墙', 'maint.title': '运维', 'reports.title': '报表',
@@ -234,27 +234,47 @@ const dict = {
   },
 };
 
-export function lang() {
-  const asked = new URLSearchParams(location.search).get('lang');
-  if (asked === 'en' || asked === 'zh') localStorage.setItem('tunnel.lang', asked);
-  return localStorage.getItem('tunnel.lang') === 'en' ? 'en' : 'zh';
+// Read once, when the page loads, and changed only by this page's own toggle: a toggle in another tab must not switch this
+// page's words mid-shift, half of them at a time.
+let current = asked() ?? (localStorage.getItem('tunnel.lang') === 'en' ? 'en' : 'zh');
+
+/** The language the address asks for (?lang=), remembered for the pages opened after it. */
+function asked() {
+  const wanted = new URLSearchParams(location.search).get('lang');
+  if (wanted !== 'en' && wanted !== 'zh') return null;
+  localStorage.setItem('tunnel.lang', wanted);
+  return wanted;
 }
 
+export function lang() { return current; }
+
 export function t(key, vars = {}) {
-  const text = dict[lang()][key] ?? dict.zh[key] ?? key;
+  const text = dict[current][key] ?? dict.zh[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ''));
 }
 
 /** Fills every [data-i18n] element's text (never markup) and [data-i18n-placeholder] placeholders. */
 export function applyStatic(root = document) {
-  document.documentElement.lang = lang() === 'en' ? 'en' : 'zh-CN';
+  document.documentElement.lang = current === 'en' ? 'en' : 'zh-CN';
   for (const node of root.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);
   for (const node of root.querySelectorAll('[data-i18n-placeholder]')) node.placeholder = t(node.dataset.i18nPlaceholder);
 }
 
+let redrawInPlace = null;
+/**
+ * A page that redraws itself in the other language gives how here, and the toggle then does not reload it: the wall, whose
+ * reload would silence its alarms until someone enabled the sound again.
+ */
+export function switchLangInPlace(redraw) { redrawInPlace = redraw; }
+
 export function toggleLang() {
-  localStorage.setItem('tunnel.lang', lang() === 'en' ? 'zh' : 'en');
+  current = current === 'en' ? 'zh' : 'en';
+  localStorage.setItem('tunnel.lang', current);
+  // Without ?lang, which would take the page back to the other language at its next load.
   const url = new URL(location.href);
   url.searchParams.delete('lang');
-  location.replace(url);
+  if (!redrawInPlace) { location.replace(url); return; }
+  history.replaceState(history.state, '', url);
+  applyStatic();
+  redrawInPlace();
 }

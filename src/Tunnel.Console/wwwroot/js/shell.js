@@ -7,6 +7,12 @@ export async function startPage(titleKey) {
   applyStatic();
   const me = await get('/api/v1/auth/me');
   setTimeZone(me.timeZone);
+  drawHeader(titleKey, me);
+  return me;
+}
+
+/** The header and the page's title in the current language: at the start, and again when the wall switches language in place. */
+export function drawHeader(titleKey, me) {
   document.title = `${t(titleKey)} · ${t('app.title')}`;
   const has = (...roles) => roles.some(r => me.roles.includes(r));
   // From the wall, other pages open beside it: leaving it would silence its alarms while the operator looks a driver up.
@@ -25,10 +31,9 @@ export async function startPage(titleKey) {
     el('span', { class: 'spacer' }),
     el('span', { id: 'conn', class: 'conn' }),
     el('a', { class: 'user', href: '/account', title: t('account.title'), 'data-testid': 'user', text: me.displayName || me.userName }),
-    el('button', { type: 'button', class: 'link', onclick: toggleLang, text: t('lang.toggle') }),
+    el('button', { type: 'button', class: 'link', 'data-testid': 'lang-toggle', onclick: toggleLang, text: t('lang.toggle') }),
     el('button', {
       type: 'button', class: 'link', text: t('logout'),
       onclick: async () => { await post('/api/v1/auth/logout', {}); location.assign('/login'); },
     }));
-  return me;
 }

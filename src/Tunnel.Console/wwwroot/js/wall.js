@@ -1,8 +1,8 @@
 // The operator wall: bores, vehicles inside and alarms, live over SignalR; actions through the HTTP API.
 import { ApiError, get, post } from './api.js';
-import { t } from './i18n.js';
+import { switchLangInPlace, t } from './i18n.js';
 import { boreName, el, formatTime, plateChip, replace } from './dom.js';
-import { startPage } from './shell.js';
+import { drawHeader, startPage } from './shell.js';
 import { AlarmSound } from './sound.js';
 import { reasonText } from './reasons.js';
 
@@ -29,6 +29,7 @@ const plateColours = new Set(['blue', 'yellow', 'green', 'white', 'black']);
 
 const me = await startPage('wall.title');
 state.me = me;
+switchLangInPlace(relabel);
 const canAct = me.roles.includes('operator') || me.roles.includes('admin');
 // Snapshots and a vehicle's history are personal data: only for viewers who see plates.
 const canInvestigate = me.canSeePlates;
@@ -101,6 +102,10 @@ function checkStale() {
   const stale = Date.now() - state.lastDataAt > staleAfterMs;
   if (stale === state.stale) return;
   state.stale = stale;
+  showStale(stale);
+}
+
+function showStale(stale) {
   const banner = document.getElementById('stale-banner');
   // The time of the last picture, on the service's clock: what the operator can still trust.
   banner.textContent = stale ? t('stale.banner', { t: formatTime(state.snapshot?.at ?? new Date(state.lastDataAt).toISOString()) }) : '';
@@ -113,6 +118,22 @@ setInterval(checkStale, 1000);
 function dataArrived() {
   state.lastDataAt = Date.now();
   checkStale();
+}
+
+/**
+ * The whole wall in the language just chosen, without a reload: a reload would silence its alarms until someone enabled
+ * the sound again. Alarm cards are made anew (their buttons are made once); an open form on one is closed.
+ */
+function relabel() {
+  drawHeader('wall.title', me);
+  setConn(connection.state === signalR.HubConnectionState.Connected);
+  showStale(state.stale);
+  noticesShown = null;
+  for (const node of alarmNodes.values()) node.li.remove();
+  alarmNodes.clear();
+  for (const strip of recent.values()) relabelStrip(strip);
+  render();
+  refreshClosedIfOpen();
 }
 
 connection.on('snapshot', snapshot => {
@@ -254,7 +275,7 @@ function recentStrip(b) {
   if (!strip) {
     strip = { node: el('div', { class: 'recent', 'data-testid': 'recent-passages' }), list: el('ol', { class: 'recent-list' }),
       seen: -1, busy: false, cards: new Map() };
-    strip.node.append(el('h3', { text: t('recent.title') }), strip.list);
+    strip.node.append(el('h3', { 'data-i18n': 'recent.title', text: t('recent.title') }), strip.list);
     recent.set(key, strip);
   }
   const count = b.entries + b.exits;
@@ -269,8 +290,8 @@ async function refreshRecent(b, strip, count) {
     strip.seen = count;
     const cards = passages.map(p => {
       let card = strip.cards.get(p.eventId);
-      if (!card) { card = passageCard(p); strip.cards.set(p.eventId, card); }
-      return card;
+      if (!card) { card = { li: passageCard(p), p }; strip.cards.set(p.eventId, card); }
+      return card.li;
     });
     const keep = new Set(passages.map(p => p.eventId));
     for (const id of [...strip.cards.keys()]) if (!keep.has(id)) strip.cards.delete(id);
@@ -281,17 +302,28 @@ async function refreshRecent(b, strip, count) {
 }
 
 function passageCard(p) {
-  return el('li', { class: 'passage-card', 'data-passage': p.eventId },
-    thumbnail(p.snapshotUrl, 'thumb'),
-    el('div', {}, plateChip(p.plate, p.plateColor), p.hazmat && el('span', { class: 'hazmat', title: t('hazmat.title'), text: t('hazmat') })),
-    el('div', { class: 'muted', text: `${t('portal.' + p.portal)} · ${t('alarm.lane', { n: p.lane })} · ${formatTime(p.capturedAt)}` }));
+  return el('li', { class: 'passage-card', 'data-passage': p.eventId }, thumbnail(p.snapshotUrl, 'thumb'), passageWords(p));
 }
 
-/** A snapshot image, or a grey box saying why there is none. */
+function passageWords(p) {
+  return [el('div', {}, plateChip(p.plate, p.plateColor), p.hazmat && el('span', { class: 'hazmat', title: t('hazmat.title'), text: t('hazmat') })),
+    el('div', { class: 'muted', text: `${t('portal.' + p.portal)} · ${t('alarm.lane', { n: p.lane })} · ${formatTime(p.capturedAt)}` })];
+}
+
+/** A strip's words in the language just chosen; its thumbnails stay (each look at one is audited). */
+function relabelStrip(strip) {
+  for (const { li, p } of strip.cards.values()) {
+    li.replaceChildren(li.firstChild, ...passageWords(p));
+    li.querySelector('img')?.setAttribute('alt', t('snapshot.alt'));
+  }
+}
+
+/** A snapshot image, or a grey box saying why there is none (data-i18n: worded again when the language changes). */
 function thumbnail(url, cls) {
-  if (!url) return el('span', { class: `${cls} none`, text: t(canInvestigate ? 'snapshot.none' : 'snapshot.masked') });
+  const none = key => el('span', { class: `${cls} none`, 'data-i18n': key, text: t(key) });
+  if (!url) return none(canInvestigate ? 'snapshot.none' : 'snapshot.masked');
   const img = el('img', { class: cls, src: url, alt: t('snapshot.alt'), loading: 'lazy', 'data-testid': 'snapshot' });
-  img.addEventListener('error', () => img.replaceWith(el('span', { class: `${cls} none`, text: t('snapshot.none') })), { once: true });
+  img.addEventListener('error', () => img.replaceWith(none('snapshot.none')), { once: true });
   return img;
 }
 
