@@ -26,6 +26,15 @@ function snapshotCell(a) {
   return el('span', {}, img, when);
 }
 
+/**
+ * Only the agents' latest snapshots stay kept: an image keeps the detached table it was last shown in alive, so each one
+ * kept past its time would hold a whole old agent table, a new one every refresh that brings new passages.
+ */
+function forgetOldSnapshots(agents) {
+  const latest = new Set(agents.map(a => a.latestSnapshotUrl).filter(Boolean));
+  for (const url of snapshotImages.keys()) if (!latest.has(url)) snapshotImages.delete(url);
+}
+
 // No status (heartbeat) yet: seen only through its passages, or not at all (a camera set up whose box never reported).
 function agentStatus(a) { return !a.reported ? 'unreported' : !a.online ? 'offline' : a.stale ? 'stale' : 'online'; }
 const statusOrder = ['offline', 'unreported', 'stale', 'online'];
@@ -164,6 +173,7 @@ function renderAgents(agents, outdated) {
           el('td', {}, snapshotCell(a)),
           el('td', { class: 'error', text: a.lastError ?? '' }));
       }))]);
+  forgetOldSnapshots(agents);
 }
 
 function renderDead(dead) {

@@ -1,0 +1,94 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using Tunnel.Core.Contracts;
+using static Microsoft.Playwright.Assertions;
+
+namespace Tunnel.WebConsole.Tests;
+
+/// <summary>
+/// What a user review of /maintenance found: a page that grew without limit while showing snapshots, cameras created without a
+/// word and flagged blind a minute later, an empty snapshot cell unexplained, site ids for names, and id fields never checked.
+/// </summary>
+public sealed class MaintenanceReviewBrowserTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
+{
+    private ConsoleHost Host => fixture.Host;
+    // The page refreshes every 5 s: waits are for what it shows, up to a few refreshes.
+    private static readonly LocatorAssertionsToHaveTextOptions Text = new() { Timeout = 20_000 };
+    private static readonly LocatorAssertionsToHaveCountOptions Count = new() { Timeout = 20_000 };
+
+    private async Task<IPage> MaintenancePageAsync(string user, string? password = null)
+    {
+        var page = await fixture.LoginAsync(user, password);
+        if (!page.Url.EndsWith("/maintenance", StringComparison.Ordinal)) await page.GotoAsync("/maintenance");
+        return page;
+    }
+
+    [Fact]
+    public async Task Refreshes_that_bring_new_snapshots_keep_no_more_images_alive_than_there_are_agents()
+    {
+        const int Agents = 3, Refreshes = 10;
+        // Every answer brings each agent a new passage and snapshot, as busy lanes do between two refreshes.
+        var served = 0;
+        var page = await fixture.LoginAsync("admin", ConsoleHost.AdminPassword);
+        await page.RouteAsync("**/api/v1/agents", route =>
+        {
+            var n = Interlocked.Increment(ref served);
+            var body = JsonSerializer.Serialize(Enumerable.Range(1, Agents).Select(i => new
+            {
+                agentId = $"snap-{i}", site = "maoliling", bore = "north", portal = "entry", lane = i, online = true, stale = false, reported = true,
+                lastHeartbeat = DateTimeOffset.UtcNow, heartbeatAgeSeconds = 1, fps = 25, queueDepth = 0, clockOffsetMs = 0, passagesLastHour = 40,
+                unreadShare = 0.01, unmatchedExitShare = 0.01, rejectedLastHour = 0,
+                latestPassageAt = DateTimeOffset.UtcNow, latestSnapshotUrl = $"/review-snapshots/snap-{i}-{n}.jpg",
+            }));
+            return route.FulfillAsync(new() { Status = 200, ContentType = "application/json", Body = body });
+        });
+        await page.RouteAsync("**/review-snapshots/**", route => route.FulfillAsync(new() { Status = 200, ContentType = "image/jpeg", BodyBytes = ConsoleHost.Jpeg }));
+        // The page's own timer drives its refreshes, on a clock the test moves on.
+        await page.Clock.InstallAsync();
+        await page.GotoAsync("/maintenance");
+        await Expect(page.Locator("[data-agent=snap-1] img")).ToHaveCountAsync(1);
+
+        for (var refresh = 0; refresh < Refreshes; refresh++)
+        {
+            var shownBefore = await ShownSnapshotAsync(page);
+            await page.Clock.RunForAsync(5_000);
+            await page.WaitForFunctionAsync(
+                "before => { const m = /-(\\d+)\\.jpg$/.exec(document.querySelector('[data-agent=snap-1] img')?.getAttribute('src') ?? ''); return m && Number(m[1]) > before; }",
+                shownBefore);
+        }
+        Assert.True(await ShownSnapshotAsync(page) > Refreshes, "the first answer and every refresh after it showed new snapshots");
+        await page.WaitForFunctionAsync("() => [...document.images].every(i => i.complete)");
+
+        var (held, detached) = await ImagesOnTheHeapAsync(page);
+        Assert.Equal(0, detached);
+        Assert.InRange(held, Agents, Agents);
+        await page.Context.CloseAsync();
+    }
+
+    /// <summary>The number in the snapshot URL the first agent's row shows: which answer the page rendered last.</summary>
+    private static Task<int> ShownSnapshotAsync(IPage page) => page.EvaluateAsync<int>(
+        "() => Number(/-(\\d+)\\.jpg$/.exec(document.querySelector('[data-agent=snap-1] img')?.getAttribute('src') ?? '-0.jpg')[1])");
+
+    /// <summary>
+    /// Every img element the page's heap still holds after a full garbage collection, and how many of them are in no document:
+    /// those are kept by a script, each with the old table it was last shown in.
+    /// </summary>
+    private static async Task<(int Held, int Detached)> ImagesOnTheHeapAsync(IPage page)
+    {
+        var cdp = await page.Context.NewCDPSessionAsync(page);
+        await cdp.SendAsync("HeapProfiler.collectGarbage");
+        var prototype = await cdp.SendAsync("Runtime.evaluate", new() { ["expression"] = "HTMLImageElement.prototype" });
+        var images = await cdp.SendAsync("Runtime.queryObjects",
+            new() { ["prototypeObjectId"] = prototype!.Value.GetProperty("result").GetProperty("objectId").GetString()! });
+        var counts = await cdp.SendAsync("Runtime.callFunctionOn", new()
+        {
+            ["objectId"] = images!.Value.GetProperty("objects").GetProperty("objectId").GetString()!,
+            ["functionDeclaration"] = "function () { return [this.length, this.filter(i => !i.isConnected).length]; }",
+            ["returnByValue"] = true,
+        });
+        var value = counts!.Value.GetProperty("result").GetProperty("value");
+        await cdp.DetachAsync();
+        return (value[0].GetInt32(), value[1].GetInt32());
+    }
+}
