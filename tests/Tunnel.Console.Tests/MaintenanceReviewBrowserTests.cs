@@ -91,4 +91,39 @@ public sealed class MaintenanceReviewBrowserTests(BrowserFixture fixture) : ICla
         await cdp.DetachAsync();
         return (value[0].GetInt32(), value[1].GetInt32());
     }
+
+    [Fact]
+    public async Task Id_fields_are_checked_by_the_browser_itself_and_Cam_1_is_refused_before_anything_is_sent()
+    {
+        var page = await MaintenancePageAsync("maint");
+        var posts = new List<string>();
+        page.Request += (_, request) => { if (request.Method == "POST" && request.Url.Contains("/api/v1/sites")) lock (posts) posts.Add(request.Url); };
+        var form = page.GetByTestId("new-site");
+        await Expect(form).ToBeVisibleAsync();
+        // Every id pattern compiles as Chrome compiles it (the v flag); one that did not would check nothing.
+        Assert.True(await page.EvaluateAsync<bool>(
+            "() => [...document.querySelectorAll('input[pattern]')].every(i => { try { new RegExp(i.pattern, 'v'); return true; } catch { return false; } })"));
+        Assert.True(await page.Locator("input[pattern]").CountAsync() >= 3);
+
+        var siteId = form.Locator("input[name=siteId]");
+        await siteId.FillAsync("Cam 1");
+        await form.Locator("input[name=siteName]").FillAsync("测试隧道");
+        await form.Locator("input[name=id]").FillAsync("main");
+        await form.Locator("input[name=lengthMeters]").FillAsync("1200");
+        await form.Locator("input[name=speedLimitKmh]").FillAsync("80");
+        await form.Locator("input[name=lanes]").FillAsync("1");
+        Assert.True(await siteId.EvaluateAsync<bool>("i => i.validity.patternMismatch"));
+        Assert.NotEqual("", await siteId.EvaluateAsync<string>("i => i.validationMessage"));
+        await form.Locator("button[type=submit]").ClickAsync();
+        // The browser's own validation: the form is not submitted and the field is focused for its bubble.
+        await Expect(siteId).ToBeFocusedAsync();
+
+        await siteId.FillAsync("cam-1");
+        Assert.False(await siteId.EvaluateAsync<bool>("i => i.validity.patternMismatch"));
+        await form.Locator("button[type=submit]").ClickAsync();
+        await Expect(page.GetByTestId("sites-message")).ToHaveTextAsync("已生效");
+        lock (posts) Assert.Equal(["/api/v1/sites"], posts.Select(u => new Uri(u).AbsolutePath));
+        Assert.Empty(fixture.Dialogs);
+        await page.Context.CloseAsync();
+    }
 }

@@ -296,6 +296,11 @@ function renderBlindLanes(view) {
     el('ul', {}, blind.map(x => el('li', { 'data-blind': x.key, text: x.text })))]);
 }
 
+/**
+ * Site, bore and camera ids, as the service checks them. The hyphen is escaped: Chrome compiles a pattern with the v flag,
+ * where a bare one in a class is invalid and the browser drops the whole check.
+ */
+const idRule = () => ({ pattern: '[a-z0-9_\\-]{1,64}', title: t('id.rule') });
 const field = (name, value, attrs = {}) => el('input', { name, value: value ?? '', required: true, ...attrs });
 const boreFields = b => [
   field('lengthMeters', b?.lengthMeters, { type: 'number', min: 1, step: 1, title: t('bore.length'), placeholder: t('bore.length') }),
@@ -350,7 +355,7 @@ function cameraTable(site, b) {
     change(base, { id: f.id.value.trim() || null, portal, lane: Number(lane), name: f.name.value });
   } }, el('select', { name: 'at', title: t('camera.at') }, free.map(x => el('option', { value: `${x.portal}:${x.lane}`,
       text: `${t('portal.' + x.portal)} · ${t('alarm.lane', { n: x.lane })}` }))),
-    el('input', { name: 'id', placeholder: t('camera.id-optional'), pattern: '[a-z0-9_-]{1,64}' }),
+    el('input', { name: 'id', placeholder: t('camera.id-optional'), ...idRule() }),
     el('input', { name: 'name', maxlength: 256, placeholder: t('camera.name') }),
     el('button', { type: 'submit', text: t('camera.add') }));
   return el('div', { class: 'cameras' },
@@ -361,7 +366,7 @@ function renderSites(view) {
   const newBore = site => {
     const form = el('form', { class: 'inline', 'data-testid': 'new-bore', onsubmit: e => {
       e.preventDefault(); change(`/api/v1/sites/${site.id}/bores`, { id: form.elements.id.value.trim(), ...values(form) });
-    } }, field('id', '', { placeholder: t('sites.bore-id'), pattern: '[a-z0-9_-]{1,64}' }), boreFields(null),
+    } }, field('id', '', { placeholder: t('sites.bore-id'), ...idRule() }), boreFields(null),
       el('button', { type: 'submit', text: t('sites.add-bore') }));
     return form;
   };
@@ -369,9 +374,9 @@ function renderSites(view) {
     e.preventDefault();
     const f = newSite.elements;
     change('/api/v1/sites', { id: f.siteId.value.trim(), name: f.siteName.value, bores: [{ id: f.id.value.trim(), ...values(newSite) }] });
-  } }, field('siteId', '', { placeholder: t('sites.site-id'), pattern: '[a-z0-9_-]{1,64}' }),
+  } }, field('siteId', '', { placeholder: t('sites.site-id'), ...idRule() }),
     el('input', { name: 'siteName', placeholder: t('sites.site-name') }),
-    field('id', '', { placeholder: t('sites.bore-id'), pattern: '[a-z0-9_-]{1,64}' }), boreFields(null),
+    field('id', '', { placeholder: t('sites.bore-id'), ...idRule() }), boreFields(null),
     el('button', { type: 'submit', text: t('sites.add-site') }));
   replace(document.getElementById('sites'),
     view.sites.map(site => el('article', { class: 'site', 'data-site': site.id },
