@@ -126,4 +126,30 @@ public sealed class MaintenanceReviewBrowserTests(BrowserFixture fixture) : ICla
         Assert.Empty(fixture.Dialogs);
         await page.Context.CloseAsync();
     }
+
+    [Fact]
+    public async Task Without_the_plates_grant_the_snapshot_cell_says_why_it_is_empty_and_the_location_names_the_site()
+    {
+        await Host.PublishAsync("浙B12345", Portal.Entry, lane: 2, bore: "south", snapshot: ConsoleHost.Jpeg);
+        var maint = await MaintenancePageAsync("maint");
+        var row = maint.Locator("[data-agent=maoliling-south-entry-2]");
+        await Expect(row.GetByTestId("snapshot-needs-grant")).ToHaveTextAsync("快照需车牌权限", Text);
+        await Expect(row.Locator("img")).ToHaveCountAsync(0);
+        await Expect(row.GetByTestId("where")).ToHaveTextAsync("猫狸岭隧道 · 南洞 · 驶入 · 2 车道");
+        await maint.Context.CloseAsync();
+
+        // In English too.
+        var english = await fixture.LoginAsync("maint", lang: "?lang=en");
+        if (!english.Url.EndsWith("/maintenance", StringComparison.Ordinal)) await english.GotoAsync("/maintenance");
+        await Expect(english.Locator("[data-agent=maoliling-south-entry-2] [data-testid=snapshot-needs-grant]")).ToHaveTextAsync("snapshots need the plates grant", Text);
+        await english.Context.CloseAsync();
+
+        // Granted, the snapshot itself, and nothing to explain.
+        var admin = await MaintenancePageAsync("admin", ConsoleHost.AdminPassword);
+        var granted = admin.Locator("[data-agent=maoliling-south-entry-2]");
+        await Expect(granted.GetByTestId("agent-snapshot")).ToHaveCountAsync(1, Count);
+        await Expect(granted.GetByTestId("snapshot-needs-grant")).ToHaveCountAsync(0);
+        await Expect(granted.GetByTestId("where")).ToHaveTextAsync(new Regex("^猫狸岭隧道 · "));
+        await admin.Context.CloseAsync();
+    }
 }

@@ -106,7 +106,7 @@ const dict = {
     "confirm.bore": "停用隧道 {bore}（站点 {site}）？", "confirm.bore-blind": "停用后这条隧道的 {lanes} 个车道（{cameras} 台在用相机）将不再受监测。",
     "confirm.site": "停用站点 {site}？", "confirm.site-blind": "停用后其全部隧道（{bores}）的所有车道将不再受监测。",
     "confirm.yes": "确认停用", "confirm.no": "取消", "sites.cancelled": "已取消，未停用",
-    "id.rule": "小写字母 a-z、数字、- 或 _，1 到 64 个字符",
+    "id.rule": "小写字母 a-z、数字、- 或 _，1 到 64 个字符", "snapshot.needs-grant": "快照需车牌权限",
     'loading': '加载中…',
   },
   en: {
@@ -231,7 +231,7 @@ const dict = {
     "confirm.bore": "Retire bore {bore} (site {site})?", "confirm.bore-blind": "Its {lanes} lane(s) ({cameras} active camera(s)) will no longer be watched.",
     "confirm.site": "Retire site {site}?", "confirm.site-blind": "No lane of any of its bores ({bores}) will be watched any more.",
     "confirm.yes": "Retire", "confirm.no": "Cancel", "sites.cancelled": "Cancelled: nothing retired",
-    "id.rule": "lower-case letters a-z, digits, - or _; 1 to 64 characters",
+    "id.rule": "lower-case letters a-z, digits, - or _; 1 to 64 characters", "snapshot.needs-grant": "snapshots need the plates grant",
     'loading': 'Loading…',
   },
 };

@@ -4,7 +4,7 @@ import { t } from './i18n.js';
 import { boreName, el, formatTime, replace } from './dom.js';
 import { startPage } from './shell.js';
 
-await startPage('maint.title');
+const me = await startPage('maint.title');
 
 function table(headers, rows) {
   return el('table', { class: 'grid' }, el('thead', {}, el('tr', {}, headers.map(h => el('th', { text: t(h) })))), el('tbody', {}, rows));
@@ -17,7 +17,9 @@ const snapshotImages = new Map();
 function snapshotCell(a) {
   if (!a.latestPassageAt) return '–';
   const when = el('div', { class: 'muted', text: formatTime(a.latestPassageAt, true) });
-  if (!a.latestSnapshotUrl) return el('span', {}, when);
+  // The service leaves snapshots out for a reader without the plates grant: said, lest the empty cell look like a camera fault.
+  if (!a.latestSnapshotUrl) return el('span', {}, me.canSeePlates ? null
+    : el('div', { class: 'muted', 'data-testid': 'snapshot-needs-grant', text: t('snapshot.needs-grant') }), when);
   let img = snapshotImages.get(a.latestSnapshotUrl);
   if (!img) {
     img = el('img', { class: 'thumb', src: a.latestSnapshotUrl, alt: t('snapshot.alt'), 'data-testid': 'agent-snapshot' });
@@ -33,6 +35,13 @@ function snapshotCell(a) {
 function forgetOldSnapshots(agents) {
   const latest = new Set(agents.map(a => a.latestSnapshotUrl).filter(Boolean));
   for (const url of snapshotImages.keys()) if (!latest.has(url)) snapshotImages.delete(url);
+}
+
+/** Site names by id, from the latest sites view: the agent table names 猫狸岭隧道, not maoliling. */
+const siteNames = new Map();
+function learnSiteNames(view) {
+  siteNames.clear();
+  for (const site of view.sites) siteNames.set(site.id, site.name ?? site.id);
 }
 
 // No status (heartbeat) yet: seen only through its passages, or not at all (a camera set up whose box never reported).
@@ -109,6 +118,7 @@ async function refresh() {
     applied = mine;
     Object.assign(shown, { agents, towers, at: Date.now() });
     failing.count = 0; failing.why = null;
+    learnSiteNames(sites);
     renderAgents(agents, false);
     renderTowers(towers, false);
     renderDead(dead);
@@ -157,7 +167,8 @@ function renderAgents(agents, outdated) {
         const label = t('agent.' + status);
         return el('tr', { class: `agent-${status}${flags.length ? ' agent-flagged' : ''}`, 'data-agent': a.agentId },
           el('td', { text: a.agentId }),
-          el('td', { text: [a.site, a.bore && boreName(a.bore), a.portal && t('portal.' + a.portal), a.lane && t('alarm.lane', { n: a.lane })].filter(Boolean).join(' · ') }),
+          el('td', { 'data-testid': 'where', text: [a.site && (siteNames.get(a.site) ?? a.site), a.bore && boreName(a.bore), a.portal && t('portal.' + a.portal),
+            a.lane && t('alarm.lane', { n: a.lane })].filter(Boolean).join(' · ') }),
           el('td', {}, el('span', { class: 'badge ' + (outdated ? 'old' : status), 'data-testid': 'status',
             text: outdated ? t('agent.last-known', { s: label }) : label })),
           el('td', { 'data-testid': 'flags' }, flags.map(([code, text]) => el('span', { class: 'flag', 'data-flag': code, text }))),
@@ -230,6 +241,7 @@ async function change(path, body) {
     sitesMessage.className = 'message ok';
     sitesMessage.textContent = view?.warnings?.length ? t('sites.saved-warn', { w: view.warnings.join('; ') }) : t('sites.saved');
     const sites = view ?? await get('/api/v1/sites');
+    learnSiteNames(sites);
     renderSites(sites);
     renderBlindLanes(sites);
   } catch (e) {
@@ -389,6 +401,7 @@ function renderSites(view) {
 }
 
 const sites = await get('/api/v1/sites');
+learnSiteNames(sites);
 renderSites(sites);
 renderBlindLanes(sites);
 setInterval(showRefreshState, 1000); // the age of what is shown, counting
