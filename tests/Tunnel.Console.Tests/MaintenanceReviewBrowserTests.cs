@@ -128,6 +128,60 @@ public sealed class MaintenanceReviewBrowserTests(BrowserFixture fixture) : ICla
     }
 
     [Fact]
+    public async Task A_bore_widened_to_three_lanes_names_its_new_cameras_with_how_to_test_them_and_does_not_call_them_blind_at_once()
+    {
+        // Twelve vehicles in the last hour through the north bore's entry lane 1: a camera of that bore that saw none is blind.
+        for (var i = 0; i < 12; i++) await Host.PublishAsync($"浙A5{i:D4}", Portal.Entry, lane: 1);
+        var page = await MaintenancePageAsync("maint");
+        await Expect(page.Locator("[data-agent=maoliling-north-exit-1] [data-flag=quiet]")).ToHaveTextAsync("1 小时无通行（同隧道其他相机有 12 辆）", Text);
+
+        var bore = page.Locator("[data-bore-setup='maoliling/north'] [data-testid=bore-form]");
+        await bore.Locator("input[name=lanes]").FillAsync("3");
+        await bore.Locator("button[type=submit]").ClickAsync();
+        await Expect(page.GetByTestId("sites-message")).ToHaveTextAsync("已生效");
+        var changes = page.GetByTestId("sites-cameras");
+        await Expect(changes.Locator("li")).ToHaveCountAsync(2);
+        var entry3 = changes.Locator("[data-camera-added='maoliling/north/cam-north-entry-3']");
+        await Expect(entry3).ToContainTextAsync("猫狸岭隧道 北洞 驶入 3 车道：cam-north-entry-3（设备 maoliling-north-entry-3）");
+        await Expect(entry3.GetByTestId("check-command")).ToBeVisibleAsync();
+        await Expect(entry3.GetByTestId("check-command")).ToHaveTextAsync(
+            "TUNNEL_AGENT__SITE=maoliling TUNNEL_AGENT__BORE=north TUNNEL_AGENT__PORTAL=entry TUNNEL_AGENT__LANE=3 " +
+            "TUNNEL_AGENT__CAMERAID=cam-north-entry-3 tunnel agent --config agent.json --check");
+        await Expect(changes.Locator("[data-camera-added='maoliling/north/cam-north-exit-3']"))
+            .ToContainTextAsync("猫狸岭隧道 北洞 驶出 3 车道：cam-north-exit-3（设备 maoliling-north-exit-3）");
+        // Every active camera's row says how to test it, the same way.
+        await Expect(page.Locator("[data-bore-cameras='maoliling/north'] [data-camera=cam-north-exit-1] [data-testid=check-command]")).ToHaveTextAsync(
+            "TUNNEL_AGENT__SITE=maoliling TUNNEL_AGENT__BORE=north TUNNEL_AGENT__PORTAL=exit TUNNEL_AGENT__LANE=1 " +
+            "TUNNEL_AGENT__CAMERAID=cam-north-exit-1 tunnel agent --config agent.json --check");
+
+        // Listed at the next refresh as not reporting yet, but not blind: it has had no hour to see anything.
+        var newAgent = page.Locator("[data-agent=maoliling-north-entry-3]");
+        await Expect(newAgent).ToHaveCountAsync(1, Count);
+        await Expect(newAgent.GetByTestId("status")).ToHaveTextAsync("未上报状态");
+        await Expect(newAgent.GetByTestId("new-camera")).ToContainTextAsync("新相机：");
+        await Expect(newAgent.Locator("[data-flag]")).ToHaveCountAsync(0);
+        await Expect(page.Locator("[data-agent=maoliling-north-exit-3] [data-flag]")).ToHaveCountAsync(0);
+        await Expect(page.Locator("[data-agent=maoliling-north-exit-1] [data-flag=quiet]")).ToHaveCountAsync(1);
+        await fixture.ScreenshotAsync(page, "maintenance-new-cameras");
+
+        // Narrowed again: the two cameras go, and the page says so.
+        await bore.Locator("input[name=lanes]").FillAsync("2");
+        await bore.Locator("button[type=submit]").ClickAsync();
+        await Expect(page.GetByTestId("sites-message")).ToHaveTextAsync("已生效");
+        await Expect(changes.Locator("[data-camera-retired]")).ToHaveCountAsync(2);
+        await Expect(changes.Locator("[data-camera-retired='maoliling/north/cam-north-entry-3']"))
+            .ToHaveTextAsync("猫狸岭隧道 北洞 驶入 3 车道：cam-north-entry-3（设备 maoliling-north-entry-3）");
+        await Expect(changes.Locator("[data-camera-added]")).ToHaveCountAsync(0);
+
+        // A change of length alone changes no camera: the list goes.
+        await bore.Locator("input[name=lengthMeters]").FillAsync("3601");
+        await bore.Locator("button[type=submit]").ClickAsync();
+        await Expect(changes).ToBeHiddenAsync();
+        Assert.Empty(fixture.Dialogs);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task Without_the_plates_grant_the_snapshot_cell_says_why_it_is_empty_and_the_location_names_the_site()
     {
         await Host.PublishAsync("浙B12345", Portal.Entry, lane: 2, bore: "south", snapshot: ConsoleHost.Jpeg);

@@ -14,12 +14,14 @@ namespace Tunnel.WebConsole.Api;
 
 /// <summary>
 /// One edge agent at a glance. The last-hour figures come from the stored passages: <see cref="UnreadShare"/>
-/// of its passages had no plate read, <see cref="UnmatchedExitShare"/> of its exits matched no entry.
+/// of its passages had no plate read, <see cref="UnmatchedExitShare"/> of its exits matched no entry. <see cref="ActiveSince"/>: when
+/// the console put the active camera of its lane into service (null: before the console knew of it, or no active camera).
 /// </summary>
 public sealed record AgentHealth(string AgentId, string? Site, string? Bore, string? Portal, int? Lane, bool Online, bool Stale,
     DateTimeOffset? LastHeartbeat, double? HeartbeatAgeSeconds, double? Fps, long? QueueDepth, double? ClockOffsetMs, string? LastError,
     long PassagesLastHour = 0, double? UnreadShare = null, double? UnmatchedExitShare = null,
-    DateTimeOffset? LatestPassageAt = null, string? LatestSnapshotUrl = null, bool Reported = true, long RejectedLastHour = 0);
+    DateTimeOffset? LatestPassageAt = null, string? LatestSnapshotUrl = null, bool Reported = true, long RejectedLastHour = 0,
+    DateTimeOffset? ActiveSince = null);
 
 /// <summary>An alarm tower at a glance; <see cref="Testing"/> is <c>lamps</c> or <c>sirens</c> while a test runs.</summary>
 public sealed record AlarmTowerView(string Id, string Endpoint, bool Online, bool Working, int OutputsLit, string? Testing,
@@ -40,7 +42,8 @@ internal static class MaintenanceApi
         group.MapGet("/agents", (CentralService service, TunnelStore store, System.Security.Claims.ClaimsPrincipal user, TimeProvider clock) =>
                 AgentsAt(service, store, clock.GetUtcNow(), Roles.CanSeePlates(user)))
             .WithSummary("Edge agent health: online, last heartbeat, frames per second, outbox depth, clock offset, and over the last hour " +
-                         "the share of unread plates and of unmatched exits and the messages refused, with the latest snapshot per camera (maintenance)");
+                         "the share of unread plates and of unmatched exits and the messages refused, with the latest snapshot per camera and since when " +
+                         "the console has had the camera in service (maintenance)");
 
         group.MapGet("/dead-letters", (TunnelStore store, System.Security.Claims.ClaimsPrincipal user, LookAudit audit, int? limit) =>
             {
@@ -91,6 +94,9 @@ internal static class MaintenanceApi
         // The agent of every active camera is expected: one never heard from (a camera added, a box never
         // powered up) is listed too, not missing from the list while everything else looks green.
         var expected = service.Sites.ActiveCameraAgents().ToDictionary(x => x.AgentId, StringComparer.Ordinal);
+        var activations = CameraActivations.Read(store);
+        DateTimeOffset? ActiveSince(string agentId) => expected.TryGetValue(agentId, out var x)
+            && activations.TryGetValue(CameraChanges.Key(x.Site.Id, x.Bore.Id, x.Camera.Id), out var since) ? since : null;
         return statuses.Keys.Union(latest.Keys).Union(quality.Keys).Union(expected.Keys).Union(rejected.Keys).Order(StringComparer.Ordinal).Select(id =>
         {
             var refused = rejected.GetValueOrDefault(id);
@@ -104,13 +110,14 @@ internal static class MaintenanceApi
                     lastDto?.Portal ?? (camera.Camera is { } c ? TunnelJson.Name(c.Portal) : null), last?.Lane ?? camera.Camera?.Lane,
                     Online: false, Stale: true, null, null, null, null, null, null,
                     q?.Passages ?? 0, Round(q?.UnreadShare), Round(q?.UnmatchedExitShare), last?.CapturedAt, lastDto?.SnapshotUrl, Reported: false,
-                    RejectedLastHour: refused);
+                    RejectedLastHour: refused, ActiveSince: ActiveSince(id));
             }
             var age = a.At is { } at ? (now - at).TotalSeconds : (double?)null;
             return new AgentHealth(a.AgentId, a.Site, a.Bore, a.Portal is { } p ? TunnelJson.Name(p) : null, a.Lane, a.Online,
                 age is null || age > StaleAfter.TotalSeconds, a.At, age is null ? null : Math.Round(age.Value, 1),
                 a.Fps, a.QueueDepth, a.ClockOffsetMs, a.LastError,
-                q?.Passages ?? 0, Round(q?.UnreadShare), Round(q?.UnmatchedExitShare), last?.CapturedAt, lastDto?.SnapshotUrl, RejectedLastHour: refused);
+                q?.Passages ?? 0, Round(q?.UnreadShare), Round(q?.UnmatchedExitShare), last?.CapturedAt, lastDto?.SnapshotUrl, RejectedLastHour: refused,
+                ActiveSince: ActiveSince(id));
         }).ToList();
     }
 

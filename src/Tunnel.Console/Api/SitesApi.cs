@@ -25,7 +25,12 @@ public sealed record CameraSetup(string Id, string Portal, int Lane, string? Nam
 public sealed record BoreSetup(string Id, double LengthMeters, double SpeedLimitKmh, int Lanes, double NominalTransitSeconds, IReadOnlyList<string> Agents,
     IReadOnlyList<CameraSetup> Cameras);
 public sealed record SiteSetup(string Id, string? Name, IReadOnlyList<BoreSetup> Bores);
-public sealed record SitesView(IReadOnlyList<SiteSetup> Sites, IReadOnlyList<string> Warnings);
+/// <summary>
+/// The sites after an edit (or as they are), with the cameras the edit put into service (<see cref="CamerasAdded"/>) and took
+/// out of it (<see cref="CamerasRetired"/>): a bore's lanes, a new bore or a retired site change cameras too.
+/// </summary>
+public sealed record SitesView(IReadOnlyList<SiteSetup> Sites, IReadOnlyList<string> Warnings,
+    IReadOnlyList<CameraChange>? CamerasAdded = null, IReadOnlyList<CameraChange>? CamerasRetired = null);
 /// <summary>A refused change: <see cref="Message"/> says it all; <see cref="Problems"/> one by one, for the console to word each.</summary>
 public sealed record SitesProblem(string Error, string Message, IReadOnlyList<string> Problems);
 
@@ -60,7 +65,8 @@ internal static class SitesApi
         group.MapPost("/{site}/bores/{bore}", (string site, string bore, BoreEdit request, Edit edit) =>
                 edit.ApplyAsync(s => SitesEditor.EditBore(s, site, bore, request), "bore-changed", $"bore:{site}/{bore}",
                     Describe(new BoreRequest(bore, request.LengthMeters, request.SpeedLimitKmh, request.Lanes))))
-            .WithSummary("Change a bore's length, speed limit or lanes; the bore is rebuilt from stored passages, its vehicles kept (maintenance; audited)");
+            .WithSummary("Change a bore's length, speed limit or lanes; the bore is rebuilt from stored passages, its vehicles kept; " +
+                         "the answer names the cameras a lane added or taken away put into or out of service (maintenance; audited)");
 
         group.MapPost("/{site}/bores/{bore}/retire", (string site, string bore, Edit edit) =>
                 edit.ApplyAsync(s => SitesEditor.RetireBore(s, site, bore), "bore-retired", $"bore:{site}/{bore}", null))
@@ -87,7 +93,8 @@ internal static class SitesApi
 
     private static string Describe(BoreRequest b) => $"{b.Id}: {b.LengthMeters} m, {b.SpeedLimitKmh} km/h, {b.Lanes} lanes";
 
-    public static SitesView View(SitesFile sites, IReadOnlyList<string> warnings) => new(
+    public static SitesView View(SitesFile sites, IReadOnlyList<string> warnings,
+        (IReadOnlyList<CameraChange> Added, IReadOnlyList<CameraChange> Retired) cameras = default) => new(
         sites.Sites.Select(s => new SiteSetup(s.Id, s.Name, s.Bores.Select(b => new BoreSetup(b.Id, b.LengthMeters, b.SpeedLimitKmh, b.Lanes,
             Math.Round(b.NominalTransit.TotalSeconds, 1),
             b.EffectiveCameras().Where(c => !c.Retired).OrderBy(c => c.Portal).ThenBy(c => c.Lane)
@@ -95,7 +102,7 @@ internal static class SitesApi
             b.EffectiveCameras().OrderBy(c => c.Portal).ThenBy(c => c.Lane).ThenBy(c => c.Retired)
                 .Select(c => new CameraSetup(c.Id, TunnelJson.Name(c.Portal), c.Lane, c.Name, c.Retired,
                     PassageValidator.ConventionalAgentId(s.Id, b.Id, c.Portal, c.Lane))).ToList())).ToList())).ToList(),
-        warnings);
+        warnings, cameras.Added ?? [], cameras.Retired ?? []);
 
     /// <summary>The request's way to apply one edit: check, hand to the service, store, tell the hooks, audit.</summary>
     internal sealed class Edit(CentralService service, TunnelStore store, IEnumerable<ISitesChangeHook> hooks, TimeProvider clock,
@@ -112,7 +119,8 @@ internal static class SitesApi
             await OneEditAtATime.WaitAsync(ct);
             try
             {
-                var (next, problem) = edit(service.Sites);
+                var before = service.Sites;
+                var (next, problem) = edit(before);
                 if (problem is not null) return Problem(problem.Status, problem.Error, [problem.Message]);
                 var invalid = next!.Validate();
                 if (invalid.Count > 0) return Problem(StatusCodes.Status400BadRequest, "invalid", invalid);
@@ -122,6 +130,8 @@ internal static class SitesApi
                 var now = clock.GetUtcNow();
                 store.SaveConfig("sites", TunnelJson.Serialize(next), now);
                 store.Audit(Context.User.Identity!.Name!, action, subject, detail, now);
+                var cameras = CameraChanges.Between(before, next);
+                CameraActivations.Record(store, next, cameras.Added, now);
                 var warnings = new List<string>();
                 foreach (var hook in hooks)
                 {
@@ -133,7 +143,7 @@ internal static class SitesApi
                         warnings.Add($"{hook.GetType().Name}: {e.Message}");
                     }
                 }
-                return Results.Ok(View(next, warnings));
+                return Results.Ok(View(next, warnings, cameras));
             }
             finally
             {

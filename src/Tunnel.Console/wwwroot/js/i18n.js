@@ -106,7 +106,10 @@ const dict = {
     "confirm.bore": "停用隧道 {bore}（站点 {site}）？", "confirm.bore-blind": "停用后这条隧道的 {lanes} 个车道（{cameras} 台在用相机）将不再受监测。",
     "confirm.site": "停用站点 {site}？", "confirm.site-blind": "停用后其全部隧道（{bores}）的所有车道将不再受监测。",
     "confirm.yes": "确认停用", "confirm.no": "取消", "sites.cancelled": "已取消，未停用",
-    "id.rule": "小写字母 a-z、数字、- 或 _，1 到 64 个字符", "snapshot.needs-grant": "快照需车牌权限",
+    "snapshot.needs-grant": "快照需车牌权限", "agent.new": "新相机：{t} 前不判断无通行",
+    "cameras.added": "投入使用的相机（请在其边缘设备上测试）：", "cameras.retired": "停止使用的相机：", "camera.change": "{where}：{camera}（设备 {agent}）",
+    "camera.test": "测试", "camera.check": "如何测试", "id.rule": "小写字母 a-z、数字、- 或 _，1 到 64 个字符",
+    "camera.check-how": "在这台相机的边缘设备上运行（agent.json 为该设备的配置；设备 {agent} 的代理密码在设备上或中心服务器的 data/broker/credentials.json 中，本页不显示）：",
     'loading': '加载中…',
   },
   en: {
@@ -231,7 +234,10 @@ const dict = {
     "confirm.bore": "Retire bore {bore} (site {site})?", "confirm.bore-blind": "Its {lanes} lane(s) ({cameras} active camera(s)) will no longer be watched.",
     "confirm.site": "Retire site {site}?", "confirm.site-blind": "No lane of any of its bores ({bores}) will be watched any more.",
     "confirm.yes": "Retire", "confirm.no": "Cancel", "sites.cancelled": "Cancelled: nothing retired",
-    "id.rule": "lower-case letters a-z, digits, - or _; 1 to 64 characters", "snapshot.needs-grant": "snapshots need the plates grant",
+    "snapshot.needs-grant": "snapshots need the plates grant", "agent.new": "new camera: not judged quiet before {t}",
+    "cameras.added": "Cameras put into service (test each from its edge box):", "cameras.retired": "Cameras taken out of service:", "camera.change": "{where}: {camera} (agent {agent})",
+    "camera.test": "Test", "camera.check": "How to test", "id.rule": "lower-case letters a-z, digits, - or _; 1 to 64 characters",
+    "camera.check-how": "On this camera's edge box, run (agent.json being the box's configuration; the broker password of agent {agent} is on the box or in the central server's data/broker/credentials.json, never shown here):",
     'loading': 'Loading…',
   },
 };

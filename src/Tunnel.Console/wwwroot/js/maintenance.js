@@ -63,6 +63,14 @@ const MIN_PASSAGES_FOR_SHARES = 10;
 const QUIET_LANE_PEER_PASSAGES = 10;
 /** Agents report every 10 s: this long without a heartbeat is three missed (the service calls it silent at 90 s). */
 const HEARTBEAT_LATE_SECONDS = 30;
+/** A camera put into service this recently has not had an hour to see traffic: it is not called blind for an empty hour yet. */
+const NEW_CAMERA_MS = 60 * 60 * 1000;
+
+/** Until when the agent's camera counts as new (null: not new, or in service since before the console knew). */
+function newUntil(a) {
+  const until = a.activeSince ? Date.parse(a.activeSince) + NEW_CAMERA_MS : NaN;
+  return until > Date.now() ? until : null;
+}
 
 /** The problems of one agent, each a short reason in words (never colour alone). */
 function agentFlags(a, all) {
@@ -74,7 +82,7 @@ function agentFlags(a, all) {
     flags.push(['unread', t('flag.unread', { v: pct(a.unreadShare), max: pct(MAX_UNREAD_SHARE) })]);
   if (judged && (a.unmatchedExitShare ?? 0) > MAX_UNMATCHED_EXIT_SHARE)
     flags.push(['unmatched', t('flag.unmatched', { v: pct(a.unmatchedExitShare), max: pct(MAX_UNMATCHED_EXIT_SHARE) })]);
-  if ((a.passagesLastHour ?? 0) === 0 && a.bore) {
+  if ((a.passagesLastHour ?? 0) === 0 && a.bore && !newUntil(a)) {
     const peers = Math.max(0, ...all.filter(o => o !== a && o.site === a.site && o.bore === a.bore).map(o => o.passagesLastHour ?? 0));
     if (peers >= QUIET_LANE_PEER_PASSAGES) flags.push(['quiet', t('flag.quiet', { peers })]);
   }
@@ -165,13 +173,15 @@ function renderAgents(agents, outdated) {
       rows.sort((x, y) => rank(x) - rank(y)).map(({ a, status, flags }) => {
         const flagCodes = new Set(flags.map(([code]) => code));
         const label = t('agent.' + status);
+        const isNew = newUntil(a);
         return el('tr', { class: `agent-${status}${flags.length ? ' agent-flagged' : ''}`, 'data-agent': a.agentId },
           el('td', { text: a.agentId }),
           el('td', { 'data-testid': 'where', text: [a.site && (siteNames.get(a.site) ?? a.site), a.bore && boreName(a.bore), a.portal && t('portal.' + a.portal),
             a.lane && t('alarm.lane', { n: a.lane })].filter(Boolean).join(' · ') }),
           el('td', {}, el('span', { class: 'badge ' + (outdated ? 'old' : status), 'data-testid': 'status',
             text: outdated ? t('agent.last-known', { s: label }) : label })),
-          el('td', { 'data-testid': 'flags' }, flags.map(([code, text]) => el('span', { class: 'flag', 'data-flag': code, text }))),
+          el('td', { 'data-testid': 'flags' }, flags.map(([code, text]) => el('span', { class: 'flag', 'data-flag': code, text })),
+            isNew && el('span', { class: 'muted', 'data-testid': 'new-camera', text: t('agent.new', { t: formatTime(new Date(isNew).toISOString()) }) })),
           el('td', { class: flagCodes.has('heartbeat') ? 'warn' : '', text: a.lastHeartbeat ? `${formatTime(a.lastHeartbeat, true)} (${Math.round(a.heartbeatAgeSeconds)} s)` : '–' }),
           el('td', { class: flagCodes.has('fps') ? 'warn' : '', 'data-testid': 'fps', text: num(a.fps) }),
           el('td', { text: a.queueDepth ?? '–' }),
@@ -234,12 +244,15 @@ function renderTowers(towers, outdated) {
 
 // --- sites, bores and their cameras ------------------------------------------------------------
 const sitesMessage = document.getElementById('sites-message');
+const sitesCameras = document.getElementById('sites-cameras');
 
 async function change(path, body) {
+  showCameraChanges(null);
   try {
     const view = await post(path, body);
     sitesMessage.className = 'message ok';
     sitesMessage.textContent = view?.warnings?.length ? t('sites.saved-warn', { w: view.warnings.join('; ') }) : t('sites.saved');
+    showCameraChanges(view);
     const sites = view ?? await get('/api/v1/sites');
     learnSiteNames(sites);
     renderSites(sites);
@@ -289,11 +302,45 @@ function confirmRetire(what, blind) {
 }
 async function retire(path, what, blind) {
   if (await confirmRetire(what, blind)) return change(path, {});
+  showCameraChanges(null);
   sitesMessage.className = 'message ok';
   sitesMessage.textContent = t('sites.cancelled');
 }
-const laneName = (site, b, portal, lane) =>
-  t('blind.lane', { site: site.name ?? site.id, bore: boreName(b.id), portal: t('portal.' + portal), lane });
+const place = (siteName, boreId, portal, lane) => t('blind.lane', { site: siteName, bore: boreName(boreId), portal: t('portal.' + portal), lane });
+const laneName = (site, b, portal, lane) => place(site.name ?? site.id, b.id, portal, lane);
+const cameraLabel = c => c.name ? `${c.name} (${c.id})` : c.id;
+
+/**
+ * An edit of a bore's lanes, a new bore or a retired site puts cameras into service or out of it as well: each is named,
+ * and each new one with how to test it, rather than a bare "applied".
+ */
+function showCameraChanges(view) {
+  const added = view?.camerasAdded ?? [];
+  const retired = view?.camerasRetired ?? [];
+  const line = c => t('camera.change', { where: place(c.siteName ?? c.site, c.bore, c.portal, c.lane), camera: cameraLabel(c), agent: c.agentId });
+  sitesCameras.hidden = added.length + retired.length === 0;
+  replace(sitesCameras,
+    added.length > 0 && [el('b', { text: t('cameras.added') }), el('ul', {}, added.map(c =>
+      el('li', { 'data-camera-added': `${c.site}/${c.bore}/${c.id}` }, line(c), checkHint(c.site, c.bore, c, true))))],
+    retired.length > 0 && [el('b', { text: t('cameras.retired') }), el('ul', {}, retired.map(c =>
+      el('li', { 'data-camera-retired': `${c.site}/${c.bore}/${c.id}`, text: line(c) })))]);
+}
+
+/**
+ * The command that tests a camera on its edge box (README, the edge agent: `tunnel agent --check`), its lane given as
+ * environment variables so it tests this camera whatever the box's agent.json says. Ids are only a-z 0-9 - _, plain in a
+ * shell. The broker password stays out of the page: the box has it, or the server's data/broker/credentials.json.
+ */
+function checkCommand(siteId, boreId, c) {
+  return [`TUNNEL_AGENT__SITE=${siteId}`, `TUNNEL_AGENT__BORE=${boreId}`, `TUNNEL_AGENT__PORTAL=${c.portal}`, `TUNNEL_AGENT__LANE=${c.lane}`,
+    `TUNNEL_AGENT__CAMERAID=${c.id}`, 'tunnel agent --config agent.json --check'].join(' ');
+}
+function checkHint(siteId, boreId, c, open = false) {
+  return el('details', { class: 'camera-check', 'data-testid': 'camera-check', open },
+    el('summary', { text: t('camera.check') }),
+    el('div', { class: 'muted', text: t('camera.check-how', { agent: c.agentId }) }),
+    el('code', { class: 'mono', 'data-testid': 'check-command', text: checkCommand(siteId, boreId, c) }));
+}
 const activeCameras = b => b.cameras.filter(c => !c.retired);
 
 /** Every portal lane of an active bore without an active camera: vehicles pass there unseen. */
@@ -351,6 +398,7 @@ function cameraTable(site, b) {
       el('td', { text: t('portal.' + c.portal) }),
       el('td', { text: t('alarm.lane', { n: c.lane }) }),
       el('td', {}, el('span', { class: 'badge ' + (c.retired ? 'offline' : 'online'), text: t(c.retired ? 'camera.retired' : 'camera.active') })),
+      el('td', {}, c.retired ? '' : checkHint(site.id, b.id, c)),
       el('td', {}, c.retired
         ? el('button', { type: 'button', 'data-action': 'activate-camera', text: t('camera.activate'), onclick: () => change(`${path}/activate`, {}) })
         : el('button', { type: 'button', 'data-action': 'retire-camera', text: t('sites.retire'), onclick: () => {
@@ -371,7 +419,7 @@ function cameraTable(site, b) {
     el('input', { name: 'name', maxlength: 256, placeholder: t('camera.name') }),
     el('button', { type: 'submit', text: t('camera.add') }));
   return el('div', { class: 'cameras' },
-    table(['camera.name', 'camera.id', 'camera.portal', 'camera.lane', 'camera.state', 'camera.action'], rows), add);
+    table(['camera.name', 'camera.id', 'camera.portal', 'camera.lane', 'camera.state', 'camera.test', 'camera.action'], rows), add);
 }
 
 function renderSites(view) {
