@@ -60,6 +60,22 @@ public sealed partial class TunnelStore
             ("@from", Col.Time, from), ("@to", Col.Time, to));
 
     /// <summary>
+    /// Vehicles flagged hazmat at a bore's exit in [from, to) and not at its entry: exit passages flagged hazmat that no transit
+    /// with a hazmat entry claims (the entry camera missed the orange panel, or the exit matched no entry). With the entries flagged
+    /// hazmat they count every vehicle either portal saw as hazmat once, a tanker flagged at both by its entry.
+    /// </summary>
+    public long HazmatOnlyAtExit(DateTimeOffset from, DateTimeOffset to) =>
+        Query(_dialect.Ddl(HazmatOnlyAtExitSql), r => Convert.ToInt64(r.GetValue(0)), ("@from", Col.Time, from), ("@to", Col.Time, to)).Single();
+
+    // The conditions are literals, not parameters, so that partial indexes of the few hazmat exit passages and hazmat transits can
+    // serve them ({true} as the dialect writes it).
+    internal static string HazmatOnlyAtExitSql => $$"""
+        SELECT COUNT(*) FROM passages p
+        WHERE p.hazmat = {true} AND p.portal = '{{TunnelJson.Name(Portal.Exit)}}' AND p.captured_at >= @from AND p.captured_at < @to
+          AND NOT EXISTS (SELECT 1 FROM transits t WHERE t.exit_event_id = p.event_id AND t.hazmat = {true})
+        """;
+
+    /// <summary>
     /// Statuses of a transit whose exit camera read the same plate as its entry camera, exactly or nearly (the matcher's
     /// <c>ExitMatch</c> names, as it writes them to <see cref="TransitRecord.Status"/>): its duration is measured. Any other exit
     /// was inferred, a guess of which unmatched exit was the vehicle's, and a wrong guess is some other vehicle's time.

@@ -401,7 +401,10 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
         var northTotal = daily!.Rows.Where(r => r.Bore == "north" && r.Portal == "entry").Sum(r => r.Passages);
         await Expect(northEntries.Locator("td").Nth(4)).ToHaveTextAsync(northTotal.ToString());
         await Expect(page.GetByTestId("daily-chart").Locator("canvas")).ToBeVisibleAsync();
-        await Expect(page.GetByTestId("hazmat-total")).ToContainTextAsync("危险品车辆驶入");
+        // Hazmat vehicles each once, whichever portal flagged them, and the page says so.
+        await Expect(page.GetByTestId("hazmat-total")).ToHaveTextAsync($"危险品车辆 {daily.TotalHazmat} 辆（其中仅出口识别 {daily.HazmatOnlyAtExit} 辆）");
+        Assert.True(daily.TotalHazmat >= 1);
+        await Expect(page.GetByTestId("hazmat-note")).ToContainTextAsync("入口或出口任一相机识别为危险品即计一次");
         await Expect(page.GetByTestId("monthly").Locator("tr", new() { HasText = "南洞" }).First).ToBeVisibleAsync();
         await Expect(page.GetByTestId("monthly-chart").Locator("canvas")).ToBeVisibleAsync();
         await Expect(page.GetByTestId("transit-chart").Locator("canvas")).ToBeVisibleAsync();

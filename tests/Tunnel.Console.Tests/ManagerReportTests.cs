@@ -245,6 +245,58 @@ public sealed class ManagerReportTests(TestServerFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public void Hazmat_vehicles_are_counted_once_whichever_portal_flagged_them_in_the_day_of_the_entry_that_did()
+    {
+        var directory = Directory.CreateTempSubdirectory("tunnel-report-hazmat-");
+        try
+        {
+            using var store = TunnelStore.Open(StoreOptions.SqliteInDataDirectory(directory.FullName));
+            var midnight = new DateTimeOffset(2026, 11, 2, 0, 0, 0, TimeSpan.FromHours(8));
+            var seq = 0;
+            Passage At(Portal portal, DateTimeOffset at, bool hazmat) => new()
+            {
+                EventId = Guid.NewGuid(), AgentId = $"maoliling-north-{portal}-1".ToLowerInvariant(), Seq = ++seq, Site = "maoliling", Bore = "north",
+                Portal = portal, Lane = 1, CameraId = "cam-north-1", CapturedAt = at,
+                Vehicle = new VehicleRead { Class = VehicleClass.Truck, Confidence = 0.9, Hazmat = hazmat, HazmatConfidence = hazmat ? 0.9 : 0.01 },
+            };
+            var passages = new List<Passage>();
+            var transits = new List<TransitRecord>();
+            void Tanker(DateTimeOffset entered, bool atEntry, bool atExit, bool paired = true)
+            {
+                var (entry, exit) = (At(Portal.Entry, entered, atEntry), At(Portal.Exit, entered.AddMinutes(3), atExit));
+                passages.AddRange([entry, exit]);
+                transits.Add(new TransitRecord
+                {
+                    EntryEventId = entry.EventId, Site = "maoliling", Bore = "north", Lane = 1, VehicleClass = VehicleClass.Truck, Hazmat = atEntry,
+                    EnteredAt = entered, ExitEventId = paired ? exit.EventId : null, ExitedAt = paired ? exit.CapturedAt : null,
+                    TransitSeconds = paired ? 180 : null, Status = paired ? "exact" : "given-up",
+                });
+            }
+            Tanker(midnight.AddHours(9), atEntry: true, atExit: true); // flagged at both: once
+            Tanker(midnight.AddHours(10), atEntry: false, atExit: true); // the entry camera missed the orange panel
+            Tanker(midnight.AddHours(11), atEntry: true, atExit: false);
+            Tanker(midnight.AddHours(12), atEntry: false, atExit: true, paired: false); // an exit no entry was matched to: on its own
+            Tanker(midnight.AddMinutes(-1), atEntry: true, atExit: true); // entered the day before, left on this one: that day's
+            store.AddPassages([.. passages.Select(p => (p, p.CapturedAt))]);
+            store.UpsertTransits(transits);
+            var evening = midnight.AddHours(20);
+
+            var day = ManagerReports.Volumes(store, evening, 1, "Asia/Shanghai");
+            Assert.Equal((4L, 2L), (day.TotalHazmat, day.HazmatOnlyAtExit));
+            // The table still counts passages flagged at each portal: their sum would count the tankers flagged at both twice.
+            Assert.Equal((2L, 4L), (day.Rows.Where(r => r.Portal == "entry").Sum(r => r.Hazmat), day.Rows.Where(r => r.Portal == "exit").Sum(r => r.Hazmat)));
+            var twoDays = ManagerReports.Volumes(store, evening, 2, "Asia/Shanghai");
+            Assert.Equal((5L, 2L), (twoDays.TotalHazmat, twoDays.HazmatOnlyAtExit));
+            var months = ManagerReports.Monthly(store, evening, 2, "Asia/Shanghai");
+            Assert.Equal((5L, 2L), (months.TotalHazmat, months.HazmatOnlyAtExit));
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void The_median_of_an_even_count_is_the_mean_of_the_middle_two_as_a_spreadsheet_gives_it()
     {
         var directory = Directory.CreateTempSubdirectory("tunnel-report-median-");

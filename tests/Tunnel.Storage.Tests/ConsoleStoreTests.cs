@@ -155,6 +155,30 @@ public abstract class ConsoleStoreContract : IDisposable
     }
 
     [Fact]
+    public void Hazmat_only_at_the_exit_counts_exits_flagged_hazmat_that_no_transit_with_a_flagged_entry_claims()
+    {
+        var bothIn = Passage("in-1", 1, "浙A00001", T0, hazmat: true);
+        var bothOut = Passage("out-1", 1, "浙A00001", T0.AddMinutes(3), Portal.Exit, hazmat: true);
+        var missedIn = Passage("in-1", 2, "浙A00002", T0.AddMinutes(1)); // the entry camera missed the orange panel
+        var missedOut = Passage("out-1", 2, "浙A00002", T0.AddMinutes(4), Portal.Exit, hazmat: true);
+        var flaggedIn = Passage("in-1", 3, "浙A00003", T0.AddMinutes(2), hazmat: true); // flagged at the entry only
+        var plainOut = Passage("out-1", 3, "浙A00003", T0.AddMinutes(5), Portal.Exit);
+        var orphanOut = Passage("out-1", 4, null, T0.AddMinutes(6), Portal.Exit, hazmat: true); // matched no entry
+        var laterOut = Passage("out-1", 5, null, T0.AddHours(2), Portal.Exit, hazmat: true); // after the period
+        Store.AddPassages(Received(bothIn, bothOut, missedIn, missedOut, flaggedIn, plainOut, orphanOut, laterOut));
+        TransitRecord Closed(Passage entry, Passage exit, string status) => Transit(entry.EventId, entry.Plate!.Text, entry.CapturedAt) with
+        {
+            Hazmat = entry.Vehicle.Hazmat, ExitEventId = exit.EventId, ExitedAt = exit.CapturedAt,
+            TransitSeconds = (exit.CapturedAt - entry.CapturedAt).TotalSeconds, Status = status,
+        };
+        Store.UpsertTransits([Closed(bothIn, bothOut, "exact"), Closed(missedIn, missedOut, "fuzzy"), Closed(flaggedIn, plainOut, "exact")]);
+
+        Assert.Equal(2, Store.HazmatOnlyAtExit(T0, T0.AddHours(1)));
+        Assert.Equal(3, Store.HazmatOnlyAtExit(T0, T0.AddHours(3)));
+        Assert.Equal(0, Store.HazmatOnlyAtExit(T0, T0.AddMinutes(3)));
+    }
+
+    [Fact]
     public void Transit_durations_are_those_of_transits_matched_by_plate_at_both_portals_and_the_others_are_counted_by_why_they_were_left_out()
     {
         TransitRecord Ended(string status, double? seconds, int minute = 0) =>

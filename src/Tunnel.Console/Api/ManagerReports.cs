@@ -5,21 +5,26 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
+using Tunnel.Core.Contracts;
 using Tunnel.Core.Plates;
 using Tunnel.Storage;
 using Tunnel.WebConsole.Security;
 
 namespace Tunnel.WebConsole.Api;
 
-/// <summary>Vehicles per local day, bore, portal (entry or exit: each bore carries one direction) and class; hazmat among them.</summary>
+/// <summary>Vehicles per local day, bore, portal (entry or exit: each bore carries one direction) and class; those flagged hazmat at that portal among them.</summary>
 public sealed record DailyVolume(string Day, string Site, string Bore, string Portal, string VehicleClass, long Passages, long Hazmat);
+/// <param name="TotalHazmat">Hazmat vehicles through the bores, each once whichever portal flagged it.</param>
+/// <param name="HazmatOnlyAtExit">Those of them flagged hazmat at the exit only.</param>
 public sealed record DailyVolumes(DateTimeOffset From, DateTimeOffset To, string TimeZone, IReadOnlyList<string> Days, IReadOnlyList<DailyVolume> Rows,
-    long TotalHazmat);
+    long TotalHazmat, long HazmatOnlyAtExit);
 
-/// <summary>Vehicles per local month (yyyy-MM), bore, portal and class; hazmat among them.</summary>
+/// <summary>Vehicles per local month (yyyy-MM), bore, portal and class; those flagged hazmat at that portal among them.</summary>
 public sealed record MonthlyVolume(string Month, string Site, string Bore, string Portal, string VehicleClass, long Passages, long Hazmat);
+/// <param name="TotalHazmat">Hazmat vehicles through the bores, each once whichever portal flagged it.</param>
+/// <param name="HazmatOnlyAtExit">Those of them flagged hazmat at the exit only.</param>
 public sealed record MonthlyVolumes(DateTimeOffset From, DateTimeOffset To, string TimeZone, IReadOnlyList<string> Months, IReadOnlyList<MonthlyVolume> Rows,
-    long TotalHazmat);
+    long TotalHazmat, long HazmatOnlyAtExit);
 
 public sealed record TransitTimeRow(string Day, string Site, string Bore, string VehicleClass, int Transits, double MedianSeconds, double P95Seconds);
 /// <summary>Transit times per day, bore and class from the transits matched by plate at both portals; <see cref="LeftOut"/> counts the others.</summary>
@@ -43,7 +48,8 @@ internal static class ManagerReports
     {
         group.MapGet("/daily-volumes", (int? days, DateOnly? to, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
                 Volumes(store, Until(to, clock, o.Value.TimeZone), Days(days), o.Value.TimeZone))
-            .WithSummary("Passages per day by bore, portal and vehicle class, with the hazmat count; whole days in the console's time zone, " +
+            .WithSummary("Passages per day by bore, portal and vehicle class, each with those flagged hazmat there, and the hazmat vehicles through the " +
+                         "bores, each once whichever portal flagged it; whole days in the console's time zone, " +
                          "the last `days` (7) up to `to` (yyyy-MM-dd, today) (manager)");
         group.MapGet("/daily-volumes.csv", (int? days, DateOnly? to, string? lang, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
             {
@@ -55,7 +61,8 @@ internal static class ManagerReports
 
         group.MapGet("/monthly-volumes", (int? months, DateOnly? to, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
                 Monthly(store, Until(to, clock, o.Value.TimeZone), Months(months), o.Value.TimeZone))
-            .WithSummary("Passages per month by bore, portal and vehicle class, with the hazmat count; whole months in the console's time zone, " +
+            .WithSummary("Passages per month by bore, portal and vehicle class, each with those flagged hazmat there, and the hazmat vehicles through the " +
+                         "bores, each once whichever portal flagged it; whole months in the console's time zone, " +
                          "the last `months` (12) up to the month of `to` (yyyy-MM-dd, today), the current one so far (manager)");
         group.MapGet("/monthly-volumes.csv", (int? months, DateOnly? to, string? lang, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
             {
@@ -141,7 +148,8 @@ internal static class ManagerReports
         var rows = CountsBy(store, DayStarts(from, days, zone), at => Day(at, zone))
             .Select(c => new DailyVolume(c.Period, c.Site, c.Bore, c.Portal, c.VehicleClass, c.Passages, c.Hazmat)).ToList();
         var dayList = Enumerable.Range(0, days).Select(d => Day(from.AddDays(d).AddHours(12), zone)).ToList();
-        return new DailyVolumes(from, to, timeZone, dayList, rows, rows.Where(r => r.Portal == "entry").Sum(r => r.Hazmat));
+        var hazmat = HazmatVehicles(store, rows.Select(r => (r.Portal, r.Hazmat)), from, to);
+        return new DailyVolumes(from, to, timeZone, dayList, rows, hazmat.Total, hazmat.OnlyAtExit);
     }
 
     /// <summary>The last <paramref name="months"/> local months, this one so far included.</summary>
@@ -155,7 +163,21 @@ internal static class ManagerReports
         var rows = CountsBy(store, starts, at => TimeZoneInfo.ConvertTime(at, zone).ToString("yyyy-MM", CultureInfo.InvariantCulture))
             .Select(c => new MonthlyVolume(c.Period, c.Site, c.Bore, c.Portal, c.VehicleClass, c.Passages, c.Hazmat)).ToList();
         var monthList = Enumerable.Range(0, months).Select(m => first.AddMonths(m).ToString("yyyy-MM", CultureInfo.InvariantCulture)).ToList();
-        return new MonthlyVolumes(from, to, timeZone, monthList, rows, rows.Where(r => r.Portal == "entry").Sum(r => r.Hazmat));
+        var hazmat = HazmatVehicles(store, rows.Select(r => (r.Portal, r.Hazmat)), from, to);
+        return new MonthlyVolumes(from, to, timeZone, monthList, rows, hazmat.Total, hazmat.OnlyAtExit);
+    }
+
+    /// <summary>
+    /// Hazmat vehicles through the bores in [from, to), each counted once, at its entry if that camera flagged it and otherwise at its
+    /// exit: every entry flagged hazmat (whatever its exit showed), and every exit flagged hazmat that no flagged entry accounts for (its
+    /// transit's entry was not flagged, or the exit matched no entry). The per-portal hazmat columns count passages: adding the entry
+    /// and exit columns would count a tanker flagged at both portals twice, and the entries alone miss one the entry camera did not flag.
+    /// </summary>
+    private static (long Total, long OnlyAtExit) HazmatVehicles(TunnelStore store, IEnumerable<(string Portal, long Hazmat)> rows,
+        DateTimeOffset from, DateTimeOffset to)
+    {
+        var onlyAtExit = store.HazmatOnlyAtExit(from, to);
+        return (rows.Where(r => r.Portal == TunnelJson.Name(Portal.Entry)).Sum(r => r.Hazmat) + onlyAtExit, onlyAtExit);
     }
 
     /// <summary>

@@ -71,7 +71,7 @@ const boreClasses = rows => [...new Map(rows.map(r => [`${placeKey(r)}|${r.vehic
 
 /** Entries per period (a day or a month), stacked by class for each bore, and every row as a table. */
 function volumes(report, periods, periodOf, prefix, periodHeader) {
-  document.getElementById(prefix + '-hazmat').textContent = t('report.hazmat-total', { n: report.totalHazmat });
+  document.getElementById(prefix + '-hazmat').textContent = t('report.hazmat-total', { n: report.totalHazmat, exit: report.hazmatOnlyAtExit });
   const entries = report.rows.filter(r => r.portal === 'entry');
   drawChart(prefix + '-chart', periods, {
     yAxis: { type: 'value', name: t('bore.entries') },
