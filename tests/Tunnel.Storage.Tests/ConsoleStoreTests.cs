@@ -19,9 +19,9 @@ public abstract class ConsoleStoreContract : IDisposable
     }
 
     [Fact]
-    public void The_schema_is_at_version_8()
+    public void The_schema_is_at_version_9()
     {
-        Assert.Equal(8, Store.SchemaVersion);
+        Assert.Equal(9, Store.SchemaVersion);
     }
 
     [Fact]

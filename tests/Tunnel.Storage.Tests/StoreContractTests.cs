@@ -432,8 +432,8 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
         var store = Reopen();
 
         // One row per migration, none re-run on reopening.
-        Assert.Equal(8, store.SchemaVersion);
-        Assert.Equal(8L, Convert.ToInt64(store.ScalarForTests("SELECT COUNT(*) FROM schema_version")));
+        Assert.Equal(9, store.SchemaVersion);
+        Assert.Equal(9L, Convert.ToInt64(store.ScalarForTests("SELECT COUNT(*) FROM schema_version")));
         Assert.Equal(Json(p), Json(All()[0].Passage));
         var progress = store.Progress("a1");
         Assert.Equal((1L, 3L), (progress.Contiguous, progress.Highest));
@@ -460,7 +460,7 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
         Store.WriteScalarForTests("DELETE FROM schema_version WHERE version = 4");
 
         var upgraded = Reopen();
-        Assert.Equal(8, upgraded.SchemaVersion);
+        Assert.Equal(9, upgraded.SchemaVersion);
         Assert.Equal(
         [
             (T0, "north", "entry", "car", false, 1L), (T0, "north", "entry", "truck", true, 1L), (T0, "south", "exit", "car", false, 1L),
@@ -491,7 +491,17 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
         Store.WriteScalarForTests("DELETE FROM schema_version WHERE version = 7");
     }
 
-    private void BackToSchema7() => Store.WriteScalarForTests("DELETE FROM schema_version WHERE version = 8");
+    private void BackToSchema7()
+    {
+        BackToSchema8();
+        Store.WriteScalarForTests("DELETE FROM schema_version WHERE version = 8");
+    }
+
+    private void BackToSchema8()
+    {
+        foreach (var index in new[] { "ix_passages_hazmat_exit", "ix_transits_hazmat_exit" }) Store.WriteScalarForTests($"DROP INDEX {index}");
+        Store.WriteScalarForTests("DELETE FROM schema_version WHERE version = 9");
+    }
 
     /// <summary>A contact as a build before schema 8 stored it: under its plate as typed.</summary>
     private void SaveContactAsTyped(string typed, string keyed, string name, DateTimeOffset at)
@@ -518,7 +528,7 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
         Assert.Equal("王师傅", upgraded.GetContact("浙C9H907")?.Name);
         Assert.Equal("typed later", upgraded.GetContact("沪B55555")?.Name);
         Assert.Equal(["沪B55555", "浙C9H907", "苏E12345"], upgraded.ListContacts().Select(c => c.Plate).Order(StringComparer.Ordinal));
-        Assert.Equal(8, upgraded.SchemaVersion);
+        Assert.Equal(9, upgraded.SchemaVersion);
         // Attempts name the alarm and the audit log keeps what it recorded: neither is rewritten.
         Assert.Equal("reached", Assert.Single(upgraded.ContactAttempts(alarm)).Outcome);
         Assert.Equal("contact:浙c *****7", Assert.Single(upgraded.ReadAudit()).Subject);
@@ -546,7 +556,7 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
         Store.AddPassages(Received(Passage("a1", rows + 1, "沪B22222", T0)));
         BackToSchema6();
         var upgraded = Reopen();
-        Assert.Equal(8, upgraded.SchemaVersion);
+        Assert.Equal(9, upgraded.SchemaVersion);
         Assert.All(KeptIndexes, index => Assert.Equal(1L, IndexCount(index)));
 
         var read = rows - rows / 10;
@@ -644,7 +654,7 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
         Store.AddAlarmTransitions([Alarm(Guid.NewGuid(), AlarmState.Closed, T0)]);
         BackToSchema4();
         var upgraded = Reopen();
-        Assert.Equal(8, upgraded.SchemaVersion);
+        Assert.Equal(9, upgraded.SchemaVersion);
         Assert.Empty(upgraded.UnpublishedAlarms());
         var later = Alarm(Guid.NewGuid(), AlarmState.ActiveUnacknowledged, T0.AddMinutes(1));
         upgraded.AddAlarmTransitions([later]);
