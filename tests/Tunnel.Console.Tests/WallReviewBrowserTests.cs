@@ -162,7 +162,9 @@ public sealed class WallReviewBrowserTests(BrowserFixture fixture) : IClassFixtu
         // The service stalls (no snapshot comes), and the acknowledgement gets no answer at all.
         var stalled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var gate = new ManualResetEventSlim();
-        var stall = Host.Service.Post((_, _) => { stalled.SetResult(); return gate.Wait(ConsoleHost.WaitLimit); });
+        // Held until the test lets it go; the limit only ends a test that failed on the way (under the whole suite's load
+        // the steps below can take longer than the usual wait limit).
+        var stall = Host.Service.Post((_, _) => { stalled.SetResult(); return gate.Wait(TimeSpan.FromMinutes(2)); });
         await stalled.Task;
         // Until the wall shows the last picture the service took: no snapshot can come after it while the loop stands.
         await page.WaitForFunctionAsync("at => Date.parse(document.body.dataset.snapshotAt ?? '') >= Date.parse(at)", Host.Service.Snapshot.At.ToString("O"));
@@ -171,7 +173,7 @@ public sealed class WallReviewBrowserTests(BrowserFixture fixture) : IClassFixtu
         try
         {
             await card.Locator("button[data-action=ack]").ClickAsync();
-            await Expect(message).ToHaveTextAsync("操作失败：服务器无响应");
+            await Expect(message).ToHaveTextAsync("操作失败：服务器无响应", new() { Timeout = 20_000 });
             await Expect(message).ToBeVisibleAsync();
         }
         finally
@@ -182,9 +184,9 @@ public sealed class WallReviewBrowserTests(BrowserFixture fixture) : IClassFixtu
         Assert.True(await stall, "the loop was stalled until the test let it go");
 
         // The server answers again: the next snapshot takes the message away, and the acknowledgement goes through.
-        await Expect(message).ToBeHiddenAsync();
+        await Expect(message).ToBeHiddenAsync(new() { Timeout = 20_000 });
         await card.Locator("button[data-action=ack]").ClickAsync();
-        await Expect(card).ToHaveAttributeAsync("data-state", "active-acknowledged");
+        await Expect(card).ToHaveAttributeAsync("data-state", "active-acknowledged", new() { Timeout = 20_000 });
         await Expect(message).ToBeHiddenAsync();
         await page.Context.CloseAsync();
     }
