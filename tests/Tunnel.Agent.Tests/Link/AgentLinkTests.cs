@@ -53,6 +53,22 @@ public sealed class AgentLinkTests : IAsyncLifetime
             ResendUnconfirmedAfter = TimeSpan.FromSeconds(1),
         };
 
+    /// <summary>The central service's login, driven by the test: what it acknowledges, and when.</summary>
+    private async Task<MqttClient> CentralClientAsync(string clientId)
+    {
+        var central = new MqttClient(new MqttClientOptions
+        {
+            Host = _broker.Host, Port = _broker.Port, ClientId = clientId, Username = "central", Password = CentralPassword,
+        });
+        await central.ConnectAsync().WaitAsync(Limit);
+        return central;
+    }
+
+    /// <summary>Acknowledges the agent through <paramref name="seq"/>, retained, as the central service does.</summary>
+    private static Task AcknowledgeAsync(MqttClient central, long seq) => central.PublishAsync(Topics.AgentAck("maoliling", Identity.AgentId),
+        System.Text.Encoding.UTF8.GetBytes(TunnelJson.Serialize(new AgentAck { AgentId = Identity.AgentId, StoredThroughSeq = seq, At = DateTimeOffset.UtcNow })),
+        1, true).WaitAsync(Limit);
+
     private static Task WhenEmpty(AgentLink link, PassageOutbox outbox)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -263,13 +279,8 @@ public sealed class AgentLinkTests : IAsyncLifetime
     {
         // A broker that lost its retained messages (a new one, or its data gone): the service's acknowledgement of the earlier
         // outbox file reaches the agent only live, as the reply to its status.
-        await using var central = new MqttClient(new MqttClientOptions
-        {
-            Host = _broker.Host, Port = _broker.Port, ClientId = "live-ack-central", Username = "central", Password = CentralPassword,
-        });
-        await central.ConnectAsync().WaitAsync(Limit);
-        Task Acknowledge(long seq) => central.PublishAsync(Topics.AgentAck("maoliling", Identity.AgentId),
-            System.Text.Encoding.UTF8.GetBytes(TunnelJson.Serialize(new AgentAck { AgentId = Identity.AgentId, StoredThroughSeq = seq, At = DateTimeOffset.UtcNow })), 1, true).WaitAsync(Limit);
+        await using var central = await CentralClientAsync("live-ack-central");
+        Task Acknowledge(long seq) => AcknowledgeAsync(central, seq);
         await central.SubscribeAsync(Topics.AllPassages, 1).WaitAsync(Limit);
         await central.SubscribeAsync(Topics.AgentStatus("maoliling", Identity.AgentId), 1).WaitAsync(Limit);
 
@@ -305,13 +316,8 @@ public sealed class AgentLinkTests : IAsyncLifetime
     [InlineData(3)]
     public async Task Passages_of_a_replaced_outbox_are_numbered_after_the_retained_acknowledgement_of_the_earlier_one_and_none_is_lost(long earlier)
     {
-        await using var central = new MqttClient(new MqttClientOptions
-        {
-            Host = _broker.Host, Port = _broker.Port, ClientId = "replaced-outbox-central", Username = "central", Password = CentralPassword,
-        });
-        await central.ConnectAsync().WaitAsync(Limit);
-        Task Acknowledge(long seq) => central.PublishAsync(Topics.AgentAck("maoliling", Identity.AgentId),
-            System.Text.Encoding.UTF8.GetBytes(TunnelJson.Serialize(new AgentAck { AgentId = Identity.AgentId, StoredThroughSeq = seq, At = DateTimeOffset.UtcNow })), 1, true).WaitAsync(Limit);
+        await using var central = await CentralClientAsync("replaced-outbox-central");
+        Task Acknowledge(long seq) => AcknowledgeAsync(central, seq);
         // What the central service last acknowledged of this agent before its outbox file was lost with its disk.
         await Acknowledge(earlier);
         await central.SubscribeAsync(Topics.AllPassages, 1).WaitAsync(Limit);
