@@ -191,7 +191,8 @@ public sealed class WallAlertnessBrowserTests(BrowserFixture fixture) : IClassFi
             const play = HTMLMediaElement.prototype.play;
             HTMLMediaElement.prototype.play = function () {
               const id = this.src.split('/').at(-2);
-              this.addEventListener('playing', () => window.voices.push('start ' + id));
+              // Once per element: 'playing' comes again after a stall (a loaded machine), and that is not a second announcement.
+              this.addEventListener('playing', () => window.voices.push('start ' + id), { once: true });
               this.addEventListener('ended', () => window.voices.push('end ' + id));
               this.addEventListener('error', () => window.voices.push('error ' + id));
               return play.call(this);
