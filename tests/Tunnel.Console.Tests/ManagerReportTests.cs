@@ -35,7 +35,7 @@ public sealed class ManagerReportTests(TestServerFixture fixture) : IClassFixtur
         // For a file sent on as it is: the page's language, header and names alike; the figures unchanged.
         var chinese = await boss.GetStringAsync("/api/v1/reports/daily-volumes.csv?days=7&lang=zh");
         Assert.StartsWith("日期,隧道,洞,出入口,车型,车次,危险品车辆", chinese.TrimStart('\uFEFF'));
-        Assert.Contains($"{Today},maoliling,south,入口,货车,2,1", chinese);
+        Assert.Contains($"{Today},猫狸岭隧道,南洞,驶入,货车,2,1", chinese);
         Assert.Equal(csv.Split('\n').Length, chinese.Split('\n').Length);
 
         // An earlier period: the fortnight up to yesterday, without today's passages; then a month up to last month.
@@ -142,7 +142,7 @@ public sealed class ManagerReportTests(TestServerFixture fixture) : IClassFixtur
         var csv = await boss.GetStringAsync("/api/v1/reports/incidents.csv?days=1");
         Assert.Contains("浙G9***1", csv);
         var chinese = await boss.GetStringAsync("/api/v1/reports/incidents.csv?days=1&lang=zh");
-        Assert.StartsWith("报警时间,隧道,洞,车牌,级别,状态,确认时间,确认人,确认用时（秒）,研判,撤回", chinese.TrimStart('\uFEFF'));
+        Assert.StartsWith("报警时间 (Asia/Shanghai),隧道,洞,车牌,级别,状态,确认时间 (Asia/Shanghai),确认人,确认用时（秒）,研判,撤回", chinese.TrimStart('\uFEFF'));
         Assert.Contains(",浙G9***1,高,已确认,", chinese);
         Assert.DoesNotContain("浙G92001", csv);
         Assert.DoesNotContain(Host.Store.ReadAudit(actor: "boss"), a => a.Action == "view-incidents-report");

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
+using Tunnel.Central.Service;
 using Tunnel.Core.Contracts;
 using Tunnel.Core.Plates;
 using Tunnel.Storage;
@@ -51,11 +52,11 @@ internal static class ManagerReports
             .WithSummary("Passages per day by bore, portal and vehicle class, each with those flagged hazmat there, and the hazmat vehicles through the " +
                          "bores, each once whichever portal flagged it; whole days in the console's time zone, " +
                          "the last `days` (7) up to `to` (yyyy-MM-dd, today) (manager)");
-        group.MapGet("/daily-volumes.csv", (int? days, DateOnly? to, string? lang, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
+        group.MapGet("/daily-volumes.csv", (int? days, DateOnly? to, string? lang, TunnelStore store, CentralService service, TimeProvider clock, IOptions<ConsoleOptions> o) =>
             {
                 var r = Volumes(store, Until(to, clock, o.Value.TimeZone), Days(days), o.Value.TimeZone);
                 return Csv.File($"daily-volumes-{r.Days[^1]}.csv", ["day", "site", "bore", "portal", "class", "passages", "hazmat"],
-                    r.Rows.Select(x => new object?[] { x.Day, x.Site, x.Bore, x.Portal, x.VehicleClass, x.Passages, x.Hazmat }), lang);
+                    r.Rows.Select(x => new object?[] { x.Day, x.Site, x.Bore, x.Portal, x.VehicleClass, x.Passages, x.Hazmat }), CsvWords.For(lang, r.TimeZone, service.Sites));
             })
             .WithSummary("The daily volumes as CSV; `lang=zh` for a Chinese header and names (manager)");
 
@@ -64,11 +65,11 @@ internal static class ManagerReports
             .WithSummary("Passages per month by bore, portal and vehicle class, each with those flagged hazmat there, and the hazmat vehicles through the " +
                          "bores, each once whichever portal flagged it; whole months in the console's time zone, " +
                          "the last `months` (12) up to the month of `to` (yyyy-MM-dd, today), the current one so far (manager)");
-        group.MapGet("/monthly-volumes.csv", (int? months, DateOnly? to, string? lang, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
+        group.MapGet("/monthly-volumes.csv", (int? months, DateOnly? to, string? lang, TunnelStore store, CentralService service, TimeProvider clock, IOptions<ConsoleOptions> o) =>
             {
                 var r = Monthly(store, Until(to, clock, o.Value.TimeZone), Months(months), o.Value.TimeZone);
                 return Csv.File($"monthly-volumes-{r.Months[^1]}.csv", ["month", "site", "bore", "portal", "class", "passages", "hazmat"],
-                    r.Rows.Select(x => new object?[] { x.Month, x.Site, x.Bore, x.Portal, x.VehicleClass, x.Passages, x.Hazmat }), lang);
+                    r.Rows.Select(x => new object?[] { x.Month, x.Site, x.Bore, x.Portal, x.VehicleClass, x.Passages, x.Hazmat }), CsvWords.For(lang, r.TimeZone, service.Sites));
             })
             .WithSummary("The monthly volumes as CSV; `lang=zh` for a Chinese header and names (manager)");
 
@@ -76,26 +77,28 @@ internal static class ManagerReports
                 Times(store, Until(to, clock, o.Value.TimeZone), Days(days), o.Value.TimeZone))
             .WithSummary("Transit time median and 95th percentile per day, bore and vehicle class, from the transits matched by plate at both " +
                          "portals; how many were left out (a guessed exit, alarmed as overdue, never seen leaving) beside them (manager)");
-        group.MapGet("/transit-times.csv", (int? days, DateOnly? to, string? lang, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
+        group.MapGet("/transit-times.csv", (int? days, DateOnly? to, string? lang, TunnelStore store, CentralService service, TimeProvider clock, IOptions<ConsoleOptions> o) =>
             {
                 var r = Times(store, Until(to, clock, o.Value.TimeZone), Days(days), o.Value.TimeZone);
                 return Csv.File($"transit-times-{LastDay(r.To, ReportApi.FindZone(r.TimeZone))}.csv", ["day", "site", "bore", "class", "transits", "median_s", "p95_s"],
-                    r.Rows.Select(x => new object?[] { x.Day, x.Site, x.Bore, x.VehicleClass, x.Transits, x.MedianSeconds, x.P95Seconds }), lang);
+                    r.Rows.Select(x => new object?[] { x.Day, x.Site, x.Bore, x.VehicleClass, x.Transits, x.MedianSeconds, x.P95Seconds }), CsvWords.For(lang, r.TimeZone, service.Sites));
             })
             .WithSummary("The transit times as CSV; `lang=zh` for a Chinese header and names (manager)");
 
         group.MapGet("/incidents", (int? days, DateOnly? to, ClaimsPrincipal user, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
                 Overdue(store, user, clock, Until(to, clock, o.Value.TimeZone), Days(days), o.Value.TimeZone, "view-incidents-report"))
             .WithSummary("Overdue incidents with the time to acknowledge and how many were false alarms (operators' verdicts, and alarms a late passage retracted); plates masked unless the manager is granted them (audited when shown)");
-        group.MapGet("/incidents.csv", (int? days, DateOnly? to, string? lang, ClaimsPrincipal user, TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> o) =>
+        group.MapGet("/incidents.csv", (int? days, DateOnly? to, string? lang, ClaimsPrincipal user, TunnelStore store, CentralService service, TimeProvider clock,
+                IOptions<ConsoleOptions> o) =>
             {
                 // A file leaves the console: recorded as an export, not as another look at the page.
                 var r = Overdue(store, user, clock, Until(to, clock, o.Value.TimeZone), Days(days), o.Value.TimeZone, "export-incidents-csv");
                 var zone = ReportApi.FindZone(r.TimeZone);
                 return Csv.File($"incidents-{LastDay(r.To, zone)}.csv", ["raised", "site", "bore", "plate", "priority", "state", "acknowledged", "acknowledged_by", "seconds_to_acknowledge",
                         "verdict", "retracted"],
-                    r.Rows.Select(x => new object?[] { Local(x.RaisedAt, zone), x.Site, x.Bore, x.Plate, x.Priority, x.State,
-                        x.AcknowledgedAt is { } a ? Local(a, zone) : null, x.AcknowledgedBy, x.SecondsToAcknowledge, x.Verdict, x.Retracted ? "yes" : "no" }), lang);
+                    r.Rows.Select(x => new object?[] { Csv.Time(x.RaisedAt, zone), x.Site, x.Bore, x.Plate, x.Priority, x.State,
+                        x.AcknowledgedAt is { } a ? Csv.Time(a, zone) : null, x.AcknowledgedBy, x.SecondsToAcknowledge, x.Verdict, x.Retracted ? "yes" : "no" }),
+                    CsvWords.For(lang, r.TimeZone, service.Sites));
             })
             .WithSummary("The overdue incidents as CSV, plates as on screen; `lang=zh` for a Chinese header and names (manager)");
     }
@@ -138,9 +141,6 @@ internal static class ManagerReports
 
     /// <summary>The last local day of a period that ends at <paramref name="to"/>: a file is named by it, as the daily volumes' are.</summary>
     private static string LastDay(DateTimeOffset to, TimeZoneInfo zone) => Day(to.AddTicks(-1), zone);
-
-    private static string Local(DateTimeOffset at, TimeZoneInfo zone) =>
-        TimeZoneInfo.ConvertTime(at, zone).ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
 
     internal static DailyVolumes Volumes(TunnelStore store, DateTimeOffset now, int days, string timeZone)
     {
@@ -264,24 +264,60 @@ internal static class ManagerReports
 }
 
 /// <summary>
+/// What a CSV's words depend on besides its rows: Chinese or the API's own names, the console's time zone its times are written in
+/// (named in the header, since a time a spreadsheet can sort carries no offset), and the sites' names.
+/// </summary>
+internal sealed record CsvWords(bool Chinese, string TimeZone, IReadOnlyDictionary<string, string> SiteNames)
+{
+    public static CsvWords For(string? lang, string timeZone, SitesFile sites) => new(lang is "zh" or "zh-CN", timeZone,
+        sites.Sites.ToDictionary(s => s.Id, s => string.IsNullOrWhiteSpace(s.Name) ? s.Id : s.Name, StringComparer.Ordinal));
+}
+
+/// <summary>
 /// Reports as CSV files for spreadsheets: UTF-8 with a byte order mark (so spreadsheet programs read the Chinese
-/// right), fields quoted when needed, and text that a spreadsheet would run as a formula defused. With
-/// <c>lang=zh</c> the header and the named values (class, portal, priority, state, verdict) are in Chinese, for a
-/// file sent on as it is; otherwise they are the API's own names, for a file read by a program.
+/// right), fields quoted when needed, text that a spreadsheet would run as a formula defused, and local times as
+/// <c>yyyy-MM-dd HH:mm:ss</c>, which a spreadsheet reads as a date and time it can sort and subtract. With
+/// <c>lang=zh</c> the header and the named values (site, bore, class, portal, priority, state, verdict) are in Chinese,
+/// as the console shows them, for a file sent on as it is; otherwise they are the API's own names, for a file read by a program.
 /// </summary>
 internal static class Csv
 {
-    public static IResult File(string name, IReadOnlyList<string> header, IEnumerable<object?[]> rows, string? lang = null)
+    public static IResult File(string name, IReadOnlyList<string> header, IEnumerable<object?[]> rows, CsvWords words)
     {
-        var chinese = lang is "zh" or "zh-CN";
-        var named = header.Select(h => chinese && NamedValueColumns.Contains(h)).ToArray();
-        var text = new StringBuilder(string.Join(',', header.Select(h => chinese ? ChineseHeaders.GetValueOrDefault(h, h) : h))).Append("\r\n");
+        var text = new StringBuilder(string.Join(',', header.Select(h => Field(Header(h, words))))).Append("\r\n");
         foreach (var row in rows)
-            text.Append(string.Join(',', row.Select((v, i) => Field(named[i] && v is string word ? ChineseWords.GetValueOrDefault(word, word) : v)))).Append("\r\n");
+            text.Append(string.Join(',', row.Select((v, i) => Field(words.Chinese && v is string word ? Chinese(header[i], word, words) : v)))).Append("\r\n");
         return Results.File(Encoding.UTF8.GetPreamble().Concat(Encoding.UTF8.GetBytes(text.ToString())).ToArray(), "text/csv; charset=utf-8", name);
     }
 
+    /// <summary>A local time to the second, as a spreadsheet reads one.</summary>
+    public static string Time(DateTimeOffset at, TimeZoneInfo zone) =>
+        TimeZoneInfo.ConvertTime(at, zone).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+
+    /// <summary>The local start of an hour, as a spreadsheet reads one.</summary>
+    public static string Hour(DateTimeOffset at, TimeZoneInfo zone) =>
+        TimeZoneInfo.ConvertTime(at, zone).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
+
+    private static string Header(string column, CsvWords words)
+    {
+        var name = words.Chinese ? ChineseHeaders.GetValueOrDefault(column, column) : column;
+        return TimeColumns.Contains(column) ? $"{name} ({words.TimeZone})" : name;
+    }
+
+    private static string Chinese(string column, string value, CsvWords words) => column switch
+    {
+        "site" => words.SiteNames.GetValueOrDefault(value, value),
+        "bore" => ChineseBores.GetValueOrDefault(value, value),
+        _ when NamedValueColumns.Contains(column) => ChineseWords.GetValueOrDefault(value, value),
+        _ => value,
+    };
+
+    private static readonly HashSet<string> TimeColumns = ["hour", "raised", "acknowledged"];
+
     private static readonly HashSet<string> NamedValueColumns = ["portal", "class", "priority", "state", "verdict", "retracted"];
+
+    // As the console names bores (js/i18n.js bore.*): any other bore by its id.
+    private static readonly Dictionary<string, string> ChineseBores = new() { ["north"] = "北洞", ["south"] = "南洞" };
 
     private static readonly Dictionary<string, string> ChineseHeaders = new()
     {
@@ -292,16 +328,16 @@ internal static class Csv
         ["retracted"] = "撤回",
     };
 
+    // The page's words (js/i18n.js): a file sent on says what the manager saw.
     private static readonly Dictionary<string, string> ChineseWords = new()
     {
         ["car"] = "小客车", ["van"] = "面包车", ["bus"] = "客车", ["truck"] = "货车", ["motorcycle"] = "摩托车", ["unknown"] = "未知",
-        ["entry"] = "入口", ["exit"] = "出口",
+        ["entry"] = "驶入", ["exit"] = "驶出",
         ["critical"] = "紧急", ["high"] = "高", ["medium"] = "中", ["low"] = "低",
         ["active-unacknowledged"] = "未确认", ["active-acknowledged"] = "已确认", ["cleared-unacknowledged"] = "已恢复·未确认",
         ["closed"] = "已关闭", ["shelved"] = "已搁置",
         ["confirmed"] = "属实", ["false"] = "误报", ["yes"] = "是", ["no"] = "否",
     };
-
     internal static string Field(object? value)
     {
         var s = value switch

@@ -1,9 +1,9 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
+using Tunnel.Central.Service;
 using Tunnel.Core.Contracts;
 using Tunnel.Storage;
 using Tunnel.WebConsole.Security;
@@ -33,7 +33,7 @@ internal static class ReportApi
                 Build(store, clock.GetUtcNow(), Math.Clamp(hours ?? 24, 1, 24 * 7), options.Value.TimeZone))
             .WithSummary("Vehicles entering each bore per hour and vehicle class, over the last 24 hours (manager)");
 
-        group.MapGet("/passages-per-hour.csv", (TunnelStore store, TimeProvider clock, IOptions<ConsoleOptions> options, int? hours, string? lang) =>
+        group.MapGet("/passages-per-hour.csv", (TunnelStore store, CentralService service, TimeProvider clock, IOptions<ConsoleOptions> options, int? hours, string? lang) =>
             {
                 var report = Build(store, clock.GetUtcNow(), Math.Clamp(hours ?? 24, 1, 24 * 7), options.Value.TimeZone);
                 var zone = FindZone(report.TimeZone);
@@ -41,8 +41,8 @@ internal static class ReportApi
                 return Csv.File($"passages-per-hour-{TimeZoneInfo.ConvertTime(report.To, zone):yyyyMMddHH}.csv", ["hour", "site", "bore", "class", "passages"],
                     from series in report.Series
                     from i in Enumerable.Range(0, report.Hours.Count)
-                    select new object?[] { TimeZoneInfo.ConvertTime(report.Hours[i], zone).ToString("yyyy-MM-dd'T'HH:mmzzz", CultureInfo.InvariantCulture),
-                        series.Site, series.Bore, series.VehicleClass, series.Counts[i] }, lang);
+                    select new object?[] { Csv.Hour(report.Hours[i], zone), series.Site, series.Bore, series.VehicleClass, series.Counts[i] },
+                    CsvWords.For(lang, report.TimeZone, service.Sites));
             })
             .WithSummary("The same report as CSV (UTF-8), hours in the console's time zone; `lang=zh` for a Chinese header and names (manager)");
 
