@@ -136,12 +136,17 @@ function relabel() {
   refreshClosedIfOpen();
 }
 
-connection.on('snapshot', snapshot => {
+/** The picture the wall shows from now on, whether pushed or (the first) asked for. */
+function showPicture(snapshot) {
   state.snapshot = snapshot;
   // Which picture the wall shows, on the service's clock: for anyone (or any test) looking at the page.
   document.body.dataset.snapshotAt = snapshot.at;
   dataArrived();
   setServiceClock(snapshot);
+}
+
+connection.on('snapshot', snapshot => {
+  showPicture(snapshot);
   // Snapshots carry each alarm's card (its own reason, shelf, latest note and call to the driver, who acted last);
   // should one come without (the console restarted meanwhile), what a push told this page is kept.
   state.alarms = new Map(snapshot.alarms.map(a => {
@@ -196,7 +201,7 @@ async function start() {
 // Until the first push arrives, show what the API says.
 try {
   const first = await get('/api/v1/snapshot');
-  if (!state.snapshot) { state.snapshot = first; setServiceClock(first); dataArrived(); state.alarms = new Map(first.alarms.map(a => [a.alarmId, a])); render(); }
+  if (!state.snapshot) { showPicture(first); state.alarms = new Map(first.alarms.map(a => [a.alarmId, a])); render(); }
 } catch { /* the live feed will fill in */ }
 await start();
 
