@@ -10,6 +10,7 @@ using Tunnel.Core.Contracts;
 using Tunnel.Core.Plates;
 using Tunnel.Storage;
 using Tunnel.WebConsole.Security;
+using Tunnel.WebConsole.Views;
 
 namespace Tunnel.WebConsole.Api;
 
@@ -307,7 +308,7 @@ internal static class Csv
     private static string Chinese(string column, string value, CsvWords words) => column switch
     {
         "site" => words.SiteNames.GetValueOrDefault(value, value),
-        "bore" => ChineseBores.GetValueOrDefault(value, value),
+        "bore" => BoreNames.InChinese(value) ?? value,
         _ when NamedValueColumns.Contains(column) => ChineseWords.GetValueOrDefault(value, value),
         _ => value,
     };
@@ -317,8 +318,6 @@ internal static class Csv
     private static readonly HashSet<string> NamedValueColumns = ["portal", "class", "priority", "state", "verdict", "retracted"];
 
     // As the console names bores (js/i18n.js bore.*): any other bore by its id.
-    private static readonly Dictionary<string, string> ChineseBores = new() { ["north"] = "北洞", ["south"] = "南洞" };
-
     private static readonly Dictionary<string, string> ChineseHeaders = new()
     {
         ["hour"] = "小时", ["day"] = "日期", ["month"] = "月份", ["site"] = "隧道", ["bore"] = "洞", ["portal"] = "出入口", ["class"] = "车型",

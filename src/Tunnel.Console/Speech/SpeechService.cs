@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Tunnel.Central.Service;
 using Tunnel.Core.Contracts;
+using Tunnel.WebConsole.Views;
 
 namespace Tunnel.WebConsole.Speech;
 
@@ -19,7 +20,6 @@ public sealed class SpeechService(IOptions<ConsoleOptions> options, ILogger<Spee
 {
     public const int MaxLength = 48;
     // Always Mandarin, whatever the screen language: the speech is for the control room.
-    private static readonly Dictionary<string, string> SpokenBore = new() { ["north"] = "北洞", ["south"] = "南洞" };
     private static readonly Dictionary<AlarmKind, string> SpokenKind = new()
     {
         [AlarmKind.Overdue] = "车辆超时", [AlarmKind.Congestion] = "隧道拥堵", [AlarmKind.AgentOffline] = "相机离线",
@@ -51,7 +51,7 @@ public sealed class SpeechService(IOptions<ConsoleOptions> options, ILogger<Spee
     public static string Announcement(AlarmView alarm, bool plates, SitesFile sites)
     {
         // A bore id of its own is spelled out; its - and _ are not speakable.
-        var where = SpokenBore.GetValueOrDefault(alarm.Bore.Bore) ?? alarm.Bore.Bore.Replace('-', ' ').Replace('_', ' ');
+        var where = BoreNames.InChinese(alarm.Bore.Bore) ?? alarm.Bore.Bore.Replace('-', ' ').Replace('_', ' ');
         var tunnel = sites.Sites.Count > 1 ? sites.Sites.FirstOrDefault(s => s.Id == alarm.Bore.Site)?.Name ?? alarm.Bore.Site : null;
         if (tunnel is not null && IsSpeakable(tunnel)) where = $"{tunnel} {where}";
         var kind = SpokenKind.GetValueOrDefault(alarm.Kind, "");
