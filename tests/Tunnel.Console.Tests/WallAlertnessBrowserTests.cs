@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Playwright;
 using Tunnel.Core.Contracts;
 using static Microsoft.Playwright.Assertions;
+using static Tunnel.WebConsole.Tests.WallPage;
 
 namespace Tunnel.WebConsole.Tests;
 
@@ -136,13 +137,6 @@ public sealed class WallAlertnessBrowserTests(BrowserFixture fixture) : IClassFi
         Assert.Equal(new[] { false, true, true, true }, decisions);
         foreach (var id in new[] { first, second }) await Host.Service.AcknowledgeAsync(id, "op", null);
         await page.Context.CloseAsync();
-    }
-
-    /// <summary>Until the wall has drawn a snapshot later than the one it shows now.</summary>
-    private static async Task NextSnapshotAsync(IPage page)
-    {
-        var shown = await page.EvaluateAsync<string?>("() => document.body.dataset.snapshotAt ?? null");
-        await page.WaitForFunctionAsync("shown => (document.body.dataset.snapshotAt ?? null) !== shown", shown);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using Microsoft.Playwright;
 using Tunnel.Core.Contracts;
 using static Microsoft.Playwright.Assertions;
+using static Tunnel.WebConsole.Tests.WallPage;
 
 namespace Tunnel.WebConsole.Tests;
 
@@ -113,10 +114,4 @@ public sealed class WallLayoutBrowserTests(BrowserFixture fixture) : IClassFixtu
         await page.Context.CloseAsync();
     }
 
-    /// <summary>Until the wall has drawn a snapshot later than the one it shows now.</summary>
-    private static async Task NextSnapshotAsync(IPage page)
-    {
-        var shown = await page.EvaluateAsync<string?>("() => document.body.dataset.snapshotAt ?? null");
-        await page.WaitForFunctionAsync("shown => (document.body.dataset.snapshotAt ?? null) !== shown", shown);
-    }
 }

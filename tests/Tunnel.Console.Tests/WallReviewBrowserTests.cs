@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Tunnel.Core.Contracts;
 using static Microsoft.Playwright.Assertions;
+using static Tunnel.WebConsole.Tests.WallPage;
 
 namespace Tunnel.WebConsole.Tests;
 
@@ -14,13 +15,6 @@ namespace Tunnel.WebConsole.Tests;
 public sealed class WallReviewBrowserTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
 {
     private ConsoleHost Host => fixture.Host;
-
-    /// <summary>Until the wall has drawn a snapshot later than the one it shows now.</summary>
-    private static async Task NextSnapshotAsync(IPage page)
-    {
-        var shown = await page.EvaluateAsync<string?>("() => document.body.dataset.snapshotAt ?? null");
-        await page.WaitForFunctionAsync("shown => (document.body.dataset.snapshotAt ?? null) !== shown", shown);
-    }
 
     /// <summary>The header's language switch, by what it says (the language it switches to).</summary>
     private static ILocator LanguageToggle(IPage page, string says) => page.Locator("#top button.link", new() { HasText = says });

@@ -69,6 +69,30 @@ public sealed class AgentLinkTests : IAsyncLifetime
         System.Text.Encoding.UTF8.GetBytes(TunnelJson.Serialize(new AgentAck { AgentId = Identity.AgentId, StoredThroughSeq = seq, At = DateTimeOffset.UtcNow })),
         1, true).WaitAsync(Limit);
 
+    /// <summary>
+    /// Passages as the central service receives them, until each of <paramref name="count"/> has come (unconfirmed, one may
+    /// come more than once); an agent's online status is answered by <paramref name="onStatus"/>, when given.
+    /// </summary>
+    private static async Task<List<Passage>> ReceiveEachAsync(MqttClient central, int count, Func<Task>? onStatus = null)
+    {
+        var received = new List<Passage>();
+        while (received.DistinctBy(p => p.EventId).Count() < count)
+        {
+            var message = await central.Messages.ReadAsync().AsTask().WaitAsync(Limit);
+            var json = System.Text.Encoding.UTF8.GetString(message.Payload);
+            if (!Topics.IsAgentStatus(message.Topic, out _, out _)) received.Add(TunnelJson.Deserialize<Passage>(json)!);
+            else if (onStatus is not null && TunnelJson.Deserialize<AgentStatus>(json) is { Online: true }) await onStatus();
+        }
+        return received;
+    }
+
+    /// <summary>Every passage went out numbered after <paramref name="earlier"/>, in the order captured, none under its first number.</summary>
+    private static void AssertNumberedAfter(long earlier, IReadOnlyList<Passage> captured, IReadOnlyList<Passage> received)
+    {
+        Assert.All(received, p => Assert.InRange(p.Seq, earlier + 1, earlier + captured.Count));
+        Assert.Equal(captured.Select((p, i) => (p.EventId, earlier + 1 + i)), received.DistinctBy(p => p.EventId).Select(p => (p.EventId, p.Seq)));
+    }
+
     private static Task WhenEmpty(AgentLink link, PassageOutbox outbox)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -290,21 +314,10 @@ public sealed class AgentLinkTests : IAsyncLifetime
         link.Start();
 
         // The service answers each status with what it holds of the agent: the earlier file's numbers.
-        var received = new List<Passage>();
-        while (received.DistinctBy(p => p.EventId).Count() < captured.Count)
-        {
-            var message = await central.Messages.ReadAsync().AsTask().WaitAsync(Limit);
-            if (Topics.IsAgentStatus(message.Topic, out _, out _))
-            {
-                if (TunnelJson.Deserialize<AgentStatus>(System.Text.Encoding.UTF8.GetString(message.Payload)) is { Online: true }) await Acknowledge(earlier);
-                continue;
-            }
-            received.Add(TunnelJson.Deserialize<Passage>(System.Text.Encoding.UTF8.GetString(message.Payload))!);
-        }
+        var received = await ReceiveEachAsync(central, captured.Count, () => Acknowledge(earlier));
 
         // None went out under a number the earlier file's acknowledgement covers, and none was deleted unsent.
-        Assert.All(received, p => Assert.InRange(p.Seq, earlier + 1, earlier + 5));
-        Assert.Equal(captured.Select((p, i) => (p.EventId, earlier + 1 + i)), received.DistinctBy(p => p.EventId).Select(p => (p.EventId, p.Seq)));
+        AssertNumberedAfter(earlier, captured, received);
         Assert.Equal(5, outbox.Depth);
         await Acknowledge(earlier + 5);
         await WhenEmpty(link, outbox);
@@ -328,17 +341,10 @@ public sealed class AgentLinkTests : IAsyncLifetime
         await using var link = Link(outbox);
         link.Start();
 
-        // Unconfirmed, they may come more than once.
-        var received = new List<Passage>();
-        while (received.DistinctBy(p => p.EventId).Count() < captured.Count)
-        {
-            var message = await central.Messages.ReadAsync().AsTask().WaitAsync(Limit);
-            received.Add(TunnelJson.Deserialize<Passage>(System.Text.Encoding.UTF8.GetString(message.Payload))!);
-        }
+        var received = await ReceiveEachAsync(central, captured.Count);
 
         // None went out under its old number, which the earlier file's acknowledgement would seem to cover; none was deleted.
-        Assert.All(received, p => Assert.InRange(p.Seq, earlier + 1, earlier + 5));
-        Assert.Equal(captured.Select((p, i) => (p.EventId, earlier + 1 + i)), received.DistinctBy(p => p.EventId).Select(p => (p.EventId, p.Seq)));
+        AssertNumberedAfter(earlier, captured, received);
         Assert.Equal(5, outbox.Depth);
         Assert.Contains("renumbered", link.LastError, StringComparison.Ordinal);
 
