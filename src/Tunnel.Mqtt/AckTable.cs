@@ -10,6 +10,7 @@ internal sealed class AckTable<T>
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<int, Entry> _entries = [];
+    private TaskCompletionSource? _settled;
 
     private sealed class Entry
     {
@@ -58,6 +59,15 @@ internal sealed class AckTable<T>
         observer.Completed(early.EarlyResult!);
     }
 
+    /// <summary>Completes once no packet waits for its acknowledgement (at once if none does).</summary>
+    public Task WhenSettled()
+    {
+        lock (_gate)
+        {
+            return AnyAwaited() ? (_settled ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task : Task.CompletedTask;
+        }
+    }
+
     public void Complete(int mid, T result)
     {
         Entry? entry;
@@ -68,6 +78,8 @@ internal sealed class AckTable<T>
                 _entries[mid] = new Entry { HasEarlyResult = true, EarlyResult = result };
                 return;
             }
+
+            NoticeSettled();
         }
 
         entry.Waiter?.TrySetResult(result);
@@ -78,16 +90,32 @@ internal sealed class AckTable<T>
 
     public void FailAll(Func<Exception> error) => Fail(_ => true, error);
 
+    private static bool IsAwaited(Entry entry) => entry.Waiter is not null || entry.Observer is not null;
+
+    private bool AnyAwaited() => _entries.Values.Any(IsAwaited);
+
+    // Only while someone waits for it: then each settled packet looks at what is left.
+    private void NoticeSettled()
+    {
+        if (_settled is not null && !AnyAwaited())
+        {
+            _settled.TrySetResult();
+            _settled = null;
+        }
+    }
+
     private void Fail(Func<Entry, bool> which, Func<Exception> error)
     {
         List<Entry> failed = [];
         lock (_gate)
         {
-            foreach (var (mid, entry) in _entries.Where(pair => (pair.Value.Waiter is not null || pair.Value.Observer is not null) && which(pair.Value)).ToList())
+            foreach (var (mid, entry) in _entries.Where(pair => IsAwaited(pair.Value) && which(pair.Value)).ToList())
             {
                 _entries.Remove(mid);
                 failed.Add(entry);
             }
+
+            NoticeSettled();
         }
 
         foreach (var entry in failed)

@@ -12,6 +12,9 @@ public sealed record MqttClientOptions
     public string? Username { get; init; }
     public string? Password { get; init; }
 
+    /// <summary>Null: plain TCP, for a broker on the same machine. Set: TLS, whose failure <see cref="MqttClient.ConnectAsync"/> reports rather than retries.</summary>
+    public MqttTls? Tls { get; init; }
+
     /// <summary>False resumes the session the broker kept for <see cref="ClientId"/>, if any.</summary>
     public bool CleanStart { get; init; } = true;
 
@@ -50,6 +53,7 @@ public sealed record MqttClientOptions
                 "ReconnectDelay must be at least 1 s and ReconnectDelayMax at least ReconnectDelay (libmosquitto counts whole seconds).");
         }
 
+        Tls?.Validate();
         if (Will is { } will)
         {
             ArgumentException.ThrowIfNullOrWhiteSpace(will.Topic);

@@ -29,6 +29,10 @@ public sealed class MosquittoBroker : IAsyncDisposable
     // Set before this class itself stops or kills the process, so only an exit nobody asked for is a crash.
     private volatile bool _exitExpected;
     private volatile bool _serving;
+    // The TLS listener's certificate and key as the running mosquitto last read them (a hash of their contents); null when unreadable.
+    private string? _tlsFilesRead;
+    private readonly CancellationTokenSource _stopChecking = new();
+    private Task _tlsFileChecks = Task.CompletedTask;
 
     private MosquittoBroker(MosquittoBrokerOptions options, string dataDirectory, bool ownsDirectory)
     {
@@ -36,10 +40,13 @@ public sealed class MosquittoBroker : IAsyncDisposable
         DataDirectory = dataDirectory;
         _ownsDirectory = ownsDirectory;
         Port = options.Port;
+        TlsPort = options.TlsListener?.Port;
     }
 
     public string Host => _options.Host;
     public int Port { get; private set; }
+    /// <summary>The TLS listener's port, when <see cref="MosquittoBrokerOptions.TlsListener"/> asks for one.</summary>
+    public int? TlsPort { get; private set; }
     public string DataDirectory { get; }
     public string ConfigPath => Path.Combine(DataDirectory, "mosquitto.conf");
     public string LogPath => Path.Combine(DataDirectory, "mosquitto.log");
@@ -53,6 +60,12 @@ public sealed class MosquittoBroker : IAsyncDisposable
     /// the OOM killer, someone's kill -9): its owner decides whether to <see cref="RestartAsync"/> it.
     /// </summary>
     public event Action<int>? Crashed;
+
+    /// <summary>
+    /// Raised by the periodic check of the TLS listener's certificate and key (<see cref="MosquittoBrokerOptions.TlsFileCheckInterval"/>) when they
+    /// changed: with null once mosquitto has read them again, or with the exception when it could not be told to (tried again next check).
+    /// </summary>
+    public event Action<Exception?>? TlsFilesReloaded;
 
     /// <summary>Writes the configuration, hashes the passwords, starts mosquitto and returns once it reports itself running.</summary>
     /// <exception cref="FileNotFoundException">mosquitto is not installed (the message says which package to install).</exception>
@@ -69,6 +82,11 @@ public sealed class MosquittoBroker : IAsyncDisposable
         {
             await broker.WriteCredentialsAsync(ct).ConfigureAwait(false);
             await broker.LaunchPickingPortAsync(brokerProgram, ct).ConfigureAwait(false);
+            if (options.TlsListener is not null)
+            {
+                broker._tlsFileChecks = Task.Run(() => broker.CheckTlsFilesPeriodicallyAsync(broker._stopChecking.Token), CancellationToken.None);
+            }
+
             return broker;
         }
         catch
@@ -149,14 +167,10 @@ public sealed class MosquittoBroker : IAsyncDisposable
                 return;
             }
 
-            var reloaded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            Volatile.Write(ref _reloaded, reloaded);
-            if (Native.LibC.Kill(broker.Id, Native.LibC.SigHup) != 0)
-            {
-                throw new InvalidOperationException($"could not signal mosquitto (pid {broker.Id}) to reload: errno {Marshal.GetLastPInvokeError()}");
-            }
-
-            await reloaded.Task.WaitAsync(_options.StartTimeout, ct).ConfigureAwait(false);
+            // The certificate and key too are read again.
+            var tlsFiles = _options.TlsListener is { } tls ? await HashFilesAsync([tls.CertFile, tls.KeyFile], ct).ConfigureAwait(false) : null;
+            await SignalReloadAsync(broker, ct).ConfigureAwait(false);
+            _tlsFilesRead = tlsFiles;
         }
         finally
         {
@@ -164,8 +178,117 @@ public sealed class MosquittoBroker : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Sends the running broker a SIGHUP when the TLS listener's certificate or key file changed since mosquitto last read
+    /// them and both can be read; returns once it has read them again, true, or false when there was nothing to do.
+    /// </summary>
+    /// <remarks>
+    /// Why: mosquitto reads these files at its start and on SIGHUP only, so a certificate renewed in place (the yearly
+    /// renewal, certbot) would go unnoticed and the agents be served the old one until it expires, then refused, until
+    /// someone restarted the service. Contents, not write times: certbot swaps symlinks and cp -p keeps the old time.
+    /// A file missing or unreadable (a renewal half done) waits for a later check rather than break the listener.
+    /// Not the client CA file: mosquitto 2.0 reads its cafile at the start only, a SIGHUP would change nothing.
+    /// </remarks>
+    public async Task<bool> ReloadIfTlsFilesChangedAsync(CancellationToken ct = default)
+    {
+        await _lifecycle.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (_disposed || _options.TlsListener is not { } tls || _broker is not { HasExited: false } broker || !_serving)
+            {
+                return false;
+            }
+
+            var now = await HashFilesAsync([tls.CertFile, tls.KeyFile], ct).ConfigureAwait(false);
+            if (now is null || now == _tlsFilesRead)
+            {
+                return false;
+            }
+
+            await SignalReloadAsync(broker, ct).ConfigureAwait(false);
+            _tlsFilesRead = now;
+            return true;
+        }
+        finally
+        {
+            _lifecycle.Release();
+        }
+    }
+
+    private async Task CheckTlsFilesPeriodicallyAsync(CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(_options.TlsFileCheckInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
+            {
+                try
+                {
+                    if (await ReloadIfTlsFilesChangedAsync(ct).ConfigureAwait(false))
+                    {
+                        TlsFilesReloaded?.Invoke(null);
+                    }
+                }
+                catch (Exception e) when (e is not OperationCanceledException and not ObjectDisposedException)
+                {
+                    TlsFilesReloaded?.Invoke(e);
+                }
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+        {
+            // Disposed.
+        }
+    }
+
+    private async Task SignalReloadAsync(Process broker, CancellationToken ct)
+    {
+        var reloaded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _reloaded, reloaded);
+        if (Native.LibC.Kill(broker.Id, Native.LibC.SigHup) != 0)
+        {
+            throw new InvalidOperationException($"could not signal mosquitto (pid {broker.Id}) to reload: errno {Marshal.GetLastPInvokeError()}");
+        }
+
+        await reloaded.Task.WaitAsync(_options.StartTimeout, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>One SHA-256 over the files' contents, or null when one of them is missing, empty or unreadable.</summary>
+    private static async Task<string?> HashFilesAsync(IEnumerable<string> files, CancellationToken ct)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        foreach (var file in files)
+        {
+            byte[] content;
+            try
+            {
+                content = await File.ReadAllBytesAsync(file, ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return null;
+            }
+
+            if (content.Length == 0)
+            {
+                return null;
+            }
+
+            hash.AppendData(BitConverter.GetBytes(content.Length));
+            hash.AppendData(content);
+        }
+
+        return Convert.ToHexString(hash.GetHashAndReset());
+    }
+
     public async ValueTask DisposeAsync()
     {
+        if (!_stopChecking.IsCancellationRequested)
+        {
+            await _stopChecking.CancelAsync().ConfigureAwait(false);
+        }
+
+        await _tlsFileChecks.ConfigureAwait(false);
         await _lifecycle.WaitAsync().ConfigureAwait(false);
         try
         {
@@ -213,6 +336,20 @@ public sealed class MosquittoBroker : IAsyncDisposable
 
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxPacketSize, 1024);
         ArgumentOutOfRangeException.ThrowIfNegative(options.Port);
+        if (options.TlsListener is { } tls)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(tls.Host);
+            ArgumentOutOfRangeException.ThrowIfNegative(tls.Port);
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.TlsFileCheckInterval, TimeSpan.Zero);
+            foreach (var file in tls.Files)
+            {
+                // mosquitto.conf takes the rest of the line as the path; a line break would start a setting of its own.
+                if (string.IsNullOrWhiteSpace(file) || file.IndexOfAny(['\n', '\r']) >= 0)
+                {
+                    throw new ArgumentException($"TLS listener file '{file}' must be a path on one line.", nameof(options));
+                }
+            }
+        }
     }
 
     private string PasswordPath => Path.Combine(DataDirectory, "passwd");
@@ -271,12 +408,24 @@ public sealed class MosquittoBroker : IAsyncDisposable
             .Append("log_dest stderr\n")
             .Append("log_type error\nlog_type warning\nlog_type notice\nlog_type information\n")
             .Append("connection_messages true\n");
+        if (_options.TlsListener is { } tls)
+        {
+            // Last: certfile, keyfile and the rest belong to the listener line above them.
+            config.Append($"listener {TlsPort} {tls.Host}\n")
+                .Append($"certfile {tls.CertFile}\n")
+                .Append($"keyfile {tls.KeyFile}\n")
+                // The minimum: TLS 1.3 stays on.
+                .Append("tls_version tlsv1.2\n")
+                .Append(tls.ClientCaFile is { } ca ? $"cafile {ca}\nrequire_certificate true\n" : "");
+        }
+
         File.WriteAllText(ConfigPath, config.ToString());
     }
 
     private async Task LaunchPickingPortAsync(string program, CancellationToken ct)
     {
         var pickPort = _options.Port == 0;
+        var pickTlsPort = _options.TlsListener is { Port: 0 };
         for (var attempt = 1; ; attempt++)
         {
             if (pickPort)
@@ -284,12 +433,17 @@ public sealed class MosquittoBroker : IAsyncDisposable
                 Port = FreePort(Host);
             }
 
+            if (pickTlsPort)
+            {
+                TlsPort = FreePort(_options.TlsListener!.Host);
+            }
+
             try
             {
                 await LaunchAsync(program, ct).ConfigureAwait(false);
                 return;
             }
-            catch (BrokerPortInUseException) when (pickPort && attempt < MaxPortAttempts)
+            catch (BrokerPortInUseException e) when (((pickPort && e.Port == Port) || (pickTlsPort && e.Port == TlsPort)) && attempt < MaxPortAttempts)
             {
                 // Another process took the port between probing and binding: probe again.
             }
@@ -299,6 +453,8 @@ public sealed class MosquittoBroker : IAsyncDisposable
     private async Task LaunchAsync(string program, CancellationToken ct)
     {
         WriteConfig();
+        // What this process is about to read: a renewal from here on is one the periodic check reloads.
+        _tlsFilesRead = _options.TlsListener is { } tls ? await HashFilesAsync([tls.CertFile, tls.KeyFile], ct).ConfigureAwait(false) : null;
         // In a session of its own: Ctrl+C in a terminal signals the whole foreground process group,
         // and the broker must outlive the program's orderly shutdown, not die first and fire every will.
         // setsid execs in place (the child is no group leader), so the process id stays the broker's.
@@ -355,7 +511,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
 
             var output = string.Join(Environment.NewLine, recentLines);
             ready.TrySetException(output.Contains("Address already in use", StringComparison.Ordinal)
-                ? new BrokerPortInUseException(Port)
+                ? new BrokerPortInUseException(PortOpenedLast(recentLines) ?? Port)
                 : new InvalidOperationException($"mosquitto exited with code {process.ExitCode} while starting (config {ConfigPath}):{Environment.NewLine}{output}"));
         }, TaskScheduler.Default);
 
@@ -456,6 +612,15 @@ public sealed class MosquittoBroker : IAsyncDisposable
         {
             // Never started or already reaped.
         }
+    }
+
+    /// <summary>The port of mosquitto's last "Opening ipv4 listen socket on port N." line: the one a bind that failed was for.</summary>
+    private static int? PortOpenedLast(IEnumerable<string> lines)
+    {
+        const string Marker = " listen socket on port ";
+        var line = lines.LastOrDefault(l => l.Contains(Marker, StringComparison.Ordinal));
+        return line is null ? null
+            : int.TryParse(line[(line.IndexOf(Marker, StringComparison.Ordinal) + Marker.Length)..].TrimEnd('.'), out var port) ? port : null;
     }
 
     private static int FreePort(string host)

@@ -12,6 +12,12 @@ public sealed record MosquittoBrokerOptions
     /// <summary>0 picks a free port.</summary>
     public int Port { get; init; }
 
+    /// <summary>
+    /// A second listener, with TLS, for clients on other machines (edge agents), while the one at
+    /// <see cref="Host"/>:<see cref="Port"/> stays plain for the clients on this one. Null: none.
+    /// </summary>
+    public MosquittoTlsListener? TlsListener { get; init; }
+
     /// <summary>User name to clear-text password; stored hashed with mosquitto_passwd.</summary>
     public IReadOnlyDictionary<string, string> Users { get; init; } = new Dictionary<string, string>();
 
@@ -33,6 +39,22 @@ public sealed record MosquittoBrokerOptions
     public bool SaveOnEveryChange { get; init; } = true;
 
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How often the <see cref="TlsListener"/>'s certificate and key files are checked for a renewal (<see cref="MosquittoBroker.ReloadIfTlsFilesChangedAsync"/>).</summary>
+    public TimeSpan TlsFileCheckInterval { get; init; } = TimeSpan.FromMinutes(1);
+}
+
+/// <summary>
+/// A listener that speaks only TLS 1.2 or later (mosquitto's certfile, keyfile, tls_version). The same users,
+/// passwords and ACL apply as on the plain listener. PEM files, read by the broker's own user.
+/// </summary>
+/// <param name="Port">0 picks a free port.</param>
+public sealed record MosquittoTlsListener(string Host, int Port, string CertFile, string KeyFile)
+{
+    /// <summary>Set: every client must also present a certificate signed by this CA (mosquitto's cafile and require_certificate).</summary>
+    public string? ClientCaFile { get; init; }
+
+    internal IEnumerable<string> Files => new[] { CertFile, KeyFile, ClientCaFile }.OfType<string>();
 }
 
 public enum MqttTopicAccess

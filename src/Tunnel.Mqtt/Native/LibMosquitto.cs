@@ -16,10 +16,17 @@ internal static unsafe partial class LibMosquitto
     public const int ErrSuccess = 0;
     public const int ErrNoConnection = 4;
     public const int ErrConnectionLost = 7;
+    public const int ErrTls = 8;
     public const int ErrErrno = 14;
     public const int ErrOversizePacket = 25;
 
+    /// <summary>OpenSSL's SSL_VERIFY_PEER, for <see cref="TlsOptsSet"/>: the broker's certificate must verify or the connection is dropped.</summary>
+    public const int SslVerifyPeer = 1;
+
     public const int PropertySessionExpiryInterval = 17;
+
+    /// <summary>MOSQ_LOG_ERR.</summary>
+    public const int LogError = 0x08;
 
     [LibraryImport(LibraryName, EntryPoint = "mosquitto_lib_init")]
     public static partial int LibInit();
@@ -38,6 +45,14 @@ internal static unsafe partial class LibMosquitto
 
     [LibraryImport(LibraryName, EntryPoint = "mosquitto_username_pw_set", StringMarshalling = StringMarshalling.Utf8)]
     public static partial int UsernamePasswordSet(nint mosq, string? username, string? password);
+
+    [LibraryImport(LibraryName, EntryPoint = "mosquitto_tls_set", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int TlsSet(nint mosq, string? caFile, string? caPath, string? certFile, string? keyFile,
+        delegate* unmanaged<byte*, int, int, nint, int> passwordCallback);
+
+    /// <summary><paramref name="tlsVersion"/> "tlsv1.2" leaves TLS 1.2 and 1.3 on (libmosquitto turns off only the older ones).</summary>
+    [LibraryImport(LibraryName, EntryPoint = "mosquitto_tls_opts_set", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int TlsOptsSet(nint mosq, int certReqs, string? tlsVersion, string? ciphers);
 
     [LibraryImport(LibraryName, EntryPoint = "mosquitto_will_set_v5", StringMarshalling = StringMarshalling.Utf8)]
     public static partial int WillSetV5(nint mosq, string topic, int payloadLength, byte* payload, int qos,
@@ -69,6 +84,9 @@ internal static unsafe partial class LibMosquitto
     [LibraryImport(LibraryName, EntryPoint = "mosquitto_subscribe_v5", StringMarshalling = StringMarshalling.Utf8)]
     public static partial int SubscribeV5(nint mosq, out int mid, string filter, int qos, int options, nint properties);
 
+    [LibraryImport(LibraryName, EntryPoint = "mosquitto_unsubscribe_v5", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int UnsubscribeV5(nint mosq, out int mid, string filter, nint properties);
+
     [LibraryImport(LibraryName, EntryPoint = "mosquitto_property_add_int32")]
     public static partial int PropertyAddInt32(ref nint propertyList, int identifier, uint value);
 
@@ -93,8 +111,14 @@ internal static unsafe partial class LibMosquitto
     [LibraryImport(LibraryName, EntryPoint = "mosquitto_message_v5_callback_set")]
     public static partial void MessageV5CallbackSet(nint mosq, delegate* unmanaged<nint, nint, MosquittoMessage*, nint, void> callback);
 
+    [LibraryImport(LibraryName, EntryPoint = "mosquitto_log_callback_set")]
+    public static partial void LogCallbackSet(nint mosq, delegate* unmanaged<nint, nint, int, nint, void> callback);
+
     [LibraryImport(LibraryName, EntryPoint = "mosquitto_subscribe_v5_callback_set")]
     public static partial void SubscribeV5CallbackSet(nint mosq, delegate* unmanaged<nint, nint, int, int, int*, nint, void> callback);
+
+    [LibraryImport(LibraryName, EntryPoint = "mosquitto_unsubscribe_v5_callback_set")]
+    public static partial void UnsubscribeV5CallbackSet(nint mosq, delegate* unmanaged<nint, nint, int, nint, void> callback);
 }
 
 /// <summary>C <c>struct mosquitto_message</c>; sequential layout gives the x64 offsets 0, 8, 16, 24, 28, 32.</summary>
