@@ -4,6 +4,7 @@ using Tunnel.Agent.Vision;
 using Tunnel.Recognition.Plates;
 using Tunnel.Core.Contracts;
 using Tunnel.Core.Validation;
+using Tunnel.Mqtt;
 
 namespace Tunnel.Agent;
 
@@ -71,6 +72,7 @@ public sealed class AgentOptions
             errors.Add("Agent:Broker:Password (or Agent:Broker:CredentialsFile) is required: agents always log in");
         else if (!string.IsNullOrEmpty(Broker.CredentialsFile) && !File.Exists(Broker.CredentialsFile))
             errors.Add($"Agent:Broker:CredentialsFile '{Broker.CredentialsFile}' does not exist");
+        errors.AddRange(Broker.TlsProblems());
         if (SitesFile is { Length: > 0 } path && errors.Count == 0) errors.AddRange(CheckAgainstSites(path));
         return errors;
     }
@@ -99,7 +101,7 @@ public sealed class AgentOptions
             password = all.TryGetValue(Broker.Username ?? AgentId, out var p) ? p
                 : throw new InvalidOperationException($"{file} has no password for '{Broker.Username ?? AgentId}'");
         }
-        return new BrokerLogin(Broker.Host, Broker.Port, Broker.Username ?? AgentId, password!);
+        return new BrokerLogin(Broker.Host, Broker.Port, Broker.Username ?? AgentId, password!, Broker.Tls);
     }
 }
 
@@ -112,4 +114,13 @@ public sealed class AgentBrokerOptions
     public string? Password { get; set; }
     /// <summary>The private broker's generated credentials (data/broker/credentials.json), for an agent on the central machine.</summary>
     public string? CredentialsFile { get; set; }
+    /// <summary>Set: TLS to the broker's TLS listener, its certificate checked against this CA (PEM) and against Host.</summary>
+    public string? CaFile { get; set; }
+    /// <summary>With <see cref="KeyFile"/>: a client certificate (PEM), for a broker that asks for one.</summary>
+    public string? CertFile { get; set; }
+    public string? KeyFile { get; set; }
+
+    public MqttTls? Tls => MqttTls.FromSettings(CaFile, CertFile, KeyFile);
+
+    internal IEnumerable<string> TlsProblems() => MqttTls.SettingsProblems("Agent:Broker", CaFile, CertFile, KeyFile);
 }

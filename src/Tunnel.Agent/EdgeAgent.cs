@@ -4,6 +4,7 @@ using Tunnel.Agent.Outbox;
 using Tunnel.Agent.Sources;
 using Tunnel.Agent.Vision;
 using Tunnel.Core.Contracts;
+using Tunnel.Core.Plates;
 using Tunnel.Recognition.Plates;
 
 namespace Tunnel.Agent;
@@ -181,8 +182,9 @@ public sealed class EdgeAgent : IAsyncDisposable
             _backlog.Dequeue();
             Passages++;
             _link.Notify();
+            // The journal keeps this past the plate retention: masked (the camera check shows what is read).
             _log.LogInformation("passage {Seq} lane {Lane} {Plate} {Class} at {At:O}", passage.Seq, passage.Lane,
-                passage.Plate?.Text ?? "(unread)", TunnelJson.Name(passage.Vehicle.Class), passage.CapturedAt);
+                PlateMask.Apply(passage.Plate?.Text, visible: false) ?? "(unread)", TunnelJson.Name(passage.Vehicle.Class), passage.CapturedAt);
         }
         _keepError = null;
         return true;

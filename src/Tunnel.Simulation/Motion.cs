@@ -44,11 +44,12 @@ internal sealed record SpeedCap(double From, double To, double SpeedMs);
 /// Kinematic car-following on one bore, stepped at <see cref="Step"/> seconds. Each lane is an ordered list,
 /// front first, and each vehicle keeps at least a standstill gap plus a time headway behind its leader, so
 /// nobody overtakes inside a lane. Exceptions, both deliberate: illegal lane changers move to the neighbouring
-/// lane at a planned position; followers of a stopped vehicle queue behind it, wait for a gap in the other lane
+/// lane at a planned position (or, when <c>motivated</c>, at or after it once they have a reason to, see
+/// <see cref="ChangeIfMotivated"/>); followers of a stopped vehicle queue behind it, wait for a gap in the other lane
 /// (3-15 s when arriving from moving traffic, 1-3.5 s when already queued: a zipper) and then take its place in the order.
 /// Speeds change instantly (no acceleration phase); crossing times are interpolated inside a step.
 /// </summary>
-internal sealed class Motion(double lengthMeters, int lanes, double minEntryHeadway, IReadOnlyList<SpeedCap> caps, Rng rng)
+internal sealed class Motion(double lengthMeters, int lanes, double minEntryHeadway, IReadOnlyList<SpeedCap> caps, Rng rng, bool motivated = false)
 {
     public const double Step = 0.5;
     public const double TimeHeadway = 1.2;
@@ -60,6 +61,19 @@ internal sealed class Motion(double lengthMeters, int lanes, double minEntryHead
     private const double MergeZoneMeters = 25.0;
     /// <summary>Below this a follower is already crawling in the queue and only waits for the zipper.</summary>
     private const double QueueSpeedMs = 4.0;
+
+    // The motivated lane changer (LaneChangeModel.Motivated). Rough figures of ordinary driving, not fitted to anything.
+    /// <summary>A driver kept below this share of the speed it wants by its leader is held up and looks for a way past.</summary>
+    private const double HeldUpFraction = 0.9;
+    /// <summary>How far ahead along the other lane a driver judges its traffic (a lit tunnel, headlights, tail lights).</summary>
+    private const double LookAheadMeters = 200;
+    /// <summary>Speed differences below this (about 4 km/h) are not worth crossing the solid line for.</summary>
+    private const double WorthMs = 1.0;
+    /// <summary>
+    /// A motivated change comes no nearer the exit than this, as the uniform model's planned points: near the portal a
+    /// driver waits for the broken line outside rather than cross the solid one under the cameras.
+    /// </summary>
+    private const double ExitZoneMeters = 300;
 
     public void Run(IReadOnlyList<SimVehicle> vehicles)
     {
@@ -79,7 +93,9 @@ internal sealed class Motion(double lengthMeters, int lanes, double minEntryHead
             var cap = CapAt(t);
             for (var lane = 1; lane <= lanes; lane++)
                 remaining -= Advance(order[lane], t, cap, changers);
-            foreach (var v in changers) ChangeLane(v, order);
+            foreach (var v in changers)
+                if (motivated) ChangeIfMotivated(v, order, cap);
+                else ChangeLane(v, order);
             changers.Clear();
             for (var lane = 1; lane <= lanes; lane++) lastEntered[lane] = Admit(order[lane], waiting[lane], lastEntered[lane], t, cap);
         }
@@ -181,6 +197,59 @@ internal sealed class Motion(double lengthMeters, int lanes, double minEntryHead
         v.Lane = to;
         v.LaneChanged = true;
         // The cut-in forces the new follower to brake; Behind() does that on the next step.
+    }
+
+    /// <summary>A stopped vehicle keeps the speed of the step it stopped in; to the drivers around it, it stands.</summary>
+    private static double Speed(SimVehicle v) => v.Stopped ? 0 : v.SpeedMs;
+
+    /// <summary>
+    /// The motivated model: a planned changer past its planned point changes lanes now only if it has a reason to,
+    /// judged on everyone's position and speed after this step; otherwise it asks again next step, until
+    /// <see cref="ExitZoneMeters"/> before the exit. Real drivers cross a solid line to get past something slow,
+    /// (a) when held up by its leader, into a lane with room at its side and, as far as it sees, faster traffic
+    /// ahead than its leader (on the left first, as overtaking goes), or (b) to keep right from the fast lane once
+    /// the lane to its right is clear of slower vehicles as far as it sees. What the uniform model also does, a fast
+    /// car diving in right behind a slow truck, needs neither. A vehicle behind a stopped one keeps to the squeeze
+    /// (<see cref="Advance"/>): it goes round and back into its lane, as the uniform model's followers do.
+    /// </summary>
+    private void ChangeIfMotivated(SimVehicle v, List<SimVehicle>[] order, double? cap)
+    {
+        if (v.X > lengthMeters - ExitZoneMeters) return;
+        var own = order[v.Lane];
+        var i = own.IndexOf(v);
+        var leader = i > 0 ? own[i - 1] : null;
+        if (leader is { Stopped: true } || !double.IsNaN(v.SqueezeUntil)) return;
+        var wants = MaxSpeed(v, cap);
+        var heldUp = leader is not null && v.SpeedMs < HeldUpFraction * wants;
+        foreach (var to in (int[])[v.Lane - 1, v.Lane + 1])
+        {
+            if (to < 1 || to > lanes) continue;
+            var target = order[to];
+            var index = target.FindIndex(o => o.X < v.X);
+            if (index < 0) index = target.Count;
+            var ahead = index > 0 ? target[index - 1] : null;
+            var behind = index < target.Count ? target[index] : null;
+            // Room at its side: half the usual headway to either neighbour, as a vehicle squeezing into traffic accepts
+            // (Admit lets entrants in on the same terms). The new follower then brakes to its headway.
+            if (ahead is not null && ahead.X - ahead.Kind.LengthMeters - v.X < StandstillGap + 0.5 * TimeHeadway * v.SpeedMs) continue;
+            if (behind is not null && v.X - v.Kind.LengthMeters - behind.X < StandstillGap + 0.5 * TimeHeadway * Speed(behind)) continue;
+            var overtake = heldUp && (ahead is null || ahead.X - v.X > LookAheadMeters || Speed(ahead) > Speed(leader!) + WorthMs);
+            var keepRight = to > v.Lane && ClearAhead(v, target, index, wants);
+            if (!overtake && !keepRight) continue;
+            own.RemoveAt(i);
+            target.Insert(index, v);
+            v.Lane = to;
+            v.LaneChanged = true;
+            return;
+        }
+    }
+
+    /// <summary>Whether nobody in <paramref name="lane"/> from <paramref name="index"/> forward, as far as the driver sees, is slower than it wants to go.</summary>
+    private static bool ClearAhead(SimVehicle v, List<SimVehicle> lane, int index, double wants)
+    {
+        for (var k = index - 1; k >= 0 && lane[k].X - v.X <= LookAheadMeters; k--)
+            if (Speed(lane[k]) < wants - WorthMs) return false;
+        return true;
     }
 
     /// <summary>Lets waiting vehicles cross the entry line if there is room; returns the lane's last entry time.</summary>

@@ -34,16 +34,19 @@ public static class TrafficSimulator
                 EntryLane = a.Lane,
                 SlowdownFactor = driverRng.U(0.85, 1.15),
             }).ToList();
+            var motivated = options.LaneChangeModel == LaneChangeModel.Motivated;
+            var changeRate = motivated ? options.MotivatedLaneChangeRate : options.IllegalLaneChangeRate;
+            // The same draws under both models: a motivated changer's planned point is where it starts to be willing.
             if (bore.Lanes > 1)
                 foreach (var v in vehicles)
-                    if (driverRng.Chance(options.IllegalLaneChangeRate))
+                    if (driverRng.Chance(changeRate))
                         v.LaneChangeAtMeters = driverRng.U(300, bore.LengthMeters - 300);
             StopPlanner.Plan(vehicles, options, bore.LengthMeters, new Rng(options.Seed, $"stops/{bore.Id}"));
 
             var caps = options.Slowdowns.Where(s => s.Bore == bore.Id)
                 .Select(s => new SpeedCap(s.StartsAfter.TotalSeconds, (s.StartsAfter + s.Duration).TotalSeconds, s.SpeedKmh / 3.6))
                 .ToList();
-            new Motion(bore.LengthMeters, bore.Lanes, options.MinEntryHeadwaySeconds, caps, new Rng(options.Seed, $"motion/{bore.Id}")).Run(vehicles);
+            new Motion(bore.LengthMeters, bore.Lanes, options.MinEntryHeadwaySeconds, caps, new Rng(options.Seed, $"motion/{bore.Id}"), motivated).Run(vehicles);
             simulated.Add((bore, vehicles, caps));
         }
         return new Assembly(options).Build(simulated);

@@ -23,20 +23,35 @@ public sealed class SnapshotStore(string root, TimeProvider clock)
         : jpeg.Length < 4 || jpeg[0] != 0xFF || jpeg[1] != 0xD8 || jpeg[^2] != 0xFF || jpeg[^1] != 0xD9 ? "snapshot is not a complete JPEG"
         : null;
 
-    /// <summary>Stores (or replaces: an agent may send the same one again) the snapshot of one passage.</summary>
-    public void Save(Guid eventId, ReadOnlySpan<byte> jpeg)
+    /// <summary>
+    /// Stores the snapshot of one passage unless it has one: the first kept stays. An agent's re-send is the same bytes;
+    /// other bytes under a kept passage's event id are someone else's picture and must not replace its own.
+    /// </summary>
+    public SnapshotSaved Save(Guid eventId, ReadOnlySpan<byte> jpeg)
     {
         if (Reject(jpeg) is { } reason) throw new ArgumentException(reason, nameof(jpeg));
+        if (Load(eventId) is { } kept) return kept.AsSpan().SequenceEqual(jpeg) ? SnapshotSaved.Same : SnapshotSaved.Different;
         var day = Directory.CreateDirectory(Path.Combine(Root, clock.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd")));
         var path = Path.Combine(day.FullName, $"{eventId:D}.jpg");
         // Written aside and renamed, so a reader never serves half a file.
         var partial = path + ".part";
         File.WriteAllBytes(partial, jpeg.ToArray());
-        File.Move(partial, path, overwrite: true);
+        File.Move(partial, path, overwrite: false);
+        return SnapshotSaved.Stored;
+    }
+
+    /// <summary>Deletes the snapshot of one passage; false when there was none.</summary>
+    public bool Delete(Guid eventId)
+    {
+        if (Find(eventId) is not { } path) return false;
+        File.Delete(path);
+        return true;
     }
 
     /// <summary>The snapshot's bytes, or null when there is none (never sent, or purged).</summary>
-    public byte[]? Load(Guid eventId)
+    public byte[]? Load(Guid eventId) => Find(eventId) is { } path ? File.ReadAllBytes(path) : null;
+
+    private string? Find(Guid eventId)
     {
         if (!Directory.Exists(Root)) return null;
         var name = $"{eventId:D}.jpg";
@@ -44,7 +59,7 @@ public sealed class SnapshotStore(string root, TimeProvider clock)
         foreach (var day in Directory.EnumerateDirectories(Root).OrderDescending(StringComparer.Ordinal))
         {
             var path = Path.Combine(day, name);
-            if (File.Exists(path)) return File.ReadAllBytes(path);
+            if (File.Exists(path)) return path;
         }
         return null;
     }
@@ -65,3 +80,6 @@ public sealed class SnapshotStore(string root, TimeProvider clock)
         return removed;
     }
 }
+
+/// <summary>What <see cref="SnapshotStore.Save"/> did: kept it, or found one kept already, the same bytes or others.</summary>
+public enum SnapshotSaved { Stored, Same, Different }

@@ -159,6 +159,29 @@ public sealed partial class TunnelStore
                 ("@name", Col.Text, NormaliseUserName(userName)), ("@at", Col.Time, at));
         });
 
+    /// <summary>
+    /// Ends one console session for good: refused from now on, until <paramref name="expiresAt"/>, when no cookie of it can be
+    /// valid any more and it is forgotten (sessions ended before <paramref name="at"/> are forgotten now).
+    /// </summary>
+    public void EndSession(string sessionId, DateTimeOffset expiresAt, DateTimeOffset at) =>
+        Write((connection, transaction) =>
+        {
+            _dialect.Execute(connection, transaction, "DELETE FROM ended_sessions WHERE expires_at < @at", ("@at", Col.Time, at));
+            return _dialect.Execute(connection, transaction,
+                """
+                INSERT INTO ended_sessions (session_id, expires_at) VALUES (@id, @expires)
+                ON CONFLICT (session_id) DO UPDATE SET expires_at = excluded.expires_at
+                """,
+                ("@id", Col.Text, sessionId), ("@expires", Col.Time, expiresAt));
+        });
+
+    public bool SessionEnded(string sessionId) =>
+        Query("SELECT 1 FROM ended_sessions WHERE session_id = @id", r => true, ("@id", Col.Text, sessionId)).Count > 0;
+
+    /// <summary>Every session ended and not yet forgotten: the few logouts of the last hours.</summary>
+    public IReadOnlySet<string> EndedSessions() =>
+        Query("SELECT session_id FROM ended_sessions", r => r.GetString(0)).ToHashSet(StringComparer.Ordinal);
+
     /// <summary>Deletes the user's failed logins from <paramref name="address"/>, or from every address when it is null.</summary>
     private void ForgetFailedLogins(DbConnection connection, DbTransaction transaction, string userName, string? address)
     {

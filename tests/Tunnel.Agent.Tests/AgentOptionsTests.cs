@@ -1,4 +1,5 @@
 using Tunnel.Core.Contracts;
+using Tunnel.Mqtt;
 
 namespace Tunnel.Agent.Tests;
 
@@ -61,6 +62,28 @@ public sealed class AgentOptionsTests : IDisposable
         options.Broker = new AgentBrokerOptions { CredentialsFile = file };
         Assert.Empty(options.Validate());
         Assert.Equal("from-the-file", options.Login().Password);
+    }
+
+    [Fact]
+    public void A_CA_file_puts_the_broker_login_on_TLS_and_missing_or_unpaired_files_are_named()
+    {
+        var ca = Path.Combine(_dir, "ca.crt");
+        File.WriteAllText(ca, "");
+        var options = Valid();
+        options.Broker.CaFile = ca;
+        Assert.Empty(options.Validate());
+        Assert.Equal(new MqttTls(ca), options.Login().Tls);
+        Assert.Null(Valid().Login().Tls);
+
+        options.Broker.CertFile = Path.Combine(_dir, "agent.crt");
+        Assert.Equal(["Agent:Broker:CertFile and Agent:Broker:KeyFile go together: give both or neither",
+            $"Agent:Broker:CertFile '{options.Broker.CertFile}' does not exist"], options.Validate());
+        options.Broker.CaFile = Path.Combine(_dir, "missing-ca.crt");
+        options.Broker.CertFile = null;
+        Assert.Equal([$"Agent:Broker:CaFile '{options.Broker.CaFile}' does not exist"], options.Validate());
+        var plain = Valid();
+        plain.Broker.KeyFile = ca;
+        Assert.Contains("need Agent:Broker:CaFile", Assert.Single(plain.Validate()), StringComparison.Ordinal);
     }
 }
 

@@ -1,6 +1,9 @@
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Tunnel.Agent.Tests.Support;
+using Tunnel.Core.Contracts;
+using Tunnel.Core.Plates;
 using Tunnel.EndToEnd.Tests.Support;
 
 namespace Tunnel.Agent.Tests;
@@ -74,6 +77,21 @@ public sealed class EdgeAgentTests(PlateReaderFixture fixture) : IClassFixture<P
     }
 
     [Fact]
+    public async Task A_passage_is_logged_with_its_plate_masked()
+    {
+        // The journal keeps an edge box's log past the plate retention; the camera check is where reads are shown whole.
+        var clip = SyntheticTraffic.Render(Path.Combine(_dir, "one.avi"), 640, 360, 25, [new(1, 0.3, "浙J55501")]);
+        var logs = new ListLogs();
+        await using var agent = EdgeAgent.Start(Options(clip, realTime: false), fixture.Reader, TimeProvider.System, logs);
+        await agent.RunAsync(CancellationToken.None).WaitAsync(Limit);
+
+        var read = TunnelJson.Deserialize<Passage>(System.Text.Encoding.UTF8.GetString(Assert.Single(agent.Outbox.Read(0, 10)).Payload))!.Plate!.Text;
+        var line = Assert.Single(logs.Lines, l => l.StartsWith("passage 1 ", StringComparison.Ordinal));
+        Assert.Contains(PlateMask.Apply(read, visible: false)!, line);
+        Assert.DoesNotContain(logs.Lines, l => l.Contains(read, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_camera_that_comes_back_with_another_frame_size_goes_on_counting()
     {
         var url = $"http://127.0.0.1:{Ports.FreePort()}/cam";
@@ -101,5 +119,17 @@ public sealed class EdgeAgentTests(PlateReaderFixture fixture) : IClassFixture<P
             await stop.CancelAsync();
             try { await run.WaitAsync(Limit); } catch (AgentConfigurationException) { }
         }
+    }
+
+    private sealed class ListLogs : ILoggerFactory, ILogger
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<string> Lines { get; } = new();
+        public ILogger CreateLogger(string categoryName) => this;
+        public void AddProvider(ILoggerProvider provider) { }
+        public void Dispose() { }
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(LogLevel logLevel) => true;
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Lines.Enqueue(formatter(state, exception));
     }
 }

@@ -304,6 +304,37 @@ public class ExitEvidenceTests
     }
 
     [Fact]
+    public void While_the_bore_crawls_a_misread_exit_matches_the_vehicle_queued_long_enough_not_one_that_entered_at_free_flow_distance()
+    {
+        // Simulated seed 64, north bore, 07:59:52, at the end of a slowdown to 20 km/h: the exit of a truck queued for twelve
+        // minutes, read 浙C8487挂, fitted its own entry (浙C8437挂, its colour misread white) and a truck that had entered
+        // three minutes before (浙C8480挂) each by one character; at free-flow speed the second fitted better and took it.
+        var bore = SitesFile.Maoliling.Sites[0].Bores[0];
+        var matcher = Learnt(bore, slowdown: 4.6);
+        var exitAt = Traffic.T0.AddSeconds(742.8);
+        Transit Truck(string plate, PlateColor color, double[] certainty, DateTimeOffset at) => matcher.Open(Passage(Portal.Entry, at, seq: 1) with
+        {
+            Lane = 2, Plate = new PlateRead { Text = plate, Color = color, Confidence = certainty.Min(), CharConfidences = certainty },
+            Vehicle = new VehicleRead { Class = VehicleClass.Truck },
+        });
+        var queued = Truck("浙C8437挂", PlateColor.White, [0.932, 0.954, 0.946, 0.996, 0.966, 0.961, 0.998], Traffic.T0);
+        var lately = Truck("浙C8480挂", PlateColor.Yellow, [0.937, 0.956, 0.952, 0.931, 0.967, 0.969, 0.943], exitAt.AddSeconds(-187.2));
+        var exit = Passage(Portal.Exit, exitAt, seq: 1) with
+        {
+            Lane = 2,
+            Plate = new PlateRead { Text = "浙C8487挂", Color = PlateColor.Yellow, Confidence = 0.803, CharConfidences = [0.981, 0.974, 0.963, 0.931, 0.803, 0.98, 0.965] },
+            Vehicle = new VehicleRead { Class = VehicleClass.Truck },
+        };
+
+        // Had the bore been free while the second drove through, it would be the better fit.
+        Assert.Same(lately, matcher.FindMatch(exit, _ => true).Transit);
+        // It crawled, as everyone did.
+        var found = matcher.FindMatch(exit, _ => false);
+        Assert.Equal(ExitMatch.Fuzzy, found.How);
+        Assert.Same(queued, found.Transit);
+    }
+
+    [Fact]
     public void A_lane_changer_may_have_left_by_the_other_lanes_late_passage_at_any_time_its_gap_spans_not_only_at_its_start()
     {
         var bore = SitesFile.Maoliling.Sites[0].Bores[0];

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Tunnel.Central.Alarms;
 using Tunnel.Central.Engine;
 using Tunnel.Central.Overdue;
@@ -33,7 +34,7 @@ public sealed class WriteBehindBoundTests : IAsyncLifetime
     private readonly ConcurrentQueue<AlarmTransition> _announced = new();
     private readonly ConcurrentQueue<AgentAck> _acks = new();
     private MosquittoBroker _broker = null!;
-    private MqttClient _central = null!;
+    private BrokerConnection _central = null!;
     private MqttClient _agent = null!;
     private Task _ackPump = Task.CompletedTask;
     private Task _writing = Task.CompletedTask;
@@ -49,7 +50,7 @@ public sealed class WriteBehindBoundTests : IAsyncLifetime
         {
             Users = new Dictionary<string, string> { ["central"] = BrokerPassword, [AgentId] = BrokerPassword },
         });
-        _central = new MqttClient(new MqttClientOptions { Host = _broker.Host, Port = _broker.Port, ClientId = "central", Username = "central", Password = BrokerPassword });
+        _central = new BrokerConnection(new MqttClientOptions { Host = _broker.Host, Port = _broker.Port, ClientId = "central", Username = "central", Password = BrokerPassword }, NullLogger.Instance);
         await _central.ConnectAsync();
         _agent = new MqttClient(new MqttClientOptions { Host = _broker.Host, Port = _broker.Port, ClientId = AgentId, Username = AgentId, Password = BrokerPassword });
         await _agent.ConnectAsync();

@@ -20,7 +20,7 @@ public sealed class WriteBehindCommitTests : IAsyncLifetime
     private readonly string _dir = Directory.CreateTempSubdirectory("tunnel-group-commit-").FullName;
     private readonly CancellationTokenSource _stop = new();
     private readonly BlockingCollection<(long At, IReadOnlyList<AlarmTransition> Alarms)> _commits = new();
-    private readonly MqttClient _mqtt = new(new MqttClientOptions { Host = "127.0.0.1", Port = 1, ClientId = "central" });
+    private readonly BrokerConnection _mqtt = new(new MqttClientOptions { Host = "127.0.0.1", Port = 1, ClientId = "central" }, NullLogger.Instance);
     private TunnelStore _store = null!;
     private WriteBehind _writer = null!;
     private Task _writing = Task.CompletedTask;

@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.AspNetCore.Identity;
 using Tunnel.Core.Contracts;
+using Tunnel.Storage;
 using Tunnel.WebConsole.Api;
 using Tunnel.WebConsole.Security;
 using Tunnel.WebConsole.Views;
@@ -147,6 +149,26 @@ public sealed class ApiTests(ProxiedTestServerFixture fixture) : IClassFixture<P
     }
 
     [Fact]
+    public void Current_passwords_guessed_together_on_a_console_left_logged_in_get_no_more_tries_than_one_after_another()
+    {
+        var users = (UserDirectory)Host.App.Services.GetService(typeof(UserDirectory))!;
+        users.Create("changing", ConsoleHost.Password, [Roles.Operator]);
+        const int guesses = 16;
+        using var start = new Barrier(guesses);
+        var refusals = new string[guesses];
+        var threads = Enumerable.Range(0, guesses).Select(i => new Thread(() =>
+        {
+            start.SignalAndWait();
+            refusals[i] = Assert.Throws<ArgumentException>(() => users.ChangePassword("changing", "wrong-password-" + i, "new-password-1", "10.0.0.8")).Message;
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+
+        Assert.Equal(5, refusals.Count(r => r.StartsWith("the current password is wrong", StringComparison.Ordinal)));
+        Assert.Equal(5, Host.Store.ReadAudit(actor: "changing").Count(a => a.Action == "password-change-failed"));
+    }
+
+    [Fact]
     public async Task A_name_that_is_no_user_is_locked_out_after_five_tries_like_a_user_so_a_lock_out_does_not_tell_that_a_name_exists()
     {
         using var client = Host.CreateClient();
@@ -225,7 +247,26 @@ public sealed class ApiTests(ProxiedTestServerFixture fixture) : IClassFixture<P
         var stored = Host.Store.GetUser("op")!;
         Assert.DoesNotContain(ConsoleHost.Password, stored.PasswordHash);
         Assert.Equal(0x01, Convert.FromBase64String(stored.PasswordHash)[0]); // Identity v3 format (PBKDF2)
+        Assert.Equal(UserDirectory.HashIterations, Iterations(stored.PasswordHash));
     }
+
+    [Fact]
+    public async Task A_password_hashed_with_fewer_rounds_is_hashed_again_at_its_users_next_login()
+    {
+        var older = new PasswordHasher<UserRecord>(); // Identity's default rounds, as builds before this one stored them
+        var user = new UserRecord { UserName = "old-hash", PasswordHash = "", Roles = [Roles.Operator] };
+        Host.Store.AddUser(user with { PasswordHash = older.HashPassword(user, ConsoleHost.Password) }, DateTimeOffset.UtcNow);
+        Assert.True(Iterations(Host.Store.GetUser("old-hash")!.PasswordHash) < UserDirectory.HashIterations);
+
+        using var client = Host.CreateClient();
+        await ConsoleHost.UseAntiforgeryAsync(client);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/api/v1/auth/login", new LoginRequest("old-hash", ConsoleHost.Password))).StatusCode);
+
+        Assert.Equal(UserDirectory.HashIterations, Iterations(Host.Store.GetUser("old-hash")!.PasswordHash));
+    }
+
+    /// <summary>The rounds an Identity v3 hash was made with: a big-endian count after the format byte and the PRF.</summary>
+    private static int Iterations(string hash) => System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(Convert.FromBase64String(hash).AsSpan(5, 4));
 
     [Theory]
     [InlineData("/api/v1/snapshot")]
@@ -519,7 +560,7 @@ public sealed class ApiTests(ProxiedTestServerFixture fixture) : IClassFixture<P
         foreach (var (path, verb) in new[]
                  {
                      ("/api/v1/snapshots/{eventId}", "get"), ("/api/v1/alarms/{id}/vehicle", "get"), ("/api/v1/alarms/{id}/contact-attempts", "post"),
-                     ("/api/v1/contacts", "post"), ("/api/v1/auth/password", "post"), ("/api/v1/users/{userName}/unlock", "post"),
+                     ("/api/v1/contacts", "post"), ("/api/v1/contacts/search", "post"), ("/api/v1/contacts/delete", "post"), ("/api/v1/auth/password", "post"), ("/api/v1/users/{userName}/unlock", "post"),
                      ("/api/v1/sites/{site}/bores/{bore}", "post"), ("/api/v1/reports/incidents.csv", "get"), ("/api/v1/reports/daily-volumes", "get"),
                      ("/api/v1/alarms/{id}/verdict", "post"), ("/api/v1/reports/monthly-volumes", "get"), ("/api/v1/reports/monthly-volumes.csv", "get"),
                      ("/api/v1/alarms/closed", "get"), ("/api/v1/alarms/{id}/speech", "get"), ("/api/v1/alarms/{id}/unshelve", "post"),

@@ -273,6 +273,9 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
     public async Task An_operator_registers_a_driver_then_contacts_them_from_the_alarm_and_the_outcome_is_noted()
     {
         var page = await fixture.LoginAsync("op");
+        // Every request the directory and the wall make from here on, the pages themselves (the browser's history) included.
+        var requested = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        page.Context.Request += (_, request) => requested.Enqueue(request.Url);
         await page.GotoAsync("/contacts");
         var form = page.GetByTestId("contact-form");
         await form.Locator("input[name=plate]").FillAsync("浙K30001");
@@ -282,6 +285,22 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
         await form.Locator("button[type=submit]").ClickAsync();
         await Expect(page.Locator("[data-contact='浙K30001']")).ToContainTextAsync("<b>王</b>师傅");
         await fixture.ScreenshotAsync(page, "contacts");
+
+        // Another driver, found by a piece of the plate and removed.
+        await form.Locator("input[name=plate]").FillAsync("浙K30009");
+        await form.Locator("input[name=name]").FillAsync("李师傅");
+        await form.Locator("input[name=phone]").FillAsync("138 0000 0009");
+        await form.Locator("button[type=submit]").ClickAsync();
+        await Expect(page.Locator("[data-contact='浙K30009']")).ToBeVisibleAsync();
+        var search = page.Locator("#search-form");
+        await search.Locator("input[name=search]").FillAsync("k30009");
+        await search.Locator("button[type=submit]").ClickAsync();
+        await Expect(page.Locator("[data-contact]")).ToHaveCountAsync(1);
+        // The operator confirms, without a dialog the fixture would count as unexpected.
+        await page.EvaluateAsync("() => { window.confirm = () => true; }");
+        await page.Locator("[data-contact='浙K30009'] button[data-action=delete]").ClickAsync();
+        await Expect(page.Locator("[data-contact]")).ToHaveCountAsync(0);
+        Assert.Null(Host.Store.GetContact("浙K30009"));
 
         await page.GotoAsync("/");
         await Host.PublishAsync("浙K30001", bore: "south", lane: 1, ago: TimeSpan.FromMinutes(20), hazmat: true);
@@ -293,6 +312,13 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
         await Expect(alarm.GetByTestId("alarm-note")).ToHaveTextAsync("联系驾驶员：已接通 · 已报清障");
         await fixture.ScreenshotAsync(page, "wall-contact-driver");
         Assert.Contains(Host.Store.ReadAudit(actor: "op"), a => a.Action == "contact-driver" && a.Detail == "reached");
+
+        // Proxies log addresses and browsers keep them: the plates went in bodies, the lookup by the alarm's id.
+        var urls = requested.Select(Uri.UnescapeDataString).ToList();
+        Assert.DoesNotContain(urls, u => u.Contains("浙", StringComparison.Ordinal) || u.Contains("k3000", StringComparison.OrdinalIgnoreCase));
+        Assert.Contains(urls, u => u.EndsWith("/api/v1/contacts/search", StringComparison.Ordinal));
+        Assert.Contains(urls, u => u.EndsWith("/api/v1/contacts/delete", StringComparison.Ordinal));
+        Assert.Contains(urls, u => u.EndsWith("/contact", StringComparison.Ordinal));
         await page.Context.CloseAsync();
     }
 
@@ -331,6 +357,41 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
         Assert.NotNull(Host.Store.GetUser("browser-self"));
         Assert.Contains(Host.Store.ReadAudit(actor: "browser-self"), a => a.Action == "password-changed");
         await self.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Logging_out_at_one_screen_ends_that_session_and_its_live_feed_while_the_same_operators_wall_on_another_screen_stays_live()
+    {
+        var users = (Security.UserDirectory)Host.App.Services.GetService(typeof(Security.UserDirectory))!;
+        users.Create("browser-two-screens", ConsoleHost.Password, [Security.Roles.Operator]);
+        var wall = await fixture.LoginAsync("browser-two-screens");
+        var desk = await fixture.LoginAsync("browser-two-screens");
+        await Expect(wall.Locator("#conn.up")).ToBeVisibleAsync();
+        await Expect(desk.Locator("#conn.up")).ToBeVisibleAsync();
+        // The desk's cookie, copied into another browser while the session is open.
+        var elsewhere = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = Host.BaseAddress.ToString() });
+        await elsewhere.AddCookiesAsync((await desk.Context.CookiesAsync()).Select(c => new Cookie
+        {
+            Name = c.Name, Value = c.Value, Domain = c.Domain, Path = c.Path, Expires = c.Expires, HttpOnly = c.HttpOnly, Secure = c.Secure, SameSite = c.SameSite,
+        }));
+        Assert.Equal(200, (await elsewhere.APIRequest.GetAsync("/api/v1/auth/me")).Status);
+
+        // Logged out from another tab of the desk's browser: the desk's wall in the first tab had the same session.
+        var tab = await desk.Context.NewPageAsync();
+        await tab.GotoAsync("/contacts");
+        await tab.Locator("#top button", new() { HasText = "退出" }).ClickAsync();
+        await tab.WaitForURLAsync(url => url.Contains("/login"));
+
+        await Expect(desk.Locator("#conn.down")).ToBeVisibleAsync();
+        Assert.Equal(401, (await elsewhere.APIRequest.GetAsync("/api/v1/auth/me")).Status);
+        // The other screen's wall kept its session and its feed: what happens next reaches it.
+        await Expect(wall.Locator("#conn.up")).ToBeVisibleAsync();
+        await Host.RaiseAsync(now => ConsoleHost.Overdue("浙K30077", now, bore: "south", lane: 2));
+        await Expect(wall.Locator("li.alarm", new() { HasText = "浙K30077" })).ToBeVisibleAsync();
+        Assert.Equal(200, (await wall.APIRequest.GetAsync("/api/v1/auth/me")).Status);
+        await elsewhere.CloseAsync();
+        await desk.Context.CloseAsync();
+        await wall.Context.CloseAsync();
     }
 
     [Fact]

@@ -36,7 +36,7 @@ public sealed class ConsoleHost : IAsyncDisposable
 
     private readonly CancellationTokenSource _stop = new();
     private MosquittoBroker _broker = null!;
-    private MqttClient _central = null!;
+    private BrokerConnection _central = null!;
     private MqttClient _agent = null!;
     private Task _loop = Task.CompletedTask;
     private long _seq;
@@ -63,6 +63,8 @@ public sealed class ConsoleHost : IAsyncDisposable
     }
 
     public AlarmTowers? Towers { get; private set; }
+    private bool _kestrel, _behindProxy;
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<HttpClient, System.Net.CookieContainer> _jars = [];
 
     private async Task StartCoreAsync(bool kestrel, IReadOnlyList<AlarmTowerSettings>? towers, bool behindProxy)
     {
@@ -72,7 +74,7 @@ public sealed class ConsoleHost : IAsyncDisposable
             Users = new Dictionary<string, string> { [CentralUser] = BrokerPassword, [AgentUser] = BrokerPassword },
         });
         Store = TunnelStore.Open(StoreOptions.SqliteInDataDirectory(DataDirectory));
-        _central = new MqttClient(Client("console-test-central", CentralUser));
+        _central = new BrokerConnection(Client("console-test-central", CentralUser), NullLogger.Instance);
         await _central.ConnectAsync().WaitAsync(WaitLimit);
         _agent = new MqttClient(Client("console-test-agent", AgentUser));
         await _agent.ConnectAsync().WaitAsync(WaitLimit);
@@ -83,6 +85,34 @@ public sealed class ConsoleHost : IAsyncDisposable
         _loop = Task.Run(() => Service.RunAsync(_stop.Token));
         await Task.WhenAny(Service.Ready, _loop).Unwrap().WaitAsync(WaitLimit);
 
+        _kestrel = kestrel;
+        _behindProxy = behindProxy;
+        if (towers is not null)
+        {
+            Towers = new AlarmTowers(towers, Service, TimeProvider.System, NullLoggerFactory.Instance);
+            Towers.Start();
+        }
+        await StartConsoleAsync();
+
+        var users = App.Services.GetRequiredService<UserDirectory>();
+        users.Create("op", Password, [Roles.Operator], displayName: "值班员 张");
+        users.Create("maint", Password, [Roles.Maintenance]);
+        users.Create("boss", Password, [Roles.Manager]);
+        users.Create("boss-plates", Password, [Roles.Manager], [Roles.PlatesClaim]);
+    }
+
+    /// <summary>
+    /// Stops the console and starts it again over the same data directory and store, as a restart of the service does:
+    /// whatever it kept in memory is gone, what it kept in the store and its keys on disk are not.
+    /// </summary>
+    public async Task RestartConsoleAsync()
+    {
+        await App.DisposeAsync();
+        await StartConsoleAsync();
+    }
+
+    private async Task StartConsoleAsync()
+    {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -90,34 +120,23 @@ public sealed class ConsoleHost : IAsyncDisposable
             ["Tunnel:Console:AdminPassword"] = AdminPassword,
             // Every test of a class logs in from the same address, many times a minute.
             ["Tunnel:Console:LoginAttemptsPerMinute"] = "1000",
-            ["Tunnel:Console:BehindProxy"] = behindProxy ? "true" : "false",
+            ["Tunnel:Console:BehindProxy"] = _behindProxy ? "true" : "false",
         });
-        if (kestrel) builder.WebHost.UseUrls("http://127.0.0.1:0");
+        if (_kestrel) builder.WebHost.UseUrls("http://127.0.0.1:0");
         else builder.WebHost.UseTestServer();
         builder.Logging.ClearProviders().AddProvider(new ListLoggerProvider(LogLines));
         builder.Services.AddOpenApi();
         builder.Services.AddSingleton(Snapshots);
         builder.Services.AddSingleton<ISitesChangeHook>(new RecordingHook(SitesChanges));
-        if (towers is not null)
-        {
-            Towers = new AlarmTowers(towers, Service, TimeProvider.System, NullLoggerFactory.Instance);
-            builder.Services.AddSingleton(Towers);
-            Towers.Start();
-        }
+        if (Towers is not null) builder.Services.AddSingleton(Towers);
         builder.Services.AddTunnelConsole(builder.Configuration, Service, Store);
         App = builder.Build();
         App.MapOpenApi();
         App.MapTunnelConsole();
         await App.StartAsync();
-        BaseAddress = kestrel
+        BaseAddress = _kestrel
             ? new Uri(App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First())
             : new Uri("http://localhost");
-
-        var users = App.Services.GetRequiredService<UserDirectory>();
-        users.Create("op", Password, [Roles.Operator], displayName: "值班员 张");
-        users.Create("maint", Password, [Roles.Maintenance]);
-        users.Create("boss", Password, [Roles.Manager]);
-        users.Create("boss-plates", Password, [Roles.Manager], [Roles.PlatesClaim]);
     }
 
     private MqttClientOptions Client(string id, string user) => new()
@@ -128,9 +147,25 @@ public sealed class ConsoleHost : IAsyncDisposable
     /// <summary>A client with its own cookie jar, like one browser.</summary>
     public HttpClient CreateClient()
     {
-        HttpMessageHandler inner = App.Services.GetRequiredService<IServer>() is TestServer test ? test.CreateHandler() : new HttpClientHandler { UseCookies = false };
-        return new HttpClient(new CookieContainerHandler { InnerHandler = inner }) { BaseAddress = BaseAddress };
+        var jar = new CookieContainerHandler { InnerHandler = Transport() };
+        var client = new HttpClient(jar) { BaseAddress = BaseAddress };
+        _jars.Add(client, jar.Container);
+        return client;
     }
+
+    /// <summary>A client without a jar that sends <paramref name="cookieHeader"/> with every request, as one who copied the cookies would.</summary>
+    public HttpClient CreateClient(string cookieHeader)
+    {
+        var client = new HttpClient(Transport()) { BaseAddress = BaseAddress };
+        client.DefaultRequestHeaders.Add("Cookie", cookieHeader);
+        return client;
+    }
+
+    /// <summary>The Cookie header <paramref name="client"/> (made by <see cref="CreateClient()"/>) sends now: its session, to copy.</summary>
+    public string CookieHeader(HttpClient client) => _jars.TryGetValue(client, out var jar) ? jar.GetCookieHeader(BaseAddress) : "";
+
+    private HttpMessageHandler Transport() =>
+        App.Services.GetRequiredService<IServer>() is TestServer test ? test.CreateHandler() : new HttpClientHandler { UseCookies = false };
 
     /// <summary>A logged-in client whose every request carries the anti-forgery header.</summary>
     public async Task<HttpClient> LoginAsync(string user, string? password = null)

@@ -24,13 +24,13 @@ public sealed class ContactApiTests(TestServerFixture fixture) : IClassFixture<T
         Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
         Assert.Equal("浙B30001", (await saved.Content.ReadFromJsonAsync<ContactDto>())!.Plate);
         await op.PostAsJsonAsync("/api/v1/contacts", new ContactRequest("浙B30001", "王师傅", "13800000002", "宁波危化运输", null));
-        var found = await op.GetFromJsonAsync<List<ContactDto>>("/api/v1/contacts?search=" + Uri.EscapeDataString("宁波"));
+        var found = await (await op.PostAsJsonAsync("/api/v1/contacts/search", new ContactSearch("宁波"))).Content.ReadFromJsonAsync<List<ContactDto>>();
         var contact = Assert.Single(found!, c => c.Plate == "浙B30001");
         Assert.Equal("13800000002", contact.Phone);
         Assert.Equal("op", contact.UpdatedBy);
 
-        Assert.Equal(HttpStatusCode.NoContent, (await op.DeleteAsync("/api/v1/contacts/" + Uri.EscapeDataString("浙B30001"))).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await op.DeleteAsync("/api/v1/contacts/" + Uri.EscapeDataString("浙B30001"))).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await op.PostAsJsonAsync("/api/v1/contacts/delete", new ContactPlate("浙B30001"))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await op.PostAsJsonAsync("/api/v1/contacts/delete", new ContactPlate("浙B30001"))).StatusCode);
         var audit = Host.Store.ReadAudit(actor: "op", subject: "contact:浙B3***1").Select(a => a.Action);
         Assert.Equal(["contact-deleted", "contact-updated", "contact-created"], audit);
     }
@@ -43,6 +43,40 @@ public sealed class ContactApiTests(TestServerFixture fixture) : IClassFixture<T
         using var client = await Host.LoginAsync(user);
         Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync("/api/v1/contacts")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await client.PostAsJsonAsync("/api/v1/contacts", new ContactRequest("浙B1", "x", "13800000000", null, null))).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.PostAsJsonAsync("/api/v1/contacts/search", new ContactSearch("浙B"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.PostAsJsonAsync("/api/v1/contacts/delete", new ContactPlate("浙B1"))).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_directory_is_searched_and_cleaned_with_the_plate_in_the_body_never_in_the_address_and_against_forgery()
+    {
+        using var op = await Host.LoginAsync("op");
+        await op.PostAsJsonAsync("/api/v1/contacts", new ContactRequest("浙B30006", "周师傅", "13900000006", "嘉兴物流", null));
+
+        // Searched by a piece of its plate, as typed from a fleet's list: the whole directory when empty.
+        var found = await op.PostAsJsonAsync("/api/v1/contacts/search", new ContactSearch("b30006"));
+        Assert.Equal(HttpStatusCode.OK, found.StatusCode);
+        Assert.Equal("周师傅", Assert.Single((await found.Content.ReadFromJsonAsync<List<ContactDto>>())!).Name);
+        var all = await (await op.PostAsJsonAsync("/api/v1/contacts/search", new ContactSearch(""))).Content.ReadFromJsonAsync<List<ContactDto>>();
+        Assert.Contains(all!, c => c.Plate == "浙B30006");
+        Assert.Contains(Host.Store.ReadAudit(actor: "op", subject: "contacts"), a => a.Action == "view-contacts" && a.Detail == "search");
+
+        // The addresses that used to carry the plate are no more: one that still asks is told where to go, and nothing is deleted.
+        var byAddress = await op.GetAsync("/api/v1/contacts?search=" + Uri.EscapeDataString("浙B30006"));
+        Assert.Equal(HttpStatusCode.BadRequest, byAddress.StatusCode);
+        Assert.Contains("POST /api/v1/contacts/search", (await byAddress.Content.ReadFromJsonAsync<ApiError>())!.Message);
+        Assert.NotEqual(HttpStatusCode.NoContent, (await op.DeleteAsync("/api/v1/contacts/" + Uri.EscapeDataString("浙B30006"))).StatusCode);
+        Assert.NotNull(Host.Store.GetContact("浙B30006"));
+
+        // A page of another site cannot make the operator's browser search or delete: both want the anti-forgery token.
+        using var forged = Host.CreateClient(Host.CookieHeader(op));
+        Assert.Equal(HttpStatusCode.OK, (await forged.GetAsync("/api/v1/contacts")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await forged.PostAsJsonAsync("/api/v1/contacts/search", new ContactSearch("浙B"))).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await forged.PostAsJsonAsync("/api/v1/contacts/delete", new ContactPlate("浙B30006"))).StatusCode);
+        Assert.NotNull(Host.Store.GetContact("浙B30006"));
+
+        Assert.Equal(HttpStatusCode.NoContent, (await op.PostAsJsonAsync("/api/v1/contacts/delete", new ContactPlate(" 浙b 30006"))).StatusCode);
+        Assert.Null(Host.Store.GetContact("浙B30006"));
     }
 
     [Fact]

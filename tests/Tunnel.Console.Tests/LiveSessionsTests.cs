@@ -29,7 +29,7 @@ public sealed class LiveSessionsTests
         var deleted = new Connection("e", Sessions.PrincipalOf(User("gone", "hash-5")));
         foreach (var c in new[] { still, stillAgain, reset, retired, deleted }) sessions.Opened(c);
 
-        Assert.Equal(3, sessions.EndStale(name => users.GetValueOrDefault(name)));
+        Assert.Equal(3, sessions.EndStale(name => users.GetValueOrDefault(name), NoneEnded));
 
         Assert.False(still.Aborted);
         Assert.False(stillAgain.Aborted);
@@ -38,7 +38,31 @@ public sealed class LiveSessionsTests
         Assert.True(deleted.Aborted);
         Assert.Equal(2, sessions.Count);
         // Closed ones are not closed again.
-        Assert.Equal(0, sessions.EndStale(name => users.GetValueOrDefault(name)));
+        Assert.Equal(0, sessions.EndStale(name => users.GetValueOrDefault(name), NoneEnded));
+    }
+
+    private static readonly IReadOnlySet<string> NoneEnded = new HashSet<string>();
+
+    [Fact]
+    public void A_logout_closes_the_connections_of_its_own_session_and_not_those_of_the_same_users_other_sessions()
+    {
+        var user = User("two-screens", "hash-1");
+        var sessions = new LiveSessions();
+        var desk = Sessions.PrincipalOf(user);
+        var deskWall = new Connection("desk", desk);
+        var deskSecondTab = new Connection("desk-tab", desk);
+        var controlRoomWall = new Connection("control-room", Sessions.PrincipalOf(user));
+        var withoutSession = new Connection("old-cookie", new ClaimsPrincipal(new ClaimsIdentity(
+            Sessions.PrincipalOf(user).Claims.Where(c => c.Type != Sessions.SessionClaim), "Cookies")));
+        foreach (var c in new[] { deskWall, deskSecondTab, controlRoomWall, withoutSession }) sessions.Opened(c);
+
+        var ended = new HashSet<string> { desk.FindFirstValue(Sessions.SessionClaim)! };
+        Assert.Equal(3, sessions.EndStale(_ => user, ended));
+
+        Assert.True(deskWall.Aborted);
+        Assert.True(deskSecondTab.Aborted);
+        Assert.True(withoutSession.Aborted);
+        Assert.False(controlRoomWall.Aborted);
     }
 
     private sealed class Connection(string id, ClaimsPrincipal user) : HubCallerContext

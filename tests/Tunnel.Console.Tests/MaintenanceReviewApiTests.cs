@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Tunnel.Core.Contracts;
 using Tunnel.WebConsole.Api;
 
 namespace Tunnel.WebConsole.Tests;
@@ -84,5 +85,22 @@ public sealed class MaintenanceReviewApiTests(MaintenanceReviewApiTests.Host fix
         var stored = JsonNode.Parse(Console.Store.LoadConfig("camera-activations")!)!.AsObject();
         Assert.Contains("maoliling/south/cam-south-exit-2", stored.Select(d => d.Key));
         Assert.DoesNotContain("maoliling/south/cam-south-exit-2b", stored.Select(d => d.Key));
+    }
+
+    [Fact]
+    public async Task The_agent_list_tells_every_reader_whether_the_latest_passage_has_a_snapshot_and_links_it_only_for_the_plates_grant()
+    {
+        var shot = await Console.PublishAsync("浙B54321", Portal.Entry, lane: 1, snapshot: ConsoleHost.Jpeg);
+        var none = await Console.PublishAsync("浙B54322", Portal.Exit, lane: 1);
+        await Console.UntilAsync(_ => Console.Store.GetPassage(shot.EventId));
+        await Console.UntilAsync(_ => Console.Store.GetPassage(none.EventId));
+
+        static (bool?, string?) Snapshot(JsonNode agent) => ((bool?)agent["latestPassageHasSnapshot"], (string?)agent["latestSnapshotUrl"]);
+        using var maint = await Console.LoginAsync("maint");
+        Assert.Equal((true, null), Snapshot(await AgentAsync(maint, "maoliling-north-entry-1")));
+        Assert.Equal((false, null), Snapshot(await AgentAsync(maint, "maoliling-north-exit-1")));
+        using var admin = await Console.LoginAsync("admin", ConsoleHost.AdminPassword);
+        Assert.Equal((true, $"/api/v1/snapshots/{shot.EventId}"), Snapshot(await AgentAsync(admin, "maoliling-north-entry-1")));
+        Assert.Equal((false, null), Snapshot(await AgentAsync(admin, "maoliling-north-exit-1")));
     }
 }

@@ -8,7 +8,8 @@ namespace Tunnel.WebConsole.Tests;
 
 /// <summary>
 /// What a user review of /maintenance found: a page that grew without limit while showing snapshots, cameras created without a
-/// word and flagged blind a minute later, an empty snapshot cell unexplained, site ids for names, and id fields never checked.
+/// word and flagged blind a minute later, an empty snapshot cell unexplained (later: blamed on the grant when there was no
+/// snapshot at all), site ids for names, and id fields never checked.
 /// </summary>
 public sealed class MaintenanceReviewBrowserTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
 {
@@ -182,28 +183,80 @@ public sealed class MaintenanceReviewBrowserTests(BrowserFixture fixture) : ICla
     }
 
     [Fact]
-    public async Task Without_the_plates_grant_the_snapshot_cell_says_why_it_is_empty_and_the_location_names_the_site()
+    public async Task The_snapshot_cell_says_no_snapshot_when_there_was_none_and_needs_the_grant_only_when_there_is_one_and_the_location_names_the_site()
     {
         await Host.PublishAsync("浙B12345", Portal.Entry, lane: 2, bore: "south", snapshot: ConsoleHost.Jpeg);
+        // The camera's latest passage came without a snapshot: nothing a grant would show, whoever reads.
+        await Host.PublishAsync("浙B12346", Portal.Exit, lane: 1, bore: "south");
         var maint = await MaintenancePageAsync("maint");
         var row = maint.Locator("[data-agent=maoliling-south-entry-2]");
         await Expect(row.GetByTestId("snapshot-needs-grant")).ToHaveTextAsync("快照需车牌权限", Text);
+        await Expect(row.GetByTestId("snapshot-none")).ToHaveCountAsync(0);
         await Expect(row.Locator("img")).ToHaveCountAsync(0);
         await Expect(row.GetByTestId("where")).ToHaveTextAsync("猫狸岭隧道 · 南洞 · 驶入 · 2 车道");
+        var without = maint.Locator("[data-agent=maoliling-south-exit-1]");
+        await Expect(without.GetByTestId("snapshot-none")).ToHaveTextAsync("无抓拍", Text);
+        await Expect(without.GetByTestId("snapshot-needs-grant")).ToHaveCountAsync(0);
         await maint.Context.CloseAsync();
 
         // In English too.
         var english = await fixture.LoginAsync("maint", lang: "?lang=en");
         if (!english.Url.EndsWith("/maintenance", StringComparison.Ordinal)) await english.GotoAsync("/maintenance");
         await Expect(english.Locator("[data-agent=maoliling-south-entry-2] [data-testid=snapshot-needs-grant]")).ToHaveTextAsync("snapshots need the plates grant", Text);
+        await Expect(english.Locator("[data-agent=maoliling-south-exit-1] [data-testid=snapshot-none]")).ToHaveTextAsync("no snapshot", Text);
         await english.Context.CloseAsync();
 
-        // Granted, the snapshot itself, and nothing to explain.
+        // Granted, the snapshot itself and nothing to explain, and the camera without one says so here too.
         var admin = await MaintenancePageAsync("admin", ConsoleHost.AdminPassword);
         var granted = admin.Locator("[data-agent=maoliling-south-entry-2]");
         await Expect(granted.GetByTestId("agent-snapshot")).ToHaveCountAsync(1, Count);
         await Expect(granted.GetByTestId("snapshot-needs-grant")).ToHaveCountAsync(0);
+        await Expect(granted.GetByTestId("snapshot-none")).ToHaveCountAsync(0);
         await Expect(granted.GetByTestId("where")).ToHaveTextAsync(new Regex("^猫狸岭隧道 · "));
+        await Expect(admin.Locator("[data-agent=maoliling-south-exit-1] [data-testid=snapshot-none]")).ToHaveTextAsync("无抓拍", Text);
         await admin.Context.CloseAsync();
+    }
+    [Fact]
+    public async Task A_snapshot_the_service_no_longer_has_reads_no_snapshot_instead_of_a_broken_image_and_is_not_asked_for_again()
+    {
+        var asked = 0;
+        var page = await fixture.LoginAsync("admin", ConsoleHost.AdminPassword);
+        await page.RouteAsync("**/api/v1/agents", route => route.FulfillAsync(new()
+        {
+            Status = 200, ContentType = "application/json",
+            Body = JsonSerializer.Serialize(new[]
+            {
+                new
+                {
+                    agentId = "purged-1", site = "maoliling", bore = "north", portal = "entry", lane = 1, online = true, stale = false, reported = true,
+                    lastHeartbeat = DateTimeOffset.UtcNow, heartbeatAgeSeconds = 1, fps = 25, queueDepth = 0, clockOffsetMs = 0, passagesLastHour = 40,
+                    unreadShare = 0.01, unmatchedExitShare = 0.01, rejectedLastHour = 0,
+                    latestPassageAt = DateTimeOffset.UtcNow, latestPassageHasSnapshot = true, latestSnapshotUrl = "/review-snapshots/purged.jpg",
+                },
+            }),
+        }));
+        // As the snapshot endpoint answers for a picture a full disk kept from being stored, or the retention purged.
+        await page.RouteAsync("**/review-snapshots/**", route =>
+        {
+            Interlocked.Increment(ref asked);
+            return route.FulfillAsync(new() { Status = 404, ContentType = "application/problem+json", Body = "{}" });
+        });
+        await page.Clock.InstallAsync();
+        await page.GotoAsync("/maintenance");
+        var cell = page.Locator("[data-agent=purged-1]");
+        await Expect(cell.GetByTestId("snapshot-none")).ToHaveTextAsync("无抓拍", Text);
+        await Expect(cell.Locator("img")).ToHaveCountAsync(0, Count);
+
+        // Two refreshes later the cell still says so, and the picture was asked for once.
+        for (var refresh = 0; refresh < 2; refresh++)
+        {
+            var refreshed = page.WaitForResponseAsync("**/api/v1/agents");
+            await page.Clock.RunForAsync(5_000);
+            await refreshed;
+        }
+        await Expect(cell.GetByTestId("snapshot-none")).ToHaveTextAsync("无抓拍", Text);
+        await Expect(cell.Locator("img")).ToHaveCountAsync(0, Count);
+        Assert.Equal(1, Volatile.Read(ref asked));
+        await page.Context.CloseAsync();
     }
 }

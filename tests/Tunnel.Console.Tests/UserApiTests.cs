@@ -51,6 +51,19 @@ public sealed class UserApiTests(TestServerFixture fixture) : IClassFixture<Test
         Assert.Equal(HttpStatusCode.Forbidden, (await op.GetAsync("/api/v1/audit")).StatusCode);
     }
 
+    [Fact]
+    public async Task Every_read_of_the_audit_log_is_audited_with_what_it_asked_for()
+    {
+        Users.Create("audit-reader", ConsoleHost.Password, [Roles.Admin]);
+        using var admin = await Host.LoginAsync("audit-reader");
+        (await admin.GetAsync("/api/v1/audit?actor=op&days=1")).EnsureSuccessStatusCode();
+        // Moments later, someone else's trail: a read the log must not lose, whatever was read before it.
+        (await admin.GetAsync("/api/v1/audit?subject=user:boss&days=30")).EnsureSuccessStatusCode();
+
+        var reads = Host.Store.ReadAudit(actor: "audit-reader").Where(a => a.Action == "view-audit").Select(a => a.Detail).ToList();
+        Assert.Equal(["30 days, subject user:boss", "1 days, actor op"], reads);
+    }
+
     private async Task<HttpStatusCode> LoginStatusAsync(string user, string password)
     {
         using var client = Host.CreateClient();

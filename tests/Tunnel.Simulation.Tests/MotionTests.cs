@@ -134,3 +134,35 @@ public sealed class MotionTests(DefaultDay day)
         Assert.True(other[other.Count / 2] < 300);
     }
 }
+
+public sealed class MotivatedLaneChangeTests
+{
+    private static readonly SimulationOptions Motivated = new() { LaneChangeModel = LaneChangeModel.Motivated };
+
+    [Fact]
+    public void Motivated_changers_are_about_as_many_as_uniform_ones_and_still_leave_in_the_other_lane()
+    {
+        var uniform = TrafficSimulator.Run(new SimulationOptions()).Truth;
+        var motivated = TrafficSimulator.Run(Motivated).Truth;
+        Assert.All(motivated.Vehicles, v => Assert.Equal(v.LaneChange, v.EntryLane != v.ExitLane));
+        var share = motivated.Vehicles.Count(v => v.LaneChange) / (double)motivated.Vehicles.Count;
+        Assert.InRange(share, 0.025, 0.035);
+        Assert.InRange(motivated.Bores.Sum(b => b.LaneChanges), 0.9 * uniform.Bores.Sum(b => b.LaneChanges), 1.1 * uniform.Bores.Sum(b => b.LaneChanges));
+        // The same vehicles stop at the same places: only the changers differ between the models.
+        Assert.Equal(uniform.Stops.Select(s => (s.VehicleId, s.PositionMeters)), motivated.Stops.Select(s => (s.VehicleId, s.PositionMeters)));
+    }
+
+    [Fact]
+    public void Motivated_changers_do_not_dive_in_behind_slow_vehicles_as_uniform_ones_do()
+    {
+        // Transit time over the time at the vehicle's own desired speed, for the cars that moved into the slow lane.
+        static List<double> Crawl(SimulationTruth truth) => truth.Vehicles
+            .Where(v => v.LaneChange && !v.Stopped && v.EntryLane == 1 && !truth.Slowdowns.Any(s => s.Covers(v.EnteredAt)))
+            .Select(v => (v.ExitedAt - v.EnteredAt).TotalSeconds * v.DesiredKmh / 3.6 / truth.Bores[0].LengthMeters)
+            .ToList();
+        var uniform = Crawl(TrafficSimulator.Run(new SimulationOptions()).Truth);
+        var motivated = Crawl(TrafficSimulator.Run(Motivated).Truth);
+        Assert.True(motivated.Count(c => c > 1.3) < uniform.Count(c => c > 1.3) * 0.8,
+            $"{motivated.Count(c => c > 1.3)} motivated and {uniform.Count(c => c > 1.3)} uniform changers into the slow lane took over 1.3 times their own transit");
+    }
+}

@@ -19,9 +19,27 @@ public abstract class ConsoleStoreContract : IDisposable
     }
 
     [Fact]
-    public void The_schema_is_at_version_9()
+    public void The_schema_is_at_version_11()
     {
-        Assert.Equal(9, Store.SchemaVersion);
+        Assert.Equal(11, Store.SchemaVersion);
+    }
+
+    [Fact]
+    public void A_session_ended_stays_ended_across_a_restart_until_its_cookie_would_have_expired_and_no_other_session_ends_with_it()
+    {
+        Store.EndSession("logged-out", T0.AddHours(12), T0);
+        Store.EndSession("short", T0.AddHours(1), T0);
+        _store!.Dispose();
+        _store = TunnelStore.Open(Options);
+
+        Assert.True(Store.SessionEnded("logged-out"));
+        Assert.False(Store.SessionEnded("same-user-other-screen"));
+        Assert.Equal(new HashSet<string> { "logged-out", "short" }, Store.EndedSessions());
+
+        // Past its cookie's expiry an ended session is forgotten at the next logout: the table holds the last hours' only.
+        Store.EndSession("later", T0.AddHours(14), T0.AddHours(2));
+        Assert.Equal(new HashSet<string> { "logged-out", "later" }, Store.EndedSessions());
+        Assert.False(Store.SessionEnded("short"));
     }
 
     [Fact]

@@ -432,8 +432,8 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
         var store = Reopen();
 
         // One row per migration, none re-run on reopening.
-        Assert.Equal(9, store.SchemaVersion);
-        Assert.Equal(9L, Convert.ToInt64(store.ScalarForTests("SELECT COUNT(*) FROM schema_version")));
+        Assert.Equal(11, store.SchemaVersion);
+        Assert.Equal(11L, Convert.ToInt64(store.ScalarForTests("SELECT COUNT(*) FROM schema_version")));
         Assert.Equal(Json(p), Json(All()[0].Passage));
         var progress = store.Progress("a1");
         Assert.Equal((1L, 3L), (progress.Contiguous, progress.Highest));
@@ -460,7 +460,7 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
         Store.WriteScalarForTests("DELETE FROM schema_version WHERE version = 4");
 
         var upgraded = Reopen();
-        Assert.Equal(9, upgraded.SchemaVersion);
+        Assert.Equal(11, upgraded.SchemaVersion);
         Assert.Equal(
         [
             (T0, "north", "entry", "car", false, 1L), (T0, "north", "entry", "truck", true, 1L), (T0, "south", "exit", "car", false, 1L),
@@ -499,8 +499,50 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
 
     private void BackToSchema8()
     {
+        BackToSchema9();
         foreach (var index in new[] { "ix_passages_hazmat_exit", "ix_transits_hazmat_exit" }) Store.WriteScalarForTests($"DROP INDEX {index}");
         Store.WriteScalarForTests("DELETE FROM schema_version WHERE version = 9");
+    }
+
+    private void BackToSchema9()
+    {
+        BackToSchema10();
+        Store.WriteScalarForTests("DELETE FROM schema_version WHERE version = 10");
+    }
+
+    private void BackToSchema10()
+    {
+        Store.WriteScalarForTests("DROP TABLE ended_sessions");
+        Store.WriteScalarForTests("DELETE FROM schema_version WHERE version = 11");
+    }
+
+    [Fact]
+    public void The_upgrade_to_schema_10_keys_again_the_contacts_the_earlier_plate_key_left_with_invisible_or_odd_separators()
+    {
+        BackToSchema9();
+        // As schema 8's key left them: a zero-width space and an en dash were kept then.
+        SaveContactAsTyped("浙C\u200B9H907", "浙C9H907", "王师傅", T0);
+        SaveContactAsTyped("沪B55–555", "沪B55555", "李师傅", T0);
+
+        var upgraded = Reopen();
+
+        Assert.Equal(11, upgraded.SchemaVersion);
+        Assert.Equal(["沪B55555", "浙C9H907"], upgraded.ListContacts().Select(c => c.Plate).Order(StringComparer.Ordinal));
+        Assert.Equal("王师傅", upgraded.GetContact("浙C9H907")?.Name);
+    }
+
+    [Fact]
+    public void The_upgrade_to_schema_11_lets_a_database_of_schema_10_keep_ended_sessions()
+    {
+        BackToSchema10();
+        Store.AddPassages(Received(Passage("a1", 1, "浙A12345", T0)));
+
+        var upgraded = Reopen();
+
+        Assert.Equal(11, upgraded.SchemaVersion);
+        upgraded.EndSession("session-1", T0.AddHours(12), T0);
+        Assert.True(upgraded.SessionEnded("session-1"));
+        Assert.Single(upgraded.ReadPassages(DateTimeOffset.MinValue));
     }
 
     /// <summary>A contact as a build before schema 8 stored it: under its plate as typed.</summary>
@@ -528,7 +570,7 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
         Assert.Equal("王师傅", upgraded.GetContact("浙C9H907")?.Name);
         Assert.Equal("typed later", upgraded.GetContact("沪B55555")?.Name);
         Assert.Equal(["沪B55555", "浙C9H907", "苏E12345"], upgraded.ListContacts().Select(c => c.Plate).Order(StringComparer.Ordinal));
-        Assert.Equal(9, upgraded.SchemaVersion);
+        Assert.Equal(11, upgraded.SchemaVersion);
         // Attempts name the alarm and the audit log keeps what it recorded: neither is rewritten.
         Assert.Equal("reached", Assert.Single(upgraded.ContactAttempts(alarm)).Outcome);
         Assert.Equal("contact:浙c *****7", Assert.Single(upgraded.ReadAudit()).Subject);
@@ -556,7 +598,7 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
         Store.AddPassages(Received(Passage("a1", rows + 1, "沪B22222", T0)));
         BackToSchema6();
         var upgraded = Reopen();
-        Assert.Equal(9, upgraded.SchemaVersion);
+        Assert.Equal(11, upgraded.SchemaVersion);
         Assert.All(KeptIndexes, index => Assert.Equal(1L, IndexCount(index)));
 
         var read = rows - rows / 10;
@@ -654,7 +696,7 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
         Store.AddAlarmTransitions([Alarm(Guid.NewGuid(), AlarmState.Closed, T0)]);
         BackToSchema4();
         var upgraded = Reopen();
-        Assert.Equal(9, upgraded.SchemaVersion);
+        Assert.Equal(11, upgraded.SchemaVersion);
         Assert.Empty(upgraded.UnpublishedAlarms());
         var later = Alarm(Guid.NewGuid(), AlarmState.ActiveUnacknowledged, T0.AddMinutes(1));
         upgraded.AddAlarmTransitions([later]);

@@ -170,7 +170,7 @@ public static class CameraCheck
             items.Add(regionProblem is null ? Recognition(reader, vehicles, perFrameMs, feed.Kind, options.RealTime, rate, watched,
                 cpu / (watched - first.Value)) : new("recognition", CheckOutcome.Skipped, "the lane region does not fit the frame"));
 
-            Directory.CreateDirectory(options.DataDirectory);
+            Outbox.PassageOutbox.CreateOwnDirectory(options.DataDirectory);
             var view1 = Path.GetFullPath(Path.Combine(options.DataDirectory, $"check-{options.AgentId}.jpg"));
             File.WriteAllBytes(view1, DrawLane(last, view, loopY));
             pictures.Add(view1);
@@ -250,7 +250,7 @@ public static class CameraCheck
         await using var client = new MqttClient(new MqttClientOptions
         {
             Host = login.Host, Port = login.Port, ClientId = $"{options.AgentId}-check-{Random.Shared.Next():x8}",
-            Username = login.Username, Password = login.Password,
+            Username = login.Username, Password = login.Password, Tls = login.Tls,
         });
         try { await client.ConnectAsync(ct).WaitAsync(BrokerWait, ct); }
         catch (Exception e) when (e is MqttException or TimeoutException)
@@ -273,7 +273,7 @@ public static class CameraCheck
             items.Add(new("central service", CheckOutcome.Skipped, "its acknowledgements cannot be read"));
             return items;
         }
-        items.Add(new("broker", CheckOutcome.Passed, $"{login.Host}:{login.Port}: logged in as {login.Username}"));
+        items.Add(new("broker", CheckOutcome.Passed, $"{login.Host}:{login.Port}{(login.Tls is null ? "" : " over TLS")}: logged in as {login.Username}"));
 
         AgentAck? ack = null;
         AgentStatus? status = null;

@@ -9,7 +9,8 @@ namespace Tunnel.Agent.Link;
 /// <summary>Where the agent sits and how it logs in to the broker.</summary>
 public sealed record AgentIdentity(string Site, string Bore, Portal Portal, int Lane, string AgentId);
 
-public sealed record BrokerLogin(string Host, int Port, string Username, string Password);
+/// <summary><paramref name="Tls"/> null: plain TCP, as to the private broker's loopback listener.</summary>
+public sealed record BrokerLogin(string Host, int Port, string Username, string Password, MqttTls? Tls = null);
 
 /// <summary>
 /// The agent's side of MQTT: drains the outbox in order (snapshot, then its passage, QoS 1),
@@ -221,7 +222,7 @@ public sealed class AgentLink : IAsyncDisposable
         var will = Status(online: false, "connection lost (last will)") with { QueueDepth = null, ClockOffsetMs = null, At = null };
         return new MqttClient(new MqttClientOptions
         {
-            Host = _login.Host, Port = _login.Port, ClientId = _identity.AgentId, Username = _login.Username, Password = _login.Password,
+            Host = _login.Host, Port = _login.Port, ClientId = _identity.AgentId, Username = _login.Username, Password = _login.Password, Tls = _login.Tls,
             Will = new MqttWill(Topics.AgentStatus(_identity.Site, _identity.AgentId), Encoding.UTF8.GetBytes(TunnelJson.Serialize(will)), 1, true),
         });
     }

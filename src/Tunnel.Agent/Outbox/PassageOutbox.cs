@@ -58,7 +58,7 @@ public sealed class PassageOutbox : IDisposable
     /// <param name="busyTimeout">How long a write waits for another writer's lock before it fails (whole seconds, 30 by default).</param>
     public static PassageOutbox Open(string directory, string agentId, long snapshotBudgetBytes = 512L * 1024 * 1024, TimeSpan? busyTimeout = null)
     {
-        Directory.CreateDirectory(directory);
+        CreateOwnDirectory(directory);
         var path = System.IO.Path.GetFullPath(System.IO.Path.Combine(directory, $"outbox-{agentId}.db"));
         var db = new SqliteConnection(new SqliteConnectionStringBuilder
         {
@@ -90,6 +90,19 @@ public sealed class PassageOutbox : IDisposable
         if (Scalar(db, "SELECT COUNT(*) FROM counters WHERE name = 'clock_offset_ms'") > 0)
             outbox._clockOffset = TimeSpan.FromMilliseconds(Scalar(db, "SELECT value FROM counters WHERE name = 'clock_offset_ms'"));
         return outbox;
+    }
+
+    /// <summary>
+    /// Creates the agent's data directory, or narrows one left open to others: its plates and snapshots (the outbox, the camera
+    /// check's pictures) are personal data, readable by the agent's user only, as the central service's data directory is.
+    /// </summary>
+    internal static void CreateOwnDirectory(string directory)
+    {
+        var created = Directory.CreateDirectory(directory);
+        if (OperatingSystem.IsWindows()) return;
+        try { created.UnixFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute; }
+        // Not ours to change (a directory another user lent us): the outbox works in it all the same.
+        catch (UnauthorizedAccessException) { }
     }
 
     /// <summary>

@@ -115,7 +115,7 @@ public sealed class BoreMonitor
     /// <summary>Closes the transit an exit passage matches, or keeps it as an unmatched exit.</summary>
     private void Place(Passage p, DateTimeOffset now)
     {
-        var match = Matcher.FindMatch(p);
+        var match = Matcher.FindMatch(p, _congestion.TimeCounts);
         if (match.Transit is { } transit)
         {
             if (match.Rematch)

@@ -166,8 +166,12 @@ public sealed class BoreMatcher
         OpenCount--;
     }
 
-    /// <summary>The open transit this exit closes, or a transit wrongly closed by a fuzzy match or an inferred exit that this exit reads exactly.</summary>
-    public ExitCandidate FindMatch(Passage exit)
+    /// <summary>
+    /// The open transit this exit closes, or a transit wrongly closed by a fuzzy match or an inferred exit that this exit reads exactly.
+    /// <paramref name="timeCounts"/>: whether a vehicle's elapsed time counts (not while its bore is congested, nor for one that
+    /// entered during the slow spell); only such a vehicle may have driven through at free-flow speed (all of them when null).
+    /// </summary>
+    public ExitCandidate FindMatch(Passage exit, Func<Transit, bool>? timeCounts = null)
     {
         if (exit.Plate is not { } plate) return default;
         var now = exit.CapturedAt;
@@ -202,10 +206,16 @@ public sealed class BoreMatcher
                 if (distance > MaxFuzzyDistance) continue;
                 // Free flow judges a transit shorter than the learnt one too: after a long blockage the learnt
                 // times run long, and a vehicle that entered once it cleared drove through at the usual speed.
+                // Not one that entered while the bore crawled: at free-flow speed a misread exit of a truck queued
+                // for twelve minutes fitted a truck that had entered three minutes before as well, and closing
+                // that one counted a pass against every vehicle of its lane ahead of it (eight false alarms as
+                // one slowdown drained, simulated seed 64).
+                var times = TimesFor(t);
+                var transit = now - t.EnteredAt;
                 var score = 2.5 * distance + Consistency.ClassCost(t.Class, exit.Vehicle.Class)
                     + Consistency.ColourCost(read.Color, plate.Color)
                     + (t.Lane == exit.Lane ? 0 : 1.0)
-                    + Math.Min(TimesFor(t).MismatchOrFreeFlow(now - t.EnteredAt), 3);
+                    + Math.Min(timeCounts is null || timeCounts(t) ? times.MismatchOrFreeFlow(transit) : times.Mismatch(transit), 3);
                 if (score < bestScore) { runnerUp = bestScore; (best, bestScore) = (t, score); }
                 else if (score < runnerUp) runnerUp = score;
             }

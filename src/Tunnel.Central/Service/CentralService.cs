@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
 using System.Threading.Channels;
@@ -6,6 +7,7 @@ using Tunnel.Central.Alarms;
 using Tunnel.Central.Engine;
 using Tunnel.Central.Overdue;
 using Tunnel.Core.Contracts;
+using Tunnel.Core.Plates;
 using Tunnel.Core.Validation;
 using Tunnel.Mqtt;
 using Tunnel.Storage;
@@ -31,7 +33,7 @@ public sealed class CentralService
 
     private SitesFile _sites;
     private readonly TunnelStore _store;
-    private readonly MqttClient _mqtt;
+    private readonly BrokerConnection _mqtt;
     private readonly TimeProvider _clock;
     private readonly ILogger _log;
     // Each command runs on the loop and hands back how to tell its caller, which happens once its transitions are stored.
@@ -39,12 +41,10 @@ public sealed class CentralService
     private readonly Channel<Func<CentralService, DateTimeOffset, Action<Exception?>?>> _commands = Channel.CreateUnbounded<Func<CentralService, DateTimeOffset, Action<Exception?>?>>();
     private readonly List<AlarmTransition> _pendingAlarms = [];
     private readonly List<AlarmTransition> _unpublished = [];
-    private readonly Dictionary<string, AgentStatus> _agents = [];
-    // When each agent's last status came, and under which site: one that stays connected but says nothing is lost too.
-    private readonly Dictionary<string, (string Site, DateTimeOffset At)> _lastHeard = [];
-    private readonly Dictionary<string, Guid> _offlineAlarms = [];
-    // Agents that went offline and have not been back for AgentOfflineDelay since (BackAt: online again, since then).
-    private readonly Dictionary<string, (string Site, string Bore, AgentStatus Status, DateTimeOffset Since, DateTimeOffset? BackAt)> _goingOffline = [];
+    // Sent on a client that was then replaced before the broker took them (numbered in the order sent): they go again, first.
+    private readonly ConcurrentQueue<(long Order, AlarmTransition Transition)> _sentOnLostClient = new();
+    private long _alarmsSent;
+    private readonly AgentWatch _agents = new();
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     // Wakes the loop's thread: messages (from the MQTT client's network thread), commands, ticks.
     private readonly LoopSignal _signal = new();
@@ -62,13 +62,15 @@ public sealed class CentralService
     private PassageIngest _ingest;
     private PassageValidator _validator;
     private readonly SnapshotStore? _snapshots;
+    private readonly SnapshotIntake? _snapshotIntake;
     private readonly WriteBehind _writer;
     private long _snapshotAt;
 
-    public CentralService(SitesFile sites, TunnelStore store, MqttClient mqtt, DetectorSettings settings, TimeProvider clock,
+    public CentralService(SitesFile sites, TunnelStore store, BrokerConnection mqtt, DetectorSettings settings, TimeProvider clock,
         ILogger<CentralService> log, PassageValidatorOptions? validation = null, SnapshotStore? snapshots = null)
     {
         _snapshots = snapshots;
+        _snapshotIntake = snapshots is null ? null : new SnapshotIntake(snapshots);
         _sites = sites;
         _store = store;
         _mqtt = mqtt;
@@ -89,12 +91,9 @@ public sealed class CentralService
     public DetectorSettings Settings { get; }
     public TimeSpan RebuildWindow { get; init; } = TimeSpan.FromHours(12);
     /// <summary>How long an agent must stay offline before its alarm is raised (zero: at once).</summary>
-    public TimeSpan AgentOfflineDelay { get; init; } = TimeSpan.FromSeconds(30);
-    /// <summary>
-    /// How long an agent that last said it is online may send no status (agents send one every 10 s) before it counts as
-    /// going offline: a hung agent whose MQTT library still answers the broker's keep-alive leaves no last will.
-    /// </summary>
-    public TimeSpan AgentSilentAfter { get; init; } = TimeSpan.FromSeconds(60);
+    public TimeSpan AgentOfflineDelay { get => _agents.OfflineDelay; init => _agents.OfflineDelay = value; }
+    /// <summary>How long an agent that said it is online may send no status before it counts as going offline.</summary>
+    public TimeSpan AgentSilentAfter { get => _agents.SilentAfter; init => _agents.SilentAfter = value; }
     /// <summary>Completes when the state is rebuilt and the subscriptions are in place.</summary>
     public Task Ready => _ready.Task;
     /// <summary>A consistent picture of every bore, refreshed by the loop; safe to read from any thread.</summary>
@@ -344,7 +343,7 @@ public sealed class CentralService
                         _timerFaultsLogged = _engine.TimerFaults;
                         _log.LogError("engine timer work failed ({Faults} so far), the clock moved on: {Fault}", _engine.TimerFaults, _engine.LastTimerFault);
                     }
-                    RaiseOfflineAlarms(now);
+                    _agents.Tick(now, _sites, _engine.Alarms);
                 }
             }
             var waiting = answers is { Count: > 0 };
@@ -415,7 +414,7 @@ public sealed class CentralService
                 // with, and it should have it within moments of connecting, before its first passage.
                 if (status.Online) (statusSenders ??= []).Add((site, agentId));
             }
-            else if (Topics.IsSnapshot(m.Topic, out _, out var eventId)) OnSnapshot(eventId, m, now);
+            else if (Topics.IsSnapshot(m.Topic, out var snapshot)) OnSnapshot(snapshot, m, now, claimsDue: passages.Count);
             else passages.Add(m);
         }
         if (passages.Count == 0)
@@ -424,6 +423,7 @@ public sealed class CentralService
             return statusSenders ?? [];
         }
         var result = _ingest.Ingest(passages, now);
+        if (_snapshotIntake is not null) foreach (var eventId in result.Valid) _snapshotIntake.Claim(eventId);
         // After the passages of the same batch: a status follows the passages its agent sent before it.
         TakeLastSeqs(statuses, now);
         if (result.Decided.Count > 0) PassagesDecided?.Invoke(result.Decided);
@@ -432,19 +432,20 @@ public sealed class CentralService
         return statusSenders;
     }
 
-    private void OnSnapshot(Guid eventId, MqttMessage m, DateTimeOffset now)
+    private void OnSnapshot(SnapshotTopic snapshot, MqttMessage m, DateTimeOffset now, int claimsDue)
     {
-        if (SnapshotStore.Reject(m.Payload) is { } reason)
-        {
-            _writer.AddDeadLetter(new DeadLetter { ReceivedAt = now, Topic = m.Topic, ReasonCode = "bad-snapshot", Reason = reason, Payload = m.Payload }, seq: null);
-            return;
-        }
-        try { _snapshots!.Save(eventId, m.Payload); }
+        var eventId = snapshot.EventId;
+        SnapshotIntake.Refusal? refused;
+        try { refused = _snapshotIntake!.Take(snapshot, m.Payload, _sites, now, claimsDue); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // A full disk or a folder the service may not write costs the picture, never the passage (nor the turn).
             _log.LogWarning("snapshot {EventId} not kept: {Error}", eventId, e.Message);
+            return;
         }
+        // Through the dead letters' budget: a flood keeps the payloads of its first few a minute, the rest by size only.
+        if (refused is not null)
+            _writer.AddDeadLetter(new DeadLetter { ReceivedAt = now, Topic = m.Topic, ReasonCode = refused.Code, Reason = refused.Reason, Payload = m.Payload }, seq: null);
     }
 
     /// <summary>An exit agent's last sequence number tells the engine which of its passages are late.</summary>
@@ -458,8 +459,6 @@ public sealed class CentralService
             catch (Exception e) when (e is not OutOfMemoryException) { _log.LogError(e, "agent status of {Agent} not taken", status.AgentId); }
         }
     }
-
-    private const int MaxAgentErrorChars = 500;
 
     /// <summary>Keeps an agent's status and raises or clears its agent-offline alarm; the status, or null if it was dead-lettered.</summary>
     private AgentStatus? OnAgentStatus(string site, string agentId, MqttMessage m, DateTimeOffset now)
@@ -476,78 +475,7 @@ public sealed class CentralService
             _writer.AddDeadLetter(new DeadLetter { ReceivedAt = now, Topic = m.Topic, AgentId = agentId, ReasonCode = "bad-status", Reason = "status agentId disagrees with its topic", Payload = m.Payload }, seq: null);
             return null;
         }
-        // An agent's own error text goes into an alarm twice (reason and its argument): a long one would make an
-        // alarm the broker refuses, and every alarm after it would wait behind it.
-        if (status.LastError is { Length: > MaxAgentErrorChars } error) status = status with { LastError = error[..MaxAgentErrorChars] + "…" };
-        _agents[agentId] = status;
-        _lastHeard[agentId] = (site, now);
-        var bore = BoreOf(status, site);
-        if (!status.Online && !_offlineAlarms.ContainsKey(agentId))
-        {
-            // The latest status says why; the first says since when. An agent that keeps dropping off is counted from its
-            // first drop until it has stayed back for the delay: one on a bad link is offline most of the time.
-            var since = _goingOffline.TryGetValue(agentId, out var earlier) ? earlier.Since : now;
-            _goingOffline[agentId] = (site, bore, status, since, BackAt: null);
-            RaiseOfflineAlarms(now);
-        }
-        else if (status.Online)
-        {
-            if (_goingOffline.TryGetValue(agentId, out var pending) && pending.BackAt is null) _goingOffline[agentId] = pending with { BackAt = now };
-            if (_offlineAlarms.Remove(agentId, out var open)) _engine.Alarms.ConditionCleared(open, now, AlarmReason.AgentOnline(agentId));
-        }
-        return status;
-    }
-
-    /// <summary>
-    /// Raises the agent-offline alarm of each agent offline for <see cref="AgentOfflineDelay"/> (ISA-18.2's on-delay): an
-    /// agent restarted for an update, or every agent at once when the broker restarts, is back within seconds, and
-    /// an alarm that has cleared before anyone could look only teaches the operators to ignore the next one.
-    /// </summary>
-    private void RaiseOfflineAlarms(DateTimeOffset now)
-    {
-        NoticeSilentAgents(now);
-        List<string>? due = null, settled = null;
-        foreach (var (agentId, pending) in _goingOffline)
-        {
-            // Back within the delay (restarted for an update, every agent during a broker restart), and staying: nobody needs to hear of it.
-            if (pending.BackAt is { } back) { if (now - back >= AgentOfflineDelay) (settled ??= []).Add(agentId); }
-            else if (now - pending.Since >= AgentOfflineDelay) (due ??= []).Add(agentId);
-        }
-        foreach (var agentId in settled ?? []) _goingOffline.Remove(agentId);
-        foreach (var agentId in due ?? [])
-        {
-            _goingOffline.Remove(agentId, out var pending);
-            var (site, bore, status, _, _) = pending;
-            var id = Guid.NewGuid();
-            _offlineAlarms[agentId] = id;
-            // Stopped on purpose, the camera is still out and the operators still see it, without a call to action.
-            var stopped = status.Stopped == true;
-            _engine.Alarms.Raise(new AlarmTransition
-            {
-                AlarmId = id, Kind = AlarmKind.AgentOffline, State = AlarmState.ActiveUnacknowledged,
-                Priority = stopped ? AlarmPriority.Low : AlarmPriority.Medium,
-                Site = site, Bore = bore, At = now, AgentId = agentId, Lane = status.Lane,
-            }.WithReason(stopped ? AlarmReason.AgentStopped(agentId)
-                : status.LastError is { } err ? AlarmReason.AgentOfflineError(agentId, err) : AlarmReason.AgentOffline(agentId)));
-        }
-    }
-
-    /// <summary>The agent's bore as its status says, else its site's first (an alarm needs one).</summary>
-    private string BoreOf(AgentStatus status, string site) =>
-        status.Bore ?? _sites.Sites.FirstOrDefault(s => s.Id == site)?.Bores.FirstOrDefault()?.Id ?? "";
-
-    /// <summary>An agent online by its last status that has said nothing for <see cref="AgentSilentAfter"/> goes offline from then on.</summary>
-    private void NoticeSilentAgents(DateTimeOffset now)
-    {
-        foreach (var (agentId, (site, heard)) in _lastHeard)
-        {
-            var silent = now - heard;
-            if (silent < AgentSilentAfter || _offlineAlarms.ContainsKey(agentId) || _goingOffline.ContainsKey(agentId)) continue;
-            if (_agents.GetValueOrDefault(agentId) is not { Online: true } status) continue;
-            var bore = BoreOf(status, site);
-            var why = $"no status for {silent.TotalSeconds:0} s though still connected (a hung agent?)";
-            _goingOffline[agentId] = (site, bore, status with { Online = false, LastError = why }, heard + AgentSilentAfter, BackAt: null);
-        }
+        return _agents.Heard(site, status, now, _sites, _engine.Alarms);
     }
 
     /// <summary>
@@ -558,10 +486,17 @@ public sealed class CentralService
     private void FlushAlarms()
     {
         HandTurnToWriter();
+        if (!_sentOnLostClient.IsEmpty)
+        {
+            var lost = new List<(long Order, AlarmTransition Transition)>();
+            while (_sentOnLostClient.TryDequeue(out var item)) lost.Add(item);
+            _unpublished.InsertRange(0, lost.OrderBy(l => l.Order).Select(l => l.Transition));
+        }
         var sent = 0;
         while (sent < _unpublished.Count && _mqtt.IsConnected)
         {
             var t = _unpublished[sent];
+            var order = _alarmsSent++;
             var payload = Encoding.UTF8.GetBytes(TunnelJson.Serialize(t));
             if (payload.Length > MaxAlarmBytes)
             {
@@ -578,6 +513,8 @@ public sealed class CentralService
                         _log.LogWarning("alarm {AlarmId} not published: {Error}", t.AlarmId, error.Message);
                         // Refused by the broker itself (its ACL, say): sending it again at every start would change nothing.
                         if (error is MqttException { ReasonCode: not null }) _writer.AddPublished(t);
+                        // Its client went first (replaced after its connection ended for good): the next turn sends it on the new one.
+                        else _sentOnLostClient.Enqueue((order, t));
                     }, out var refused,
                     accepted: () => _writer.AddPublished(t)))
             {
@@ -594,7 +531,7 @@ public sealed class CentralService
 
     private void TakeSnapshot(DateTimeOffset now)
     {
-        Snapshot = CentralSnapshot.Of(_engine, _agents, _ingest, _validator, _writer.Backlog, now);
+        Snapshot = CentralSnapshot.Of(_engine, _agents.Latest, _ingest, _validator, _snapshotIntake?.Refused, _writer.Backlog, now);
         Volatile.Write(ref _snapshotAt, Stopwatch.GetTimestamp());
     }
 
@@ -605,8 +542,10 @@ public sealed class CentralService
         TakeSnapshot(now);
         foreach (var t in stored)
         {
+            // A journal keeps the log past the plate retention: no plate in it, nor in an operator's words (a shelve's reason).
             _log.LogInformation("alarm {Kind} {State} {Priority} {Site}/{Bore} plate {Plate}: {Reason}",
-                TunnelJson.Name(t.Kind), TunnelJson.Name(t.State), TunnelJson.Name(t.Priority), t.Site, t.Bore, t.Plate ?? "-", t.Reason);
+                TunnelJson.Name(t.Kind), TunnelJson.Name(t.State), TunnelJson.Name(t.Priority), t.Site, t.Bore, PlateMask.Apply(t.Plate, visible: false) ?? "-",
+                t.Reason is null ? null : PlateMask.InText(t.Reason, visible: false));
             AlarmChanged?.Invoke(t);
         }
         _unpublished.AddRange(stored);
@@ -730,7 +669,7 @@ public sealed class CentralService
                 State = known.State, RaisedAt = raisedAt, ShelvedUntil = known.ShelvedUntil, ShelvedFrom = shelvedFrom, Raised = known,
                 ConditionActive = known.State != AlarmState.ClearedUnacknowledged,
             });
-            if (known.Kind == AlarmKind.AgentOffline && known.AgentId is { } agent) _offlineAlarms[agent] = known.AlarmId;
+            if (known.Kind == AlarmKind.AgentOffline && known.AgentId is { } agent) _agents.Restored(agent, known.AlarmId);
             // Not raised again, yet its vehicle is still inside (a rebuild with changed bore settings weighs
             // the evidence anew): the alarm stands, and the vehicle's exit will clear it as usual.
             if (known.Kind == AlarmKind.Overdue && StillInside(engine, known) is { } transit)

@@ -16,8 +16,9 @@ public sealed record CentralSnapshot(
 {
     public static readonly CentralSnapshot Empty = new(DateTimeOffset.MinValue, [], [], [], 0, 0, 0, new Dictionary<string, long>(), 0);
 
+    /// <param name="snapshotsRefused">Snapshots refused by reason (their codes are not the passages'): in <see cref="RejectedByReason"/> too.</param>
     public static CentralSnapshot Of(TunnelEngine engine, IReadOnlyDictionary<string, AgentStatus> agents, PassageIngest ingest,
-        PassageValidator validator, int storeBacklog, DateTimeOffset now)
+        PassageValidator validator, IReadOnlyDictionary<string, long>? snapshotsRefused, int storeBacklog, DateTimeOffset now)
     {
         var bores = engine.Bores.Values.Select(b => new BoreView(
             b.Key, b.Occupancy, b.Congested, b.Matcher.Times[0].Median, b.Counters.Entries, b.Counters.Exits,
@@ -29,7 +30,8 @@ public sealed record CentralSnapshot(
             a.Raised.VehicleClass, a.Raised.Hazmat ?? false, a.Raised.Reason, a.ShelvedUntil, a.Raised.Alternative,
             a.Raised.ReasonCode, a.Raised.ReasonArgs, a.Raised.PlateColor)).ToList();
         return new CentralSnapshot(now, bores, alarms, agents.Values.ToList(), ingest.Accepted, ingest.Duplicates, ingest.DeadLettered,
-            validator.RejectedCounts().Where(kv => kv.Value > 0).ToDictionary(kv => kv.Key.Code(), kv => kv.Value), storeBacklog);
+            validator.RejectedCounts().Where(kv => kv.Value > 0).Select(kv => KeyValuePair.Create(kv.Key.Code(), kv.Value))
+                .Concat(snapshotsRefused ?? new Dictionary<string, long>()).ToDictionary(), storeBacklog);
     }
 }
 

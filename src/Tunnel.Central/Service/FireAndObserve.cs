@@ -11,11 +11,11 @@ internal static class FireAndObserve
 {
     /// <summary>
     /// Starts a QoS 1 publish; false with the reason when the client refused it outright (closed, too
-    /// large), in which case the caller keeps the message. A refusal by the broker later (an <see cref="MqttException"/> with its
-    /// reason code), or the client closed first, is reported to <paramref name="failedLater"/>,
+    /// large, or no client while a new one connects), in which case the caller keeps the message. A refusal by the broker later (an
+    /// <see cref="MqttException"/> with its reason code), or the client closed or replaced first, is reported to <paramref name="failedLater"/>,
     /// the broker's acceptance to <paramref name="accepted"/>, both on the MQTT client's network thread (so they must be quick).
     /// </summary>
-    public static bool TryPublish(MqttClient mqtt, string topic, byte[] payload, bool retain, Action<Exception> failedLater, out string? refused,
+    public static bool TryPublish(BrokerConnection mqtt, string topic, byte[] payload, bool retain, Action<Exception> failedLater, out string? refused,
         Action? accepted = null)
     {
         try

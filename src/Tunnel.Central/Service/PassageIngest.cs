@@ -52,6 +52,7 @@ public sealed class PassageIngest(PassageValidator validator, TunnelStore store,
     public IngestResult Ingest(IReadOnlyList<MqttMessage> batch, DateTimeOffset now)
     {
         var decided = new List<DecidedPassage>(batch.Count);
+        var valid = new List<Guid>(batch.Count);
         var agents = new HashSet<(string Site, string Agent)>();
         int rejected = 0, deferred = 0;
         foreach (var message in batch)
@@ -60,6 +61,7 @@ public sealed class PassageIngest(PassageValidator validator, TunnelStore store,
             {
                 case PassageValidation.Accepted ok:
                     agents.Add((ok.Passage.Site, ok.Passage.AgentId));
+                    valid.Add(ok.Passage.EventId);
                     switch (Take(ok.Passage, now))
                     {
                         case Taken.Decided: decided.Add(new DecidedPassage(ok.Passage, message.ReceivedTimestamp)); break;
@@ -83,7 +85,7 @@ public sealed class PassageIngest(PassageValidator validator, TunnelStore store,
             }
         }
         Accepted += decided.Count;
-        return new IngestResult(decided, batch.Count - rejected - deferred - decided.Count, rejected, agents);
+        return new IngestResult(decided, batch.Count - rejected - deferred - decided.Count, rejected, agents, valid);
     }
 
     private enum Taken { Decided, Duplicate, Deferred }
@@ -138,9 +140,11 @@ public sealed class PassageIngest(PassageValidator validator, TunnelStore store,
 
 /// <summary>
 /// One batch's outcome: <see cref="Decided"/> are the passages the engine took (their store write
-/// follows), <see cref="Agents"/> those owed an acknowledgement once the batch is stored.
+/// follows), <see cref="Agents"/> those owed an acknowledgement once the batch is stored, <see cref="Valid"/> the event ids
+/// of every passage that passed validation (taken, re-sent or waiting for a re-send).
 /// </summary>
-public sealed record IngestResult(IReadOnlyList<DecidedPassage> Decided, int Duplicates, int DeadLettered, IReadOnlyCollection<(string Site, string Agent)> Agents);
+public sealed record IngestResult(IReadOnlyList<DecidedPassage> Decided, int Duplicates, int DeadLettered, IReadOnlyCollection<(string Site, string Agent)> Agents,
+    IReadOnlyList<Guid> Valid);
 
 /// <summary>A passage the engine took, and when its message reached the service (Stopwatch ticks).</summary>
 public readonly record struct DecidedPassage(Passage Passage, long ReceivedTimestamp);

@@ -27,7 +27,7 @@ namespace Tunnel.Central.Service;
 /// letters keeps only a budget of payloads, <see cref="DeadLetterBudget"/>).
 /// </para>
 /// </summary>
-public sealed class WriteBehind(TunnelStore store, MqttClient mqtt, TimeProvider clock, ILogger log,
+public sealed class WriteBehind(TunnelStore store, BrokerConnection mqtt, TimeProvider clock, ILogger log,
     Action<IReadOnlyList<AlarmTransition>> alarmsStored,
     int maxQueuedPassages = WriteBehind.DefaultMaxQueuedPassages, int maxDroppedIds = WriteBehind.DefaultMaxDroppedIds,
     TimeSpan? commitEvery = null)

@@ -29,7 +29,7 @@ public sealed class CentralHost : IAsyncDisposable
 
     private readonly CancellationTokenSource _stop = new();
     private MosquittoBroker? _broker;
-    private MqttClient? _mqtt;
+    private BrokerConnection? _mqtt;
     private TunnelStore? _store;
     private WebApplication? _web;
     private Task? _loop;
@@ -55,6 +55,8 @@ public sealed class CentralHost : IAsyncDisposable
     public BrokerCredentials? Credentials { get; private set; }
     public string BrokerHost { get; private set; } = "";
     public int BrokerPort { get; private set; }
+    /// <summary>The private broker's TLS listener for the edge agents, when Tunnel:Broker:NetworkListener asks for one.</summary>
+    public int? BrokerTlsPort => _broker?.TlsPort;
     /// <summary>The private broker's process id when this host started one.</summary>
     public int? EmbeddedBrokerProcessId => _broker?.ProcessId;
     public string HttpUrls => string.Join(", ", _web?.Urls ?? []);
@@ -79,6 +81,7 @@ public sealed class CentralHost : IAsyncDisposable
         var detector = configuration.GetSection("Tunnel:Detector").Get<DetectorSettings>() ?? new DetectorSettings();
         var sites = settings.SitesFile is { } path ? SitesFile.Load(path) : SitesFile.Maoliling;
         if (AlarmTowerSettings.Problems(settings.AlarmTowers) is { Count: > 0 } towerProblems) throw new ConfigurationProblem(towerProblems);
+        if (settings.Broker.TlsProblems() is { Count: > 0 } tlsProblems) throw new ConfigurationProblem(tlsProblems);
         // The data directory holds plates, password hashes, broker passwords and session keys: owner only.
         var dataDir = Directory.CreateDirectory(settings.DataDirectory);
         if (!OperatingSystem.IsWindows()) dataDir.UnixFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
@@ -109,10 +112,23 @@ public sealed class CentralHost : IAsyncDisposable
         string password;
         if (broker.Embedded)
         {
-            (_broker, Credentials) = await EmbeddedBroker.StartAsync(Settings.DataDirectory, _startSites, broker.Host, broker.Port, ct);
+            (_broker, Credentials) = await EmbeddedBroker.StartAsync(Settings.DataDirectory, _startSites, broker.Host, broker.Port, ct,
+                tlsListener: broker.NetworkListener.Listener);
             (BrokerHost, BrokerPort, password) = (_broker.Host, _broker.Port, Credentials.For(EmbeddedBroker.CentralUser));
             log.LogInformation("private mosquitto on {Host}:{Port}, data in {Dir}", BrokerHost, BrokerPort, _broker.DataDirectory);
+            if (_broker.TlsPort is { } tlsPort)
+                log.LogInformation("private mosquitto's TLS listener for the edge agents on {Host}:{Port}", broker.NetworkListener.Host, tlsPort);
+            if (!System.Net.IPAddress.TryParse(broker.Host, out var address) || !System.Net.IPAddress.IsLoopback(address))
+                log.LogWarning("the private mosquitto listens on {Host} without TLS: agents' passwords and plates cross the network in clear; " +
+                    "keep Tunnel:Broker:Host on 127.0.0.1 and give the agents Tunnel:Broker:NetworkListener", broker.Host);
             _broker.Crashed += code => _ = RestartBrokerAsync(code, log);
+            _broker.TlsFilesReloaded += error =>
+            {
+                if (error is null)
+                    log.LogInformation("the private mosquitto's certificate {CertFile} or its key changed: it has read them again, new agent connections get the renewed certificate", broker.NetworkListener.CertFile);
+                else
+                    log.LogError("the private mosquitto's certificate or key changed but it could not be told to read them again: {Error}; tried again at the next check", error.Message);
+            };
         }
         else
         {
@@ -120,13 +136,16 @@ public sealed class CentralHost : IAsyncDisposable
             password = broker.Password ?? throw new InvalidOperationException("Tunnel:Broker:Password is required for an external broker");
         }
 
-        _mqtt = new MqttClient(new MqttClientOptions
+        // Replaced by a new client of the same id and session whenever libmosquitto's ends for good (a TLS failure, a refused login).
+        _mqtt = new BrokerConnection(new MqttClientOptions
         {
             Host = BrokerHost, Port = BrokerPort, ClientId = "tunnel-central",
             Username = broker.Embedded ? EmbeddedBroker.CentralUser : broker.Username, Password = password,
+            // The private broker is reached on this machine's own listener; an external one may be across the network.
+            Tls = broker.Embedded ? null : broker.Tls,
             // A persistent session: passages published while the service is down wait in the broker.
             CleanStart = false, SessionExpirySeconds = 7 * 24 * 3600,
-        });
+        }, Logs.CreateLogger<BrokerConnection>());
         await _mqtt.ConnectAsync(ct);
 
         Snapshots = SnapshotStore.InDataDirectory(Settings.DataDirectory, clock);
@@ -200,6 +219,9 @@ public sealed class CentralHost : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.Configuration.AddConfiguration(configuration);
         builder.WebHost.UseUrls(Settings.Http.Urls);
+        // The slim builder leaves out the HTTPS part of Kestrel's configuration: without it an endpoint under Kestrel:Endpoints with a
+        // certificate stops the start. With it the console serves HTTPS itself (those endpoints then replace Tunnel:Http:Urls).
+        builder.WebHost.UseKestrelHttpsConfiguration();
         // One logging pipeline for the whole process: the console prints the first admin's password through it.
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(Logs);

@@ -16,8 +16,10 @@ public static class EmbeddedBroker
     public const string CentralUser = "central";
     private static readonly TimeSpan PortReleaseWait = TimeSpan.FromSeconds(7);
 
+    /// <param name="tlsListener">A second listener, with TLS, for the edge agents on the network; none by default.</param>
     public static async Task<(MosquittoBroker Broker, BrokerCredentials Credentials)> StartAsync(
-        string dataDirectory, SitesFile sites, string host, int port, CancellationToken ct, bool saveOnEveryChange = false)
+        string dataDirectory, SitesFile sites, string host, int port, CancellationToken ct, bool saveOnEveryChange = false,
+        MosquittoTlsListener? tlsListener = null)
     {
         var dir = Path.Combine(dataDirectory, "broker");
         Directory.CreateDirectory(dir);
@@ -35,6 +37,10 @@ public static class EmbeddedBroker
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(250), ct);
             }
+            catch (BrokerPortInUseException e) when (tlsListener is not null && e.Port == tlsListener.Port && e.Port != port)
+            {
+                throw new ConfigurationProblem([$"Tunnel:Broker:NetworkListener:Port {e.Port} on {tlsListener.Host} is already in use: another MQTT broker runs on this machine. Stop it, or give this one another port (environment variable Tunnel__Broker__NetworkListener__Port)"]);
+            }
             catch (BrokerPortInUseException)
             {
                 throw new ConfigurationProblem([$"Tunnel:Broker:Port {port} on {host} is already in use: another Tunnel or MQTT broker runs on this machine. Stop it, or give this one another port (environment variable Tunnel__Broker__Port)"]);
@@ -43,7 +49,7 @@ public static class EmbeddedBroker
 
         Task<MosquittoBroker> StartBrokerAsync() => MosquittoBroker.StartAsync(new MosquittoBrokerOptions
         {
-            DataDirectory = dir, Host = host, Port = port, Users = users, Acl = acl,
+            DataDirectory = dir, Host = host, Port = port, Users = users, Acl = acl, TlsListener = tlsListener,
             // Not on every change: `tunnel bench` measured the broker rewriting its database after each
             // message falling behind already at 250 passages/s (p50 1.7 s) and delivering nothing at
             // 1,000-2,000/s, while the default autosave carried 2,000/s. No passage rests on the

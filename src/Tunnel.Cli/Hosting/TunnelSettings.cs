@@ -1,4 +1,5 @@
 using Tunnel.Central.Towers;
+using Tunnel.Mqtt;
 using Tunnel.Storage;
 
 namespace Tunnel.Cli.Hosting;
@@ -36,6 +37,70 @@ public sealed class BrokerSettings
     public string Username { get; set; } = "central";
     /// <summary>For an external broker. The embedded one generates passwords and keeps them in the data directory.</summary>
     public string? Password { get; set; }
+    /// <summary>An external broker over TLS: the CA (PEM) that signed its certificate, which must name Host. Unset: plain TCP.</summary>
+    public string? CaFile { get; set; }
+    /// <summary>With <see cref="KeyFile"/>: a client certificate (PEM), for an external broker that asks for one.</summary>
+    public string? CertFile { get; set; }
+    public string? KeyFile { get; set; }
+    /// <summary>The private broker's TLS listener for edge agents on the network; the service itself stays on Host:Port.</summary>
+    public NetworkListenerSettings NetworkListener { get; set; } = new();
+
+    public MqttTls? Tls => MqttTls.FromSettings(CaFile, CertFile, KeyFile);
+
+    /// <summary>Every TLS setting the host cannot start with, each naming its key; empty when none.</summary>
+    public List<string> TlsProblems()
+    {
+        var problems = new List<string>();
+        var listener = NetworkListener;
+        if (Embedded)
+        {
+            if (!string.IsNullOrEmpty(CaFile) || !string.IsNullOrEmpty(CertFile) || !string.IsNullOrEmpty(KeyFile))
+                problems.Add("Tunnel:Broker:CaFile, CertFile and KeyFile are for an external broker (Tunnel:Broker:Embedded false): the service reaches " +
+                    "its private broker on Host:Port; edge agents get TLS from Tunnel:Broker:NetworkListener");
+            if (listener.IsOn)
+            {
+                if (string.IsNullOrEmpty(listener.CertFile) || string.IsNullOrEmpty(listener.KeyFile))
+                    problems.Add("Tunnel:Broker:NetworkListener:CertFile and KeyFile are required: the network listener speaks TLS only");
+                if (listener.Port is < 0 or > 65535) problems.Add($"Tunnel:Broker:NetworkListener:Port {listener.Port} is not a TCP port");
+                Missing("Tunnel:Broker:NetworkListener:CertFile", listener.CertFile);
+                Missing("Tunnel:Broker:NetworkListener:KeyFile", listener.KeyFile);
+                Missing("Tunnel:Broker:NetworkListener:ClientCaFile", listener.ClientCaFile);
+            }
+        }
+        else
+        {
+            if (listener.IsOn)
+                problems.Add("Tunnel:Broker:NetworkListener is for the private broker (Tunnel:Broker:Embedded true); an external broker has listeners of its own");
+            problems.AddRange(MqttTls.SettingsProblems("Tunnel:Broker", CaFile, CertFile, KeyFile));
+        }
+        return problems;
+
+        void Missing(string key, string? file)
+        {
+            if (!string.IsNullOrEmpty(file) && !File.Exists(file)) problems.Add($"{key} '{file}' does not exist");
+        }
+    }
+}
+
+/// <summary>
+/// A second listener of the private broker, with TLS 1.2 or later, where edge agents on the control network reach it
+/// (the same logins and ACL as on Host:Port, which stays plain for the service on this machine). Off while Host is unset.
+/// </summary>
+public sealed class NetworkListenerSettings
+{
+    /// <summary>The address the agents connect to, which the certificate must name (10.20.0.5).</summary>
+    public string? Host { get; set; }
+    public int Port { get; set; } = 8883;
+    /// <summary>The broker's certificate (PEM), and its key, readable by the service's user only.</summary>
+    public string? CertFile { get; set; }
+    public string? KeyFile { get; set; }
+    /// <summary>Set: agents must also present a certificate this CA (PEM) signed.</summary>
+    public string? ClientCaFile { get; set; }
+
+    public bool IsOn => !string.IsNullOrEmpty(Host);
+
+    public MosquittoTlsListener? Listener => IsOn ? new MosquittoTlsListener(Host!, Port, CertFile!, KeyFile!)
+        { ClientCaFile = string.IsNullOrEmpty(ClientCaFile) ? null : ClientCaFile } : null;
 }
 
 public sealed class DatabaseSettings

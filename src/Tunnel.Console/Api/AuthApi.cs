@@ -44,12 +44,16 @@ internal static class AuthApi
 
         auth.MapPost("/logout", async (HttpContext context, TunnelStore store, TimeProvider clock) =>
             {
-                if (context.User.Identity is { IsAuthenticated: true, Name: { } name }) store.Audit(name, "logout", "user:" + name, null, clock.GetUtcNow());
+                if (context.User.Identity is { IsAuthenticated: true, Name: { } name })
+                {
+                    await Sessions.EndAsync(context, store);
+                    store.Audit(name, "logout", "user:" + name, null, clock.GetUtcNow());
+                }
                 await context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
                 return Results.NoContent();
             })
             .AllowAnonymous()
-            .WithSummary("End the session");
+            .WithSummary("End the session, on the server too: its cookie, or a copy of it, is refused from now on; the user's other sessions go on");
 
         auth.MapGet("/me", (ClaimsPrincipal user, IOptions<ConsoleOptions> options, SpeechService speech) =>
             {

@@ -13,6 +13,10 @@ namespace Tunnel.WebConsole.Api;
 
 public sealed record ContactDto(string Plate, string Name, string Phone, string? Company, string? Note, string UpdatedBy, DateTimeOffset UpdatedAt);
 public sealed record ContactRequest(string Plate, string Name, string Phone, string? Company, string? Note);
+/// <summary>What to look for in the directory: in the body, since it is often a plate.</summary>
+public sealed record ContactSearch(string? Search);
+/// <summary>Whose contact to remove: in the body, since it is a plate.</summary>
+public sealed record ContactPlate(string Plate);
 public sealed record ContactAttemptDto(DateTimeOffset At, string By, string Outcome, string? Note);
 /// <summary>
 /// The lookup behind "contact the driver": the alarm's plate, its directory entry if any, and the attempts so far; for an
@@ -29,14 +33,21 @@ internal static partial class ContactApi
 
     public static void Map(RouteGroupBuilder api)
     {
+        // No plate in an address: reverse proxies log addresses and browsers keep them in their history, past the plates'
+        // retention and out of its reach. Searching and deleting, which name a plate, post it in the body instead.
         var contacts = api.MapGroup("/contacts").WithTags("Contacts").RequireAuthorization(Policies.Act);
-        contacts.MapGet("/", (string? search, ClaimsPrincipal user, TunnelStore store, TimeProvider clock) =>
+        contacts.MapGet("/", (HttpRequest request, ClaimsPrincipal user, TunnelStore store, TimeProvider clock) =>
             {
-                // Names and phone numbers are personal data too: who browsed the directory is recorded.
-                store.Audit(Actor(user), "view-contacts", "contacts", string.IsNullOrWhiteSpace(search) ? null : "search", clock.GetUtcNow());
-                return store.ListContacts(search).Select(ToDto).ToList();
+                if (request.Query.ContainsKey("search"))
+                    return Results.BadRequest(new ApiError("plate-in-address", "search with POST /api/v1/contacts/search: no plate in an address"));
+                return Results.Ok(List(null, user, store, clock));
             })
-            .WithSummary("The driver contact directory, by plate; search matches plate, name or company (operator, admin; audited)");
+            .WithSummary("The whole driver contact directory, by plate (operator, admin; audited); searching is POST /api/v1/contacts/search");
+
+        contacts.MapPost("/search", (ContactSearch request, ClaimsPrincipal user, TunnelStore store, TimeProvider clock) =>
+                List(request.Search, user, store, clock))
+            .WithSummary("Search the driver contact directory: {\"search\"} matches plate, name or company, all when empty; in the body, not " +
+                         "the address, so no plate reaches a proxy's log or the browser's history (operator, admin; audited)");
 
         contacts.MapPost("/", (ContactRequest request, ClaimsPrincipal user, TunnelStore store, TimeProvider clock) =>
             {
@@ -56,14 +67,14 @@ internal static partial class ContactApi
             })
             .WithSummary("Add or replace the contact of a plate: name, phone (digits, + - space), company, note (operator, admin; audited)");
 
-        contacts.MapDelete("/{plate}", (string plate, ClaimsPrincipal user, TunnelStore store, TimeProvider clock) =>
+        contacts.MapPost("/delete", (ContactPlate request, ClaimsPrincipal user, TunnelStore store, TimeProvider clock) =>
             {
-                plate = PlateKey.Of(plate);
+                var plate = PlateKey.Of(request.Plate ?? "");
                 if (!store.DeleteContact(plate)) return Results.NotFound(new ApiError("not-found", "no contact for that plate"));
                 store.Audit(Actor(user), "contact-deleted", AuditSubject(plate), null, clock.GetUtcNow());
                 return Results.NoContent();
             })
-            .WithSummary("Remove a plate's contact (operator, admin; audited)");
+            .WithSummary("Remove a plate's contact: {\"plate\"} in the body, not the address (operator, admin; audited)");
 
         var alarms = api.MapGroup("/alarms").WithTags("Alarms").RequireAuthorization(Policies.Act);
         alarms.MapGet("/{id:guid}/contact", (Guid id, ClaimsPrincipal user, TunnelStore store, TimeProvider clock) =>
@@ -104,6 +115,13 @@ internal static partial class ContactApi
                 return Results.NoContent();
             })
             .WithSummary("Contact the driver, step 2: record the attempt and its outcome (reached, no-answer, wrong-number, not-in-directory) as an alarm note (operator; audited)");
+    }
+
+    private static List<ContactDto> List(string? search, ClaimsPrincipal user, TunnelStore store, TimeProvider clock)
+    {
+        // Names and phone numbers are personal data too: who browsed the directory is recorded.
+        store.Audit(Actor(user), "view-contacts", "contacts", string.IsNullOrWhiteSpace(search) ? null : "search", clock.GetUtcNow());
+        return store.ListContacts(search).Select(ToDto).ToList();
     }
 
     /// <summary>The alarm note; the console recognises the prefix and shows it in the reader's language.</summary>

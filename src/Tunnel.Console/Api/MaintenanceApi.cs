@@ -16,12 +16,14 @@ namespace Tunnel.WebConsole.Api;
 /// One edge agent at a glance. The last-hour figures come from the stored passages: <see cref="UnreadShare"/>
 /// of its passages had no plate read, <see cref="UnmatchedExitShare"/> of its exits matched no entry. <see cref="ActiveSince"/>: when
 /// the console put the active camera of its lane into service (null: before the console knew of it, or no active camera).
+/// <see cref="LatestPassageHasSnapshot"/> says whether its latest passage came with a snapshot, for every reader; only a reader
+/// granted plates gets <see cref="LatestSnapshotUrl"/>, so a reader without the grant can tell "none taken" from "not for you".
 /// </summary>
 public sealed record AgentHealth(string AgentId, string? Site, string? Bore, string? Portal, int? Lane, bool Online, bool Stale,
     DateTimeOffset? LastHeartbeat, double? HeartbeatAgeSeconds, double? Fps, long? QueueDepth, double? ClockOffsetMs, string? LastError,
     long PassagesLastHour = 0, double? UnreadShare = null, double? UnmatchedExitShare = null,
     DateTimeOffset? LatestPassageAt = null, string? LatestSnapshotUrl = null, bool Reported = true, long RejectedLastHour = 0,
-    DateTimeOffset? ActiveSince = null);
+    DateTimeOffset? ActiveSince = null, bool LatestPassageHasSnapshot = false);
 
 /// <summary>An alarm tower at a glance; <see cref="Testing"/> is <c>lamps</c> or <c>sirens</c> while a test runs.</summary>
 public sealed record AlarmTowerView(string Id, string Endpoint, bool Online, bool Working, int OutputsLit, string? Testing,
@@ -42,8 +44,9 @@ internal static class MaintenanceApi
         group.MapGet("/agents", (CentralService service, TunnelStore store, System.Security.Claims.ClaimsPrincipal user, TimeProvider clock) =>
                 AgentsAt(service, store, clock.GetUtcNow(), Roles.CanSeePlates(user)))
             .WithSummary("Edge agent health: online, last heartbeat, frames per second, outbox depth, clock offset, and over the last hour " +
-                         "the share of unread plates and of unmatched exits and the messages refused, with the latest snapshot per camera and since when " +
-                         "the console has had the camera in service (maintenance)");
+                         "the share of unread plates and of unmatched exits and the messages refused, whether each camera's latest passage has a snapshot " +
+                         "(`latestPassageHasSnapshot`, for every reader) and its link (`latestSnapshotUrl`, only for roles that may see plates), and " +
+                         "since when the console has had the camera in service (maintenance)");
 
         group.MapGet("/dead-letters", (TunnelStore store, System.Security.Claims.ClaimsPrincipal user, LookAudit audit, int? limit) =>
             {
@@ -103,6 +106,8 @@ internal static class MaintenanceApi
             quality.TryGetValue(id, out var q);
             latest.TryGetValue(id, out var last);
             var lastDto = last is null ? null : VehicleApi.ToDto(last, plates);
+            // Judged as the grant would show it: a snapshot this reader may not open still counts as one, only its link stays out.
+            var hasSnapshot = last is not null && VehicleApi.ToDto(last, plates: true).SnapshotUrl is not null;
             if (!statuses.TryGetValue(id, out var a))
             {
                 var camera = expected.TryGetValue(id, out var x) ? x : default;
@@ -110,14 +115,14 @@ internal static class MaintenanceApi
                     lastDto?.Portal ?? (camera.Camera is { } c ? TunnelJson.Name(c.Portal) : null), last?.Lane ?? camera.Camera?.Lane,
                     Online: false, Stale: true, null, null, null, null, null, null,
                     q?.Passages ?? 0, Round(q?.UnreadShare), Round(q?.UnmatchedExitShare), last?.CapturedAt, lastDto?.SnapshotUrl, Reported: false,
-                    RejectedLastHour: refused, ActiveSince: ActiveSince(id));
+                    RejectedLastHour: refused, ActiveSince: ActiveSince(id), LatestPassageHasSnapshot: hasSnapshot);
             }
             var age = a.At is { } at ? (now - at).TotalSeconds : (double?)null;
             return new AgentHealth(a.AgentId, a.Site, a.Bore, a.Portal is { } p ? TunnelJson.Name(p) : null, a.Lane, a.Online,
                 age is null || age > StaleAfter.TotalSeconds, a.At, age is null ? null : Math.Round(age.Value, 1),
                 a.Fps, a.QueueDepth, a.ClockOffsetMs, a.LastError,
                 q?.Passages ?? 0, Round(q?.UnreadShare), Round(q?.UnmatchedExitShare), last?.CapturedAt, lastDto?.SnapshotUrl, RejectedLastHour: refused,
-                ActiveSince: ActiveSince(id));
+                ActiveSince: ActiveSince(id), LatestPassageHasSnapshot: hasSnapshot);
         }).ToList();
     }
 

@@ -34,14 +34,14 @@ internal sealed class LiveBroadcaster(CentralService service, IHubContext<LiveHu
     private void OnAlarm(AlarmTransition t) => _alarms.Writer.TryWrite(t);
 
     /// <summary>
-    /// Sessions ended since (a retired user, a password reset) lose their live feed within a tick or so. With the
+    /// Sessions ended since (a retired user, a password reset, a logout) lose their live feed within a tick or so. With the
     /// store away the check waits for it: the walls' feed must not stop because the user table cannot be read.
     /// </summary>
     private void EndStaleSessions()
     {
         try
         {
-            if (sessions.EndStale(store.GetUser) is > 0 and var ended) log.LogInformation("closed {Count} live connection(s) whose session had ended", ended);
+            if (sessions.EndStale(store.GetUser, store.EndedSessions()) is > 0 and var ended) log.LogInformation("closed {Count} live connection(s) whose session had ended", ended);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

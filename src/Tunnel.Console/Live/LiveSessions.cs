@@ -21,8 +21,11 @@ public sealed class LiveSessions
 
     public int Count => _open.Count;
 
-    /// <summary>Closes every connection whose session has ended since it connected; returns how many.</summary>
-    internal int EndStale(Func<string, UserRecord?> findUser)
+    /// <summary>
+    /// Closes every connection whose session has ended since it connected (its user retired, its password changed, or
+    /// the session logged out: <paramref name="endedSessions"/>); returns how many.
+    /// </summary>
+    internal int EndStale(Func<string, UserRecord?> findUser, IReadOnlySet<string> endedSessions)
     {
         var ended = 0;
         // One look per user, however many walls they have open.
@@ -34,7 +37,8 @@ public sealed class LiveSessions
             var key = name + "\n" + stamp;
             if (!current.TryGetValue(key, out var valid))
                 current[key] = valid = name is not null && findUser(name) is { Disabled: false } user && UserDirectory.Stamp(user) == stamp;
-            if (valid) continue;
+            // Per connection: a logout ends its own session, and the same user's walls elsewhere keep theirs.
+            if (valid && connection.User?.FindFirstValue(Sessions.SessionClaim) is { } session && !endedSessions.Contains(session)) continue;
             connection.Abort();
             _open.TryRemove(id, out _);
             ended++;

@@ -44,6 +44,11 @@ public sealed record SitesFile
                 ValidateCameras(bore, at, errors);
             }
         }
+        // An agent id joins site and bore with a hyphen, which ids may hold too: the cameras of two bores would share one broker
+        // login, the topics its ACL opens and one numbering of passages, each agent's acknowledgement dropping the other's.
+        foreach (var dup in ActiveCameraAgents().GroupBy(a => a.AgentId).Select(g => (Agent: g.Key, Bores: g.Select(a => $"bore '{a.Site.Id}/{a.Bore.Id}'").Distinct().ToList()))
+                     .Where(g => g.Bores.Count > 1))
+            errors.Add($"agent id '{dup.Agent}' would serve {string.Join(" and ", dup.Bores)}: rename one of them");
         return errors;
     }
 

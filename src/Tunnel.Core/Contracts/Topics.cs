@@ -20,11 +20,11 @@ public static class Topics
     /// <summary>The reference a passage carries in its <c>snapshot</c> field when its JPEG went by MQTT.</summary>
     public static string SnapshotReference(Guid eventId) => $"mqtt:snapshot/{eventId:D}";
 
-    public static bool IsSnapshot(string topic, out string site, out Guid eventId)
+    public static bool IsSnapshot(string topic, out SnapshotTopic snapshot)
     {
         var parts = topic.Split('/');
         var ok = parts is ["tunnel", "v1", _, _, _, "snapshot", _] && Guid.TryParse(parts[6], out _);
-        (site, eventId) = ok ? (parts[2], Guid.Parse(parts[6])) : ("", Guid.Empty);
+        snapshot = ok ? new SnapshotTopic(parts[2], parts[3], parts[4], Guid.Parse(parts[6])) : default;
         return ok;
     }
 
@@ -85,3 +85,6 @@ public sealed record AgentStatus
     /// </summary>
     public long? ConfirmedThrough { get; init; }
 }
+
+/// <summary>Where a snapshot was published: its portal's levels as the topic names them (not yet checked), and its passage's event id.</summary>
+public readonly record struct SnapshotTopic(string Site, string Bore, string Portal, Guid EventId);

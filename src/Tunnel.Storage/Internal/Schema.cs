@@ -238,6 +238,17 @@ internal static class Schema
             CREATE INDEX ix_passages_hazmat_exit ON passages (captured_at, event_id) WHERE hazmat = {true} AND portal = 'exit';
             CREATE INDEX ix_transits_hazmat_exit ON transits (exit_event_id) WHERE hazmat = {true};
             """),
+        // PlateKey now folds what it kept before (zero-width spaces, other dashes and dots, accents, compatibility forms of the
+        // province characters): a contact keyed by the old rule would be listed under a key its own delete no longer finds.
+        new(10, "", KeyContactsByPlateKey),
+        // Console sessions ended by logging out: the cookie alone says nothing of a logout, so a copy of it (a shared
+        // machine, a proxy's log) stayed good for hours. Kept until the cookie could have expired, then forgotten.
+        (11, """
+            CREATE TABLE ended_sessions (
+                session_id TEXT PRIMARY KEY,
+                expires_at {time} NOT NULL
+            );
+            """),
     ];
 
     /// <summary>

@@ -61,7 +61,7 @@ internal sealed class TestCentral : IAsyncDisposable
         {
             await foreach (var m in _client.Messages.ReadAllAsync(ct))
             {
-                if (Topics.IsSnapshot(m.Topic, out _, out var eventId)) { Snapshots[eventId] = m.Payload; continue; }
+                if (Topics.IsSnapshot(m.Topic, out var snapshot)) { Snapshots[snapshot.EventId] = m.Payload; continue; }
                 if (Topics.IsAgentStatus(m.Topic, out var site, out var agentId))
                 {
                     if (TunnelJson.Deserialize<AgentStatus>(Encoding.UTF8.GetString(m.Payload)) is { Online: true })

@@ -41,6 +41,20 @@ public sealed class PassageOutboxTests : IDisposable
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void The_data_directory_holding_plates_and_snapshots_is_the_agents_own()
+    {
+        const UnixFileMode others = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
+            | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+        var data = Path.Combine(_dir, "data");
+        using (var outbox = PassageOutbox.Open(data, "a")) outbox.Add(Draft("浙J00001"), snapshot: [0xFF, 0xD8, 0xFF, 0xD9]);
+        Assert.Equal((UnixFileMode)0, File.GetUnixFileMode(data) & others);
+        // One an older build made open to others.
+        File.SetUnixFileMode(data, File.GetUnixFileMode(data) | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        using (PassageOutbox.Open(data, "a")) Assert.Equal((UnixFileMode)0, File.GetUnixFileMode(data) & others);
+    }
+
+    [Fact]
     public void Confirmed_passages_leave_and_numbering_never_goes_back()
     {
         using var outbox = PassageOutbox.Open(_dir, "a");

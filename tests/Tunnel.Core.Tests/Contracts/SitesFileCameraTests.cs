@@ -84,6 +84,23 @@ public class SitesFileCameraTests
     }
 
     [Fact]
+    public void Two_bores_whose_cameras_would_share_an_agent_id_and_so_a_broker_login_are_refused()
+    {
+        static SiteConfig Site(string site, string bore) =>
+            new() { Id = site, Bores = [new BoreConfig { Id = bore, LengthMeters = 1000, SpeedLimitKmh = 80, Lanes = 1 }] };
+        // g15-north-2 + entry-1 either way.
+        var sites = new SitesFile { Sites = [Site("g15", "north-2"), Site("g15-north", "2")] };
+        Assert.Contains("agent id 'g15-north-2-entry-1' would serve bore 'g15/north-2' and bore 'g15-north/2': rename one of them", sites.Validate());
+        Assert.Contains(sites.Validate(), e => e.StartsWith("agent id 'g15-north-2-exit-1'", StringComparison.Ordinal));
+        // Told apart by one character, they are two agents.
+        Assert.Empty(new SitesFile { Sites = [Site("g15", "north-2"), Site("g15-north", "3")] }.Validate());
+        // A retired camera has no login: only one that is put back in service would share it.
+        var retired = new SitesFile { Sites = [Site("g15", "north-2"), Site("g15-north", "2") with { Bores = [new BoreConfig { Id = "2", LengthMeters = 1000,
+            SpeedLimitKmh = 80, Lanes = 1, Cameras = [Cam("cam-a", Portal.Entry, 1, retired: true), Cam("cam-b", Portal.Exit, 1, retired: true)] }] }] };
+        Assert.Empty(retired.Validate());
+    }
+
+    [Fact]
     public void The_schema_checks_a_cameras_portal_and_lane()
     {
         using var document = JsonDocument.Parse("""

@@ -34,13 +34,11 @@ export async function get(path) {
   return parse(response);
 }
 
-export function del(path) { return post(path, undefined, { method: 'DELETE' }); }
-
-export async function post(path, body, { redirectOn401 = true, method = 'POST' } = {}) {
+export async function post(path, body, { redirectOn401 = true } = {}) {
   for (let attempt = 0; attempt < 2; attempt++) {
     if (!token || attempt > 0) await refreshToken();
     const response = await fetch(path, {
-      method, credentials: 'same-origin', cache: 'no-store',
+      method: 'POST', credentials: 'same-origin', cache: 'no-store',
       headers: { 'Content-Type': 'application/json', [header]: token },
       body: JSON.stringify(body ?? {}),
     });

@@ -1,5 +1,7 @@
 // The driver contact directory: fleets and hazmat carriers register whom to call about a plate.
-import { del, get, post } from './api.js';
+// A search or a delete names a plate: it goes in the request's body, never its address (proxies log addresses,
+// browsers keep them in their history).
+import { get, post } from './api.js';
 import { t } from './i18n.js';
 import { el, formatTime, onSubmit, plateChip, replace } from './dom.js';
 import { startPage } from './shell.js';
@@ -10,7 +12,7 @@ const message = document.getElementById('contact-message');
 let search = '';
 
 async function refresh() {
-  const rows = await get('/api/v1/contacts' + (search ? '?search=' + encodeURIComponent(search) : ''));
+  const rows = search ? await post('/api/v1/contacts/search', { search }) : await get('/api/v1/contacts');
   replace(document.getElementById('contacts'), rows.length === 0 ? el('p', { text: t('contacts.none') }) :
     el('table', { class: 'grid' },
       el('thead', {}, el('tr', {}, ['col.plate', 'contact.name', 'contact.phone', 'contact.company', 'contact.note', 'contact.updated', ''].map(k => el('th', { text: k ? t(k) : '' })))),
@@ -31,7 +33,7 @@ function edit(c) {
 async function remove(c) {
   if (!confirm(t('contacts.confirm-delete', { plate: c.plate }))) return;
   try {
-    await del('/api/v1/contacts/' + encodeURIComponent(c.plate));
+    await post('/api/v1/contacts/delete', { plate: c.plate });
     await refresh();
   } catch (e) {
     message.textContent = t('act.failed', { msg: e.message });

@@ -4,7 +4,7 @@ import { t } from './i18n.js';
 import { boreName, el, formatTime, replace } from './dom.js';
 import { startPage } from './shell.js';
 
-const me = await startPage('maint.title');
+await startPage('maint.title');
 
 function table(headers, rows) {
   return el('table', { class: 'grid' }, el('thead', {}, el('tr', {}, headers.map(h => el('th', { text: t(h) })))), el('tbody', {}, rows));
@@ -17,15 +17,25 @@ const snapshotImages = new Map();
 function snapshotCell(a) {
   if (!a.latestPassageAt) return '–';
   const when = el('div', { class: 'muted', text: formatTime(a.latestPassageAt, true) });
-  // The service leaves snapshots out for a reader without the plates grant: said, lest the empty cell look like a camera fault.
-  if (!a.latestSnapshotUrl) return el('span', {}, me.canSeePlates ? null
-    : el('div', { class: 'muted', 'data-testid': 'snapshot-needs-grant', text: t('snapshot.needs-grant') }), when);
-  let img = snapshotImages.get(a.latestSnapshotUrl);
-  if (!img) {
-    img = el('img', { class: 'thumb', src: a.latestSnapshotUrl, alt: t('snapshot.alt'), 'data-testid': 'agent-snapshot' });
-    snapshotImages.set(a.latestSnapshotUrl, img);
+  // An empty cell would look like a camera fault: it says whether the passage had no snapshot or has one the grant is needed for.
+  if (!a.latestSnapshotUrl) {
+    const [testid, key] = a.latestPassageHasSnapshot ? ['snapshot-needs-grant', 'snapshot.needs-grant'] : ['snapshot-none', 'snapshot.none'];
+    return el('span', {}, el('div', { class: 'muted', 'data-testid': testid, text: t(key) }), when);
   }
-  return el('span', {}, img, when);
+  const url = a.latestSnapshotUrl;
+  let shown = snapshotImages.get(url);
+  if (!shown) {
+    const img = el('img', { class: 'thumb', src: url, alt: t('snapshot.alt'), 'data-testid': 'agent-snapshot' });
+    // A passage can name a picture the service could not keep (a full disk) or has since purged: a broken image would
+    // look like a camera fault. Kept in its place, so the next refresh does not ask again.
+    img.addEventListener('error', () => {
+      const none = el('div', { class: 'muted', 'data-testid': 'snapshot-none', text: t('snapshot.none') });
+      if (snapshotImages.get(url) === img) snapshotImages.set(url, none);
+      img.replaceWith(none);
+    }, { once: true });
+    snapshotImages.set(url, shown = img);
+  }
+  return el('span', {}, shown, when);
 }
 
 /**
