@@ -526,6 +526,17 @@ public sealed class MqttClient : IAsyncDisposable
         _publishAcks.FailLostWithConnection(lost);
         _subscribeAcks.FailLostWithConnection(lost);
         _unsubscribeAcks.FailLostWithConnection(lost);
+        if (!_everConnected)
+        {
+            // Closed before any CONNACK: whatever listens there is no MQTT broker speaking this client's way (a plain client at
+            // a TLS listener, most often), and libmosquitto would try again forever while ConnectAsync waited.
+            var hint = _options.Tls is null ? "is it a TLS listener (this client speaks plain MQTT), or not an MQTT broker at all?" : "is it an MQTT broker's TLS listener?";
+            var error = new MqttException($"MQTT broker {_options.Host}:{_options.Port} closed the connection without answering the CONNECT: {hint} The client does not retry.",
+                libraryError: LibMosquitto.ErrConnectionLost);
+            LastError ??= error;
+            _firstConnack.TrySetException(LastError);
+        }
+
         if (wasConnected)
         {
             _connectionEvents.Writer.TryWrite(false);

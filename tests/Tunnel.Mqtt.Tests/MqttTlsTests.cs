@@ -175,6 +175,33 @@ public sealed class MqttTlsTests : IDisposable
         Assert.True(error.Message.Contains("TLS", StringComparison.Ordinal), error.Message);
     }
 
+    /// <summary>A port mixed up on the ladder: the agent set for TLS, pointed at the broker's plain listener, says so rather than waits.</summary>
+    [Fact]
+    public async Task A_TLS_client_pointed_at_a_plain_listener_fails_with_a_TLS_error_instead_of_waiting()
+    {
+        await using var broker = await StartTlsBrokerAsync(_pki.IssueServer());
+        await using var client = new MqttClient(CentralOptions(broker, "agent-plain-port") with { Tls = new MqttTls(_pki.CaFile) });
+
+        var error = await Assert.ThrowsAsync<MqttException>(() => client.ConnectAsync().WaitAsync(WaitLimit));
+
+        Assert.Contains("TLS", error.Message);
+        Assert.Contains($"{broker.Port}", error.Message);
+        Assert.False(client.IsConnected);
+    }
+
+    /// <summary>The other mix-up: an agent without TLS pointed at the TLS listener.</summary>
+    [Fact]
+    public async Task A_plain_client_pointed_at_the_TLS_listener_fails_instead_of_waiting()
+    {
+        await using var broker = await StartTlsBrokerAsync(_pki.IssueServer());
+        await using var client = new MqttClient(CentralOptions(broker, "agent-tls-port") with { Port = broker.TlsPort!.Value });
+
+        var error = await Assert.ThrowsAsync<MqttException>(() => client.ConnectAsync().WaitAsync(WaitLimit));
+
+        Assert.Contains($"{broker.TlsPort}", error.Message);
+        Assert.False(client.IsConnected);
+    }
+
     [Fact]
     public async Task A_CA_file_that_does_not_exist_is_named_before_anything_is_sent()
     {
