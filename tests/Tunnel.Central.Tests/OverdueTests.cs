@@ -188,6 +188,34 @@ public class OverdueTests
         Assert.Equal(1, traffic.North.Counters.SharedAlarms);
     }
 
+    /// <summary>
+    /// Simulated seed 92: the first car past a stopped car drives fast and its exit plate is unread. That exit fits the stopped car's
+    /// usual transit best, so the stopped car is closed on it as gone once its followers pass it, and only the passer, left without an
+    /// exit, looks stopped. Its alarm must name the stopped car too: the exit cannot tell which of the two left by it.
+    /// </summary>
+    [Fact]
+    public void A_vehicle_closed_on_an_unread_exit_that_the_alarmed_passer_fits_too_is_named_by_the_alarm_and_back_inside()
+    {
+        var traffic = new Traffic();
+        var t = traffic.Warmup(120);
+        traffic.Entry(t + 10, "浙J12345", lane: 1);           // stops
+        traffic.Entry(t + 38, "浙H77777", lane: 1);           // first past it, fast
+        for (var i = 0; i < 5; i++) traffic.Entry(t + 44 + 6 * i, $"浙K0000{i}", lane: 1);
+        traffic.Exit(t + 38 + 143, null, lane: 1);
+        for (var i = 0; i < 5; i++) traffic.Exit(t + 44 + 6 * i + 166, $"浙K0000{i}", lane: 1);
+        traffic.Clock(t + 600);
+
+        var alarm = Assert.Single(traffic.Raised(AlarmKind.Overdue));
+        var named = traffic.Alarms.Last(a => a.AlarmId == alarm.AlarmId);
+        Assert.Equal(["浙H77777", "浙J12345"], new[] { named.Plate!, named.Alternative?.Plate ?? "(none)" }.Order());
+        Assert.Contains(traffic.North.Matcher.AllOpen, x => x.Plate?.Text == "浙J12345");
+        Assert.Equal(1, traffic.North.Counters.ReopenedGuesses);
+        // The stopped car seen leaving at last: the passer left by the unread exit, and the alarm clears.
+        traffic.Exit(t + 1500, "浙J12345", lane: 1);
+        Assert.Equal(AlarmState.ClearedUnacknowledged, traffic.Alarms.Last(a => a.AlarmId == alarm.AlarmId).State);
+        Assert.Equal(0, traffic.North.Matcher.OpenCount);
+    }
+
     [Fact]
     public void When_the_second_suspect_is_seen_leaving_the_first_left_unseen_and_its_alarm_clears()
     {

@@ -128,6 +128,20 @@ public sealed class BoreMatcher
         transit.GiveUp();
     }
 
+    /// <summary>Vehicles closed on an unmatched exit (<see cref="CloseInferred"/>) within the rematch window.</summary>
+    public IEnumerable<Transit> RecentInferred => _recentGuesses.Where(g => g.Match == ExitMatch.Inferred);
+
+    /// <summary>
+    /// Puts a vehicle closed on an unmatched exit back inside, holding that exit again: another vehicle needs it as much.
+    /// </summary>
+    public void ReopenInferred(Transit transit)
+    {
+        var orphan = new OrphanExit(transit.Exit!) { ClaimedBy = transit };
+        Reopen(transit);
+        transit.ProbableExit = orphan;
+        Orphans.Add(orphan);
+    }
+
     /// <summary>Puts a transit closed by a fuzzy match back inside: its real exit turned up.</summary>
     public void Reopen(Transit transit)
     {
