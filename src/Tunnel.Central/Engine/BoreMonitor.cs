@@ -513,10 +513,10 @@ public sealed class BoreMonitor
     }
 
     /// <summary>
-    /// Before a vehicle is alarmed with nobody else to name, a vehicle closed on an unmatched exit that would explain this one as well goes back inside,
-    /// holding that exit, and so becomes the alarm's second suspect (<see cref="SecondSuspect"/>): the exit cannot tell which
-    /// of the two left by it. A car stopped for twelve minutes was closed on the unread exit of the first car to pass it, and
-    /// only the passer was alarmed (simulated seed 92); over 120 days, three stops of six to 39 minutes went unalarmed so.
+    /// Before a vehicle is alarmed with nobody else to name, a vehicle closed on an unmatched exit that would explain this one
+    /// as well goes back inside, holding that exit, and so becomes the alarm's second suspect (<see cref="SecondSuspect"/>): the
+    /// exit cannot tell which of the two left by it. A car stopped for twelve minutes was closed on the unread exit of the first
+    /// car to pass it, and only the passer was alarmed (simulated seed 92).
     /// </summary>
     private bool ReopenGuessThatFits(Transit t, double level)
     {
@@ -524,6 +524,7 @@ public sealed class BoreMonitor
         var bestFit = level;
         foreach (var guess in Matcher.RecentInferred)
         {
+            if (guess.AlarmId is not null) continue;
             var fit = _evidence.ExplainCost(t, new OrphanExit(guess.Exit!), above: bestFit);
             if (fit < bestFit) (best, bestFit) = (guess, fit);
         }
