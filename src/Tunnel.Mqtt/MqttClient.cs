@@ -200,7 +200,7 @@ public sealed class MqttClient : IAsyncDisposable
     }
 
     /// <summary>How long <see cref="DisposeAsync"/> waits for the broker to stop sending before it disconnects anyway.</summary>
-    public static readonly TimeSpan QuietTimeout = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan QuietTimeout = TimeSpan.FromSeconds(2);
 
     /// <summary>
     /// mosquitto publishes the will of a client it could not write to (a broken pipe), even when that client's DISCONNECT
