@@ -1,6 +1,9 @@
 using System.CommandLine;
+using Microsoft.Extensions.Configuration;
 using Spectre.Console;
+using Tunnel.Central.Overdue;
 using Tunnel.Central.Replay;
+using Tunnel.Cli.Hosting;
 using Tunnel.Core.Contracts;
 
 namespace Tunnel.Cli.Commands;
@@ -15,14 +18,26 @@ public static class ReplayCommand
         var command = new Command("replay", "Run matching and overdue detection over recorded passages on event time") { sites, passages, alarmsOut };
         command.SetAction(parse =>
         {
-            var sitesFile = parse.GetValue(sites) is { } f ? SitesFile.Load(f.FullName) : SitesFile.Maoliling;
-            using var input = File.OpenRead(parse.GetValue(passages)!.FullName);
-            using var output = new StreamWriter(parse.GetValue(alarmsOut)!.FullName);
-            var summary = ReplayRunner.Run(sitesFile, input, output);
+            // The configuration `tunnel central` reads (appsettings.json, Tunnel__… variables): a deployment
+            // weighs a change of its detector settings on its own recorded traffic before it goes live.
+            var configuration = CentralHost.LoadConfiguration(new Dictionary<string, string?>());
+            var summary = Run(configuration, parse.GetValue(sites), parse.GetValue(passages)!, parse.GetValue(alarmsOut)!, out var detector);
+            AnsiConsole.MarkupLine($"detector: alarm level {detector.AlarmLevel} (hazmat {detector.HazmatAlarmLevel}), change-point tolerance {detector.ChangePointTolerance}");
             Print(summary);
             return 0;
         });
         return command;
+    }
+
+    /// <summary>Replays <paramref name="passages"/> with the sites and detector settings of <paramref name="configuration"/> (<paramref name="sites"/> first).</summary>
+    public static ReplaySummary Run(IConfiguration configuration, FileInfo? sites, FileInfo passages, FileInfo alarmsOut, out DetectorSettings detector)
+    {
+        var sitesPath = sites?.FullName ?? configuration.GetSection("Tunnel").Get<TunnelSettings>()?.SitesFile;
+        var sitesFile = sitesPath is null ? SitesFile.Maoliling : SitesFile.Load(sitesPath);
+        detector = configuration.GetSection("Tunnel:Detector").Get<DetectorSettings>() ?? new DetectorSettings();
+        using var input = File.OpenRead(passages.FullName);
+        using var output = new StreamWriter(alarmsOut.FullName);
+        return ReplayRunner.Run(sitesFile, input, output, detector);
     }
 
     public static void Print(ReplaySummary s)
