@@ -54,7 +54,16 @@ public sealed class BrowserFixture : IAsyncLifetime
         await page.FillAsync("#user", user);
         await page.FillAsync("#password", password ?? ConsoleHost.Password);
         await page.ClickAsync("#submit");
-        await page.WaitForURLAsync(url => !url.Contains("/login"));
+        try
+        {
+            // 60 s, not Playwright's 30: once in CI, with every test assembly busy on two cores, the first login of a
+            // class took longer, and the failure said nothing of why. Now it says what the page said.
+            await page.WaitForURLAsync(url => !url.Contains("/login"), new() { Timeout = 60_000 });
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"logging in as {user} never left {page.Url}; the page says \"{await page.TextContentAsync("#message")}\"", e);
+        }
         return page;
     }
 
