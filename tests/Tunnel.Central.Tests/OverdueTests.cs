@@ -416,6 +416,37 @@ public class OverdueTests
         Assert.True(traffic.Raised(AlarmKind.Overdue).Count() <= 3, $"{traffic.Raised(AlarmKind.Overdue).Count()} overdue alarms");
     }
 
+    /// <summary>
+    /// Forty minutes of crawling: the transit models take 650 s for the usual within minutes, after which nobody
+    /// looks slow to them. The congestion alarm once cleared then ("traffic back to its usual speed") while the bore
+    /// still crawled, in every slowdown of 120 simulated days; it stays until the crawlers are out.
+    /// </summary>
+    [Fact]
+    public void A_long_crawl_keeps_one_congestion_alarm_until_the_crawling_vehicles_are_out()
+    {
+        var traffic = new Traffic();
+        var t = traffic.Warmup(200, gap: 4);
+        var passages = new List<(double At, bool Entry, string Plate, int Lane)>();
+        for (var i = 0; i < 600; i++)
+        {
+            passages.Add((t + 4 * i, true, $"浙S{i:D5}", 1 + i % 2));
+            passages.Add((t + 4 * i + 650, false, $"浙S{i:D5}", 1 + i % 2));
+        }
+        var free = t + 2400;
+        for (var i = 0; i < 300; i++)
+        {
+            passages.Add((free + 4 * i, true, $"浙F{i:D5}", 1 + i % 2));
+            passages.Add((free + 4 * i + 165, false, $"浙F{i:D5}", 1 + i % 2));
+        }
+        foreach (var p in passages.OrderBy(p => p.At))
+            if (p.Entry) traffic.Entry(p.At, p.Plate, p.Lane); else traffic.Exit(p.At, p.Plate, p.Lane);
+
+        var alarm = Assert.Single(traffic.Raised(AlarmKind.Congestion));
+        var cleared = Assert.Single(traffic.Alarms, a => a.AlarmId == alarm.AlarmId && a.State == AlarmState.ClearedUnacknowledged);
+        var lastCrawlerOut = t + 4 * 599 + 650;
+        Assert.InRange((cleared.At - Traffic.T0).TotalSeconds, lastCrawlerOut - 60, lastCrawlerOut + 300);
+    }
+
     /// <summary>A vehicle stops for good in lane 1; the three behind it squeeze past and leave; its alarm is raised.</summary>
     private static (Traffic Traffic, double RaisedAt) StoppedWithItsFollowersGone()
     {

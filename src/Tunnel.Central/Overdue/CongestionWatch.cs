@@ -16,12 +16,23 @@ public sealed class CongestionWatch(BoreKey key, DetectorSettings settings, Bore
     private static readonly TimeSpan Window = TimeSpan.FromMinutes(20);
     private static readonly TimeSpan ClearAfter = TimeSpan.FromMinutes(3);
 
+    /// <summary>
+    /// The alarm stays while recent entrants are inside this many times the speed limit's transit (under 40 km/h on
+    /// average), after the transit models have taken the crawl for the usual: they do within about 18 minutes, and
+    /// every congestion alarm of 120 simulated days cleared 10 to 17 minutes before its 30-minute slowdown ended.
+    /// </summary>
+    private const double CrawlFactor = 2;
+
     private Guid? _alarmId;
+    // Far slower than the transit models expect: while so, and for the vehicles caught in it, time is no evidence.
+    private bool _slow;
     private DateTimeOffset _lastSlowAt;
+    private DateTimeOffset _lastCrawlAt;
     private DateTimeOffset? _endedAt;
     private DateTimeOffset _lastCheck = DateTimeOffset.MinValue;
     private bool _lastResult;
 
+    /// <summary>Whether the bore's congestion alarm is up: from the first slow look until the bore neither looks slow nor crawls.</summary>
     public bool Active => _alarmId is not null;
 
     /// <summary>Takes over a congestion alarm that was open before a restart, instead of raising a second one.</summary>
@@ -29,24 +40,28 @@ public sealed class CongestionWatch(BoreKey key, DetectorSettings settings, Bore
     {
         if (_alarmId is { } mine && mine != storedAlarmId) alarms.Forget(mine);
         _alarmId = storedAlarmId;
+        _slow = true;
     }
 
     /// <summary>Whether elapsed time may count against this vehicle now.</summary>
     public bool TimeCounts(Transit t)
     {
-        if (Active) return false;
+        if (_slow) return false;
         // The aftermath: vehicles that entered while it was slow, or queued behind them.
         return _endedAt is not { } ended || t.EnteredAt > ended + matcher.Times[1].Median;
     }
 
-    /// <summary>Re-assesses the bore (at most once per second of clock) and raises the alarm when it turns slow.</summary>
+    /// <summary>Re-assesses the bore (at most once per second of clock) and raises the alarm when it turns slow; whether it is slow.</summary>
     public bool Check(DateTimeOffset now)
     {
-        if (now - _lastCheck < TimeSpan.FromSeconds(1)) return _lastResult || Active;
+        if (now - _lastCheck < TimeSpan.FromSeconds(1)) return _lastResult || _slow;
         _lastCheck = now;
-        _lastResult = IsSlow(now, out var slow, out var recent);
-        if (!_lastResult) return Active;
+        _lastResult = IsSlow(now, crawl: null, out var slow, out var recent);
+        if (!_lastResult) return _slow;
         _lastSlowAt = now;
+        if (_slow) return true;
+        _slow = true;
+        // Slow again while the alarm still stands for the crawl: the same congestion.
         if (Active) return true;
         _alarmId = Guid.NewGuid();
         alarms.Raise(new AlarmTransition
@@ -60,11 +75,17 @@ public sealed class CongestionWatch(BoreKey key, DetectorSettings settings, Bore
     public void Tick(DateTimeOffset now)
     {
         Check(now);
-        if (Active && now - _lastSlowAt > ClearAfter)
+        if (_slow && now - _lastSlowAt > ClearAfter)
+        {
+            _slow = false;
+            _endedAt = now;
+        }
+        if (!Active) return;
+        if (IsSlow(now, matcher.Config.NominalTransit * CrawlFactor, out _, out _)) _lastCrawlAt = now;
+        if (!_slow && now - _lastCrawlAt > ClearAfter)
         {
             alarms.ConditionCleared(_alarmId!.Value, now, AlarmReason.CongestionCleared());
             _alarmId = null;
-            _endedAt = now;
         }
     }
 
@@ -72,14 +93,16 @@ public sealed class CongestionWatch(BoreKey key, DetectorSettings settings, Bore
     /// Counts the vehicles that entered within the window, and those of them far slower than usual.
     /// Asked every second of clock, so it reads the lanes' entry order instead of every vehicle: only
     /// one inside longer than the least time any transit model is short of the level can be slow.
+    /// With <paramref name="crawl"/>, one inside that long is slow too.
     /// </summary>
-    internal bool IsSlow(DateTimeOffset now, out int slow, out int recent)
+    internal bool IsSlow(DateTimeOffset now, TimeSpan? crawl, out int slow, out int recent)
     {
         slow = 0;
         recent = 0;
         var shortest = TimeSpan.MaxValue;
         foreach (var model in matcher.Times)
             if (model.ShortOf(SlowSurprise) is var shortOf && shortOf < shortest) shortest = shortOf;
+        if (crawl < shortest) shortest = crawl.Value;
         var windowFrom = now - Window;
         var slowFrom = now - shortest;
         for (var lane = 1; lane <= matcher.Config.Lanes; lane++)
@@ -88,7 +111,7 @@ public sealed class CongestionWatch(BoreKey key, DetectorSettings settings, Bore
             var i = FirstEnteredFrom(open, windowFrom);
             recent += open.Length - i;
             for (; i < open.Length && open[i].EnteredAt <= slowFrom; i++)
-                if (open[i].ProbableExit is null && matcher.TimesFor(open[i]).Reaches(now - open[i].EnteredAt, SlowSurprise)) slow++;
+                if (open[i].ProbableExit is null && (now - open[i].EnteredAt >= crawl || matcher.TimesFor(open[i]).Reaches(now - open[i].EnteredAt, SlowSurprise))) slow++;
         }
         return slow >= settings.CongestionMinVehicles && slow >= settings.CongestionShare * recent;
     }
