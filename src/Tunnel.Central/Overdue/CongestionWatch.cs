@@ -17,9 +17,9 @@ public sealed class CongestionWatch(BoreKey key, DetectorSettings settings, Bore
     private static readonly TimeSpan ClearAfter = TimeSpan.FromMinutes(3);
 
     /// <summary>
-    /// The alarm stays while recent entrants are inside this many times the speed limit's transit (under 40 km/h on
-    /// average), after the transit models have taken the crawl for the usual: they do within about 18 minutes, and
-    /// every congestion alarm of 120 simulated days cleared 10 to 17 minutes before its 30-minute slowdown ended.
+    /// The alarm stays while recent entrants are inside this many times the speed limit's transit (slower than half the
+    /// limit on average), after the transit models have taken the crawl for the usual: they do within about 18 minutes,
+    /// and every congestion alarm of 120 simulated days cleared 10 to 17 minutes before its 30-minute slowdown ended.
     /// </summary>
     private const double CrawlFactor = 2;
 
