@@ -63,6 +63,15 @@ public sealed class AlarmReason
             new Dictionary<string, string> { ["slow"] = Number(slow), ["recent"] = Number(recent), ["windowDuration"] = Seconds(minutes, 60) });
     }
 
+    /// <summary>Every lane crawls, however usual that has become to the transit models that <see cref="Congestion"/> asks.</summary>
+    public static AlarmReason Crawling(int slow, int recent, TimeSpan window, double factor)
+    {
+        var minutes = window.TotalMinutes.ToString("0", Invariant);
+        var times = factor.ToString("0.#", Invariant);
+        return new("congestion-crawl", $"in every lane, {Number(slow)} of {Number(recent)} vehicles that entered in the last {minutes} min have been inside over {times} times the transit at the speed limit",
+            new Dictionary<string, string> { ["slow"] = Number(slow), ["recent"] = Number(recent), ["windowDuration"] = Seconds(minutes, 60), ["factor"] = times });
+    }
+
     public static AlarmReason CongestionCleared() => new("congestion-cleared", "traffic in the bore is back to its usual speed", NoArgs);
 
     /// <summary>An exit passage that came late shows the vehicle left before its alarm was raised.</summary>

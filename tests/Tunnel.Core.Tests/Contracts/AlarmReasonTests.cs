@@ -18,6 +18,7 @@ public sealed class AlarmReasonTests
         ["time, under a minute"] = () => AlarmReason.OverTime(TimeSpan.FromSeconds(38.4), TimeSpan.FromSeconds(162), 11),
         ["congestion"] = () => AlarmReason.Congestion(12, 30, TimeSpan.FromMinutes(20)),
         ["congestion cleared"] = AlarmReason.CongestionCleared,
+        ["crawling"] = () => AlarmReason.Crawling(40, 120, TimeSpan.FromMinutes(20), 3),
         ["retracted"] = () => AlarmReason.Retracted(At),
         ["left"] = () => AlarmReason.Left(At, 2),
         ["escalated"] = () => AlarmReason.Escalated(TimeSpan.FromMinutes(30.5)),
@@ -38,6 +39,8 @@ public sealed class AlarmReasonTests
         "own=2 lane=1 other=5 insideDuration=270 usualDuration=162 evidence=9.3")]
     [InlineData("time, under a minute", "overdue-time", "inside 38 s, usual transit 2.7 min; evidence 11.0", "insideDuration=38 usualDuration=162 evidence=11.0")]
     [InlineData("congestion", "congestion", "12 of 30 vehicles that entered in the last 20 min are far slower than usual", "slow=12 recent=30 windowDuration=1200")]
+    [InlineData("crawling", "congestion-crawl", "in every lane, 40 of 120 vehicles that entered in the last 20 min have been inside over 3 times the transit at the speed limit",
+        "slow=40 recent=120 windowDuration=1200 factor=3")]
     [InlineData("congestion cleared", "congestion-cleared", "traffic in the bore is back to its usual speed", "")]
     [InlineData("retracted", "retracted", "retracted: a late passage shows it left at 08:15:42, before the alarm", "time=08:15:42 timeAt=2026-11-02T00:15:42.900Z")]
     [InlineData("left", "left", "left the bore at 08:15:42 by lane 2", "time=08:15:42 timeAt=2026-11-02T00:15:42.900Z lane=2")]
