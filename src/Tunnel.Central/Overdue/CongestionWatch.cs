@@ -6,9 +6,10 @@ namespace Tunnel.Central.Overdue;
 
 /// <summary>
 /// A whole bore running slow (an incident ahead, works, a jam) makes every vehicle overdue by the
-/// clock at once. That is one <c>congestion</c> alarm for the bore, and while it lasts and until the
-/// vehicles caught in it have left, elapsed time is no evidence against any single vehicle: only
-/// lane order is, and that still works in a slow tunnel.
+/// clock at once. That is one <c>congestion</c> alarm for the bore, and while the bore looks slow to
+/// the transit models and until the vehicles caught in it have left, elapsed time is no evidence
+/// against any single vehicle: only lane order is, and that still works in a slow tunnel. The models
+/// soon learn a crawl as the usual; the alarm itself stays as long as the bore crawls.
 /// </summary>
 public sealed class CongestionWatch(BoreKey key, DetectorSettings settings, BoreMatcher matcher, AlarmBook alarms)
 {
@@ -81,10 +82,8 @@ public sealed class CongestionWatch(BoreKey key, DetectorSettings settings, Bore
     }
 
     /// <summary>
-    /// Every lane crawls, however usual that has become to the transit models: on one simulated day a slowdown came
-    /// fifteen minutes into a long stop whose queue they had learnt from, and raised nothing. Every lane, since a
-    /// queue behind one stopped vehicle is one lane (three times the transit in one lane of a peak-hour stop
-    /// would have raised three false congestion alarms in 120 days).
+    /// Every lane crawls, however usual that has become to the transit models (a slowdown that begins in a long stop's
+    /// queue, which they have learnt from). Every lane, since a queue behind one stopped vehicle is one lane.
     /// </summary>
     private bool CrawlingInEveryLane(DateTimeOffset now, out int slow, out int recent)
     {
@@ -113,6 +112,7 @@ public sealed class CongestionWatch(BoreKey key, DetectorSettings settings, Bore
             _slow = false;
             _endedAt = now;
         }
+        // Raised by the crawl alone, the alarm leaves time counting: the models already take the crawl for the usual.
         if (!Active && CrawlingInEveryLane(now, out var slow, out var recent)) Raise(now, AlarmReason.Crawling(slow, recent, Window, LaneCrawlFactor));
         if (!Active) return;
         if (IsSlow(now, matcher.Config.NominalTransit * CrawlFactor, out _, out _)) _lastCrawlAt = now;
