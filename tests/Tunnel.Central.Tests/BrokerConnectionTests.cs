@@ -48,6 +48,56 @@ public sealed class BrokerConnectionTests
         Assert.InRange(attempts.Count, 1, 6);
     }
 
+    /// <summary>
+    /// A persistent session delivers what waited in it right after the CONNACK. The service answers each passage with an
+    /// acknowledgement through the connection; once in CI such an answer came before the new client was in use, found
+    /// none ("a new client is connecting"), and the agent waited for an acknowledgement that never came.
+    /// </summary>
+    [Fact]
+    public async Task What_a_resumed_session_delivers_at_once_can_be_answered_at_once()
+    {
+        var users = new Dictionary<string, string> { ["central"] = "central-secret", ["agent"] = "agent-secret" };
+        await using var broker = await MosquittoBroker.StartAsync(new MosquittoBrokerOptions { Users = users });
+        var options = new MqttClientOptions
+        {
+            Host = broker.Host, Port = broker.Port, ClientId = "tunnel-central", Username = "central", Password = "central-secret",
+            CleanStart = false, SessionExpirySeconds = 3600,
+        };
+        await using (var first = new BrokerConnection(options, new ListLogger()))
+        {
+            await first.ConnectAsync().WaitAsync(Deadline);
+            await first.SubscribeAsync("tunnel/v1/+/+/+/passage", 1).WaitAsync(Deadline);
+        }
+        const int Waiting = 50;
+        await using (var agent = new MqttClient(new MqttClientOptions { Host = broker.Host, Port = broker.Port, ClientId = "agent", Username = "agent", Password = "agent-secret" }))
+        {
+            await agent.ConnectAsync().WaitAsync(Deadline);
+            for (var i = 0; i < Waiting; i++)
+                await agent.PublishAsync("tunnel/v1/maoliling/north/entry/passage", Encoding.UTF8.GetBytes($"passage {i}"), 1).WaitAsync(Deadline);
+        }
+
+        await using var connection = new BrokerConnection(options, new ListLogger());
+        var refused = new ConcurrentQueue<string>();
+        var answered = 0;
+        // As the service's loop does, on the network thread: take what came and answer it.
+        connection.MessageQueued = () =>
+        {
+            while (connection.Messages.TryRead(out _))
+            {
+                try
+                {
+                    connection.Publish("tunnel/v1/maoliling/agents/agent/ack", "ok"u8, 1, retain: false, e => refused.Enqueue(e.Message));
+                    Interlocked.Increment(ref answered);
+                }
+                catch (InvalidOperationException e) { refused.Enqueue(e.Message); }
+            }
+        };
+        await connection.ConnectAsync().WaitAsync(Deadline);
+
+        Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref answered) + refused.Count >= Waiting, Deadline), $"{answered} answered of {Waiting}");
+        Assert.Empty(refused);
+    }
+
     private sealed class ListLogger : ILogger
     {
         private readonly ConcurrentQueue<string> _warnings = new();

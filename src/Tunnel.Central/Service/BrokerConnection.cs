@@ -55,7 +55,7 @@ public sealed class BrokerConnection : IAsyncDisposable
             await client.DisposeAsync().ConfigureAwait(false);
             throw;
         }
-        _client = client;
+        Use(client);
         _watching = Task.Run(() => WatchAsync(_stop.Token), CancellationToken.None);
     }
 
@@ -82,20 +82,37 @@ public sealed class BrokerConnection : IAsyncDisposable
     private MqttClient NewClient()
     {
         var client = new MqttClient(_options);
-        client.MessageQueued = () => Forward(client);
+        // What a client receives before it is in use waits in it (see Use): the service answers a passage with an
+        // acknowledgement through the client in use, and a resumed session delivers right after the CONNACK, before
+        // ConnectAsync has returned. Once in CI the acknowledgement of such a passage found no client and was lost.
+        client.MessageQueued = () =>
+        {
+            if (_client == client) Forward(client);
+        };
         return client;
+    }
+
+    /// <summary>Puts a connected client in use, then passes on what it received meanwhile.</summary>
+    private void Use(MqttClient client)
+    {
+        _client = client;
+        Forward(client);
     }
 
     private void Forward(MqttClient client)
     {
         var moved = false;
-        while (client.Messages.TryRead(out var message))
-        {
-            _messages.Writer.TryWrite(message);
-            moved = true;
-        }
+        // The network thread and Use may both forward for a moment: one at a time, so the order holds.
+        lock (_forwarding)
+            while (client.Messages.TryRead(out var message))
+            {
+                _messages.Writer.TryWrite(message);
+                moved = true;
+            }
         if (moved) MessageQueued?.Invoke();
     }
+
+    private readonly Lock _forwarding = new();
 
     /// <summary>Replaces the client once it has ended for good (or stayed down far longer than its own backoff).</summary>
     private async Task WatchAsync(CancellationToken ct)
@@ -136,8 +153,8 @@ public sealed class BrokerConnection : IAsyncDisposable
             try
             {
                 await client.ConnectAsync(ct).ConfigureAwait(false);
-                // In use at once: what waited in the session comes right after the CONNACK, and the acknowledgements it calls for go out on it.
-                _client = client;
+                // In use at once: what waited in the session came right after the CONNACK, and the acknowledgements it calls for go out on it.
+                Use(client);
                 KeyValuePair<string, int>[] subscriptions;
                 lock (_subscriptions) subscriptions = [.. _subscriptions];
                 // The broker kept them with the session; subscribing again also covers a broker that lost it.
