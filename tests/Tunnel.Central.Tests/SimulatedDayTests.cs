@@ -17,7 +17,7 @@ public sealed class SimulatedDayTests
     [Fact]
     public void Every_stop_of_a_day_whose_entry_plate_was_read_is_alarmed_before_the_vehicle_leaves()
     {
-        var (day, report) = Replayed(seed: 6);
+        var (_, report) = Replayed(seed: 6);
         var stops = report.Overall.ReadStops;
         Assert.True(stops.Total >= 20, $"only {stops.Total} stops simulated");
         Assert.True(stops.Detected == stops.Total, report.Format());
