@@ -42,7 +42,10 @@ internal static class TestSupport
 
     public static string Text(this MqttMessage message) => Encoding.UTF8.GetString(message.Payload);
 
-    /// <summary>Completes when the client reports the given connection state.</summary>
+    /// <summary>
+    /// Completes when the client reports the given connection state. Events reach handlers after the fact: ask for a
+    /// state only once the opposite one has been seen, or an earlier event may complete it.
+    /// </summary>
     public static Task WhenConnectionIs(this MqttClient client, bool connected)
     {
         var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -89,16 +89,11 @@ public sealed class CongestionWatch(BoreKey key, DetectorSettings settings, Bore
     {
         (slow, recent) = (0, 0);
         var crawl = matcher.Config.NominalTransit * LaneCrawlFactor;
-        var windowFrom = now - Window;
         var every = true;
         for (var lane = 1; lane <= matcher.Config.Lanes; lane++)
         {
-            var open = matcher.OpenInLane(lane);
-            var i = FirstEnteredFrom(open, windowFrom);
-            var (laneSlow, laneRecent) = (0, open.Length - i);
-            for (; i < open.Length && open[i].EnteredAt <= now - crawl; i++)
-                if (open[i].ProbableExit is null) laneSlow++;
-            every &= laneSlow >= settings.CongestionMinVehicles && laneSlow >= settings.CongestionShare * laneRecent;
+            var (laneSlow, laneRecent) = Count(lane, now, crawl, crawl, surprising: false);
+            every &= Enough(laneSlow, laneRecent);
             (slow, recent) = (slow + laneSlow, recent + laneRecent);
         }
         return every;
@@ -131,24 +126,38 @@ public sealed class CongestionWatch(BoreKey key, DetectorSettings settings, Bore
     /// </summary>
     internal bool IsSlow(DateTimeOffset now, TimeSpan? crawl, out int slow, out int recent)
     {
-        slow = 0;
-        recent = 0;
+        (slow, recent) = (0, 0);
         var shortest = TimeSpan.MaxValue;
         foreach (var model in matcher.Times)
             if (model.ShortOf(SlowSurprise) is var shortOf && shortOf < shortest) shortest = shortOf;
         if (crawl < shortest) shortest = crawl.Value;
-        var windowFrom = now - Window;
-        var slowFrom = now - shortest;
         for (var lane = 1; lane <= matcher.Config.Lanes; lane++)
         {
-            var open = matcher.OpenInLane(lane);
-            var i = FirstEnteredFrom(open, windowFrom);
-            recent += open.Length - i;
-            for (; i < open.Length && open[i].EnteredAt <= slowFrom; i++)
-                if (open[i].ProbableExit is null && (now - open[i].EnteredAt >= crawl || matcher.TimesFor(open[i]).Reaches(now - open[i].EnteredAt, SlowSurprise))) slow++;
+            var (laneSlow, laneRecent) = Count(lane, now, shortest, crawl, surprising: true);
+            (slow, recent) = (slow + laneSlow, recent + laneRecent);
         }
-        return slow >= settings.CongestionMinVehicles && slow >= settings.CongestionShare * recent;
+        return Enough(slow, recent);
     }
+
+    /// <summary>
+    /// In one lane, the vehicles that entered within the window, and those of them slow: inside <paramref name="crawl"/> or
+    /// longer, or (<paramref name="surprising"/>) far slower than their transit model expects. Only one inside
+    /// <paramref name="shortest"/> or longer can be slow, so the lane is read from its oldest vehicles up to there.
+    /// </summary>
+    private (int Slow, int Recent) Count(int lane, DateTimeOffset now, TimeSpan shortest, TimeSpan? crawl, bool surprising)
+    {
+        var open = matcher.OpenInLane(lane);
+        var i = FirstEnteredFrom(open, now - Window);
+        var (slow, recent) = (0, open.Length - i);
+        for (; i < open.Length && open[i].EnteredAt <= now - shortest; i++)
+        {
+            var inside = now - open[i].EnteredAt;
+            if (open[i].ProbableExit is null && (inside >= crawl || surprising && matcher.TimesFor(open[i]).Reaches(inside, SlowSurprise))) slow++;
+        }
+        return (slow, recent);
+    }
+
+    private bool Enough(int slow, int recent) => slow >= settings.CongestionMinVehicles && slow >= settings.CongestionShare * recent;
 
     /// <summary>Index of the first vehicle of a lane (in entry order) that entered at or after <paramref name="from"/>.</summary>
     private static int FirstEnteredFrom(ReadOnlySpan<Transit> lane, DateTimeOffset from)

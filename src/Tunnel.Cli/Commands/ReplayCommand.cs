@@ -32,7 +32,7 @@ public static class ReplayCommand
     /// <summary>Replays <paramref name="passages"/> with the sites and detector settings of <paramref name="configuration"/> (<paramref name="sites"/> first).</summary>
     public static ReplaySummary Run(IConfiguration configuration, FileInfo? sites, FileInfo passages, FileInfo alarmsOut, out DetectorSettings detector)
     {
-        var sitesPath = sites?.FullName ?? configuration.GetSection("Tunnel").Get<TunnelSettings>()?.SitesFile;
+        var sitesPath = sites?.FullName ?? configuration["Tunnel:SitesFile"];
         var sitesFile = sitesPath is null ? SitesFile.Maoliling : SitesFile.Load(sitesPath);
         detector = configuration.GetSection("Tunnel:Detector").Get<DetectorSettings>() ?? new DetectorSettings();
         using var input = File.OpenRead(passages.FullName);

@@ -56,21 +56,25 @@ public sealed class AlarmReason
             new Dictionary<string, string> { ["insideDuration"] = insideSeconds, ["usualDuration"] = usualSeconds, ["evidence"] = evidenceText });
     }
 
-    public static AlarmReason Congestion(int slow, int recent, TimeSpan window)
-    {
-        var minutes = window.TotalMinutes.ToString("0", Invariant);
-        return new("congestion", $"{Number(slow)} of {Number(recent)} vehicles that entered in the last {minutes} min are far slower than usual",
-            new Dictionary<string, string> { ["slow"] = Number(slow), ["recent"] = Number(recent), ["windowDuration"] = Seconds(minutes, 60) });
-    }
+    public static AlarmReason Congestion(int slow, int recent, TimeSpan window) =>
+        new("congestion", $"{Number(slow)} of {Number(recent)} vehicles that entered in the last {WindowMinutes(window)} min are far slower than usual",
+            CountedIn(slow, recent, window));
 
     /// <summary>Every lane crawls, however usual that has become to the transit models that <see cref="Congestion"/> asks.</summary>
     public static AlarmReason Crawling(int slow, int recent, TimeSpan window, double factor)
     {
-        var minutes = window.TotalMinutes.ToString("0", Invariant);
         var times = factor.ToString("0.#", Invariant);
-        return new("congestion-crawl", $"in every lane, {Number(slow)} of {Number(recent)} vehicles that entered in the last {minutes} min have been inside over {times} times the transit at the speed limit",
-            new Dictionary<string, string> { ["slow"] = Number(slow), ["recent"] = Number(recent), ["windowDuration"] = Seconds(minutes, 60), ["factor"] = times });
+        var args = CountedIn(slow, recent, window);
+        args["factor"] = times;
+        return new("congestion-crawl",
+            $"in every lane, {Number(slow)} of {Number(recent)} vehicles that entered in the last {WindowMinutes(window)} min have been inside over {times} times the transit at the speed limit",
+            args);
     }
+
+    private static string WindowMinutes(TimeSpan window) => window.TotalMinutes.ToString("0", Invariant);
+
+    private static Dictionary<string, string> CountedIn(int slow, int recent, TimeSpan window) =>
+        new() { ["slow"] = Number(slow), ["recent"] = Number(recent), ["windowDuration"] = Seconds(WindowMinutes(window), 60) };
 
     public static AlarmReason CongestionCleared() => new("congestion-cleared", "traffic in the bore is back to its usual speed", NoArgs);
 
