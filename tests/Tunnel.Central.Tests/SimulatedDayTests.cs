@@ -38,8 +38,35 @@ public sealed class SimulatedDayTests
         Assert.True(slowdown.Overdue.Count <= 3, report.Format());
     }
 
-    /// <summary>The engine over a simulated day, as replay runs it: in delivery order, the clock at the latest capture time seen.</summary>
-    private static (SimulationResult Day, EvaluationReport Report) Replayed(int seed)
+    /// <summary>
+    /// Seed 94: a car left on the heels of a hazmat truck that had stopped, its exit plate unread. The car's weighing had
+    /// given it that exit, and its next look handed the exit to the truck, closing it; the car's claim was then renewed on
+    /// the exit already spent, so both were closed on one exit and nobody looked stopped for the truck's 39 minutes.
+    /// </summary>
+    [Fact]
+    public void No_exit_passage_ends_two_vehicles_transits_at_once()
+    {
+        var spentBy = new Dictionary<Guid, Matching.Transit>();
+        var twice = new List<string>();
+        Replayed(seed: 94, engine =>
+        {
+            foreach (var (_, transit) in engine.EndedTransits)
+            {
+                if (transit.Exit is not { } exit) continue;
+                if (spentBy.TryGetValue(exit.EventId, out var other) && other != transit && !other.IsOpen && other.Exit?.EventId == exit.EventId)
+                    twice.Add($"{exit.CapturedAt:HH:mm:ss} exit {exit.EventId} ends {other.EntryEventId} and {transit.EntryEventId}");
+                spentBy[exit.EventId] = transit;
+            }
+            engine.EndedTransits.Clear();
+        });
+        Assert.Empty(twice);
+    }
+
+    /// <summary>
+    /// The engine over a simulated day, as replay runs it: in delivery order, the clock at the latest capture time seen;
+    /// <paramref name="afterEach"/> looks at it after every passage.
+    /// </summary>
+    private static (SimulationResult Day, EvaluationReport Report) Replayed(int seed, Action<TunnelEngine>? afterEach = null)
     {
         var day = TrafficSimulator.Run(new SimulationOptions { Seed = seed });
         var alarms = new List<AlarmTransition>();
@@ -49,6 +76,7 @@ public sealed class SimulatedDayTests
         {
             if (delivered.Passage.CapturedAt > now) now = delivered.Passage.CapturedAt;
             engine.Process(delivered.Passage, now);
+            afterEach?.Invoke(engine);
         }
         engine.AdvanceTo(day.Truth.End + TimeSpan.FromHours(1));
         return (day, AlarmEvaluator.Evaluate(day.Truth, alarms));

@@ -70,8 +70,9 @@ public sealed class BoreMonitor
         {
             if (OrphanOf(plate.Text, transit.EnteredAt) is { } orphan)
             {
-                Release(orphan, now);
+                // Out of the hand-out first: its holder, weighed again on losing it, must not take it back.
                 Matcher.Orphans.Remove(orphan);
+                Release(orphan, now);
                 CloseMatched(transit, orphan.Passage, ExitMatch.Exact, now);
                 return;
             }
@@ -173,7 +174,8 @@ public sealed class BoreMonitor
                 retracted ? AlarmReason.Retracted(exit.CapturedAt) : AlarmReason.Left(exit.CapturedAt, exit.Lane));
         }
         RecordOvertake(transit, exit, now);
-        if (released is not null) Claim(released, now, depth: 0);
+        // The weighings the overtake set off may have handed the exit to another vehicle, or closed one on it.
+        if (released is { ClaimedBy: null } && Matcher.Orphans.Contains(released)) Claim(released, now, depth: 0);
     }
 
     /// <summary>
