@@ -12,12 +12,17 @@ public sealed class SimulatedDayTests
     /// <summary>
     /// Seed 6 was never used to tune the detector. Three of its stops once went unalarmed: the stopped
     /// vehicle was closed on an unread exit of the other lane that a vehicle entering after it fitted
-    /// far better, and that vehicle was then missing an exit instead.
+    /// far better, and that vehicle was then missing an exit instead. Seeds 34 and 94 each had one such
+    /// stop, of 6 and 39 minutes, one step further removed: the vehicle missing an exit took another's
+    /// unread exit, and only that one, with it, was alarmed (<c>BoreMonitor.SpentExitsThatMatter</c>).
     /// </summary>
-    [Fact]
-    public void Every_stop_of_a_day_whose_entry_plate_was_read_is_alarmed_before_the_vehicle_leaves()
+    [Theory]
+    [InlineData(6)]
+    [InlineData(34)]
+    [InlineData(94)]
+    public void Every_stop_of_a_day_whose_entry_plate_was_read_is_alarmed_before_the_vehicle_leaves(int seed)
     {
-        var (_, report) = Replayed(seed: 6);
+        var (_, report) = Replayed(seed);
         var stops = report.Overall.ReadStops;
         Assert.True(stops.Total >= 20, $"only {stops.Total} stops simulated");
         Assert.True(stops.Detected == stops.Total, report.Format());

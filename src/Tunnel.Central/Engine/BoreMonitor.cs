@@ -441,7 +441,11 @@ public sealed class BoreMonitor
             var w = _evidence.Weigh(other, now, _congestion.TimeCounts(other));
             if (w.WithoutOrphan >= level / 2) needy[other] = Math.Min(w.WithoutOrphan, level);
         }
-        var given = ExitHandout.Decide(_evidence, needy, exits);
+        var spent = SpentExitsThatMatter(needy);
+        // Closed on its exit because staying inside cost it the level or more; it may take that exit only.
+        foreach (var guess in spent.Values) needy[guess] = level;
+        var given = spent.Count == 0 ? ExitHandout.Decide(_evidence, needy, exits)
+            : ExitHandout.Decide(_evidence, needy, [.. exits, .. spent.Keys], (vehicle, exit) => !spent.ContainsValue(vehicle) || spent.GetValueOrDefault(exit) == vehicle);
         if (!given.ContainsValue(t)) return false;
         // Taking it from a vehicle left with none that would then look stopped trades one alarm for another, and
         // two vehicles asking in turn would hand it back and forth with neither alarmed: one of the two
@@ -449,6 +453,16 @@ public sealed class BoreMonitor
         if (given.Any(g => g.Value == t && g.Key.ClaimedBy is { } holder && holder != t
                 && !given.ContainsValue(holder) && needy.GetValueOrDefault(holder) >= level)) return false;
         var touched = new HashSet<Transit>();
+        foreach (var (exit, guess) in spent)
+        {
+            // Its exit still its own, or nobody else's: it stays closed on it.
+            if (given.GetValueOrDefault(exit) is not { } taker || taker == guess) { given.Remove(exit); continue; }
+            // Inside after all: back in, its exit to the vehicle the hand-out gave it.
+            Counters.ReopenedGuesses++;
+            Matcher.Reopen(guess);
+            Matcher.Orphans.Add(exit);
+            touched.Add(guess);
+        }
         foreach (var (orphan, taker) in given)
         {
             if (orphan.ClaimedBy == taker) continue;
@@ -463,6 +477,29 @@ public sealed class BoreMonitor
         // turn must not recurse into each other.
         foreach (var other in touched) _due.Schedule(this, other, now + RecheckStep);
         return true;
+    }
+
+    /// <summary>
+    /// The exits of vehicles lately closed on an unmatched exit (they looked stopped but for it) that a vehicle of
+    /// the hand-out could have left by, as exits once more, each with its vehicle, to join the hand-out. A chain of them is undone so: on seed 94 a hazmat truck stopped and was closed on
+    /// the unread exit of the car that passed it, the car took the unread exit of the vehicle behind it, and that
+    /// vehicle, with the car, was alarmed for the 39 minutes the truck stood.
+    /// </summary>
+    private Dictionary<OrphanExit, Transit> SpentExitsThatMatter(Dictionary<Transit, double> needy)
+    {
+        var spent = new Dictionary<OrphanExit, Transit>();
+        foreach (var guess in Matcher.RecentInferred)
+        {
+            if (guess.AlarmId is not null) continue;
+            var exit = new OrphanExit(guess.Exit!);
+            foreach (var (vehicle, stay) in needy)
+            {
+                if (_evidence.ExplainCost(vehicle, exit, above: stay + _evidence.MaxDiscount) - _evidence.MaxDiscount >= stay) continue;
+                spent[exit] = guess;
+                break;
+            }
+        }
+        return spent;
     }
 
     /// <summary>

@@ -11,7 +11,9 @@ namespace Tunnel.Central.Overdue;
 public static class ExitHandout
 {
     /// <param name="needy">Each vehicle and what staying inside, with no unmatched exit, costs it.</param>
-    public static Dictionary<OrphanExit, Transit> Decide(OverdueEvidence evidence, IReadOnlyDictionary<Transit, double> needy, IReadOnlyList<OrphanExit> exits)
+    /// <param name="mayTake">Which exits a vehicle may be given; any, without it.</param>
+    public static Dictionary<OrphanExit, Transit> Decide(OverdueEvidence evidence, IReadOnlyDictionary<Transit, double> needy, IReadOnlyList<OrphanExit> exits,
+        Func<Transit, OrphanExit, bool>? mayTake = null)
     {
         // Same state, same hand-out, whoever asks.
         var vehicles = needy.Keys.OrderBy(c => c.EnteredAt).ThenBy(c => c.EntryEventId).ToList();
@@ -23,7 +25,7 @@ public static class ExitHandout
             var fits = false;
             for (var i = 0; i < vehicles.Count; i++)
             {
-                cost[i, j] = evidence.ExplainCost(vehicles[i], exits[j]);
+                cost[i, j] = mayTake is null || mayTake(vehicles[i], exits[j]) ? evidence.ExplainCost(vehicles[i], exits[j]) : double.PositiveInfinity;
                 fits |= cost[i, j] < cap;
             }
             // Asked only when the exit could matter: it looks at every vehicle inside.
