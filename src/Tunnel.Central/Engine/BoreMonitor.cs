@@ -455,7 +455,8 @@ public sealed class BoreMonitor
         var touched = new HashSet<Transit>();
         foreach (var (exit, guess) in spent)
         {
-            // Its exit still its own, or nobody else's: it stays closed on it.
+            // Its exit still its own, or nobody else's: it stays closed on it (put back because the hand-out would
+            // rather have it inside, it closed again on its exit at once, and was put back again: a replay looped).
             if (given.GetValueOrDefault(exit) is not { } taker || taker == guess) { given.Remove(exit); continue; }
             // Inside after all: back in, its exit to the vehicle the hand-out gave it.
             Counters.ReopenedGuesses++;
@@ -481,9 +482,10 @@ public sealed class BoreMonitor
 
     /// <summary>
     /// The exits of vehicles lately closed on an unmatched exit (they looked stopped but for it) that a vehicle of
-    /// the hand-out could have left by, as exits once more, each with its vehicle, to join the hand-out. A chain of them is undone so: on seed 94 a hazmat truck stopped and was closed on
-    /// the unread exit of the car that passed it, the car took the unread exit of the vehicle behind it, and that
-    /// vehicle, with the car, was alarmed for the 39 minutes the truck stood.
+    /// the hand-out could have left by, as exits once more, each with its vehicle, to join the hand-out. A chain of
+    /// them is undone so: on seed 94 a hazmat truck stopped and was closed on the unread exit of the car that passed
+    /// it, the car took the unread exit of the vehicle behind it, and that vehicle, with the car, was alarmed for the
+    /// 39 minutes the truck stood.
     /// </summary>
     private Dictionary<OrphanExit, Transit> SpentExitsThatMatter(Dictionary<Transit, double> needy)
     {
