@@ -47,24 +47,31 @@ public sealed class SimulatedDayTests
     /// Seed 94: a car left on the heels of a hazmat truck that had stopped, its exit plate unread. The car's weighing had
     /// given it that exit, and its next look handed the exit to the truck, closing it; the car's claim was then renewed on
     /// the exit already spent, so both were closed on one exit and nobody looked stopped for the truck's 39 minutes.
+    /// Seed 28: a vehicle closed on an unmatched exit twice (put back inside between) was offered to the hand-out
+    /// twice, and its exit became two unmatched exits.
     /// </summary>
-    [Fact]
-    public void No_exit_passage_ends_two_vehicles_transits_at_once()
+    [Theory]
+    [InlineData(28)]
+    [InlineData(94)]
+    public void An_exit_passage_ends_one_transit_and_is_one_unmatched_exit_at_most(int seed)
     {
         var spentBy = new Dictionary<Guid, Matching.Transit>();
-        var twice = new List<string>();
-        Replayed(seed: 94, engine =>
+        var broken = new List<string>();
+        Replayed(seed, engine =>
         {
             foreach (var (_, transit) in engine.EndedTransits)
             {
                 if (transit.Exit is not { } exit) continue;
                 if (spentBy.TryGetValue(exit.EventId, out var other) && other != transit && !other.IsOpen && other.Exit?.EventId == exit.EventId)
-                    twice.Add($"{exit.CapturedAt:HH:mm:ss} exit {exit.EventId} ends {other.EntryEventId} and {transit.EntryEventId}");
+                    broken.Add($"{exit.CapturedAt:HH:mm:ss} exit {exit.EventId} ends {other.EntryEventId} and {transit.EntryEventId}");
                 spentBy[exit.EventId] = transit;
             }
             engine.EndedTransits.Clear();
+            foreach (var bore in engine.Bores.Values)
+                foreach (var twice in bore.Matcher.Orphans.GroupBy(o => o.Passage.EventId).Where(g => g.Count() > 1))
+                    broken.Add($"{engine.Now:HH:mm:ss} exit {twice.Key} is {twice.Count()} unmatched exits");
         });
-        Assert.Empty(twice);
+        Assert.Empty(broken.Distinct());
     }
 
     /// <summary>

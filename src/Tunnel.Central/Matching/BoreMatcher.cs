@@ -129,7 +129,7 @@ public sealed class BoreMatcher
     }
 
     /// <summary>Vehicles closed on an unmatched exit (<see cref="CloseInferred"/>) within the rematch window.</summary>
-    public IEnumerable<Transit> RecentInferred => _recentGuesses.Where(g => g.Match == ExitMatch.Inferred);
+    public IEnumerable<Transit> RecentInferred => _recentGuesses.Where(g => g.Match == ExitMatch.Inferred).Distinct();
 
     /// <summary>
     /// Puts a vehicle closed on an unmatched exit back inside, holding that exit again: another vehicle needs it as much.
