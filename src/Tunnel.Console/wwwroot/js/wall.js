@@ -146,6 +146,9 @@ function showPicture(snapshot) {
 }
 
 connection.on('snapshot', snapshot => {
+  // The picture sent on connecting may be the one the page already has, or come after a newer one the feed sent meanwhile:
+  // shown again, it would take away messages only a newer picture may (an action that got no answer).
+  if (state.snapshot && Date.parse(snapshot.at) <= Date.parse(state.snapshot.at)) return;
   showPicture(snapshot);
   // Snapshots carry each alarm's card (its own reason, shelf, latest note and call to the driver, who acted last);
   // should one come without (the console restarted meanwhile), what a push told this page is kept.
