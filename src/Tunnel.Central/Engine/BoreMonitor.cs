@@ -443,9 +443,9 @@ public sealed class BoreMonitor
         }
         var spent = SpentExitsThatMatter(needy);
         // Closed on its exit because staying inside cost it the level or more; it may take that exit only.
-        foreach (var guess in spent.Values) needy[guess] = level;
+        foreach (var guess in spent.Keys) needy[guess] = level;
         var given = spent.Count == 0 ? ExitHandout.Decide(_evidence, needy, exits)
-            : ExitHandout.Decide(_evidence, needy, [.. exits, .. spent.Keys], (vehicle, exit) => !spent.ContainsValue(vehicle) || spent.GetValueOrDefault(exit) == vehicle);
+            : ExitHandout.Decide(_evidence, needy, [.. exits, .. spent.Values], (vehicle, exit) => !spent.TryGetValue(vehicle, out var own) || own == exit);
         if (!given.ContainsValue(t)) return false;
         // Taking it from a vehicle left with none that would then look stopped trades one alarm for another, and
         // two vehicles asking in turn would hand it back and forth with neither alarmed: one of the two
@@ -453,7 +453,7 @@ public sealed class BoreMonitor
         if (given.Any(g => g.Value == t && g.Key.ClaimedBy is { } holder && holder != t
                 && !given.ContainsValue(holder) && needy.GetValueOrDefault(holder) >= level)) return false;
         var touched = new HashSet<Transit>();
-        foreach (var (exit, guess) in spent)
+        foreach (var (guess, exit) in spent)
         {
             // Its exit still its own, or nobody else's: it stays closed on it (put back because the hand-out would
             // rather have it inside, it closed again on its exit at once, and was put back again: a replay looped).
@@ -481,15 +481,15 @@ public sealed class BoreMonitor
     }
 
     /// <summary>
-    /// The exits of vehicles lately closed on an unmatched exit (they looked stopped but for it) that a vehicle of
-    /// the hand-out could have left by, as exits once more, each with its vehicle, to join the hand-out. A chain of
+    /// The vehicles lately closed on an unmatched exit (they looked stopped but for it) whose exit a vehicle of the
+    /// hand-out could have left by, each with that exit as an unmatched exit once more, to join the hand-out. A chain of
     /// them is undone so: on seed 94 a hazmat truck stopped and was closed on the unread exit of the car that passed
     /// it, the car took the unread exit of the vehicle behind it, and that vehicle, with the car, was alarmed for the
     /// 39 minutes the truck stood.
     /// </summary>
-    private Dictionary<OrphanExit, Transit> SpentExitsThatMatter(Dictionary<Transit, double> needy)
+    private Dictionary<Transit, OrphanExit> SpentExitsThatMatter(Dictionary<Transit, double> needy)
     {
-        var spent = new Dictionary<OrphanExit, Transit>();
+        var spent = new Dictionary<Transit, OrphanExit>();
         foreach (var guess in Matcher.RecentInferred)
         {
             if (guess.AlarmId is not null) continue;
@@ -497,7 +497,7 @@ public sealed class BoreMonitor
             foreach (var (vehicle, stay) in needy)
             {
                 if (_evidence.ExplainCost(vehicle, exit, above: stay + _evidence.MaxDiscount) - _evidence.MaxDiscount >= stay) continue;
-                spent[exit] = guess;
+                spent[guess] = exit;
                 break;
             }
         }

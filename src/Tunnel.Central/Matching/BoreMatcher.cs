@@ -129,7 +129,7 @@ public sealed class BoreMatcher
     }
 
     /// <summary>Vehicles closed on an unmatched exit (<see cref="CloseInferred"/>) within the rematch window.</summary>
-    public IEnumerable<Transit> RecentInferred => _recentGuesses.Where(g => g.Match == ExitMatch.Inferred).Distinct();
+    public IEnumerable<Transit> RecentInferred => _recentGuesses.Where(g => g.Match == ExitMatch.Inferred);
 
     /// <summary>
     /// Puts a vehicle closed on an unmatched exit back inside, holding that exit again: another vehicle needs it as much.
@@ -240,6 +240,9 @@ public sealed class BoreMatcher
 
     private void RememberGuess(Transit transit)
     {
+        // Closed on a guess once more after being put back inside (seed 28): remembered once, or it would be
+        // handed exits twice, as two vehicles.
+        if (_recentGuesses.Contains(transit)) return;
         _recentGuesses.Enqueue(transit);
         if (transit.Plate is not { } plate) return;
         if (!_guessesByPlate.TryGetValue(plate.Text, out var list)) _guessesByPlate[plate.Text] = list = [];
