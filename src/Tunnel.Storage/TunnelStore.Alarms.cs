@@ -6,6 +6,9 @@ namespace Tunnel.Storage;
 /// <summary>An operator's verdict on an alarm: <see cref="TunnelStore.Confirmed"/> or <see cref="TunnelStore.FalseAlarm"/>.</summary>
 public sealed record AlarmVerdict(long Id, Guid AlarmId, DateTimeOffset At, string Actor, string Verdict, string? Note);
 
+/// <summary>A vehicle an operator saw leave, or found gone, where no camera did; the overdue alarm that named it closed with it.</summary>
+public sealed record VehicleSeenLeaving(Guid EntryEventId, BoreKey Bore, Guid AlarmId, DateTimeOffset At, string Actor);
+
 public sealed partial class TunnelStore
 {
     private static readonly BulkInsert AlarmHistoryInsert = new("alarm_transitions",
@@ -101,6 +104,28 @@ public sealed partial class TunnelStore
         Query("SELECT id, alarm_id, at, actor, verdict, note FROM alarm_verdicts WHERE alarm_id = @alarm ORDER BY at, id",
             r => new AlarmVerdict(r.GetInt64(0), r.GetGuid(1), _dialect.ReadTime(r, 2), r.GetString(3), r.GetString(4), NullableString(r, 5)),
             ("@alarm", Col.Uuid, alarmId));
+
+    /// <summary>Records vehicles seen leaving; a vehicle already recorded keeps its first record. Returns how many were new.</summary>
+    public int AddVehiclesSeenLeaving(IReadOnlyCollection<VehicleSeenLeaving> seen) =>
+        Write((connection, transaction) =>
+        {
+            var added = 0;
+            foreach (var s in seen)
+                added += _dialect.Execute(connection, transaction,
+                    """
+                    INSERT INTO vehicles_seen_leaving (entry_event_id, site, bore, alarm_id, at, actor) VALUES (@entry, @site, @bore, @alarm, @at, @actor)
+                    ON CONFLICT (entry_event_id) DO NOTHING
+                    """,
+                    ("@entry", Col.Uuid, s.EntryEventId), ("@site", Col.Text, s.Bore.Site), ("@bore", Col.Text, s.Bore.Bore),
+                    ("@alarm", Col.Uuid, s.AlarmId), ("@at", Col.Time, s.At), ("@actor", Col.Text, s.Actor));
+            return added;
+        });
+
+    /// <summary>Vehicles seen leaving since a moment, oldest first: what a rebuild replays with the passages.</summary>
+    public IReadOnlyList<VehicleSeenLeaving> VehiclesSeenLeavingSince(DateTimeOffset since) =>
+        Query("SELECT entry_event_id, site, bore, alarm_id, at, actor FROM vehicles_seen_leaving WHERE at >= @since ORDER BY at, entry_event_id",
+            r => new VehicleSeenLeaving(r.GetGuid(0), new BoreKey(r.GetString(1), r.GetString(2)), r.GetGuid(3), _dialect.ReadTime(r, 4), r.GetString(5)),
+            ("@since", Col.Time, since));
 
     private static AlarmTransition ReadAlarm(string json) =>
         TunnelJson.Deserialize<AlarmTransition>(json) ?? throw new InvalidDataException("null alarm json in store");

@@ -124,6 +124,6 @@ public class MatchingTests
     {
         // The store picks them by the status text the service writes, the match's name: a renamed or added match must be decided there too.
         Assert.Equal([TunnelJson.Name(ExitMatch.Exact), TunnelJson.Name(ExitMatch.Fuzzy)], TunnelStore.PlateMatchedStatuses);
-        Assert.Equal(["none", "exact", "fuzzy", "inferred", "given-up"], Enum.GetValues<ExitMatch>().Select(m => TunnelJson.Name(m)));
+        Assert.Equal(["none", "exact", "fuzzy", "inferred", "given-up", "seen-leaving"], Enum.GetValues<ExitMatch>().Select(m => TunnelJson.Name(m)));
     }
 }

@@ -1,3 +1,4 @@
+using Tunnel.Central.Alarms;
 using Tunnel.Central.Matching;
 using Tunnel.Central.Overdue;
 using Tunnel.Core.Contracts;
@@ -214,6 +215,54 @@ public class OverdueTests
         traffic.Exit(t + 1500, "浙J12345", lane: 1);
         Assert.Equal(AlarmState.ClearedUnacknowledged, traffic.Alarms.Last(a => a.AlarmId == alarm.AlarmId).State);
         Assert.Equal(0, traffic.North.Matcher.OpenCount);
+    }
+
+    /// <summary>
+    /// Neither suspect's exit plate was read, so no camera will ever clear the alarm: an operator checks the bore on camera and
+    /// finds it clear. Both vehicles leave the list inside, the alarm is acknowledged with the note and closed, and its vehicles
+    /// no longer count inside; the action is only for an active overdue alarm.
+    /// </summary>
+    [Fact]
+    public void An_operator_who_finds_the_alarmed_vehicles_gone_takes_them_out_and_closes_the_alarm()
+    {
+        var (traffic, t, alarm) = StopAndUnreadPasser();
+        var occupancy = traffic.North.Occupancy;
+        Assert.Equal(2, traffic.North.Matcher.AllOpen.Count(x => x.Plate?.Text is "浙J12345" or "浙H77777"));
+        var at = Traffic.T0.AddSeconds(t + 700);
+
+        var gone = traffic.Engine.SeenLeaving(alarm.AlarmId, "op", "CCTV: lane 1 clear", at);
+
+        Assert.Equal([alarm.EntryEventId!.Value, alarm.Alternative!.EntryEventId], gone);
+        Assert.DoesNotContain(traffic.North.Matcher.AllOpen, x => x.Plate?.Text is "浙J12345" or "浙H77777");
+        Assert.Equal(occupancy - 1, traffic.North.Occupancy); // one of the two had left by the unread exit, which counted it already
+        Assert.Equal(2, traffic.North.Counters.SeenLeaving);
+        var steps = traffic.Alarms.Where(a => a.AlarmId == alarm.AlarmId).Skip(1).ToList();
+        Assert.Equal([(AlarmState.ActiveAcknowledged, "op", "CCTV: lane 1 clear"), (AlarmState.Closed, null, null)],
+            steps.Select(a => (a.State, a.By, a.Note)));
+        Assert.Equal("seen-leaving", steps[^1].ReasonCode);
+        Assert.Equal(at, steps[^1].At);
+        Assert.Throws<NoOpenAlarmException>(() => traffic.Engine.SeenLeaving(alarm.AlarmId, "op", null, at));
+        // Nobody left is stopped: no alarm comes back for them.
+        traffic.Clock(t + 3000);
+        Assert.Single(traffic.Raised(AlarmKind.Overdue));
+    }
+
+    [Fact]
+    public void Only_an_active_overdue_alarms_vehicle_can_be_seen_leaving()
+    {
+        var (traffic, t, alarm) = StopAndUnreadPasser();
+        var at = Traffic.T0.AddSeconds(t + 700);
+        traffic.Engine.Alarms.Shelve(alarm.AlarmId, "op", "tow truck on its way", at.AddHours(1), at);
+        var shelved = Assert.Throws<AlarmStateException>(() => traffic.Engine.SeenLeaving(alarm.AlarmId, "op", null, at));
+        Assert.Contains("only an active alarm", shelved.Message);
+        Assert.Equal(2, traffic.North.Matcher.AllOpen.Count(x => x.Plate?.Text is "浙J12345" or "浙H77777"));
+
+        var congestion = traffic.Engine.Alarms.Raise(new AlarmTransition
+        {
+            AlarmId = Guid.NewGuid(), Kind = AlarmKind.Congestion, State = AlarmState.ActiveUnacknowledged, Priority = AlarmPriority.High,
+            Site = "maoliling", Bore = "north", At = at,
+        });
+        Assert.Contains("names no vehicle", Assert.Throws<AlarmStateException>(() => traffic.Engine.SeenLeaving(congestion.Id, "op", null, at)).Message);
     }
 
     [Fact]

@@ -153,6 +153,32 @@ public sealed class AlarmCardBrowserTests(BrowserFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_vehicle_seen_leaving_is_confirmed_from_its_card_which_then_leaves_the_wall()
+    {
+        var raised = Host.NextAlarmAsync(t => t.Kind == AlarmKind.Overdue && t.Plate == "浙K71001");
+        var car = await Host.PublishAsync("浙K71001", bore: "south", lane: 1, ago: TimeSpan.FromMinutes(20));
+        var alarm = await raised;
+
+        var page = await fixture.LoginAsync("op");
+        var card = page.Locator($"li.alarm[data-alarm-id='{alarm.AlarmId}']");
+        var gone = card.Locator("button[data-action=seen-leaving]");
+        await Expect(gone).ToHaveTextAsync("车辆已离开");
+        // Asked once more, with how it was checked: nothing is sent by the first click.
+        await gone.ClickAsync();
+        var form = card.GetByTestId("seen-leaving-form");
+        await form.Locator("input[name=note]").FillAsync("监控核实：已驶出");
+        Assert.Equal(AlarmState.ActiveUnacknowledged, Host.Service.Snapshot.OpenAlarms.Single(a => a.AlarmId == alarm.AlarmId).State);
+        await form.Locator("button[type=submit]").ClickAsync();
+
+        await Expect(card).ToHaveCountAsync(0);
+        await Host.UntilAsync(s => s.Bores.SelectMany(b => b.Inside).Any(v => v.EntryEventId == car.EventId) ? null : "gone");
+        var history = Host.Store.AlarmHistory(alarm.AlarmId);
+        Assert.Equal([AlarmState.ActiveUnacknowledged, AlarmState.ActiveAcknowledged, AlarmState.Closed], history.Select(t => t.State));
+        Assert.Equal(("op", "监控核实：已驶出"), (history[1].By, history[1].Note));
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task Contacting_the_driver_of_an_alarm_naming_two_suspects_shows_both_lookups()
     {
         using var api = await Host.LoginAsync("op");

@@ -424,6 +424,35 @@ public sealed class ApiTests(ProxiedTestServerFixture fixture) : IClassFixture<P
     }
 
     [Fact]
+    public async Task An_operator_who_saw_the_alarmed_vehicle_leave_closes_its_alarm_and_takes_it_off_the_list_inside()
+    {
+        var raised = Host.NextAlarmAsync(t => t.Plate == "浙A76543" && t.State == AlarmState.ActiveUnacknowledged);
+        await Host.PublishAsync("浙A76543", ago: TimeSpan.FromMinutes(20));
+        var alarm = await raised;
+        var url = $"/api/v1/alarms/{alarm.AlarmId}/seen-leaving";
+        using (var boss = await Host.LoginAsync("boss"))
+            Assert.Equal(HttpStatusCode.Forbidden, (await boss.PostAsJsonAsync(url, new SeenLeavingRequest("x"))).StatusCode);
+        using var client = await Host.LoginAsync("op");
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsJsonAsync(url, new SeenLeavingRequest(new string('x', WallApi.MaxNoteLength + 1)))).StatusCode);
+
+        var closed = Host.NextAlarmAsync(t => t.AlarmId == alarm.AlarmId && t.State == AlarmState.Closed);
+        Assert.Equal(HttpStatusCode.NoContent, (await client.PostAsJsonAsync(url, new SeenLeavingRequest("CCTV: 浙A76543 drove out at 08:10"))).StatusCode);
+        Assert.Equal("seen-leaving", (await closed).ReasonCode);
+        var history = await client.GetFromJsonAsync<List<AlarmDto>>($"/api/v1/alarms/{alarm.AlarmId}/history");
+        Assert.Equal(["active-unacknowledged", "active-acknowledged", "closed"], history!.Select(h => h.State));
+        Assert.Equal("op", history![1].By);
+        await Host.UntilAsync(s => s.Bores.SelectMany(b => b.Inside).Any(v => v.Plate == "浙A76543") ? null : "gone");
+        Assert.Single(Host.Store.VehiclesSeenLeavingSince(DateTimeOffset.MinValue), v => v.AlarmId == alarm.AlarmId && v.Actor == "op");
+        var audit = Assert.Single(Host.Store.ReadAudit(actor: "op", subject: "alarm:" + alarm.AlarmId), a => a.Action == "alarm-seen-leaving");
+        Assert.Equal("CCTV: 浙A7***3 drove out at 08:10", audit.Detail);
+
+        // Closed now: nothing more to do, and said so.
+        var again = await client.PostAsJsonAsync(url, new SeenLeavingRequest(null));
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Equal("alarm-state", (await again.Content.ReadFromJsonAsync<ApiError>())!.Error);
+    }
+
+    [Fact]
     public async Task An_operator_lifts_a_shelf_early_and_is_told_when_there_is_none_to_lift()
     {
         var (id, closedId) = await Host.Service.Post((engine, now) =>
@@ -564,6 +593,7 @@ public sealed class ApiTests(ProxiedTestServerFixture fixture) : IClassFixture<P
                      ("/api/v1/sites/{site}/bores/{bore}", "post"), ("/api/v1/reports/incidents.csv", "get"), ("/api/v1/reports/daily-volumes", "get"),
                      ("/api/v1/alarms/{id}/verdict", "post"), ("/api/v1/reports/monthly-volumes", "get"), ("/api/v1/reports/monthly-volumes.csv", "get"),
                      ("/api/v1/alarms/closed", "get"), ("/api/v1/alarms/{id}/speech", "get"), ("/api/v1/alarms/{id}/unshelve", "post"),
+                     ("/api/v1/alarms/{id}/seen-leaving", "post"),
                  })
             Assert.False(string.IsNullOrEmpty(paths.GetProperty(path).GetProperty(verb).GetProperty("summary").GetString()), path);
     }

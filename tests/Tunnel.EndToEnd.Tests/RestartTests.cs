@@ -162,6 +162,40 @@ public sealed class RestartTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_vehicle_an_operator_saw_leave_stays_gone_after_a_restart_and_its_alarm_closed()
+    {
+        using var dir = new TempDirectory();
+        var logs = TestOutputLoggerProvider.Factory(output);
+        var clock = ManualClock.StartingNow();
+        var settings = Hosts.Embedded(dir.Path);
+        IReadOnlyList<Guid> gone = [];
+        var raised = await FirstRunWithAcknowledgedOverdueAsync(settings, logs, clock, "浙B66666", async (first, observer, raised) =>
+        {
+            // No exit camera read it: only the operator knows it has gone.
+            gone = await first.Service.SeenLeavingAsync(raised.AlarmId, "operator-2", "checked on CCTV: lane clear");
+            var closed = await observer.AlarmAsync(a => a.AlarmId == raised.AlarmId && a.State == AlarmState.Closed, "closed on MQTT");
+            Assert.Equal("seen-leaving", closed.ReasonCode);
+            await Wait.UntilAsync(() => first.Service.Snapshot.OpenAlarms.Count == 0 && InsideNorth(first).Count == 0, "the vehicle off the list inside");
+            Assert.Equal(0, first.Service.Snapshot.Bores.Single(b => b.Bore == North).Occupancy);
+        });
+        Assert.Equal([raised.EntryEventId!.Value], gone);
+
+        clock.Advance(TimeSpan.FromMinutes(1));
+        await using var second = await Hosts.StartAsync(settings, logs, clock);
+        var restartedAt = clock.GetUtcNow();
+        await Wait.UntilAsync(() => second.Service.Snapshot.At >= restartedAt, "the first snapshot after the rebuild");
+
+        // The stored passages alone have it inside for hours (its exit never came); the stored sighting takes it out again.
+        Assert.Empty(InsideNorth(second));
+        Assert.Equal(0, second.Service.Snapshot.Bores.Single(b => b.Bore == North).Occupancy);
+        Assert.Empty(second.Service.Snapshot.OpenAlarms);
+        Assert.Equal([AlarmState.ActiveUnacknowledged, AlarmState.ActiveAcknowledged, AlarmState.Closed],
+            second.Store.AlarmHistory(raised.AlarmId).Select(t => t.State));
+        var seen = Assert.Single(second.Store.VehiclesSeenLeavingSince(DateTimeOffset.MinValue));
+        Assert.Equal((raised.EntryEventId, raised.AlarmId, "operator-2"), ((Guid?)seen.EntryEventId, seen.AlarmId, seen.Actor));
+    }
+
+    [Fact]
     public async Task A_shelf_lifted_after_a_restart_gives_the_alarm_back_acknowledged_as_it_was_shelved()
     {
         using var dir = new TempDirectory();

@@ -175,6 +175,21 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void Vehicles_seen_leaving_are_kept_once_each_and_read_back_oldest_first_from_a_moment()
+    {
+        var bore = new BoreKey("maoliling", "north");
+        var (a, b, alarm) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        var later = new VehicleSeenLeaving(a, bore, alarm, T0.AddMinutes(5), "operator-li");
+        var earlier = new VehicleSeenLeaving(b, bore with { Bore = "south" }, alarm, T0.AddMinutes(2), "operator-wang");
+        Assert.Equal(2, Store.AddVehiclesSeenLeaving([later, earlier]));
+        // Told twice (two consoles, a retry): the first record stands.
+        Assert.Equal(0, Store.AddVehiclesSeenLeaving([later with { At = T0.AddMinutes(9), Actor = "operator-zhao" }]));
+
+        Assert.Equal([earlier, later], Reopen().VehiclesSeenLeavingSince(T0));
+        Assert.Equal([later], Store.VehiclesSeenLeavingSince(T0.AddMinutes(3)));
+    }
+
+    [Fact]
     public void A_reason_code_and_its_arguments_are_stored_with_the_transition_and_a_row_written_before_codes_still_loads()
     {
         var id = Guid.NewGuid();

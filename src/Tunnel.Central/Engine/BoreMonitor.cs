@@ -660,6 +660,28 @@ public sealed class BoreMonitor
         orphans.RemoveRange(kept, orphans.Count - kept);
     }
 
+    /// <summary>
+    /// An operator saw the vehicle leave, or found the bore clear of it, where no camera did (its exit plate unread, its
+    /// entry plate unread so that its exit matched nothing): it is no longer inside, counted or named. An unmatched exit it
+    /// held, the one that fitted it best, is taken for the exit it left by (and had counted it out). False when it is not
+    /// tracked inside (left, given up, or never seen).
+    /// </summary>
+    public bool SeenLeaving(Guid entryEventId)
+    {
+        Transit? gone = null;
+        foreach (var t in Matcher.AllOpen)
+            if (t.EntryEventId == entryEventId) { gone = t; break; }
+        if (gone is null) return false;
+        Counters.SeenLeaving++;
+        _awaitingLatePassage.Remove(gone);
+        // The exit it held counted it out of the bore already.
+        if (gone.ProbableExit is { } held) Matcher.Orphans.Remove(held);
+        else if (Occupancy > 0) Occupancy--;
+        Matcher.Drop(gone, ExitMatch.SeenLeaving);
+        _ended(Key, gone);
+        return true;
+    }
+
     /// <summary>Housekeeping on the engine's tick: gaps and orphans age out, congestion comes and goes.</summary>
     public void OnTick(DateTimeOffset now)
     {
@@ -708,4 +730,6 @@ public sealed class BoreCounters
     public long Reassigned { get; set; }
     /// <summary>Transits given up on after <see cref="DetectorSettings.MaxTracked"/>.</summary>
     public long Dropped { get; set; }
+    /// <summary>Vehicles an operator saw leave, or found gone, where no camera did (<see cref="BoreMonitor.SeenLeaving"/>).</summary>
+    public long SeenLeaving { get; set; }
 }

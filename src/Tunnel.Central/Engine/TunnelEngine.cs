@@ -98,6 +98,37 @@ public sealed class TunnelEngine
         if (_bores.TryGetValue(new BoreKey(site, bore), out var monitor)) monitor.OnExitAgentStatus(status.AgentId, lastSeq, at);
     }
 
+    /// <summary>
+    /// An operator saw the vehicle an overdue alarm names leave the bore, or found the bore clear of it, where no camera saw it
+    /// go (its exit plate unread, or its entry plate unread so that the exit matched nothing): otherwise the alarm stands and
+    /// the vehicle counts inside until it is given up after <see cref="DetectorSettings.MaxTracked"/>. Every vehicle the alarm
+    /// names that is still tracked is taken out, and the alarm is acknowledged with the note and cleared: closed. Only an
+    /// active alarm (a shelved one is lifted first, a cleared one only wants acknowledging). Returns the vehicles taken out,
+    /// which the store keeps for a rebuild to replay.
+    /// </summary>
+    public IReadOnlyList<Guid> SeenLeaving(Guid alarmId, string by, string? note, DateTimeOffset now)
+    {
+        AdvanceTo(now);
+        var alarm = Alarms.Find(alarmId) ?? throw new NoOpenAlarmException(alarmId);
+        if (alarm.Kind != AlarmKind.Overdue) throw new AlarmStateException($"alarm {alarmId} is {TunnelJson.Name(alarm.Kind)}: it names no vehicle");
+        if (alarm.State is not (AlarmState.ActiveUnacknowledged or AlarmState.ActiveAcknowledged))
+            throw new AlarmStateException($"alarm {alarmId} is {TunnelJson.Name(alarm.State)}: only an active alarm's vehicle can be seen leaving");
+        var gone = new List<Guid>();
+        if (_bores.TryGetValue(alarm.Bore, out var bore))
+            foreach (var entry in (Guid?[])[alarm.Raised.EntryEventId, alarm.Raised.Alternative?.EntryEventId])
+                if (entry is { } id && bore.SeenLeaving(id)) gone.Add(id);
+        if (alarm.State == AlarmState.ActiveUnacknowledged) Alarms.Acknowledge(alarmId, by, note, Now);
+        Alarms.ConditionCleared(alarmId, Now, AlarmReason.SeenLeaving(by));
+        return gone;
+    }
+
+    /// <summary>A vehicle seen leaving, replayed after a restart at the moment it was (see <see cref="SeenLeaving(Guid, string, string?, DateTimeOffset)"/>).</summary>
+    public void SeenLeaving(BoreKey bore, Guid entryEventId, DateTimeOffset at)
+    {
+        AdvanceTo(at);
+        _bores.GetValueOrDefault(bore)?.SeenLeaving(entryEventId);
+    }
+
     /// <summary>Moves the clock, firing every timer that falls due on the way at its own time.</summary>
     public void AdvanceTo(DateTimeOffset now)
     {

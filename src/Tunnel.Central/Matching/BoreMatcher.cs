@@ -119,13 +119,16 @@ public sealed class BoreMatcher
         RememberGuess(transit);
     }
 
-    /// <summary>Stops tracking a transit that never left (see <c>DetectorSettings.MaxTracked</c>).</summary>
-    public void Drop(Transit transit)
+    /// <summary>
+    /// Stops tracking a transit no exit passage ended: one that never left (see <c>DetectorSettings.MaxTracked</c>), or one an
+    /// operator saw leave (<see cref="ExitMatch.SeenLeaving"/>).
+    /// </summary>
+    public void Drop(Transit transit, ExitMatch how = ExitMatch.GivenUp)
     {
         if (transit.ProbableExit is { } orphan) orphan.ClaimedBy = null;
         transit.ProbableExit = null;
         Forget(transit);
-        transit.GiveUp();
+        transit.GiveUp(how);
     }
 
     /// <summary>Vehicles closed on an unmatched exit (<see cref="CloseInferred"/>) within the rematch window.</summary>

@@ -4,7 +4,11 @@ using Tunnel.Core.Plates;
 namespace Tunnel.Central.Matching;
 
 /// <summary>How a transit ended: not yet, by its plate, by a similar plate, by an unmatched exit that was most likely it, or given up on.</summary>
-public enum ExitMatch { None, Exact, Fuzzy, Inferred, GivenUp }
+/// <summary>
+/// How a transit ended: by an exit passage (its plate exactly, nearly, or an unmatched exit inferred to be it), given up
+/// after the longest a vehicle is tracked, or by an operator who saw it leave or found it gone.
+/// </summary>
+public enum ExitMatch { None, Exact, Fuzzy, Inferred, GivenUp, SeenLeaving }
 
 /// <summary>One vehicle's trip through a bore: opened by its entry passage, closed by the exit that matched it.</summary>
 public sealed class Transit
@@ -74,9 +78,10 @@ public sealed class Transit
         Version++;
     }
 
-    public void GiveUp()
+    /// <summary>Ends it without an exit passage: <see cref="ExitMatch.GivenUp"/> or <see cref="ExitMatch.SeenLeaving"/>.</summary>
+    public void GiveUp(ExitMatch how = ExitMatch.GivenUp)
     {
-        Match = ExitMatch.GivenUp;
+        Match = how;
         Version++;
     }
 

@@ -154,6 +154,22 @@ public sealed class CentralService
         Post((engine, now) => { engine.Alarms.AddNote(alarmId, by, note, now); return true; });
 
     /// <summary>
+    /// An operator saw the vehicle of an overdue alarm leave, or found it gone (<see cref="TunnelEngine.SeenLeaving(Guid, string, string?, DateTimeOffset)"/>):
+    /// the alarm closes, and the vehicles it named leave the list inside, for good: stored once the alarm's transitions are, so a
+    /// restart's rebuild takes them out again. Returns the vehicles taken out.
+    /// </summary>
+    public async Task<IReadOnlyList<Guid>> SeenLeavingAsync(Guid alarmId, string by, string? note)
+    {
+        var (bore, at, gone) = await Post((engine, now) =>
+        {
+            var bore = engine.Alarms.Find(alarmId)?.Bore;
+            return (bore, now, engine.SeenLeaving(alarmId, by, note, now));
+        });
+        if (gone.Count > 0) _store.AddVehiclesSeenLeaving(gone.Select(entry => new VehicleSeenLeaving(entry, bore!.Value, alarmId, at, by)).ToList());
+        return gone;
+    }
+
+    /// <summary>
     /// Takes a new sites file at run time, on the loop: new bores are watched at once, the validator
     /// accepts (and refuses) passages by the new file, and a bore whose length, speed limit or lanes
     /// changed is rebuilt from the stored passages like after a restart (its vehicles and alarms
@@ -613,12 +629,18 @@ public sealed class CentralService
         var engine = new TunnelEngine(_sites, Settings, rebuilt.Add);
         var watermark = DateTimeOffset.MinValue;
         long count = 0;
+        // Vehicles operators saw leave where no camera did go out as they did, between the passages around that moment.
+        var seenLeaving = _store.VehiclesSeenLeavingSince(now - RebuildWindow);
+        var seen = 0;
         foreach (var row in _store.ReadPassages(now - RebuildWindow))
         {
             if (row.Passage.CapturedAt > watermark) watermark = row.Passage.CapturedAt;
+            for (; seen < seenLeaving.Count && seenLeaving[seen].At <= watermark; seen++)
+                engine.SeenLeaving(seenLeaving[seen].Bore, seenLeaving[seen].EntryEventId, seenLeaving[seen].At);
             engine.Process(row.Passage, watermark);
             count++;
         }
+        for (; seen < seenLeaving.Count; seen++) engine.SeenLeaving(seenLeaving[seen].Bore, seenLeaving[seen].EntryEventId, seenLeaving[seen].At);
         engine.AdvanceTo(now);
 
         engine.Alarms.Sink = _pendingAlarms.Add;

@@ -19,6 +19,7 @@ public sealed record ShelveRequest(string Reason, int Minutes);
 /// <param name="Note">Why the shelf is lifted early; optional.</param>
 public sealed record UnshelveRequest(string? Note);
 public sealed record NoteRequest(string Note);
+public sealed record SeenLeavingRequest(string? Note);
 /// <param name="Verdict"><c>confirmed</c>: a vehicle really was in trouble; <c>false</c>: nothing was.</param>
 public sealed record VerdictRequest(string Verdict, string? Note);
 
@@ -110,6 +111,15 @@ internal static class WallApi
             .RequireAuthorization(Policies.Act)
             .WithSummary("Lift an alarm's shelf before its expiry, with an optional note (operator): it comes back as it would be unshelved, " +
                          "active or cleared, acknowledged if it was, critical if its escalation fell due meanwhile; 409 when it is not shelved");
+
+        alarms.MapPost("/{id:guid}/seen-leaving", (Guid id, SeenLeavingRequest? request, ClaimsPrincipal user, CentralService service, TunnelStore store,
+                TimeProvider clock) =>
+                Act(user, store, clock, "alarm-seen-leaving", id, request?.Note, request?.Note is { Length: > MaxNoteLength } ? "note too long" : null,
+                    by => service.SeenLeavingAsync(id, by, string.IsNullOrWhiteSpace(request?.Note) ? null : request.Note)))
+            .RequireAuthorization(Policies.Act)
+            .WithSummary("The vehicle of an active overdue alarm was seen leaving, or the bore was found clear of it, where no camera saw it go " +
+                         "(operator; audited): the alarm is acknowledged with the note and closes, and the vehicles it names leave the list " +
+                         "inside, after a restart too; 409 when it is not an active overdue alarm (a shelved one is lifted first)");
 
         alarms.MapPost("/{id:guid}/notes", (Guid id, NoteRequest request, ClaimsPrincipal user, CentralService service, TunnelStore store, TimeProvider clock) =>
                 Act(user, store, clock, "alarm-note", id, request.Note,

@@ -126,6 +126,10 @@ public sealed class AlarmReason
     /// <summary>The rebuild after a restart no longer finds the alarmed vehicle inside.</summary>
     public static AlarmReason LeftWhileDown() => new("left-while-down", "the vehicle left while the central service was down", NoArgs);
 
+    /// <summary>An operator saw the vehicle leave, or found the bore clear of it, where no camera did.</summary>
+    public static AlarmReason SeenLeaving(string by) =>
+        new("seen-leaving", $"{by} saw the vehicle leave, or found it gone", new Dictionary<string, string> { ["by"] = by });
+
     public static AlarmReason ShelfExpired() => new("shelf-expired", "shelf expired", NoArgs);
 
     /// <summary>

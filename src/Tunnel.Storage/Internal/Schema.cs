@@ -249,6 +249,19 @@ internal static class Schema
                 expires_at {time} NOT NULL
             );
             """),
+        // Vehicles an operator saw leave (or found gone) where no camera did: a restart rebuilds the vehicles inside from the
+        // stored passages, which would put such a vehicle back inside for hours. No plate here: the entry event names it.
+        (12, """
+            CREATE TABLE vehicles_seen_leaving (
+                entry_event_id {uuid} PRIMARY KEY,
+                site TEXT NOT NULL,
+                bore TEXT NOT NULL,
+                alarm_id {uuid} NOT NULL,
+                at {time} NOT NULL,
+                actor TEXT NOT NULL
+            );
+            CREATE INDEX ix_vehicles_seen_leaving_at ON vehicles_seen_leaving (at);
+            """),
     ];
 
     /// <summary>

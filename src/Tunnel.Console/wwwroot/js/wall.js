@@ -400,6 +400,8 @@ function fillAlarm(node, a) {
     unshelve.disabled = node.busy;
     for (const b of node.actions.querySelectorAll('[data-action^=verdict-]')) b.disabled = node.busy;
     markVerdict(node.actions, a.verdict);
+    const gone = node.actions.querySelector('[data-action=seen-leaving]');
+    if (gone) { gone.hidden = !inside; gone.disabled = node.busy; }
   }
   // Only what the alarm says is redrawn: it holds no control.
   const colour = a.plateColor ?? colourOf(a.alarmId);
@@ -476,6 +478,8 @@ function alarmActions(node, a) {
     a.kind === 'overdue' &&
       el('button', { type: 'button', 'data-action': 'contact', text: t('act.contact'), onclick: () => contact(node, a) }),
     a.kind === 'overdue' && verdictButtons(a, null, { node }),
+    a.kind === 'overdue' && el('button', { type: 'button', 'data-action': 'seen-leaving', title: t('seen-leaving.title'), text: t('act.seen-leaving'),
+      onclick: () => seenLeavingForm(node, a) }),
     canInvestigate && a.kind === 'overdue' &&
       el('button', { type: 'button', 'data-action': 'vehicle', text: t('act.vehicle'), onclick: () => vehicle(node, a) }));
 }
@@ -589,6 +593,19 @@ function shelveForm(node, a) {
     el('button', { type: 'button', text: t('act.cancel'), onclick: () => replace(node.form) }));
   replace(node.form, form);
   reason.focus();
+}
+
+/** "The vehicle is gone": asked once more, as it takes the vehicle off the list inside, with how it was checked. */
+function seenLeavingForm(node, a) {
+  const note = el('input', { name: 'note', maxlength: 500, placeholder: t('seen-leaving.note') });
+  const form = el('form', { class: 'inline', 'data-testid': 'seen-leaving-form', onsubmit: async e => {
+      e.preventDefault();
+      if (await act(a, 'seen-leaving', { note: note.value }, { node, button: e.submitter })) replace(node.form);
+    } },
+    note, el('button', { type: 'submit', text: t('seen-leaving.confirm') }),
+    el('button', { type: 'button', text: t('act.cancel'), onclick: () => replace(node.form) }));
+  replace(node.form, form);
+  note.focus();
 }
 
 function noteForm(node, a) {
