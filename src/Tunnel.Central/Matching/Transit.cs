@@ -3,7 +3,6 @@ using Tunnel.Core.Plates;
 
 namespace Tunnel.Central.Matching;
 
-/// <summary>How a transit ended: not yet, by its plate, by a similar plate, by an unmatched exit that was most likely it, or given up on.</summary>
 /// <summary>
 /// How a transit ended: by an exit passage (its plate exactly, nearly, or an unmatched exit inferred to be it), given up
 /// after the longest a vehicle is tracked, or by an operator who saw it leave or found it gone.
