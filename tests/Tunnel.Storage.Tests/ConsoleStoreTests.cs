@@ -19,9 +19,9 @@ public abstract class ConsoleStoreContract : IDisposable
     }
 
     [Fact]
-    public void The_schema_is_at_version_11()
+    public void The_schema_is_at_version_12()
     {
-        Assert.Equal(11, Store.SchemaVersion);
+        Assert.Equal(12, Store.SchemaVersion);
     }
 
     [Fact]
