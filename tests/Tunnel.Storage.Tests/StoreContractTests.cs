@@ -447,8 +447,8 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
         var store = Reopen();
 
         // One row per migration, none re-run on reopening.
-        Assert.Equal(11, store.SchemaVersion);
-        Assert.Equal(11L, Convert.ToInt64(store.ScalarForTests("SELECT COUNT(*) FROM schema_version")));
+        Assert.Equal(12, store.SchemaVersion);
+        Assert.Equal(12L, Convert.ToInt64(store.ScalarForTests("SELECT COUNT(*) FROM schema_version")));
         Assert.Equal(Json(p), Json(All()[0].Passage));
         var progress = store.Progress("a1");
         Assert.Equal((1L, 3L), (progress.Contiguous, progress.Highest));
@@ -475,7 +475,7 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
         Store.WriteScalarForTests("DELETE FROM schema_version WHERE version = 4");
 
         var upgraded = Reopen();
-        Assert.Equal(11, upgraded.SchemaVersion);
+        Assert.Equal(12, upgraded.SchemaVersion);
         Assert.Equal(
         [
             (T0, "north", "entry", "car", false, 1L), (T0, "north", "entry", "truck", true, 1L), (T0, "south", "exit", "car", false, 1L),
@@ -527,6 +527,7 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
 
     private void BackToSchema10()
     {
+        BackToSchema11();
         Store.WriteScalarForTests("DROP TABLE ended_sessions");
         Store.WriteScalarForTests("DELETE FROM schema_version WHERE version = 11");
     }
@@ -541,7 +542,7 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
 
         var upgraded = Reopen();
 
-        Assert.Equal(11, upgraded.SchemaVersion);
+        Assert.Equal(12, upgraded.SchemaVersion);
         Assert.Equal(["沪B55555", "浙C9H907"], upgraded.ListContacts().Select(c => c.Plate).Order(StringComparer.Ordinal));
         Assert.Equal("王师傅", upgraded.GetContact("浙C9H907")?.Name);
     }
@@ -554,9 +555,30 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
 
         var upgraded = Reopen();
 
-        Assert.Equal(11, upgraded.SchemaVersion);
+        Assert.Equal(12, upgraded.SchemaVersion);
         upgraded.EndSession("session-1", T0.AddHours(12), T0);
         Assert.True(upgraded.SessionEnded("session-1"));
+        Assert.Single(upgraded.ReadPassages(DateTimeOffset.MinValue));
+    }
+
+    private void BackToSchema11()
+    {
+        Store.WriteScalarForTests("DROP TABLE vehicles_seen_leaving");
+        Store.WriteScalarForTests("DELETE FROM schema_version WHERE version = 12");
+    }
+
+    [Fact]
+    public void The_upgrade_to_schema_12_lets_a_database_of_schema_11_keep_vehicles_seen_leaving()
+    {
+        BackToSchema11();
+        Store.AddPassages(Received(Passage("a1", 1, "浙A12345", T0)));
+
+        var upgraded = Reopen();
+
+        Assert.Equal(12, upgraded.SchemaVersion);
+        var seen = new VehicleSeenLeaving(Guid.NewGuid(), new BoreKey("maoliling", "north"), Guid.NewGuid(), T0, "op");
+        Assert.Equal(1, upgraded.AddVehiclesSeenLeaving([seen]));
+        Assert.Equal([seen], upgraded.VehiclesSeenLeavingSince(T0));
         Assert.Single(upgraded.ReadPassages(DateTimeOffset.MinValue));
     }
 
@@ -585,7 +607,7 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
         Assert.Equal("王师傅", upgraded.GetContact("浙C9H907")?.Name);
         Assert.Equal("typed later", upgraded.GetContact("沪B55555")?.Name);
         Assert.Equal(["沪B55555", "浙C9H907", "苏E12345"], upgraded.ListContacts().Select(c => c.Plate).Order(StringComparer.Ordinal));
-        Assert.Equal(11, upgraded.SchemaVersion);
+        Assert.Equal(12, upgraded.SchemaVersion);
         // Attempts name the alarm and the audit log keeps what it recorded: neither is rewritten.
         Assert.Equal("reached", Assert.Single(upgraded.ContactAttempts(alarm)).Outcome);
         Assert.Equal("contact:浙c *****7", Assert.Single(upgraded.ReadAudit()).Subject);
@@ -613,7 +635,7 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
         Store.AddPassages(Received(Passage("a1", rows + 1, "沪B22222", T0)));
         BackToSchema6();
         var upgraded = Reopen();
-        Assert.Equal(11, upgraded.SchemaVersion);
+        Assert.Equal(12, upgraded.SchemaVersion);
         Assert.All(KeptIndexes, index => Assert.Equal(1L, IndexCount(index)));
 
         var read = rows - rows / 10;
@@ -711,7 +733,7 @@ public abstract class StoreContractTests(ITestOutputHelper output) : IDisposable
         Store.AddAlarmTransitions([Alarm(Guid.NewGuid(), AlarmState.Closed, T0)]);
         BackToSchema4();
         var upgraded = Reopen();
-        Assert.Equal(11, upgraded.SchemaVersion);
+        Assert.Equal(12, upgraded.SchemaVersion);
         Assert.Empty(upgraded.UnpublishedAlarms());
         var later = Alarm(Guid.NewGuid(), AlarmState.ActiveUnacknowledged, T0.AddMinutes(1));
         upgraded.AddAlarmTransitions([later]);
