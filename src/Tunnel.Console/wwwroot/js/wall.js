@@ -479,7 +479,8 @@ function alarmActions(node, a) {
       el('button', { type: 'button', 'data-action': 'contact', text: t('act.contact'), onclick: () => contact(node, a) }),
     a.kind === 'overdue' && verdictButtons(a, null, { node }),
     a.kind === 'overdue' && el('button', { type: 'button', 'data-action': 'seen-leaving', title: t('seen-leaving.title'), text: t('act.seen-leaving'),
-      onclick: () => seenLeavingForm(node, a) }),
+      onclick: () => noteForm(node, a, 'seen-leaving',
+        { placeholder: t('seen-leaving.note'), required: false, submit: t('seen-leaving.confirm'), testid: 'seen-leaving-form' }) }),
     canInvestigate && a.kind === 'overdue' &&
       el('button', { type: 'button', 'data-action': 'vehicle', text: t('act.vehicle'), onclick: () => vehicle(node, a) }));
 }
@@ -595,26 +596,14 @@ function shelveForm(node, a) {
   reason.focus();
 }
 
-/** "The vehicle is gone": asked once more, as it takes the vehicle off the list inside, with how it was checked. */
-function seenLeavingForm(node, a) {
-  const note = el('input', { name: 'note', maxlength: 500, placeholder: t('seen-leaving.note') });
-  const form = el('form', { class: 'inline', 'data-testid': 'seen-leaving-form', onsubmit: async e => {
+/** A note (or, for "the vehicle is gone", how it was checked: asked once more, as it takes the vehicle off the list inside). */
+function noteForm(node, a, verb = 'notes', { placeholder = t('note.text'), required = true, submit = t('act.send'), testid } = {}) {
+  const note = el('input', { name: 'note', required, maxlength: 500, placeholder });
+  const form = el('form', { class: 'inline', 'data-testid': testid, onsubmit: async e => {
       e.preventDefault();
-      if (await act(a, 'seen-leaving', { note: note.value }, { node, button: e.submitter })) replace(node.form);
+      if (await act(a, verb, { note: note.value }, { node, button: e.submitter })) replace(node.form);
     } },
-    note, el('button', { type: 'submit', text: t('seen-leaving.confirm') }),
-    el('button', { type: 'button', text: t('act.cancel'), onclick: () => replace(node.form) }));
-  replace(node.form, form);
-  note.focus();
-}
-
-function noteForm(node, a) {
-  const note = el('input', { name: 'note', required: true, maxlength: 500, placeholder: t('note.text') });
-  const form = el('form', { class: 'inline', onsubmit: async e => {
-      e.preventDefault();
-      if (await act(a, 'notes', { note: note.value }, { node, button: e.submitter })) replace(node.form);
-    } },
-    note, el('button', { type: 'submit', text: t('act.send') }),
+    note, el('button', { type: 'submit', text: submit }),
     el('button', { type: 'button', text: t('act.cancel'), onclick: () => replace(node.form) }));
   replace(node.form, form);
   note.focus();
