@@ -230,8 +230,9 @@ public class OverdueTests
         Assert.Equal(2, traffic.North.Matcher.AllOpen.Count(x => x.Plate?.Text is "浙J12345" or "浙H77777"));
         var at = Traffic.T0.AddSeconds(t + 700);
 
-        var gone = traffic.Engine.SeenLeaving(alarm.AlarmId, "op", "CCTV: lane 1 clear", at);
+        var (bore, gone) = traffic.Engine.SeenLeaving(alarm.AlarmId, "op", "CCTV: lane 1 clear", at);
 
+        Assert.Equal(traffic.North.Key, bore);
         Assert.Equal([alarm.EntryEventId!.Value, alarm.Alternative!.EntryEventId], gone);
         Assert.DoesNotContain(traffic.North.Matcher.AllOpen, x => x.Plate?.Text is "浙J12345" or "浙H77777");
         Assert.Equal(occupancy - 1, traffic.North.Occupancy); // one of the two had left by the unread exit, which counted it already

@@ -668,10 +668,7 @@ public sealed class BoreMonitor
     /// </summary>
     public bool SeenLeaving(Guid entryEventId)
     {
-        Transit? gone = null;
-        foreach (var t in Matcher.AllOpen)
-            if (t.EntryEventId == entryEventId) { gone = t; break; }
-        if (gone is null) return false;
+        if (Matcher.AllOpen.FirstOrDefault(t => t.EntryEventId == entryEventId) is not { } gone) return false;
         Counters.SeenLeaving++;
         _awaitingLatePassage.Remove(gone);
         // The exit it held counted it out of the bore already.

@@ -103,10 +103,10 @@ public sealed class TunnelEngine
     /// go (its exit plate unread, or its entry plate unread so that the exit matched nothing): otherwise the alarm stands and
     /// the vehicle counts inside until it is given up after <see cref="DetectorSettings.MaxTracked"/>. Every vehicle the alarm
     /// names that is still tracked is taken out, and the alarm is acknowledged with the note and cleared: closed. Only an
-    /// active alarm (a shelved one is lifted first, a cleared one only wants acknowledging). Returns the vehicles taken out,
-    /// which the store keeps for a rebuild to replay.
+    /// active alarm (a shelved one is lifted first, a cleared one only wants acknowledging). Returns the alarm's bore and the
+    /// vehicles taken out, which the store keeps for a rebuild to replay.
     /// </summary>
-    public IReadOnlyList<Guid> SeenLeaving(Guid alarmId, string by, string? note, DateTimeOffset now)
+    public (BoreKey Bore, IReadOnlyList<Guid> Gone) SeenLeaving(Guid alarmId, string by, string? note, DateTimeOffset now)
     {
         AdvanceTo(now);
         var alarm = Alarms.Find(alarmId) ?? throw new NoOpenAlarmException(alarmId);
@@ -119,7 +119,7 @@ public sealed class TunnelEngine
                 if (entry is { } id && bore.SeenLeaving(id)) gone.Add(id);
         if (alarm.State == AlarmState.ActiveUnacknowledged) Alarms.Acknowledge(alarmId, by, note, Now);
         Alarms.ConditionCleared(alarmId, Now, AlarmReason.SeenLeaving(by));
-        return gone;
+        return (alarm.Bore, gone);
     }
 
     /// <summary>A vehicle seen leaving, replayed after a restart at the moment it was (see <see cref="SeenLeaving(Guid, string, string?, DateTimeOffset)"/>).</summary>

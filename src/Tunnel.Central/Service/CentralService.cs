@@ -160,12 +160,8 @@ public sealed class CentralService
     /// </summary>
     public async Task<IReadOnlyList<Guid>> SeenLeavingAsync(Guid alarmId, string by, string? note)
     {
-        var (bore, at, gone) = await Post((engine, now) =>
-        {
-            var bore = engine.Alarms.Find(alarmId)?.Bore;
-            return (bore, now, engine.SeenLeaving(alarmId, by, note, now));
-        });
-        if (gone.Count > 0) _store.AddVehiclesSeenLeaving(gone.Select(entry => new VehicleSeenLeaving(entry, bore!.Value, alarmId, at, by)).ToList());
+        var (at, (bore, gone)) = await Post((engine, now) => (now, engine.SeenLeaving(alarmId, by, note, now)));
+        if (gone.Count > 0) _store.AddVehiclesSeenLeaving(gone.Select(entry => new VehicleSeenLeaving(entry, bore, alarmId, at, by)).ToList());
         return gone;
     }
 
@@ -635,12 +631,11 @@ public sealed class CentralService
         foreach (var row in _store.ReadPassages(now - RebuildWindow))
         {
             if (row.Passage.CapturedAt > watermark) watermark = row.Passage.CapturedAt;
-            for (; seen < seenLeaving.Count && seenLeaving[seen].At <= watermark; seen++)
-                engine.SeenLeaving(seenLeaving[seen].Bore, seenLeaving[seen].EntryEventId, seenLeaving[seen].At);
+            SeenLeavingUntil(watermark);
             engine.Process(row.Passage, watermark);
             count++;
         }
-        for (; seen < seenLeaving.Count; seen++) engine.SeenLeaving(seenLeaving[seen].Bore, seenLeaving[seen].EntryEventId, seenLeaving[seen].At);
+        SeenLeavingUntil(DateTimeOffset.MaxValue);
         engine.AdvanceTo(now);
 
         engine.Alarms.Sink = _pendingAlarms.Add;
@@ -714,5 +709,11 @@ public sealed class CentralService
         _timerFaultsLogged = 0;
         _ingest = _ingest.Over(_validator, _engine);
         _log.LogInformation("rebuilt from {Count} stored passages since {Since:u}", count, now - RebuildWindow);
+
+        void SeenLeavingUntil(DateTimeOffset until)
+        {
+            for (; seen < seenLeaving.Count && seenLeaving[seen].At <= until; seen++)
+                engine.SeenLeaving(seenLeaving[seen].Bore, seenLeaving[seen].EntryEventId, seenLeaving[seen].At);
+        }
     }
 }
